@@ -1,0 +1,84 @@
+"""Mooncart: a hypermedia-driven fashion shop. `create_app()` builds the Quart app."""
+
+from __future__ import annotations
+
+import logging
+
+from pymysql.err import MySQLError
+from quart import Quart, Response, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from . import db, formatting
+from .config import load_config
+from .htmx import is_htmx, vary_on_htmx
+
+log = logging.getLogger(__name__)
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def create_app(test_config: dict | None = None) -> Quart:
+    app = Quart(__name__)
+    app.config.update(load_config(test_config))
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    formatting.register(app)
+    db.init_app(app)
+
+    from .bag.routes import bp as bag_bp
+    from .catalog.routes import bp as catalog_bp
+    from .media import bp as media_bp
+
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(bag_bp)
+    app.register_blueprint(media_bp)
+
+    register_error_pages(app)
+
+    @app.after_request
+    async def security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        return response
+
+    return app
+
+
+def register_error_pages(app: Quart) -> None:
+    """Every error is a page (or, for htmx, a short fragment) in the shop's words: never a trace."""
+
+    async def error_response(status: int, title: str, message: str) -> Response:
+        template = "errors/_error_message.html" if is_htmx() else "errors/error.html"
+        body = await render_template(template, status=status, title=title, message=message,
+                                     bag_count=None, nav_categories=[])
+        return vary_on_htmx(Response(body, status=status, content_type="text/html; charset=utf-8"))
+
+    @app.errorhandler(HTTPException)
+    async def http_error(error: HTTPException):
+        if error.code is not None and error.code < 400:
+            return error
+        messages = {
+            404: ("Page not found", "We couldn't find that page. It may have sold out and left the shop."),
+            405: ("Not allowed", "That page can't be used this way."),
+            413: ("Too large", "What you sent is larger than we accept."),
+        }
+        title, message = messages.get(error.code, (error.name, "Something about that request wasn't right."))
+        return await error_response(error.code or 400, title, message)
+
+    @app.errorhandler(MySQLError)
+    async def database_error(error: MySQLError):
+        log.exception("database error on %s %s", request.method, request.path)
+        return await error_response(503, "We'll be right back",
+                                    "The shop can't reach its stock room just now. Please try again in a moment.")
+
+    @app.errorhandler(Exception)
+    async def unexpected_error(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return await error_response(500, "Something went wrong",
+                                    "Sorry, something went wrong on our side. Nothing was changed; please try again.")

@@ -1,0 +1,80 @@
+"""The bag's SQL. The add-to-bag path is at most three statements: look up, (new bag,) upsert."""
+
+from __future__ import annotations
+
+from ..catalog.queries import FIRST_IMAGE_SQL
+from ..db import execute, fetch_all, fetch_one, fetch_val
+
+
+async def select_bag_count(conn, token: str | None) -> int:
+    """Units in the bag, for the header."""
+    if token is None:
+        return 0
+    count = await fetch_val(
+        conn,
+        "SELECT COALESCE(SUM(ci.quantity), 0) FROM carts c "
+        "JOIN cart_items ci ON ci.cart_id = c.id WHERE c.token = %s",
+        (token,))
+    return int(count or 0)
+
+
+async def select_variant_in_bag(conn, variant_id: int, token: str | None) -> dict | None:
+    """One statement for everything adding to the bag needs: the variant and its stock, the
+    bag (if any), how many of this variant it holds, and its total count for the header."""
+    return await fetch_one(
+        conn,
+        "SELECT v.id, v.product_id, p.slug AS product_slug, v.stock, c.id AS cart_id, "
+        "COALESCE(ci.quantity, 0) AS in_bag, "
+        "(SELECT COALESCE(SUM(b.quantity), 0) FROM cart_items b WHERE b.cart_id = c.id) AS bag_count "
+        "FROM variants v JOIN products p ON p.id = v.product_id LEFT JOIN carts c ON c.token = %s "
+        "LEFT JOIN cart_items ci ON ci.cart_id = c.id AND ci.variant_id = v.id "
+        "WHERE v.id = %s",
+        (token or "", variant_id))
+
+
+async def insert_cart(conn, token: str) -> int:
+    _, cart_id = await execute(conn, "INSERT INTO carts (token) VALUES (%s)", (token,))
+    return cart_id
+
+
+async def add_to_line(conn, cart_id: int, variant_id: int, quantity: int, line_limit: int) -> bool:
+    """Grow the bag line by `quantity`, never past `line_limit` even if two adds race.
+    Returns False when nothing changed (the race was lost)."""
+    affected, _ = await execute(
+        conn,
+        "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, %s) "
+        "ON DUPLICATE KEY UPDATE quantity = IF(quantity + %s <= %s, quantity + %s, quantity)",
+        (cart_id, variant_id, quantity, quantity, line_limit, quantity))
+    return affected > 0
+
+
+async def update_line_quantity(conn, cart_id: int, variant_id: int, quantity: int) -> bool:
+    affected, _ = await execute(
+        conn, "UPDATE cart_items SET quantity = %s WHERE cart_id = %s AND variant_id = %s",
+        (quantity, cart_id, variant_id))
+    return affected > 0
+
+
+async def delete_line(conn, token: str, variant_id: int) -> bool:
+    affected, _ = await execute(
+        conn,
+        "DELETE ci FROM cart_items ci JOIN carts c ON c.id = ci.cart_id "
+        "WHERE c.token = %s AND ci.variant_id = %s",
+        (token, variant_id))
+    return affected > 0
+
+
+async def select_bag_lines(conn, token: str | None) -> list[dict]:
+    """Every line of the bag with what the bag page shows, oldest first, in one statement."""
+    if token is None:
+        return []
+    return await fetch_all(
+        conn,
+        "SELECT ci.variant_id, ci.quantity, v.stock, v.sku, v.price_paise, s.label AS size, "
+        "co.name AS colour, p.name AS product_name, p.slug AS product_slug, "
+        + FIRST_IMAGE_SQL + " AS image_path "
+        "FROM carts c JOIN cart_items ci ON ci.cart_id = c.id "
+        "JOIN variants v ON v.id = ci.variant_id JOIN products p ON p.id = v.product_id "
+        "JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
+        "WHERE c.token = %s ORDER BY ci.added_at, ci.id",
+        (token,))

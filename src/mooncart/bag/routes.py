@@ -1,0 +1,158 @@
+"""The bag: add, change quantity, remove. htmx gets only the regions that changed; a plain form
+POST gets a 303 to the page that shows the result, so everything works with JavaScript off."""
+
+from __future__ import annotations
+
+from quart import Blueprint, Response, flash, request, url_for
+
+from ..catalog.availability import Availability, BadQuantity, parse_quantity
+from ..catalog.product_page import product_page_context
+from ..db import get_conn
+from ..htmx import fragment, is_htmx, see_other
+from ..pages import render_page
+from . import queries
+from .summary import BagSummary
+from .token import clear_bag_cookie, new_token, read_bag_cookie, set_bag_cookie
+
+bp = Blueprint("bag", __name__)
+
+TAMPERED = ("Your bag cookie could not be verified, so nothing was changed. "
+            "We have cleared it: please try again.")
+UNKNOWN_VARIANT = "Sorry, that item is no longer in our shop."
+
+
+def parse_id(raw: str | None) -> int | None:
+    """A database id from a form field, or None for anything that is not one."""
+    text = (raw or "").strip()
+    if text.isascii() and text.isdigit() and 0 < len(text) <= 10 and int(text) <= 4_294_967_295:
+        return int(text)
+    return None
+
+
+async def bag_page(status: int = 200, error: str | None = None, error_variant_id: int | None = None):
+    conn = await get_conn()
+    summary = BagSummary.from_rows(await queries.select_bag_lines(conn, read_bag_cookie().token))
+    return await render_page("bag/bag.html", status=status, summary=summary, bag_count=summary.count,
+                             error=error, error_variant_id=error_variant_id)
+
+
+@bp.get("/bag")
+async def show():
+    return await bag_page()
+
+
+async def refuse_add(message: str, *, variant: dict | None = None, clear_cookie: bool = False) -> Response:
+    """Bad input on add-to-bag: change nothing, say why (422)."""
+    if is_htmx():
+        availability = Availability(variant["stock"], variant["in_bag"]) if variant else None
+        response = await fragment("bag/_add_result.html", status=422, error=message, variant=variant,
+                                  availability=availability)
+    else:
+        context = None
+        if variant is not None:
+            context = await product_page_context(await get_conn(), variant["product_slug"])
+        if context is None:
+            response = await render_page("bag/problem.html", status=422, message=message)
+        else:
+            response = await render_page("catalog/product.html", status=422, add_error=message, **context)
+    if clear_cookie:
+        clear_bag_cookie(response)
+    return response
+
+
+@bp.post("/bag/add")
+async def add():
+    form = await request.form
+    cookie = read_bag_cookie()
+    if cookie.tampered:
+        return await refuse_add(TAMPERED, clear_cookie=True)
+    variant_id = parse_id(form.get("variant_id"))
+    if variant_id is None:
+        return await refuse_add("Please choose a size and colour first." if not form.get("variant_id")
+                                else UNKNOWN_VARIANT)
+    conn = await get_conn()
+    variant = await queries.select_variant_in_bag(conn, variant_id, cookie.token)
+    if variant is None:
+        return await refuse_add(UNKNOWN_VARIANT)
+    try:
+        quantity = parse_quantity(form.get("quantity", "1"))
+    except BadQuantity as bad:
+        return await refuse_add(str(bad), variant=variant)
+    availability = Availability(variant["stock"], variant["in_bag"])
+    allowed, reason = availability.is_purchase_permitted(quantity)
+    if not allowed:
+        return await refuse_add(reason, variant=variant)
+
+    token, cart_id = cookie.token, variant["cart_id"]
+    if cart_id is None:
+        token = new_token()
+        cart_id = await queries.insert_cart(conn, token)
+    if not await queries.add_to_line(conn, cart_id, variant_id, quantity, availability.line_limit):
+        return await refuse_add("Your bag changed in another tab; please check it and try again.",
+                                variant=variant)
+
+    if is_htmx():
+        variant = dict(variant, in_bag=variant["in_bag"] + quantity)
+        response = await fragment("bag/_add_result.html", variant=variant,
+                                  availability=Availability(variant["stock"], variant["in_bag"]),
+                                  bag_count=int(variant["bag_count"]) + quantity, quantity=quantity)
+    else:
+        await flash(f"Added {quantity} to your bag.")
+        response = see_other(url_for("catalog.product", slug=variant["product_slug"]))
+    if token != cookie.token:
+        set_bag_cookie(response, token)
+    return response
+
+
+async def refuse_line_change(message: str, variant_id: int, summary: BagSummary | None = None,
+                             clear_cookie: bool = False) -> Response:
+    if is_htmx():
+        response = await fragment("bag/_line_error.html", status=422, error=message, variant_id=variant_id,
+                                  line=summary.line(variant_id) if summary else None)
+    else:
+        response = await bag_page(status=422, error=message, error_variant_id=variant_id)
+    if clear_cookie:
+        clear_bag_cookie(response)
+    return response
+
+
+async def bag_changed(summary: BagSummary, variant_id: int, removed: bool) -> Response:
+    if not is_htmx():
+        return see_other(url_for("bag.show"))
+    return await fragment("bag/_line_changed.html", summary=summary, line=summary.line(variant_id),
+                          variant_id=variant_id, removed=removed, bag_count=summary.count)
+
+
+@bp.post("/bag/items/<int(max=4294967295):variant_id>")
+async def change_quantity(variant_id: int):
+    form = await request.form
+    cookie = read_bag_cookie()
+    if cookie.tampered:
+        return await refuse_line_change(TAMPERED, variant_id, clear_cookie=True)
+    conn = await get_conn()
+    variant = await queries.select_variant_in_bag(conn, variant_id, cookie.token)
+    if variant is None or not variant["in_bag"]:
+        return await refuse_line_change("That item is not in your bag any more.", variant_id)
+    try:
+        quantity = parse_quantity(form.get("quantity"))
+        allowed, reason = Availability(variant["stock"], variant["in_bag"]).is_line_quantity_permitted(quantity)
+        if not allowed:
+            raise BadQuantity(reason)
+    except BadQuantity as bad:
+        summary = BagSummary.from_rows(await queries.select_bag_lines(conn, cookie.token))
+        return await refuse_line_change(str(bad), variant_id, summary)
+    await queries.update_line_quantity(conn, variant["cart_id"], variant_id, quantity)
+    summary = BagSummary.from_rows(await queries.select_bag_lines(conn, cookie.token))
+    return await bag_changed(summary, variant_id, removed=False)
+
+
+@bp.post("/bag/items/<int(max=4294967295):variant_id>/remove")
+async def remove(variant_id: int):
+    cookie = read_bag_cookie()
+    if cookie.tampered:
+        return await refuse_line_change(TAMPERED, variant_id, clear_cookie=True)
+    conn = await get_conn()
+    if cookie.token is None or not await queries.delete_line(conn, cookie.token, variant_id):
+        return await refuse_line_change("That item is not in your bag any more.", variant_id)
+    summary = BagSummary.from_rows(await queries.select_bag_lines(conn, cookie.token))
+    return await bag_changed(summary, variant_id, removed=True)

@@ -1,0 +1,62 @@
+"""The bag's arithmetic, in integer paise, from the lines one query returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..catalog.availability import Availability
+
+
+@dataclass(frozen=True)
+class BagLine:
+    variant_id: int
+    quantity: int
+    stock: int
+    sku: str
+    price_paise: int
+    size: str
+    colour: str
+    product_name: str
+    product_slug: str
+    image_path: str | None
+
+    @property
+    def total_paise(self) -> int:
+        return self.price_paise * self.quantity
+
+    @property
+    def availability(self) -> Availability:
+        return Availability(self.stock, self.quantity)
+
+    @property
+    def short_by(self) -> int:
+        """Units more than the shop now has (stock may fall after the line was added)."""
+        return max(0, self.quantity - self.stock)
+
+
+@dataclass(frozen=True)
+class BagSummary:
+    lines: tuple[BagLine, ...]
+
+    @classmethod
+    def from_rows(cls, rows: list[dict]) -> "BagSummary":
+        return cls(tuple(BagLine(**row) for row in rows))
+
+    @property
+    def count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def subtotal_paise(self) -> int:
+        return sum(line.total_paise for line in self.lines)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+    @property
+    def has_short_lines(self) -> bool:
+        return any(line.short_by for line in self.lines)
+
+    def line(self, variant_id: int) -> BagLine | None:
+        return next((line for line in self.lines if line.variant_id == variant_id), None)

@@ -1,0 +1,164 @@
+"""The catalogue's SQL: categories, listings (keyset-paginated), products, variants, images."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..db import fetch_all, fetch_one
+
+# The first image of a product, for cards and bag lines: one correlated lookup on an index.
+FIRST_IMAGE_SQL = ("(SELECT pi.path FROM product_images pi WHERE pi.product_id = p.id "
+                   "ORDER BY pi.position, pi.id LIMIT 1)")
+
+
+@dataclass(frozen=True)
+class Category:
+    id: int
+    parent_id: int | None
+    slug: str
+    name: str
+    blurb: str
+    art_kind: str
+    position: int
+    children: list["Category"] = field(default_factory=list, compare=False)
+
+
+async def select_categories(conn) -> list[Category]:
+    """Every category, as a tree: top-level ones with their children (the table is small)."""
+    rows = await fetch_all(conn, "SELECT id, parent_id, slug, name, blurb, art_kind, position "
+                                 "FROM categories ORDER BY position, name")
+    by_id = {row["id"]: Category(**row) for row in rows}
+    roots = []
+    for category in by_id.values():
+        parent = by_id.get(category.parent_id)
+        (parent.children if parent else roots).append(category)
+    return roots
+
+
+def find_category(tree: list[Category], slug: str) -> Category | None:
+    for category in tree:
+        if category.slug == slug:
+            return category
+        found = find_category(category.children, slug)
+        if found:
+            return found
+    return None
+
+
+async def select_sizes(conn) -> list[dict]:
+    return await fetch_all(conn, "SELECT id, label FROM sizes ORDER BY position")
+
+
+async def select_colours(conn) -> list[dict]:
+    return await fetch_all(conn, "SELECT id, name, hex FROM colours ORDER BY name")
+
+
+@dataclass(frozen=True)
+class ListingFilters:
+    size_ids: tuple[int, ...] = ()
+    colour_ids: tuple[int, ...] = ()
+    min_paise: int | None = None
+    max_paise: int | None = None
+    in_stock_only: bool = False
+
+
+# sort name -> (ORDER BY, keyset condition for the page after (price, id)); fixed text only
+SORTS = {
+    "new": ("p.id DESC", "p.id < %(after_id)s"),
+    "price_asc": ("p.from_price_paise ASC, p.id ASC",
+                  "(p.from_price_paise > %(after_price)s OR "
+                  "(p.from_price_paise = %(after_price)s AND p.id > %(after_id)s))"),
+    "price_desc": ("p.from_price_paise DESC, p.id DESC",
+                   "(p.from_price_paise < %(after_price)s OR "
+                   "(p.from_price_paise = %(after_price)s AND p.id < %(after_id)s))"),
+}
+
+
+def _placeholders(name: str, values, params: dict) -> str:
+    """Named placeholders for an IN list; the values go into params, never into the SQL."""
+    keys = []
+    for i, value in enumerate(values):
+        params[f"{name}{i}"] = value
+        keys.append(f"%({name}{i})s")
+    return ", ".join(keys)
+
+
+async def select_listing(conn, category_ids: list[int] | None, filters: ListingFilters,
+                         sort: str, after: tuple[int, int] | None, limit: int) -> list[dict]:
+    """One page of product cards. `after` is the (price, id) of the last card shown: keyset
+    pagination costs the same on page 1 and page 40,000. Returns up to limit + 1 rows so the
+    caller knows whether a next page exists."""
+    order_by, keyset = SORTS[sort]
+    params: dict = {"limit": limit + 1}
+    where = []
+    if category_ids:
+        where.append("p.category_id IN (" + _placeholders("cat", category_ids, params) + ")")
+    if filters.min_paise is not None:
+        where.append("p.from_price_paise >= %(min_paise)s")
+        params["min_paise"] = filters.min_paise
+    if filters.max_paise is not None:
+        where.append("p.from_price_paise <= %(max_paise)s")
+        params["max_paise"] = filters.max_paise
+    variant_conditions = []
+    if filters.size_ids:
+        variant_conditions.append("v.size_id IN (" + _placeholders("size", filters.size_ids, params) + ")")
+    if filters.colour_ids:
+        variant_conditions.append("v.colour_id IN (" + _placeholders("colour", filters.colour_ids, params) + ")")
+    if filters.in_stock_only:
+        variant_conditions.append("v.stock > 0")
+    if variant_conditions:
+        # one variant must match every condition: a pink M that is in stock, not pink in L and M in blue
+        where.append("EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND "
+                     + " AND ".join(variant_conditions) + ")")
+    if after is not None:
+        where.append(keyset)
+        params["after_price"], params["after_id"] = after
+    sql = ("SELECT p.id, p.slug, p.name, p.from_price_paise, " + FIRST_IMAGE_SQL + " AS image_path, "
+           "EXISTS (SELECT 1 FROM variants sv WHERE sv.product_id = p.id AND sv.stock > 0) AS in_stock "
+           "FROM products p "
+           + ("WHERE " + " AND ".join(where) + " " if where else "")
+           + "ORDER BY " + order_by + " LIMIT %(limit)s")
+    return await fetch_all(conn, sql, params)
+
+
+async def select_new_arrivals(conn, limit: int = 8) -> list[dict]:
+    return await select_listing(conn, None, ListingFilters(), "new", None, limit - 1)
+
+
+async def select_product(conn, slug: str) -> dict | None:
+    return await fetch_one(
+        conn,
+        "SELECT p.id, p.category_id, p.slug, p.name, p.description, p.fabric, p.from_price_paise, "
+        "c.slug AS category_slug, c.name AS category_name "
+        "FROM products p JOIN categories c ON c.id = p.category_id WHERE p.slug = %s",
+        (slug,))
+
+
+async def select_variants(conn, product_id: int, bag_token: str | None) -> list[dict]:
+    """A product's variants with size, colour and how many of each are already in this bag."""
+    return await fetch_all(
+        conn,
+        "SELECT v.id, v.sku, v.price_paise, v.stock, s.label AS size, s.position AS size_position, "
+        "co.name AS colour, "
+        "co.hex AS colour_hex, COALESCE(ci.quantity, 0) AS in_bag "
+        "FROM variants v JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
+        "LEFT JOIN carts c ON c.token = %s "
+        "LEFT JOIN cart_items ci ON ci.variant_id = v.id AND ci.cart_id = c.id "
+        "WHERE v.product_id = %s ORDER BY co.name, s.position",
+        (bag_token or "", product_id))
+
+
+async def select_images(conn, product_id: int) -> list[dict]:
+    return await fetch_all(
+        conn, "SELECT id, path, alt FROM product_images WHERE product_id = %s ORDER BY position, id",
+        (product_id,))
+
+
+async def select_reviews(conn, product_id: int, limit: int = 5) -> list[dict]:
+    """The newest reviews of a product, with the reviewer's first name only."""
+    return await fetch_all(
+        conn,
+        "SELECT r.rating, r.title, r.body, r.created_at, SUBSTRING_INDEX(u.name, ' ', 1) AS reviewer "
+        "FROM reviews r JOIN users u ON u.id = r.user_id WHERE r.product_id = %s "
+        "ORDER BY r.created_at DESC LIMIT %s",
+        (product_id, limit))

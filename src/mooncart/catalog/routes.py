@@ -1,0 +1,63 @@
+"""Shop pages: home, category listings, product pages."""
+
+from __future__ import annotations
+
+from quart import Blueprint, abort, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from ..db import get_conn
+from ..htmx import fragment, is_htmx
+from ..pages import render_page
+from . import queries
+from .product_page import product_page_context
+from .listing import SORT_LABELS, make_cursor, parse_listing_args
+
+bp = Blueprint("catalog", __name__)
+
+
+@bp.get("/")
+async def home():
+    conn = await get_conn()
+    categories = await queries.select_categories(conn)
+    arrivals = await queries.select_new_arrivals(conn, limit=8)
+    return await render_page("catalog/home.html", categories=categories, arrivals=arrivals,
+                             nav_categories=categories)
+
+
+@bp.get("/c/<slug>")
+async def category(slug: str):
+    conn = await get_conn()
+    tree = await queries.select_categories(conn)
+    current = queries.find_category(tree, slug)
+    if current is None:
+        abort(404)
+    sizes = await queries.select_sizes(conn)
+    colours = await queries.select_colours(conn)
+    listing = parse_listing_args(request.args, sizes, colours)
+    category_ids = [current.id] + [child.id for child in current.children]
+    page_size = 24
+    rows = await queries.select_listing(conn, category_ids, listing.filters, listing.sort,
+                                        listing.after, page_size)
+    products, has_more = rows[:page_size], len(rows) > page_size
+    next_url = None
+    if has_more:
+        args = MultiDict(request.args)
+        args["after"] = make_cursor(products[-1], listing.sort)
+        next_url = url_for("catalog.category", slug=slug, **args.to_dict(flat=False))
+    context = dict(category=current, products=products, next_url=next_url, listing=listing,
+                   sizes=sizes, colours=colours, sort_labels=SORT_LABELS)
+    if is_htmx():
+        # "Load more" appends the next cards; the filter form replaces the results region
+        if listing.after is not None:
+            return await fragment("catalog/_more_products.html", **context)
+        return await fragment("catalog/_listing_results.html", **context)
+    return await render_page("catalog/listing.html", nav_categories=tree, **context)
+
+
+@bp.get("/products/<slug>")
+async def product(slug: str):
+    conn = await get_conn()
+    context = await product_page_context(conn, slug)
+    if context is None:
+        abort(404)
+    return await render_page("catalog/product.html", **context)

@@ -1,0 +1,80 @@
+"""Configuration: defaults first, then MOONCART_* environment variables, then test overrides."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote, urlsplit
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DATABASE_URL = "mysql://root@127.0.0.1:3306/mooncart"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """Where MariaDB/MySQL is, parsed from a mysql:// URL."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    database: str
+    unix_socket: str | None = None
+
+    @classmethod
+    def from_url(cls, url: str) -> "DatabaseSettings":
+        parts = urlsplit(url)
+        if parts.scheme not in ("mysql", "mariadb"):
+            raise ValueError(f"MOONCART_DATABASE_URL must start with mysql://, got {parts.scheme!r}")
+        database = parts.path.lstrip("/")
+        if not database:
+            raise ValueError("MOONCART_DATABASE_URL must name a database, e.g. mysql://root@127.0.0.1/mooncart")
+        query = parse_qs(parts.query)
+        return cls(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or 3306,
+            user=unquote(parts.username or "root"),
+            password=unquote(parts.password or ""),
+            database=database,
+            unix_socket=query.get("unix_socket", [None])[0],
+        )
+
+    def connect_kwargs(self, with_database: bool = True) -> dict:
+        """Keyword arguments for aiomysql/pymysql connect()."""
+        kwargs = dict(host=self.host, port=self.port, user=self.user, password=self.password,
+                      charset="utf8mb4", autocommit=True)
+        if self.unix_socket:
+            kwargs["unix_socket"] = self.unix_socket
+        if with_database:
+            kwargs["db"] = self.database
+        return kwargs
+
+
+def load_config(test_config: dict | None = None) -> dict:
+    """The app's config mapping. Environment wins over defaults; test_config wins over both."""
+    secret = os.environ.get("MOONCART_SECRET_KEY")
+    if not secret:
+        secret = secrets.token_urlsafe(32)
+        log.warning("MOONCART_SECRET_KEY is not set: using a random key, so bags and sessions "
+                    "will not survive a restart and workers will not share them. Set it in production.")
+    config = {
+        "SECRET_KEY": secret,
+        "DATABASE_URL": os.environ.get("MOONCART_DATABASE_URL", DEFAULT_DATABASE_URL),
+        "REDIS_URL": os.environ.get("MOONCART_REDIS_URL") or None,
+        "DB_POOL_MIN": int(os.environ.get("MOONCART_DB_POOL_MIN", "1")),
+        "DB_POOL_MAX": int(os.environ.get("MOONCART_DB_POOL_MAX", "20")),
+        "MEDIA_ROOT": os.environ.get("MOONCART_MEDIA_ROOT", os.path.abspath("var/media")),
+        "PAGE_SIZE": 24,
+        # request bodies here are small forms; uploads (back office) raise it per route
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+        "MAX_FORM_PARTS": 100,
+        # a test passes one open connection that app and test share
+        "DB_CONNECTION": None,
+    }
+    if test_config:
+        config.update(test_config)
+    return config

@@ -1,0 +1,175 @@
+"""The database layer: an aiomysql pool, a connection per request, and small query helpers.
+
+SQL is always parameterised (%s placeholders); nothing here formats a value into SQL text.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator, Sequence
+
+import aiomysql
+from pymysql.err import Warning as MySQLNote
+from quart import Quart, current_app, g
+
+from .config import DatabaseSettings
+
+# "table already exists" and "duplicate entry" notes from idempotent DDL and INSERT IGNORE are expected
+warnings.filterwarnings("ignore", category=MySQLNote)
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schema.sql"
+
+
+class Database:
+    """Hands out connections: from the pool, or always the same one when a test shares its own."""
+
+    def __init__(self, settings: DatabaseSettings, shared_connection=None, minsize=1, maxsize=20):
+        self.settings = settings
+        self.shared_connection = shared_connection
+        self.minsize, self.maxsize = minsize, maxsize
+        self.pool: aiomysql.Pool | None = None
+
+    async def open(self) -> None:
+        if self.shared_connection is None and self.pool is None:
+            self.pool = await aiomysql.create_pool(
+                minsize=self.minsize, maxsize=self.maxsize, pool_recycle=3600,
+                cursorclass=aiomysql.DictCursor, **self.settings.connect_kwargs())
+
+    async def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            await self.pool.wait_closed()
+            self.pool = None
+
+    async def acquire(self):
+        if self.shared_connection is not None:
+            return self.shared_connection
+        return await self.pool.acquire()
+
+    def release(self, conn) -> None:
+        if conn is not self.shared_connection:
+            self.pool.release(conn)
+
+
+def init_app(app: Quart) -> None:
+    """Open the pool before serving, close it after, and hand each request one connection."""
+    settings = DatabaseSettings.from_url(app.config["DATABASE_URL"])
+    app.extensions["db"] = Database(settings, app.config.get("DB_CONNECTION"),
+                                    app.config["DB_POOL_MIN"], app.config["DB_POOL_MAX"])
+
+    @app.before_serving
+    async def open_pool() -> None:
+        await app.extensions["db"].open()
+
+    @app.after_serving
+    async def close_pool() -> None:
+        await app.extensions["db"].close()
+
+    @app.teardown_appcontext
+    async def release_connection(_exc) -> None:
+        conn = g.pop("db_conn", None)
+        if conn is not None:
+            current_app.extensions["db"].release(conn)
+
+
+async def get_conn():
+    """This request's connection, taken from the pool on first use."""
+    if "db_conn" not in g:
+        g.db_conn = await current_app.extensions["db"].acquire()
+    return g.db_conn
+
+
+async def fetch_all(conn, sql: str, params: Sequence[Any] | dict = ()) -> list[dict]:
+    async with conn.cursor(aiomysql.DictCursor) as cur:
+        await cur.execute(sql, params)
+        return list(await cur.fetchall())
+
+
+async def fetch_one(conn, sql: str, params: Sequence[Any] | dict = ()) -> dict | None:
+    async with conn.cursor(aiomysql.DictCursor) as cur:
+        await cur.execute(sql, params)
+        return await cur.fetchone()
+
+
+async def fetch_val(conn, sql: str, params: Sequence[Any] | dict = ()) -> Any:
+    async with conn.cursor() as cur:
+        await cur.execute(sql, params)
+        row = await cur.fetchone()
+        if row is None:
+            return None
+        return row[0] if isinstance(row, (tuple, list)) else next(iter(row.values()))
+
+
+async def execute(conn, sql: str, params: Sequence[Any] | dict = ()) -> tuple[int, int]:
+    """Run one statement; return (rows affected, last insert id)."""
+    async with conn.cursor() as cur:
+        await cur.execute(sql, params)
+        return cur.rowcount, cur.lastrowid
+
+
+async def execute_many(conn, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+    """Run one INSERT for many rows (pymysql folds them into multi-row VALUES)."""
+    async with conn.cursor() as cur:
+        await cur.executemany(sql, rows)
+        return cur.rowcount
+
+
+_savepoint_counter = 0
+
+
+@asynccontextmanager
+async def transaction(conn) -> AsyncIterator[Any]:
+    """All or nothing. Inside an open transaction (a test's, or an outer one) it uses a
+    SAVEPOINT, because MariaDB's START TRANSACTION would silently commit the outer work."""
+    global _savepoint_counter
+    if conn.get_transaction_status():
+        _savepoint_counter += 1
+        name = f"sp_{_savepoint_counter}"  # an identifier we make, never user input
+        await execute(conn, "SAVEPOINT " + name)
+        try:
+            yield conn
+        except BaseException:
+            await execute(conn, "ROLLBACK TO SAVEPOINT " + name)
+            raise
+        else:
+            await execute(conn, "RELEASE SAVEPOINT " + name)
+    else:
+        await conn.begin()
+        try:
+            yield conn
+        except BaseException:
+            await conn.rollback()
+            raise
+        else:
+            await conn.commit()
+
+
+def split_sql(text: str) -> list[str]:
+    """schema.sql's statements: comments dropped, split at semicolons that end a line."""
+    text = re.sub(r"^\s*--.*$", "", text, flags=re.M)
+    return [s.strip() for s in re.split(r";\s*$", text, flags=re.M) if s.strip()]
+
+
+async def apply_schema(conn, schema_path: Path = SCHEMA_PATH) -> int:
+    statements = split_sql(schema_path.read_text(encoding="utf-8"))
+    for statement in statements:
+        await execute(conn, statement)
+    return len(statements)
+
+
+async def create_database(settings: DatabaseSettings) -> None:
+    """CREATE DATABASE IF NOT EXISTS, then the schema: safe to run twice."""
+    conn = await aiomysql.connect(**settings.connect_kwargs(with_database=False))
+    try:
+        # identifiers cannot be parameters; quote with backticks after checking the name
+        if not re.fullmatch(r"[A-Za-z0-9_]+", settings.database):
+            raise ValueError(f"database name {settings.database!r} must be letters, digits and _")
+        await execute(conn, f"CREATE DATABASE IF NOT EXISTS `{settings.database}` "
+                            "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+        await conn.select_db(settings.database)
+        await apply_schema(conn)
+    finally:
+        conn.close()

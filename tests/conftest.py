@@ -1,0 +1,96 @@
+"""Test fixtures: a real MariaDB database of the tests' own, created once per session from
+schema.sql and dropped at the end. Each test shares one connection with the app inside
+BEGIN ... ROLLBACK, so tests never see each other's rows."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+
+import aiomysql
+import pymysql
+import pytest
+from bs4 import BeautifulSoup
+
+from mooncart import create_app
+from mooncart.config import DatabaseSettings
+from mooncart.db import apply_schema
+
+SERVER_URL = os.environ.get("MOONCART_TEST_SERVER_URL", "mysql://root@127.0.0.1:3306/")
+
+
+def server_settings(database: str) -> DatabaseSettings:
+    return DatabaseSettings.from_url(SERVER_URL.rstrip("/") + "/" + database)
+
+
+def create_test_database(prefix: str = "mooncart_test") -> DatabaseSettings:
+    settings = server_settings(f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}")
+    conn = pymysql.connect(**settings.connect_kwargs(with_database=False))
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{settings.database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    conn.close()
+    return settings
+
+
+def drop_test_database(settings: DatabaseSettings) -> None:
+    conn = pymysql.connect(**settings.connect_kwargs(with_database=False))
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{settings.database}`")
+    conn.close()
+
+
+def database_url(settings: DatabaseSettings) -> str:
+    auth = settings.user + (":" + settings.password if settings.password else "")
+    return f"mysql://{auth}@{settings.host}:{settings.port}/{settings.database}"
+
+
+@pytest.fixture(scope="session")
+async def database():
+    """The session's database, with the schema applied (twice: init-db must be repeatable)."""
+    settings = create_test_database()
+    conn = await aiomysql.connect(**settings.connect_kwargs())
+    try:
+        await apply_schema(conn)
+        await apply_schema(conn)
+    finally:
+        conn.close()
+    yield settings
+    drop_test_database(settings)
+
+
+@pytest.fixture
+async def conn(database):
+    """One connection in an open transaction, rolled back after the test."""
+    connection = await aiomysql.connect(**database.connect_kwargs())
+    await connection.begin()
+    yield connection
+    await connection.rollback()
+    connection.close()
+
+
+@pytest.fixture
+async def app(database, conn):
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url(database),
+                      "DB_CONNECTION": conn})
+    async with app.test_app() as test_app:
+        yield test_app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+HTMX = {"HX-Request": "true"}
+
+
+def soup(body: bytes | str) -> BeautifulSoup:
+    return BeautifulSoup(body, "html.parser")
+
+
+async def statements_run(conn) -> int:
+    """MariaDB's count of statements this connection has sent (the SHOW itself included)."""
+    async with conn.cursor() as cur:
+        await cur.execute("SHOW SESSION STATUS LIKE 'Questions'")
+        return int((await cur.fetchone())[1])

@@ -1,0 +1,61 @@
+"""Make catalogue rows for a test, with fresh names so tests never depend on seed ids."""
+
+from __future__ import annotations
+
+import itertools
+
+from mooncart.db import execute, fetch_val
+
+_counter = itertools.count(1)
+
+
+async def make_category(conn, name: str | None = None, parent_id: int | None = None) -> dict:
+    n = next(_counter)
+    name = name or f"Test Kurtis {n}"
+    slug = f"test-category-{n}"
+    _, category_id = await execute(
+        conn, "INSERT INTO categories (parent_id, slug, name, art_kind) VALUES (%s, %s, %s, 'kurti')",
+        (parent_id, slug, name))
+    return {"id": category_id, "slug": slug, "name": name}
+
+
+async def make_colour(conn, name: str | None = None, hex_code: str = "#e91e63") -> int:
+    name = name or f"Colour {next(_counter)}"
+    existing = await fetch_val(conn, "SELECT id FROM colours WHERE name = %s", (name,))
+    if existing:
+        return existing
+    _, colour_id = await execute(conn, "INSERT INTO colours (name, hex) VALUES (%s, %s)", (name, hex_code))
+    return colour_id
+
+
+async def size_id(conn, label: str) -> int:
+    return await fetch_val(conn, "SELECT id FROM sizes WHERE label = %s", (label,))
+
+
+async def make_product(conn, *, category: dict | None = None, name: str | None = None,
+                       price_paise: int = 149900, variants: list[tuple[str, str, int]] | None = None,
+                       stock: int | None = None) -> dict:
+    """A product with variants given as (size, colour, stock); `stock=n` is one M/Rani Pink variant."""
+    n = next(_counter)
+    category = category or await make_category(conn)
+    name = name or f"Test Chikankari Kurti {n}"
+    if variants is None:
+        variants = [("M", "Rani Pink", 10 if stock is None else stock)]
+    slug = f"test-product-{n}"
+    _, product_id = await execute(
+        conn, "INSERT INTO products (category_id, slug, name, description, fabric, from_price_paise) "
+              "VALUES (%s, %s, %s, %s, 'Cotton', %s)",
+        (category["id"], slug, name, "A test kurti.", price_paise))
+    made = []
+    for size, colour, variant_stock in variants:
+        colour_id = await make_colour(conn, colour)
+        sku = f"T{n}-{size}-{colour_id}".replace(" ", "")
+        _, variant_id = await execute(
+            conn, "INSERT INTO variants (product_id, size_id, colour_id, sku, price_paise, stock) "
+                  "VALUES (%s, %s, %s, %s, %s, %s)",
+            (product_id, await size_id(conn, size), colour_id, sku, price_paise, variant_stock))
+        made.append({"id": variant_id, "size": size, "colour": colour, "stock": variant_stock, "sku": sku})
+    await execute(conn, "INSERT INTO product_images (product_id, position, path, alt) VALUES (%s, 0, %s, %s)",
+                  (product_id, "art/kurti/e91e63.svg", name))
+    return {"id": product_id, "slug": slug, "name": name, "category": category, "variants": made,
+            "url": f"/products/{slug}"}
