@@ -11,6 +11,8 @@ CREATE TABLE IF NOT EXISTS categories (
     blurb       VARCHAR(255) NOT NULL DEFAULT '',
     -- which generated garment drawing stands for this category's products
     art_kind    VARCHAR(20)  NOT NULL DEFAULT 'kurti',
+    -- which family of sizes this category's products come in (see sizes.size_group)
+    size_group  VARCHAR(10)  NOT NULL DEFAULT 'apparel',
     position    SMALLINT     NOT NULL DEFAULT 0,
     UNIQUE KEY uq_categories_slug (slug),
     KEY ix_categories_parent_position (parent_id, position),
@@ -27,15 +29,19 @@ CREATE TABLE IF NOT EXISTS colours (
 
 CREATE TABLE IF NOT EXISTS sizes (
     id        SMALLINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
-    label     VARCHAR(16) NOT NULL,
-    position  SMALLINT    NOT NULL,
+    label       VARCHAR(16) NOT NULL,
+    size_group  VARCHAR(10) NOT NULL,
+    position    SMALLINT    NOT NULL,
     UNIQUE KEY uq_sizes_label (label)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
-INSERT IGNORE INTO sizes (label, position) VALUES
-    ('XS', 1), ('S', 2), ('M', 3), ('L', 4), ('XL', 5), ('XXL', 6), ('Free size', 7),
-    ('UK 3', 11), ('UK 4', 12), ('UK 5', 13), ('UK 6', 14), ('UK 7', 15), ('UK 8', 16),
-    ('26', 21), ('28', 22), ('30', 23), ('32', 24), ('34', 25), ('36', 26);
+INSERT IGNORE INTO sizes (label, size_group, position) VALUES
+    ('XS', 'apparel', 1), ('S', 'apparel', 2), ('M', 'apparel', 3), ('L', 'apparel', 4),
+    ('XL', 'apparel', 5), ('XXL', 'apparel', 6), ('Free size', 'free', 7),
+    ('UK 3', 'shoe', 11), ('UK 4', 'shoe', 12), ('UK 5', 'shoe', 13), ('UK 6', 'shoe', 14),
+    ('UK 7', 'shoe', 15), ('UK 8', 'shoe', 16),
+    ('26', 'waist', 21), ('28', 'waist', 22), ('30', 'waist', 23), ('32', 'waist', 24),
+    ('34', 'waist', 25), ('36', 'waist', 26);
 
 CREATE TABLE IF NOT EXISTS products (
     id               INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,

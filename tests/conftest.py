@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
 
 import aiomysql
 import pymysql
@@ -17,11 +16,14 @@ from mooncart import create_app
 from mooncart.config import DatabaseSettings
 from mooncart.db import apply_schema
 
-SERVER_URL = os.environ.get("MOONCART_TEST_SERVER_URL", "mysql://root@127.0.0.1:3306/")
+# The server the tests make their own databases on (scripts/test points it at a private one
+# when no server is running on 127.0.0.1:3306).
+SERVER = DatabaseSettings.from_url(os.environ.get("MOONCART_TEST_SERVER_URL", "mysql://root@127.0.0.1:3306/"),
+                                   allow_no_database=True)
 
 
 def server_settings(database: str) -> DatabaseSettings:
-    return DatabaseSettings.from_url(SERVER_URL.rstrip("/") + "/" + database)
+    return SERVER.with_database(database)
 
 
 def create_test_database(prefix: str = "mooncart_test") -> DatabaseSettings:
@@ -41,8 +43,7 @@ def drop_test_database(settings: DatabaseSettings) -> None:
 
 
 def database_url(settings: DatabaseSettings) -> str:
-    auth = settings.user + (":" + settings.password if settings.password else "")
-    return f"mysql://{auth}@{settings.host}:{settings.port}/{settings.database}"
+    return settings.url
 
 
 @pytest.fixture(scope="session")

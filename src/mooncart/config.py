@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from dataclasses import dataclass
-from urllib.parse import parse_qs, unquote, urlsplit
+from dataclasses import dataclass, replace
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +25,12 @@ class DatabaseSettings:
     unix_socket: str | None = None
 
     @classmethod
-    def from_url(cls, url: str) -> "DatabaseSettings":
+    def from_url(cls, url: str, allow_no_database: bool = False) -> "DatabaseSettings":
         parts = urlsplit(url)
         if parts.scheme not in ("mysql", "mariadb"):
             raise ValueError(f"MOONCART_DATABASE_URL must start with mysql://, got {parts.scheme!r}")
         database = parts.path.lstrip("/")
-        if not database:
+        if not database and not allow_no_database:
             raise ValueError("MOONCART_DATABASE_URL must name a database, e.g. mysql://root@127.0.0.1/mooncart")
         query = parse_qs(parts.query)
         return cls(
@@ -41,6 +41,15 @@ class DatabaseSettings:
             database=database,
             unix_socket=query.get("unix_socket", [None])[0],
         )
+
+    def with_database(self, database: str) -> "DatabaseSettings":
+        return replace(self, database=database)
+
+    @property
+    def url(self) -> str:
+        auth = quote(self.user, safe="") + (":" + quote(self.password, safe="") if self.password else "")
+        query = "?" + urlencode({"unix_socket": self.unix_socket}) if self.unix_socket else ""
+        return f"mysql://{auth}@{self.host}:{self.port}/{self.database}{query}"
 
     def connect_kwargs(self, with_database: bool = True) -> dict:
         """Keyword arguments for aiomysql/pymysql connect()."""

@@ -89,10 +89,10 @@ async def ensure_reference_data(conn) -> tuple[list[dict], dict[str, int], dict[
         await execute(conn, "INSERT IGNORE INTO categories (slug, name, position) VALUES (%s, %s, %s)",
                       (parent_slug, parent_name, position))
         parent_id = await fetch_val(conn, "SELECT id FROM categories WHERE slug = %s", (parent_slug,))
-        for child_position, (slug, name, art, *_rest, blurb) in enumerate(children):
-            await execute(conn, "INSERT IGNORE INTO categories (parent_id, slug, name, blurb, art_kind, position) "
-                                "VALUES (%s, %s, %s, %s, %s, %s)",
-                          (parent_id, slug, name, blurb, art, child_position))
+        for child_position, (slug, name, art, size_group, *_rest, blurb) in enumerate(children):
+            await execute(conn, "INSERT IGNORE INTO categories (parent_id, slug, name, blurb, art_kind, size_group, "
+                                "position) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                          (parent_id, slug, name, blurb, art, size_group, child_position))
     await execute_many(conn, "INSERT IGNORE INTO colours (name, hex) VALUES (%s, %s)", COLOURS)
     category_ids = {r["slug"]: r["id"] for r in await fetch_all(conn, "SELECT id, slug FROM categories")}
     leaves = []

@@ -19,13 +19,14 @@ class Category:
     name: str
     blurb: str
     art_kind: str
+    size_group: str
     position: int
     children: list["Category"] = field(default_factory=list, compare=False)
 
 
 async def select_categories(conn) -> list[Category]:
     """Every category, as a tree: top-level ones with their children (the table is small)."""
-    rows = await fetch_all(conn, "SELECT id, parent_id, slug, name, blurb, art_kind, position "
+    rows = await fetch_all(conn, "SELECT id, parent_id, slug, name, blurb, art_kind, size_group, position "
                                  "FROM categories ORDER BY position, name")
     by_id = {row["id"]: Category(**row) for row in rows}
     roots = []
@@ -46,7 +47,7 @@ def find_category(tree: list[Category], slug: str) -> Category | None:
 
 
 async def select_sizes(conn) -> list[dict]:
-    return await fetch_all(conn, "SELECT id, label FROM sizes ORDER BY position")
+    return await fetch_all(conn, "SELECT id, label, size_group FROM sizes ORDER BY position")
 
 
 async def select_colours(conn) -> list[dict]:

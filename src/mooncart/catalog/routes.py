@@ -44,8 +44,11 @@ async def category(slug: str):
         args = MultiDict(request.args)
         args["after"] = make_cursor(products[-1], listing.sort)
         next_url = url_for("catalog.category", slug=slug, **args.to_dict(flat=False))
+    # offer only the sizes this category's clothes come in (no shoe sizes among the kurtis)
+    size_groups = {child.size_group for child in current.children} or {current.size_group}
+    filter_sizes = [size for size in sizes if size["size_group"] in size_groups]
     context = dict(category=current, products=products, next_url=next_url, listing=listing,
-                   sizes=sizes, colours=colours, sort_labels=SORT_LABELS)
+                   sizes=filter_sizes if len(filter_sizes) > 1 else [], colours=colours, sort_labels=SORT_LABELS)
     if is_htmx():
         # "Load more" appends the next cards; the filter form replaces the results region
         if listing.after is not None:
