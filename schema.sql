@@ -89,7 +89,8 @@ CREATE TABLE IF NOT EXISTS variants (
     UNIQUE KEY uq_variants_sku (sku),
     UNIQUE KEY uq_variants_product_size_colour (product_id, size_id, colour_id),
     KEY ix_variants_size (size_id),
-    KEY ix_variants_colour (colour_id),
+    -- listing filters: a rare colour-and-size choice is found from the variant side
+    KEY ix_variants_colour_size (colour_id, size_id, product_id, stock),
     CONSTRAINT fk_variants_product FOREIGN KEY (product_id) REFERENCES products (id) ON DELETE CASCADE,
     CONSTRAINT fk_variants_size FOREIGN KEY (size_id) REFERENCES sizes (id) ON DELETE RESTRICT,
     CONSTRAINT fk_variants_colour FOREIGN KEY (colour_id) REFERENCES colours (id) ON DELETE RESTRICT,

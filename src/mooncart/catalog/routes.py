@@ -34,7 +34,12 @@ async def category(slug: str):
     sizes = await queries.select_sizes(conn)
     colours = await queries.select_colours(conn)
     listing = parse_listing_args(request.args, sizes, colours)
-    category_ids = [current.id] + [child.id for child in current.children]
+    categories = [current] + current.children
+    if listing.filters.size_ids:
+        # an XS filter need not search the sarees: only categories that come in the chosen sizes
+        wanted_groups = {s["size_group"] for s in sizes if s["id"] in listing.filters.size_ids}
+        categories = [c for c in categories if c.size_group in wanted_groups] or categories[:1]
+    category_ids = [c.id for c in categories]
     page_size = 24
     rows = await queries.select_listing(conn, category_ids, listing.filters, listing.sort,
                                         listing.after, page_size)
