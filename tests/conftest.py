@@ -90,6 +90,21 @@ def soup(body: bytes | str) -> BeautifulSoup:
     return BeautifulSoup(body, "html.parser")
 
 
+async def csrf(client) -> str:
+    """The CSRF token a page gives this client (fetched once per client)."""
+    if not getattr(client, "_csrf", None):
+        page = soup(await (await client.get("/bag")).get_data())
+        client._csrf = page.find("meta", attrs={"name": "csrf-token"})["content"]
+    return client._csrf
+
+
+async def post(client, path: str, *, form: dict | None = None, headers: dict | None = None):
+    """POST as the shop's own pages do: with this client's CSRF token in the form."""
+    form = dict(form or {})
+    form.setdefault("csrf_token", await csrf(client))
+    return await client.post(path, form=form, headers=headers)
+
+
 async def statements_run(conn) -> int:
     """MariaDB's count of statements this connection has sent (the SHOW itself included)."""
     async with conn.cursor() as cur:

@@ -8,7 +8,7 @@ from pymysql.err import MySQLError
 from quart import Quart, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from . import db, formatting
+from . import db, formatting, security
 from .config import load_config
 from .htmx import is_htmx, vary_on_htmx
 
@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Quart:
     app.jinja_env.lstrip_blocks = True
     formatting.register(app)
     db.init_app(app)
+    security.init_app(app)
 
     from .bag.routes import bp as bag_bp
     from .catalog.routes import bp as catalog_bp
@@ -70,6 +71,13 @@ def register_error_pages(app: Quart) -> None:
         }
         title, message = messages.get(error.code, (error.name, "Something about that request wasn't right."))
         return await error_response(error.code or 400, title, message)
+
+    @app.errorhandler(security.CrossSiteRequest)
+    async def cross_site(error: security.CrossSiteRequest):
+        security.log.warning("refused %s %s: %s", request.method, request.path, error)
+        return await error_response(403, "Please try that again",
+                                    "This form has expired or came from another site, so nothing was changed. "
+                                    "Please reload the page and try again.")
 
     @app.errorhandler(MySQLError)
     async def database_error(error: MySQLError):

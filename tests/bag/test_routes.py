@@ -7,7 +7,7 @@ import pytest
 from mooncart.bag.token import COOKIE_NAME
 from mooncart.db import execute, fetch_all, fetch_val
 from mooncart.demo import seed_demo
-from tests.conftest import HTMX, soup, statements_run
+from tests.conftest import HTMX, csrf, post, soup, statements_run
 from tests.factories import make_product
 
 
@@ -17,7 +17,7 @@ async def bag_quantity(conn, variant_id: int) -> int:
 
 
 async def add(client, variant_id, quantity="1", htmx=True):
-    return await client.post("/bag/add", form={"variant_id": str(variant_id), "quantity": str(quantity)},
+    return await post(client, "/bag/add", form={"variant_id": str(variant_id), "quantity": str(quantity)},
                              headers=HTMX if htmx else None)
 
 
@@ -55,6 +55,7 @@ async def test_adding_again_grows_the_same_line_and_the_header_count(client, con
 async def test_add_to_bag_costs_at_most_three_statements(client, conn):
     product = await make_product(conn, stock=5)
     variant_id = product["variants"][0]["id"]
+    await csrf(client)  # the page the shopper was on
     before = await statements_run(conn)
     await add(client, variant_id, 1)  # a new guest: look up, create the bag, add the line
     first = await statements_run(conn) - before - 1
@@ -162,26 +163,26 @@ async def test_a_deleted_variant_is_refused_and_leaves_every_bag(client, conn):
 
 
 @pytest.mark.parametrize("htmx", [True, False])
-async def test_a_tampered_bag_cookie_is_refused_and_cleared(app, conn, htmx):
+async def test_a_tampered_bag_cookie_is_refused_and_cleared(client, conn, htmx):
     product = await make_product(conn, stock=5)
     variant_id = product["variants"][0]["id"]
-    first = await add(app.test_client(), variant_id, 1)
+    first = await add(client, variant_id, 1)
     signed = first.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
     _token, signature = signed.split(".", 1)
     forged = ("0" * 32) + "." + signature  # someone else's bag, with our signature pasted on
-    response = await app.test_client().post(
-        "/bag/add", form={"variant_id": str(variant_id), "quantity": "1"},
-        headers=dict(HTMX if htmx else {}, Cookie=f"{COOKIE_NAME}={forged}"))
+    client.set_cookie("localhost", COOKIE_NAME, forged)
+    response = await add(client, variant_id, 1, htmx=htmx)
     assert response.status_code == 422
     assert "could not be verified" in soup(await response.get_data()).get_text()
-    assert response.headers["Set-Cookie"].startswith(f"{COOKIE_NAME}=;")
+    assert COOKIE_NAME + "=;" in response.headers["Set-Cookie"]
     assert await bag_quantity(conn, variant_id) == 1
     assert await fetch_val(conn, "SELECT COUNT(*) FROM carts c JOIN cart_items ci ON ci.cart_id = c.id "
                                  "WHERE ci.variant_id = %s", (variant_id,)) == 1
 
 
 async def test_a_tampered_cookie_on_the_bag_page_shows_an_empty_bag_with_a_notice(client, conn):
-    response = await client.get("/bag", headers={"Cookie": f"{COOKIE_NAME}=not-a-real-token.xyz"})
+    client.set_cookie("localhost", COOKIE_NAME, "not-a-real-token.xyz")
+    response = await client.get("/bag")
     assert response.status_code == 200
     text = soup(await response.get_data()).get_text()
     assert "could not be verified" in text and "Your bag is empty" in text
@@ -212,7 +213,7 @@ async def test_empty_bag_page_has_an_empty_state(client):
 
 async def test_changing_quantity_over_htmx_returns_line_summary_and_count(client, conn):
     variants = await bag_with(client, conn, 1, 1)
-    response = await client.post(f"/bag/items/{variants[0]['id']}", form={"quantity": "3"}, headers=HTMX)
+    response = await post(client, f"/bag/items/{variants[0]['id']}", form={"quantity": "3"}, headers=HTMX)
     assert response.status_code == 200
     html = soup(await response.get_data())
     assert html.find("html") is None
@@ -227,7 +228,7 @@ async def test_changing_quantity_over_htmx_returns_line_summary_and_count(client
 
 async def test_changing_quantity_without_htmx_redirects_to_the_bag(client, conn):
     variants = await bag_with(client, conn, 1)
-    response = await client.post(f"/bag/items/{variants[0]['id']}", form={"quantity": "2"})
+    response = await post(client, f"/bag/items/{variants[0]['id']}", form={"quantity": "2"})
     assert response.status_code == 303 and response.headers["Location"] == "/bag"
     assert await bag_quantity(conn, variants[0]["id"]) == 2
 
@@ -237,7 +238,7 @@ async def test_changing_quantity_without_htmx_redirects_to_the_bag(client, conn)
 async def test_bad_line_quantities_are_refused_inline(client, conn, quantity, htmx):
     variants = await bag_with(client, conn, 2)  # stock is 8, so 9 is above stock
     variant_id = variants[0]["id"]
-    response = await client.post(f"/bag/items/{variant_id}", form={"quantity": quantity},
+    response = await post(client, f"/bag/items/{variant_id}", form={"quantity": quantity},
                                   headers=HTMX if htmx else None)
     assert response.status_code == 422
     body = await response.get_data(as_text=True)
@@ -249,7 +250,7 @@ async def test_bad_line_quantities_are_refused_inline(client, conn, quantity, ht
 
 async def test_removing_a_line_over_htmx_deletes_it_and_updates_summary(client, conn):
     variants = await bag_with(client, conn, 1, 2)
-    response = await client.post(f"/bag/items/{variants[0]['id']}/remove", headers=HTMX)
+    response = await post(client, f"/bag/items/{variants[0]['id']}/remove", headers=HTMX)
     assert response.status_code == 200
     html = soup(await response.get_data())
     deletions = [p for p in html.find_all("hx-partial") if p.get("hx-swap") == "delete"]
@@ -260,13 +261,13 @@ async def test_removing_a_line_over_htmx_deletes_it_and_updates_summary(client, 
 
 async def test_removing_the_last_line_shows_the_empty_state(client, conn):
     variants = await bag_with(client, conn, 1)
-    response = await client.post(f"/bag/items/{variants[0]['id']}/remove", headers=HTMX)
+    response = await post(client, f"/bag/items/{variants[0]['id']}/remove", headers=HTMX)
     assert "Your bag is empty" in soup(await response.get_data()).find(id="bag-summary").get_text()
 
 
 async def test_removing_without_htmx_redirects_to_the_bag(client, conn):
     variants = await bag_with(client, conn, 1)
-    response = await client.post(f"/bag/items/{variants[0]['id']}/remove")
+    response = await post(client, f"/bag/items/{variants[0]['id']}/remove")
     assert response.status_code == 303
     assert await bag_quantity(conn, variants[0]["id"]) == 0
 
@@ -274,14 +275,14 @@ async def test_removing_without_htmx_redirects_to_the_bag(client, conn):
 @pytest.mark.parametrize("htmx", [True, False])
 async def test_removing_something_not_in_the_bag_is_a_clear_422(client, conn, htmx):
     await bag_with(client, conn, 1)
-    response = await client.post("/bag/items/4000000000/remove", headers=HTMX if htmx else None)
+    response = await post(client, "/bag/items/4000000000/remove", headers=HTMX if htmx else None)
     assert response.status_code == 422
     assert "not in your bag" in soup(await response.get_data()).get_text()
 
 
 @pytest.mark.parametrize("path", ["/bag/items/abc", "/bag/items/99999999999", "/bag/items/-1/remove"])
 async def test_malformed_line_urls_are_404_pages_not_errors(client, path):
-    response = await client.post(path, form={"quantity": "1"})
+    response = await post(client, path, form={"quantity": "1"})
     assert response.status_code == 404
     assert "Page not found" in soup(await response.get_data()).get_text()
 
@@ -292,7 +293,7 @@ async def test_another_guests_bag_is_untouched(app, conn):
     alice, bob = app.test_client(), app.test_client()
     await add(alice, variant_id, 2)
     await add(bob, variant_id, 1)
-    await bob.post(f"/bag/items/{variant_id}/remove", headers=HTMX)
+    await post(bob, f"/bag/items/{variant_id}/remove", headers=HTMX)
     assert await bag_quantity(conn, variant_id) == 2
     alice_page = soup(await (await alice.get("/bag")).get_data())
     assert alice_page.find(id=f"bag-line-{variant_id}") is not None

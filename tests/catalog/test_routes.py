@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import HTMX, soup
+from tests.conftest import HTMX, post, soup
 from tests.factories import make_category, make_product
 
 

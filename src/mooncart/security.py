@@ -1,0 +1,67 @@
+"""Protection for every state-changing request: a CSRF token (form field or htmx header) tied to
+the visitor's session, and refusal of requests that a browser says came from another site."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from urllib.parse import urlsplit
+
+from markupsafe import Markup, escape
+from quart import Quart, abort, request, session
+
+log = logging.getLogger("mooncart.security")
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+FIELD = "csrf_token"
+HEADER = "X-CSRF-Token"
+
+
+def csrf_token() -> str:
+    """This visitor's token, made on first use and kept in the signed session cookie."""
+    token = session.get(FIELD)
+    if not token:
+        token = session[FIELD] = secrets.token_urlsafe(32)
+    return token
+
+
+def rotate_csrf_token() -> None:
+    """A new token at log-in and log-out, so a token seen before cannot be reused after."""
+    session[FIELD] = secrets.token_urlsafe(32)
+
+
+def csrf_field() -> Markup:
+    return Markup('<input type="hidden" name="%s" value="%s">') % (FIELD, escape(csrf_token()))
+
+
+class CrossSiteRequest(Exception):
+    """A state-changing request without a valid token, or from another site."""
+
+
+def _same_origin(origin: str) -> bool:
+    parts = urlsplit(origin)
+    return parts.netloc == request.host and parts.scheme == request.scheme
+
+
+async def check_request() -> None:
+    if request.method in SAFE_METHODS:
+        return
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        raise CrossSiteRequest(f"Sec-Fetch-Site {fetch_site}")
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != "null" and not _same_origin(origin):
+        raise CrossSiteRequest(f"Origin {origin}")
+    expected = session.get(FIELD)
+    sent = request.headers.get(HEADER)
+    if sent is None:
+        sent = (await request.form).get(FIELD)
+    if not expected or not sent or not hmac.compare_digest(str(sent), str(expected)):
+        raise CrossSiteRequest("missing or wrong CSRF token")
+
+
+def init_app(app: Quart) -> None:
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["csrf_field"] = csrf_field
+    app.before_request(check_request)
