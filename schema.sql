@@ -109,6 +109,29 @@ CREATE TABLE IF NOT EXISTS users (
     UNIQUE KEY uq_users_email (email)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- Server-side log-in sessions: the signed cookie carries a random token, the table its SHA-256,
+-- so a session can be revoked (log-out, password change, staff) and a copied cookie dies with it.
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash    CHAR(64)     NOT NULL PRIMARY KEY,
+    user_id       INT UNSIGNED NOT NULL,
+    created_at    DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    last_seen_at  DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    revoked_at    DATETIME(6)  NULL,
+    ip            VARCHAR(45)  NOT NULL DEFAULT '',
+    KEY ix_sessions_user (user_id),
+    CONSTRAINT fk_sessions_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Failed log-ins, counted per account and per address to throttle guessing before any hashing.
+CREATE TABLE IF NOT EXISTS login_failures (
+    id          BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    email       VARCHAR(254) NOT NULL,
+    ip          VARCHAR(45)  NOT NULL,
+    failed_at   DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    KEY ix_login_failures_email (email, failed_at),
+    KEY ix_login_failures_ip (ip, failed_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 CREATE TABLE IF NOT EXISTS addresses (
     id          INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
     user_id     INT UNSIGNED NOT NULL,
@@ -158,6 +181,7 @@ CREATE TABLE IF NOT EXISTS orders (
     status           ENUM('placed','packed','shipped','delivered','cancelled','returned') NOT NULL DEFAULT 'placed',
     payment_method   VARCHAR(20)  NOT NULL,
     payment_status   ENUM('pending','paid','refunded','failed') NOT NULL DEFAULT 'pending',
+    payment_reference VARCHAR(64) NOT NULL DEFAULT '',
     -- the delivery address as it was when the order was placed
     ship_name        VARCHAR(120) NOT NULL,
     ship_line1       VARCHAR(200) NOT NULL,

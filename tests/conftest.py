@@ -110,3 +110,10 @@ async def statements_run(conn) -> int:
     async with conn.cursor() as cur:
         await cur.execute("SHOW SESSION STATUS LIKE 'Questions'")
         return int((await cur.fetchone())[1])
+
+
+async def log_in(client, user: dict, password: str | None = None):
+    """Log in through the real form (argon2 and all). The CSRF token changes at log-in."""
+    response = await post(client, "/account/login", form={"email": user["email"], "password": password or user["password"]})
+    client._csrf = None
+    return response

@@ -59,3 +59,33 @@ async def make_product(conn, *, category: dict | None = None, name: str | None =
                   (product_id, "art/kurti/e91e63.svg", name))
     return {"id": product_id, "slug": slug, "name": name, "category": category, "variants": made,
             "url": f"/products/{slug}"}
+
+
+PASSWORD = "kurti-season-2026"
+_password_hash: str | None = None
+
+
+async def make_user(conn, *, email: str | None = None, name: str = "Asha Rao", password_hash: str | None = None,
+                    is_staff: bool = False) -> dict:
+    """A user whose password is PASSWORD (hashed once per test session with the real parameters)."""
+    global _password_hash
+    from mooncart.accounts.passwords import hash_password
+
+    if password_hash is None:
+        if _password_hash is None:
+            _password_hash = await hash_password(PASSWORD)
+        password_hash = _password_hash
+    email = email or f"shopper{next(_counter)}@example.in"
+    _, user_id = await execute(conn, "INSERT INTO users (email, name, mobile, password_hash, is_staff) "
+                                     "VALUES (%s, %s, '9876543210', %s, %s)", (email, name, password_hash, is_staff))
+    return {"id": user_id, "email": email, "name": name, "password": PASSWORD}
+
+
+ADDRESS = {"full_name": "Asha Rao", "line1": "12, 4th Cross, Indiranagar", "line2": "Near the metro",
+           "city": "Bengaluru", "state": "Karnataka", "pin_code": "560038", "mobile": "9876543210"}
+
+
+async def make_address(conn, user_id: int) -> int:
+    from mooncart.accounts.queries import insert_address
+
+    return await insert_address(conn, user_id, ADDRESS)

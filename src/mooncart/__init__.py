@@ -30,13 +30,17 @@ def create_app(test_config: dict | None = None) -> Quart:
     db.init_app(app)
     security.init_app(app)
 
+    from .accounts import auth
+    from .accounts.routes import bp as accounts_bp
     from .bag.routes import bp as bag_bp
     from .catalog.routes import bp as catalog_bp
+    from .checkout.routes import bp as checkout_bp
     from .media import bp as media_bp
+    from .orders.routes import bp as orders_bp
 
-    app.register_blueprint(catalog_bp)
-    app.register_blueprint(bag_bp)
-    app.register_blueprint(media_bp)
+    auth.init_app(app)
+    for blueprint in (catalog_bp, bag_bp, accounts_bp, checkout_bp, orders_bp, media_bp):
+        app.register_blueprint(blueprint)
 
     register_error_pages(app)
 

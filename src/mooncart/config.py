@@ -81,6 +81,19 @@ def load_config(test_config: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "MAX_FORM_MEMORY_SIZE": 64 * 1024,
         "MAX_FORM_PARTS": 100,
+        # log-in sessions: idle and absolute lifetimes, enforced by the sessions table
+        "SESSION_IDLE_MINUTES": int(os.environ.get("MOONCART_SESSION_IDLE_MINUTES", "30")),
+        "SESSION_ABSOLUTE_HOURS": int(os.environ.get("MOONCART_SESSION_ABSOLUTE_HOURS", "12")),
+        # failed log-ins allowed per window, per account and per address, before a 429
+        "LOGIN_FAILURES_PER_ACCOUNT": 5,
+        "LOGIN_FAILURES_PER_IP": 20,
+        "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+        # argon2id (time cost, memory KiB, parallelism): OWASP's minimum is (2, 19 MiB, 1)
+        "ARGON2_PARAMETERS": (2, 19 * 1024, 1),
+        "PAYMENT_TIMEOUT_SECONDS": float(os.environ.get("MOONCART_PAYMENT_TIMEOUT_SECONDS", "15")),
+        "SESSION_COOKIE_NAME": "mooncart",
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
         # a test passes one open connection that app and test share
         "DB_CONNECTION": None,
     }

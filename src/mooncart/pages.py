@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from quart import Response, render_template
 
+from .accounts.auth import current_shopper
 from .bag.queries import select_bag_count
 from .bag.token import clear_bag_cookie, read_bag_cookie
 from .catalog.queries import select_categories
@@ -17,6 +18,7 @@ async def render_page(template: str, status: int = 200, **context) -> Response:
     cookie = read_bag_cookie()
     if "bag_count" not in context:
         context["bag_count"] = await select_bag_count(conn, cookie.token)
+    context.setdefault("shopper", await current_shopper())
     if "nav_categories" not in context:
         context["nav_categories"] = await select_categories(conn)
     if cookie.tampered:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from quart import Blueprint, Response, flash, request, url_for
 
+from ..accounts.auth import current_shopper
 from ..catalog.availability import Availability, BadQuantity, parse_quantity
 from ..catalog.product_page import product_page_context
 from ..db import get_conn
 from ..htmx import fragment, is_htmx, see_other
 from ..pages import render_page
 from . import queries
+from .merge import user_cart
 from .summary import BagSummary
 from .token import clear_bag_cookie, new_token, read_bag_cookie, set_bag_cookie
 
@@ -85,8 +87,12 @@ async def add():
 
     token, cart_id = cookie.token, variant["cart_id"]
     if cart_id is None:
-        token = new_token()
-        cart_id = await queries.insert_cart(conn, token)
+        shopper = await current_shopper()
+        if shopper is not None:  # signed in on a browser without the bag cookie: use the account's bag
+            token, cart_id = await user_cart(conn, shopper["id"])
+        else:
+            token = new_token()
+            cart_id = await queries.insert_cart(conn, token)
     if not await queries.add_to_line(conn, cart_id, variant_id, quantity, availability.line_limit):
         return await refuse_add("Your bag changed in another tab; please check it and try again.",
                                 variant=variant)

@@ -1,0 +1,100 @@
+"""Who is signed in. quart-auth carries a random session token in a signed, HttpOnly,
+SameSite=Lax cookie (Secure and `__Host-` prefixed over https); the sessions table decides
+whether that token is still alive, so log-out and revocation really end a session."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from functools import wraps
+
+from quart import current_app, g, has_request_context, redirect, request, url_for
+from quart_auth import AuthUser, QuartAuth, login_user, logout_user
+
+from ..db import get_conn
+from . import queries
+
+auth_manager_key = "mooncart_auth"
+
+
+class ShopAuth(QuartAuth):
+    """quart-auth with a cookie whose Secure flag and name follow the request's scheme."""
+
+    @property
+    def cookie_secure(self) -> bool:  # type: ignore[override]
+        return has_request_context() and request.is_secure
+
+    @cookie_secure.setter
+    def cookie_secure(self, _value) -> None:
+        pass
+
+    @property
+    def cookie_name(self) -> str:  # type: ignore[override]
+        return "__Host-mooncart_session" if has_request_context() and request.is_secure else "mooncart_session"
+
+    @cookie_name.setter
+    def cookie_name(self, _value) -> None:
+        pass
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def client_ip() -> str:
+    return (request.remote_addr or "unknown")[:45]
+
+
+async def current_shopper() -> dict | None:
+    """The signed-in user (a dict) or None; checked against the sessions table once a request."""
+    if "shopper" not in g:
+        g.shopper = None
+        token = current_app.extensions[auth_manager_key].load_user().auth_id
+        if token:
+            conn = await get_conn()
+            config = current_app.config
+            user = await queries.select_session_user(conn, token_hash(token), config["SESSION_IDLE_MINUTES"],
+                                                     config["SESSION_ABSOLUTE_HOURS"])
+            if user is not None and user.pop("needs_touch"):
+                await queries.touch_session(conn, token_hash(token))  # idle timeout counts from here
+            g.shopper = user
+    return g.shopper
+
+
+async def start_session(conn, user_id: int) -> None:
+    """A brand-new session id at every log-in (no fixation), stored hashed."""
+    token = secrets.token_urlsafe(32)
+    await queries.insert_session(conn, token_hash(token), user_id, client_ip())
+    login_user(AuthUser(token))
+    g.pop("shopper", None)
+
+
+async def end_session(conn) -> None:
+    token = current_app.extensions[auth_manager_key].load_user().auth_id
+    if token:
+        await queries.revoke_session(conn, token_hash(token))
+    logout_user()
+    g.shopper = None
+
+
+def login_required(view):
+    """Anonymous visitors go to the log-in page and come back afterwards."""
+    @wraps(view)
+    async def wrapper(*args, **kwargs):
+        if await current_shopper() is None:
+            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")), 303)
+        return await view(*args, **kwargs)
+    return wrapper
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (never //evil.example or https://...) is a place to return to."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("catalog.home")
+
+
+def init_app(app) -> None:
+    manager = ShopAuth(app, cookie_samesite="Lax", cookie_http_only=True,
+                       duration=app.config["SESSION_ABSOLUTE_HOURS"] * 3600)
+    app.extensions[auth_manager_key] = manager

@@ -1,0 +1,82 @@
+"""Reading and checking account and address forms: each returns clean values and a dict of
+field -> message that the template shows beside the field."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .india import STATES, normalise_mobile, normalise_pin
+from .passwords import password_problem
+
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+")
+
+
+def clean_text(raw: str | None, limit: int) -> str:
+    """Trimmed, without control characters, collapsed whitespace, at most `limit` characters."""
+    text = "".join(ch for ch in (raw or "") if unicodedata.category(ch)[0] != "C" or ch in " ")
+    return " ".join(text.split())[:limit]
+
+
+def clean_email(raw: str | None) -> str | None:
+    email = (raw or "").strip()
+    if len(email) > 254 or not email.isascii() or not _EMAIL.fullmatch(email):
+        return None
+    local, domain = email.rsplit("@", 1)
+    return f"{local}@{domain.lower()}"
+
+
+def registration(form) -> tuple[dict, dict]:
+    values = {"name": clean_text(form.get("name"), 120), "email": (form.get("email") or "").strip()[:254],
+              "mobile": (form.get("mobile") or "").strip()[:20]}
+    errors = {}
+    if len(values["name"]) < 2:
+        errors["name"] = "Please tell us your name."
+    email = clean_email(values["email"])
+    if email is None:
+        errors["email"] = "Please enter an email address like asha@example.com."
+    else:
+        values["email"] = email
+    mobile = normalise_mobile(values["mobile"])
+    if mobile is None:
+        errors["mobile"] = "Please enter a 10-digit Indian mobile number, like 98765 43210."
+    else:
+        values["mobile"] = mobile
+    password = form.get("password") or ""
+    problem = password_problem(password, values["email"], values["name"])
+    if problem:
+        errors["password"] = problem
+    values["password"] = password
+    return values, errors
+
+
+def address(form) -> tuple[dict, dict]:
+    values = {
+        "full_name": clean_text(form.get("full_name"), 120),
+        "line1": clean_text(form.get("line1"), 200),
+        "line2": clean_text(form.get("line2"), 200),
+        "city": clean_text(form.get("city"), 80),
+        "state": clean_text(form.get("state"), 60),
+        "pin_code": (form.get("pin_code") or "").strip()[:10],
+        "mobile": (form.get("mobile") or "").strip()[:20],
+    }
+    errors = {}
+    if len(values["full_name"]) < 2:
+        errors["full_name"] = "Who should we deliver to?"
+    if len(values["line1"]) < 3:
+        errors["line1"] = "Please enter the house number and street."
+    if len(values["city"]) < 2:
+        errors["city"] = "Please enter the town or city."
+    if values["state"] not in STATES:
+        errors["state"] = "Please choose a state or union territory from the list."
+    pin = normalise_pin(values["pin_code"])
+    if pin is None:
+        errors["pin_code"] = "A PIN code has 6 digits, like 560001."
+    else:
+        values["pin_code"] = pin
+    mobile = normalise_mobile(values["mobile"])
+    if mobile is None:
+        errors["mobile"] = "Please enter a 10-digit mobile number for the courier."
+    else:
+        values["mobile"] = mobile
+    return values, errors

@@ -1,0 +1,104 @@
+"""Accounts' SQL: users, server-side sessions, failed log-ins, addresses."""
+
+from __future__ import annotations
+
+from ..db import execute, fetch_all, fetch_one, fetch_val
+
+
+async def insert_user(conn, *, email: str, name: str, mobile: str, password_hash: str,
+                      is_staff: bool = False) -> int:
+    _, user_id = await execute(
+        conn, "INSERT INTO users (email, name, mobile, password_hash, is_staff) VALUES (%s, %s, %s, %s, %s)",
+        (email, name, mobile, password_hash, is_staff))
+    return user_id
+
+
+async def select_user_by_email(conn, email: str) -> dict | None:
+    return await fetch_one(conn, "SELECT id, email, name, mobile, password_hash, is_staff FROM users "
+                                 "WHERE email = %s", (email,))
+
+
+async def update_password_hash(conn, user_id: int, password_hash: str) -> None:
+    await execute(conn, "UPDATE users SET password_hash = %s WHERE id = %s", (password_hash, user_id))
+
+
+async def insert_session(conn, token_hash: str, user_id: int, ip: str) -> None:
+    await execute(conn, "INSERT INTO sessions (token_hash, user_id, ip) VALUES (%s, %s, %s)",
+                  (token_hash, user_id, ip[:45]))
+
+
+async def select_session_user(conn, token_hash: str, idle_minutes: int, absolute_hours: int) -> dict | None:
+    """The signed-in user of a live session: not revoked, not idle too long, not too old."""
+    return await fetch_one(
+        conn,
+        "SELECT u.id, u.email, u.name, u.mobile, u.is_staff, s.last_seen_at, "
+        "s.last_seen_at < NOW(6) - INTERVAL 5 MINUTE AS needs_touch "
+        "FROM sessions s JOIN users u ON u.id = s.user_id "
+        "WHERE s.token_hash = %s AND s.revoked_at IS NULL "
+        "AND s.last_seen_at > NOW(6) - INTERVAL %s MINUTE AND s.created_at > NOW(6) - INTERVAL %s HOUR",
+        (token_hash, idle_minutes, absolute_hours))
+
+
+async def touch_session(conn, token_hash: str) -> None:
+    await execute(conn, "UPDATE sessions SET last_seen_at = NOW(6) WHERE token_hash = %s", (token_hash,))
+
+
+async def revoke_session(conn, token_hash: str) -> None:
+    await execute(conn, "UPDATE sessions SET revoked_at = NOW(6) WHERE token_hash = %s AND revoked_at IS NULL",
+                  (token_hash,))
+
+
+async def revoke_user_sessions(conn, user_id: int, except_token_hash: str = "") -> int:
+    affected, _ = await execute(
+        conn, "UPDATE sessions SET revoked_at = NOW(6) WHERE user_id = %s AND revoked_at IS NULL "
+              "AND token_hash <> %s", (user_id, except_token_hash))
+    return affected
+
+
+async def count_recent_failures(conn, email: str, ip: str, minutes: int) -> tuple[int, int]:
+    row = await fetch_one(
+        conn,
+        "SELECT (SELECT COUNT(*) FROM login_failures WHERE email = %s AND failed_at > NOW(6) - INTERVAL %s MINUTE) "
+        "AS by_email, (SELECT COUNT(*) FROM login_failures WHERE ip = %s AND failed_at > NOW(6) - INTERVAL %s MINUTE) "
+        "AS by_ip", (email, minutes, ip, minutes))
+    return int(row["by_email"]), int(row["by_ip"])
+
+
+async def insert_login_failure(conn, email: str, ip: str) -> None:
+    await execute(conn, "INSERT INTO login_failures (email, ip) VALUES (%s, %s)", (email[:254], ip[:45]))
+
+
+async def delete_login_failures(conn, email: str) -> None:
+    await execute(conn, "DELETE FROM login_failures WHERE email = %s", (email,))
+
+
+ADDRESS_COLUMNS = "id, user_id, full_name, line1, line2, city, state, pin_code, mobile"
+
+
+async def select_addresses(conn, user_id: int) -> list[dict]:
+    return await fetch_all(conn, "SELECT " + ADDRESS_COLUMNS + " FROM addresses WHERE user_id = %s "
+                                 "ORDER BY id DESC", (user_id,))
+
+
+async def select_address(conn, address_id: int, user_id: int) -> dict | None:
+    """One of this user's addresses; someone else's is simply not found."""
+    return await fetch_one(conn, "SELECT " + ADDRESS_COLUMNS + " FROM addresses WHERE id = %s AND user_id = %s",
+                           (address_id, user_id))
+
+
+async def insert_address(conn, user_id: int, values: dict) -> int:
+    _, address_id = await execute(
+        conn, "INSERT INTO addresses (user_id, full_name, line1, line2, city, state, pin_code, mobile) "
+              "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        (user_id, values["full_name"], values["line1"], values["line2"], values["city"], values["state"],
+         values["pin_code"], values["mobile"]))
+    return address_id
+
+
+async def delete_address(conn, address_id: int, user_id: int) -> bool:
+    affected, _ = await execute(conn, "DELETE FROM addresses WHERE id = %s AND user_id = %s", (address_id, user_id))
+    return affected > 0
+
+
+async def count_users(conn) -> int:
+    return int(await fetch_val(conn, "SELECT COUNT(*) FROM users"))

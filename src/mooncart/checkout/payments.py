@@ -1,0 +1,94 @@
+"""Payment providers behind one small interface, so a real gateway can plug in later.
+
+- Cash on delivery: nothing to charge now; the order is placed with payment pending.
+- A test card gateway that approves, declines or times out depending on the card number,
+  like real gateways' sandbox cards. No card number is ever stored: only its last four digits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+APPROVE, DECLINE, TIMEOUT = "4111111111111111", "4000000000000002", "4000000000000119"
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    status: str  # 'paid', 'pending' (cash on delivery) or 'declined'
+    reference: str = ""
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("paid", "pending")
+
+
+class PaymentDetailsError(ValueError):
+    """The payment form is incomplete or wrong; str() is the message for the shopper."""
+
+
+class PaymentProvider(Protocol):
+    code: str
+    label: str
+
+    def check_details(self, form) -> dict:
+        """Validate the payment fields before anything is reserved; raise PaymentDetailsError."""
+
+    async def charge(self, amount_paise: int, order_number: str, details: dict) -> PaymentResult:
+        """Take the money (or promise it). May be slow; the caller bounds it with a timeout."""
+
+
+class CashOnDelivery:
+    code, label = "cod", "Cash on delivery"
+
+    def check_details(self, form) -> dict:
+        return {}
+
+    async def charge(self, amount_paise: int, order_number: str, details: dict) -> PaymentResult:
+        return PaymentResult("pending", "COD")
+
+
+def luhn_ok(number: str) -> bool:
+    total = 0
+    for i, digit in enumerate(int(d) for d in reversed(number)):
+        if i % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+class TestCardGateway:
+    code, label = "card", "Credit or debit card (test gateway)"
+    delay_seconds = 30.0  # how long the "timeout" card makes the bank take
+
+    def check_details(self, form, today: date | None = None) -> dict:
+        number = re.sub(r"[\s-]", "", form.get("card_number") or "")
+        if not (number.isascii() and number.isdigit() and 12 <= len(number) <= 19 and luhn_ok(number)):
+            raise PaymentDetailsError("Please check the card number.")
+        expiry = re.fullmatch(r"\s*(\d{1,2})\s*/\s*(\d{2})\s*", form.get("card_expiry") or "")
+        today = today or date.today()
+        if not expiry or not 1 <= int(expiry.group(1)) <= 12:
+            raise PaymentDetailsError("Please enter the expiry date as MM/YY.")
+        month, year = int(expiry.group(1)), 2000 + int(expiry.group(2))
+        if (year, month) < (today.year, today.month):
+            raise PaymentDetailsError("This card has expired.")
+        cvv = (form.get("card_cvv") or "").strip()
+        if not (cvv.isascii() and cvv.isdigit() and len(cvv) in (3, 4)):
+            raise PaymentDetailsError("Please enter the 3-digit security code from the back of the card.")
+        return {"number": number}
+
+    async def charge(self, amount_paise: int, order_number: str, details: dict) -> PaymentResult:
+        number = details["number"]
+        if number == TIMEOUT:
+            await asyncio.sleep(self.delay_seconds)
+        if number == DECLINE:
+            return PaymentResult("declined", message="Your bank declined the payment. You have not been charged.")
+        return PaymentResult("paid", f"TEST-{secrets.token_hex(6).upper()}-{number[-4:]}")
+
+
+PROVIDERS: dict[str, PaymentProvider] = {p.code: p for p in (CashOnDelivery(), TestCardGateway())}

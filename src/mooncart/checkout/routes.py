@@ -1,0 +1,111 @@
+"""Checkout: review the bag, choose or add an address, choose how to pay, place the order."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from quart import Blueprint, Response, current_app, flash, request, url_for
+
+from ..accounts import forms as account_forms
+from ..accounts import queries as account_queries
+from ..accounts.auth import current_shopper, login_required
+from ..accounts.india import STATES
+from ..bag.summary import BagSummary
+from ..bag.queries import select_bag_lines
+from ..bag.token import read_bag_cookie
+from ..db import fetch_val, get_conn
+from ..htmx import fragment, is_htmx, see_other
+from ..pages import render_page
+from .payments import PROVIDERS, PaymentDetailsError
+from .placement import CheckoutProblem, place_order
+from .pricing import order_totals
+
+bp = Blueprint("checkout", __name__)
+
+
+async def checkout_context(conn, shopper: dict, form=None, **extra) -> dict:
+    summary = BagSummary.from_rows(await select_bag_lines(conn, read_bag_cookie().token))
+    addresses = await account_queries.select_addresses(conn, shopper["id"])
+    form = form or {}
+    chosen_address = form.get("address_id") or (str(addresses[0]["id"]) if addresses else "new")
+    context = dict(summary=summary, totals=order_totals(summary.lines), addresses=addresses,
+                   chosen_address=chosen_address, providers=PROVIDERS.values(),
+                   chosen_payment=form.get("payment_method") or "cod", states=STATES,
+                   idempotency_key=form.get("idempotency_key") or secrets.token_hex(16),
+                   values={k: form.get(k, "") for k in ("full_name", "line1", "line2", "city", "state",
+                                                        "pin_code", "mobile", "card_expiry")},
+                   errors={}, problem=None, short={})
+    context.update(extra)
+    return context
+
+
+async def refuse(conn, shopper, form, message: str, **extra):
+    context = await checkout_context(conn, shopper, form, problem=message, **extra)
+    if is_htmx():
+        return await fragment("checkout/_checkout_form.html", status=422, **context)
+    return await render_page("checkout/checkout.html", status=422, **context)
+
+
+@bp.get("/checkout")
+@login_required
+async def show():
+    conn = await get_conn()
+    context = await checkout_context(conn, await current_shopper())
+    if context["summary"].is_empty:
+        await flash("Your bag is empty: add something you love first.")
+        return see_other(url_for("bag.show"))
+    return await render_page("checkout/checkout.html", **context)
+
+
+@bp.post("/checkout")
+@login_required
+async def place():
+    form = await request.form
+    shopper = await current_shopper()
+    conn = await get_conn()
+    key = form.get("idempotency_key") or ""
+    if not re.fullmatch(r"[0-9a-f]{32}", key):
+        return await refuse(conn, shopper, None, "This checkout page is out of date. Please check it and place the order again.")
+
+    if form.get("address_id", "new") == "new":
+        address, errors = account_forms.address(form)
+        if errors:
+            return await refuse(conn, shopper, form, "Please check the delivery address.", errors=errors)
+        save_address = True
+    else:
+        address_id = form.get("address_id", "")
+        address = await account_queries.select_address(conn, int(address_id), shopper["id"]) \
+            if address_id.isascii() and address_id.isdigit() and len(address_id) < 10 else None
+        if address is None:
+            return await refuse(conn, shopper, None, "Please choose a delivery address.")
+        save_address = False
+
+    provider = PROVIDERS.get(form.get("payment_method", ""))
+    if provider is None:
+        return await refuse(conn, shopper, form, "Please choose how you would like to pay.")
+    try:
+        payment_details = provider.check_details(form)
+    except PaymentDetailsError as bad:
+        return await refuse(conn, shopper, form, str(bad), errors={"card": str(bad)})
+
+    cart_id = await fetch_val(conn, "SELECT id FROM carts WHERE token = %s AND user_id = %s",
+                              (read_bag_cookie().token or "", shopper["id"]))
+    if cart_id is None:
+        return await refuse(conn, shopper, form, "Your bag is empty, so there is nothing to order.")
+    try:
+        order = await place_order(conn, user_id=shopper["id"], cart_id=cart_id, address=address, provider=provider,
+                                  payment_details=payment_details, idempotency_key=key,
+                                  payment_timeout=current_app.config["PAYMENT_TIMEOUT_SECONDS"])
+    except CheckoutProblem as problem:
+        short = {line.variant_id: left for line, left in problem.short_lines}
+        return await refuse(conn, shopper, form, str(problem), short=short)
+
+    if save_address and not order.replayed:
+        await account_queries.insert_address(conn, shopper["id"], address)
+    if not order.replayed:
+        await flash(f"Thank you! Your order {order.number} is placed.")
+    target = url_for("orders.show", number=order.number)
+    if is_htmx():
+        return Response("", 200, headers={"HX-Redirect": target})
+    return see_other(target)

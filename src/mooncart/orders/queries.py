@@ -1,0 +1,75 @@
+"""Orders' SQL: writing an order with its price snapshots, and reading a shopper's orders."""
+
+from __future__ import annotations
+
+from ..db import execute, execute_many, fetch_all, fetch_one
+
+ORDER_COLUMNS = (
+    "o.id, o.number, o.user_id, o.status, o.payment_method, o.payment_status, o.payment_reference, "
+    "o.subtotal_paise, o.shipping_paise, o.gst_paise, o.subtotal_paise + o.shipping_paise AS total_paise, "
+    "o.placed_at, o.ship_name AS full_name, o.ship_line1 AS line1, o.ship_line2 AS line2, o.ship_city AS city, "
+    "o.ship_state AS state, o.ship_pin_code AS pin_code, o.ship_mobile AS mobile")
+
+
+async def insert_order(conn, *, number: str, user_id: int, idempotency_key: str, payment_method: str,
+                       payment_status: str, payment_reference: str, address: dict, totals) -> int:
+    _, order_id = await execute(
+        conn,
+        "INSERT INTO orders (number, user_id, idempotency_key, payment_method, payment_status, payment_reference, "
+        "ship_name, ship_line1, ship_line2, ship_city, ship_state, ship_pin_code, ship_mobile, "
+        "subtotal_paise, shipping_paise, gst_paise) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (number, user_id, idempotency_key, payment_method, payment_status, payment_reference,
+         address["full_name"], address["line1"], address["line2"], address["city"], address["state"],
+         address["pin_code"], address["mobile"], totals.subtotal_paise, totals.shipping_paise, totals.gst_paise))
+    return order_id
+
+
+async def insert_order_items(conn, order_id: int, lines) -> None:
+    await execute_many(
+        conn,
+        "INSERT INTO order_items (order_id, variant_id, product_name, size_label, colour_name, sku, "
+        "unit_price_paise, quantity) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        [(order_id, l.variant_id, l.product_name, l.size, l.colour, l.sku, l.price_paise, l.quantity)
+         for l in lines])
+
+
+async def select_order_by_key(conn, user_id: int, idempotency_key: str) -> dict | None:
+    return await fetch_one(conn, "SELECT id, number FROM orders WHERE user_id = %s AND idempotency_key = %s",
+                           (user_id, idempotency_key))
+
+
+async def select_order_for(conn, number: str, user_id: int) -> dict | None:
+    """The shopper's own order by number. Another shopper's is simply not found (a 404),
+    so order numbers reveal nothing."""
+    return await fetch_one(conn, "SELECT " + ORDER_COLUMNS + " FROM orders o WHERE o.number = %s AND o.user_id = %s",
+                           (number, user_id))
+
+
+async def select_order_items(conn, order_id: int) -> list[dict]:
+    return await fetch_all(
+        conn, "SELECT variant_id, product_name, size_label, colour_name, sku, unit_price_paise, quantity, "
+              "unit_price_paise * quantity AS total_paise FROM order_items WHERE order_id = %s ORDER BY id",
+        (order_id,))
+
+
+async def select_orders_of(conn, user_id: int, limit: int = 50) -> list[dict]:
+    return await fetch_all(
+        conn, "SELECT o.number, o.status, o.placed_at, o.subtotal_paise + o.shipping_paise AS total_paise, "
+              "(SELECT SUM(quantity) FROM order_items i WHERE i.order_id = o.id) AS units "
+              "FROM orders o WHERE o.user_id = %s ORDER BY o.placed_at DESC, o.id DESC LIMIT %s",
+        (user_id, limit))
+
+
+async def mark_cancelled(conn, order_id: int, user_id: int | None) -> bool:
+    """Only an order not yet shipped can be cancelled, and only once: the status check is in the
+    UPDATE itself, so of two concurrent cancels exactly one changes a row."""
+    sql = ("UPDATE orders SET status = 'cancelled', payment_status = IF(payment_status = 'paid', 'refunded', "
+           "IF(payment_status = 'pending', 'failed', payment_status)) "
+           "WHERE id = %s AND status IN ('placed', 'packed')")
+    params: list = [order_id]
+    if user_id is not None:
+        sql += " AND user_id = %s"
+        params.append(user_id)
+    affected, _ = await execute(conn, sql, params)
+    return affected == 1

@@ -1,0 +1,123 @@
+"""Races on real, separate connections: the last units of a variant can never be oversold,
+and an order is restocked once however many cancels arrive together."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import secrets
+
+import aiomysql
+import pytest
+
+from mooncart.checkout.payments import CashOnDelivery, PaymentResult
+from mooncart.checkout.placement import CheckoutProblem, place_order
+from mooncart.db import execute, fetch_val
+from mooncart.orders.cancellation import cancel_order
+from tests.factories import ADDRESS, make_product, make_user
+
+BUYERS, UNITS = 50, 5
+
+
+class JitteryCashOnDelivery(CashOnDelivery):
+    """Cash on delivery whose 'charge' takes a random moment, to shuffle the interleavings."""
+
+    async def charge(self, amount_paise, order_number, details):
+        await asyncio.sleep(random.random() / 50)
+        return PaymentResult("pending", "COD")
+
+
+@pytest.fixture
+async def committed(database):
+    """A connection whose writes other connections see (no test transaction), cleaned up after."""
+    conn = await aiomysql.connect(**database.connect_kwargs())
+    made = {"users": [], "products": [], "categories": []}
+    yield conn, made
+    if made["users"]:
+        ids = ", ".join(["%s"] * len(made["users"]))
+        await execute(conn, "DELETE FROM orders WHERE user_id IN (" + ids + ")", made["users"])
+        await execute(conn, "DELETE FROM users WHERE id IN (" + ids + ")", made["users"])
+    for product_id in made["products"]:
+        await execute(conn, "DELETE FROM products WHERE id = %s", (product_id,))
+    for category_id in made["categories"]:
+        await execute(conn, "DELETE FROM categories WHERE id = %s", (category_id,))
+    conn.close()
+
+
+async def buyers_with_one_in_the_bag(conn, made, variant_id: int, count: int) -> list[tuple[int, int]]:
+    buyers = []
+    for _ in range(count):
+        user = await make_user(conn, password_hash="x")
+        made["users"].append(user["id"])
+        _, cart_id = await execute(conn, "INSERT INTO carts (token, user_id) VALUES (%s, %s)",
+                                   (secrets.token_hex(16), user["id"]))
+        await execute(conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)",
+                      (cart_id, variant_id))
+        buyers.append((user["id"], cart_id))
+    return buyers
+
+
+@pytest.mark.parametrize("round_", range(2))
+async def test_fifty_buyers_racing_for_the_last_five_units(database, committed, round_):
+    conn, made = committed
+    product = await make_product(conn, stock=UNITS)
+    made["products"].append(product["id"])
+    made["categories"].append(product["category"]["id"])
+    variant_id = product["variants"][0]["id"]
+    buyers = await buyers_with_one_in_the_bag(conn, made, variant_id, BUYERS)
+
+    connections = [await aiomysql.connect(**database.connect_kwargs()) for _ in buyers]
+    provider = JitteryCashOnDelivery()
+
+    async def buy(connection, user_id, cart_id):
+        try:
+            return await place_order(connection, user_id=user_id, cart_id=cart_id, address=ADDRESS,
+                                     provider=provider, payment_details={}, idempotency_key=secrets.token_hex(16))
+        except CheckoutProblem as problem:
+            return problem
+
+    try:
+        results = await asyncio.wait_for(asyncio.gather(
+            *(buy(c, user_id, cart_id) for c, (user_id, cart_id) in zip(connections, buyers))), timeout=120)
+    finally:
+        for connection in connections:
+            connection.close()
+
+    placed = [r for r in results if not isinstance(r, CheckoutProblem)]
+    refused = [r for r in results if isinstance(r, CheckoutProblem)]
+    assert len(placed) == UNITS and len(refused) == BUYERS - UNITS
+    assert all(r.short_lines and r.short_lines[0][1] == 0 for r in refused), "the rest are told it sold out"
+    assert await fetch_val(conn, "SELECT stock FROM variants WHERE id = %s", (variant_id,)) == 0
+    assert await fetch_val(conn, "SELECT COUNT(*) FROM orders o JOIN order_items i ON i.order_id = o.id "
+                                 "WHERE i.variant_id = %s", (variant_id,)) == UNITS
+    assert await fetch_val(conn, "SELECT SUM(delta) FROM stock_movements WHERE variant_id = %s",
+                           (variant_id,)) == -UNITS
+    # the losers keep their bags; the winners' bags are empty
+    assert await fetch_val(conn, "SELECT COUNT(*) FROM cart_items WHERE variant_id = %s", (variant_id,)) == BUYERS - UNITS
+
+
+async def test_two_cancels_at_once_restock_once(database, committed):
+    conn, made = committed
+    product = await make_product(conn, variants=[("S", "Teal", 4), ("M", "Teal", 4)])
+    made["products"].append(product["id"])
+    made["categories"].append(product["category"]["id"])
+    user = await make_user(conn, password_hash="x")
+    made["users"].append(user["id"])
+    _, cart_id = await execute(conn, "INSERT INTO carts (token, user_id) VALUES (%s, %s)",
+                               (secrets.token_hex(16), user["id"]))
+    for variant in product["variants"]:
+        await execute(conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 2)",
+                      (cart_id, variant["id"]))
+    order = await place_order(conn, user_id=user["id"], cart_id=cart_id, address=ADDRESS, provider=CashOnDelivery(),
+                              payment_details={}, idempotency_key=secrets.token_hex(16))
+    connections = [await aiomysql.connect(**database.connect_kwargs()) for _ in range(4)]
+    try:
+        outcomes = await asyncio.gather(*(cancel_order(c, order.id, user["id"]) for c in connections))
+    finally:
+        for connection in connections:
+            connection.close()
+    assert sorted(outcomes) == [False, False, False, True]
+    for variant in product["variants"]:
+        assert await fetch_val(conn, "SELECT stock FROM variants WHERE id = %s", (variant["id"],)) == 4
+        assert await fetch_val(conn, "SELECT COUNT(*) FROM stock_movements WHERE variant_id = %s AND reason = 'cancel'",
+                               (variant["id"],)) == 1
