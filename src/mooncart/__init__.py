@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from pymysql.err import MySQLError
-from quart import Quart, Response, render_template, request
+from quart import Quart, Response, g, has_request_context, render_template, request
+from quart.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from . import db, formatting, security
@@ -20,12 +21,22 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 
+class SessionCookies(SecureCookieSessionInterface):
+    """The flash/CSRF session cookie is Secure whenever the request came over https."""
+
+    def get_cookie_secure(self, app) -> bool:
+        return has_request_context() and request.is_secure
+
+
+PRIVATE_PREFIXES = ("/bag", "/account", "/checkout", "/orders")
+
 
 def create_app(test_config: dict | None = None) -> Quart:
     app = Quart(__name__)
     app.config.update(load_config(test_config))
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    app.session_interface = SessionCookies()
     formatting.register(app)
     db.init_app(app)
     security.init_app(app)
@@ -50,6 +61,10 @@ def create_app(test_config: dict | None = None) -> Quart:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         response.headers["X-Frame-Options"] = "DENY"
+        if request.path.startswith(PRIVATE_PREFIXES) or g.get("shopper"):
+            response.headers["Cache-Control"] = "no-store"  # bags, accounts and orders are nobody else's
+        if request.is_secure:
+            response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
         return response
 
     return app

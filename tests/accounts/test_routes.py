@@ -217,3 +217,28 @@ async def test_another_shoppers_address_cannot_be_removed(app, conn):
     await log_in(client, other)
     await post(client, f"/account/addresses/{address_id}/delete")
     assert await fetch_val(conn, "SELECT COUNT(*) FROM addresses WHERE id = %s", (address_id,)) == 1
+
+
+async def test_over_https_the_session_cookie_is_secure_and_host_prefixed(client, conn):
+    user = await make_user(conn)
+    page = soup(await (await client.get("/account/login", scheme="https")).get_data())
+    token = page.find("meta", attrs={"name": "csrf-token"})["content"]
+    response = await client.post("/account/login", scheme="https",
+                                 form={"email": user["email"], "password": user["password"], "csrf_token": token})
+    assert response.status_code == 303
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("__Host-mooncart_session="))
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+    assert "Domain" not in cookie
+    flash_cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("mooncart="))
+    assert "Secure" in flash_cookie and "HttpOnly" in flash_cookie
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+async def test_private_pages_are_not_cached(app, conn):
+    user = await make_user(conn)
+    client = app.test_client()
+    assert (await client.get("/bag")).headers["Cache-Control"] == "no-store"
+    await log_in(client, user)
+    assert (await client.get("/account")).headers["Cache-Control"] == "no-store"
+    assert (await client.get("/")).headers["Cache-Control"] == "no-store"  # it greets her by name
+    assert "Cache-Control" not in (await app.test_client().get("/")).headers
