@@ -46,11 +46,14 @@ def create_app(test_config: dict | None = None) -> Quart:
     from .bag.routes import bp as bag_bp
     from .catalog.routes import bp as catalog_bp
     from .checkout.routes import bp as checkout_bp
+    from .inventory import events
+    from .live import bp as live_bp
     from .media import bp as media_bp
     from .orders.routes import bp as orders_bp
 
     auth.init_app(app)
-    for blueprint in (catalog_bp, bag_bp, accounts_bp, checkout_bp, orders_bp, media_bp):
+    events.init_app(app)
+    for blueprint in (catalog_bp, bag_bp, accounts_bp, checkout_bp, orders_bp, live_bp, media_bp):
         app.register_blueprint(blueprint)
 
     register_error_pages(app)

@@ -116,7 +116,7 @@ async def test_two_cancels_at_once_restock_once(database, committed):
     finally:
         for connection in connections:
             connection.close()
-    assert sorted(outcomes) == [False, False, False, True]
+    assert sorted(o is not None for o in outcomes) == [False, False, False, True]
     for variant in product["variants"]:
         assert await fetch_val(conn, "SELECT stock FROM variants WHERE id = %s", (variant["id"],)) == 4
         assert await fetch_val(conn, "SELECT COUNT(*) FROM stock_movements WHERE variant_id = %s AND reason = 'cancel'",

@@ -40,6 +40,7 @@ class PlacedOrder:
     id: int
     number: str
     replayed: bool = False
+    stock_levels: dict | None = None  # variant id -> stock after this order, for live pages
 
 
 def new_order_number(now: datetime | None = None) -> str:
@@ -111,10 +112,10 @@ async def _place_once(conn, user_id, cart_id, address, provider, payment_details
             payment_status=result.status, payment_reference=result.reference, address=address, totals=totals)
         await order_queries.insert_order_items(conn, order_id, lines)
         try:
-            await move_stock(conn, {line.variant_id: -line.quantity for line in lines}, locked, "order",
-                             order_id=order_id)
+            levels = await move_stock(conn, {line.variant_id: -line.quantity for line in lines}, locked, "order",
+                                      order_id=order_id)
         except InsufficientStock:  # cannot happen under the locks above; abort everything if it does
             raise CheckoutProblem("Some items in your bag have just sold out.") from None
         await execute(conn, "DELETE FROM cart_items WHERE cart_id = %s", (cart_id,))
         log.info("order placed number=%s user=%s total=%s lines=%s", number, user_id, totals.total_paise, len(lines))
-        return PlacedOrder(order_id, number)
+        return PlacedOrder(order_id, number, stock_levels=levels)

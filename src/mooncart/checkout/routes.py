@@ -17,6 +17,7 @@ from ..bag.token import read_bag_cookie
 from ..db import fetch_val, get_conn
 from ..htmx import fragment, is_htmx, see_other
 from ..pages import render_page
+from ..inventory.events import publish
 from .payments import PROVIDERS, PaymentDetailsError
 from .placement import CheckoutProblem, place_order
 from .pricing import order_totals
@@ -101,6 +102,8 @@ async def place():
         short = {line.variant_id: left for line, left in problem.short_lines}
         return await refuse(conn, shopper, form, str(problem), short=short)
 
+    if order.stock_levels:
+        await publish(order.stock_levels)
     if save_address and not order.replayed:
         await account_queries.insert_address(conn, shopper["id"], address)
     if not order.replayed:

@@ -9,6 +9,7 @@ from ..db import get_conn
 from ..htmx import see_other
 from ..pages import render_page
 from . import queries
+from ..inventory.events import publish
 from .cancellation import cancel_order
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
@@ -47,7 +48,9 @@ async def show(number: str):
 async def cancel(number: str):
     order = await get_order(number)
     shopper = await current_shopper()
-    if await cancel_order(await get_conn(), order["id"], shopper["id"]):
+    levels = await cancel_order(await get_conn(), order["id"], shopper["id"])
+    if levels is not None:
+        await publish(levels)
         await flash(f"Order {order['number']} is cancelled and your items are back in stock for others."
                     + (" Your refund is on its way." if order["payment_status"] == "paid" else ""))
     else:

@@ -1,0 +1,125 @@
+"""Stock changes, told to every open page. A change is published after its transaction commits;
+each subscriber (one server-sent-event stream) names the variants it shows and is woken only
+for those. With MOONCART_REDIS_URL set, changes go through Redis pub/sub so every worker on every
+machine hears them; without it, delivery stays inside this one process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from contextlib import asynccontextmanager
+
+log = logging.getLogger("mooncart.events")
+CHANNEL = "mooncart:stock"
+
+
+class Subscription:
+    def __init__(self, variant_ids: set[int]):
+        self.variant_ids = variant_ids
+        self.queue: asyncio.Queue[set[int]] = asyncio.Queue(maxsize=100)
+
+    def offer(self, changed: set[int]) -> None:
+        touched = changed & self.variant_ids
+        if touched:
+            try:
+                self.queue.put_nowait(touched)
+            except asyncio.QueueFull:  # a stalled reader; it will re-read everything on its next wake
+                pass
+
+
+class StockEvents:
+    """In-process fan-out; RedisStockEvents adds the hop through Redis."""
+
+    def __init__(self):
+        self.subscriptions: set[Subscription] = set()
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def publish(self, levels: dict[int, int]) -> None:
+        if levels:
+            self.deliver(set(levels))
+
+    def deliver(self, changed: set[int]) -> None:
+        for subscription in list(self.subscriptions):
+            subscription.offer(changed)
+
+    @asynccontextmanager
+    async def subscribe(self, variant_ids):
+        subscription = Subscription(set(variant_ids))
+        self.subscriptions.add(subscription)
+        try:
+            yield subscription
+        finally:  # a closed tab ends the stream, and with it the subscription
+            self.subscriptions.discard(subscription)
+
+
+class RedisStockEvents(StockEvents):
+    def __init__(self, url: str):
+        super().__init__()
+        self.url = url
+        self.redis = None
+        self.listener: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        import redis.asyncio as redis
+
+        self.redis = redis.from_url(self.url)
+        pubsub = self.redis.pubsub()
+        await pubsub.subscribe(CHANNEL)
+        self.listener = asyncio.create_task(self._listen(pubsub))
+
+    async def _listen(self, pubsub) -> None:
+        while True:
+            try:
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        self.deliver({int(v) for v in json.loads(message["data"])})
+            except asyncio.CancelledError:
+                await pubsub.aclose()
+                raise
+            except Exception:  # Redis went away: keep serving pages, try again shortly
+                log.exception("stock event listener lost Redis; retrying")
+                await asyncio.sleep(1)
+
+    async def stop(self) -> None:
+        if self.listener:
+            self.listener.cancel()
+            try:
+                await self.listener
+            except asyncio.CancelledError:
+                pass
+        if self.redis is not None:
+            await self.redis.aclose()
+
+    async def publish(self, levels: dict[int, int]) -> None:
+        if not levels:
+            return
+        try:
+            await self.redis.publish(CHANNEL, json.dumps(sorted(levels)))
+        except Exception:  # the sale stands; open pages will catch up on their next reload
+            log.exception("could not publish a stock change")
+            self.deliver(set(levels))
+
+
+def init_app(app) -> None:
+    url = app.config.get("REDIS_URL")
+    app.extensions["stock_events"] = RedisStockEvents(url) if url else StockEvents()
+
+    @app.before_serving
+    async def start_events() -> None:
+        await app.extensions["stock_events"].start()
+
+    @app.after_serving
+    async def stop_events() -> None:
+        await app.extensions["stock_events"].stop()
+
+
+async def publish(levels: dict[int, int]) -> None:
+    from quart import current_app
+
+    await current_app.extensions["stock_events"].publish(levels)
