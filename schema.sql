@@ -86,7 +86,10 @@ CREATE TABLE IF NOT EXISTS variants (
     price_paise          INT UNSIGNED NOT NULL,
     stock                INT          NOT NULL DEFAULT 0,
     low_stock_threshold  SMALLINT UNSIGNED NOT NULL DEFAULT 5,
+    -- derived, so that the back office's low-stock list is an index range even on millions of variants
+    is_low_stock         TINYINT AS (stock <= low_stock_threshold) STORED,
     UNIQUE KEY uq_variants_sku (sku),
+    KEY ix_variants_low_stock (is_low_stock, stock),
     UNIQUE KEY uq_variants_product_size_colour (product_id, size_id, colour_id),
     KEY ix_variants_size (size_id),
     -- listing filters: a rare colour-and-size choice is found from the variant side

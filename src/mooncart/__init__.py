@@ -28,7 +28,7 @@ class SessionCookies(SecureCookieSessionInterface):
         return has_request_context() and request.is_secure
 
 
-PRIVATE_PREFIXES = ("/bag", "/account", "/checkout", "/orders")
+PRIVATE_PREFIXES = ("/bag", "/account", "/checkout", "/orders", "/admin")
 
 
 def create_app(test_config: dict | None = None) -> Quart:
@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Quart:
 
     from .accounts import auth
     from .accounts.routes import bp as accounts_bp
+    from .admin.routes import bp as admin_bp
     from .bag.routes import bp as bag_bp
     from .catalog.routes import bp as catalog_bp
     from .checkout.routes import bp as checkout_bp
@@ -53,7 +54,7 @@ def create_app(test_config: dict | None = None) -> Quart:
 
     auth.init_app(app)
     events.init_app(app)
-    for blueprint in (catalog_bp, bag_bp, accounts_bp, checkout_bp, orders_bp, live_bp, media_bp):
+    for blueprint in (catalog_bp, bag_bp, accounts_bp, checkout_bp, orders_bp, admin_bp, live_bp, media_bp):
         app.register_blueprint(blueprint)
 
     register_error_pages(app)
@@ -89,6 +90,7 @@ def register_error_pages(app: Quart) -> None:
         messages = {
             404: ("Page not found", "We couldn't find that page. It may have sold out and left the shop."),
             405: ("Not allowed", "That page can't be used this way."),
+            403: ("Staff only", "This page is for Mooncart staff."),
             413: ("Too large", "What you sent is larger than we accept."),
         }
         title, message = messages.get(error.code, (error.name, "Something about that request wasn't right."))

@@ -45,6 +45,47 @@ async def seed(products: int, seed_value: int, if_empty: bool) -> None:
         conn.close()
 
 
+async def create_admin(email: str, password: str, name: str) -> None:
+    from .accounts import forms
+    from .accounts.passwords import hash_password, password_problem
+    from .db import execute, fetch_val
+
+    clean = forms.clean_email(email)
+    if clean is None:
+        raise ValueError(f"{email!r} is not an email address")
+    problem = password_problem(password, clean, name)
+    if problem:
+        raise ValueError(problem)
+    conn = await _connect(database_settings())
+    try:
+        password_hash = await hash_password(password)
+        existing = await fetch_val(conn, "SELECT id FROM users WHERE email = %s", (clean,))
+        if existing:
+            await execute(conn, "UPDATE users SET is_staff = TRUE, password_hash = %s WHERE id = %s",
+                          (password_hash, existing))
+            await execute(conn, "UPDATE sessions SET revoked_at = NOW(6) WHERE user_id = %s AND revoked_at IS NULL",
+                          (existing,))
+            print(f"{clean} is now staff, with the new password (their other sessions were ended).")
+        else:
+            await execute(conn, "INSERT INTO users (email, name, mobile, password_hash, is_staff) "
+                                "VALUES (%s, %s, '9000000000', %s, TRUE)", (clean, name, password_hash))
+            print(f"Staff account {clean} created.")
+    finally:
+        conn.close()
+
+
+def read_password() -> str:
+    """From a prompt when a person is at the terminal, else the first line of standard input."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("Password for the staff account: ")
+        if getpass.getpass("Once more: ") != first:
+            raise ValueError("the two passwords were different")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
 async def check_db() -> None:
     settings = database_settings()
     conn = await aiomysql.connect(**settings.connect_kwargs(with_database=False), connect_timeout=3)
@@ -75,6 +116,9 @@ def main(argv: list[str] | None = None) -> None:
     serve_parser.add_argument("--workers", type=int, default=1)
     serve_parser.add_argument("--access-log", action="store_true")
     commands.add_parser("check-db", help="exit 0 if the database server answers")
+    admin_parser = commands.add_parser("create-admin", help="create a staff account (password from a prompt or stdin)")
+    admin_parser.add_argument("email")
+    admin_parser.add_argument("--name", default="Mooncart Staff")
     args = parser.parse_args(argv)
 
     try:
@@ -84,6 +128,8 @@ def main(argv: list[str] | None = None) -> None:
             if args.products < 1:
                 parser.error("--products must be at least 1")
             asyncio.run(seed(args.products, args.seed, args.if_empty))
+        elif args.command == "create-admin":
+            asyncio.run(create_admin(args.email, read_password(), args.name))
         elif args.command == "check-db":
             asyncio.run(check_db())
         elif args.command == "serve":

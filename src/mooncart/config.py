@@ -77,8 +77,9 @@ def load_config(test_config: dict | None = None) -> dict:
         "DB_POOL_MAX": int(os.environ.get("MOONCART_DB_POOL_MAX", "20")),
         "MEDIA_ROOT": os.environ.get("MOONCART_MEDIA_ROOT", os.path.abspath("var/media")),
         "PAGE_SIZE": 24,
-        # request bodies here are small forms; uploads (back office) raise it per route
-        "MAX_CONTENT_LENGTH": 64 * 1024,
+        # the largest body anything accepts (a photo upload); ordinary forms are held to 64 KiB
+        # by security.check_request, and each form field to MAX_FORM_MEMORY_SIZE
+        "MAX_CONTENT_LENGTH": 9 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 64 * 1024,
         "MAX_FORM_PARTS": 100,
         # log-in sessions: idle and absolute lifetimes, enforced by the sessions table

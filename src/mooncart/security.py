@@ -9,7 +9,8 @@ import secrets
 from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
-from quart import Quart, abort, request, session
+from quart import Quart, current_app, request, session
+from werkzeug.exceptions import RequestEntityTooLarge
 
 log = logging.getLogger("mooncart.security")
 
@@ -44,9 +45,24 @@ def _same_origin(origin: str) -> bool:
     return parts.netloc == request.host and parts.scheme == request.scheme
 
 
+SMALL_BODY_BYTES = 64 * 1024  # every form but photo uploads
+
+
+def accepts_uploads(max_bytes: int):
+    """Mark a view that may receive a body larger than an ordinary form."""
+    def mark(view):
+        view.max_body_bytes = max_bytes
+        return view
+    return mark
+
+
 async def check_request() -> None:
     if request.method in SAFE_METHODS:
         return
+    view = current_app.view_functions.get(request.endpoint)
+    limit = getattr(view, "max_body_bytes", SMALL_BODY_BYTES)
+    if request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge()
     fetch_site = request.headers.get("Sec-Fetch-Site")
     if fetch_site is not None and fetch_site not in ("same-origin", "none"):
         raise CrossSiteRequest(f"Sec-Fetch-Site {fetch_site}")

@@ -1,0 +1,29 @@
+"""The order state machine: which status may follow which, and which ones give stock back."""
+
+from __future__ import annotations
+
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "placed": ("packed", "cancelled"),
+    "packed": ("shipped", "cancelled"),
+    "shipped": ("delivered",),
+    "delivered": ("returned",),
+    "cancelled": (),
+    "returned": (),
+}
+RESTOCKING = {"cancelled": "cancel", "returned": "return"}  # new status -> ledger reason
+LABELS = {"placed": "Placed", "packed": "Packed", "shipped": "Shipped", "delivered": "Delivered",
+          "cancelled": "Cancelled", "returned": "Returned"}
+
+
+class IllegalTransition(ValueError):
+    pass
+
+
+def check_transition(current: str, new: str) -> None:
+    """Raise IllegalTransition, with a message for staff, unless current -> new is allowed."""
+    if new not in TRANSITIONS:
+        raise IllegalTransition(f"'{new}' is not an order status.")
+    if new not in TRANSITIONS.get(current, ()):
+        allowed = ", ".join(LABELS[s].lower() for s in TRANSITIONS.get(current, ())) or "nothing: it is final"
+        raise IllegalTransition(f"An order that is {LABELS.get(current, current).lower()} cannot become "
+                                f"{LABELS[new].lower()}. From here it can become {allowed}.")
