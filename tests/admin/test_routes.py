@@ -235,8 +235,11 @@ async def test_deleting_a_product_empties_bags_but_not_orders(app, conn, staff):
 async def test_orders_move_through_the_state_machine(app, conn, staff):
     client, user, variants, form = await shopper_with_bag(app, conn, 2)
     number = (await post(client, "/checkout", form=form)).headers["Location"].rsplit("/", 1)[1]
-    listing = soup(await (await staff.get("/admin/orders?status=placed")).get_data())
+    response = await staff.get("/admin/orders?status=placed")
+    assert response.status_code == 200
+    listing = soup(await response.get_data())
     assert listing.find("a", string=number) is not None
+    assert listing.find("option", selected=True)["value"] == "placed"
     illegal = await post(staff, f"/admin/orders/{number}/status", form={"status": "delivered"}, headers=HTMX)
     assert illegal.status_code == 422
     assert "cannot become delivered" in soup(await illegal.get_data()).get_text()

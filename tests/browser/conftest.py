@@ -29,18 +29,22 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-async def shop():
+async def shop(tmp_path_factory):
     """Base URL and database settings of a running shop."""
+    media_root = tmp_path_factory.mktemp("media")
     settings = create_test_database("mooncart_browser")
     conn = await aiomysql.connect(**settings.connect_kwargs())
     await apply_schema(conn)
     await seed_demo(conn, products=40, seed=3, quiet=True)
     conn.close()
     port = free_port()
-    env = dict(os.environ, MOONCART_DATABASE_URL=settings.url, MOONCART_SECRET_KEY="browser-tests")
+    env = dict(os.environ, MOONCART_DATABASE_URL=settings.url, MOONCART_SECRET_KEY="browser-tests",
+               MOONCART_MEDIA_ROOT=str(media_root))
+    log_path = media_root.parent / "shop.log"  # read it when a browser test fails
+    log_file = open(log_path, "wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "hypercorn", "mooncart.asgi:app", "--bind", f"127.0.0.1:{port}",
-         "--worker-class", "uvloop"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+         "--worker-class", "uvloop"], env=env, stdout=log_file, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -50,11 +54,12 @@ async def shop():
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
-                raise RuntimeError("the shop did not start: " + server.stderr.read().decode()[-2000:])
+                raise RuntimeError("the shop did not start: " + log_path.read_text()[-2000:])
             time.sleep(0.2)
-    yield {"url": base_url, "db": settings}
+    yield {"url": base_url, "db": settings, "log": log_path}
     server.terminate()
     server.wait(10)
+    log_file.close()
     drop_test_database(settings)
 
 

@@ -318,7 +318,7 @@ async def orders():
         status = None
     query = (request.args.get("q") or "").strip()[:254]
     return await render_page("admin/orders.html", orders=await queries.search_orders(await get_conn(), status, query),
-                             status=status, query=query, labels=LABELS)
+                             chosen_status=status, query=query, labels=LABELS)
 
 
 async def order_context(conn, number: str) -> dict:
