@@ -104,3 +104,22 @@ async def test_redis_carries_stock_changes_between_workers():
     finally:
         await one.stop()
         await two.stop()
+
+
+async def test_an_open_bag_hears_when_its_line_runs_short(pooled_app):
+    app, conn, made = pooled_app
+    product = made["product"] = await make_product(conn, stock=4)
+    variant_id = product["variants"][0]["id"]
+    shopper = app.test_client()
+    await post(shopper, "/bag/add", form={"variant_id": str(variant_id), "quantity": "3"})
+    bag_cookie = next(c for c in shopper.cookie_jar if c.name == "mooncart_bag")
+    async with shopper.request("/live/bag", headers={"Cookie": f"mooncart_bag={bag_cookie.value}"}) as stream:
+        await stream.send_complete()
+        await read_until(stream, b"listening")
+        await execute(conn, "UPDATE variants SET stock = 1 WHERE id = %s", (variant_id,))
+        await app.app.extensions["stock_events"].publish({variant_id: 1})  # as a committed sale would
+        message = (await read_until(stream, b'hx-target="#bag-summary"')).decode()
+        assert f'hx-target="#bag-line-{variant_id}" hx-swap="outerMorph"' in message
+        assert "Only 1 left: please lower the quantity" in message
+        await stream.disconnect()
+    await execute(conn, "DELETE FROM carts WHERE token = %s", (bag_cookie.value.split(".")[0],))

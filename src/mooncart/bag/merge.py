@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..catalog.availability import Availability
-from ..db import execute, execute_many, fetch_all, fetch_one, transaction
+from ..db import execute, execute_many, fetch_all, fetch_one, fetch_val, transaction
 from .token import new_token
 
 
@@ -27,7 +27,10 @@ async def claim_bag(conn, guest_token: str | None, user_id: int) -> tuple[str | 
             return (mine["token"] if mine else None), []
         if mine is None:
             await execute(conn, "UPDATE carts SET user_id = %s WHERE id = %s", (user_id, guest["id"]))
-            return guest_token, []
+            units = int(await fetch_val(conn, "SELECT COALESCE(SUM(quantity), 0) FROM cart_items WHERE cart_id = %s",
+                                        (guest["id"],)))
+            notes = [f"Your bag of {units} item{'s' if units != 1 else ''} is now saved to your account."] if units else []
+            return guest_token, notes
         lines = await fetch_all(
             conn,
             "SELECT g.variant_id, g.quantity, v.stock, COALESCE(m.quantity, 0) AS in_bag, p.name, s.label AS size "

@@ -1,0 +1,83 @@
+"""axe-core (from npm) finds no serious or critical accessibility violation on the shop's main
+pages, on a phone and on a desktop; screenshots of each are kept under artifacts/screenshots."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+
+import aiomysql
+import pytest
+
+from tests.browser.conftest import in_stock_product
+from tests.factories import make_user
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SHOTS = ROOT / "artifacts" / "screenshots"
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+
+
+async def log_in(page, base, user):
+    await page.goto(f"{base}/account/login")
+    await page.fill("#f-email", user["email"])
+    await page.fill("#f-password", user["password"])
+    await page.get_by_role("button", name="Log in").click()
+    await page.wait_for_load_state("load")
+
+
+async def audit(page, name: str, viewport: str) -> list[str]:
+    """Serious and critical violations on the current page, as readable lines; and a screenshot."""
+    await page.wait_for_load_state("load")  # not "networkidle": product and bag pages keep a live stream open
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SHOTS / f"{name}-{viewport}.png"), full_page=True)
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    problems = []
+    for violation in result["violations"]:
+        if violation["impact"] in ("serious", "critical"):
+            targets = [node["target"] for node in violation["nodes"]][:3]
+            problems.append(f"{name}/{viewport}: {violation['id']} ({violation['impact']}) {json.dumps(targets)}")
+    return problems
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+async def test_main_pages_have_no_serious_accessibility_violations(shop, browser, viewport):
+    assert AXE.exists(), "scripts/test installs axe-core from npm"
+    base = shop["url"]
+    conn = await aiomysql.connect(**shop["db"].connect_kwargs())
+    shopper = await make_user(conn, email=f"a11y.{secrets.token_hex(3)}@example.in", name="Anu Shopper")
+    staff = await make_user(conn, email=f"a11y.staff.{secrets.token_hex(3)}@mooncart.in", is_staff=True)
+    conn.close()
+    product = await in_stock_product(shop)
+    # axe is injected as a script, which the shop's CSP (rightly) forbids: audit with CSP bypassed
+    context = await browser.new_context(viewport=VIEWPORTS[viewport], bypass_csp=True)
+    page = await context.new_page()
+    problems: list[str] = []
+    await page.goto(f"{base}/")
+    problems += await audit(page, "home", viewport)
+    await page.goto(f"{base}/c/kurtis")
+    problems += await audit(page, "listing", viewport)
+    await page.goto(f"{base}/products/{product['slug']}")
+    await page.get_by_role("button", name="Add to bag").click()
+    await page.wait_for_selector("#add-to-bag-status .notice")
+    problems += await audit(page, "product", viewport)
+    await page.goto(f"{base}/bag")
+    problems += await audit(page, "bag", viewport)
+    await page.goto(f"{base}/account/login")
+    problems += await audit(page, "login", viewport)
+    await log_in(page, base, shopper)
+    await page.goto(f"{base}/checkout")
+    problems += await audit(page, "checkout", viewport)
+    await context.close()
+
+    context = await browser.new_context(viewport=VIEWPORTS[viewport], bypass_csp=True)
+    page = await context.new_page()
+    await log_in(page, base, staff)
+    await page.goto(f"{base}/admin")
+    problems += await audit(page, "dashboard", viewport)
+    await context.close()
+    assert problems == []
