@@ -72,8 +72,9 @@ async def conn(database):
 
 @pytest.fixture
 async def app(database, conn):
+    # no reference cache: tests add categories between requests
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url(database),
-                      "DB_CONNECTION": conn})
+                      "DB_CONNECTION": conn, "REFERENCE_CACHE_SECONDS": 0})
     async with app.test_app() as test_app:
         yield test_app
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from babel.numbers import format_currency, format_decimal
 
 
+@lru_cache(maxsize=8192)  # prices repeat across a page and across pages; Babel is not free
 def inr(paise: int | None) -> str:
     """12345600 paise -> '₹1,23,456'; paise shown only when there are any."""
     if paise is None:

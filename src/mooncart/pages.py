@@ -7,7 +7,7 @@ from quart import Response, render_template
 from .accounts.auth import current_shopper
 from .bag.queries import select_bag_count
 from .bag.token import clear_bag_cookie, read_bag_cookie
-from .catalog.queries import select_categories
+from .catalog.reference import reference_data
 from .db import get_conn
 from .htmx import vary_on_htmx
 
@@ -20,7 +20,7 @@ async def render_page(template: str, status: int = 200, **context) -> Response:
         context["bag_count"] = await select_bag_count(conn, cookie.token)
     context.setdefault("shopper", await current_shopper())
     if "nav_categories" not in context:
-        context["nav_categories"] = await select_categories(conn)
+        context["nav_categories"] = (await reference_data(conn)).categories
     if cookie.tampered:
         context.setdefault("notices", []).append(
             "Your bag cookie could not be verified, so we set it aside and started you a fresh bag.")

@@ -59,13 +59,21 @@ async def test_owner_adds_a_kurti_and_ships_its_first_order(shop, browser, tmp_p
 
     # a shopper has the product page open
     shopper_context = await browser.new_context(viewport={"width": 390, "height": 844})
+    # note when the page's event stream is connected (an init script is not subject to the page's CSP)
+    await shopper_context.add_init_script(
+        "document.addEventListener('htmx:sse:after:connection', () => { window.__liveStock = true; });")
     shopper = await shopper_context.new_page()
     await shopper.goto(base + product_url)
     await expect(shopper.locator("h1")).to_have_text(name)
     await expect(shopper.locator(".gallery img[src^='/media/uploads/']")).to_have_count(1)
     medium_badge = shopper.locator(".size-option", has_text="M").locator(".stock")
     await expect(medium_badge).to_have_text("Only 3 left")
-    await shopper.wait_for_timeout(300)  # the page's event stream is connected
+    for _ in range(100):  # wait until the page's event stream is connected
+        if await shopper.evaluate("window.__liveStock === true"):
+            break
+        await shopper.wait_for_timeout(50)
+    else:
+        raise AssertionError("the product page never connected its live stock stream")
 
     # the owner finds two damaged: the open page changes without a reload
     await shopper.evaluate("window.__stillHere = true")

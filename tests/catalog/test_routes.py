@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from mooncart.db import execute
+
 from tests.conftest import HTMX, post, soup
 from tests.factories import make_category, make_product
 
@@ -211,3 +213,21 @@ async def test_database_outage_is_a_friendly_503(database):
             assert response.status_code == 503
             text = soup(await response.get_data()).get_text()
             assert "stock room" in text and "Traceback" not in text
+
+
+async def test_reference_data_is_cached_and_staff_edits_clear_it(app, conn):
+    from tests.factories import make_user
+    from tests.conftest import log_in
+
+    app.app.config["REFERENCE_CACHE_SECONDS"] = 300
+    category = await make_category(conn, "Sarees")
+    client = app.test_client()
+    assert (await client.get(f"/c/{category['slug']}")).status_code == 200
+    await execute(conn, "UPDATE categories SET name = 'Silk Sarees' WHERE id = %s", (category["id"],))
+    page = soup(await (await client.get(f"/c/{category['slug']}")).get_data())
+    assert page.find("h1").get_text() == "Sarees", "served from this worker's copy"
+    staff = app.test_client()
+    await log_in(staff, await make_user(conn, is_staff=True))
+    await post(staff, f"/admin/categories/{category['id']}", form={"name": "Banarasi Sarees"})
+    page = soup(await (await client.get(f"/c/{category['slug']}")).get_data())
+    assert page.find("h1").get_text() == "Banarasi Sarees"

@@ -12,6 +12,7 @@ from quart import Blueprint, abort, current_app, flash, request, url_for
 
 from ..accounts.auth import current_shopper
 from ..catalog import queries as catalog_queries
+from ..catalog.reference import forget_reference_data
 from ..db import get_conn, transaction
 from ..demo import slugify
 from ..formatting import inr
@@ -289,6 +290,7 @@ async def categories():
             except IntegrityError:
                 error = "There is already a category with that name."
             else:
+                forget_reference_data()
                 await flash(f"Category {name} added.")
                 return see_other(url_for("admin.categories"))
     return await render_page("admin/categories.html", status=422 if error else 200, error=error,
@@ -304,6 +306,7 @@ async def rename_category(category_id: int):
     elif not await queries.rename_category(await get_conn(), category_id, name):
         abort(404)
     else:
+        forget_reference_data()
         await flash("Category renamed.")
     return see_other(url_for("admin.categories"))
 

@@ -64,7 +64,9 @@ class ListingFilters:
 
 
 # sort name -> (ORDER BY, keyset condition for the page after (price, id)); fixed text only.
-# Each order is served by an index: (category_id, id) or (category_id, from_price_paise, id).
+# Each order is served by an index: (category_id, id) or (category_id, from_price_paise, id),
+# named in SORT_INDEXES and forced, because with a filter MariaDB may otherwise pick the other
+# one and sort every product of the category (measured: 1,000 rows filtered and sorted for 9).
 SORTS = {
     "new": ((("id", "DESC"),), "p.id < %(after_id)s"),
     "price_asc": ((("from_price_paise", "ASC"), ("id", "ASC")),
@@ -74,6 +76,10 @@ SORTS = {
                    "(p.from_price_paise < %(after_price)s OR "
                    "(p.from_price_paise = %(after_price)s AND p.id < %(after_id)s))"),
 }
+
+
+SORT_INDEXES = {"new": "ix_products_category_id", "price_asc": "ix_products_category_price",
+                "price_desc": "ix_products_category_price"}
 
 
 def _order_by(columns, table: str) -> str:
@@ -138,7 +144,8 @@ async def select_listing(conn, category_ids: list[int] | None, filters: ListingF
         if category_id is not None:
             params[f"cat{i}"] = category_id
             where.insert(0, f"p.category_id = %(cat{i})s")
-        branches.append("(SELECT p.id, p.from_price_paise FROM products p "
+        hint = " FORCE INDEX (" + SORT_INDEXES[sort] + ")" if category_id is not None else ""
+        branches.append("(SELECT p.id, p.from_price_paise FROM products p" + hint + " "
                         + ("WHERE " + " AND ".join(where) + " " if where else "")
                         + "ORDER BY " + _order_by(order_columns, "p") + " LIMIT %(limit)s)")
     page = branches[0] if len(branches) == 1 else (

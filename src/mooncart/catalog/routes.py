@@ -10,6 +10,7 @@ from ..htmx import fragment, is_htmx
 from ..pages import render_page
 from . import queries
 from .product_page import product_page_context
+from .reference import reference_data
 from .listing import SORT_LABELS, make_cursor, parse_listing_args
 
 bp = Blueprint("catalog", __name__)
@@ -18,7 +19,7 @@ bp = Blueprint("catalog", __name__)
 @bp.get("/")
 async def home():
     conn = await get_conn()
-    categories = await queries.select_categories(conn)
+    categories = (await reference_data(conn)).categories
     arrivals = await queries.select_new_arrivals(conn, limit=8)
     return await render_page("catalog/home.html", categories=categories, arrivals=arrivals,
                              nav_categories=categories)
@@ -27,12 +28,11 @@ async def home():
 @bp.get("/c/<slug>")
 async def category(slug: str):
     conn = await get_conn()
-    tree = await queries.select_categories(conn)
+    reference = await reference_data(conn)
+    tree, sizes, colours = reference.categories, reference.sizes, reference.colours
     current = queries.find_category(tree, slug)
     if current is None:
         abort(404)
-    sizes = await queries.select_sizes(conn)
-    colours = await queries.select_colours(conn)
     listing = parse_listing_args(request.args, sizes, colours)
     categories = [current] + current.children
     if listing.filters.size_ids:

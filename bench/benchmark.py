@@ -1,0 +1,373 @@
+"""Mooncart's benchmark: hypercorn on loopback against databases of its own, loaded by wrk.
+
+Prints, for each endpoint: requests per second, p50 and p99 latency, SQL statements per request
+(MariaDB's Questions counter) and response bytes; then Mooncart's add-to-bag throughput against
+a bare Quart + aiomysql app doing the same SQL; then the listing and product page on a
+1,000,000-product catalogue against a 10,000-product one.
+
+    bench/run                    # everything (seeds the catalogues the first time: ~3 minutes)
+    bench/run --duration 5       # shorter runs
+    bench/run --skip-million     # no 1,000,000-product comparison
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import random
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import aiomysql
+import pymysql
+from itsdangerous import Signer
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+
+from mooncart import create_app  # noqa: E402
+from mooncart.config import DatabaseSettings  # noqa: E402
+from mooncart.db import create_database  # noqa: E402
+from mooncart.demo import seed_demo  # noqa: E402
+
+SECRET = "mooncart-bench-secret"
+SERVER = DatabaseSettings.from_url(os.environ.get("MOONCART_BENCH_SERVER_URL", "mysql://root@127.0.0.1:3306/"),
+                                   allow_no_database=True)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# ---- databases -----------------------------------------------------------------------------
+
+async def ensure_catalogue(name: str, products: int) -> DatabaseSettings:
+    settings = SERVER.with_database(name)
+    await create_database(settings)
+    conn = await aiomysql.connect(**settings.connect_kwargs())
+    try:
+        async with conn.cursor() as cur:
+            await cur.execute("SELECT COUNT(*) FROM products")
+            (count,) = await cur.fetchone()
+        if count != products:
+            log(f"Building the {products:,}-product catalogue in {name} (once; kept for later runs)")
+            conn.close()
+            admin = await aiomysql.connect(**settings.connect_kwargs(with_database=False))
+            async with admin.cursor() as cur:
+                await cur.execute(f"DROP DATABASE `{name}`")
+            admin.close()
+            await create_database(settings)
+            conn = await aiomysql.connect(**settings.connect_kwargs())
+            await seed_demo(conn, products=products, seed=42, batch_size=5000)
+    finally:
+        conn.close()
+    return settings
+
+
+def sync_connect(settings: DatabaseSettings):
+    kwargs = settings.connect_kwargs()
+    kwargs["database"] = kwargs.pop("db")
+    return pymysql.connect(**kwargs, cursorclass=pymysql.cursors.DictCursor)
+
+
+def questions(settings: DatabaseSettings) -> int:
+    conn = sync_connect(settings)
+    with conn.cursor() as cur:
+        cur.execute("SHOW GLOBAL STATUS LIKE 'Questions'")
+        value = int(cur.fetchone()["Value"])
+    conn.close()
+    return value
+
+
+# ---- shoppers for the POST benchmarks -------------------------------------------------------
+
+class Signers:
+    """Cookies exactly as the app would sign them."""
+
+    def __init__(self, settings: DatabaseSettings):
+        self.app = create_app({"SECRET_KEY": SECRET, "DATABASE_URL": settings.url})
+        self.session = self.app.session_interface.get_signing_serializer(self.app)
+        self.bag = Signer(SECRET, salt="mooncart.bag")
+        self.auth = self.app.extensions["mooncart_auth"]
+
+    def cookies(self, csrf: str, bag_token: str | None = None, auth_token: str | None = None) -> str:
+        parts = [f"mooncart={self.session.dumps({'csrf_token': csrf})}"]
+        if bag_token:
+            parts.append(f"mooncart_bag={self.bag.sign(bag_token).decode()}")
+        if auth_token:
+            parts.append(f"mooncart_session={self.auth.dump_token(auth_token, app=self.app)}")
+        return "; ".join(parts)
+
+
+def prepare_bag_requests(settings, signers, workdir: Path) -> dict[str, Path]:
+    """Guests with bags: add-to-bag over many variants, quantity changes on existing lines, and the
+    same add-to-bag traffic for the bare app (its bag token in a plain cookie)."""
+    conn = sync_connect(settings)
+    with conn.cursor() as cur:
+        cur.execute("DELETE FROM carts WHERE user_id IS NULL")
+        cur.execute("SELECT id FROM variants WHERE stock >= 20 ORDER BY RAND(7) LIMIT 6000")
+        variants = [row["id"] for row in cur.fetchall()]
+        guests = []
+        for _ in range(500):
+            token, csrf = secrets.token_hex(16), secrets.token_urlsafe(32)
+            cur.execute("INSERT INTO carts (token) VALUES (%s)", (token,))
+            cart_id = cur.lastrowid
+            lines = random.sample(variants, 3)
+            cur.executemany("INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)",
+                            [(cart_id, v) for v in lines])
+            guests.append((token, csrf, lines))
+    conn.commit()
+    conn.close()
+    files = {name: workdir / f"{name}.txt" for name in ("add", "change", "bare")}
+    with files["add"].open("w") as add, files["bare"].open("w") as bare, files["change"].open("w") as change:
+        for i, variant_id in enumerate(variants):
+            token, csrf, lines = guests[i % len(guests)]
+            body = f"variant_id={variant_id}&quantity=1"
+            add.write(f"POST\t/bag/add\t{signers.cookies(csrf, token)}\t{csrf}\t{body}\n")
+            bare.write(f"POST\t/bag/add\tbare_bag={token}\t-\t{body}\n")
+        for i, (token, csrf, lines) in enumerate(guests):
+            for n, variant_id in enumerate(lines):
+                change.write(f"POST\t/bag/items/{variant_id}\t{signers.cookies(csrf, token)}\t{csrf}\t"
+                             f"quantity={1 + (i + n) % 2}\n")
+    return files
+
+
+def prepare_checkout_requests(settings, signers, workdir: Path, shoppers: int) -> Path:
+    """Signed-in shoppers, each with a saved address and a one-line bag, each placing one order."""
+    import hashlib
+
+    conn = sync_connect(settings)
+    path = workdir / "checkout.txt"
+    with conn.cursor() as cur, path.open("w") as out:
+        cur.execute("SELECT id FROM variants ORDER BY RAND(11) LIMIT 500")
+        variants = [row["id"] for row in cur.fetchall()]
+        cur.execute("UPDATE variants SET stock = 1000000 WHERE id IN (" + ",".join(["%s"] * len(variants)) + ")",
+                    variants)
+        run = secrets.token_hex(3)
+        for i in range(shoppers):
+            cur.execute("INSERT INTO users (email, name, mobile, password_hash) VALUES (%s, 'Bench Shopper', "
+                        "'9876543210', 'x')", (f"bench.{run}.{i}@example.in",))
+            user_id = cur.lastrowid
+            auth_token, bag_token, csrf = secrets.token_urlsafe(32), secrets.token_hex(16), secrets.token_urlsafe(32)
+            cur.execute("INSERT INTO sessions (token_hash, user_id) VALUES (%s, %s)",
+                        (hashlib.sha256(auth_token.encode()).hexdigest(), user_id))
+            cur.execute("INSERT INTO carts (token, user_id) VALUES (%s, %s)", (bag_token, user_id))
+            cur.execute("INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)",
+                        (cur.lastrowid, variants[i % len(variants)]))
+            cur.execute("INSERT INTO addresses (user_id, full_name, line1, city, state, pin_code, mobile) VALUES "
+                        "(%s, 'Bench Shopper', '1 MG Road', 'Bengaluru', 'Karnataka', '560001', '9876543210')",
+                        (user_id,))
+            body = (f"csrf_token={csrf}&idempotency_key={secrets.token_hex(16)}&address_id={cur.lastrowid}"
+                    "&payment_method=cod")
+            out.write(f"POST\t/checkout\t{signers.cookies(csrf, bag_token, auth_token)}\t{csrf}\t{body}\n")
+    conn.commit()
+    conn.close()
+    return path
+
+
+# ---- servers and load ----------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, app: str, settings: DatabaseSettings, workers: int, env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        environment = dict(os.environ, MOONCART_DATABASE_URL=settings.url, MOONCART_SECRET_KEY=SECRET,
+                           PYTHONPATH=f"{ROOT / 'src'}:{ROOT / 'bench'}", **(env or {}))
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "hypercorn", app, "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
+             "--worker-class", "uvloop"], env=environment, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    break
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.log.seek(0)
+                    raise RuntimeError(f"{app} did not start: {self.log.read().decode()[-2000:]}")
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(15)
+
+
+def run_wrk(url: str, duration: int, connections: int, threads: int = 2, lines: Path | None = None) -> dict:
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    if lines is not None:
+        command += ["-s", str(ROOT / "bench" / "requests.lua"), url, "--", str(lines), str(threads)]
+    else:
+        command.append(url)
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    def latency(percent: str) -> float:
+        value, unit = re.search(rf"^\s*{percent}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+            "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+            "p50": latency("50"), "p99": latency("99"),
+            "errors": int((re.search(r"Non-2xx or 3xx responses: (\d+)", output) or [0, 0])[1])}
+
+
+def response_bytes(url: str, lines: Path | None = None) -> int:
+    request = urllib.request.Request(url)
+    if lines is not None:
+        method, path, cookie, token, body = lines.read_text().splitlines()[-1].split("\t", 4)
+        request = urllib.request.Request(url + path, data=body.encode(), method=method, headers={
+            "Cookie": cookie, "HX-Request": "true", "X-CSRF-Token": token,
+            "Content-Type": "application/x-www-form-urlencoded"})
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+    try:
+        with urllib.request.build_opener(NoRedirect).open(request, timeout=10) as response:
+            return len(response.read())
+    except urllib.error.HTTPError as error:
+        return len(error.read())
+
+
+def measure(name: str, server: Server, settings, duration: int, connections: int, path: str = "",
+            lines: Path | None = None) -> dict:
+    size = response_bytes(server.url + path, lines)
+    before = questions(settings)
+    result = run_wrk(server.url + path if lines is None else server.url, duration, connections, lines=lines)
+    after = questions(settings)
+    result.update(name=name, bytes=size, sql=(after - before - 1) / max(result["requests"], 1))
+    log(f"  {name:<24} {result['rps']:>8.0f} req/s  p50 {result['p50']:6.2f} ms  p99 {result['p99']:7.2f} ms  "
+        f"{result['sql']:.2f} SQL/req  {size} B  {result['errors']} non-2xx/3xx")
+    return result
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| endpoint | req/s | p50 ms | p99 ms | SQL/request | bytes | non-2xx/3xx |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        lines.append(f"| {r['name']} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['sql']:.2f} | "
+                     f"{r['bytes']} | {r['errors']} |")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")), platform.processor())
+    memory = int(next(l.split()[1] for l in Path("/proc/meminfo").read_text().splitlines()
+                      if l.startswith("MemTotal"))) // 1024 // 1024
+    conn = sync_connect(SERVER.with_database("mysql"))
+    with conn.cursor() as cur:
+        cur.execute("SELECT VERSION() AS v")
+        version = cur.fetchone()["v"]
+    conn.close()
+    return (f"{os.cpu_count()} cores ({cpu}), {memory} GiB, Python {platform.python_version()}, "
+            f"MariaDB {version}, {subprocess.run(['wrk', '-v'], capture_output=True, text=True).stdout.split()[1]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint (default 10)")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2, help="hypercorn workers (default 2, one per core)")
+    parser.add_argument("--skip-million", action="store_true", help="skip the 1,000,000-product comparison")
+    args = parser.parse_args()
+    duration, connections = args.duration, args.connections
+
+    small = asyncio.run(ensure_catalogue("mooncart_bench_10k", 10_000))
+    big = None if args.skip_million else asyncio.run(ensure_catalogue("mooncart_bench_1m", 1_000_000))
+    signers = Signers(small)
+    workdir = Path(tempfile.mkdtemp(prefix="mooncart-bench-"))
+    bag_files = prepare_bag_requests(small, signers, workdir)
+    checkout = prepare_checkout_requests(small, signers, workdir, shoppers=6000)
+    conn = sync_connect(small)
+    with conn.cursor() as cur:
+        cur.execute("SELECT p.slug FROM products p WHERE p.id = 5000")
+        small_product = cur.fetchone()["slug"]
+    conn.close()
+
+    log(f"\nMooncart on {small.database} ({args.workers} hypercorn workers, uvloop), wrk -c{connections} "
+        f"for {duration}s each")
+    server = Server("mooncart.asgi:app", small, args.workers)
+    rows = []
+    try:
+        rows.append(measure("home", server, small, duration, connections, "/"))
+        rows.append(measure("category listing", server, small, duration, connections, "/c/kurtis"))
+        rows.append(measure("product page", server, small, duration, connections, f"/products/{small_product}"))
+        rows.append(measure("add to bag (htmx)", server, small, duration, connections, lines=bag_files["add"]))
+        rows.append(measure("change quantity (htmx)", server, small, duration, connections, lines=bag_files["change"]))
+        orders_before = count_orders(small)
+        rows.append(measure("place order (htmx)", server, small, min(duration, 8), connections, lines=checkout))
+        placed = count_orders(small) - orders_before
+        log(f"  ({placed} orders placed; 6000 shoppers available)")
+    finally:
+        server.stop()
+
+    log("\nBare Quart + aiomysql doing only add-to-bag's SQL")
+    conn = sync_connect(small)
+    bare = Server("bare_app:app", small, args.workers, env={"BARE_CART_TOKEN": "unused"})
+    try:
+        ceiling = measure("bare ceiling (add SQL)", bare, small, duration, connections, lines=bag_files["bare"])
+    finally:
+        bare.stop()
+    conn.close()
+    add = next(r for r in rows if r["name"].startswith("add to bag"))
+    ratio = add["rps"] / ceiling["rps"]
+
+    scale_rows = []
+    if big is not None:
+        log("\nListing and product page: 10,000 vs 1,000,000 products")
+        conn = sync_connect(big)
+        with conn.cursor() as cur:
+            cur.execute("SELECT slug FROM products WHERE id = 500000")
+            big_product = cur.fetchone()["slug"]
+        conn.close()
+        for settings, slug, label in ((small, small_product, "10k"), (big, big_product, "1M")):
+            server = Server("mooncart.asgi:app", settings, args.workers)
+            try:
+                scale_rows.append(measure(f"listing, {label}", server, settings, duration, connections, "/c/kurtis"))
+                scale_rows.append(measure(f"product page, {label}", server, settings, duration, connections,
+                                          f"/products/{slug}"))
+            finally:
+                server.stop()
+
+    print(f"\nMachine: {machine()}\nLoad: wrk, {connections} connections, 2 threads, {duration} s per row; "
+          f"hypercorn {args.workers} workers with uvloop\n")
+    print(table(rows + [ceiling]))
+    print(f"\nadd to bag: {add['rps']:.0f} req/s = {ratio:.2f} of the bare ceiling ({ceiling['rps']:.0f} req/s)")
+    if scale_rows:
+        print()
+        print(table(scale_rows))
+        by = {r["name"]: r for r in scale_rows}
+        for page in ("listing", "product page"):
+            small_r, big_r = by[f"{page}, 10k"], by[f"{page}, 1M"]
+            print(f"{page}: p50 on 1M is {big_r['p50'] / small_r['p50']:.2f}x of 10k, "
+                  f"throughput {big_r['rps'] / small_r['rps']:.2f}x")
+
+
+def count_orders(settings) -> int:
+    conn = sync_connect(settings)
+    with conn.cursor() as cur:
+        cur.execute("SELECT COUNT(*) AS n FROM orders")
+        n = cur.fetchone()["n"]
+    conn.close()
+    return n
+
+
+if __name__ == "__main__":
+    main()
