@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 import logging
+import secrets
 
 from pymysql.err import MySQLError
+from quart_rate_limiter import RateLimitExceeded
 from quart import Quart, Response, g, has_request_context, render_template, request
 from quart.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
-from . import db, formatting, security
+from . import db, formatting, limits, logs, security
 from .config import load_config
 from .htmx import is_htmx, vary_on_htmx
 
 log = logging.getLogger(__name__)
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def csp_nonce() -> str:
+    """This response's script nonce: our own script tags carry it, anything injected cannot."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
 
 class SessionCookies(SecureCookieSessionInterface):
     """The flash/CSRF session cookie is Secure whenever the request came over https."""
@@ -37,6 +46,8 @@ def create_app(test_config: dict | None = None) -> Quart:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.session_interface = SessionCookies()
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    logs.init_app(app)
     formatting.register(app)
     db.init_app(app)
     security.init_app(app)
@@ -54,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Quart:
 
     auth.init_app(app)
     events.init_app(app)
+    limits.init_app(app)
     for blueprint in (catalog_bp, bag_bp, accounts_bp, checkout_bp, orders_bp, admin_bp, live_bp, media_bp):
         app.register_blueprint(blueprint)
 
@@ -61,7 +73,7 @@ def create_app(test_config: dict | None = None) -> Quart:
 
     @app.after_request
     async def security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(nonce=csp_nonce()))
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         response.headers["X-Frame-Options"] = "DENY"
@@ -96,21 +108,29 @@ def register_error_pages(app: Quart) -> None:
         title, message = messages.get(error.code, (error.name, "Something about that request wasn't right."))
         return await error_response(error.code or 400, title, message)
 
+    @app.errorhandler(RateLimitExceeded)
+    async def rate_limited(error: RateLimitExceeded):
+        security.log.warning("rate limited", extra={"reason": request.endpoint})
+        response = await error_response(429, "Please slow down",
+                                        "You have done that many times in the last hour. Please try again later.")
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
+
     @app.errorhandler(security.CrossSiteRequest)
     async def cross_site(error: security.CrossSiteRequest):
-        security.log.warning("refused %s %s: %s", request.method, request.path, error)
+        security.log.warning("csrf refused", extra={"reason": str(error)})
         return await error_response(403, "Please try that again",
                                     "This form has expired or came from another site, so nothing was changed. "
                                     "Please reload the page and try again.")
 
     @app.errorhandler(MySQLError)
     async def database_error(error: MySQLError):
-        log.exception("database error on %s %s", request.method, request.path)
+        log.exception("database error")
         return await error_response(503, "We'll be right back",
                                     "The shop can't reach its stock room just now. Please try again in a moment.")
 
     @app.errorhandler(Exception)
     async def unexpected_error(error: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error")
         return await error_response(500, "Something went wrong",
                                     "Sorry, something went wrong on our side. Nothing was changed; please try again.")

@@ -64,7 +64,7 @@ class DatabaseSettings:
 
 def load_config(test_config: dict | None = None) -> dict:
     """The app's config mapping. Environment wins over defaults; test_config wins over both."""
-    secret = os.environ.get("MOONCART_SECRET_KEY")
+    secret = os.environ.get("MOONCART_SECRET_KEY") or (test_config or {}).get("SECRET_KEY")
     if not secret:
         secret = secrets.token_urlsafe(32)
         log.warning("MOONCART_SECRET_KEY is not set: using a random key, so bags and sessions "
@@ -93,6 +93,9 @@ def load_config(test_config: dict | None = None) -> dict:
         "LOGIN_FAILURE_WINDOW_MINUTES": 15,
         # argon2id (time cost, memory KiB, parallelism): OWASP's minimum is (2, 19 MiB, 1)
         "ARGON2_PARAMETERS": (2, 19 * 1024, 1),
+        # sign-ups per address per hour, reviews per account per hour (quart-rate-limiter)
+        "REGISTRATIONS_PER_HOUR": int(os.environ.get("MOONCART_REGISTRATIONS_PER_HOUR", "10")),
+        "REVIEWS_PER_HOUR": int(os.environ.get("MOONCART_REVIEWS_PER_HOUR", "5")),
         "PAYMENT_TIMEOUT_SECONDS": float(os.environ.get("MOONCART_PAYMENT_TIMEOUT_SECONDS", "15")),
         "SESSION_COOKIE_NAME": "mooncart",
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -61,6 +61,11 @@ async def current_shopper() -> dict | None:
     return g.shopper
 
 
+def current_token_hash() -> str:
+    token = current_app.extensions[auth_manager_key].load_user().auth_id
+    return token_hash(token) if token else ""
+
+
 async def start_session(conn, user_id: int) -> None:
     """A brand-new session id at every log-in (no fixation), stored hashed."""
     token = secrets.token_urlsafe(32)

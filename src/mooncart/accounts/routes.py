@@ -11,12 +11,14 @@ from ..bag.merge import claim_bag
 from ..bag.token import clear_bag_cookie, read_bag_cookie, set_bag_cookie
 from ..db import get_conn
 from ..htmx import see_other
+from ..limits import address_key, hourly_limit
 from ..pages import render_page
 from ..security import rotate_csrf_token
 from . import forms, queries
-from .auth import client_ip, current_shopper, end_session, login_required, safe_next, start_session
+from .auth import (client_ip, current_shopper, current_token_hash, end_session, login_required, safe_next,
+                   start_session)
 from .india import STATES
-from .passwords import hash_password, verify_password
+from .passwords import hash_password, password_problem, verify_password
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 log = logging.getLogger("mooncart.auth")
@@ -41,6 +43,7 @@ async def signed_in(conn, user_id: int, next_url: str, greeting: str):
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@hourly_limit("REGISTRATIONS_PER_HOUR", address_key)
 async def register():
     next_url = safe_next(request.args.get("next"))
     if request.method == "GET":
@@ -56,7 +59,7 @@ async def register():
         except IntegrityError:  # the same email registered a moment ago
             errors["email"] = "There is already an account with this email. Please log in instead."
         else:
-            log.info("registered user=%s ip=%s", user_id, client_ip())
+            log.info("registered", extra={"user": user_id})
             return await signed_in(conn, user_id, next_url, f"Welcome to Mooncart, {values['name'].split()[0]}!")
     values.pop("password", None)
     return await render_page("accounts/register.html", status=422, values=values, errors=errors, next=next_url)
@@ -76,7 +79,7 @@ async def login():
     by_email, by_ip = await queries.count_recent_failures(conn, email, ip, config["LOGIN_FAILURE_WINDOW_MINUTES"])
     if by_email >= config["LOGIN_FAILURES_PER_ACCOUNT"] or by_ip >= config["LOGIN_FAILURES_PER_IP"]:
         # refused before any hashing: guessing costs the attacker, not our CPU
-        log.warning("login throttled email=%r ip=%s failures_email=%s failures_ip=%s", email, ip, by_email, by_ip)
+        log.warning("login throttled", extra={"email": email, "failures_email": by_email, "failures_ip": by_ip})
         minutes = config["LOGIN_FAILURE_WINDOW_MINUTES"]
         response = await render_page("accounts/login.html", status=429, values={"email": email}, next=next_url,
                                      error=f"Too many unsuccessful log-ins. For your safety, please wait "
@@ -88,13 +91,13 @@ async def login():
                                               config["ARGON2_PARAMETERS"])
     if not matches:
         await queries.insert_login_failure(conn, email, ip)
-        log.warning("login failed email=%r ip=%s", email, ip)
+        log.warning("login failed", extra={"email": email, "user": user["id"] if user else None})
         return await render_page("accounts/login.html", status=422, values={"email": email}, next=next_url,
                                  error=BAD_LOGIN)
     if new_hash:
         await queries.update_password_hash(conn, user["id"], new_hash)
     await queries.delete_login_failures(conn, email)
-    log.info("login ok user=%s ip=%s", user["id"], ip)
+    log.info("login ok", extra={"user": user["id"], "email": email})
     return await signed_in(conn, user["id"], next_url, f"Welcome back, {user['name'].split()[0]}!")
 
 
@@ -105,7 +108,7 @@ async def logout():
     await end_session(conn)
     rotate_csrf_token()
     if shopper:
-        log.info("logout user=%s ip=%s", shopper["id"], client_ip())
+        log.info("logout", extra={"user": shopper["id"]})
     await flash("You have logged out. See you soon!")
     response = see_other(url_for("catalog.home"))
     clear_bag_cookie(response)  # the bag stays with the account
@@ -116,6 +119,36 @@ async def logout():
 @login_required
 async def account():
     return await render_page("accounts/account.html", shopper=await current_shopper())
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+async def change_password():
+    """A new password ends every other session of this account (a thief's copied cookie too)."""
+    shopper = await current_shopper()
+    if request.method == "GET":
+        return await render_page("accounts/password.html", errors={})
+    form = await request.form
+    conn = await get_conn()
+    config = current_app.config
+    user = await queries.select_user_by_email(conn, shopper["email"])
+    matches, _ = await verify_password(user["password_hash"], (form.get("current_password") or "")[:1024],
+                                       config["ARGON2_PARAMETERS"])
+    errors = {}
+    if not matches:
+        await queries.insert_login_failure(conn, shopper["email"], client_ip())
+        errors["current_password"] = "That is not your current password."
+    new_password = form.get("new_password") or ""
+    problem = password_problem(new_password, shopper["email"], shopper["name"])
+    if problem:
+        errors["new_password"] = problem
+    if errors:
+        return await render_page("accounts/password.html", status=422, errors=errors)
+    await queries.update_password_hash(conn, shopper["id"], await hash_password(new_password, config["ARGON2_PARAMETERS"]))
+    ended = await queries.revoke_user_sessions(conn, shopper["id"], except_token_hash=current_token_hash())
+    log.info("password changed", extra={"user": shopper["id"], "reason": f"{ended} other sessions ended"})
+    await flash("Your password is changed, and you have been logged out everywhere else.")
+    return see_other(url_for("accounts.account"))
 
 
 @bp.route("/addresses", methods=["GET", "POST"])

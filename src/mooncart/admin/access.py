@@ -7,7 +7,7 @@ from functools import wraps
 
 from quart import abort, redirect, request, url_for
 
-from ..accounts.auth import client_ip, current_shopper
+from ..accounts.auth import current_shopper
 
 log = logging.getLogger("mooncart.security")
 
@@ -19,7 +19,7 @@ def staff_required(view):
         if user is None:
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")), 303)
         if not user["is_staff"]:
-            log.warning("refused back office %s %s user=%s ip=%s", request.method, request.path, user["id"], client_ip())
+            log.warning("access refused", extra={"user": user["id"], "reason": "not staff"})
             abort(403)
         return await view(*args, **kwargs)
     return wrapper

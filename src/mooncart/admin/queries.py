@@ -149,7 +149,7 @@ async def search_orders(conn, status: str | None, query: str, limit: int = 100) 
 async def select_order(conn, number: str) -> dict | None:
     from ..orders.queries import ORDER_COLUMNS
 
-    return await fetch_one(conn, "SELECT " + ORDER_COLUMNS + ", u.name AS customer, u.email FROM orders o "
+    return await fetch_one(conn, "SELECT " + ORDER_COLUMNS + ", u.name AS customer, u.email, u.id AS customer_id FROM orders o "
                                  "JOIN users u ON u.id = o.user_id WHERE o.number = %s", (number,))
 
 

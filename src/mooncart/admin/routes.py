@@ -4,6 +4,7 @@ stock with its ledger, and orders through their state machine. Staff only."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from datetime import date, timedelta
 
@@ -30,6 +31,7 @@ from .charts import bar_chart, days_of_cover, sell_through
 from .images import MAX_BYTES, BadImage, process_upload
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+log = logging.getLogger("mooncart.security")
 ID = "<int(max=4294967295):{}>"
 
 
@@ -336,6 +338,18 @@ async def order_context(conn, number: str) -> dict:
 @staff_required
 async def order(number: str):
     return await render_page("admin/order.html", **await order_context(await get_conn(), number))
+
+
+@bp.post("/customers/" + ID.format("user_id") + "/sign-out")
+@staff_required
+async def sign_out_customer(user_id: int):
+    """Staff end every session of a customer (a lost phone, a suspected takeover)."""
+    from ..accounts.queries import revoke_user_sessions
+
+    ended = await revoke_user_sessions(await get_conn(), user_id)
+    log.warning("sessions revoked by staff", extra={"user": user_id, "reason": f"{ended} sessions ended"})
+    await flash(f"Signed that customer out of {ended} session{'s' if ended != 1 else ''}.")
+    return see_other(request.referrer if (request.referrer or "").startswith(request.host_url) else url_for("admin.orders"))
 
 
 @bp.post("/orders/<number>/status")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..db import fetch_all, fetch_one
+from ..db import execute, fetch_all, fetch_one
 
 # The first image of a product, for cards and bag lines: one correlated lookup on an index.
 FIRST_IMAGE_SQL = ("(SELECT pi.path FROM product_images pi WHERE pi.product_id = p.id "
@@ -199,3 +199,12 @@ async def select_reviews(conn, product_id: int, limit: int = 5) -> list[dict]:
         "FROM reviews r JOIN users u ON u.id = r.user_id WHERE r.product_id = %s "
         "ORDER BY r.created_at DESC LIMIT %s",
         (product_id, limit))
+
+
+async def upsert_review(conn, product_id: int, user_id: int, rating: int, title: str, body: str) -> bool:
+    """One review per shopper per product: a second one replaces the first. True if new."""
+    affected, _ = await execute(
+        conn, "INSERT INTO reviews (product_id, user_id, rating, title, body) VALUES (%s, %s, %s, %s, %s) "
+              "ON DUPLICATE KEY UPDATE rating = VALUES(rating), title = VALUES(title), body = VALUES(body), "
+              "created_at = CURRENT_TIMESTAMP(6)", (product_id, user_id, rating, title, body))
+    return affected == 1

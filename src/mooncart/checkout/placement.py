@@ -70,7 +70,7 @@ async def place_order(conn, *, user_id: int, cart_id: int, address: dict, provid
         except OperationalError as error:
             if error.args[0] not in RETRYABLE or attempt == attempts:
                 raise
-            log.info("retrying order placement after %s (attempt %s)", error.args[0], attempt)
+            log.info("order placement retried", extra={"reason": f"MySQL error {error.args[0]}, attempt {attempt}"})
             await asyncio.sleep(0.01 * attempt)
         except IntegrityError:
             # the same form placed a moment ago on another connection: answer with that order
@@ -117,5 +117,6 @@ async def _place_once(conn, user_id, cart_id, address, provider, payment_details
         except InsufficientStock:  # cannot happen under the locks above; abort everything if it does
             raise CheckoutProblem("Some items in your bag have just sold out.") from None
         await execute(conn, "DELETE FROM cart_items WHERE cart_id = %s", (cart_id,))
-        log.info("order placed number=%s user=%s total=%s lines=%s", number, user_id, totals.total_paise, len(lines))
+        log.info("order placed", extra={"order": number, "user": user_id, "total": totals.total_paise,
+                                        "lines": len(lines)})
         return PlacedOrder(order_id, number, stock_levels=levels)

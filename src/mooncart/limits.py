@@ -1,0 +1,55 @@
+"""Rate limits on what costs us or others when abused: sign-ups per address, reviews per
+account (quart-rate-limiter; counts in Redis when MOONCART_REDIS_URL is set, so all workers
+share them, else in this process). Log-in throttling is separate and stricter (accounts.routes)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from quart import Quart, request
+from quart_rate_limiter import QUART_RATE_LIMITER_LIMITS_ATTRIBUTE, RateLimit, RateLimiter
+
+HOUR = timedelta(hours=1)
+
+
+async def address_key() -> str:
+    return request.remote_addr or "unknown"
+
+
+async def account_key() -> str:
+    from .accounts.auth import current_shopper
+
+    shopper = await current_shopper()
+    return f"user:{shopper['id']}" if shopper else f"ip:{request.remote_addr}"
+
+
+async def unless_posting() -> bool:
+    """Showing a form is free; only sending it counts."""
+    return request.method != "POST"
+
+
+def hourly_limit(config_key: str, key_function):
+    """Mark a view; its limit (from config_key, per hour) is applied when the app starts serving,
+    so tests and deployments can tune it. Put it right under the route decorator."""
+    def mark(view):
+        view.mooncart_hourly_limit = (config_key, key_function)
+        return view
+    return mark
+
+
+def init_app(app: Quart) -> None:
+    store = None
+    if app.config.get("REDIS_URL"):
+        from quart_rate_limiter.redis_store import RedisStore
+
+        store = RedisStore(app.config["REDIS_URL"])
+    RateLimiter(app, store=store)
+
+    @app.before_serving
+    async def apply_configured_limits() -> None:
+        for view in app.view_functions.values():
+            marked = getattr(view, "mooncart_hourly_limit", None)
+            if marked:
+                config_key, key_function = marked
+                setattr(view, QUART_RATE_LIMITER_LIMITS_ATTRIBUTE,
+                        [RateLimit(app.config[config_key], HOUR, key_function, unless_posting)])

@@ -1,0 +1,75 @@
+"""Structured logs: one JSON object per line, times in UTC, with the request id, the user and the
+client address of the request that logged it. Values are JSON-encoded, so text a visitor typed
+(an email with a newline in it, say) can never start a line of its own or forge a field."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import uuid
+from datetime import datetime, timezone
+
+from quart import Quart, g, has_request_context, request
+
+FIELDS = ("request_id", "ip", "user", "method", "path", "email", "reason", "order", "total", "lines",
+          "failures_email", "failures_ip", "status")
+REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
+
+
+class JsonLines(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+                 "level": record.levelname, "logger": record.name, "event": record.getMessage()}
+        for field in FIELDS:
+            value = getattr(record, field, None)
+            if value is not None:
+                entry[field] = value
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class RequestContext(logging.Filter):
+    """Adds who and where to every record logged while a request is being handled."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if has_request_context():
+            record.request_id = getattr(record, "request_id", None) or g.get("request_id")
+            record.ip = getattr(record, "ip", None) or request.remote_addr
+            record.method = getattr(record, "method", None) or request.method
+            record.path = getattr(record, "path", None) or request.path
+            shopper = g.get("shopper")
+            if getattr(record, "user", None) is None and shopper:
+                record.user = shopper["id"]
+        return True
+
+
+def configure(stream=None) -> logging.Handler:
+    """Send the 'mooncart' loggers to stderr as JSON lines (once)."""
+    logger = logging.getLogger("mooncart")
+    for handler in logger.handlers:
+        if isinstance(handler.formatter, JsonLines):
+            return handler
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonLines())
+    handler.addFilter(RequestContext())
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    return handler
+
+
+def init_app(app: Quart) -> None:
+    configure()
+
+    @app.before_request
+    async def assign_request_id() -> None:
+        sent = request.headers.get("X-Request-ID", "")
+        g.request_id = sent if REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+
+    @app.after_request
+    async def echo_request_id(response):
+        if g.get("request_id"):
+            response.headers["X-Request-ID"] = g.request_id
+        return response
