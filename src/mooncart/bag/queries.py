@@ -56,11 +56,13 @@ async def update_line_quantity(conn, cart_id: int, variant_id: int, quantity: in
 
 
 async def delete_line(conn, token: str, variant_id: int) -> bool:
-    affected, _ = await execute(
-        conn,
-        "DELETE ci FROM cart_items ci JOIN carts c ON c.id = ci.cart_id "
-        "WHERE c.token = %s AND ci.variant_id = %s",
-        (token, variant_id))
+    """By the line's unique key: a join here may scan and lock other bags' lines, which
+    deadlocks with checkouts (seen under the random-history test)."""
+    cart_id = await fetch_val(conn, "SELECT id FROM carts WHERE token = %s", (token,))
+    if cart_id is None:
+        return False
+    affected, _ = await execute(conn, "DELETE FROM cart_items WHERE cart_id = %s AND variant_id = %s",
+                                (cart_id, variant_id))
     return affected > 0
 
 

@@ -87,9 +87,12 @@ async def _place_once(conn, user_id, cart_id, address, provider, payment_details
         # one checkout at a time per bag: a double-click waits here, then sees the first order
         await fetch_one(conn, "SELECT id FROM carts WHERE id = %s FOR UPDATE", (cart_id,))
         existing = await order_queries.select_order_by_key(conn, user_id, idempotency_key)
-        if existing is not None:
-            return PlacedOrder(existing["id"], existing["number"], replayed=True)
         lines = await select_lines_for_order(conn, cart_id)
+        if existing is not None:
+            if lines:  # the bag was filled again since: this form belongs to the earlier order
+                raise CheckoutProblem(f"This checkout page was already used for order {existing['number']}. "
+                                      "Please check your bag and place the new order from a fresh checkout page.")
+            return PlacedOrder(existing["id"], existing["number"], replayed=True)
         if not lines:
             raise CheckoutProblem("Your bag is empty, so there is nothing to order.")
         locked = await lock_variants(conn, [line.variant_id for line in lines])
@@ -116,7 +119,11 @@ async def _place_once(conn, user_id, cart_id, address, provider, payment_details
                                       order_id=order_id)
         except InsufficientStock:  # cannot happen under the locks above; abort everything if it does
             raise CheckoutProblem("Some items in your bag have just sold out.") from None
-        await execute(conn, "DELETE FROM cart_items WHERE cart_id = %s", (cart_id,))
+        # only the lines ordered, each by its unique key: a scan of cart_items here would lock
+        # other shoppers' lines and deadlock with their adds (seen under the random-history test)
+        ordered = [line.variant_id for line in lines]
+        await execute(conn, "DELETE FROM cart_items WHERE cart_id = %s AND variant_id IN ("
+                            + ", ".join(["%s"] * len(ordered)) + ")", [cart_id, *ordered])
         log.info("order placed", extra={"order": number, "user": user_id, "total": totals.total_paise,
                                         "lines": len(lines)})
         return PlacedOrder(order_id, number, stock_levels=levels)

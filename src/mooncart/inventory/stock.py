@@ -58,3 +58,24 @@ async def move_stock(conn, deltas: dict[int, int], locked: dict[int, int], reaso
               "VALUES (%s, %s, %s, %s, %s, %s, %s)",
         [(v, d, after[v], reason, order_id, staff_id, note[:200]) for v, d in deltas.items()])
     return after
+
+
+async def adjust_stock(conn, variant_id: int, change: int, reason: str, *, staff_id: int | None = None,
+                       note: str = "", attempts: int = 4) -> dict[int, int]:
+    """A staff adjustment in its own transaction; a deadlock or lock timeout is retried, never shown."""
+    import asyncio
+
+    from pymysql.err import OperationalError
+
+    from ..db import transaction
+
+    for attempt in range(1, attempts + 1):
+        try:
+            async with transaction(conn):
+                locked = await lock_variants(conn, [variant_id])
+                return await move_stock(conn, {variant_id: change}, locked, reason, staff_id=staff_id, note=note)
+        except OperationalError as error:
+            if error.args[0] not in (1213, 1205) or attempt == attempts:
+                raise
+            await asyncio.sleep(0.01 * attempt)
+    raise AssertionError("unreachable")

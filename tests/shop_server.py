@@ -1,0 +1,107 @@
+"""A real shop for attack and fault tests: hypercorn with N workers on loopback against a test
+database, plus shoppers made directly in the database with cookies signed as the app signs them."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from itsdangerous import Signer
+
+from mooncart import create_app
+
+SECRET = "attack-tests"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, process, log_path: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the shop did not start: " + log_path.read_text()[-2000:])
+            time.sleep(0.1)
+
+
+@contextmanager
+def running_shop(database_url: str, workers: int, log_path: Path, env: dict | None = None):
+    port = free_port()
+    log_file = open(log_path, "wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hypercorn", "mooncart.asgi:app", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--worker-class", "uvloop"],
+        env=dict(os.environ, MOONCART_DATABASE_URL=database_url, MOONCART_SECRET_KEY=SECRET, **(env or {})),
+        stdout=log_file, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port, process, log_path)
+        yield f"http://127.0.0.1:{port}", process
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log_file.close()
+
+
+class Signers:
+    def __init__(self, database_url: str):
+        self.app = create_app({"SECRET_KEY": SECRET, "DATABASE_URL": database_url})
+        self.session = self.app.session_interface.get_signing_serializer(self.app)
+        self.bag = Signer(SECRET, salt="mooncart.bag")
+        self.auth = self.app.extensions["mooncart_auth"]
+
+
+async def make_buyers(conn, signers: Signers, variant_id: int, count: int, quantity: int = 1) -> list[dict]:
+    """Signed-in shoppers, each with `quantity` of the variant in the bag and a saved address."""
+    from mooncart.db import execute
+
+    buyers = []
+    for i in range(count):
+        _, user_id = await execute(conn, "INSERT INTO users (email, name, mobile, password_hash) VALUES "
+                                         "(%s, 'Flash Buyer', '9876543210', 'x')", (f"buyer.{secrets.token_hex(6)}@example.in",))
+        auth_token, bag_token, csrf = secrets.token_urlsafe(32), secrets.token_hex(16), secrets.token_urlsafe(32)
+        await execute(conn, "INSERT INTO sessions (token_hash, user_id) VALUES (%s, %s)",
+                      (hashlib.sha256(auth_token.encode()).hexdigest(), user_id))
+        _, cart_id = await execute(conn, "INSERT INTO carts (token, user_id) VALUES (%s, %s)", (bag_token, user_id))
+        await execute(conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, %s)",
+                      (cart_id, variant_id, quantity))
+        _, address_id = await execute(conn, "INSERT INTO addresses (user_id, full_name, line1, city, state, pin_code, "
+                                            "mobile) VALUES (%s, 'Flash Buyer', '1 MG Road', 'Pune', 'Maharashtra', "
+                                            "'411001', '9876543210')", (user_id,))
+        cookies = {"mooncart": signers.session.dumps({"csrf_token": csrf}),
+                   "mooncart_bag": signers.bag.sign(bag_token).decode(),
+                   "mooncart_session": signers.auth.dump_token(auth_token, app=signers.app)}
+        buyers.append({"user_id": user_id, "cart_id": cart_id, "cookies": cookies, "csrf": csrf,
+                       "form": {"csrf_token": csrf, "address_id": str(address_id), "payment_method": "cod",
+                                "idempotency_key": secrets.token_hex(16)}})
+    return buyers
+
+
+async def cleanup(conn, user_ids: list[int], product_ids: list[int], category_ids: list[int]) -> None:
+    from mooncart.db import execute
+
+    for chunk in range(0, len(user_ids), 500):
+        ids = user_ids[chunk:chunk + 500]
+        marks = ", ".join(["%s"] * len(ids))
+        await execute(conn, "DELETE FROM orders WHERE user_id IN (" + marks + ")", ids)
+        await execute(conn, "DELETE FROM users WHERE id IN (" + marks + ")", ids)
+    for product_id in product_ids:
+        await execute(conn, "DELETE FROM products WHERE id = %s", (product_id,))
+    for category_id in category_ids:
+        await execute(conn, "DELETE FROM categories WHERE id = %s", (category_id,))
