@@ -19,7 +19,8 @@ from ..demo import slugify
 from ..formatting import inr
 from ..htmx import fragment, is_htmx, see_other
 from ..inventory.events import publish
-from ..inventory.stock import InsufficientStock, adjust_stock, lock_variants, move_stock
+from ..inventory.stock import InsufficientStock, lock_variants, move_stock
+from ..inventory.stock import adjust_stock as adjust_variant_stock
 from ..orders import queries as order_queries
 from ..orders.staff import change_status
 from ..orders.status import LABELS, TRANSITIONS, IllegalTransition
@@ -212,7 +213,7 @@ async def adjust_stock(variant_id: int):
         return await variant_row_response(conn, variant_id, error=problem)
     staff = await current_shopper()
     try:
-        levels = await adjust_stock(conn, variant_id, values["change"], values["reason"], staff_id=staff["id"],
+        levels = await adjust_variant_stock(conn, variant_id, values["change"], values["reason"], staff_id=staff["id"],
                                     note=values["note"])
     except InsufficientStock as short:
         return await variant_row_response(conn, variant_id, error=f"There are only {short.left[variant_id]} in stock, "
