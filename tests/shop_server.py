@@ -39,12 +39,16 @@ def wait_for_port(port: int, process, log_path: Path, timeout: float = 30) -> No
 
 
 @contextmanager
-def running_shop(database_url: str, workers: int, log_path: Path, env: dict | None = None):
+def running_shop(database_url: str, workers: int, log_path: Path, env: dict | None = None, supervised: bool = False):
+    """hypercorn itself, or `mooncart serve` (which starts hypercorn again if it dies)."""
     port = free_port()
     log_file = open(log_path, "wb")
+    command = ([sys.executable, "-m", "mooncart", "serve", "--port", str(port), "--workers", str(workers)]
+               if supervised else
+               [sys.executable, "-m", "hypercorn", "mooncart.asgi:app", "--bind", f"127.0.0.1:{port}",
+                "--workers", str(workers), "--worker-class", "uvloop"])
     process = subprocess.Popen(
-        [sys.executable, "-m", "hypercorn", "mooncart.asgi:app", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--worker-class", "uvloop"],
+        command,
         env=dict(os.environ, MOONCART_DATABASE_URL=database_url, MOONCART_SECRET_KEY=SECRET, **(env or {})),
         stdout=log_file, stderr=subprocess.STDOUT)
     try:

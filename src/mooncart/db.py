@@ -5,6 +5,8 @@ SQL is always parameterised (%s placeholders); nothing here formats a value into
 
 from __future__ import annotations
 
+import asyncio
+import random
 import re
 import warnings
 from contextlib import asynccontextmanager
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Sequence
 
 import aiomysql
+from pymysql.err import OperationalError
 from pymysql.err import Warning as MySQLNote
 from quart import Quart, current_app, g
 
@@ -103,11 +106,24 @@ async def fetch_val(conn, sql: str, params: Sequence[Any] | dict = ()) -> Any:
         return row[0] if isinstance(row, (tuple, list)) else next(iter(row.values()))
 
 
+RETRYABLE_ERRORS = {1213, 1205}  # deadlock; lock wait timeout
+
+
 async def execute(conn, sql: str, params: Sequence[Any] | dict = ()) -> tuple[int, int]:
-    """Run one statement; return (rows affected, last insert id)."""
-    async with conn.cursor() as cur:
-        await cur.execute(sql, params)
-        return cur.rowcount, cur.lastrowid
+    """Run one statement; return (rows affected, last insert id). Outside a transaction a
+    statement that loses a deadlock was rolled back whole, so it is simply run again: a shopper
+    adding to the bag never sees InnoDB's deadlock detector (inside a transaction the caller
+    retries the whole transaction)."""
+    for attempt in range(1, 5):
+        try:
+            async with conn.cursor() as cur:
+                await cur.execute(sql, params)
+                return cur.rowcount, cur.lastrowid
+        except OperationalError as error:
+            if error.args[0] not in RETRYABLE_ERRORS or attempt == 4 or conn.get_transaction_status():
+                raise
+            await asyncio.sleep(random.uniform(0.001, 0.01) * attempt)
+    raise AssertionError("unreachable")
 
 
 async def execute_many(conn, sql: str, rows: Sequence[Sequence[Any]]) -> int:

@@ -9,6 +9,7 @@ shown to the shopper."""
 from __future__ import annotations
 
 import asyncio
+import random
 import logging
 import secrets
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ async def select_lines_for_order(conn, cart_id: int) -> list[BagLine]:
 
 async def place_order(conn, *, user_id: int, cart_id: int, address: dict, provider: PaymentProvider,
                       payment_details: dict, idempotency_key: str, payment_timeout: float = 20.0,
-                      attempts: int = 4) -> PlacedOrder:
+                      attempts: int = 8) -> PlacedOrder:
     for attempt in range(1, attempts + 1):
         try:
             return await _place_once(conn, user_id, cart_id, address, provider, payment_details,
@@ -71,7 +72,7 @@ async def place_order(conn, *, user_id: int, cart_id: int, address: dict, provid
             if error.args[0] not in RETRYABLE or attempt == attempts:
                 raise
             log.info("order placement retried", extra={"reason": f"MySQL error {error.args[0]}, attempt {attempt}"})
-            await asyncio.sleep(0.01 * attempt)
+            await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)  # jitter: do not collide again
         except IntegrityError:
             # the same form placed a moment ago on another connection: answer with that order
             existing = await order_queries.select_order_by_key(conn, user_id, idempotency_key)

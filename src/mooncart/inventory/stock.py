@@ -5,7 +5,12 @@ transaction. Callers hold the transaction."""
 
 from __future__ import annotations
 
-from ..db import execute, execute_many, fetch_all
+import asyncio
+import random
+
+from pymysql.err import OperationalError
+
+from ..db import execute, execute_many, fetch_all, transaction
 
 
 class InsufficientStock(Exception):
@@ -61,14 +66,8 @@ async def move_stock(conn, deltas: dict[int, int], locked: dict[int, int], reaso
 
 
 async def adjust_stock(conn, variant_id: int, change: int, reason: str, *, staff_id: int | None = None,
-                       note: str = "", attempts: int = 4) -> dict[int, int]:
+                       note: str = "", attempts: int = 8) -> dict[int, int]:
     """A staff adjustment in its own transaction; a deadlock or lock timeout is retried, never shown."""
-    import asyncio
-
-    from pymysql.err import OperationalError
-
-    from ..db import transaction
-
     for attempt in range(1, attempts + 1):
         try:
             async with transaction(conn):
@@ -77,5 +76,5 @@ async def adjust_stock(conn, variant_id: int, change: int, reason: str, *, staff
         except OperationalError as error:
             if error.args[0] not in (1213, 1205) or attempt == attempts:
                 raise
-            await asyncio.sleep(0.01 * attempt)
+            await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)  # jitter: do not collide again
     raise AssertionError("unreachable")

@@ -4,6 +4,7 @@ a ledger row per line, in one transaction."""
 from __future__ import annotations
 
 import asyncio
+import random
 
 from pymysql.err import OperationalError
 
@@ -15,7 +16,7 @@ RETRYABLE = {1213, 1205}
 
 
 async def cancel_order(conn, order_id: int, user_id: int | None = None, *, reason: str = "cancel",
-                       staff_id: int | None = None, attempts: int = 4) -> dict | None:
+                       staff_id: int | None = None, attempts: int = 8) -> dict | None:
     """The restocked variants' new stock levels if this call cancelled the order; None if it was
     already cancelled or has shipped."""
     for attempt in range(1, attempts + 1):
@@ -34,5 +35,5 @@ async def cancel_order(conn, order_id: int, user_id: int | None = None, *, reaso
         except OperationalError as error:
             if error.args[0] not in RETRYABLE or attempt == attempts:
                 raise
-            await asyncio.sleep(0.01 * attempt)
+            await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)  # jitter: do not collide again
     return None

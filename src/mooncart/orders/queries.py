@@ -62,14 +62,15 @@ async def select_orders_of(conn, user_id: int, limit: int = 50) -> list[dict]:
 
 
 async def mark_cancelled(conn, order_id: int, user_id: int | None) -> bool:
-    """Only an order not yet shipped can be cancelled, and only once: the status check is in the
-    UPDATE itself, so of two concurrent cancels exactly one changes a row."""
-    sql = ("UPDATE orders SET status = 'cancelled', payment_status = IF(payment_status = 'paid', 'refunded', "
-           "IF(payment_status = 'pending', 'failed', payment_status)) "
-           "WHERE id = %s AND status IN ('placed', 'packed')")
-    params: list = [order_id]
-    if user_id is not None:
-        sql += " AND user_id = %s"
-        params.append(user_id)
-    affected, _ = await execute(conn, sql, params)
+    """Only an order not yet shipped can be cancelled, and only once: the order row is locked by
+    its primary key and the status checked in the UPDATE, so of two concurrent cancels exactly
+    one changes a row. (Filtering by user_id in the UPDATE let MariaDB lock a range of the
+    (user_id, placed_at) index and deadlock with other shoppers' new orders.)"""
+    owner = await fetch_one(conn, "SELECT user_id FROM orders WHERE id = %s FOR UPDATE", (order_id,))
+    if owner is None or (user_id is not None and owner["user_id"] != user_id):
+        return False
+    affected, _ = await execute(
+        conn, "UPDATE orders SET status = 'cancelled', payment_status = IF(payment_status = 'paid', 'refunded', "
+              "IF(payment_status = 'pending', 'failed', payment_status)) "
+              "WHERE id = %s AND status IN ('placed', 'packed')", (order_id,))
     return affected == 1
