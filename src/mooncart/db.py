@@ -122,7 +122,7 @@ async def execute(conn, sql: str, params: Sequence[Any] | dict = ()) -> tuple[in
         except OperationalError as error:
             if error.args[0] not in RETRYABLE_ERRORS or attempt == 4 or conn.get_transaction_status():
                 raise
-            await asyncio.sleep(random.uniform(0.001, 0.01) * attempt)
+            await asyncio.sleep(random.uniform(0.001, 0.01) * attempt)  # nosec B311 # jitter, demo data: not security
     raise AssertionError("unreachable")
 
 

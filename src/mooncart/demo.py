@@ -149,7 +149,7 @@ def make_product(rng: random.Random, product_id: int, leaf: dict, colours: list[
 async def seed_demo(conn, products: int = 200, seed: int = 7, batch_size: int = 2000, quiet: bool = False) -> int:
     """Add `products` demo products (with variants, pictures and an 'initial' ledger row per
     stocked variant). Returns the number of products written."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 # jitter, demo data: not security
     leaves, colour_ids, size_ids = await ensure_reference_data(conn)
     next_id = int(await fetch_val(conn, "SELECT COALESCE(MAX(id), 0) FROM products") or 0) + 1
     large = products > 20_000  # a million products: fewer variants each, to keep the size sane

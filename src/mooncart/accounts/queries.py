@@ -76,13 +76,13 @@ ADDRESS_COLUMNS = "id, user_id, full_name, line1, line2, city, state, pin_code, 
 
 
 async def select_addresses(conn, user_id: int) -> list[dict]:
-    return await fetch_all(conn, "SELECT " + ADDRESS_COLUMNS + " FROM addresses WHERE user_id = %s "
+    return await fetch_all(conn, "SELECT " + ADDRESS_COLUMNS + " FROM addresses WHERE user_id = %s "  # nosec B608 # values are %s parameters
                                  "ORDER BY id DESC", (user_id,))
 
 
 async def select_address(conn, address_id: int, user_id: int) -> dict | None:
     """One of this user's addresses; someone else's is simply not found."""
-    return await fetch_one(conn, "SELECT " + ADDRESS_COLUMNS + " FROM addresses WHERE id = %s AND user_id = %s",
+    return await fetch_one(conn, "SELECT " + ADDRESS_COLUMNS + " FROM addresses WHERE id = %s AND user_id = %s",  # nosec B608 # values are %s parameters
                            (address_id, user_id))
 
 

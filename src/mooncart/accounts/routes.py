@@ -137,7 +137,7 @@ async def change_password():
     errors = {}
     if not matches:
         await queries.insert_login_failure(conn, shopper["email"], client_ip())
-        errors["current_password"] = "That is not your current password."
+        errors["current_password"] = "That is not your current password."  # nosec B105 # not a password
     new_password = form.get("new_password") or ""
     problem = password_problem(new_password, shopper["email"], shopper["name"])
     if problem:

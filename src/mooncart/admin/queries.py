@@ -9,13 +9,13 @@ from ..db import execute, fetch_all, fetch_one, fetch_val
 
 async def search_products(conn, query: str, limit: int = 50) -> list[dict]:
     """Newest first; a query matches the name or a variant's SKU."""
-    base = ("SELECT p.id, p.name, p.slug, p.from_price_paise, c.name AS category, " + FIRST_IMAGE_SQL + " AS image_path, "
+    base = ("SELECT p.id, p.name, p.slug, p.from_price_paise, c.name AS category, " + FIRST_IMAGE_SQL + " AS image_path, "  # nosec B608 # values are %s parameters
             "(SELECT COALESCE(SUM(v.stock), 0) FROM variants v WHERE v.product_id = p.id) AS stock "
             "FROM products p JOIN categories c ON c.id = p.category_id ")
     if not query:
         return await fetch_all(conn, base + "ORDER BY p.id DESC LIMIT %s", (limit,))
     like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return await fetch_all(conn, base + "WHERE p.name LIKE %s OR p.id IN (SELECT product_id FROM variants WHERE sku = %s) "
+    return await fetch_all(conn, base + "WHERE p.name LIKE %s OR p.id IN (SELECT product_id FROM variants WHERE sku = %s) "  # nosec B608 # values are %s parameters
                                         "ORDER BY p.id DESC LIMIT %s", (like, query, limit))
 
 
@@ -139,7 +139,7 @@ async def search_orders(conn, status: str | None, query: str, limit: int = 100) 
         params += [query, query]
     params.append(limit)
     return await fetch_all(
-        conn, "SELECT o.id, o.number, o.status, o.placed_at, o.payment_method, o.payment_status, "
+        conn, "SELECT o.id, o.number, o.status, o.placed_at, o.payment_method, o.payment_status, "  # nosec B608 # values are %s parameters
               "o.subtotal_paise + o.shipping_paise AS total_paise, u.name AS customer, u.email "
               "FROM orders o JOIN users u ON u.id = o.user_id "
               + ("WHERE " + " AND ".join(where) + " " if where else "")
@@ -149,7 +149,7 @@ async def search_orders(conn, status: str | None, query: str, limit: int = 100) 
 async def select_order(conn, number: str) -> dict | None:
     from ..orders.queries import ORDER_COLUMNS
 
-    return await fetch_one(conn, "SELECT " + ORDER_COLUMNS + ", u.name AS customer, u.email, u.id AS customer_id FROM orders o "
+    return await fetch_one(conn, "SELECT " + ORDER_COLUMNS + ", u.name AS customer, u.email, u.id AS customer_id FROM orders o "  # nosec B608 # values are %s parameters
                                  "JOIN users u ON u.id = o.user_id WHERE o.number = %s", (number,))
 
 
@@ -160,7 +160,7 @@ LIVE = "o.status NOT IN ('cancelled', 'returned')"
 
 async def sales_summary(conn) -> dict:
     return await fetch_one(
-        conn, "SELECT "
+        conn, "SELECT "  # nosec B608 # values are %s parameters
               "COALESCE(SUM(CASE WHEN o.placed_at >= CURDATE() THEN o.subtotal_paise END), 0) AS today_paise, "
               "COUNT(CASE WHEN o.placed_at >= CURDATE() THEN 1 END) AS today_orders, "
               "COALESCE(SUM(CASE WHEN o.placed_at >= CURDATE() - INTERVAL 6 DAY THEN o.subtotal_paise END), 0) AS week_paise, "
@@ -171,7 +171,7 @@ async def sales_summary(conn) -> dict:
 
 async def daily_sales(conn, days: int = 14) -> list[dict]:
     return await fetch_all(
-        conn, "SELECT DATE(o.placed_at) AS day, SUM(o.subtotal_paise) AS paise, COUNT(*) AS orders FROM orders o "
+        conn, "SELECT DATE(o.placed_at) AS day, SUM(o.subtotal_paise) AS paise, COUNT(*) AS orders FROM orders o "  # nosec B608 # values are %s parameters
               "WHERE o.placed_at >= CURDATE() - INTERVAL %s DAY AND " + LIVE + " GROUP BY DATE(o.placed_at)",
         (days - 1,))
 
@@ -182,7 +182,7 @@ async def orders_by_status(conn) -> list[dict]:
 
 async def top_sellers(conn, days: int = 30, limit: int = 10) -> list[dict]:
     return await fetch_all(
-        conn, "SELECT i.product_name, SUM(i.quantity) AS units, SUM(i.quantity * i.unit_price_paise) AS paise "
+        conn, "SELECT i.product_name, SUM(i.quantity) AS units, SUM(i.quantity * i.unit_price_paise) AS paise "  # nosec B608 # values are %s parameters
               "FROM order_items i JOIN orders o ON o.id = i.order_id "
               "WHERE o.placed_at >= CURDATE() - INTERVAL %s DAY AND " + LIVE + " "
               "GROUP BY i.product_name ORDER BY units DESC, paise DESC LIMIT %s", (days - 1, limit))
@@ -191,7 +191,7 @@ async def top_sellers(conn, days: int = 30, limit: int = 10) -> list[dict]:
 async def inventory_rotation(conn, days: int = 30, limit: int = 20) -> list[dict]:
     """Per product sold in the window: units sold, stock now, sell-through and days of cover."""
     return await fetch_all(
-        conn, "SELECT p.id, p.name, sold.units, (SELECT COALESCE(SUM(v.stock), 0) FROM variants v "
+        conn, "SELECT p.id, p.name, sold.units, (SELECT COALESCE(SUM(v.stock), 0) FROM variants v "  # nosec B608 # values are %s parameters
               "WHERE v.product_id = p.id) AS stock FROM (SELECT v.product_id, SUM(i.quantity) AS units "
               "FROM order_items i JOIN orders o ON o.id = i.order_id JOIN variants v ON v.id = i.variant_id "
               "WHERE o.placed_at >= CURDATE() - INTERVAL %s DAY AND " + LIVE + " GROUP BY v.product_id "

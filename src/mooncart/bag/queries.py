@@ -72,7 +72,7 @@ async def select_bag_lines(conn, token: str | None) -> list[dict]:
         return []
     return await fetch_all(
         conn,
-        "SELECT ci.variant_id, ci.quantity, v.stock, v.sku, v.price_paise, s.label AS size, "
+        "SELECT ci.variant_id, ci.quantity, v.stock, v.sku, v.price_paise, s.label AS size, "  # nosec B608 # values are %s parameters
         "co.name AS colour, p.name AS product_name, p.slug AS product_slug, "
         + FIRST_IMAGE_SQL + " AS image_path "
         "FROM carts c JOIN cart_items ci ON ci.cart_id = c.id "

@@ -115,7 +115,7 @@ def _listing_conditions(filters: ListingFilters, keyset: str | None, params: dic
         # in blue. Written as a scalar subquery, not EXISTS, so that MariaDB checks it row by row
         # in the index's order instead of turning it into a semi-join that first reads every
         # variant of that size (100,000 of them on a million products).
-        where.append("(SELECT 1 FROM variants v WHERE v.product_id = p.id AND "
+        where.append("(SELECT 1 FROM variants v WHERE v.product_id = p.id AND "  # nosec B608 # values are %s parameters
                      + " AND ".join(variant_conditions) + " LIMIT 1) IS NOT NULL")
     if keyset:
         where.append(keyset)
@@ -145,13 +145,13 @@ async def select_listing(conn, category_ids: list[int] | None, filters: ListingF
             params[f"cat{i}"] = category_id
             where.insert(0, f"p.category_id = %(cat{i})s")
         hint = " FORCE INDEX (" + SORT_INDEXES[sort] + ")" if category_id is not None else ""
-        branches.append("(SELECT p.id, p.from_price_paise FROM products p" + hint + " "
+        branches.append("(SELECT p.id, p.from_price_paise FROM products p" + hint + " "  # nosec B608 # values are %s parameters
                         + ("WHERE " + " AND ".join(where) + " " if where else "")
                         + "ORDER BY " + _order_by(order_columns, "p") + " LIMIT %(limit)s)")
     page = branches[0] if len(branches) == 1 else (
-        "(SELECT merged.id, merged.from_price_paise FROM (" + " UNION ALL ".join(branches) + ") merged "
+        "(SELECT merged.id, merged.from_price_paise FROM (" + " UNION ALL ".join(branches) + ") merged "  # nosec B608 # values are %s parameters
         "ORDER BY " + _order_by(order_columns, "merged") + " LIMIT %(limit)s)")
-    sql = ("SELECT p.id, p.slug, p.name, p.from_price_paise, " + FIRST_IMAGE_SQL + " AS image_path, "
+    sql = ("SELECT p.id, p.slug, p.name, p.from_price_paise, " + FIRST_IMAGE_SQL + " AS image_path, "  # nosec B608 # values are %s parameters
            "EXISTS (SELECT 1 FROM variants sv WHERE sv.product_id = p.id AND sv.stock > 0) AS in_stock "
            "FROM " + page + " page JOIN products p ON p.id = page.id "
            "ORDER BY " + _order_by(order_columns, "p"))

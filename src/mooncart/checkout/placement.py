@@ -72,7 +72,7 @@ async def place_order(conn, *, user_id: int, cart_id: int, address: dict, provid
             if error.args[0] not in RETRYABLE or attempt == attempts:
                 raise
             log.info("order placement retried", extra={"reason": f"MySQL error {error.args[0]}, attempt {attempt}"})
-            await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)  # jitter: do not collide again
+            await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)  # jitter: do not collide again  # nosec B311 # jitter, demo data: not security
         except IntegrityError:
             # the same form placed a moment ago on another connection: answer with that order
             existing = await order_queries.select_order_by_key(conn, user_id, idempotency_key)
@@ -123,7 +123,7 @@ async def _place_once(conn, user_id, cart_id, address, provider, payment_details
         # only the lines ordered, each by its unique key: a scan of cart_items here would lock
         # other shoppers' lines and deadlock with their adds (seen under the random-history test)
         ordered = [line.variant_id for line in lines]
-        await execute(conn, "DELETE FROM cart_items WHERE cart_id = %s AND variant_id IN ("
+        await execute(conn, "DELETE FROM cart_items WHERE cart_id = %s AND variant_id IN ("  # nosec B608 # values are %s parameters
                             + ", ".join(["%s"] * len(ordered)) + ")", [cart_id, *ordered])
         log.info("order placed", extra={"order": number, "user": user_id, "total": totals.total_paise,
                                         "lines": len(lines)})

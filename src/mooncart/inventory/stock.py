@@ -32,7 +32,7 @@ async def lock_variants(conn, variant_ids) -> dict[int, int]:
     if not ids:
         return {}
     params: list = []
-    rows = await fetch_all(conn, "SELECT id, stock FROM variants WHERE id IN (" + _in_list(ids, params) + ") "
+    rows = await fetch_all(conn, "SELECT id, stock FROM variants WHERE id IN (" + _in_list(ids, params) + ") "  # nosec B608 # values are %s parameters
                                  "ORDER BY id FOR UPDATE", params)
     return {row["id"]: row["stock"] for row in rows}
 
@@ -52,7 +52,7 @@ async def move_stock(conn, deltas: dict[int, int], locked: dict[int, int], reaso
     case_params = [x for item in deltas.items() for x in item]
     params.extend(case_params)
     params.extend(case_params)
-    sql = ("UPDATE variants SET stock = stock + (" + case + ") WHERE stock + (" + case + ") >= 0 AND id IN ("
+    sql = ("UPDATE variants SET stock = stock + (" + case + ") WHERE stock + (" + case + ") >= 0 AND id IN ("  # nosec B608 # values are %s parameters
            + _in_list(list(deltas), params) + ")")
     affected, _ = await execute(conn, sql, params)
     if affected != len(deltas):  # cannot happen under the lock; never write a half-applied change
@@ -76,5 +76,5 @@ async def adjust_stock(conn, variant_id: int, change: int, reason: str, *, staff
         except OperationalError as error:
             if error.args[0] not in (1213, 1205) or attempt == attempts:
                 raise
-            await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)  # jitter: do not collide again
+            await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)  # jitter: do not collide again  # nosec B311 # jitter, demo data: not security
     raise AssertionError("unreachable")

@@ -35,5 +35,5 @@ async def cancel_order(conn, order_id: int, user_id: int | None = None, *, reaso
         except OperationalError as error:
             if error.args[0] not in RETRYABLE or attempt == attempts:
                 raise
-            await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)  # jitter: do not collide again
+            await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)  # jitter: do not collide again  # nosec B311 # jitter, demo data: not security
     return None
