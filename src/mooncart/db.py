@@ -133,6 +133,19 @@ async def execute_many(conn, sql: str, rows: Sequence[Sequence[Any]]) -> int:
         return cur.rowcount
 
 
+async def retrying(work, attempts: int = 8):
+    """Run work() (which opens its own transaction) again when InnoDB picks it as a deadlock
+    victim or a lock wait times out: the shopper never sees either."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await work()
+        except OperationalError as error:
+            if error.args[0] not in RETRYABLE_ERRORS or attempt == attempts:
+                raise
+            await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)  # nosec B311 # jitter, not security
+    raise AssertionError("unreachable")
+
+
 _savepoint_counter = 0
 
 

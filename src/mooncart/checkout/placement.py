@@ -9,23 +9,21 @@ shown to the shopper."""
 from __future__ import annotations
 
 import asyncio
-import random
 import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from pymysql.err import IntegrityError, OperationalError
+from pymysql.err import IntegrityError
 
 from ..bag.summary import BagLine
-from ..db import execute, fetch_all, fetch_one, transaction
+from ..db import execute, fetch_all, fetch_one, retrying, transaction
 from ..inventory.stock import InsufficientStock, lock_variants, move_stock
 from ..orders import queries as order_queries
 from .payments import PaymentProvider
 from .pricing import order_totals
 
 log = logging.getLogger("mooncart.checkout")
-RETRYABLE = {1213, 1205}  # deadlock found; lock wait timeout
 
 
 class CheckoutProblem(Exception):
@@ -62,24 +60,16 @@ async def select_lines_for_order(conn, cart_id: int) -> list[BagLine]:
 
 
 async def place_order(conn, *, user_id: int, cart_id: int, address: dict, provider: PaymentProvider,
-                      payment_details: dict, idempotency_key: str, payment_timeout: float = 20.0,
-                      attempts: int = 8) -> PlacedOrder:
-    for attempt in range(1, attempts + 1):
-        try:
-            return await _place_once(conn, user_id, cart_id, address, provider, payment_details,
-                                     idempotency_key, payment_timeout)
-        except OperationalError as error:
-            if error.args[0] not in RETRYABLE or attempt == attempts:
-                raise
-            log.info("order placement retried", extra={"reason": f"MySQL error {error.args[0]}, attempt {attempt}"})
-            await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)  # jitter: do not collide again  # nosec B311 # jitter, demo data: not security
-        except IntegrityError:
-            # the same form placed a moment ago on another connection: answer with that order
-            existing = await order_queries.select_order_by_key(conn, user_id, idempotency_key)
-            if existing is None:
-                raise
-            return PlacedOrder(existing["id"], existing["number"], replayed=True)
-    raise AssertionError("unreachable")
+                      payment_details: dict, idempotency_key: str, payment_timeout: float = 20.0) -> PlacedOrder:
+    try:
+        return await retrying(lambda: _place_once(conn, user_id, cart_id, address, provider, payment_details,
+                                                  idempotency_key, payment_timeout))
+    except IntegrityError:
+        # the same form placed a moment ago on another connection: answer with that order
+        existing = await order_queries.select_order_by_key(conn, user_id, idempotency_key)
+        if existing is None:
+            raise
+        return PlacedOrder(existing["id"], existing["number"], replayed=True)
 
 
 async def _place_once(conn, user_id, cart_id, address, provider, payment_details, idempotency_key,

@@ -5,12 +5,7 @@ transaction. Callers hold the transaction."""
 
 from __future__ import annotations
 
-import asyncio
-import random
-
-from pymysql.err import OperationalError
-
-from ..db import execute, execute_many, fetch_all, transaction
+from ..db import execute, execute_many, fetch_all, retrying, transaction
 
 
 class InsufficientStock(Exception):
@@ -66,15 +61,10 @@ async def move_stock(conn, deltas: dict[int, int], locked: dict[int, int], reaso
 
 
 async def adjust_stock(conn, variant_id: int, change: int, reason: str, *, staff_id: int | None = None,
-                       note: str = "", attempts: int = 8) -> dict[int, int]:
+                       note: str = "") -> dict[int, int]:
     """A staff adjustment in its own transaction; a deadlock or lock timeout is retried, never shown."""
-    for attempt in range(1, attempts + 1):
-        try:
-            async with transaction(conn):
-                locked = await lock_variants(conn, [variant_id])
-                return await move_stock(conn, {variant_id: change}, locked, reason, staff_id=staff_id, note=note)
-        except OperationalError as error:
-            if error.args[0] not in (1213, 1205) or attempt == attempts:
-                raise
-            await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)  # jitter: do not collide again  # nosec B311 # jitter, demo data: not security
-    raise AssertionError("unreachable")
+    async def once():
+        async with transaction(conn):
+            locked = await lock_variants(conn, [variant_id])
+            return await move_stock(conn, {variant_id: change}, locked, reason, staff_id=staff_id, note=note)
+    return await retrying(once)

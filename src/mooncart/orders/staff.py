@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from ..db import execute, fetch_all, fetch_one, transaction
-from ..inventory.stock import lock_variants, move_stock
+from ..db import execute, fetch_one, retrying, transaction
+from .cancellation import restock_order
 from .status import RESTOCKING, check_transition
 
 
 async def change_status(conn, order_id: int, new_status: str, staff_id: int) -> dict:
     """Returns the new stock levels (empty unless stock came back). Raises IllegalTransition."""
+    return await retrying(lambda: _change_once(conn, order_id, new_status, staff_id))
+
+
+async def _change_once(conn, order_id: int, new_status: str, staff_id: int) -> dict:
     async with transaction(conn):
         order = await fetch_one(conn, "SELECT status, payment_status FROM orders WHERE id = %s FOR UPDATE",
                                 (order_id,))
@@ -24,11 +28,4 @@ async def change_status(conn, order_id: int, new_status: str, staff_id: int) -> 
                       (new_status, payment, order_id))
         if new_status not in RESTOCKING:
             return {}
-        items = await fetch_all(conn, "SELECT variant_id, quantity FROM order_items "
-                                      "WHERE order_id = %s AND variant_id IS NOT NULL", (order_id,))
-        restock: dict[int, int] = {}
-        for item in items:
-            restock[item["variant_id"]] = restock.get(item["variant_id"], 0) + item["quantity"]
-        locked = await lock_variants(conn, restock)
-        return await move_stock(conn, {v: q for v, q in restock.items() if v in locked}, locked,
-                                RESTOCKING[new_status], order_id=order_id, staff_id=staff_id)
+        return await restock_order(conn, order_id, RESTOCKING[new_status], staff_id)
