@@ -36,8 +36,18 @@ def create_test_database(prefix: str = "mooncart_test") -> DatabaseSettings:
 
 
 def drop_test_database(settings: DatabaseSettings) -> None:
+    """Drop it even if a failed test left a connection with an open transaction (which would
+    make DROP DATABASE wait for its metadata locks forever)."""
     conn = pymysql.connect(**settings.connect_kwargs(with_database=False))
     with conn.cursor() as cur:
+        cur.execute("SELECT id FROM information_schema.processlist WHERE db = %s AND id <> CONNECTION_ID()",
+                    (settings.database,))
+        for (thread_id,) in cur.fetchall():
+            try:
+                cur.execute("KILL %s", (thread_id,))
+            except pymysql.err.OperationalError:
+                pass  # it ended by itself meanwhile
+        cur.execute("SET SESSION lock_wait_timeout = 30")
         cur.execute(f"DROP DATABASE IF EXISTS `{settings.database}`")
     conn.close()
 

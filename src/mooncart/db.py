@@ -120,7 +120,11 @@ async def execute(conn, sql: str, params: Sequence[Any] | dict = ()) -> tuple[in
                 await cur.execute(sql, params)
                 return cur.rowcount, cur.lastrowid
         except OperationalError as error:
-            if error.args[0] not in RETRYABLE_ERRORS or attempt == 4 or conn.get_transaction_status():
+            # Inside a transaction the deadlock has already rolled the whole transaction back (and
+            # the server no longer reports one open), so only the caller may retry: running the
+            # statement again here would quietly commit it on its own.
+            if (error.args[0] not in RETRYABLE_ERRORS or attempt == 4 or conn.get_transaction_status()
+                    or getattr(conn, "mooncart_transaction_depth", 0)):
                 raise
             await asyncio.sleep(random.uniform(0.001, 0.01) * attempt)  # nosec B311 # jitter, demo data: not security
     raise AssertionError("unreachable")
@@ -153,6 +157,16 @@ _savepoint_counter = 0
 async def transaction(conn) -> AsyncIterator[Any]:
     """All or nothing. Inside an open transaction (a test's, or an outer one) it uses a
     SAVEPOINT, because MariaDB's START TRANSACTION would silently commit the outer work."""
+    conn.mooncart_transaction_depth = getattr(conn, "mooncart_transaction_depth", 0) + 1
+    try:
+        async with _transaction(conn) as inner:
+            yield inner
+    finally:
+        conn.mooncart_transaction_depth -= 1
+
+
+@asynccontextmanager
+async def _transaction(conn) -> AsyncIterator[Any]:
     global _savepoint_counter
     if conn.get_transaction_status():
         _savepoint_counter += 1

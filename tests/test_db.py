@@ -1,0 +1,64 @@
+"""The database helpers: a statement that loses a deadlock is run again only when it stands
+alone; inside a transaction the whole transaction must be retried, never one statement."""
+
+from __future__ import annotations
+
+import pytest
+from pymysql.err import OperationalError
+
+from mooncart import db
+
+
+class DeadlockOnce:
+    """A cursor whose first execute() loses a deadlock."""
+
+    def __init__(self, calls: list):
+        self.calls = calls
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        return False
+
+    async def execute(self, sql, params=()):
+        self.calls.append(sql)
+        if len(self.calls) == 1:
+            raise OperationalError(1213, "Deadlock found when trying to get lock")
+        self.rowcount, self.lastrowid = 1, 0
+
+
+class FakeConnection:
+    def __init__(self):
+        self.calls: list[str] = []
+
+    def cursor(self):
+        return DeadlockOnce(self.calls)
+
+    def get_transaction_status(self):
+        return False  # as after InnoDB rolled a deadlocked transaction back
+
+
+async def test_a_lone_statement_that_loses_a_deadlock_runs_again():
+    conn = FakeConnection()
+    assert await db.execute(conn, "INSERT INTO cart_items VALUES (1)") == (1, 0)
+    assert len(conn.calls) == 2
+
+
+async def test_inside_a_transaction_the_deadlock_goes_to_the_caller():
+    conn = FakeConnection()
+    conn.mooncart_transaction_depth = 1
+    with pytest.raises(OperationalError):
+        await db.execute(conn, "UPDATE variants SET stock = stock - 1")
+    assert len(conn.calls) == 1, "running it again would commit it outside the transaction"
+
+
+async def test_retrying_runs_the_whole_unit_again():
+    attempts = []
+
+    async def unit():
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise OperationalError(1213, "Deadlock")
+        return "placed"
+    assert await db.retrying(unit) == "placed" and len(attempts) == 3
