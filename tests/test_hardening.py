@@ -12,7 +12,7 @@ import pytest
 from mooncart import create_app
 from mooncart.logs import JsonLines, RequestContext
 from mooncart.db import fetch_val
-from tests.conftest import csrf, database_url, log_in, post, soup
+from tests.conftest import database_url, log_in, post, soup
 from tests.factories import make_product, make_user
 
 

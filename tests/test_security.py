@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 
 from mooncart.db import fetch_val
 from tests.conftest import HTMX, csrf, soup

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from mooncart.admin.charts import bar_chart, days_of_cover, sell_through
-from mooncart.db import execute, fetch_all, fetch_one, fetch_val
+from mooncart.db import fetch_all, fetch_one, fetch_val
 from tests.checkout.test_checkout import shopper_with_bag
 from tests.conftest import HTMX, csrf, log_in, post, soup
 from tests.factories import make_product, make_user

@@ -95,7 +95,6 @@ async def test_a_connection_cut_inside_placing_an_order_leaves_no_partial_order(
     variant_id = product["variants"][0]["id"]
     signers = Signers(database.url)
     (buyer,) = await make_buyers(setup, signers, variant_id, 1, quantity=2)
-    through_proxy = database.with_database(database.database)
     url = f"mysql://{database.user}@127.0.0.1:{port}/{database.database}"
     app = create_app({"SECRET_KEY": "attack-tests", "DATABASE_URL": url, "REFERENCE_CACHE_SECONDS": 0})
     try:

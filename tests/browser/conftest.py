@@ -3,13 +3,7 @@ the tests' own with a small demo catalogue, driven by Playwright through Debian'
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import aiomysql
 import pytest
@@ -17,49 +11,25 @@ import pytest
 from mooncart.db import apply_schema
 from mooncart.demo import seed_demo
 from tests.conftest import create_test_database, drop_test_database
+from tests.shop_server import running_shop
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 async def shop(tmp_path_factory):
-    """Base URL and database settings of a running shop."""
+    """Base URL and database settings of a running shop (its log: the 'log' path, when a test fails)."""
     media_root = tmp_path_factory.mktemp("media")
     settings = create_test_database("mooncart_browser")
     conn = await aiomysql.connect(**settings.connect_kwargs())
     await apply_schema(conn)
     await seed_demo(conn, products=40, seed=3, quiet=True)
     conn.close()
-    port = free_port()
-    env = dict(os.environ, MOONCART_DATABASE_URL=settings.url, MOONCART_SECRET_KEY="browser-tests",
-               MOONCART_MEDIA_ROOT=str(media_root))
-    log_path = media_root.parent / "shop.log"  # read it when a browser test fails
-    log_file = open(log_path, "wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "hypercorn", "mooncart.asgi:app", "--bind", f"127.0.0.1:{port}",
-         "--worker-class", "uvloop"], env=env, stdout=log_file, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base_url + "/", timeout=2)
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                raise RuntimeError("the shop did not start: " + log_path.read_text()[-2000:])
-            time.sleep(0.2)
-    yield {"url": base_url, "db": settings, "log": log_path}
-    server.terminate()
-    server.wait(10)
-    log_file.close()
+    log_path = media_root.parent / "shop.log"
+    with running_shop(settings.url, workers=1, log_path=log_path,
+                      env={"MOONCART_MEDIA_ROOT": str(media_root)}) as (url, _process):
+        yield {"url": url, "db": settings, "log": log_path}
     drop_test_database(settings)
 
 

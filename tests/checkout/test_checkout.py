@@ -7,7 +7,7 @@ import pytest
 from mooncart.checkout import placement
 from mooncart.checkout.payments import APPROVE, DECLINE, TIMEOUT, TestCardGateway
 from mooncart.db import execute, fetch_all, fetch_one, fetch_val
-from tests.conftest import HTMX, csrf, log_in, post, soup, statements_run
+from tests.conftest import HTMX, log_in, post, soup, statements_run
 from tests.factories import ADDRESS, make_address, make_product, make_user
 
 CARD = {"card_expiry": "12/39", "card_cvv": "123"}
