@@ -23,7 +23,8 @@ async def test_every_post_route_refuses_a_missing_or_wrong_token(app, client, co
     token = await csrf(client)
     for url in state_changing_urls(app):
         for form, headers in [({}, None), ({"csrf_token": "forged"}, None), ({}, {"X-CSRF-Token": "forged"}),
-                              ({"csrf_token": token[:-1]}, HTMX)]:
+                              ({"csrf_token": token[:-1]}, HTMX), ({"csrf_token": token + "¿'\"("}, None),
+                              ({"csrf_token": "टोकन"}, HTMX)]:
             form = dict(form, variant_id=str(product["variants"][0]["id"]), quantity="1")
             response = await client.post(url, form=form, headers=headers)
             assert response.status_code == 403, url

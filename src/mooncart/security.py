@@ -73,7 +73,8 @@ async def check_request() -> None:
     sent = request.headers.get(HEADER)
     if sent is None:
         sent = (await request.form).get(FIELD)
-    if not expected or not sent or not hmac.compare_digest(str(sent), str(expected)):
+    # compared as bytes: compare_digest refuses non-ASCII str, and a hostile token may be anything
+    if not expected or not sent or not hmac.compare_digest(str(sent).encode(), str(expected).encode()):
         raise CrossSiteRequest("missing or wrong CSRF token")
 
 
