@@ -36,6 +36,21 @@ log = logging.getLogger("mooncart.security")
 ID = "<int(max=4294967295):{}>"
 
 
+async def product_or_404(conn, product_id: int) -> dict:
+    """One loader for every product route: a missing product is a 404 (Flask tutorial's get_post)."""
+    product = await queries.select_product(conn, product_id)
+    if product is None:
+        abort(404)
+    return product
+
+
+async def variant_or_404(conn, variant_id: int) -> dict:
+    variant = await queries.select_variant(conn, variant_id)
+    if variant is None:
+        abort(404)
+    return variant
+
+
 # ---- dashboard -----------------------------------------------------------------------------
 
 @bp.get("")
@@ -92,9 +107,7 @@ async def new_product():
 
 
 async def product_context(conn, product_id: int) -> dict:
-    product = await queries.select_product(conn, product_id)
-    if product is None:
-        abort(404)
+    product = await product_or_404(conn, product_id)
     return dict(product=product, variants=await queries.select_variants(conn, product_id),
                 images=await catalog_queries.select_images(conn, product_id),
                 categories=await queries.select_categories_flat(conn), sizes=await catalog_queries.select_sizes(conn),
@@ -133,9 +146,7 @@ async def update_product(product_id: int):
 @staff_required
 async def delete_product(product_id: int):
     conn = await get_conn()
-    product = await queries.select_product(conn, product_id)
-    if product is None:
-        abort(404)
+    product = await product_or_404(conn, product_id)
     await queries.delete_product(conn, product_id)  # bags lose it (FK cascade); orders keep their snapshot
     await flash(f"{product['name']} is deleted. Past orders still show it.")
     return see_other(url_for("admin.products"))
@@ -186,9 +197,7 @@ async def variant_row_response(conn, variant_id: int, message: str | None = None
 @staff_required
 async def update_variant(variant_id: int):
     conn = await get_conn()
-    variant = await queries.select_variant(conn, variant_id)
-    if variant is None:
-        abort(404)
+    variant = await variant_or_404(conn, variant_id)
     values, errors = forms.variant(await request.form, set(), set(), new=False)
     if errors:
         return await variant_row_response(conn, variant_id, errors=errors, error="Please check the highlighted fields.")
@@ -206,8 +215,7 @@ async def update_variant(variant_id: int):
 @staff_required
 async def adjust_stock(variant_id: int):
     conn = await get_conn()
-    if await queries.select_variant(conn, variant_id) is None:
-        abort(404)
+    await variant_or_404(conn, variant_id)
     values, problem = forms.stock_adjustment(await request.form)
     if problem:
         return await variant_row_response(conn, variant_id, error=problem)
@@ -227,9 +235,7 @@ async def adjust_stock(variant_id: int):
 @staff_required
 async def stock_history(variant_id: int):
     conn = await get_conn()
-    variant = await queries.select_variant(conn, variant_id)
-    if variant is None:
-        abort(404)
+    variant = await variant_or_404(conn, variant_id)
     return await render_page("admin/history.html", variant=variant, ledger=await queries.select_ledger(conn, variant_id))
 
 
@@ -238,9 +244,7 @@ async def stock_history(variant_id: int):
 @staff_required
 async def upload_image(product_id: int):
     conn = await get_conn()
-    product = await queries.select_product(conn, product_id)
-    if product is None:
-        abort(404)
+    product = await product_or_404(conn, product_id)
     upload = (await request.files).get("photo")
     try:
         data = upload.read() if upload else b""
