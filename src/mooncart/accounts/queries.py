@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..db import execute, fetch_all, fetch_one, fetch_val
+from ..db import execute, fetch_all, fetch_one
 
 
 async def insert_user(conn, *, email: str, name: str, mobile: str, password_hash: str,
@@ -99,6 +99,3 @@ async def delete_address(conn, address_id: int, user_id: int) -> bool:
     affected, _ = await execute(conn, "DELETE FROM addresses WHERE id = %s AND user_id = %s", (address_id, user_id))
     return affected > 0
 
-
-async def count_users(conn) -> int:
-    return int(await fetch_val(conn, "SELECT COUNT(*) FROM users"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quart import Blueprint, abort, flash, request, url_for
+from quart import Blueprint, abort, current_app, flash, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from ..db import get_conn
@@ -43,7 +43,7 @@ async def category(slug: str):
         wanted_groups = {s["size_group"] for s in sizes if s["id"] in listing.filters.size_ids}
         categories = [c for c in categories if c.size_group in wanted_groups] or categories[:1]
     category_ids = [c.id for c in categories]
-    page_size = 24
+    page_size = current_app.config["PAGE_SIZE"]
     rows = await queries.select_listing(conn, category_ids, listing.filters, listing.sort,
                                         listing.after, page_size)
     products, has_more = rows[:page_size], len(rows) > page_size
