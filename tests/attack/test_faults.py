@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import time
 
 import aiomysql
@@ -30,6 +29,7 @@ class CuttingProxy:
         self.marker: bytes | None = None
         self.after = False
         self.cuts = 0
+        self.connections: set[asyncio.Task] = set()
 
     async def start(self) -> int:
         self.server = await asyncio.start_server(self.handle, "127.0.0.1", 0)
@@ -37,9 +37,15 @@ class CuttingProxy:
 
     async def stop(self) -> None:
         self.server.close()
+        for connection in self.connections:  # the pool's idle connections are still being forwarded
+            connection.cancel()
+        await asyncio.gather(*self.connections, return_exceptions=True)
         await self.server.wait_closed()
 
     async def handle(self, reader, writer) -> None:
+        this = asyncio.current_task()
+        self.connections.add(this)
+        this.add_done_callback(self.connections.discard)
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
         answers_lost = False
 
@@ -131,6 +137,24 @@ async def test_a_connection_cut_inside_placing_an_order_leaves_no_partial_order(
         setup.close()
 
 
+def child_processes(parent: int) -> list[tuple[int, str]]:
+    """(pid, full command line) of a process's children, read from /proc: `ps` cuts long lines to the
+    terminal's width, which hid "resource_tracker" in CI."""
+    children = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+            if ppid == parent:
+                with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                    children.append((int(entry), cmdline.read().replace(b"\0", b" ").decode(errors="replace")))
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended while we looked
+    return sorted(children)
+
+
 async def test_killing_a_worker_mid_orders_loses_nothing_a_shopper_was_told(database, tmp_path):
     setup = await aiomysql.connect(**database.connect_kwargs())
     product = await make_product(setup, stock=1000)
@@ -140,15 +164,13 @@ async def test_killing_a_worker_mid_orders_loses_nothing_a_shopper_was_told(data
     user_ids = [b["user_id"] for b in buyers]
     try:
         with running_shop(database.url, workers=2, log_path=tmp_path / "shop.log", supervised=True) as (url, supervisor):
-            hypercorn = int(subprocess.run(["pgrep", "-P", str(supervisor.pid)], capture_output=True,
-                                           text=True).stdout.split()[0])
+            hypercorn = child_processes(supervisor.pid)[0][0]
             for _ in range(100):  # both workers up
-                children = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(hypercorn)], capture_output=True,
-                                          text=True).stdout.splitlines()
-                if len([c for c in children if "resource_tracker" not in c]) == 2:
+                children = child_processes(hypercorn)
+                workers = [pid for pid, command in children if "resource_tracker" not in command]
+                if len(workers) == 2:
                     break
                 time.sleep(0.05)
-            workers = [int(line.split()[0]) for line in children if "resource_tracker" not in line]
             assert len(workers) == 2, children
 
             first_order = asyncio.Event()
