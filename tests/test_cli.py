@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zipfile
+from pathlib import Path
 
 import pymysql
 
@@ -70,3 +72,19 @@ async def test_seed_demo_writes_in_batches_with_stock_in_the_ledger(conn):
     wrong_price = await fetch_val(conn, "SELECT COUNT(*) FROM products p WHERE from_price_paise <> "
                                         "(SELECT MIN(price_paise) FROM variants v WHERE v.product_id = p.id)")
     assert wrong_price == 0
+
+
+def test_a_built_wheel_carries_the_schema_templates_and_password_lists(tmp_path):
+    # production may `pip install .` rather than run from the checkout: the data files must be in the wheel
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
+                            "-w", str(tmp_path), str(Path(__file__).resolve().parents[1])],
+                           capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = tmp_path.glob("mooncart-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for needed in ("mooncart/schema.sql", "mooncart/accounts/common_passwords.txt",
+                   "mooncart/accounts/common_passwords_django.txt.gz", "mooncart/templates/base.html",
+                   "mooncart/static/vendor/htmx-4.0.1/htmx.min.js"):
+        assert needed in names
+    with zipfile.ZipFile(wheel) as archive:
+        assert archive.read("mooncart/schema.sql") == (Path(__file__).resolve().parents[1] / "schema.sql").read_bytes()

@@ -23,7 +23,8 @@ from .config import DatabaseSettings
 # "table already exists" and "duplicate entry" notes from idempotent DDL and INSERT IGNORE are expected
 warnings.filterwarnings("ignore", category=MySQLNote)
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schema.sql"
+# src/mooncart/schema.sql links to the top-level schema.sql, so a wheel carries a copy of it
+SCHEMA_PATH = Path(__file__).with_name("schema.sql")
 
 
 class Database:
