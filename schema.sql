@@ -126,6 +126,22 @@ CREATE TABLE IF NOT EXISTS sessions (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Failed log-ins, counted per account and per address to throttle guessing before any hashing.
+-- two-step sign-in (TOTP, RFC 6238): a secret is pending until the first code confirms it;
+-- last_step is the newest 30-second step used, so no code works twice
+CREATE TABLE IF NOT EXISTS two_step_secrets (
+    user_id       INT UNSIGNED NOT NULL PRIMARY KEY,
+    secret        VARCHAR(64)  NOT NULL,
+    confirmed_at  DATETIME(6)  NULL,
+    last_step     BIGINT       NOT NULL DEFAULT 0,
+    CONSTRAINT fk_two_step_secrets_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+-- one-time recovery codes for a lost phone, stored as SHA-256 (they are random, 60 bits each)
+CREATE TABLE IF NOT EXISTS recovery_codes (
+    user_id    INT UNSIGNED NOT NULL,
+    code_hash  CHAR(64)     NOT NULL,
+    PRIMARY KEY (user_id, code_hash),
+    CONSTRAINT fk_recovery_codes_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 CREATE TABLE IF NOT EXISTS login_failures (
     id          BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
     email       VARCHAR(254) NOT NULL,

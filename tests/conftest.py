@@ -124,7 +124,12 @@ async def statements_run(conn) -> int:
 
 
 async def log_in(client, user: dict, password: str | None = None):
-    """Log in through the real form (argon2 and all). The CSRF token changes at log-in."""
+    """Log in through the real form (argon2 and all), with the code step for two-step users.
+    The CSRF token changes at log-in."""
+    from tests.factories import next_code
+
     response = await post(client, "/account/login", form={"email": user["email"], "password": password or user["password"]})
+    if response.headers.get("Location", "").startswith("/account/login/code"):
+        response = await post(client, "/account/login/code", form={"code": next_code(user)})
     client._csrf = None
     return response

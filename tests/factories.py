@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import time
 
+import pyotp
+
+from mooncart.accounts import two_step
+from mooncart.accounts.two_step import CLOCK_DRIFT_STEPS
 from mooncart.db import execute, fetch_val
 
 _counter = itertools.count(1)
@@ -66,8 +71,9 @@ _password_hash: str | None = None
 
 
 async def make_user(conn, *, email: str | None = None, name: str = "Asha Rao", password_hash: str | None = None,
-                    is_staff: bool = False) -> dict:
-    """A user whose password is PASSWORD (hashed once per test session with the real parameters)."""
+                    is_staff: bool = False, two_step: bool | None = None) -> dict:
+    """A user whose password is PASSWORD (hashed once per test session with the real parameters).
+    Staff get two-step sign-in (the back office requires it) unless two_step=False."""
     global _password_hash
     from mooncart.accounts.passwords import hash_password
 
@@ -78,7 +84,34 @@ async def make_user(conn, *, email: str | None = None, name: str = "Asha Rao", p
     email = email or f"shopper{next(_counter)}@example.in"
     _, user_id = await execute(conn, "INSERT INTO users (email, name, mobile, password_hash, is_staff) "
                                      "VALUES (%s, %s, '9876543210', %s, %s)", (email, name, password_hash, is_staff))
-    return {"id": user_id, "email": email, "name": name, "password": PASSWORD}
+    user = {"id": user_id, "email": email, "name": name, "password": PASSWORD}
+    if is_staff if two_step is None else two_step:
+        await enrol_two_step(conn, user)
+    return user
+
+
+async def enrol_two_step(conn, user: dict) -> None:
+    """Two-step sign-in, set up as a shopper would; the secret and recovery codes go in the user dict."""
+    user["two_step_secret"] = two_step.new_secret()
+    user["recovery_codes"] = two_step.new_recovery_codes()
+    await execute(conn, "INSERT INTO two_step_secrets (user_id, secret, confirmed_at) VALUES (%s, %s, NOW(6))",
+                  (user["id"], user["two_step_secret"]))
+    for code in user["recovery_codes"]:
+        await execute(conn, "INSERT INTO recovery_codes (user_id, code_hash) VALUES (%s, %s)",
+                      (user["id"], two_step.recovery_code_hash(code)))
+
+
+def next_code(user: dict) -> str:
+    """A code that logs this user in once: the app's code for the next unused 30-second step the
+    shop accepts now, or (when tests log in faster than the steps go by) a recovery code."""
+    totp = pyotp.TOTP(user["two_step_secret"])
+    now = totp.timecode(time.time())
+    used = user.setdefault("steps_used", set())
+    for step in range(now - CLOCK_DRIFT_STEPS, now + CLOCK_DRIFT_STEPS + 1):
+        if step not in used and (not used or step > max(used)):
+            used.add(step)
+            return totp.generate_otp(step)
+    return user["recovery_codes"].pop()
 
 
 ADDRESS = {"full_name": "Asha Rao", "line1": "12, 4th Cross, Indiranagar", "line2": "Near the metro",

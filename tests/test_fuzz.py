@@ -100,6 +100,20 @@ async def test_fuzz_reviews(signed_in, form):
 
 
 @FUZZ
+@given(code=VALUES)
+async def test_fuzz_two_step_codes(app, conn, code):
+    user = await make_user(conn, two_step=True)
+    client = app.test_client()
+    await post(client, "/account/login", form={"email": user["email"], "password": user["password"]})
+    await send(client, "/account/login/code", {"code": code})  # the 5th failure onwards is a clean 429
+    other = await make_user(conn)
+    await log_in(client, other)
+    await post(client, "/account/two-step/start")
+    for path in ("/account/two-step/confirm", "/account/two-step/recovery-codes", "/account/two-step/off"):
+        await send(client, path, {"code": code})
+
+
+@FUZZ
 @given(query=st.lists(st.tuples(st.sampled_from(["size", "colour", "min", "max", "sort", "after", "in_stock", "q"]),
                                 VALUES), max_size=6), htmx=st.booleans())
 async def test_fuzz_listing_query_strings(client, conn, query, htmx):

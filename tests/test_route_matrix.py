@@ -10,6 +10,7 @@ from tests.factories import make_address, make_product, make_user
 
 # public: anyone may GET; public-post: anyone may POST (with a CSRF token); shopper: log-in needed;
 # owned: only the shopper it belongs to (others get 404); staff: staff only (shoppers 403);
+# second-step: the code page of a log-in, only after the right password (else back to log in);
 # stream: server-sent events (tested in test_live.py; never a state change)
 MATRIX = {
     "static": "public", "media.garment_art": "public", "media.upload": "public",
@@ -18,7 +19,10 @@ MATRIX = {
     "bag.show": "public", "bag.add": "public-post", "bag.change_quantity": "public-post", "bag.remove": "public-post",
     "accounts.register": "public", "accounts.login": "public", "accounts.logout": "public-post",
     "accounts.account": "shopper", "accounts.change_password": "shopper", "accounts.addresses": "shopper",
-    "accounts.delete_address": "owned",
+    "accounts.delete_address": "owned", "accounts.login_code": "second-step",
+    "accounts.two_step_settings": "shopper", "accounts.start_two_step": "shopper",
+    "accounts.confirm_two_step": "shopper", "accounts.new_recovery_codes": "shopper",
+    "accounts.turn_off_two_step": "shopper",
     "checkout.show": "shopper", "checkout.place": "shopper",
     "orders.list_orders": "shopper", "orders.show": "owned", "orders.cancel": "owned",
     "live.product": "stream", "live.bag": "stream",
@@ -38,9 +42,11 @@ async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
     address_a = await make_address(conn, user_a["id"])
     product = await make_product(conn)
     user_b, staff_user = await make_user(conn), await make_user(conn, is_staff=True)
-    anonymous, client_b, staff = app.test_client(), app.test_client(), app.test_client()
+    staff_without_two_step = await make_user(conn, is_staff=True, two_step=False)
+    anonymous, client_b, staff, staff_password_only = (app.test_client() for _ in range(4))
     await log_in(client_b, user_b)
     await log_in(staff, staff_user)
+    await log_in(staff_password_only, staff_without_two_step)
     image_id = await fetch_val(conn, "SELECT id FROM product_images WHERE product_id = %s", (product["id"],))
     values = {"slug": product["slug"], "number": number, "address_id": address_a, "variant_id": variants[0]["id"],
               "product_id": product["id"], "image_id": image_id, "category_id": product["category"]["id"],
@@ -69,6 +75,9 @@ async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
                     assert response.status_code in (303, 422), (method, url)
                 else:
                     assert response.status_code == (404 if rule.endpoint == "media.upload" else 200), (method, url)
+            elif kind == "second-step":
+                response = await send(anonymous)
+                assert response.status_code == 303 and response.headers["Location"] == "/account/login", (method, url)
             elif kind == "public-post":
                 assert (await send(anonymous)).status_code in (303, 422), (method, url)
             elif kind == "shopper":
@@ -89,6 +98,8 @@ async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
                 response = await send(anonymous)
                 assert response.status_code == 303 and "/account/login" in response.headers["Location"], (method, url)
                 assert (await send(client_a)).status_code == 403, (method, url)
+                response = await send(staff_password_only)
+                assert response.status_code == 303 and response.headers["Location"] == "/account/two-step", (method, url)
                 if method == "GET":
                     assert (await send(staff)).status_code == 200, (method, url)
             checked += 1

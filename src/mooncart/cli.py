@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 
 import aiomysql
@@ -69,6 +70,9 @@ async def create_admin(email: str, password: str, name: str) -> None:
             await execute(conn, "INSERT INTO users (email, name, mobile, password_hash, is_staff) "
                                 "VALUES (%s, %s, '9000000000', %s, TRUE)", (clean, name, password_hash))
             print(f"Staff account {clean} created.")
+        if os.environ.get("MOONCART_STAFF_TWO_STEP", "required") == "required":
+            print("On their first visit to /admin they will be asked to set up two-step sign-in "
+                  "with an authenticator app.")
     finally:
         conn.close()
 

@@ -91,6 +91,9 @@ def load_config(test_config: dict | None = None) -> dict:
         "LOGIN_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_FAILURES_PER_IP": 20,
         "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+        # staff must use two-step sign-in (an authenticator app) to open the back office: "required"
+        # (the default) or "optional"
+        "STAFF_TWO_STEP": os.environ.get("MOONCART_STAFF_TWO_STEP", "required"),
         # argon2id (time cost, memory KiB, parallelism): OWASP's minimum is (2, 19 MiB, 1)
         "ARGON2_PARAMETERS": (2, 19 * 1024, 1),
         # sign-ups per address per hour, reviews per account per hour (quart-rate-limiter)
@@ -105,4 +108,6 @@ def load_config(test_config: dict | None = None) -> dict:
     }
     if test_config:
         config.update(test_config)
+    if config["STAFF_TWO_STEP"] not in ("required", "optional"):
+        raise ValueError(f"MOONCART_STAFF_TWO_STEP must be 'required' or 'optional', got {config['STAFF_TWO_STEP']!r}")
     return config

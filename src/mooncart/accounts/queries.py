@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..db import execute, fetch_all, fetch_one
+from ..db import execute, execute_many, fetch_all, fetch_one
 
 
 async def insert_user(conn, *, email: str, name: str, mobile: str, password_hash: str,
@@ -32,6 +32,8 @@ async def select_session_user(conn, token_hash: str, idle_minutes: int, absolute
     return await fetch_one(
         conn,
         "SELECT u.id, u.email, u.name, u.mobile, u.is_staff, s.last_seen_at, "
+        "EXISTS (SELECT 1 FROM two_step_secrets t WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL) "
+        "AS two_step, "
         "s.last_seen_at < NOW(6) - INTERVAL 5 MINUTE AS needs_touch "
         "FROM sessions s JOIN users u ON u.id = s.user_id "
         "WHERE s.token_hash = %s AND s.revoked_at IS NULL "
@@ -99,3 +101,61 @@ async def delete_address(conn, address_id: int, user_id: int) -> bool:
     affected, _ = await execute(conn, "DELETE FROM addresses WHERE id = %s AND user_id = %s", (address_id, user_id))
     return affected > 0
 
+
+
+async def select_two_step(conn, user_id: int) -> dict | None:
+    """The user's authenticator secret: confirmed (in use) or pending (being set up)."""
+    return await fetch_one(conn, "SELECT secret, confirmed_at, last_step FROM two_step_secrets WHERE user_id = %s",
+                           (user_id,))
+
+
+async def has_two_step(conn, user_id: int) -> bool:
+    return bool(await fetch_one(conn, "SELECT 1 AS yes FROM two_step_secrets WHERE user_id = %s "
+                                      "AND confirmed_at IS NOT NULL", (user_id,)))
+
+
+async def save_pending_secret(conn, user_id: int, secret: str) -> None:
+    """A new secret to set up; one that is already confirmed is never replaced this way."""
+    await execute(conn, "INSERT INTO two_step_secrets (user_id, secret) VALUES (%s, %s) "
+                        "ON DUPLICATE KEY UPDATE secret = IF(confirmed_at IS NULL, %s, secret)",
+                  (user_id, secret, secret))
+
+
+async def confirm_secret(conn, user_id: int, step: int) -> bool:
+    affected, _ = await execute(conn, "UPDATE two_step_secrets SET confirmed_at = NOW(6), last_step = %s "
+                                      "WHERE user_id = %s AND confirmed_at IS NULL", (step, user_id))
+    return affected == 1
+
+
+async def use_step(conn, user_id: int, step: int) -> bool:
+    """Spend a code's step: false if it (or a later one) was used already, so a code works once,
+    even when two requests bring it at the same moment."""
+    affected, _ = await execute(conn, "UPDATE two_step_secrets SET last_step = %s WHERE user_id = %s "
+                                      "AND confirmed_at IS NOT NULL AND last_step < %s", (step, user_id, step))
+    return affected == 1
+
+
+async def replace_recovery_codes(conn, user_id: int, code_hashes: list[str]) -> None:
+    await execute(conn, "DELETE FROM recovery_codes WHERE user_id = %s", (user_id,))
+    await execute_many(conn, "INSERT INTO recovery_codes (user_id, code_hash) VALUES (%s, %s)",
+                       [(user_id, code_hash) for code_hash in code_hashes])
+
+
+async def use_recovery_code(conn, user_id: int, code_hash: str) -> bool:
+    affected, _ = await execute(conn, "DELETE FROM recovery_codes WHERE user_id = %s AND code_hash = %s",
+                                (user_id, code_hash))
+    return affected == 1
+
+
+async def count_recovery_codes(conn, user_id: int) -> int:
+    row = await fetch_one(conn, "SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = %s", (user_id,))
+    return int(row["n"])
+
+
+async def delete_two_step(conn, user_id: int) -> None:
+    await execute(conn, "DELETE FROM recovery_codes WHERE user_id = %s", (user_id,))
+    await execute(conn, "DELETE FROM two_step_secrets WHERE user_id = %s", (user_id,))
+
+
+async def select_user(conn, user_id: int) -> dict | None:
+    return await fetch_one(conn, "SELECT id, email, name, is_staff FROM users WHERE id = %s", (user_id,))

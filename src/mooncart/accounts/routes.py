@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from pymysql.err import IntegrityError
-from quart import Blueprint, current_app, flash, request, url_for
+from quart import Blueprint, current_app, flash, request, session, url_for
 
 from ..bag.merge import claim_bag
 from ..bag.token import clear_bag_cookie, read_bag_cookie, set_bag_cookie
-from ..db import get_conn
+from ..db import get_conn, transaction
 from ..htmx import see_other
 from ..limits import address_key, hourly_limit
 from ..pages import render_page
 from ..security import rotate_csrf_token
-from . import forms, queries
+from . import forms, queries, two_step
 from .auth import (client_ip, current_shopper, current_token_hash, end_session, login_required, safe_next,
                    start_session)
 from .india import STATES
@@ -24,6 +25,9 @@ bp = Blueprint("accounts", __name__, url_prefix="/account")
 log = logging.getLogger("mooncart.auth")
 
 BAD_LOGIN = "That email and password don't match an account. Please check them and try again."
+BAD_CODE = ("That code didn't work. Codes change every 30 seconds and each works once: type the newest one "
+            "from your app, or one of your recovery codes.")
+PENDING = "two_step_login"  # in the signed session: who typed the right password, and when
 
 
 async def signed_in(conn, user_id: int, next_url: str, greeting: str):
@@ -65,6 +69,23 @@ async def register():
     return await render_page("accounts/register.html", status=422, values=values, errors=errors, next=next_url)
 
 
+async def throttled(conn, email: str, template: str, **context):
+    """The 429 page when this account or address has failed too often lately, else None.
+    Checked before any hashing or code checking: guessing costs the attacker, not our CPU."""
+    config = current_app.config
+    by_email, by_ip = await queries.count_recent_failures(conn, email, client_ip(),
+                                                          config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    if by_email < config["LOGIN_FAILURES_PER_ACCOUNT"] and by_ip < config["LOGIN_FAILURES_PER_IP"]:
+        return None
+    log.warning("login throttled", extra={"email": email, "failures_email": by_email, "failures_ip": by_ip})
+    minutes = config["LOGIN_FAILURE_WINDOW_MINUTES"]
+    response = await render_page(template, status=429, error=f"Too many unsuccessful log-ins. For your safety, "
+                                                             f"please wait {minutes} minutes before trying again.",
+                                 **context)
+    response.headers["Retry-After"] = str(minutes * 60)
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
 async def login():
     next_url = safe_next(request.args.get("next"))
@@ -75,30 +96,73 @@ async def login():
     password = (form.get("password") or "")[:1024]
     conn = await get_conn()
     config = current_app.config
-    ip = client_ip()
-    by_email, by_ip = await queries.count_recent_failures(conn, email, ip, config["LOGIN_FAILURE_WINDOW_MINUTES"])
-    if by_email >= config["LOGIN_FAILURES_PER_ACCOUNT"] or by_ip >= config["LOGIN_FAILURES_PER_IP"]:
-        # refused before any hashing: guessing costs the attacker, not our CPU
-        log.warning("login throttled", extra={"email": email, "failures_email": by_email, "failures_ip": by_ip})
-        minutes = config["LOGIN_FAILURE_WINDOW_MINUTES"]
-        response = await render_page("accounts/login.html", status=429, values={"email": email}, next=next_url,
-                                     error=f"Too many unsuccessful log-ins. For your safety, please wait "
-                                           f"{minutes} minutes before trying again.")
-        response.headers["Retry-After"] = str(minutes * 60)
-        return response
+    refused = await throttled(conn, email, "accounts/login.html", values={"email": email}, next=next_url)
+    if refused:
+        return refused
     user = await queries.select_user_by_email(conn, email)
     matches, new_hash = await verify_password(user["password_hash"] if user else None, password,
                                               config["ARGON2_PARAMETERS"])
     if not matches:
-        await queries.insert_login_failure(conn, email, ip)
+        await queries.insert_login_failure(conn, email, client_ip())
         log.warning("login failed", extra={"email": email, "user": user["id"] if user else None})
         return await render_page("accounts/login.html", status=422, values={"email": email}, next=next_url,
                                  error=BAD_LOGIN)
     if new_hash:
         await queries.update_password_hash(conn, user["id"], new_hash)
+    if await queries.has_two_step(conn, user["id"]):
+        # the password was right; the failures stay counted until the code is right too
+        session[PENDING] = {"user": user["id"], "email": email, "next": next_url, "at": int(time.time())}
+        log.info("login password ok, code needed", extra={"user": user["id"], "email": email})
+        return see_other(url_for("accounts.login_code"))
     await queries.delete_login_failures(conn, email)
     log.info("login ok", extra={"user": user["id"], "email": email})
     return await signed_in(conn, user["id"], next_url, f"Welcome back, {user['name'].split()[0]}!")
+
+
+async def spend_code(conn, user_id: int, typed: str) -> str | None:
+    """Use a code for a user with two-step sign-in: "app" or "recovery" when it is good (and now
+    spent), None when not."""
+    code = two_step.clean_code(typed)
+    row = await queries.select_two_step(conn, user_id)
+    if row is None or row["confirmed_at"] is None:
+        return None
+    step = two_step.matching_step(row["secret"], code)
+    if step is not None and await queries.use_step(conn, user_id, step):
+        return "app"
+    if two_step.looks_like_recovery_code(code) and \
+            await queries.use_recovery_code(conn, user_id, two_step.recovery_code_hash(code)):
+        return "recovery"
+    return None
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+async def login_code():
+    """The second step of a log-in for accounts with two-step sign-in."""
+    pending = session.get(PENDING)
+    if not pending or time.time() - pending["at"] > two_step.PENDING_LOGIN_SECONDS:
+        session.pop(PENDING, None)
+        await flash("Please log in again: the code must follow the password within 5 minutes.")
+        return see_other(url_for("accounts.login"))
+    if request.method == "GET":
+        return await render_page("accounts/login_code.html")
+    conn = await get_conn()
+    refused = await throttled(conn, pending["email"], "accounts/login_code.html")
+    if refused:
+        return refused
+    used = await spend_code(conn, pending["user"], (await request.form).get("code"))
+    if used is None:
+        await queries.insert_login_failure(conn, pending["email"], client_ip())
+        log.warning("login code failed", extra={"user": pending["user"], "email": pending["email"]})
+        return await render_page("accounts/login_code.html", status=422, error=BAD_CODE)
+    session.pop(PENDING)
+    await queries.delete_login_failures(conn, pending["email"])
+    log.info("login ok", extra={"user": pending["user"], "email": pending["email"], "reason": f"{used} code"})
+    user = await queries.select_user(conn, pending["user"])
+    if used == "recovery":
+        left = await queries.count_recovery_codes(conn, user["id"])
+        await flash(f"You used a recovery code; {left} are left. If you lost your phone, set up "
+                    f"two-step sign-in again on your account page.")
+    return await signed_in(conn, user["id"], pending["next"], f"Welcome back, {user['name'].split()[0]}!")
 
 
 @bp.post("/logout")
@@ -177,3 +241,92 @@ async def delete_address(address_id: int):
     else:
         await flash("Address removed.")
     return see_other(url_for("accounts.addresses"))
+
+
+# ---- two-step sign-in ------------------------------------------------------------------------
+
+def staff_must_keep_two_step(shopper: dict) -> bool:
+    return shopper["is_staff"] and current_app.config["STAFF_TWO_STEP"] == "required"
+
+
+async def two_step_page(status: int = 200, **context):
+    """Off (with a button to start), being set up (QR code and a box for the first code), or on."""
+    shopper = await current_shopper()
+    conn = await get_conn()
+    row = await queries.select_two_step(conn, shopper["id"])
+    if row and row["confirmed_at"] is not None:
+        context.update(state="on", codes_left=await queries.count_recovery_codes(conn, shopper["id"]),
+                       can_turn_off=not staff_must_keep_two_step(shopper))
+    elif row:
+        uri = two_step.provisioning_uri(row["secret"], shopper["email"])
+        context.update(state="setting-up", qr_code=two_step.qr_code_svg(uri),
+                       secret=two_step.grouped(row["secret"]))
+    else:
+        context.update(state="off")
+    return await render_page("accounts/two_step.html", status=status, **context)
+
+
+@bp.get("/two-step")
+@login_required
+async def two_step_settings():
+    return await two_step_page()
+
+
+@bp.post("/two-step/start")
+@login_required
+async def start_two_step():
+    shopper = await current_shopper()
+    await queries.save_pending_secret(await get_conn(), shopper["id"], two_step.new_secret())
+    return see_other(url_for("accounts.two_step_settings"))
+
+
+@bp.post("/two-step/confirm")
+@login_required
+async def confirm_two_step():
+    """The first code proves the app holds the secret. Then: recovery codes, shown once, and every
+    other session (signed in with the password alone) ends."""
+    shopper = await current_shopper()
+    conn = await get_conn()
+    row = await queries.select_two_step(conn, shopper["id"])
+    if row is None or row["confirmed_at"] is not None:
+        return see_other(url_for("accounts.two_step_settings"))
+    step = two_step.matching_step(row["secret"], two_step.clean_code((await request.form).get("code")))
+    if step is None:
+        return await two_step_page(422, error="That code doesn't match. Check that the app shows "
+                                              "\"Mooncart\" and type the six digits it shows now.")
+    codes = two_step.new_recovery_codes()
+    async with transaction(conn):
+        if not await queries.confirm_secret(conn, shopper["id"], step):
+            return see_other(url_for("accounts.two_step_settings"))  # confirmed by a twin request
+        await queries.replace_recovery_codes(conn, shopper["id"], [two_step.recovery_code_hash(c) for c in codes])
+        ended = await queries.revoke_user_sessions(conn, shopper["id"], except_token_hash=current_token_hash())
+    log.info("two-step on", extra={"user": shopper["id"], "reason": f"{ended} other sessions ended"})
+    return await render_page("accounts/recovery_codes.html", codes=codes, first_time=True)
+
+
+@bp.post("/two-step/recovery-codes")
+@login_required
+async def new_recovery_codes():
+    shopper = await current_shopper()
+    conn = await get_conn()
+    if await spend_code(conn, shopper["id"], (await request.form).get("code")) is None:
+        return await two_step_page(422, error=BAD_CODE)
+    codes = two_step.new_recovery_codes()
+    await queries.replace_recovery_codes(conn, shopper["id"], [two_step.recovery_code_hash(c) for c in codes])
+    log.info("recovery codes replaced", extra={"user": shopper["id"]})
+    return await render_page("accounts/recovery_codes.html", codes=codes, first_time=False)
+
+
+@bp.post("/two-step/off")
+@login_required
+async def turn_off_two_step():
+    shopper = await current_shopper()
+    if staff_must_keep_two_step(shopper):
+        return await two_step_page(422, error="Staff accounts must keep two-step sign-in: it guards the back office.")
+    conn = await get_conn()
+    if await spend_code(conn, shopper["id"], (await request.form).get("code")) is None:
+        return await two_step_page(422, error=BAD_CODE)
+    await queries.delete_two_step(conn, shopper["id"])
+    log.info("two-step off", extra={"user": shopper["id"]})
+    await flash("Two-step sign-in is off. Your password alone now signs you in.")
+    return see_other(url_for("accounts.two_step_settings"))

@@ -1,11 +1,12 @@
-"""Back-office access: staff only. Anonymous visitors are sent to log in; shoppers get 403."""
+"""Back-office access: staff only. Anonymous visitors are sent to log in; shoppers get 403;
+staff without two-step sign-in are sent to set it up (unless MOONCART_STAFF_TWO_STEP=optional)."""
 
 from __future__ import annotations
 
 import logging
 from functools import wraps
 
-from quart import abort, redirect, request, url_for
+from quart import abort, current_app, flash, redirect, request, url_for
 
 from ..accounts.auth import current_shopper
 
@@ -21,5 +22,10 @@ def staff_required(view):
         if not user["is_staff"]:
             log.warning("access refused", extra={"user": user["id"], "reason": "not staff"})
             abort(403)
+        if not user["two_step"] and current_app.config["STAFF_TWO_STEP"] == "required":
+            log.warning("access refused", extra={"user": user["id"], "reason": "staff without two-step sign-in"})
+            await flash("The back office needs two-step sign-in. Set it up here with an authenticator app, "
+                        "then open the back office again.")
+            return redirect(url_for("accounts.two_step_settings"), 303)
         return await view(*args, **kwargs)
     return wrapper
