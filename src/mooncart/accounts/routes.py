@@ -157,11 +157,11 @@ async def login_code():
     session.pop(PENDING)
     await queries.delete_login_failures(conn, pending["email"])
     log.info("login ok", extra={"user": pending["user"], "email": pending["email"], "reason": f"{used} code"})
-    user = await queries.select_user(conn, pending["user"])
+    user = await queries.select_user(conn, pending["user"])  # a code was spent, so the account exists
     if used == "recovery":
         left = await queries.count_recovery_codes(conn, user["id"])
-        await flash(f"You used a recovery code; {left} are left. If you lost your phone, set up "
-                    f"two-step sign-in again on your account page.")
+        await flash(f"You used a recovery code; {left} are left. If you lost your phone, turn two-step "
+                    f"sign-in off and set it up again with your new phone on your account page.")
     return await signed_in(conn, user["id"], pending["next"], f"Welcome back, {user['name'].split()[0]}!")
 
 
@@ -245,7 +245,7 @@ async def delete_address(address_id: int):
 
 # ---- two-step sign-in ------------------------------------------------------------------------
 
-def staff_must_keep_two_step(shopper: dict) -> bool:
+def staff_need_two_step(shopper: dict) -> bool:
     return shopper["is_staff"] and current_app.config["STAFF_TWO_STEP"] == "required"
 
 
@@ -256,7 +256,7 @@ async def two_step_page(status: int = 200, **context):
     row = await queries.select_two_step(conn, shopper["id"])
     if row and row["confirmed_at"] is not None:
         context.update(state="on", codes_left=await queries.count_recovery_codes(conn, shopper["id"]),
-                       can_turn_off=not staff_must_keep_two_step(shopper))
+                       staff_need_it=staff_need_two_step(shopper))
     elif row:
         uri = two_step.provisioning_uri(row["secret"], shopper["email"])
         context.update(state="setting-up", qr_code=two_step.qr_code_svg(uri),
@@ -320,13 +320,16 @@ async def new_recovery_codes():
 @bp.post("/two-step/off")
 @login_required
 async def turn_off_two_step():
+    """Off, with a code (a recovery code will do): also the way to move to a new phone. Staff
+    who turn it off are asked to set it up again before the back office opens."""
     shopper = await current_shopper()
-    if staff_must_keep_two_step(shopper):
-        return await two_step_page(422, error="Staff accounts must keep two-step sign-in: it guards the back office.")
     conn = await get_conn()
     if await spend_code(conn, shopper["id"], (await request.form).get("code")) is None:
         return await two_step_page(422, error=BAD_CODE)
     await queries.delete_two_step(conn, shopper["id"])
     log.info("two-step off", extra={"user": shopper["id"]})
-    await flash("Two-step sign-in is off. Your password alone now signs you in.")
+    if staff_need_two_step(shopper):
+        await flash("Two-step sign-in is off. Set it up again (on your new phone, say) before you open the back office.")
+    else:
+        await flash("Two-step sign-in is off. Your password alone now signs you in.")
     return see_other(url_for("accounts.two_step_settings"))
