@@ -88,8 +88,8 @@ def load_config(test_config: dict | None = None) -> dict:
         "SESSION_IDLE_MINUTES": int(os.environ.get("MOONCART_SESSION_IDLE_MINUTES", "30")),
         "SESSION_ABSOLUTE_HOURS": int(os.environ.get("MOONCART_SESSION_ABSOLUTE_HOURS", "12")),
         # failed log-ins allowed per window, per account and per address, before a 429
-        "LOGIN_FAILURES_PER_ACCOUNT": 5,
-        "LOGIN_FAILURES_PER_IP": 20,
+        "LOGIN_FAILURES_PER_ACCOUNT": int(os.environ.get("MOONCART_LOGIN_FAILURES_PER_ACCOUNT", "5")),
+        "LOGIN_FAILURES_PER_IP": int(os.environ.get("MOONCART_LOGIN_FAILURES_PER_IP", "20")),
         "LOGIN_FAILURE_WINDOW_MINUTES": 15,
         # staff must use two-step sign-in (an authenticator app) to open the back office: "required"
         # (the default) or "optional"
