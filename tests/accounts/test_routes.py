@@ -234,6 +234,18 @@ async def test_over_https_the_session_cookie_is_secure_and_host_prefixed(client,
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
+async def test_over_https_the_bag_cookie_is_secure_too(client, conn):
+    # Wapiti, scanning over plain http, reported mooncart_bag without Secure: over https it has it
+    product = await make_product(conn, stock=3)
+    page = soup(await (await client.get("/bag", scheme="https")).get_data())
+    token = page.find("meta", attrs={"name": "csrf-token"})["content"]
+    response = await client.post("/bag/add", scheme="https", form={
+        "variant_id": str(product["variants"][0]["id"]), "quantity": "1", "csrf_token": token})
+    assert response.status_code == 303
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("mooncart_bag="))
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
 async def test_private_pages_are_not_cached(app, conn):
     user = await make_user(conn)
     client = app.test_client()
