@@ -312,7 +312,8 @@ async def new_recovery_codes():
     if await spend_code(conn, shopper["id"], (await request.form).get("code")) is None:
         return await two_step_page(422, error=BAD_CODE)
     codes = two_step.new_recovery_codes()
-    await queries.replace_recovery_codes(conn, shopper["id"], [two_step.recovery_code_hash(c) for c in codes])
+    async with transaction(conn):  # the old codes go only if the new ones are written
+        await queries.replace_recovery_codes(conn, shopper["id"], [two_step.recovery_code_hash(c) for c in codes])
     log.info("recovery codes replaced", extra={"user": shopper["id"]})
     return await render_page("accounts/recovery_codes.html", codes=codes, first_time=False)
 
