@@ -12,18 +12,10 @@ import aiomysql
 import pytest
 from playwright.async_api import expect
 
+from tests.browser.pages import fill_address
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
-
-
-async def fill_address(page):
-    await page.fill("#f-full_name", "Kavya Menon")
-    await page.fill("#f-line1", "Flat 4B, Sea Breeze Apartments, Marine Drive")
-    await page.fill("#f-city", "Kochi")
-    await page.select_option("#f-state", "Kerala")
-    await page.fill("#f-pin_code", "682031")
-    await page.fill("#f-mobile", "9447012345")
 
 
 async def add_first_available(page, javascript: bool) -> None:
@@ -87,7 +79,8 @@ async def test_home_to_order_to_cancel(shop, browser, javascript):
     await expect(page.locator("main")).to_contain_text("Your bag of 2 items is now saved to your account")
     await expect(page.locator("#bag-count")).to_have_text("2")
 
-    await fill_address(page)
+    await fill_address(page, name="Kavya Menon", line1="Flat 4B, Sea Breeze Apartments, Marine Drive",
+                       city="Kochi", state="Kerala", pin_code="682031", mobile="9447012345")
     await page.get_by_role("button", name="Place order").click()
     await expect(page.locator("h1")).to_contain_text("Order MC")
     assert "is placed" in await page.text_content("main")

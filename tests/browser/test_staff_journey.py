@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 from playwright.async_api import expect
 
+from tests.browser.pages import fill_address
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
@@ -115,12 +116,8 @@ async def test_owner_adds_a_kurti_and_ships_its_first_order(shop, browser, tmp_p
     await shopper.fill("#f-mobile", "9845098450")
     await shopper.fill("#f-password", "jasmine in the hair")
     await shopper.get_by_role("button", name="Create account").click()
-    await shopper.fill("#f-full_name", "Divya Rao")
-    await shopper.fill("#f-line1", "22 Temple Street, Basavanagudi")
-    await shopper.fill("#f-city", "Bengaluru")
-    await shopper.select_option("#f-state", "Karnataka")
-    await shopper.fill("#f-pin_code", "560004")
-    await shopper.fill("#f-mobile", "9845098450")
+    await fill_address(shopper, name="Divya Rao", line1="22 Temple Street, Basavanagudi", city="Bengaluru",
+                       state="Karnataka", pin_code="560004", mobile="9845098450")
     await shopper.get_by_role("button", name="Place order").click()
     await expect(shopper.locator("h1")).to_contain_text("Order MC")
     number = (await shopper.locator("h1").text_content()).split()[-1]

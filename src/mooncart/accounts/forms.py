@@ -26,22 +26,24 @@ def clean_email(raw: str | None) -> str | None:
     return f"{local}@{domain.lower()}"
 
 
+def normalise_field(values: dict, errors: dict, field: str, normalise, message: str) -> None:
+    """values[field] in its one clean form, or errors[field] = message when it has none."""
+    clean = normalise(values[field])
+    if clean is None:
+        errors[field] = message
+    else:
+        values[field] = clean
+
+
 def registration(form) -> tuple[dict, dict]:
     values = {"name": clean_text(form.get("name"), 120), "email": (form.get("email") or "").strip()[:254],
               "mobile": (form.get("mobile") or "").strip()[:20]}
     errors = {}
     if len(values["name"]) < 2:
         errors["name"] = "Please tell us your name."
-    email = clean_email(values["email"])
-    if email is None:
-        errors["email"] = "Please enter an email address like asha@example.com."
-    else:
-        values["email"] = email
-    mobile = normalise_mobile(values["mobile"])
-    if mobile is None:
-        errors["mobile"] = "Please enter a 10-digit Indian mobile number, like 98765 43210."
-    else:
-        values["mobile"] = mobile
+    normalise_field(values, errors, "email", clean_email, "Please enter an email address like asha@example.com.")
+    normalise_field(values, errors, "mobile", normalise_mobile,
+                    "Please enter a 10-digit Indian mobile number, like 98765 43210.")
     password = form.get("password") or ""
     problem = password_problem(password, values["email"], values["name"])
     if problem:
@@ -69,14 +71,6 @@ def address(form) -> tuple[dict, dict]:
         errors["city"] = "Please enter the town or city."
     if values["state"] not in STATES:
         errors["state"] = "Please choose a state or union territory from the list."
-    pin = normalise_pin(values["pin_code"])
-    if pin is None:
-        errors["pin_code"] = "A PIN code has 6 digits, like 560001."
-    else:
-        values["pin_code"] = pin
-    mobile = normalise_mobile(values["mobile"])
-    if mobile is None:
-        errors["mobile"] = "Please enter a 10-digit mobile number for the courier."
-    else:
-        values["mobile"] = mobile
+    normalise_field(values, errors, "pin_code", normalise_pin, "A PIN code has 6 digits, like 560001.")
+    normalise_field(values, errors, "mobile", normalise_mobile, "Please enter a 10-digit mobile number for the courier.")
     return values, errors

@@ -141,7 +141,8 @@ async def login_code():
     pending = session.get(PENDING)
     if not pending or time.time() - pending["at"] > two_step.PENDING_LOGIN_SECONDS:
         session.pop(PENDING, None)
-        await flash("Please log in again: the code must follow the password within 5 minutes.")
+        await flash(f"Please log in again: the code must follow the password within "
+                    f"{two_step.PENDING_LOGIN_SECONDS // 60} minutes.")
         return see_other(url_for("accounts.login"))
     if request.method == "GET":
         return await render_page("accounts/login_code.html")
