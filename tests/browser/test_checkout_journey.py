@@ -12,18 +12,10 @@ import aiomysql
 import pytest
 from playwright.async_api import expect
 
-from tests.browser.pages import fill_address
+from tests.browser.pages import add_first_available, fill_address
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
-
-
-async def add_first_available(page, javascript: bool) -> None:
-    await page.get_by_role("button", name="Add to bag").click()
-    if javascript:
-        await expect(page.locator("#add-to-bag-status")).to_contain_text("Added 1 to your bag")
-    else:
-        await expect(page.locator("main")).to_contain_text("Added 1 to your bag")
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])

@@ -24,12 +24,19 @@ from .pricing import order_totals
 
 bp = Blueprint("checkout", __name__)
 
+NOT_YOUR_ADDRESS = ("We could not find that address in your account. Please choose a delivery address below, "
+                    "or add a new one.")
+
 
 async def checkout_context(conn, shopper: dict, form=None, **extra) -> dict:
     summary = BagSummary.from_rows(await select_bag_lines(conn, read_bag_cookie().token))
     addresses = await account_queries.select_addresses(conn, shopper["id"])
     form = form or {}
-    chosen_address = form.get("address_id") or (str(addresses[0]["id"]) if addresses else "new")
+    # the choice sent back, if it is still one on this page (another shopper's id, or an address removed
+    # meanwhile, is not): otherwise her newest address, or a new one when she has none
+    offered = {str(address["id"]) for address in addresses} | {"new"}
+    chosen_address = form.get("address_id") if form.get("address_id") in offered else \
+        (str(addresses[0]["id"]) if addresses else "new")
     context = dict(summary=summary, totals=order_totals(summary.lines), addresses=addresses,
                    chosen_address=chosen_address, providers=PROVIDERS.values(),
                    chosen_payment=form.get("payment_method") or "cod", states=STATES,
@@ -39,6 +46,20 @@ async def checkout_context(conn, shopper: dict, form=None, **extra) -> dict:
                    errors={}, problem=None, short={})
     context.update(extra)
     return context
+
+
+async def saved_address(conn, address_id: str, user_id: int) -> dict | None:
+    """One of this shopper's saved addresses, by the id the form sent; None for anything else
+    (another shopper's address, one removed meanwhile, or not an id at all)."""
+    if not (address_id.isascii() and address_id.isdigit() and len(address_id) < 10):
+        return None
+    return await account_queries.select_address(conn, int(address_id), user_id)
+
+
+async def already_saved(conn, user_id: int, address: dict) -> bool:
+    """A new address typed at checkout that is the same as a saved one is not saved twice."""
+    return any(all(saved[k] == v for k, v in address.items())
+               for saved in await account_queries.select_addresses(conn, user_id))
 
 
 async def refuse(conn, shopper, form, message: str, **extra):
@@ -69,26 +90,32 @@ async def place():
     if not re.fullmatch(r"[0-9a-f]{32}", key):
         return await refuse(conn, shopper, None, "This checkout page is out of date. Please check it and place the order again.")
 
-    if form.get("address_id", "new") == "new":
-        address, errors = account_forms.address(form)
-        if errors:
-            return await refuse(conn, shopper, form, "Please check the delivery address.", errors=errors)
-        save_address = True
+    # every problem with the form at once; the new-address fields count only when a new address is
+    # chosen (they stay in the page, hidden, when a saved one is)
+    problems, errors = [], {}
+    address_id = form.get("address_id", "new")
+    if address_id == "new":
+        address, address_errors = account_forms.address(form)
+        if address_errors:
+            problems.append("Please check the delivery address.")
+            errors.update(address_errors)
     else:
-        address_id = form.get("address_id", "")
-        address = await account_queries.select_address(conn, int(address_id), shopper["id"]) \
-            if address_id.isascii() and address_id.isdigit() and len(address_id) < 10 else None
+        address = await saved_address(conn, address_id, shopper["id"])
         if address is None:
-            return await refuse(conn, shopper, None, "Please choose a delivery address.")
-        save_address = False
+            problems.append(NOT_YOUR_ADDRESS)
 
     provider = PROVIDERS.get(form.get("payment_method", ""))
+    payment_details = None
     if provider is None:
-        return await refuse(conn, shopper, form, "Please choose how you would like to pay.")
-    try:
-        payment_details = provider.check_details(form)
-    except PaymentDetailsError as bad:
-        return await refuse(conn, shopper, form, str(bad), errors={"card": str(bad)})
+        problems.append("Please choose how you would like to pay.")
+    else:
+        try:
+            payment_details = provider.check_details(form)
+        except PaymentDetailsError as bad:
+            problems.append(str(bad))
+            errors["card"] = str(bad)
+    if problems:
+        return await refuse(conn, shopper, form, " ".join(problems), errors=errors)
 
     cart_id = await fetch_val(conn, "SELECT id FROM carts WHERE token = %s AND user_id = %s",
                               (read_bag_cookie().token or "", shopper["id"]))
@@ -104,7 +131,7 @@ async def place():
 
     if order.stock_levels:
         await publish(order.stock_levels)
-    if save_address and not order.replayed:
+    if address_id == "new" and not order.replayed and not await already_saved(conn, shopper["id"], address):
         await account_queries.insert_address(conn, shopper["id"], address)
     if not order.replayed:
         await flash(f"Thank you! Your order {order.number} is placed.")
