@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mooncart.accounts.queries import insert_address
 from mooncart.checkout import placement
 from mooncart.checkout.payments import APPROVE, DECLINE, TIMEOUT, TestCardGateway
 from mooncart.db import execute, fetch_all, fetch_one, fetch_val
@@ -120,7 +121,14 @@ async def test_a_new_address_at_checkout_is_used_and_saved(app, conn):
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"address_id": "999999999"}, "choose a delivery address"),
+    ({"address_id": "999999999"}, "could not find that address in your account"),
+    ({"address_id": ""}, "choose a delivery address"),
+    ({"address_id": "one"}, "choose a delivery address"),
+    ({"address_id": "-1"}, "choose a delivery address"),
+    ({"address_id": "１２"}, "choose a delivery address"),
+    ({"address_id": "99999999999999999999"}, "choose a delivery address"),
+    ({"address_id": "NEW"}, "choose a delivery address"),
+    ({"payment_method": ""}, "how you would like to pay"),
     ({"payment_method": "bitcoin"}, "how you would like to pay"),
     ({"idempotency_key": "x' OR 1=1"}, "out of date"),
     ({"payment_method": "card", "card_number": "4111 1111 1111 1112", **CARD}, "check the card number"),
@@ -181,3 +189,129 @@ async def test_checkout_with_an_empty_bag_goes_back_to_the_bag(app, conn):
     await log_in(client, user)
     response = await client.get("/checkout")
     assert response.status_code == 303 and response.headers["Location"] == "/bag"
+
+
+# ---- which address: a saved one (the new-address fields are then ignored) or a new one ----------
+
+def orders_of(conn, user):
+    return fetch_val(conn, "SELECT COUNT(*) FROM orders WHERE user_id = %s", (user["id"],))
+
+
+def addresses_of(conn, user):
+    return fetch_val(conn, "SELECT COUNT(*) FROM addresses WHERE user_id = %s", (user["id"],))
+
+
+async def test_the_checkout_page_chooses_her_newest_address_and_asks_nothing_of_the_hidden_fields(app, conn):
+    client, user, _, form = await shopper_with_bag(app, conn, 1)
+    newer = await insert_address(conn, user["id"], dict(ADDRESS, city="Mysuru", pin_code="570001"))
+    page = soup(await (await client.get("/checkout")).get_data())
+    checkout = page.find(id="checkout-form")
+    assert checkout.has_attr("novalidate"), "hidden required fields would stop the browser from sending the order"
+    checked = page.select("input[name=address_id][checked]")
+    assert [radio["value"] for radio in checked] == [str(newer)]
+    assert [r["value"] for r in page.select("input[name=address_id]")] == [str(newer), form["address_id"], "new"]
+    new_fields = page.select(".address-choices .new-address input, .address-choices .new-address select")
+    assert {f["name"] for f in new_fields} == {"full_name", "line1", "line2", "city", "state", "pin_code", "mobile"}
+
+
+async def test_a_saved_address_ignores_whatever_the_hidden_new_address_fields_hold(app, conn):
+    client, user, _, form = await shopper_with_bag(app, conn, 1)
+    hidden = {"full_name": "", "line1": "x", "city": "", "state": "Atlantis", "pin_code": "1", "mobile": "call me"}
+    response = await post(client, "/checkout", form=dict(form, **hidden))
+    assert response.status_code == 303
+    order = await fetch_one(conn, "SELECT ship_name, ship_city, ship_pin_code FROM orders WHERE user_id = %s",
+                            (user["id"],))
+    assert order == {"ship_name": "Asha Rao", "ship_city": "Bengaluru", "ship_pin_code": "560038"}
+    assert await addresses_of(conn, user) == 1
+
+
+async def test_the_second_of_two_saved_addresses_is_the_one_the_order_goes_to(app, conn):
+    client, user, _, form = await shopper_with_bag(app, conn, 1)
+    await insert_address(conn, user["id"], dict(ADDRESS, city="Hubballi", pin_code="580020"))
+    page = soup(await (await client.get("/checkout")).get_data())
+    second = page.select("input[name=address_id]")[1]["value"]
+    assert second == form["address_id"]  # the older one, listed second
+    assert (await post(client, "/checkout", form=dict(form, address_id=second))).status_code == 303
+    assert await fetch_val(conn, "SELECT ship_city FROM orders WHERE user_id = %s", (user["id"],)) == "Bengaluru"
+
+
+@pytest.mark.parametrize("headers", [None, HTMX], ids=["plain", "htmx"])
+async def test_another_shoppers_address_is_refused_and_nothing_is_placed(app, conn, headers):
+    client, user, variants, form = await shopper_with_bag(app, conn, 1)
+    other = await make_user(conn, name="Zoya Ali")
+    theirs = await insert_address(conn, other["id"], dict(ADDRESS, full_name="Zoya Ali", city="Lucknow",
+                                                          state="Uttar Pradesh", pin_code="226001"))
+    response = await post(client, "/checkout", form=dict(form, address_id=str(theirs)), headers=headers)
+    assert response.status_code == 422
+    page = soup(await response.get_data())
+    assert (page.find("html") is None) == (headers is HTMX)
+    assert "could not find that address in your account" in page.find(class_="error").get_text()
+    assert "Lucknow" not in page.get_text() and "Zoya" not in page.get_text()
+    assert [r["value"] for r in page.select("input[name=address_id][checked]")] == [form["address_id"]]
+    assert page.select_one("input[name=payment_method][checked]")["value"] == "cod"
+    assert await orders_of(conn, user) == 0 and await orders_of(conn, other) == 0
+    assert await stock_of(conn, variants[0]["id"]) == 10
+    assert await addresses_of(conn, user) == 1 and await addresses_of(conn, other) == 1
+    assert soup(await (await client.get("/bag")).get_data()).find(id="bag-count").get_text() == "1"
+
+
+@pytest.mark.parametrize("headers", [None, HTMX], ids=["plain", "htmx"])
+async def test_a_new_address_with_a_field_left_empty_beside_saved_ones_keeps_what_she_typed(app, conn, headers):
+    client, user, variants, form = await shopper_with_bag(app, conn, 1)
+    typed = dict(ADDRESS, full_name="Lakshmi Nair", line1="Padmam, Round North", city="", state="Kerala",
+                 pin_code="680 001", mobile="+91 94470 98765")
+    response = await post(client, "/checkout", form=dict(form, address_id="new", **typed), headers=headers)
+    assert response.status_code == 422
+    page = soup(await response.get_data())
+    assert "Please check the delivery address." in page.find(class_="error").get_text()
+    assert page.find(id="f-city-error").get_text() == "Please enter the town or city."
+    assert page.find(id="f-city")["aria-invalid"] == "true"
+    assert [r["value"] for r in page.select("input[name=address_id][checked]")] == ["new"]
+    assert page.find(id="f-full_name")["value"] == "Lakshmi Nair"
+    assert page.find(id="f-line1")["value"] == "Padmam, Round North"
+    assert page.find(id="f-line2")["value"] == "Near the metro"
+    assert page.select_one("#f-state option[selected]").get_text() == "Kerala"
+    assert page.find(id="f-pin_code")["value"] == "680 001"  # as she typed them
+    assert page.find(id="f-mobile")["value"] == "+91 94470 98765"
+    assert page.find("input", attrs={"name": "idempotency_key"})["value"] == form["idempotency_key"]
+    assert await orders_of(conn, user) == 0 and await addresses_of(conn, user) == 1
+    assert await stock_of(conn, variants[0]["id"]) == 10
+
+    fixed = await post(client, "/checkout", form=dict(form, address_id="new", **dict(typed, city="Thrissur")))
+    assert fixed.status_code == 303
+    assert await fetch_val(conn, "SELECT ship_city FROM orders WHERE user_id = %s", (user["id"],)) == "Thrissur"
+    assert await addresses_of(conn, user) == 2
+
+
+async def test_a_new_address_the_same_as_a_saved_one_is_not_saved_twice(app, conn):
+    client, user, _, form = await shopper_with_bag(app, conn, 1)
+    response = await post(client, "/checkout", form=dict(form, address_id="new", **ADDRESS))
+    assert response.status_code == 303
+    assert await fetch_val(conn, "SELECT ship_line1 FROM orders WHERE user_id = %s", (user["id"],)) == ADDRESS["line1"]
+    assert await addresses_of(conn, user) == 1
+
+
+async def test_an_address_and_a_card_problem_are_told_together(app, conn):
+    client, user, variants, form = await shopper_with_bag(app, conn, 1)
+    response = await post(client, "/checkout", form=dict(form, address_id="new", **dict(ADDRESS, pin_code="12"),
+                                                         payment_method="card", card_number="4111 1111 1111 1112",
+                                                         **CARD))
+    assert response.status_code == 422
+    page = soup(await response.get_data())
+    notice = page.find(class_="error").get_text()
+    assert "check the delivery address" in notice and "check the card number" in notice
+    assert "6 digits" in page.find(id="f-pin_code-error").get_text()
+    assert page.select_one("input[name=payment_method][checked]")["value"] == "card"
+    assert await orders_of(conn, user) == 0 and await stock_of(conn, variants[0]["id"]) == 10
+
+
+async def test_a_shopper_with_no_saved_address_must_fill_the_new_one(app, conn):
+    client, user, variants, form = await shopper_with_bag(app, conn, 1)
+    await execute(conn, "DELETE FROM addresses WHERE user_id = %s", (user["id"],))
+    page = soup(await (await client.get("/checkout")).get_data())
+    assert [r["value"] for r in page.select("input[name=address_id]")] == ["new"]
+    assert page.select_one("input[name=address_id]").has_attr("checked")
+    response = await post(client, "/checkout", form={k: v for k, v in form.items() if k != "address_id"})
+    assert response.status_code == 422
+    assert "check the delivery address" in soup(await response.get_data()).find(class_="error").get_text()
+    assert await orders_of(conn, user) == 0 and await addresses_of(conn, user) == 0
