@@ -15,7 +15,8 @@ from playwright.async_api import expect
 
 from mooncart.accounts.queries import insert_address
 from tests.browser.conftest import in_stock_product
-from tests.browser.pages import add_first_available, fill_address, go_to_checkout, log_in, place_order
+from tests.browser.pages import (add_first_available, cancel_order, fill_address, go_to_checkout, log_in,
+                                 place_order)
 from tests.factories import ADDRESS, make_user
 
 pytestmark = pytest.mark.browser
@@ -86,6 +87,7 @@ async def test_a_shopper_who_saved_an_address_in_her_account_orders_with_it(shop
     await expect(page.locator("#bag-count")).to_have_text("0")
     assert await in_database(shop, "SELECT COUNT(*) FROM addresses a JOIN users u ON u.id = a.user_id "
                                    "WHERE u.email = %s", (email,)) == 1, "the saved address is not saved twice"
+    await cancel_order(page)
     await context.close()
 
 
@@ -123,6 +125,7 @@ async def test_a_shopper_with_two_addresses_sends_to_the_second_and_pays_by_card
     await expect(main).not_to_contain_text("Koregaon")
     await expect(main).to_contain_text("Card (paid)")
     assert await in_database(shop, "SELECT COUNT(*) FROM addresses WHERE user_id = %s", (user["id"],)) == 2
+    await cancel_order(page)
     await context.close()
 
 
@@ -165,6 +168,7 @@ async def test_a_new_address_beside_saved_ones_with_a_field_forgotten_then_fille
     await expect(page.locator("main")).to_contain_text("Thrissur, Kerala 680001")
     assert await in_database(shop, "SELECT COUNT(*) FROM addresses WHERE user_id = %s AND city = 'Thrissur'",
                              (user["id"],)) == 1, "the new address is saved for next time"
+    await cancel_order(page)
     await context.close()
 
 
@@ -207,4 +211,5 @@ async def test_a_guest_signs_in_at_checkout_and_orders_both_bags(shop, browser, 
     await expect(main).to_contain_text(earlier_name)
     await expect(main).to_contain_text("44 Lake View Road")
     await expect(page.locator("#bag-count")).to_have_text("0")
+    await cancel_order(page)
     await context.close()
