@@ -41,7 +41,8 @@ async def proxied_shop(tmp_path_factory, authority):
     env = {"MOONCART_MEDIA_ROOT": str(directory / "media"), "MOONCART_TRUSTED_PROXIES": "127.0.0.1,::1",
            "MOONCART_LOGIN_FAILURES_PER_IP": str(LOGIN_FAILURES_PER_IP)}
     try:
-        with running_shop(settings.url, workers=1, log_path=log_path, env=env) as (direct, _process):
+        # `mooncart serve`, as README's "Production" runs it
+        with running_shop(settings.url, workers=1, log_path=log_path, env=env, supervised=True) as (direct, _process):
             upstream = direct.removeprefix("http://")
             with running_caddy([upstream], authority, directory / "caddy") as caddy:
                 yield {"url": caddy.url(), "ip_url": caddy.url("127.0.0.1"), "direct": direct, "db": settings,
