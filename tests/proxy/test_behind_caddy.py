@@ -174,3 +174,9 @@ async def test_signed_in_buyers_with_https_cookies_order_through_the_proxy(shop)
                                      headers={"HX-Request": "true", "Cookie": cookie, "Origin": shop["ip_url"]})
     assert response.status_code == 200 and response.headers["HX-Redirect"].startswith("/orders/")
     assert await fetch_one(shop, "SELECT COUNT(*) FROM orders WHERE user_id = %s", (buyer["user_id"],)) == (1,)
+
+
+async def test_plain_http_to_the_proxy_is_sent_to_https(shop):
+    async with httpx.AsyncClient() as client:
+        response = await client.get(f"http://127.0.0.1:{shop['caddy'].http_port}/bag")
+    assert response.status_code == 308 and response.headers["location"].startswith("https://127.0.0.1")

@@ -164,3 +164,16 @@ async def test_lifespan_passes_through_untouched():
     seen = {}
     await middleware_for(seen)({"type": "lifespan"}, None, None)
     assert seen == {"type": "lifespan"}
+
+
+def test_mooncart_serve_refuses_a_wrong_trusted_proxy_before_starting_hypercorn():
+    """Its supervisor would otherwise start hypercorn again every second, forever."""
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "mooncart", "serve", "--port", "1"], capture_output=True,
+                            text=True, timeout=60, env=dict(os.environ, MOONCART_TRUSTED_PROXIES="10.0.0.0/8,caddy"))
+    assert result.returncode == 1
+    assert "MOONCART_TRUSTED_PROXIES: 'caddy' is not an IP address or network" in result.stderr
+    assert "serving" not in result.stdout
