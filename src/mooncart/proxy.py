@@ -17,9 +17,10 @@ from typing import Iterable
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-# a host name or address, with an optional port: what a Host header may hold
+# how some proxies write an X-Forwarded-For entry with the client's port
 BRACKETED = re.compile(r"\[([^\]]+)\](?::[0-9]{1,5})?")  # [2001:db8::1]:4711
 IPV4_WITH_PORT = re.compile(r"([0-9.]+):[0-9]{1,5}")  # 203.0.113.7:4711
+# a host name or address, with an optional port: what a Host header may hold
 HOST = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 

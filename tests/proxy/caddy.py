@@ -10,7 +10,6 @@ import shutil
 import ssl
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,11 +105,3 @@ def running_caddy(upstreams: list[str], authority: LocalAuthority, directory: Pa
             process.kill()
         log_file.close()
 
-
-def wait_until(predicate, timeout: float = 30) -> None:
-    """Poll until predicate() is true (for a server's log line, say), or fail."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("gave up waiting")
-        time.sleep(0.1)
