@@ -71,8 +71,15 @@ class Signers:
         self.auth = self.app.extensions["mooncart_auth"]
 
 
-async def make_buyers(conn, signers: Signers, variant_id: int, count: int, quantity: int = 1) -> list[dict]:
-    """Signed-in shoppers, each with `quantity` of the variant in the bag and a saved address."""
+def cookie_name(name: str, https: bool) -> str:
+    """Over https (directly or behind a trusted proxy) the shop's cookies carry the __Host- prefix."""
+    return "__Host-" + name if https else name
+
+
+async def make_buyers(conn, signers: Signers, variant_id: int, count: int, quantity: int = 1,
+                      https: bool = False) -> list[dict]:
+    """Signed-in shoppers, each with `quantity` of the variant in the bag and a saved address
+    (their cookies named for an https shop when `https`)."""
     from mooncart.db import execute
 
     buyers = []
@@ -88,9 +95,9 @@ async def make_buyers(conn, signers: Signers, variant_id: int, count: int, quant
         _, address_id = await execute(conn, "INSERT INTO addresses (user_id, full_name, line1, city, state, pin_code, "
                                             "mobile) VALUES (%s, 'Flash Buyer', '1 MG Road', 'Pune', 'Maharashtra', "
                                             "'411001', '9876543210')", (user_id,))
-        cookies = {"mooncart": signers.session.dumps({"csrf_token": csrf}),
-                   "mooncart_bag": signers.bag.sign(bag_token).decode(),
-                   "mooncart_session": signers.auth.dump_token(auth_token, app=signers.app)}
+        cookies = {cookie_name("mooncart", https): signers.session.dumps({"csrf_token": csrf}),
+                   cookie_name("mooncart_bag", https): signers.bag.sign(bag_token).decode(),
+                   cookie_name("mooncart_session", https): signers.auth.dump_token(auth_token, app=signers.app)}
         buyers.append({"user_id": user_id, "cart_id": cart_id, "cookies": cookies, "csrf": csrf,
                        "form": {"csrf_token": csrf, "address_id": str(address_id), "payment_method": "cod",
                                 "idempotency_key": secrets.token_hex(16)}})

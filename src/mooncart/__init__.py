@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from . import db, formatting, limits, logs, security
 from .config import load_config
 from .htmx import is_htmx, vary_on_htmx
+from .proxy import ForwardedHeaders
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +32,15 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 class SessionCookies(SecureCookieSessionInterface):
-    """The flash/CSRF session cookie is Secure whenever the request came over https."""
+    """The flash/CSRF session cookie is Secure and `__Host-` prefixed whenever the request came over
+    https (the prefix makes the browser refuse one set by a sibling subdomain or over http)."""
 
     def get_cookie_secure(self, app) -> bool:
         return has_request_context() and request.is_secure
+
+    def get_cookie_name(self, app) -> str:
+        name = super().get_cookie_name(app)
+        return "__Host-" + name if has_request_context() and request.is_secure else name
 
 
 PRIVATE_PREFIXES = ("/bag", "/account", "/checkout", "/orders", "/admin")
@@ -46,6 +52,8 @@ def create_app(test_config: dict | None = None) -> Quart:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.session_interface = SessionCookies()
+    if app.config["TRUSTED_PROXIES"]:
+        app.asgi_app = ForwardedHeaders(app.asgi_app, app.config["TRUSTED_PROXIES"])
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     logs.init_app(app)
     formatting.register(app)

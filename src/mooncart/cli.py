@@ -103,6 +103,8 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> int:
     import subprocess  # nosec B404 # fixed argv, no shell
     import time
 
+    # a setting that stops every worker at start-up would otherwise be restarted forever
+    load_config({"SECRET_KEY": "check"})  # nosec B106 # not a password; raises ValueError with the setting's name
     args = [sys.executable, "-m", "hypercorn", "mooncart.asgi:app", "--bind", f"{host}:{port}",
             "--workers", str(workers), "--worker-class", "uvloop"]
     if access_log:

@@ -8,6 +8,8 @@ import secrets
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
+from .proxy import parse_trusted_proxies
+
 log = logging.getLogger(__name__)
 
 DEFAULT_DATABASE_URL = "mysql://root@127.0.0.1:3306/mooncart"
@@ -100,6 +102,9 @@ def load_config(test_config: dict | None = None) -> dict:
         "REGISTRATIONS_PER_HOUR": int(os.environ.get("MOONCART_REGISTRATIONS_PER_HOUR", "10")),
         "REVIEWS_PER_HOUR": int(os.environ.get("MOONCART_REVIEWS_PER_HOUR", "5")),
         "PAYMENT_TIMEOUT_SECONDS": float(os.environ.get("MOONCART_PAYMENT_TIMEOUT_SECONDS", "15")),
+        # the reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (addresses or networks,
+        # comma-separated); empty: nobody's, the connection's own address and scheme count
+        "TRUSTED_PROXIES": os.environ.get("MOONCART_TRUSTED_PROXIES", ""),
         "SESSION_COOKIE_NAME": "mooncart",
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
@@ -108,6 +113,7 @@ def load_config(test_config: dict | None = None) -> dict:
     }
     if test_config:
         config.update(test_config)
+    config["TRUSTED_PROXIES"] = parse_trusted_proxies(config["TRUSTED_PROXIES"])
     if config["STAFF_TWO_STEP"] not in ("required", "optional"):
         raise ValueError(f"MOONCART_STAFF_TWO_STEP must be 'required' or 'optional', got {config['STAFF_TWO_STEP']!r}")
     return config

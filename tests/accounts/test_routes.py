@@ -229,8 +229,8 @@ async def test_over_https_the_session_cookie_is_secure_and_host_prefixed(client,
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("__Host-mooncart_session="))
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
     assert "Domain" not in cookie
-    flash_cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("mooncart="))
-    assert "Secure" in flash_cookie and "HttpOnly" in flash_cookie
+    flash_cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("__Host-mooncart="))
+    assert "Secure" in flash_cookie and "HttpOnly" in flash_cookie and "Path=/" in flash_cookie
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
@@ -242,8 +242,9 @@ async def test_over_https_the_bag_cookie_is_secure_too(client, conn):
     response = await client.post("/bag/add", scheme="https", form={
         "variant_id": str(product["variants"][0]["id"]), "quantity": "1", "csrf_token": token})
     assert response.status_code == 303
-    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("mooncart_bag="))
-    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("__Host-mooncart_bag="))
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+    assert "Domain" not in cookie
 
 
 async def test_private_pages_are_not_cached(app, conn):

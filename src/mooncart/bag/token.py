@@ -9,6 +9,7 @@ from itsdangerous import BadSignature, Signer
 from quart import current_app, g, request
 
 COOKIE_NAME = "mooncart_bag"
+SECURE_COOKIE_NAME = "__Host-" + COOKIE_NAME  # over https: Secure, Path=/, no Domain, so no subdomain can plant one
 COOKIE_MAX_AGE = 60 * 60 * 24 * 30  # a bag is kept for a month
 
 
@@ -29,7 +30,7 @@ def new_token() -> str:
 def read_bag_cookie() -> BagCookie:
     """This request's bag token, verified once per request."""
     if "bag_cookie" not in g:
-        raw = request.cookies.get(COOKIE_NAME)
+        raw = request.cookies.get(cookie_name())
         if raw is None:
             g.bag_cookie = BagCookie(None)
         else:
@@ -43,11 +44,14 @@ def read_bag_cookie() -> BagCookie:
     return g.bag_cookie
 
 
+def cookie_name() -> str:
+    return SECURE_COOKIE_NAME if request.is_secure else COOKIE_NAME
+
+
 def set_bag_cookie(response, token: str) -> None:
-    response.set_cookie(COOKIE_NAME, _signer().sign(token).decode("ascii"), max_age=COOKIE_MAX_AGE,
-                        httponly=True, samesite="Lax", secure=request.scheme == "https", path="/")
+    response.set_cookie(cookie_name(), _signer().sign(token).decode("ascii"), max_age=COOKIE_MAX_AGE,
+                        httponly=True, samesite="Lax", secure=request.is_secure, path="/")
 
 
 def clear_bag_cookie(response) -> None:
-    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="Lax",
-                           secure=request.scheme == "https")
+    response.delete_cookie(cookie_name(), path="/", httponly=True, samesite="Lax", secure=request.is_secure)
