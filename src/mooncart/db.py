@@ -11,7 +11,7 @@ import re
 import warnings
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Sequence
+from typing import Any, AsyncIterator, Iterable, Sequence
 
 import aiomysql
 from pymysql.err import OperationalError
@@ -105,6 +105,17 @@ async def fetch_val(conn, sql: str, params: Sequence[Any] | dict = ()) -> Any:
         if row is None:
             return None
         return row[0] if isinstance(row, (tuple, list)) else next(iter(row.values()))
+
+
+def in_list(values: Iterable[Any]) -> tuple[str, list]:
+    """The placeholders and parameters of an `IN (...)` list: in_list([4, 7]) is ("%s, %s", [4, 7]).
+    SQL has no parameter for a list, so this is the one place that writes as many %s as there are
+    values; the values themselves still travel as parameters. An empty list is refused, because
+    `IN ()` is a syntax error and "nothing to do" is the caller's decision, not the database's."""
+    values = list(values)
+    if not values:
+        raise ValueError("in_list() needs at least one value: `IN ()` is not valid SQL")
+    return ", ".join(["%s"] * len(values)), values
 
 
 RETRYABLE_ERRORS = {1213, 1205}  # deadlock; lock wait timeout
