@@ -87,3 +87,22 @@ async def test_in_list_selects_exactly_the_rows_asked_for(conn):
     rows = await db.fetch_all(conn, "SELECT stock FROM variants WHERE id IN (" + placeholders + ") ORDER BY id",  # nosec B608 # in_list()'s placeholders
                               params)
     assert [row["stock"] for row in rows] == [1, 3]
+
+
+def test_in_list_with_a_name_gives_named_placeholders_for_pyformat_statements():
+    assert db.in_list([4, 7], "size") == ("%(size0)s, %(size1)s", {"size0": 4, "size1": 7})
+    with pytest.raises(ValueError):
+        db.in_list([1], "size) OR (1")
+    with pytest.raises(ValueError, match="at least one value"):
+        db.in_list([], "size")
+
+
+async def test_named_in_list_selects_exactly_the_rows_asked_for(conn):
+    from tests.factories import make_product
+
+    product = await make_product(conn, variants=[("S", "Mustard", 1), ("M", "Mustard", 2), ("L", "Mustard", 3)])
+    _, medium, large = (v["id"] for v in product["variants"])
+    placeholders, params = db.in_list([medium, large], "variant")
+    rows = await db.fetch_all(conn, "SELECT stock FROM variants WHERE id IN (" + placeholders + ") "  # nosec B608 # in_list()'s placeholders
+                                    "AND stock >= %(least)s ORDER BY id", {**params, "least": 3})
+    assert [row["stock"] for row in rows] == [3]

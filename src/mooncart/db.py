@@ -107,15 +107,22 @@ async def fetch_val(conn, sql: str, params: Sequence[Any] | dict = ()) -> Any:
         return row[0] if isinstance(row, (tuple, list)) else next(iter(row.values()))
 
 
-def in_list(values: Iterable[Any]) -> tuple[str, list]:
-    """The placeholders and parameters of an `IN (...)` list: in_list([4, 7]) is ("%s, %s", [4, 7]).
-    SQL has no parameter for a list, so this is the one place that writes as many %s as there are
-    values; the values themselves still travel as parameters. An empty list is refused, because
-    `IN ()` is a syntax error and "nothing to do" is the caller's decision, not the database's."""
+def in_list(values: Iterable[Any], name: str | None = None) -> tuple[str, Any]:
+    """The placeholders and parameters of an `IN (...)` list: in_list([4, 7]) is ("%s, %s", [4, 7]),
+    and for a statement with named parameters in_list([4, 7], "size") is
+    ("%(size0)s, %(size1)s", {"size0": 4, "size1": 7}). SQL has no parameter for a list, so this is
+    the one place that writes as many placeholders as there are values; the values themselves
+    still travel as parameters. An empty list is refused, because `IN ()` is a syntax error and
+    "nothing to do" is the caller's decision, not the database's."""
     values = list(values)
     if not values:
         raise ValueError("in_list() needs at least one value: `IN ()` is not valid SQL")
-    return ", ".join(["%s"] * len(values)), values
+    if name is None:
+        return ", ".join(["%s"] * len(values)), values
+    if not name.isidentifier():
+        raise ValueError(f"in_list() parameter name {name!r} must be a plain identifier")
+    named = {f"{name}{i}": value for i, value in enumerate(values)}
+    return ", ".join(f"%({key})s" for key in named), named
 
 
 RETRYABLE_ERRORS = {1213, 1205}  # deadlock; lock wait timeout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..catalog.queries import FIRST_IMAGE_SQL
 from ..db import execute, fetch_all, fetch_one, fetch_val
+from ..orders.queries import ORDER_COLUMNS
 
 # ---- catalogue ---------------------------------------------------------------------------
 
@@ -127,6 +128,19 @@ async def rename_category(conn, category_id: int, name: str) -> bool:
     return affected > 0
 
 
+async def select_product_count(conn) -> int:
+    """How many products the shop has (seed-demo --if-empty leaves a stocked shop alone)."""
+    return int(await fetch_val(conn, "SELECT COUNT(*) FROM products") or 0)
+
+
+# ---- staff ---------------------------------------------------------------------------------
+
+async def update_staff_password(conn, user_id: int, password_hash: str) -> None:
+    """Make an account staff and give it a new password in one statement (mooncart create-admin)."""
+    await execute(conn, "UPDATE users SET is_staff = TRUE, password_hash = %s WHERE id = %s",
+                  (password_hash, user_id))
+
+
 # ---- orders --------------------------------------------------------------------------------
 
 async def search_orders(conn, status: str | None, query: str, limit: int = 100) -> list[dict]:
@@ -147,8 +161,6 @@ async def search_orders(conn, status: str | None, query: str, limit: int = 100) 
 
 
 async def select_order(conn, number: str) -> dict | None:
-    from ..orders.queries import ORDER_COLUMNS
-
     return await fetch_one(conn, "SELECT " + ORDER_COLUMNS + ", u.name AS customer, u.email, u.id AS customer_id FROM orders o "  # nosec B608 # values are %s parameters
                                  "JOIN users u ON u.id = o.user_id WHERE o.number = %s", (number,))
 
