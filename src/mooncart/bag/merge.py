@@ -17,7 +17,7 @@ async def user_cart(conn, user_id: int) -> tuple[str, int]:
 
 
 def plural(count: int, word: str) -> str:
-    """"1 item", "2 items": the notes count what moved."""
+    """Counted nouns for the notes: "1 item", "2 items"."""
     return f"{count} {word}{'s' if count != 1 else ''}"
 
 
