@@ -37,23 +37,29 @@ class Database:
         self.pool: aiomysql.Pool | None = None
 
     async def open(self) -> None:
+        """Make the pool before the first request (not at import, so tests and the CLI can
+        configure first). A test's shared connection needs none."""
         if self.shared_connection is None and self.pool is None:
             self.pool = await aiomysql.create_pool(
                 minsize=self.minsize, maxsize=self.maxsize, pool_recycle=3600,
                 cursorclass=aiomysql.DictCursor, **self.settings.connect_kwargs())
 
     async def close(self) -> None:
+        """Close every pooled connection once serving stops, so hypercorn exits cleanly."""
         if self.pool is not None:
             self.pool.close()
             await self.pool.wait_closed()
             self.pool = None
 
     async def acquire(self):
+        """A connection for one request: the test's own, so app and test see one transaction,
+        or one from the pool."""
         if self.shared_connection is not None:
             return self.shared_connection
         return await self.pool.acquire()
 
     def release(self, conn) -> None:
+        """Give a pooled connection back; a test's shared one stays with the test."""
         if conn is not self.shared_connection:
             self.pool.release(conn)
 
@@ -87,18 +93,21 @@ async def get_conn():
 
 
 async def fetch_all(conn, sql: str, params: Sequence[Any] | dict = ()) -> list[dict]:
+    """Every row as a dict: the column names are the keys templates and dataclasses use."""
     async with conn.cursor(aiomysql.DictCursor) as cur:
         await cur.execute(sql, params)
         return list(await cur.fetchall())
 
 
 async def fetch_one(conn, sql: str, params: Sequence[Any] | dict = ()) -> dict | None:
+    """The first row as a dict, or None: loaders turn None into a 404."""
     async with conn.cursor(aiomysql.DictCursor) as cur:
         await cur.execute(sql, params)
         return await cur.fetchone()
 
 
 async def fetch_val(conn, sql: str, params: Sequence[Any] | dict = ()) -> Any:
+    """The first column of the first row (a count, an id), or None when there is no row."""
     async with conn.cursor() as cur:
         await cur.execute(sql, params)
         row = await cur.fetchone()
@@ -216,6 +225,8 @@ def split_sql(text: str) -> list[str]:
 
 
 async def apply_schema(conn, schema_path: Path = SCHEMA_PATH) -> int:
+    """Run every statement of schema.sql (all IF NOT EXISTS, so init-db can be repeated);
+    returns how many ran."""
     statements = split_sql(schema_path.read_text(encoding="utf-8"))
     for statement in statements:
         await execute(conn, statement)

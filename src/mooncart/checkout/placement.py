@@ -37,6 +37,8 @@ class CheckoutProblem(Exception):
 
 @dataclass(frozen=True)
 class PlacedOrder:
+    """What the shopper is shown after placing: the order, whether this was a re-sent form
+    answered with the earlier order, and the new stock levels to tell open pages."""
     id: int
     number: str
     replayed: bool = False
@@ -44,12 +46,17 @@ class PlacedOrder:
 
 
 def new_order_number(now: datetime | None = None) -> str:
+    """A number to read over the phone, e.g. MC261128-3FA9C1: the date, then 24 random bits
+    (a guessed number finds nothing: orders are looked up with their owner)."""
     now = now or datetime.now(timezone.utc)
     return "MC" + now.strftime("%y%m%d") + "-" + secrets.token_hex(3).upper()
 
 
 async def place_order(conn, *, user_id: int, cart_id: int, address: dict, provider: PaymentProvider,
                       payment_details: dict, idempotency_key: str, payment_timeout: float = 20.0) -> PlacedOrder:
+    """Place the bag as an order in one transaction (see the module's docstring), retried on
+    a deadlock. Raises CheckoutProblem with the shopper's message when nothing was written;
+    the same form sent twice gives back the first order."""
     try:
         return await retrying(lambda: _place_once(conn, user_id, cart_id, address, provider, payment_details,
                                                   idempotency_key, payment_timeout))
