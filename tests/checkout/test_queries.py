@@ -7,11 +7,12 @@ import secrets
 
 import pytest
 
+from mooncart.bag.merge import user_cart
 from mooncart.bag.queries import add_to_line, insert_cart
 from mooncart.bag.summary import BagLine
 from mooncart.checkout import queries
 from mooncart.db import fetch_all
-from tests.factories import make_product
+from tests.factories import make_product, make_user
 
 
 async def bag_with(conn, *lines: tuple[int, int]) -> int:
@@ -25,6 +26,17 @@ async def lines_in(conn, cart_id: int) -> list[tuple[int, int]]:
     rows = await fetch_all(conn, "SELECT variant_id, quantity FROM cart_items WHERE cart_id = %s ORDER BY variant_id",
                            (cart_id,))
     return [(row["variant_id"], row["quantity"]) for row in rows]
+
+
+async def test_a_bag_is_found_for_checkout_only_by_its_own_shopper(conn):
+    owner, other = await make_user(conn, password_hash="x"), await make_user(conn, password_hash="x")
+    token, cart_id = await user_cart(conn, owner["id"])
+    assert await queries.select_shoppers_cart_id(conn, token, owner["id"]) == cart_id
+    assert await queries.select_shoppers_cart_id(conn, token, other["id"]) is None
+    assert await queries.select_shoppers_cart_id(conn, None, owner["id"]) is None
+    guest = secrets.token_hex(16)
+    await insert_cart(conn, guest)
+    assert await queries.select_shoppers_cart_id(conn, guest, owner["id"]) is None
 
 
 async def test_locking_the_bag_finds_it_and_a_missing_bag_is_none(conn):

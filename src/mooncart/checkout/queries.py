@@ -7,6 +7,12 @@ from ..bag.summary import BagLine
 from ..db import execute, fetch_all, fetch_val, in_list
 
 
+async def select_shoppers_cart_id(conn, token: str | None, user_id: int) -> int | None:
+    """The id of the bag in the cookie if it is this shopper's own; None otherwise. Checking the
+    owner too means a copied cookie can never place an order from someone else's bag."""
+    return await fetch_val(conn, "SELECT id FROM carts WHERE token = %s AND user_id = %s", (token or "", user_id))
+
+
 async def select_cart_for_update(conn, cart_id: int) -> int | None:
     """Lock the bag's row (its id, or None if it is gone): one checkout at a time per bag, so a
     double-click waits here and then sees the order the first click placed."""
