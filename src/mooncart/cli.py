@@ -50,7 +50,7 @@ async def seed(products: int, seed_value: int, if_empty: bool) -> None:
 
 
 async def create_admin(email: str, password: str, name: str) -> None:
-    """Make a staff account, or make an existing account staff with this password. Its other
+    """Make a staff account, or make an existing account staff with this password. Its existing
     sessions end, so whoever knew the old password is signed out of the back office."""
     from .accounts import forms
     from .accounts import queries as account_queries
@@ -72,7 +72,7 @@ async def create_admin(email: str, password: str, name: str) -> None:
             await account_queries.revoke_user_sessions(conn, existing["id"])
             print(f"{clean} is now staff, with the new password (their other sessions were ended).")
         else:
-            # the mobile is a placeholder: staff accounts are not shipped to
+            # users.mobile is required, but nothing is shipped to a staff account: a placeholder
             await account_queries.insert_user(conn, email=clean, name=name, mobile="9000000000",
                                               password_hash=password_hash, is_staff=True)
             print(f"Staff account {clean} created.")

@@ -37,8 +37,8 @@ class Database:
         self.pool: aiomysql.Pool | None = None
 
     async def open(self) -> None:
-        """Make the pool before the first request (not at import, so tests and the CLI can
-        configure first). A test's shared connection needs none."""
+        """Make the pool when serving starts, inside the event loop that will use it (an
+        aiomysql pool belongs to one loop). A test's shared connection needs none."""
         if self.shared_connection is None and self.pool is None:
             self.pool = await aiomysql.create_pool(
                 minsize=self.minsize, maxsize=self.maxsize, pool_recycle=3600,

@@ -88,6 +88,7 @@ async def select_bag_lines(conn, token: str | None) -> list[dict]:
 
 @dataclass(frozen=True)
 class Cart:
+    """A bag: its id for joins, its token for the signed cookie."""
     id: int
     token: str
 
@@ -110,6 +111,7 @@ async def insert_user_cart_if_missing(conn, token: str, user_id: int) -> None:
 
 
 async def select_user_cart(conn, user_id: int) -> Cart | None:
+    """The account's bag, or None before its first add."""
     row = await fetch_one(conn, "SELECT id, token FROM carts WHERE user_id = %s", (user_id,))
     return None if row is None else Cart(**row)
 
@@ -126,6 +128,7 @@ async def select_guest_cart_for_update(conn, token: str) -> int | None:
 
 
 async def update_cart_owner(conn, cart_id: int, user_id: int) -> None:
+    """The guest's bag becomes the account's (when the account had none to merge into)."""
     await execute(conn, "UPDATE carts SET user_id = %s WHERE id = %s", (user_id, cart_id))
 
 

@@ -71,7 +71,8 @@ async def place_order(conn, *, user_id: int, cart_id: int, address: dict, provid
 async def _place_once(conn, user_id, cart_id, address, provider, payment_details, idempotency_key,
                       payment_timeout) -> PlacedOrder:
     async with transaction(conn):
-        await queries.select_cart_for_update(conn, cart_id)  # a double-click waits here, then sees the first order
+        # one checkout at a time per bag: a double-click waits here, then sees the first order
+        await queries.select_cart_for_update(conn, cart_id)
         existing = await order_queries.select_order_by_key(conn, user_id, idempotency_key)
         lines = await queries.select_lines_for_order(conn, cart_id)
         if existing is not None:
