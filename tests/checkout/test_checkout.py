@@ -27,8 +27,9 @@ async def shopper_with_bag(app, conn, *quantities, stock=10, price_paise=49900):
         assert response.status_code == 303
     checkout = soup(await (await client.get("/checkout")).get_data())
     key = checkout.find("input", attrs={"name": "idempotency_key"})["value"]
+    confirmation = checkout.find("input", attrs={"name": "confirmation"})["value"]  # what the page showed
     return client, user, product["variants"], {"address_id": str(address_id), "payment_method": "cod",
-                                               "idempotency_key": key}
+                                               "idempotency_key": key, "confirmation": confirmation}
 
 
 async def stock_of(conn, variant_id):

@@ -15,6 +15,7 @@ from . import queries
 from .merge import user_cart
 from .summary import BagSummary
 from .token import clear_bag_cookie, new_token, read_bag_cookie, set_bag_cookie
+from .voucher_box import voucher_box
 
 bp = Blueprint("bag", __name__)
 
@@ -31,11 +32,13 @@ def parse_id(raw: str | None) -> int | None:
     return None
 
 
-async def bag_page(status: int = 200, error: str | None = None, error_variant_id: int | None = None):
+async def bag_page(status: int = 200, error: str | None = None, error_variant_id: int | None = None,
+                   **voucher_box_message):
     conn = await get_conn()
     summary = BagSummary.from_rows(await queries.select_bag_lines(conn, read_bag_cookie().token))
     return await render_page("bag/bag.html", status=status, summary=summary, bag_count=summary.count,
-                             error=error, error_variant_id=error_variant_id)
+                             error=error, error_variant_id=error_variant_id,
+                             **await voucher_box(conn, summary, **voucher_box_message))
 
 
 @bp.get("/bag")
@@ -126,7 +129,8 @@ async def bag_changed(summary: BagSummary, variant_id: int, removed: bool) -> Re
     if not is_htmx():
         return see_other(url_for("bag.show"))
     return await fragment("bag/_line_changed.html", summary=summary, line=summary.line(variant_id),
-                          variant_id=variant_id, removed=removed, bag_count=summary.count)
+                          variant_id=variant_id, removed=removed, bag_count=summary.count,
+                          **await voucher_box(await get_conn(), summary))
 
 
 @bp.post("/bag/items/<int(max=4294967295):variant_id>")
@@ -162,3 +166,6 @@ async def remove(variant_id: int):
         return await refuse_line_change("That item is not in your bag any more.", variant_id)
     summary = BagSummary.from_rows(await queries.select_bag_lines(conn, cookie.token))
     return await bag_changed(summary, variant_id, removed=True)
+
+
+from . import vouchers  # noqa: E402,F401 # the voucher box's routes (bag/vouchers.py) join this blueprint

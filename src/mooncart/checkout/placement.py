@@ -20,19 +20,21 @@ from ..bag.summary import BagLine
 from ..db import retrying, transaction
 from ..inventory.stock import InsufficientStock, lock_variants, move_stock
 from ..orders import queries as order_queries
-from . import queries
+from . import confirmation, queries, vouchers
 from .payments import PaymentProvider
-from .pricing import order_totals
 
 log = logging.getLogger("mooncart.checkout")
 
 
 class CheckoutProblem(Exception):
-    """Nothing was written; str() is the message, short_lines lists (line, units left)."""
+    """Nothing was written; str() is the message, short_lines lists (line, units left), changes
+    what differs from the page the shopper confirmed (confirmation.Change)."""
 
-    def __init__(self, message: str, short_lines: list[tuple[BagLine, int]] | None = None):
+    def __init__(self, message: str, short_lines: list[tuple[BagLine, int]] | None = None,
+                 changes: list | None = None):
         super().__init__(message)
         self.short_lines = short_lines or []
+        self.changes = changes or []
 
 
 @dataclass(frozen=True)
@@ -53,13 +55,15 @@ def new_order_number(now: datetime | None = None) -> str:
 
 
 async def place_order(conn, *, user_id: int, cart_id: int, address: dict, provider: PaymentProvider,
-                      payment_details: dict, idempotency_key: str, payment_timeout: float = 20.0) -> PlacedOrder:
+                      payment_details: dict, idempotency_key: str, payment_timeout: float = 20.0,
+                      confirmed: dict | None = None) -> PlacedOrder:
     """Place the bag as an order in one transaction (see the module's docstring), retried on
     a deadlock. Raises CheckoutProblem with the shopper's message when nothing was written;
-    the same form sent twice gives back the first order."""
+    the same form sent twice gives back the first order. confirmed: what the checkout page
+    showed (confirmation.read()); when given, an order at any other price is never placed."""
     try:
         return await retrying(lambda: _place_once(conn, user_id, cart_id, address, provider, payment_details,
-                                                  idempotency_key, payment_timeout))
+                                                  idempotency_key, payment_timeout, confirmed))
     except IntegrityError:
         # the same form placed a moment ago on another connection: answer with that order
         existing = await order_queries.select_order_by_key(conn, user_id, idempotency_key)
@@ -69,7 +73,7 @@ async def place_order(conn, *, user_id: int, cart_id: int, address: dict, provid
 
 
 async def _place_once(conn, user_id, cart_id, address, provider, payment_details, idempotency_key,
-                      payment_timeout) -> PlacedOrder:
+                      payment_timeout, confirmed) -> PlacedOrder:
     async with transaction(conn):
         # one checkout at a time per bag: a double-click waits here, then sees the first order
         await queries.select_cart_for_update(conn, cart_id)
@@ -82,12 +86,19 @@ async def _place_once(conn, user_id, cart_id, address, provider, payment_details
             return PlacedOrder(existing["id"], existing["number"], replayed=True)
         if not lines:
             raise CheckoutProblem("Your bag is empty, so there is nothing to order.")
+        # -- the price the shopper confirmed is the price charged; the voucher's discount (issue 12: 2, 6)
+        priced = await vouchers.price_bag(conn, lines, cart_id, user_id)
+        if confirmed is not None and (changes := await confirmation.compare(conn, confirmed, lines, priced)):
+            raise CheckoutProblem(confirmation.MESSAGE, changes=changes)
+        # --
         locked = await lock_variants(conn, [line.variant_id for line in lines])
         short = [(line, locked.get(line.variant_id, 0)) for line in lines
                  if locked.get(line.variant_id, 0) < line.quantity]
         if short:
             raise CheckoutProblem("Some items in your bag have sold out or run low since you added them.", short)
-        totals = order_totals(lines)
+        totals = priced.totals
+        if (voucher_problem := await vouchers.claim_use(conn, priced, user_id)):  # before any payment (12.6)
+            raise CheckoutProblem(voucher_problem)
         number = new_order_number()
         try:
             result = await asyncio.wait_for(provider.charge(totals.total_paise, number, payment_details),
@@ -101,6 +112,7 @@ async def _place_once(conn, user_id, cart_id, address, provider, payment_details
             conn, number=number, user_id=user_id, idempotency_key=idempotency_key, payment_method=provider.code,
             payment_status=result.status, payment_reference=result.reference, address=address, totals=totals)
         await order_queries.insert_order_items(conn, order_id, lines)
+        await vouchers.record_use(conn, priced, user_id, order_id, cart_id)  # (12.6)
         try:
             levels = await move_stock(conn, {line.variant_id: -line.quantity for line in lines}, locked, "order",
                                       order_id=order_id)
