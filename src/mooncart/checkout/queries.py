@@ -191,3 +191,18 @@ async def select_voucher_used_for_update(conn, voucher_id: int) -> int:
     """The uses counted so far, with the row locked (staff changing the limit wait for a checkout
     that is counting one, and then see it)."""
     return int(await fetch_val(conn, "SELECT used FROM vouchers WHERE id = %s FOR UPDATE", (voucher_id,)) or 0)
+
+
+async def select_hot_rows(conn, cart_id: int) -> tuple[list[int], int | None]:
+    """The bag's variant ids and its voucher's id, read before the order's transaction begins,
+    so that transaction can lock those rows before its first plain read (see placement.py)."""
+    rows = await fetch_all(conn, "SELECT ci.variant_id, cv.voucher_id FROM carts c "
+                                 "LEFT JOIN cart_items ci ON ci.cart_id = c.id "
+                                 "LEFT JOIN cart_vouchers cv ON cv.cart_id = c.id WHERE c.id = %s", (cart_id,))
+    variant_ids = sorted({row["variant_id"] for row in rows if row["variant_id"] is not None})
+    voucher_id = next((row["voucher_id"] for row in rows if row["voucher_id"] is not None), None)
+    return variant_ids, voucher_id
+
+
+async def lock_voucher(conn, voucher_id: int) -> None:
+    await fetch_val(conn, "SELECT id FROM vouchers WHERE id = %s FOR UPDATE", (voucher_id,))
