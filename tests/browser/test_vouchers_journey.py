@@ -80,7 +80,8 @@ async def test_a_voucher_on_the_bag_is_refused_then_applied_and_the_order_keeps_
         await expect(page.locator("#bag-voucher")).to_contain_text("We don't know the code NO-SUCH-CODE")
         await page.locator("#bag-voucher").get_by_label("Voucher code").fill(code.lower())
         await page.locator("#bag-voucher").get_by_role("button", name="Apply").click()
-        await expect(page.locator("#bag-voucher")).to_contain_text(f"{code} applied: ₹50 off. You save ₹50.")
+        # in the box over htmx; without JavaScript, the page after the 303 says it at the top
+        await expect(page.locator("main")).to_contain_text(f"{code} applied: ₹50 off. You save ₹50.")
         await expect(page.locator("#bag-voucher .discount")).to_have_text("−₹50")
         await still_here(page, javascript)
 
@@ -109,13 +110,13 @@ async def test_a_voucher_applied_at_checkout_updates_the_total_in_place(shop, br
         await mark(page, javascript)
         await page.locator("#checkout-voucher").get_by_label("Voucher code").fill(code)
         await page.locator("#checkout-voucher").get_by_role("button", name="Apply").click()
-        await expect(page.locator("#checkout-voucher")).to_contain_text(f"{code} applied: 10% off")
+        await expect(page.locator("main")).to_contain_text(f"{code} applied: 10% off")
         await expect(page.locator("#checkout-totals")).to_contain_text(f"Voucher {code}")
         after = await page.locator("#checkout-totals .total").text_content()
         assert after != before
         await still_here(page, javascript)
         await page.locator("#checkout-voucher").get_by_role("button", name="Remove voucher").click()
-        await expect(page.locator("#checkout-voucher")).to_contain_text("Voucher removed.")
+        await expect(page.locator("main")).to_contain_text("Voucher removed.")
         await expect(page.locator("#checkout-totals .total")).to_have_text(before)
     finally:
         await context.close()
