@@ -119,3 +119,44 @@ async def test_concurrent_checkouts_under_snapshot_isolation_sell_the_stock_and_
     assert len(placed) == 5
     assert all("sold out" in str(r) for r in results if isinstance(r, CheckoutProblem))
     assert await fetch_val(conn, "SELECT stock FROM variants WHERE id = %s", (variant_id,)) == 0
+
+
+class ChangedOnce:
+    """A cursor whose first execute() gets 1020 (only for the classification of a lone statement:
+    the real server's 1020 is provoked above)."""
+
+    def __init__(self, calls: list):
+        self.calls = calls
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        return False
+
+    async def execute(self, sql, params=()):
+        self.calls.append(sql)
+        if len(self.calls) == 1:
+            raise OperationalError(1020, "Record has changed since last read in table 'vouchers'")
+        self.rowcount, self.lastrowid = 1, 0
+
+
+class OneConnection:
+    def __init__(self, depth: int = 0):
+        self.calls: list[str] = []
+        self.mooncart_transaction_depth = depth
+
+    def cursor(self):
+        return ChangedOnce(self.calls)
+
+    def get_transaction_status(self):
+        return False  # as after the server rolled the transaction back
+
+
+async def test_a_lone_statement_that_gets_1020_runs_again_but_inside_a_transaction_it_goes_to_the_caller():
+    alone = OneConnection()
+    assert await execute(alone, "UPDATE vouchers SET used = used + 1") == (1, 0) and len(alone.calls) == 2
+    inside = OneConnection(depth=1)
+    with pytest.raises(OperationalError):
+        await execute(inside, "UPDATE vouchers SET used = used + 1")
+    assert len(inside.calls) == 1, "running it again would commit it outside the rolled-back transaction"
