@@ -258,6 +258,25 @@ async def test_the_claim_itself_refuses_a_use_over_the_limit(app, conn):
     assert await fetch_val(conn, "SELECT used FROM vouchers WHERE id = %s", (voucher_id,)) == 1
 
 
+async def test_the_claim_counts_the_shoppers_own_uses_under_the_lock(app, conn):
+    """A second order by the same shopper (say, priced in another tab before her first was placed)
+    is refused when the use is claimed, and the claim's count is given back with the rollback."""
+    voucher_id = await make_voucher(conn, "ONCE", kind="flat", amount=10_000, per_shopper_limit=1)
+    client, user, variants, form = await shopper_with_bag(app, conn, 1)
+    await post(client, "/checkout/voucher", form={"code": "ONCE"})
+    page = soup(await (await client.get("/checkout")).get_data())
+    form["confirmation"] = page.find("input", attrs={"name": "confirmation"})["value"]
+    assert (await post(client, "/checkout", form=form)).status_code == 303
+    row = await fetch_one(conn, "SELECT v.id, v.code, v.description, v.kind, v.amount, v.max_discount_paise, "
+                                "v.min_order_paise, v.starts_at, v.expires_at, v.usage_limit, v.per_shopper_limit, "
+                                "v.used, v.active, 0 AS not_started, 0 AS expired, NULL AS category_ids "
+                                "FROM vouchers v WHERE id = %s", (voucher_id,))
+    priced = vouchers.Priced(order_totals([{"price_paise": 49_900, "quantity": 1}], [10_000]),
+                             vouchers.Voucher.from_row(row), (10_000,))
+    problem = await vouchers.claim_use(conn, priced, user["id"])
+    assert "You have already used the code ONCE" in problem
+
+
 async def test_a_released_order_gives_its_use_back(app, conn):
     voucher_id = await make_voucher(conn, "BACK", kind="flat", amount=10_000, usage_limit=5)
     client, user, variants, form = await shopper_with_bag(app, conn, 1)
