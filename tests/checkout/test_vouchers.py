@@ -395,3 +395,17 @@ async def test_shoppers_cannot_open_the_voucher_pages(app, conn):
     assert (await post(client, "/admin/vouchers/new", form=VALID)).status_code == 403
     placeholders, params = in_list(["MONSOON25"])
     assert await fetch_val(conn, "SELECT COUNT(*) FROM vouchers WHERE code IN (" + placeholders + ")", params) == 0
+
+
+async def test_guessing_codes_is_rate_limited(database, conn):
+    from mooncart import create_app
+    from tests.conftest import database_url
+
+    app = create_app({"SECRET_KEY": "t", "DATABASE_URL": database_url(database), "DB_CONNECTION": conn,
+                      "VOUCHER_CODES_PER_HOUR": 3, "REFERENCE_CACHE_SECONDS": 0})
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        await bag_of(client, conn)
+        statuses = [(await post(client, "/bag/voucher", form={"code": f"GUESS{i}"}, headers=HTMX)).status_code
+                    for i in range(4)]
+        assert statuses == [422, 422, 422, 429]

@@ -11,6 +11,7 @@ from ..checkout import queries as checkout_queries
 from ..checkout import vouchers
 from ..db import get_conn
 from ..htmx import fragment, is_htmx, see_other
+from ..limits import VOUCHER_CODES_PER_HOUR, address_key, hourly_limit
 from . import queries
 from .routes import bag_page, bp
 from .summary import BagSummary
@@ -31,6 +32,7 @@ async def answer(ok: bool, message: str, code: str = ""):
 
 
 @bp.post("/bag/voucher")
+@hourly_limit("VOUCHER_CODES_PER_HOUR", address_key, VOUCHER_CODES_PER_HOUR)
 async def apply_voucher():
     """Put a code on the bag; a code that gives nothing now (unknown, ended, used up, not for
     these items, below its minimum) changes nothing and says why."""

@@ -11,6 +11,7 @@ from ..accounts.auth import current_shopper, login_required
 from ..bag.token import read_bag_cookie
 from ..db import get_conn
 from ..htmx import fragment, is_htmx, see_other
+from ..limits import VOUCHER_CODES_PER_HOUR, account_key, hourly_limit
 from ..pages import render_page
 from . import queries, vouchers
 from .routes import bp, checkout_context
@@ -35,6 +36,7 @@ async def shoppers_bag(conn, shopper: dict) -> tuple[int | None, list]:
 
 
 @bp.post("/checkout/voucher")
+@hourly_limit("VOUCHER_CODES_PER_HOUR", account_key, VOUCHER_CODES_PER_HOUR)
 @login_required
 async def apply_voucher():
     typed = (await request.form).get("code")
