@@ -17,7 +17,7 @@ MATRIX = {
     "catalog.home": "public", "catalog.category": "public", "catalog.product": "public",
     "catalog.review": "shopper",
     "bag.show": "public", "bag.add": "public-post", "bag.change_quantity": "public-post", "bag.remove": "public-post",
-    "bag.apply_voucher": "public-post", "bag.remove_voucher": "public-post",
+    "checkout.apply_bag_voucher": "public-post", "checkout.remove_bag_voucher": "public-post",
     "accounts.register": "public", "accounts.login": "public", "accounts.logout": "public-post",
     "accounts.account": "shopper", "accounts.change_password": "shopper", "accounts.addresses": "shopper",
     "accounts.delete_address": "owned", "accounts.login_code": "second-step",

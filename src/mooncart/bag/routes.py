@@ -15,7 +15,7 @@ from . import queries
 from .merge import user_cart
 from .summary import BagSummary
 from .token import clear_bag_cookie, new_token, read_bag_cookie, set_bag_cookie
-from .voucher_box import voucher_box
+from .extras import page_regions
 
 bp = Blueprint("bag", __name__)
 
@@ -33,12 +33,12 @@ def parse_id(raw: str | None) -> int | None:
 
 
 async def bag_page(status: int = 200, error: str | None = None, error_variant_id: int | None = None,
-                   **voucher_box_message):
+                   **region_message):
     conn = await get_conn()
     summary = BagSummary.from_rows(await queries.select_bag_lines(conn, read_bag_cookie().token))
     return await render_page("bag/bag.html", status=status, summary=summary, bag_count=summary.count,
                              error=error, error_variant_id=error_variant_id,
-                             **await voucher_box(conn, summary, **voucher_box_message))
+                             **await page_regions(conn, summary, **region_message))
 
 
 @bp.get("/bag")
@@ -130,7 +130,7 @@ async def bag_changed(summary: BagSummary, variant_id: int, removed: bool) -> Re
         return see_other(url_for("bag.show"))
     return await fragment("bag/_line_changed.html", summary=summary, line=summary.line(variant_id),
                           variant_id=variant_id, removed=removed, bag_count=summary.count,
-                          **await voucher_box(await get_conn(), summary))
+                          **await page_regions(await get_conn(), summary))
 
 
 @bp.post("/bag/items/<int(max=4294967295):variant_id>")
@@ -167,5 +167,3 @@ async def remove(variant_id: int):
     summary = BagSummary.from_rows(await queries.select_bag_lines(conn, cookie.token))
     return await bag_changed(summary, variant_id, removed=True)
 
-
-from . import vouchers  # noqa: E402,F401 # the voucher box's routes (bag/vouchers.py) join this blueprint
