@@ -181,7 +181,8 @@ async def test_chromium_resolves_every_answer_to_the_shop():
             sent = await page.evaluate(resolve, [answers, BASE])
         finally:
             await browser.close()
-    escaping = [value for value, (protocol, host) in zip(BYPASSES, raw) if (protocol, host) != ("https:", "shop.example")]
+    escaping = [value for value, (protocol, host) in zip(BYPASSES, raw)
+                if (protocol, host) != ("https:", "shop.example")]
     assert len(escaping) >= 40  # without the guard, Chromium would follow these elsewhere
     assert "/\t/evil.example" in escaping and "/\\evil.example" in escaping and "http:evil.example" in escaping
     for value, answer, (protocol, host) in zip(BYPASSES + LOCAL, answers, sent):

@@ -22,7 +22,8 @@ async def refused(conn, constraint: str, sql: str, args=None, code: int | None =
         assert raised.value.args[0] == code, raised.value
 
 
-NEXT_FREE_ID = {table: f"SELECT COALESCE(MAX(id), 0) + 1000 FROM {table}" for table in ("variants", "carts", "products")}
+NEXT_FREE_ID = {table: f"SELECT COALESCE(MAX(id), 0) + 1000 FROM {table}"
+                for table in ("variants", "carts", "products")}
 
 
 async def missing_id(conn, table: str) -> int:

@@ -164,7 +164,8 @@ async def login_code():
         left = await queries.count_recovery_codes(conn, user["id"])
         await flash(f"You used a recovery code; {left} are left. If you lost your phone, turn two-step "
                     f"sign-in off and set it up again with your new phone on your account page.")
-    return await signed_in(conn, user["id"], safe_next(pending.get("next")), f"Welcome back, {user['name'].split()[0]}!")
+    return await signed_in(conn, user["id"], safe_next(pending.get("next")),
+                           f"Welcome back, {user['name'].split()[0]}!")
 
 
 @bp.post("/logout")
