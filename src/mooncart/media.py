@@ -46,6 +46,27 @@ async def garment_art(kind: str, colour: str):
     return response
 
 
+async def send_file_or_404(directory: str, filename: str) -> Response:
+    """A file from `directory`, or 404. A name longer than the file system allows makes stat()
+    raise OSError (ENAMETOOLONG) inside send_from_directory, which was a 500 (the GET sweep in
+    tests/test_query_sweep.py found it): that file is simply not here."""
+    try:
+        return await send_from_directory(directory, filename)
+    except OSError:
+        abort(404)
+
+
 @bp.get("/media/uploads/<path:filename>")
 async def upload(filename: str):
-    return await send_from_directory(current_app.config["MEDIA_ROOT"] + "/uploads", filename)
+    return await send_file_or_404(current_app.config["MEDIA_ROOT"] + "/uploads", filename)
+
+
+@bp.record_once
+def guard_static_files(state) -> None:
+    """The app's own /static/<path> view (Quart's send_static_file) goes through the same guard."""
+    app = state.app
+
+    async def static(filename: str) -> Response:
+        return await send_file_or_404(app.static_folder, filename)
+
+    app.view_functions["static"] = static

@@ -92,13 +92,6 @@ def login_required(view):
     return wrapper
 
 
-def safe_next(target: str | None) -> str:
-    """Only a path on this site (never //evil.example or https://...) is a place to return to."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("catalog.home")
-
-
 def init_app(app) -> None:
     manager = ShopAuth(app, cookie_samesite="Lax", cookie_http_only=True,
                        duration=app.config["SESSION_ABSOLUTE_HOURS"] * 3600)

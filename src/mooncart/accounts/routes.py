@@ -14,10 +14,10 @@ from ..db import get_conn, transaction
 from ..htmx import see_other
 from ..limits import address_key, hourly_limit
 from ..pages import render_page
+from ..redirects import safe_next
 from ..security import rotate_csrf_token
 from . import forms, queries, two_step
-from .auth import (client_ip, current_shopper, current_token_hash, end_session, login_required, safe_next,
-                   start_session)
+from .auth import client_ip, current_shopper, current_token_hash, end_session, login_required, start_session
 from .india import STATES
 from .passwords import hash_password, password_problem, verify_password
 
@@ -31,7 +31,8 @@ PENDING = "two_step_login"  # in the signed session: who typed the right passwor
 
 
 async def signed_in(conn, user_id: int, next_url: str, greeting: str):
-    """Start a fresh session, bring the guest's bag along, and go where the shopper was going."""
+    """Start a fresh session, bring the guest's bag along, and go where the shopper was going
+    (`next_url` has been through safe_next: a page of this shop)."""
     await start_session(conn, user_id)
     rotate_csrf_token()
     token, notes = await claim_bag(conn, read_bag_cookie().token, user_id)
@@ -163,7 +164,8 @@ async def login_code():
         left = await queries.count_recovery_codes(conn, user["id"])
         await flash(f"You used a recovery code; {left} are left. If you lost your phone, turn two-step "
                     f"sign-in off and set it up again with your new phone on your account page.")
-    return await signed_in(conn, user["id"], pending["next"], f"Welcome back, {user['name'].split()[0]}!")
+    return await signed_in(conn, user["id"], safe_next(pending.get("next")),
+                           f"Welcome back, {user['name'].split()[0]}!")
 
 
 @bp.post("/logout")
