@@ -11,12 +11,10 @@ import asyncio
 
 from quart import Blueprint, Response, abort, current_app, render_template, stream_with_context
 
-from .bag.queries import select_bag_lines
-from .bag.summary import BagSummary
+from .bag.picker import picker
+from .bag.summary import bag_summary
 from .bag.token import read_bag_cookie
-from .catalog import queries as catalog_queries
-from .catalog.availability import Availability
-from .db import fetch_all, get_conn
+from .db import get_conn
 
 bp = Blueprint("live", __name__, url_prefix="/live")
 HEARTBEAT_SECONDS = 15
@@ -62,34 +60,29 @@ def event_stream(variant_ids: set[int], render) -> Response:
 
 @bp.get("/product/<int(max=4294967295):product_id>")
 async def product(product_id: int):
+    """A product page's stock badges and add button, kept current for this shopper's bag."""
     token = read_bag_cookie().token
-    conn = await get_conn()
-    ids = {row["id"] for row in await fetch_all(conn, "SELECT id FROM variants WHERE product_id = %s", (product_id,))}
+    ids = {variant["id"] for variant in (await picker(await get_conn(), product_id, token)).variants}
     if not ids:
         abort(404)
 
     async def render(conn, changed: set[int]) -> str:
-        variants = await catalog_queries.select_variants(conn, product_id, token)
-        for variant in variants:
-            variant["availability"] = Availability(variant["stock"], variant["in_bag"])
-        first_choice = next((v for v in variants if v["availability"].can_add_more), None)
-        return await render_template("catalog/_live_product.html", first_choice=first_choice,
-                                     variants=[v for v in variants if v["id"] in changed])
+        return await render_template("bag/replies/live_product.html", picker=await picker(conn, product_id, token),
+                                     changed=changed)
 
     return event_stream(ids, render)
 
 
 @bp.get("/bag")
 async def bag():
+    """The bag page's lines and summary, kept current as stock moves."""
     token = read_bag_cookie().token
-    conn = await get_conn()
-    ids = {line["variant_id"] for line in await select_bag_lines(conn, token)}
+    ids = {line.variant_id for line in (await bag_summary(await get_conn(), token)).lines}
     if not ids:
         return Response(status=204)  # nothing to watch; htmx does not retry a 204
 
     async def render(conn, changed: set[int]) -> str:
-        summary = BagSummary.from_rows(await select_bag_lines(conn, token))
-        return await render_template("bag/_live_bag.html", summary=summary, bag_count=summary.count,
-                                     lines=[line for line in summary.lines if line.variant_id in changed])
+        return await render_template("bag/replies/live_bag.html", summary=await bag_summary(conn, token),
+                                     changed=changed)
 
     return event_stream(ids, render)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..catalog.availability import Availability
+from .rules import Availability
 from ..db import execute, execute_many, fetch_all, fetch_one, fetch_val, transaction
 from .token import new_token
 

@@ -11,12 +11,12 @@ from ..accounts import forms as account_forms
 from ..accounts import queries as account_queries
 from ..accounts.auth import current_shopper, login_required
 from ..accounts.india import STATES
-from ..bag.summary import BagSummary
-from ..bag.queries import select_bag_lines
+from ..bag.summary import bag_summary
 from ..bag.token import read_bag_cookie
 from ..db import fetch_val, get_conn
 from ..htmx import fragment, is_htmx, see_other
 from ..pages import render_page
+from ..parsing import parse_id
 from ..inventory.events import publish
 from .payments import PROVIDERS, PaymentDetailsError
 from .placement import CheckoutProblem, place_order
@@ -26,7 +26,7 @@ bp = Blueprint("checkout", __name__)
 
 
 async def checkout_context(conn, shopper: dict, form=None, **extra) -> dict:
-    summary = BagSummary.from_rows(await select_bag_lines(conn, read_bag_cookie().token))
+    summary = await bag_summary(conn, read_bag_cookie().token)
     addresses = await account_queries.select_addresses(conn, shopper["id"])
     form = form or {}
     chosen_address = form.get("address_id") or (str(addresses[0]["id"]) if addresses else "new")
@@ -75,9 +75,8 @@ async def place():
             return await refuse(conn, shopper, form, "Please check the delivery address.", errors=errors)
         save_address = True
     else:
-        address_id = form.get("address_id", "")
-        address = await account_queries.select_address(conn, int(address_id), shopper["id"]) \
-            if address_id.isascii() and address_id.isdigit() and len(address_id) < 10 else None
+        address_id = parse_id(form.get("address_id"))
+        address = None if address_id is None else await account_queries.select_address(conn, address_id, shopper["id"])
         if address is None:
             return await refuse(conn, shopper, None, "Please choose a delivery address.")
         save_address = False
