@@ -5,10 +5,10 @@ from __future__ import annotations
 from quart import Blueprint, abort, current_app, flash, request, url_for
 
 from ..db import get_conn
-from ..accounts.auth import current_shopper, login_required
+from ..accounts.auth import account_key, current_shopper, login_required
 from ..accounts.forms import clean_text
 from ..htmx import fragment, is_htmx, see_other
-from ..limits import account_key, hourly_limit
+from ..limits import hourly_limit
 from ..pages import render_page
 from . import queries
 from .product_page import product_page_context
