@@ -5,6 +5,7 @@ Screenshots of every page at every width are kept under artifacts/layout."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 
@@ -185,13 +186,17 @@ async def test_no_page_sticks_out_sideways(shop, browser, width):
     await page.goto(f"{base}/orders")
     problems += await overflow(page, "orders", width)
     for name, path in (("account", "/account"), ("addresses", "/account/addresses"),
-                       ("password", "/account/password"), ("two-step", "/account/two-step")):
+                       ("password", "/account/password"), ("two-step", "/account/two-step"),
+                       ("not-found", "/c/no-such-category")):
         await page.goto(base + path)
         problems += await overflow(page, name, width)
-    await context.close()
+    await page.goto(f"{base}/account/two-step")
+    await page.get_by_role("button", name="Set up two-step sign-in").click()
+    await expect(page.locator("[data-secret]")).to_be_visible()
+    problems += await overflow(page, "two-step-setup", width)
 
-    context = await browser.new_context(viewport=viewport)
-    page = await context.new_page()
+    staff_context = await browser.new_context(viewport=viewport)
+    page = await staff_context.new_page()
     problems += await log_in(page, base, staff)
     await page.goto(f"{base}/admin/products?q=kurti")
     edit_href = await page.locator("main table a[href^='/admin/products/']").first.get_attribute("href")
@@ -202,6 +207,17 @@ async def test_no_page_sticks_out_sideways(shop, browser, width):
         await page.goto(base + path)
         await expect(page.locator("h1")).to_be_visible()
         problems += await overflow(page, name, width)
+        if name == "admin-product":
+            history_href = await page.get_by_role("link", name="Stock history").first.get_attribute("href")
+    await page.goto(base + history_href)
+    problems += await overflow(page, "admin-stock-history", width)
+    await staff_context.close()
+
+    # she cancels the order again: other tests count today's orders on the dashboard
+    page = context.pages[0]
+    await page.goto(f"{base}/orders/{order_number}")
+    await page.get_by_role("button", name="Cancel this order").click()
+    await expect(page.locator("main")).to_contain_text("is cancelled")
     await context.close()
     assert not problems, "sticks out:\n" + "\n".join(problems)
 
@@ -209,15 +225,65 @@ async def test_no_page_sticks_out_sideways(shop, browser, width):
 @pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])
 async def test_a_phone_listing_shows_products_before_filters(shop, browser, javascript):
     """The first kurti is on the first screen; the filters wait behind "Filter and sort", which
-    opens (with or without JavaScript) and still filters the results in place."""
+    opens from the keyboard with or without JavaScript, still filters the results (in place, with
+    htmx), and what is chosen shows above the results as chips that take it off again."""
+    base = shop["url"]
     context = await browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=javascript)
     page = await context.new_page()
+    await page.goto(f"{base}/c/kurtis")
+    await expect(page.locator(".product-card").first).to_be_visible()
+    box = await page.locator(".product-card").first.bounding_box()
+    assert box["y"] + box["height"] <= 844, f"the first product card ends at {box['y'] + box['height']}px, below the fold"
+    sort = page.locator("select[name=sort]")
+    await expect(sort).to_be_hidden()
+    await expect(page.locator(".applied-filters")).to_have_count(0)
+    if javascript:
+        await page.evaluate("window.__stillHere = true")
+
+    await page.locator("#filters summary").focus()
+    await page.keyboard.press("Enter")
+    await expect(sort).to_be_visible()
+    await page.get_by_label("In stock only").check()
+    if not javascript:
+        await page.get_by_role("button", name="Apply").click()
+    await expect(page).to_have_url(re.compile(r"/c/kurtis\?.*in_stock=1"))
+    chip = page.get_by_role("link", name="Remove In stock only")
+    await expect(chip).to_be_visible()
+    if javascript:
+        assert await page.evaluate("window.__stillHere") is True, "the filters swapped the results in place"
+        await expect(sort).to_be_visible()  # the panel stays open while she ticks more
+    else:
+        await expect(sort).to_be_hidden()  # a new page: products first again, the choice in a chip
+        box = await page.locator(".product-card").first.bounding_box()
+        assert box["y"] + box["height"] <= 844
+
+    await chip.click()
+    await expect(page).not_to_have_url(re.compile(r"in_stock"))
+    await expect(page.get_by_label("In stock only")).not_to_be_checked()
+    await expect(page.locator(".applied-filters")).to_have_count(0)
+    await context.close()
+
+
+async def test_a_desktop_listing_shows_its_filters_beside_the_products(shop, browser):
+    """From 60rem the same closed <details> shows its filters as a sidebar, without a toggle that
+    would do nothing; they are reachable from the keyboard and still swap the results in place."""
+    context = await browser.new_context(viewport={"width": 1366, "height": 768})
+    page = await context.new_page()
     await page.goto(f"{shop['url']}/c/kurtis")
-    card = page.locator(".product-card").first
-    await expect(card).to_be_visible()
-    box = await card.bounding_box()
-    assert box["y"] + box["height"] / 2 < 844, "the first product card is below the fold"
-    await expect(page.locator("select[name=sort]")).to_be_hidden()
-    await page.locator("#filters summary").click()
-    await expect(page.locator("select[name=sort]")).to_be_visible()
+    await page.evaluate("window.__stillHere = true")
+    sort = page.locator("select[name=sort]")
+    await expect(sort).to_be_visible()
+    await expect(page.locator("#filters summary")).to_be_hidden()
+    await expect(page.get_by_role("heading", name="Filter and sort")).to_be_visible()
+    panel, results = await page.locator("#filters").bounding_box(), await page.locator("#listing-results").bounding_box()
+    assert panel["x"] + panel["width"] <= results["x"] and panel["y"] < results["y"] + results["height"], "side by side"
+    await sort.focus()
+    await expect(sort).to_be_focused()
+    await sort.select_option("price_desc")
+    await expect(page).to_have_url(re.compile(r"sort=price_desc"))
+    await expect(page.get_by_role("link", name="Remove Price: high to low")).to_be_visible()
+    prices = [int((await p.text_content()).strip("₹").replace(",", "")) for p in
+              await page.locator(".product-card .product-price").all()]
+    assert prices == sorted(prices, reverse=True) and prices
+    assert await page.evaluate("window.__stillHere") is True
     await context.close()
