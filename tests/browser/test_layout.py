@@ -104,11 +104,12 @@ OVERFLOW_JS = """
 """
 
 
-async def overflow(page, name: str, width: int) -> list[str]:
+async def overflow(page, name: str, width: int, screenshot: bool = True) -> list[str]:
     """What sticks out on the current page, as readable lines; and a screenshot of it."""
     await page.wait_for_load_state("load")  # not "networkidle": product and bag pages keep a live stream open
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+    if screenshot:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
     return [f"{name} at {width}px: {problem}" for problem in await page.evaluate(OVERFLOW_JS)]
 
 
@@ -287,3 +288,22 @@ async def test_a_desktop_listing_shows_its_filters_beside_the_products(shop, bro
     assert prices == sorted(prices, reverse=True) and prices
     assert await page.evaluate("window.__stillHere") is True
     await context.close()
+
+
+async def test_the_listing_and_its_filters_fit_every_width_from_320_to_1920(shop, browser):
+    """The page of the original report (the price boxes stuck out of the desktop filter panel),
+    with its filter panel open, at every width in steps of 20px and on each side of every
+    breakpoint the stylesheet has."""
+    edges = [w + d for w in (376, 480, 768, 960, 1152) for d in (-1, 0)]
+    widths = sorted(set(range(320, 1921, 20)) | set(edges))
+    context = await browser.new_context(viewport={"width": 320, "height": 800})
+    page = await context.new_page()
+    await page.goto(f"{shop['url']}/c/kurtis?sort=price_asc&size=M&min=500&max=250000&in_stock=1")
+    await page.locator("#filters summary").click()
+    problems: list[str] = []
+    for width in widths:
+        await page.set_viewport_size({"width": width, "height": 800})
+        await expect(page.locator("input[name=max]")).to_be_visible()
+        problems += await overflow(page, "listing-filters", width, screenshot=False)
+    await context.close()
+    assert not problems, "sticks out:\n" + "\n".join(problems)
