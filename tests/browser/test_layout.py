@@ -287,6 +287,19 @@ async def test_a_desktop_listing_shows_its_filters_beside_the_products(shop, bro
               await page.locator(".product-card .product-price").all()]
     assert prices == sorted(prices, reverse=True) and prices
     assert await page.evaluate("window.__stillHere") is True
+
+    # each chip takes off its own choice and keeps the others
+    await page.goto(f"{shop['url']}/c/kurtis?sort=price_asc&size=M&size=L&colour=Emerald&max=3000")
+    await page.get_by_role("link", name="Remove Size M").click()
+    await expect(page.get_by_role("link", name="Remove Size L")).to_be_visible()
+    await expect(page.get_by_role("link", name="Remove Size M")).to_have_count(0)
+    for kept in ("Remove Price: low to high", "Remove Emerald", "Remove Up to ₹3,000"):
+        await expect(page.get_by_role("link", name=kept)).to_be_visible()
+    await expect(page.get_by_label("M", exact=True)).not_to_be_checked()
+    await expect(page.get_by_label("L", exact=True)).to_be_checked()
+    await page.get_by_role("link", name="Clear filters").click()
+    await expect(page.get_by_role("link", name="Remove Price: low to high")).to_be_visible()  # the sort stays
+    await expect(page.locator(".applied-filters .chip")).to_have_count(1)
     await context.close()
 
 
