@@ -11,7 +11,7 @@ from quart import Quart, Response, g, has_request_context, render_template, requ
 from quart.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
-from . import db, formatting, limits, logs, security
+from . import assets, compression, db, formatting, limits, logs, security
 from .config import load_config
 from .htmx import is_htmx, vary_on_htmx
 from .proxy import ForwardedHeaders
@@ -55,6 +55,8 @@ def create_app(test_config: dict | None = None) -> Quart:
     if app.config["TRUSTED_PROXIES"]:
         app.asgi_app = ForwardedHeaders(app.asgi_app, app.config["TRUSTED_PROXIES"])
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    compression.init_app(app, PRIVATE_PREFIXES)  # first, so its after_request hook runs last
+    assets.init_app(app)
     logs.init_app(app)
     formatting.register(app)
     db.init_app(app)

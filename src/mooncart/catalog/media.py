@@ -62,13 +62,3 @@ async def upload(filename: str):
     """A picture staff uploaded (send_from_directory refuses paths outside the folder)."""
     return await send_file_or_404(current_app.config["MEDIA_ROOT"] + "/uploads", filename)
 
-
-@bp.record_once
-def guard_static_files(state) -> None:
-    """The app's own /static/<path> view (Quart's send_static_file) goes through the same guard."""
-    app = state.app
-
-    async def static(filename: str) -> Response:
-        return await send_file_or_404(app.static_folder, filename)
-
-    app.view_functions["static"] = static
