@@ -14,6 +14,7 @@ from tests.factories import make_address, make_product, make_user
 # stream: server-sent events (tested in test_live.py; never a state change)
 MATRIX = {
     "static": "public", "media.garment_art": "public", "media.upload": "public",
+    "assets.service_worker": "public", "assets.offline": "public",
     "catalog.home": "public", "catalog.category": "public", "catalog.product": "public",
     "catalog.review": "shopper",
     "bag.show": "public", "bag.add": "public-post", "bag.change_quantity": "public-post", "bag.remove": "public-post",
