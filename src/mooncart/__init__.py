@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 
@@ -46,6 +47,14 @@ class SessionCookies(SecureCookieSessionInterface):
 PRIVATE_PREFIXES = ("/bag", "/account", "/checkout", "/orders", "/admin")
 
 
+def begin_draining(app: Quart) -> None:
+    """Called by `mooncart serve`'s workers on SIGTERM, before they stop accepting: live-stock
+    streams end (telling browsers to reconnect, which lands on another instance) and every
+    response from now on closes its connection, so a balancer stops reusing it."""
+    app.extensions["draining"] = True
+    app.extensions["drain"].set()
+
+
 def create_app(test_config: dict | None = None) -> Quart:
     app = Quart(__name__)
     app.config.update(load_config(test_config))
@@ -55,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Quart:
     if app.config["TRUSTED_PROXIES"]:
         app.asgi_app = ForwardedHeaders(app.asgi_app, app.config["TRUSTED_PROXIES"])
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.extensions["draining"], app.extensions["drain"] = False, asyncio.Event()  # see begin_draining()
     logs.init_app(app)
     formatting.register(app)
     db.init_app(app)
@@ -89,6 +99,10 @@ def create_app(test_config: dict | None = None) -> Quart:
             response.headers["Cache-Control"] = "no-store"  # bags, accounts and orders are nobody else's
         if request.is_secure:
             response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        if app.config["INSTANCE_NAME"]:
+            response.headers["X-Mooncart-Instance"] = app.config["INSTANCE_NAME"]
+        if app.extensions["draining"]:
+            response.headers["Connection"] = "close"
         return response
 
     return app

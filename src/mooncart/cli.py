@@ -95,41 +95,20 @@ async def check_db() -> None:
     conn.close()
 
 
-def serve(host: str, port: int, workers: int, access_log: bool) -> int:
-    """Run hypercorn with uvloop (10-20% faster here than the default loop), and start it again
-    if it dies: hypercorn stops every worker when one is killed, so without this a single
-    kill -9 would take the shop down until someone noticed."""
-    import signal
-    import subprocess  # nosec B404 # fixed argv, no shell
-    import time
+def serve(host: str, port: int, workers: int, access_log: bool, server: str = "hypercorn",
+          graceful_seconds: float = 30, drain_seconds: float = 0) -> int:
+    """Serve the shop with `workers` processes of hypercorn (uvloop; 10-20% faster here than the
+    default loop) or Granian, started again if one dies, drained on SIGTERM (mooncart.serving)."""
+    from .serving import serve as run
 
     # a setting that stops every worker at start-up would otherwise be restarted forever
     load_config({"SECRET_KEY": "check"})  # nosec B106 # not a password; raises ValueError with the setting's name
-    args = [sys.executable, "-m", "hypercorn", "mooncart.asgi:app", "--bind", f"{host}:{port}",
-            "--workers", str(workers), "--worker-class", "uvloop"]
-    if access_log:
-        args += ["--access-logfile", "-"]
-    stopping = False
-    child: subprocess.Popen | None = None
-
-    def stop(signum, _frame) -> None:
-        nonlocal stopping
-        stopping = True
-        if child is not None and child.poll() is None:
-            child.send_signal(signum)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    print(f"Mooncart is serving on http://{host}:{port}/ with {workers} worker(s)", flush=True)
-    while True:
-        started = time.monotonic()
-        child = subprocess.Popen(args)  # nosec B603 # fixed argv, no shell
-        code = child.wait()
-        if stopping:
-            return code
-        print(f"mooncart serve: hypercorn exited with {code}; starting it again", file=sys.stderr, flush=True)
-        if time.monotonic() - started < 2:
-            time.sleep(1)  # a crash at start-up: do not spin
+    if server == "granian":
+        try:
+            import granian  # noqa: F401
+        except ImportError:
+            raise ValueError("Granian is not installed: pip install 'mooncart[granian]'") from None
+    return run(host, port, workers, access_log, server, graceful_seconds, drain_seconds)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -140,11 +119,18 @@ def main(argv: list[str] | None = None) -> None:
     seed_parser.add_argument("--products", type=int, default=200, help="how many products (default 200)")
     seed_parser.add_argument("--seed", type=int, default=7, help="random seed, for a repeatable catalogue")
     seed_parser.add_argument("--if-empty", action="store_true", help="do nothing if there are products already")
-    serve_parser = commands.add_parser("serve", help="serve the shop with hypercorn")
+    serve_parser = commands.add_parser("serve", help="serve the shop with hypercorn (or Granian)")
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000)
     serve_parser.add_argument("--workers", type=int, default=1)
     serve_parser.add_argument("--access-log", action="store_true")
+    serve_parser.add_argument("--server", choices=("hypercorn", "granian"), default="hypercorn",
+                              help="hypercorn (default) or granian (pip install 'mooncart[granian]')")
+    serve_parser.add_argument("--graceful-seconds", type=float, default=30,
+                              help="on SIGTERM, how long requests in flight may take to finish (default 30)")
+    serve_parser.add_argument("--drain-seconds", type=float, default=0,
+                              help="on SIGTERM, keep accepting this long after draining begins, for a balancer's "
+                                   "active health check to notice (default 0: stop accepting at once)")
     commands.add_parser("check-db", help="exit 0 if the database server answers")
     admin_parser = commands.add_parser("create-admin", help="create a staff account (password from a prompt or stdin)")
     admin_parser.add_argument("email")
@@ -163,7 +149,10 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "check-db":
             asyncio.run(check_db())
         elif args.command == "serve":
-            sys.exit(serve(args.host, args.port, args.workers, args.access_log))
+            if args.workers < 1 or args.graceful_seconds < 0 or args.drain_seconds < 0:
+                parser.error("--workers must be at least 1, and the seconds 0 or more")
+            sys.exit(serve(args.host, args.port, args.workers, args.access_log, args.server,
+                           args.graceful_seconds, args.drain_seconds))
     except (MySQLError, OSError, ValueError) as error:
         print(f"mooncart {args.command}: {error}", file=sys.stderr)
         sys.exit(1)

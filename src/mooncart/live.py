@@ -36,8 +36,38 @@ async def with_connection(work):
         db.release(conn)
 
 
+# ---- draining (`mooncart serve` on SIGTERM, see begin_draining): streams end and browsers reconnect
+
+RECONNECT = "event: reconnect\nretry: 1000\ndata: this server is restarting\n\n"  # data: htmx ignores a bare retry
+
+
+class Draining(Exception):
+    pass
+
+
+async def next_change(queue: asyncio.Queue, drain: asyncio.Event) -> set[int]:
+    """The next set of changed variants; TimeoutError after a quiet heartbeat; Draining when this
+    server is shutting down (the stream must end so the server can, and reconnect elsewhere)."""
+    if drain.is_set():
+        raise Draining
+    get, drained = asyncio.ensure_future(queue.get()), asyncio.ensure_future(drain.wait())
+    try:
+        done, _ = await asyncio.wait((get, drained), timeout=HEARTBEAT_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+    finally:  # also when the stream itself is cancelled (a closed tab): leave no waiter behind
+        get.cancel()
+        drained.cancel()
+    if get in done:
+        return get.result()
+    if drained in done:
+        raise Draining
+    raise asyncio.TimeoutError
+
+# ---- end of draining
+
+
 def event_stream(variant_ids: set[int], render) -> Response:
     events = current_app.extensions["stock_events"]
+    drain = current_app.extensions["drain"]
 
     @stream_with_context
     async def generate():
@@ -45,10 +75,13 @@ def event_stream(variant_ids: set[int], render) -> Response:
             yield ": listening for stock changes\n\n"
             while True:
                 try:
-                    changed = await asyncio.wait_for(subscription.queue.get(), HEARTBEAT_SECONDS)
+                    changed = await next_change(subscription.queue, drain)
                 except asyncio.TimeoutError:
                     yield ": still here\n\n"  # lets a dead connection be noticed and closed
                     continue
+                except Draining:
+                    yield RECONNECT
+                    return
                 while not subscription.queue.empty():  # several changes at once: one message
                     changed |= subscription.queue.get_nowait()
                 yield sse_message(await with_connection(lambda conn: render(conn, changed)))
