@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
+import signal
 
 from pymysql.err import MySQLError
 from quart_rate_limiter import RateLimitExceeded
@@ -65,6 +67,11 @@ def create_app(test_config: dict | None = None) -> Quart:
         app.asgi_app = ForwardedHeaders(app.asgi_app, app.config["TRUSTED_PROXIES"])
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.extensions["draining"], app.extensions["drain"] = False, asyncio.Event()  # see begin_draining()
+
+    @app.before_serving
+    async def drain_on_signal() -> None:
+        if os.environ.get("MOONCART_DRAIN_ON_SIGUSR1"):  # `mooncart serve --server granian` sends it
+            asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, begin_draining, app)
     logs.init_app(app)
     formatting.register(app)
     db.init_app(app)

@@ -96,7 +96,7 @@ async def check_db() -> None:
 
 
 def serve(host: str, port: int, workers: int, access_log: bool, server: str = "hypercorn",
-          graceful_seconds: float = 30, drain_seconds: float = 0) -> int:
+          graceful_seconds: float = 30, drain_seconds: float = 1) -> int:
     """Serve the shop with `workers` processes of hypercorn (uvloop; 10-20% faster here than the
     default loop) or Granian, started again if one dies, drained on SIGTERM (mooncart.serving)."""
     from .serving import serve as run
@@ -128,9 +128,9 @@ def main(argv: list[str] | None = None) -> None:
                               help="hypercorn (default) or granian (pip install 'mooncart[granian]')")
     serve_parser.add_argument("--graceful-seconds", type=float, default=30,
                               help="on SIGTERM, how long requests in flight may take to finish (default 30)")
-    serve_parser.add_argument("--drain-seconds", type=float, default=0,
-                              help="on SIGTERM, keep accepting this long after draining begins, for a balancer's "
-                                   "active health check to notice (default 0: stop accepting at once)")
+    serve_parser.add_argument("--drain-seconds", type=float, default=1,
+                              help="on SIGTERM, refuse new connections and answer on open ones (each answer "
+                                   "closing its connection) this long before closing idle ones (default 1)")
     commands.add_parser("check-db", help="exit 0 if the database server answers")
     admin_parser = commands.add_parser("create-admin", help="create a staff account (password from a prompt or stdin)")
     admin_parser.add_argument("email")

@@ -4,23 +4,28 @@ With hypercorn, this process is the master: it opens the listening socket, start
 processes that share it (`python -m mooncart.serving`: hypercorn's own server loop with uvloop,
 one app each), starts again any worker that dies, and on SIGTERM or SIGINT drains and exits:
 
-1. every worker is told (SIGTERM) at once; each begins draining: live-stock streams end with a
-   `retry:` hint, so browsers reconnect (through the balancer, to another instance), and after
-   --drain-seconds (time for a balancer's health check to notice; 0 by default) it stops
-   accepting; the listening socket closes when the last worker has let go of it, so a balancer
-   dialling this instance is refused and tries the next one;
-2. requests in flight finish (up to --graceful-seconds), then the pool closes;
-3. the master exits with 0 once every worker has, and never starts them again.
+1. the listening socket stops taking new connections at once (refuse_new_connections): a
+   balancer's dial fails and it tries another instance; connections already queued are served;
+2. every worker is told (SIGTERM); each begins draining: live-stock streams end with a `retry:`
+   hint, so browsers reconnect (through the balancer, to another instance), and every response
+   closes its connection, so the balancer stops reusing its keep-alive connections to us;
+3. after --drain-seconds (1 s by default) each worker closes its idle connections; requests in
+   flight finish (up to --graceful-seconds), then the pool closes;
+4. the master exits with 0 once every worker has, and never starts them again.
 
 We do not use `hypercorn --workers N` for this: on SIGTERM its master waits until the FIRST
 worker has exited and then terminates the rest, whose requests in flight (a checkout waiting on
 a payment) are cut off; and it stops every worker when one dies.
 
 With Granian, `granian` is the master (it has its own graceful shutdown and worker respawn);
-this process starts it, forwards SIGTERM/SIGINT to it and exits when it has."""
+this process starts it and, on SIGTERM/SIGINT, first sends its workers SIGUSR1 (the app drains:
+Granian does not tell an ASGI app that it is stopping until its connections have ended, so an
+open live-stock stream would hold the stop until the kill timeout), then forwards the signal
+and exits when Granian has."""
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess  # nosec B404 # fixed argv, no shell
@@ -40,19 +45,43 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def refuse_new_connections(sock: socket.socket) -> None:
+    """From now on the listening socket drops every packet it is sent (a one-instruction classic
+    BPF filter, "return 0"; no privileges needed), in every process that shares it. A balancer
+    dialling this instance gets no answer and, when its dial times out or the socket has closed,
+    tries another instance: a failed dial, which is always safe to retry, even for a POST.
+    Connections already waiting in the socket's queue are still accepted and served. Closing
+    the socket instead would reset those, after the balancer had sent them a request (a 502)."""
+    import ctypes
+    import struct
+
+    instructions = ctypes.create_string_buffer(struct.pack("HBBI", 0x06, 0, 0, 0))  # BPF_RET|BPF_K, 0
+    program = struct.pack("HL", 1, ctypes.addressof(instructions))  # struct sock_fprog
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, 26, program)  # SO_ATTACH_FILTER (Linux)
+    except OSError as error:  # not Linux: the workers' own close stops the accepting
+        print(f"mooncart serve: could not stop new connections early ({error})", file=sys.stderr, flush=True)
+
+
 def serve(host: str, port: int, workers: int, access_log: bool, server: str = "hypercorn",
-          graceful_seconds: float = 30, drain_seconds: float = 0) -> int:
+          graceful_seconds: float = 30, drain_seconds: float = 1) -> int:
     """Run the shop until SIGTERM/SIGINT; returns the exit code."""
     stopping = False
     children: dict[int, subprocess.Popen] = {}
 
     def stop(signum, _frame) -> None:
         nonlocal stopping
+        if not stopping and sock is not None:
+            refuse_new_connections(sock)
         stopping = True
         for child in list(children.values()):
             if child.poll() is None:
+                if server == "granian":  # its workers learn of the stop from us: Granian tells the app nothing
+                    for worker in child_pids(child.pid, excluding="resource_tracker"):
+                        os.kill(worker, signal.SIGUSR1)
                 child.send_signal(signum)
 
+    sock = None if server == "granian" else listening_socket(host, port)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     if server == "granian":
@@ -61,16 +90,34 @@ def serve(host: str, port: int, workers: int, access_log: bool, server: str = "h
                 "--respawn-failed-workers", "mooncart.asgi:app"]
         if access_log:
             args.append("--access-log")
+        os.environ["MOONCART_DRAIN_ON_SIGUSR1"] = "1"
         print(f"Mooncart is serving on http://{host}:{port}/ with {workers} Granian worker(s)", flush=True)
         return supervise(lambda slot: args, 1, children, lambda: stopping)
 
-    sock = listening_socket(host, port)
     args = [sys.executable, "-m", "mooncart.serving", "--fd", str(sock.fileno()),
             "--graceful-seconds", str(graceful_seconds), "--drain-seconds", str(drain_seconds)]
     if access_log:
         args.append("--access-log")
     print(f"Mooncart is serving on http://{host}:{port}/ with {workers} worker(s)", flush=True)
     return supervise(lambda slot: args, workers, children, lambda: stopping, sock)
+
+
+def child_pids(parent: int, excluding: str) -> list[int]:
+    """The processes whose parent is `parent`, but those whose command line has `excluding`
+    (Linux: read from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) != parent:
+                        continue
+                with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                    if excluding.encode() not in cmdline.read():
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue  # it ended while we looked
+    return found
 
 
 def supervise(argv, count: int, children: dict, stopping, sock: socket.socket | None = None) -> int:
@@ -145,7 +192,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="one worker of `mooncart serve` (started by it)")
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--graceful-seconds", type=float, default=30)
-    parser.add_argument("--drain-seconds", type=float, default=0)
+    parser.add_argument("--drain-seconds", type=float, default=1)
     parser.add_argument("--access-log", action="store_true")
     options = parser.parse_args()
     run_worker(options.fd, options.graceful_seconds, options.drain_seconds, options.access_log)
