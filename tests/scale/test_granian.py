@@ -36,7 +36,7 @@ async def test_granian_serves_pages_and_live_stock_and_stops_gracefully(cluster,
     buyer, slow_buyer = await make_buyers(conn, Signers(cluster["db"].url), variant_id, 2, quantity=2)
     # one worker, no Redis: the sale and the stream meet inside one Granian worker
     shop = ShopProcess(cluster["db"].url, workers=1, log_path=tmp_path / "granian.log", supervised=True,
-                       env={"MOONCART_PAYMENT_TIMEOUT_SECONDS": "2", "MOONCART_INSTANCE_NAME": "granian"},
+                       env={"MOONCART_PAYMENT_TIMEOUT_SECONDS": "5", "MOONCART_INSTANCE_NAME": "granian"},
                        serve_args=("--server", "granian", "--graceful-seconds", "30"))
     shop.start(wait_for="/static/favicon.svg")
     try:
@@ -55,7 +55,7 @@ async def test_granian_serves_pages_and_live_stock_and_stops_gracefully(cluster,
                 assert sale.headers["HX-Redirect"].startswith("/orders/")
                 assert "Only 5 left" in await read_until(lines, f'id="stock-{variant_id}"')
 
-                # a card payment the bank is slow with (2 s, then the shop gives up on it) is in
+                # a card payment the bank is slow with (5 s, then the shop gives up on it) is in
                 # flight when SIGTERM comes
                 slow_form = dict(slow_buyer["form"], payment_method="card", card_number="4000000000000119",
                                  card_expiry="12/39", card_cvv="123")
