@@ -179,8 +179,9 @@ def run_worker(fd: int, graceful_seconds: float, drain_seconds: float, access_lo
             stop.set()
 
         loop = asyncio.get_running_loop()
+        draining: set[asyncio.Task] = set()  # the loop keeps only a weak reference to a task
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, lambda: loop.create_task(drain()))
+            loop.add_signal_handler(signum, lambda: draining.add(loop.create_task(drain())))
         await hypercorn_serve(app, config, shutdown_trigger=stop.wait)
 
     uvloop.run(main())

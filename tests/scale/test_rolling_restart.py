@@ -1,7 +1,7 @@
 """A rolling restart under load: each instance in turn gets SIGTERM (as `systemctl restart`
 sends), drains and exits, and is started again, while shoppers browse and place orders through
 the balancer. Every request must get its answer and every order the shoppers were told of must
-exist, once."""
+exist, once; a live-stock stream open on the instance is ended with a hint to reconnect."""
 
 from __future__ import annotations
 
@@ -78,8 +78,16 @@ async def test_a_rolling_restart_under_load_loses_no_request_and_no_order(cluste
         await asyncio.sleep(1)  # the load is running
         for name in ("a", "b"):
             instance = cluster["instances"][name]
-            in_flight_at_sigterm.append(in_flight["checkouts"])
-            codes.append(await asyncio.to_thread(instance.stop))
+            async with httpx.AsyncClient(base_url=instance.url, timeout=60) as direct:
+                # a product page's live-stock stream, open on this instance
+                async with direct.stream("GET", f"/live/product/{product['id']}") as stream:
+                    lines = stream.aiter_lines()
+                    assert (await anext(lines)).startswith(": listening")
+                    in_flight_at_sigterm.append(in_flight["checkouts"])
+                    stopping = asyncio.create_task(asyncio.to_thread(instance.stop))
+                    ending = [line async for line in lines]
+                    assert "retry: 1000" in ending and "event: reconnect" in ending, ending
+            codes.append(await stopping)
             await asyncio.to_thread(instance.start, READY_PATH)
             await asyncio.sleep(1)  # let the balancer send it work again before the next one stops
         restarted.set()
