@@ -17,6 +17,7 @@ from .bag.token import read_bag_cookie
 from .catalog import queries as catalog_queries
 from .catalog.availability import Availability
 from .db import fetch_all, get_conn
+from .serving import RECONNECT, Draining, next_change  # mooncart serve's draining (SIGTERM)
 
 bp = Blueprint("live", __name__, url_prefix="/live")
 HEARTBEAT_SECONDS = 15
@@ -36,35 +37,6 @@ async def with_connection(work):
         db.release(conn)
 
 
-# ---- draining (`mooncart serve` on SIGTERM, see begin_draining): streams end and browsers reconnect
-
-RECONNECT = "event: reconnect\nretry: 1000\ndata: this server is restarting\n\n"  # data: htmx ignores a bare retry
-
-
-class Draining(Exception):
-    pass
-
-
-async def next_change(queue: asyncio.Queue, drain: asyncio.Event) -> set[int]:
-    """The next set of changed variants; TimeoutError after a quiet heartbeat; Draining when this
-    server is shutting down (the stream must end so the server can, and reconnect elsewhere)."""
-    if drain.is_set():
-        raise Draining
-    get, drained = asyncio.ensure_future(queue.get()), asyncio.ensure_future(drain.wait())
-    try:
-        done, _ = await asyncio.wait((get, drained), timeout=HEARTBEAT_SECONDS, return_when=asyncio.FIRST_COMPLETED)
-    finally:  # also when the stream itself is cancelled (a closed tab): leave no waiter behind
-        get.cancel()
-        drained.cancel()
-    if get in done:
-        return get.result()
-    if drained in done:
-        raise Draining
-    raise asyncio.TimeoutError
-
-# ---- end of draining
-
-
 def event_stream(variant_ids: set[int], render) -> Response:
     events = current_app.extensions["stock_events"]
     drain = current_app.extensions["drain"]
@@ -75,7 +47,7 @@ def event_stream(variant_ids: set[int], render) -> Response:
             yield ": listening for stock changes\n\n"
             while True:
                 try:
-                    changed = await next_change(subscription.queue, drain)
+                    changed = await next_change(subscription.queue, drain, HEARTBEAT_SECONDS)
                 except asyncio.TimeoutError:
                     yield ": still here\n\n"  # lets a dead connection be noticed and closed
                     continue
