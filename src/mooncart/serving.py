@@ -32,8 +32,6 @@ import subprocess  # nosec B404 # fixed argv, no shell
 import sys
 import time
 
-SERVERS = ("hypercorn", "granian")
-
 
 def listening_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -127,10 +125,15 @@ def supervise(argv, count: int, children: dict, stopping, sock: socket.socket | 
     code = 0
 
     def start(slot: int) -> None:
-        if time.monotonic() - started.get(slot, -10) < 2:
+        if slot in started and time.monotonic() - started[slot] < 2:
             time.sleep(1)  # a crash at start-up: do not spin
+        if stopping():  # told to stop meanwhile: nobody would signal this one
+            children.pop(slot, None)
+            return
         started[slot] = time.monotonic()
-        children[slot] = subprocess.Popen(argv(slot), pass_fds=pass_fds)  # nosec B603 # fixed argv, no shell
+        child = children[slot] = subprocess.Popen(argv(slot), pass_fds=pass_fds)  # nosec B603 # fixed argv, no shell
+        if stopping():  # the signal came while it was being started
+            child.terminate()
 
     for slot in range(count):
         start(slot)
@@ -143,7 +146,8 @@ def supervise(argv, count: int, children: dict, stopping, sock: socket.socket | 
                 continue
             if stopping():
                 del children[slot]
-                code = code or exit_code
+                if exit_code not in (-signal.SIGTERM, -signal.SIGINT):  # those died starting: nothing to drain
+                    code = code or exit_code
             else:
                 print(f"mooncart serve: worker {child.pid} exited with {exit_code}; starting it again",
                       file=sys.stderr, flush=True)
@@ -155,6 +159,14 @@ def supervise(argv, count: int, children: dict, stopping, sock: socket.socket | 
 
 def run_worker(fd: int, graceful_seconds: float, drain_seconds: float, access_log: bool) -> None:
     """One hypercorn worker on the master's socket, draining on SIGTERM (see the module's doc)."""
+    for signum in (signal.SIGTERM, signal.SIGINT):  # until it serves there is nothing to drain
+        signal.signal(signum, lambda *_: sys.exit(0))
+    try:  # if the master is killed (-9), drain and exit rather than hold its port forever
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
     import asyncio
 
     import uvloop
