@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
 import secrets
-import signal
 
 from pymysql.err import MySQLError
 from quart_rate_limiter import RateLimitExceeded
@@ -14,7 +11,7 @@ from quart import Quart, Response, g, has_request_context, render_template, requ
 from quart.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
-from . import db, formatting, limits, logs, security
+from . import db, draining, formatting, limits, logs, security
 from .config import load_config
 from .htmx import is_htmx, vary_on_htmx
 from .proxy import ForwardedHeaders
@@ -49,14 +46,6 @@ class SessionCookies(SecureCookieSessionInterface):
 PRIVATE_PREFIXES = ("/bag", "/account", "/checkout", "/orders", "/admin")
 
 
-def begin_draining(app: Quart) -> None:
-    """Called by `mooncart serve`'s workers on SIGTERM, before they stop accepting: live-stock
-    streams end (telling browsers to reconnect, which lands on another instance) and every
-    response from now on closes its connection, so a balancer stops reusing it."""
-    app.extensions["draining"] = True
-    app.extensions["drain"].set()
-
-
 def create_app(test_config: dict | None = None) -> Quart:
     app = Quart(__name__)
     app.config.update(load_config(test_config))
@@ -66,12 +55,7 @@ def create_app(test_config: dict | None = None) -> Quart:
     if app.config["TRUSTED_PROXIES"]:
         app.asgi_app = ForwardedHeaders(app.asgi_app, app.config["TRUSTED_PROXIES"])
     app.jinja_env.globals["csp_nonce"] = csp_nonce
-    app.extensions["draining"], app.extensions["drain"] = False, asyncio.Event()  # see begin_draining()
-
-    @app.before_serving
-    async def drain_on_signal() -> None:
-        if os.environ.get("MOONCART_DRAIN_ON_SIGUSR1"):  # `mooncart serve --server granian` sends it
-            asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, begin_draining, app)
+    draining.init_app(app)  # what `mooncart serve` has a worker do on SIGTERM
     logs.init_app(app)
     formatting.register(app)
     db.init_app(app)
@@ -108,8 +92,6 @@ def create_app(test_config: dict | None = None) -> Quart:
             response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
         if app.config["INSTANCE_NAME"]:
             response.headers["X-Mooncart-Instance"] = app.config["INSTANCE_NAME"]
-        if app.extensions["draining"]:
-            response.headers["Connection"] = "close"
         return response
 
     return app

@@ -17,7 +17,7 @@ from .bag.token import read_bag_cookie
 from .catalog import queries as catalog_queries
 from .catalog.availability import Availability
 from .db import fetch_all, get_conn
-from .serving import RECONNECT, Draining, next_change  # mooncart serve's draining (SIGTERM)
+from .draining import RECONNECT, Draining, next_change  # mooncart serve's draining (SIGTERM)
 
 bp = Blueprint("live", __name__, url_prefix="/live")
 HEARTBEAT_SECONDS = 15

@@ -173,8 +173,8 @@ def run_worker(fd: int, graceful_seconds: float, drain_seconds: float, access_lo
     from hypercorn.asyncio import serve as hypercorn_serve
     from hypercorn.config import Config
 
-    from . import begin_draining
     from .asgi import app
+    from .draining import begin_draining
 
     config = Config()
     config.bind = [f"fd://{fd}"]
@@ -197,35 +197,6 @@ def run_worker(fd: int, graceful_seconds: float, drain_seconds: float, access_lo
         await hypercorn_serve(app, config, shutdown_trigger=stop.wait)
 
     uvloop.run(main())
-
-
-# ---- the live-stock streams' side of draining (used by the stream code)
-
-RECONNECT = "event: reconnect\nretry: 1000\ndata: this server is restarting\n\n"  # data: htmx ignores a bare retry
-
-
-class Draining(Exception):
-    """This server is shutting down: end the stream so it can, and so the browser reconnects elsewhere."""
-
-
-async def next_change(queue, drain, heartbeat_seconds: float) -> set[int]:
-    """The next set of changed variants from a stream's queue; TimeoutError after a quiet
-    heartbeat; Draining once `drain` (the app's drain event, set by begin_draining) is set."""
-    import asyncio
-
-    if drain.is_set():
-        raise Draining
-    get, drained = asyncio.ensure_future(queue.get()), asyncio.ensure_future(drain.wait())
-    try:
-        done, _ = await asyncio.wait((get, drained), timeout=heartbeat_seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:  # also when the stream itself is cancelled (a closed tab): leave no waiter behind
-        get.cancel()
-        drained.cancel()
-    if get in done:
-        return get.result()
-    if drained in done:
-        raise Draining
-    raise asyncio.TimeoutError
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ def test_a_refusing_socket_takes_no_new_connection_but_serves_the_queued_one():
 async def test_a_stream_waits_for_a_change_or_the_drain_and_leaves_no_waiter_behind():
     import asyncio
 
-    from mooncart.serving import Draining, next_change
+    from mooncart.draining import Draining, next_change
 
     queue, drain = asyncio.Queue(), asyncio.Event()
     queue.put_nowait({7})
