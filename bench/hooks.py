@@ -1,0 +1,83 @@
+"""Microseconds per call of each piece of per-request work the shop adds to the bare stack, timed
+alone inside a request context (thousands of calls, CPU time): precise where a whole request's
+time is too noisy on a shared machine to show a 50 µs change.
+
+    .venv/bin/python bench/hooks.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "bench")]
+
+
+async def timed(label: str, work, calls: int = 3000, rounds: int = 5) -> None:
+    results = []
+    for _ in range(rounds):
+        started = time.process_time()
+        for _ in range(calls):
+            result = work()
+            if asyncio.iscoroutine(result):
+                await result
+        results.append((time.process_time() - started) / calls * 1e6)
+    print(f"| {label} | {statistics.median(results):.1f} |")
+
+
+async def main() -> None:
+    import benchmark
+    from quart import Response, g, render_template
+    from quart.sessions import SecureCookieSession
+
+    settings = await benchmark.ensure_catalogue("mooncart_bench_10k", 10_000)
+    os.environ.update(MOONCART_DATABASE_URL=settings.url, MOONCART_SECRET_KEY=benchmark.SECRET)
+    from mooncart import create_app, htmx
+    from mooncart.bag.token import read_bag_cookie
+    from mooncart.catalog.availability import Availability
+
+    app = create_app({"SECRET_KEY": benchmark.SECRET, "DATABASE_URL": settings.url})
+    signers = benchmark.Signers(settings)
+    csrf, bag = secrets.token_urlsafe(32), secrets.token_hex(16)
+    headers = {"Cookie": signers.cookies(csrf, bag), "X-CSRF-Token": csrf, "HX-Request": "true",
+               "Content-Type": "application/x-www-form-urlencoded"}
+    hooks = {f.__name__: f for registry in (app.before_request_funcs, app.after_request_funcs)
+             for funcs in registry.values() for f in funcs}
+    print("| work (add to bag's request: session, bag and CSRF cookies) | µs per call |\n| --- | ---: |")
+    async with app.test_app():
+        async with app.test_request_context("/bag/add", method="POST", headers=headers,
+                                            data=b"variant_id=1&quantity=1"):
+            interface = app.session_interface
+            from quart import request
+            await request.form
+            await timed("open the session cookie (verify, decode)", lambda: interface.open_session(app, request))
+            session = SecureCookieSession({"csrf_token": csrf})
+            session.modified = True
+            await timed("save a new session cookie (encode, sign, Set-Cookie)",
+                        lambda: interface.save_session(app, session, Response("")))
+            for name in ("assign_request_id", "check_request", "_before_request"):
+                await timed(f"before_request: {name}", hooks[name])
+            for name in ("echo_request_id", "after_request", "_after_request", "security_headers"):
+                await timed(f"after_request: {name}", lambda name=name: hooks[name](Response("")))
+
+            def bag_cookie():
+                g.pop("bag_cookie", None)
+                return read_bag_cookie()
+            await timed("read and verify the bag cookie", bag_cookie)
+            variant = {"id": 1, "stock": 12, "in_bag": 2, "product_slug": "x", "bag_count": 3}
+            context = dict(variant=variant, availability=Availability(12, 3), bag_count=4, quantity=1)
+            await timed("add to bag's reply: Quart render_template", lambda: render_template("bag/_add_result.html",
+                                                                                             **context))
+            await timed("add to bag's reply: htmx.render", lambda: htmx.render("bag/_add_result.html", **context))
+
+
+if __name__ == "__main__":
+    import uvloop
+
+    uvloop.run(main())
