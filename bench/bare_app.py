@@ -85,10 +85,10 @@ async def add():
     return "<span>ok</span>"
 
 
-async def layout(conn) -> dict:
+async def layout(conn, nav_categories=None) -> dict:
     """What the shop's render_page adds for the header (an anonymous visitor: no shopper)."""
     return dict(bag_count=await select_bag_count(conn, read_bag_cookie().token), shopper=None,
-                nav_categories=(await reference_data(conn)).categories)
+                nav_categories=nav_categories or (await reference_data(conn)).categories)
 
 
 async def page(template: str, **context) -> Response:
@@ -122,7 +122,7 @@ async def category(slug: str):
         page_size = app.config["PAGE_SIZE"]
         rows = await queries.select_listing(conn, [c.id for c in categories], listing.filters, listing.sort,
                                             listing.after, page_size)
-        context = await layout(conn)
+        context = await layout(conn, reference.categories)
     products, has_more = rows[:page_size], len(rows) > page_size
     next_url = None
     if has_more:

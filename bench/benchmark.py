@@ -38,7 +38,7 @@ import pymysql
 from itsdangerous import Signer
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, os.environ.get("MOONCART_BENCH_SRC", str(ROOT / "src")))  # bench/cpu.py may pass an older src/
 sys.path.insert(0, str(ROOT))
 
 from mooncart import create_app  # noqa: E402

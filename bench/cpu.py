@@ -154,7 +154,7 @@ def measure(endpoints: list[str], requests: int, sides: list[str], profile: bool
 
 
 def child(src: Path, endpoints: list[str], requests: int, sides: list[str], env: dict | None = None) -> dict:
-    environment = dict(os.environ, PYTHONPATH=f"{src}:{ROOT / 'bench'}", **(env or {}))
+    environment = dict(os.environ, PYTHONPATH=f"{src}:{ROOT / 'bench'}", MOONCART_BENCH_SRC=str(src), **(env or {}))
     output = subprocess.run([sys.executable, __file__, "--child", "--requests", str(requests), "--sides",
                              ",".join(sides), *endpoints], env=environment, capture_output=True, text=True,
                             check=True).stdout

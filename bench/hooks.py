@@ -3,6 +3,7 @@ alone inside a request context (thousands of calls, CPU time): precise where a w
 time is too noisy on a shared machine to show a 50 µs change.
 
     .venv/bin/python bench/hooks.py
+    MOONCART_BENCH_SRC=/tmp/base/src .venv/bin/python bench/hooks.py   # an older src/, to compare
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "bench")]
+sys.path[:0] = [os.environ.get("MOONCART_BENCH_SRC", str(ROOT / "src")), str(ROOT / "bench")]  # or an older src/
 
 
 async def timed(label: str, work, calls: int = 3000, rounds: int = 5) -> None:

@@ -19,7 +19,7 @@ import pymysql
 import pymysql.cursors
 from flask import Flask, jsonify, request
 
-from mooncart.config import DatabaseSettings
+from mooncart.config import DEFAULT_DATABASE_URL, DatabaseSettings
 
 LOOK_UP = (
     "SELECT v.id, v.stock, c.id AS cart_id, COALESCE(ci.quantity, 0) AS in_bag, "
@@ -32,7 +32,7 @@ GROW_LINE = (
 MAX_PER_LINE = 10
 
 app = Flask(__name__)
-settings = DatabaseSettings.from_url(os.environ["MOONCART_DATABASE_URL"])
+settings = DatabaseSettings.from_url(os.environ.get("MOONCART_DATABASE_URL", DEFAULT_DATABASE_URL))
 
 
 def connect():
