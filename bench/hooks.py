@@ -75,7 +75,43 @@ async def main() -> None:
             context = dict(variant=variant, availability=Availability(12, 3), bag_count=4, quantity=1)
             await timed("add to bag's reply: Quart render_template", lambda: render_template("bag/_add_result.html",
                                                                                              **context))
-            await timed("add to bag's reply: htmx.render", lambda: htmx.render("bag/_add_result.html", **context))
+            if hasattr(htmx, "render"):  # not in an older src/
+                await timed("add to bag's reply: htmx.render",
+                            lambda: htmx.render("bag/_add_result.html", **context))
+        await pages(app, htmx)
+
+
+async def pages(app, htmx) -> None:
+    """The product page's and the listing's templates, with their real data from the bench database."""
+    import benchmark
+    from quart import render_template
+    from mooncart.catalog import queries
+    from mooncart.catalog.listing import SORT_LABELS, parse_listing_args
+    from mooncart.catalog.product_page import product_page_context
+    from mooncart.catalog.reference import reference_data
+    from mooncart.db import get_conn
+
+    conn = benchmark.sync_connect(benchmark.SERVER.with_database("mooncart_bench_10k"))
+    with conn.cursor() as cur:
+        cur.execute("SELECT slug FROM products WHERE id = 5000")
+        slug = cur.fetchone()["slug"]
+    conn.close()
+    async with app.test_request_context(f"/products/{slug}"):
+        conn = await get_conn()
+        reference = await reference_data(conn)
+        layout = dict(bag_count=0, shopper=None, nav_categories=reference.categories)
+        product = dict(await product_page_context(conn, slug), **layout)
+        current = queries.find_category(reference.categories, "kurtis")
+        from werkzeug.datastructures import MultiDict
+        listing = parse_listing_args(MultiDict(), reference.sizes, reference.colours)
+        rows = await queries.select_listing(conn, [current.id] + [c.id for c in current.children], listing.filters,
+                                            listing.sort, None, 24)
+        cards = dict(category=current, products=rows[:24], next_url="/c/kurtis?after=1", listing=listing,
+                     sizes=[], colours=reference.colours, sort_labels=SORT_LABELS, **layout)
+        for name, context in (("catalog/product.html", product), ("catalog/listing.html", cards)):
+            await timed(f"{name}: Quart render_template", lambda: render_template(name, **context), calls=300)
+            if hasattr(htmx, "render"):
+                await timed(f"{name}: htmx.render", lambda: htmx.render(name, **context), calls=300)
 
 
 if __name__ == "__main__":
