@@ -1,4 +1,4 @@
-"""`mooncart` commands: init-db, seed-demo, serve, check-db."""
+"""`mooncart` commands: init-db, migrate, seed-demo, serve, check-db."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import aiomysql
 from pymysql.err import MySQLError
 
 from .config import DatabaseSettings, load_config
+from .migrations import MigrationError
 
 
 def database_settings() -> DatabaseSettings:
@@ -22,11 +23,20 @@ async def _connect(settings: DatabaseSettings):
 
 
 async def init_db() -> None:
-    from .db import create_database
+    from .migrations import create_database
 
     settings = database_settings()
     await create_database(settings)
-    print(f"Database {settings.database!r} is ready (schema applied).")
+    print(f"Database {settings.database!r} is ready (every migration applied).")
+
+
+async def migrate(lock_timeout: float) -> None:
+    from .migrations import migrate as run_migrations
+
+    settings = database_settings()
+    applied = await run_migrations(settings, lock_timeout=lock_timeout)
+    print(f"Database {settings.database!r} is up to date"
+          + (f" ({len(applied)} migration{'s' if len(applied) != 1 else ''} applied now)." if applied else "."))
 
 
 async def seed(products: int, seed_value: int, if_empty: bool) -> None:
@@ -133,7 +143,10 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> int:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="mooncart", description="Run and manage the Mooncart shop.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("init-db", help="create the database if missing and apply schema.sql (safe to repeat)")
+    commands.add_parser("init-db", help="create the database if missing and apply every migration (safe to repeat)")
+    migrate_parser = commands.add_parser("migrate", help="apply pending schema migrations (one instance at a time)")
+    migrate_parser.add_argument("--lock-timeout", type=float, default=600,
+                                help="seconds to wait for another migrate to finish (default 600)")
     seed_parser = commands.add_parser("seed-demo", help="add a demo catalogue")
     seed_parser.add_argument("--products", type=int, default=200, help="how many products (default 200)")
     seed_parser.add_argument("--seed", type=int, default=7, help="random seed, for a repeatable catalogue")
@@ -152,6 +165,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if args.command == "init-db":
             asyncio.run(init_db())
+        elif args.command == "migrate":
+            if args.lock_timeout < 0:
+                parser.error("--lock-timeout must be 0 or more")
+            asyncio.run(migrate(args.lock_timeout))
         elif args.command == "seed-demo":
             if args.products < 1:
                 parser.error("--products must be at least 1")
@@ -162,6 +179,6 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(check_db())
         elif args.command == "serve":
             sys.exit(serve(args.host, args.port, args.workers, args.access_log))
-    except (MySQLError, OSError, ValueError) as error:
+    except (MySQLError, OSError, ValueError, MigrationError) as error:
         print(f"mooncart {args.command}: {error}", file=sys.stderr)
         sys.exit(1)

@@ -202,18 +202,3 @@ async def apply_schema(conn, schema_path: Path = SCHEMA_PATH) -> int:
     for statement in statements:
         await execute(conn, statement)
     return len(statements)
-
-
-async def create_database(settings: DatabaseSettings) -> None:
-    """CREATE DATABASE IF NOT EXISTS, then the schema: safe to run twice."""
-    conn = await aiomysql.connect(**settings.connect_kwargs(with_database=False))
-    try:
-        # identifiers cannot be parameters; quote with backticks after checking the name
-        if not re.fullmatch(r"[A-Za-z0-9_]+", settings.database):
-            raise ValueError(f"database name {settings.database!r} must be letters, digits and _")
-        await execute(conn, f"CREATE DATABASE IF NOT EXISTS `{settings.database}` "
-                            "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-        await conn.select_db(settings.database)
-        await apply_schema(conn)
-    finally:
-        conn.close()
