@@ -19,6 +19,7 @@ from pymysql.err import Warning as MySQLNote
 from quart import Quart, current_app, g
 
 from .config import DatabaseSettings
+from .ops import metrics
 
 # "table already exists" and "duplicate entry" notes from idempotent DDL and INSERT IGNORE are expected
 warnings.filterwarnings("ignore", category=MySQLNote)
@@ -41,20 +42,29 @@ class Database:
             self.pool = await aiomysql.create_pool(
                 minsize=self.minsize, maxsize=self.maxsize, pool_recycle=3600,
                 cursorclass=aiomysql.DictCursor, **self.settings.connect_kwargs())
+            metrics.POOL_MAX.inc(self.maxsize)
 
     async def close(self) -> None:
         if self.pool is not None:
             self.pool.close()
             await self.pool.wait_closed()
             self.pool = None
+            metrics.POOL_MAX.dec(self.maxsize)
 
     async def acquire(self):
         if self.shared_connection is not None:
             return self.shared_connection
-        return await self.pool.acquire()
+        metrics.POOL_WAITING.inc()  # until the pool hands one over: more than 0 for long means it is too small
+        try:
+            conn = await self.pool.acquire()
+        finally:
+            metrics.POOL_WAITING.dec()
+        metrics.POOL_IN_USE.inc()
+        return conn
 
     def release(self, conn) -> None:
         if conn is not self.shared_connection:
+            metrics.POOL_IN_USE.dec()
             self.pool.release(conn)
 
 
