@@ -54,11 +54,14 @@ class Database:
     async def acquire(self):
         if self.shared_connection is not None:
             return self.shared_connection
-        metrics.POOL_WAITING.inc()  # until the pool hands one over: more than 0 for long means it is too small
-        try:
-            conn = await self.pool.acquire()
-        finally:
-            metrics.POOL_WAITING.dec()
+        if self.pool.freesize or self.pool.size < self.pool.maxsize:
+            conn = await self.pool.acquire()  # one is free or may be opened: no queue to count
+        else:
+            metrics.POOL_WAITING.inc()  # every connection is lent: this request queues for one
+            try:
+                conn = await self.pool.acquire()
+            finally:
+                metrics.POOL_WAITING.dec()
         metrics.POOL_IN_USE.inc()
         return conn
 
