@@ -136,6 +136,7 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> int:
     import signal
     import subprocess  # nosec B404 # fixed argv, no shell
     import tempfile
+    import threading
     import time
     from pathlib import Path
 
@@ -152,26 +153,28 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> int:
                          f"got {os.environ['MOONCART_DRAIN_SECONDS']!r}")
     run_dir = Path(tempfile.mkdtemp(prefix="mooncart-serve-"))
     drain_file = run_dir / "draining"
-    stopping, stop_signal, stop_at = False, signal.SIGTERM, 0.0
+    stopping = False
     child: subprocess.Popen | None = None
+    timer: threading.Timer | None = None
+
+    def tell_hypercorn(signum) -> None:
+        if child is not None and child.poll() is None:
+            child.send_signal(signum)
 
     def stop(signum, _frame) -> None:
-        nonlocal stopping, stop_signal, stop_at
-        if stopping:
-            stop_at = 0.0  # asked twice: stop now
+        nonlocal stopping, timer
+        if stopping or not drain_seconds:  # no drain, or asked twice: stop now
+            if timer is not None:
+                timer.cancel()
+            stopping = True
+            drain_file.touch()
+            tell_hypercorn(signum)
             return
-        stopping, stop_signal, stop_at = True, signum, time.monotonic() + drain_seconds
+        stopping = True
         drain_file.touch()
-
-    def wait(child: subprocess.Popen) -> int:
-        told = False
-        while True:
-            try:
-                return child.wait(timeout=0.2)
-            except subprocess.TimeoutExpired:
-                if stopping and not told and time.monotonic() >= stop_at:
-                    child.send_signal(stop_signal)
-                    told = True
+        timer = threading.Timer(drain_seconds, tell_hypercorn, (signum,))
+        timer.daemon = True
+        timer.start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -183,7 +186,7 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> int:
             try:
                 child = subprocess.Popen(args, env=dict(os.environ, PROMETHEUS_MULTIPROC_DIR=metrics_dir,  # nosec B603 # fixed argv, no shell
                                                         MOONCART_DRAIN_FILE=str(drain_file)))
-                code = wait(child)
+                code = child.wait()
             finally:
                 if temporary:
                     shutil.rmtree(metrics_dir, ignore_errors=True)
