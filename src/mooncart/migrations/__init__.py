@@ -104,13 +104,13 @@ async def migrate(settings: DatabaseSettings, *, create: bool = False, lock_time
                                  (settings.database,)):
             raise MigrationError(f"database {settings.database!r} does not exist (mooncart init-db creates it)")
         await conn.select_db(settings.database)
-        async with migrate_lock(conn, lock_name(settings.database), lock_timeout, report):
+        async with MigrateLock(conn, lock_name(settings.database), lock_timeout, report):
             return await migrate_connection(conn, report=report)
     finally:
         conn.close()
 
 
-class migrate_lock:
+class MigrateLock:
     """GET_LOCK for the length of a migrate: a second migrate waits here, then finds nothing to do."""
 
     def __init__(self, conn, name: str, timeout: float, report):
