@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from mooncart import create_app  # noqa: E402
 from mooncart.config import DatabaseSettings  # noqa: E402
-from mooncart.db import create_database  # noqa: E402
+from mooncart.migrations import create_database  # noqa: E402
 from mooncart.demo import seed_demo  # noqa: E402
 
 SECRET = "mooncart-bench-secret"
@@ -59,7 +59,7 @@ def log(message: str) -> None:
 
 async def ensure_catalogue(name: str, products: int) -> DatabaseSettings:
     settings = SERVER.with_database(name)
-    await create_database(settings)
+    await create_database(settings, report=log)
     conn = await aiomysql.connect(**settings.connect_kwargs())
     try:
         async with conn.cursor() as cur:
@@ -72,7 +72,7 @@ async def ensure_catalogue(name: str, products: int) -> DatabaseSettings:
             async with admin.cursor() as cur:
                 await cur.execute(f"DROP DATABASE `{name}`")
             admin.close()
-            await create_database(settings)
+            await create_database(settings, report=log)
             conn = await aiomysql.connect(**settings.connect_kwargs())
             await seed_demo(conn, products=products, seed=42, batch_size=5000)
     finally:
