@@ -62,3 +62,47 @@ async def test_retrying_runs_the_whole_unit_again():
             raise OperationalError(1213, "Deadlock")
         return "placed"
     assert await db.retrying(unit) == "placed" and len(attempts) == 3
+
+
+def test_in_list_of_one_value_is_one_placeholder():
+    assert db.in_list([7]) == ("%s", [7])
+
+
+def test_in_list_of_many_values_keeps_them_as_parameters_in_order():
+    placeholders, params = db.in_list(x for x in (3, "1); DROP TABLE orders; --", 9))
+    assert placeholders == "%s, %s, %s" and params == [3, "1); DROP TABLE orders; --", 9]
+
+
+def test_in_list_refuses_an_empty_list_clearly():
+    with pytest.raises(ValueError, match="at least one value"):
+        db.in_list([])
+
+
+async def test_in_list_selects_exactly_the_rows_asked_for(conn):
+    from tests.factories import make_product
+
+    product = await make_product(conn, variants=[("S", "Mustard", 1), ("M", "Mustard", 2), ("L", "Mustard", 3)])
+    small, _, large = (v["id"] for v in product["variants"])
+    placeholders, params = db.in_list([large, small])
+    rows = await db.fetch_all(conn, "SELECT stock FROM variants WHERE id IN (" + placeholders + ") ORDER BY id",
+                              params)
+    assert [row["stock"] for row in rows] == [1, 3]
+
+
+def test_in_list_with_a_name_gives_named_placeholders_for_pyformat_statements():
+    assert db.in_list([4, 7], "size") == ("%(size0)s, %(size1)s", {"size0": 4, "size1": 7})
+    with pytest.raises(ValueError):
+        db.in_list([1], "size) OR (1")
+    with pytest.raises(ValueError, match="at least one value"):
+        db.in_list([], "size")
+
+
+async def test_named_in_list_selects_exactly_the_rows_asked_for(conn):
+    from tests.factories import make_product
+
+    product = await make_product(conn, variants=[("S", "Mustard", 1), ("M", "Mustard", 2), ("L", "Mustard", 3)])
+    _, medium, large = (v["id"] for v in product["variants"])
+    placeholders, params = db.in_list([medium, large], "variant")
+    rows = await db.fetch_all(conn, "SELECT stock FROM variants WHERE id IN (" + placeholders + ") "
+                                    "AND stock >= %(least)s ORDER BY id", {**params, "least": 3})
+    assert [row["stock"] for row in rows] == [3]

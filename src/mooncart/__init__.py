@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from . import db, draining, formatting, limits, logs, security
 from .config import load_config
 from .htmx import is_htmx, vary_on_htmx
+from .ops import health, metrics
 from .proxy import ForwardedHeaders
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ def create_app(test_config: dict | None = None) -> Quart:
     draining.init_app(app)  # what `mooncart serve` has a worker do on SIGTERM
     logs.init_app(app)
     formatting.register(app)
+    health.init_app(app)  # before the pool: on shutdown, readiness turns 503 first
+    metrics.init_app(app)
     db.init_app(app)
     security.init_app(app)
 
@@ -68,8 +71,8 @@ def create_app(test_config: dict | None = None) -> Quart:
     from .catalog.routes import bp as catalog_bp
     from .checkout.routes import bp as checkout_bp
     from .inventory import events
-    from .live import bp as live_bp
-    from .media import bp as media_bp
+    from .bag.live import bp as live_bp
+    from .catalog.media import bp as media_bp
     from .orders.routes import bp as orders_bp
 
     auth.init_app(app)

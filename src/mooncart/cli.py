@@ -1,4 +1,4 @@
-"""`mooncart` commands: init-db, seed-demo, serve, check-db."""
+"""`mooncart` commands: init-db, migrate, seed-demo, serve, check-db."""
 
 from __future__ import annotations
 
@@ -11,31 +11,45 @@ import aiomysql
 from pymysql.err import MySQLError
 
 from .config import DatabaseSettings, load_config
+from .migrations import MigrationError
 
 
 def database_settings() -> DatabaseSettings:
+    """The shop's database, from MOONCART_DATABASE_URL like the app (no secret key needed here)."""
     return DatabaseSettings.from_url(load_config({"SECRET_KEY": "cli"})["DATABASE_URL"])  # nosec B105 # not a password
 
 
 async def _connect(settings: DatabaseSettings):
+    """One plain connection: the commands run outside the app, so there is no pool."""
     return await aiomysql.connect(**settings.connect_kwargs())
 
 
 async def init_db() -> None:
-    from .db import create_database
+    """Create the database if missing and apply every pending migration; safe to repeat on a live shop."""
+    from .migrations import create_database
 
     settings = database_settings()
     await create_database(settings)
-    print(f"Database {settings.database!r} is ready (schema applied).")
+    print(f"Database {settings.database!r} is ready (every migration applied).")
+
+
+async def migrate(lock_timeout: float) -> None:
+    from .migrations import migrate as run_migrations
+
+    settings = database_settings()
+    applied = await run_migrations(settings, lock_timeout=lock_timeout)
+    print(f"Database {settings.database!r} is up to date"
+          + (f" ({len(applied)} migration{'s' if len(applied) != 1 else ''} applied now)." if applied else "."))
 
 
 async def seed(products: int, seed_value: int, if_empty: bool) -> None:
-    from .db import fetch_val
+    """Add demo products; with if_empty, only to an empty shop (what scripts/start asks for)."""
+    from .admin.queries import select_product_count
     from .demo import seed_demo
 
     conn = await _connect(database_settings())
     try:
-        existing = int(await fetch_val(conn, "SELECT COUNT(*) FROM products") or 0)
+        existing = await select_product_count(conn)
         if if_empty and existing:
             print(f"The catalogue already has {existing:,} products; leaving it as it is.")
             return
@@ -46,9 +60,12 @@ async def seed(products: int, seed_value: int, if_empty: bool) -> None:
 
 
 async def create_admin(email: str, password: str, name: str) -> None:
+    """Make a staff account, or make an existing account staff with this password. Its existing
+    sessions end, so whoever knew the old password is signed out of the back office."""
     from .accounts import forms
+    from .accounts import queries as account_queries
     from .accounts.passwords import hash_password, password_problem
-    from .db import execute, fetch_val
+    from .admin.queries import update_staff_password
 
     clean = forms.clean_email(email)
     if clean is None:
@@ -59,16 +76,15 @@ async def create_admin(email: str, password: str, name: str) -> None:
     conn = await _connect(database_settings())
     try:
         password_hash = await hash_password(password)
-        existing = await fetch_val(conn, "SELECT id FROM users WHERE email = %s", (clean,))
+        existing = await account_queries.select_user_by_email(conn, clean)
         if existing:
-            await execute(conn, "UPDATE users SET is_staff = TRUE, password_hash = %s WHERE id = %s",
-                          (password_hash, existing))
-            await execute(conn, "UPDATE sessions SET revoked_at = NOW(6) WHERE user_id = %s AND revoked_at IS NULL",
-                          (existing,))
+            await update_staff_password(conn, existing["id"], password_hash)
+            await account_queries.revoke_user_sessions(conn, existing["id"])
             print(f"{clean} is now staff, with the new password (their other sessions were ended).")
         else:
-            await execute(conn, "INSERT INTO users (email, name, mobile, password_hash, is_staff) "
-                                "VALUES (%s, %s, '9000000000', %s, TRUE)", (clean, name, password_hash))
+            # users.mobile is required, but nothing is shipped to a staff account: a placeholder
+            await account_queries.insert_user(conn, email=clean, name=name, mobile="9000000000",
+                                              password_hash=password_hash, is_staff=True)
             print(f"Staff account {clean} created.")
         if os.environ.get("MOONCART_STAFF_TWO_STEP", "required") == "required":
             print("On their first visit to /admin they will be asked to set up two-step sign-in "
@@ -90,6 +106,7 @@ def read_password() -> str:
 
 
 async def check_db() -> None:
+    """Raise unless the database server answers within 3 seconds (scripts wait on this)."""
     settings = database_settings()
     conn = await aiomysql.connect(**settings.connect_kwargs(with_database=False), connect_timeout=3)
     conn.close()
@@ -112,9 +129,14 @@ def serve(host: str, port: int, workers: int, access_log: bool, server: str = "h
 
 
 def main(argv: list[str] | None = None) -> None:
+    """The `mooncart` command. Errors a person can act on (no server, a bad URL, a weak password)
+    end with one line on stderr and exit 1, never a traceback."""
     parser = argparse.ArgumentParser(prog="mooncart", description="Run and manage the Mooncart shop.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("init-db", help="create the database if missing and apply schema.sql (safe to repeat)")
+    commands.add_parser("init-db", help="create the database if missing and apply every migration (safe to repeat)")
+    migrate_parser = commands.add_parser("migrate", help="apply pending schema migrations (one instance at a time)")
+    migrate_parser.add_argument("--lock-timeout", type=float, default=600,
+                                help="seconds to wait for another migrate to finish (default 600)")
     seed_parser = commands.add_parser("seed-demo", help="add a demo catalogue")
     seed_parser.add_argument("--products", type=int, default=200, help="how many products (default 200)")
     seed_parser.add_argument("--seed", type=int, default=7, help="random seed, for a repeatable catalogue")
@@ -140,6 +162,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if args.command == "init-db":
             asyncio.run(init_db())
+        elif args.command == "migrate":
+            if args.lock_timeout < 0:
+                parser.error("--lock-timeout must be 0 or more")
+            asyncio.run(migrate(args.lock_timeout))
         elif args.command == "seed-demo":
             if args.products < 1:
                 parser.error("--products must be at least 1")
@@ -153,6 +179,6 @@ def main(argv: list[str] | None = None) -> None:
                 parser.error("--workers must be at least 1, and the seconds 0 or more")
             sys.exit(serve(args.host, args.port, args.workers, args.access_log, args.server,
                            args.graceful_seconds, args.drain_seconds))
-    except (MySQLError, OSError, ValueError) as error:
+    except (MySQLError, OSError, ValueError, MigrationError) as error:
         print(f"mooncart {args.command}: {error}", file=sys.stderr)
         sys.exit(1)

@@ -11,7 +11,7 @@ import re
 import warnings
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Sequence
+from typing import Any, AsyncIterator, Iterable, Sequence
 
 import aiomysql
 from pymysql.err import OperationalError
@@ -19,6 +19,7 @@ from pymysql.err import Warning as MySQLNote
 from quart import Quart, current_app, g
 
 from .config import DatabaseSettings
+from .ops import metrics
 
 # "table already exists" and "duplicate entry" notes from idempotent DDL and INSERT IGNORE are expected
 warnings.filterwarnings("ignore", category=MySQLNote)
@@ -37,24 +38,42 @@ class Database:
         self.pool: aiomysql.Pool | None = None
 
     async def open(self) -> None:
+        """Make the pool when serving starts, inside the event loop that will use it (an
+        aiomysql pool belongs to one loop). A test's shared connection needs none."""
         if self.shared_connection is None and self.pool is None:
             self.pool = await aiomysql.create_pool(
                 minsize=self.minsize, maxsize=self.maxsize, pool_recycle=3600,
                 cursorclass=aiomysql.DictCursor, **self.settings.connect_kwargs())
+            metrics.POOL_MAX.inc(self.maxsize)
 
     async def close(self) -> None:
+        """Close every pooled connection once serving stops, so hypercorn exits cleanly."""
         if self.pool is not None:
             self.pool.close()
             await self.pool.wait_closed()
             self.pool = None
+            metrics.POOL_MAX.dec(self.maxsize)
 
     async def acquire(self):
+        """A connection for one request: the test's own, so app and test see one transaction,
+        or one from the pool."""
         if self.shared_connection is not None:
             return self.shared_connection
-        return await self.pool.acquire()
+        if self.pool.freesize or self.pool.size < self.pool.maxsize:
+            conn = await self.pool.acquire()  # one is free or may be opened: no queue to count
+        else:
+            metrics.POOL_WAITING.inc()  # every connection is lent: this request queues for one
+            try:
+                conn = await self.pool.acquire()
+            finally:
+                metrics.POOL_WAITING.dec()
+        metrics.POOL_IN_USE.inc()
+        return conn
 
     def release(self, conn) -> None:
+        """Give a pooled connection back; a test's shared one stays with the test."""
         if conn is not self.shared_connection:
+            metrics.POOL_IN_USE.dec()
             self.pool.release(conn)
 
 
@@ -87,24 +106,45 @@ async def get_conn():
 
 
 async def fetch_all(conn, sql: str, params: Sequence[Any] | dict = ()) -> list[dict]:
+    """Every row as a dict: the column names are the keys templates and dataclasses use."""
     async with conn.cursor(aiomysql.DictCursor) as cur:
         await cur.execute(sql, params)
         return list(await cur.fetchall())
 
 
 async def fetch_one(conn, sql: str, params: Sequence[Any] | dict = ()) -> dict | None:
+    """The first row as a dict, or None: loaders turn None into a 404."""
     async with conn.cursor(aiomysql.DictCursor) as cur:
         await cur.execute(sql, params)
         return await cur.fetchone()
 
 
 async def fetch_val(conn, sql: str, params: Sequence[Any] | dict = ()) -> Any:
+    """The first column of the first row (a count, an id), or None when there is no row."""
     async with conn.cursor() as cur:
         await cur.execute(sql, params)
         row = await cur.fetchone()
         if row is None:
             return None
         return row[0] if isinstance(row, (tuple, list)) else next(iter(row.values()))
+
+
+def in_list(values: Iterable[Any], name: str | None = None) -> tuple[str, Any]:
+    """The placeholders and parameters of an `IN (...)` list: in_list([4, 7]) is ("%s, %s", [4, 7]),
+    and for a statement with named parameters in_list([4, 7], "size") is
+    ("%(size0)s, %(size1)s", {"size0": 4, "size1": 7}). SQL has no parameter for a list, so this is
+    the one place that writes as many placeholders as there are values; the values themselves
+    still travel as parameters. An empty list is refused, because `IN ()` is a syntax error and
+    "nothing to do" is the caller's decision, not the database's."""
+    values = list(values)
+    if not values:
+        raise ValueError("in_list() needs at least one value: `IN ()` is not valid SQL")
+    if name is None:
+        return ", ".join(["%s"] * len(values)), values
+    if not name.isidentifier():
+        raise ValueError(f"in_list() parameter name {name!r} must be a plain identifier")
+    named = {f"{name}{i}": value for i, value in enumerate(values)}
+    return ", ".join(f"%({key})s" for key in named), named
 
 
 RETRYABLE_ERRORS = {1213, 1205}  # deadlock; lock wait timeout
@@ -198,22 +238,9 @@ def split_sql(text: str) -> list[str]:
 
 
 async def apply_schema(conn, schema_path: Path = SCHEMA_PATH) -> int:
+    """Run every statement of schema.sql (all IF NOT EXISTS, so init-db can be repeated);
+    returns how many ran."""
     statements = split_sql(schema_path.read_text(encoding="utf-8"))
     for statement in statements:
         await execute(conn, statement)
     return len(statements)
-
-
-async def create_database(settings: DatabaseSettings) -> None:
-    """CREATE DATABASE IF NOT EXISTS, then the schema: safe to run twice."""
-    conn = await aiomysql.connect(**settings.connect_kwargs(with_database=False))
-    try:
-        # identifiers cannot be parameters; quote with backticks after checking the name
-        if not re.fullmatch(r"[A-Za-z0-9_]+", settings.database):
-            raise ValueError(f"database name {settings.database!r} must be letters, digits and _")
-        await execute(conn, f"CREATE DATABASE IF NOT EXISTS `{settings.database}` "
-                            "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-        await conn.select_db(settings.database)
-        await apply_schema(conn)
-    finally:
-        conn.close()

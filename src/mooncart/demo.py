@@ -8,12 +8,12 @@ transaction a batch, with a progress bar.
 from __future__ import annotations
 
 import random
-import re
 import sys
 
 from tqdm import tqdm
 
 from .db import execute, execute_many, fetch_all, fetch_val, transaction
+from .text import slugify
 
 # parent slug, name, [(slug, name, art kind, sizes kind, price range in rupees, nouns, blurb)]
 CATEGORIES = [
@@ -77,10 +77,6 @@ NON_FABRIC = {"footwear": ["Leather", "Vegan leather", "Suede"], "bags": ["Vegan
               "jewellery": ["Oxidised silver", "Gold-plated brass", "Kundan", "Pearl"]}
 OCCASIONS = ["everyday wear", "the office", "festive evenings", "weddings", "college", "brunch",
              "Diwali parties", "haldi and mehendi", "weekend getaways"]
-
-
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 async def ensure_reference_data(conn) -> tuple[list[dict], dict[str, int], dict[str, int]]:

@@ -26,11 +26,14 @@ and exits when Granian has."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess  # nosec B404 # fixed argv, no shell
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -61,9 +64,36 @@ def refuse_new_connections(sock: socket.socket) -> None:
         print(f"mooncart serve: could not stop new connections early ({error})", file=sys.stderr, flush=True)
 
 
+def fresh_metrics_dir() -> tuple[str, bool]:
+    """The directory the workers keep their Prometheus numbers in, empty (a worker's numbers
+    from a previous start would otherwise be added in forever). The one named by
+    PROMETHEUS_MULTIPROC_DIR is emptied and kept; without it a temporary one is made.
+    Returns (path, whether to remove it afterwards)."""
+    named = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not named:
+        return tempfile.mkdtemp(prefix="mooncart-metrics-"), True
+    directory = Path(named)
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    return str(directory), False
+
+
 def serve(host: str, port: int, workers: int, access_log: bool, server: str = "hypercorn",
           graceful_seconds: float = 30, drain_seconds: float = 1) -> int:
-    """Run the shop until SIGTERM/SIGINT; returns the exit code."""
+    """Run the shop until SIGTERM/SIGINT; returns the exit code. The workers share one empty
+    metrics directory (PROMETHEUS_MULTIPROC_DIR), so /metrics adds up exactly this start's workers."""
+    metrics_dir, temporary = fresh_metrics_dir()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir  # inherited by every worker
+    try:
+        return _serve(host, port, workers, access_log, server, graceful_seconds, drain_seconds)
+    finally:
+        if temporary:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _serve(host: str, port: int, workers: int, access_log: bool, server: str,
+           graceful_seconds: float, drain_seconds: float) -> int:
     stopping = False
     children: dict[int, subprocess.Popen] = {}
 

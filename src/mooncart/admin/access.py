@@ -14,6 +14,9 @@ log = logging.getLogger("mooncart.security")
 
 
 def staff_required(view):
+    """Wrap a back-office view: anonymous visitors are sent to log in (and back here after),
+    shoppers get 403, staff without two-step sign-in are sent to set it up when it is
+    required. Refusals are logged for the security log."""
     @wraps(view)
     async def wrapper(*args, **kwargs):
         user = await current_shopper()

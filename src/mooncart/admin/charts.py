@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Bar:
+    """One bar: where it sits in the SVG, its label below and its formatted value above."""
     x: float
     y: float
     width: float
@@ -18,6 +19,7 @@ class Bar:
 
 @dataclass(frozen=True)
 class BarChart:
+    """What admin/_bar_chart.html draws as SVG rectangles: no script is needed to see it."""
     width: int
     height: int
     bars: tuple[Bar, ...]
@@ -26,6 +28,7 @@ class BarChart:
 
     @property
     def is_empty(self) -> bool:
+        """True when every bar is zero, so the page shows a sentence instead of a flat chart."""
         return not any(bar.height for bar in self.bars)
 
 

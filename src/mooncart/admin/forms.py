@@ -11,6 +11,7 @@ MAX_PRICE_PAISE = 10_00_000 * 100  # ₹10 lakh
 
 
 def rupees_to_paise(raw: str | None) -> int | None:
+    """A price typed in rupees ("1499", "1,499.50") as whole paise; None when it is not one."""
     text = (raw or "").strip().replace(",", "").lstrip("₹").strip()
     match = re.fullmatch(r"(\d{1,9})(?:\.(\d{1,2}))?", text)
     if not match or not text.isascii():
@@ -20,6 +21,7 @@ def rupees_to_paise(raw: str | None) -> int | None:
 
 
 def whole_number(raw: str | None, low: int, high: int) -> int | None:
+    """A whole number within [low, high], or None: form input never reaches SQL unchecked."""
     text = (raw or "").strip()
     if not re.fullmatch(r"-?\d{1,9}", text) or not text.isascii():
         return None
@@ -28,6 +30,7 @@ def whole_number(raw: str | None, low: int, high: int) -> int | None:
 
 
 def product(form, category_ids: set[int]) -> tuple[dict, dict]:
+    """A product form's cleaned values and a message per field that is wrong."""
     values = {"name": clean_text(form.get("name"), 160), "description": clean_text(form.get("description"), 5000),
               "fabric": clean_text(form.get("fabric"), 80), "category_id": whole_number(form.get("category_id"), 1, 2**32)}
     errors = {}
@@ -39,6 +42,8 @@ def product(form, category_ids: set[int]) -> tuple[dict, dict]:
 
 
 def variant(form, size_ids: set[int], colour_ids: set[int], new: bool) -> tuple[dict, dict]:
+    """A variant form's cleaned values and errors; a new variant also needs its size, colour
+    and opening stock."""
     values = {"sku": clean_text(form.get("sku"), 40).upper().replace(" ", "-"),
               "price_paise": rupees_to_paise(form.get("price")),
               "low_stock_threshold": whole_number(form.get("low_stock_threshold") or "5", 0, 10_000)}
@@ -63,6 +68,8 @@ def variant(form, size_ids: set[int], colour_ids: set[int], new: bool) -> tuple[
 
 
 def stock_adjustment(form) -> tuple[dict, str | None]:
+    """A stock change: a non-zero whole number, a reason from the ledger's list and a note;
+    returns (values, None), or ({}, the message for staff) when one of them is wrong."""
     reason = form.get("reason", "")
     change = whole_number(form.get("change"), -100_000, 100_000)
     note = clean_text(form.get("note"), 200)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..catalog.queries import FIRST_IMAGE_SQL
 from ..db import execute, fetch_all, fetch_one, fetch_val
+from ..orders.queries import ORDER_COLUMNS
 
 # ---- catalogue ---------------------------------------------------------------------------
 
@@ -20,11 +21,13 @@ async def search_products(conn, query: str, limit: int = 50) -> list[dict]:
 
 
 async def select_product(conn, product_id: int) -> dict | None:
+    """One product's editable fields, or None (the view answers 404)."""
     return await fetch_one(conn, "SELECT id, category_id, slug, name, description, fabric, from_price_paise "
                                  "FROM products WHERE id = %s", (product_id,))
 
 
 async def insert_product(conn, values: dict, slug: str) -> int:
+    """A new product without variants yet; its from-price is the typed price until it has some."""
     _, product_id = await execute(
         conn, "INSERT INTO products (category_id, slug, name, description, fabric, from_price_paise) "
               "VALUES (%s, %s, %s, %s, %s, %s)",
@@ -33,11 +36,14 @@ async def insert_product(conn, values: dict, slug: str) -> int:
 
 
 async def update_product(conn, product_id: int, values: dict) -> None:
+    """The product's words and category; prices live on variants."""
     await execute(conn, "UPDATE products SET category_id = %s, name = %s, description = %s, fabric = %s WHERE id = %s",
                   (values["category_id"], values["name"], values["description"], values["fabric"], product_id))
 
 
 async def delete_product(conn, product_id: int) -> bool:
+    """Delete the product; its variants, photos and bag lines go with it (foreign keys),
+    while order lines keep their own copy. False when there was no such product."""
     affected, _ = await execute(conn, "DELETE FROM products WHERE id = %s", (product_id,))
     return affected > 0
 
@@ -49,6 +55,7 @@ async def refresh_from_price(conn, product_id: int) -> None:
 
 
 async def select_variants(conn, product_id: int) -> list[dict]:
+    """The product's variants for its page, grouped by colour, sizes in their usual order."""
     return await fetch_all(
         conn, "SELECT v.id, v.product_id, v.sku, v.price_paise, v.stock, v.low_stock_threshold, v.is_low_stock, "
               "s.label AS size, co.name AS colour FROM variants v JOIN sizes s ON s.id = v.size_id "
@@ -57,6 +64,7 @@ async def select_variants(conn, product_id: int) -> list[dict]:
 
 
 async def select_variant(conn, variant_id: int) -> dict | None:
+    """One variant with its product's name, for its row and its stock history; or None."""
     return await fetch_one(
         conn, "SELECT v.id, v.product_id, v.sku, v.price_paise, v.stock, v.low_stock_threshold, v.is_low_stock, "
               "s.label AS size, co.name AS colour, p.name AS product_name FROM variants v "
@@ -65,6 +73,7 @@ async def select_variant(conn, variant_id: int) -> dict | None:
 
 
 async def insert_variant(conn, product_id: int, values: dict) -> int:
+    """A new variant with no stock: its opening stock is then added through the ledger."""
     _, variant_id = await execute(
         conn, "INSERT INTO variants (product_id, size_id, colour_id, sku, price_paise, stock, low_stock_threshold) "
               "VALUES (%s, %s, %s, %s, %s, 0, %s)",
@@ -74,11 +83,13 @@ async def insert_variant(conn, product_id: int, values: dict) -> int:
 
 
 async def update_variant(conn, variant_id: int, values: dict) -> None:
+    """SKU, price and low-stock level; never the stock, which only moves through the ledger."""
     await execute(conn, "UPDATE variants SET sku = %s, price_paise = %s, low_stock_threshold = %s WHERE id = %s",
                   (values["sku"], values["price_paise"], values["low_stock_threshold"], variant_id))
 
 
 async def select_ledger(conn, variant_id: int, limit: int = 200) -> list[dict]:
+    """A variant's stock changes, newest first, with the order or staff member behind each."""
     return await fetch_all(
         conn, "SELECT m.created_at, m.delta, m.stock_after, m.reason, m.note, o.number AS order_number, "
               "u.name AS staff_name FROM stock_movements m LEFT JOIN orders o ON o.id = m.order_id "
@@ -87,6 +98,7 @@ async def select_ledger(conn, variant_id: int, limit: int = 200) -> list[dict]:
 
 
 async def select_low_stock(conn, limit: int = 100) -> list[dict]:
+    """Variants at or under their low-stock level (a generated column), emptiest first."""
     return await fetch_all(
         conn, "SELECT v.id, v.sku, v.stock, v.low_stock_threshold, s.label AS size, co.name AS colour, "
               "p.id AS product_id, p.name AS product_name FROM variants v JOIN products p ON p.id = v.product_id "
@@ -95,6 +107,7 @@ async def select_low_stock(conn, limit: int = 100) -> list[dict]:
 
 
 async def insert_image(conn, product_id: int, path: str, alt: str) -> int:
+    """A photo after the product's others (position = last + 1)."""
     position = await fetch_val(conn, "SELECT COALESCE(MAX(position), -1) + 1 FROM product_images WHERE product_id = %s",
                                (product_id,))
     _, image_id = await execute(conn, "INSERT INTO product_images (product_id, position, path, alt) "
@@ -103,12 +116,14 @@ async def insert_image(conn, product_id: int, path: str, alt: str) -> int:
 
 
 async def delete_image(conn, image_id: int) -> int | None:
+    """Delete a photo; returns its product's id to go back to, or None if there was none."""
     product_id = await fetch_val(conn, "SELECT product_id FROM product_images WHERE id = %s", (image_id,))
     await execute(conn, "DELETE FROM product_images WHERE id = %s", (image_id,))
     return product_id
 
 
 async def select_categories_flat(conn) -> list[dict]:
+    """Every category, each top-level one followed by its children, with a product count."""
     return await fetch_all(
         conn, "SELECT c.id, c.name, c.slug, c.parent_id, p.name AS parent_name, "
               "(SELECT COUNT(*) FROM products x WHERE x.category_id = c.id) AS products "
@@ -117,19 +132,36 @@ async def select_categories_flat(conn) -> list[dict]:
 
 
 async def insert_category(conn, name: str, slug: str, parent_id: int | None, size_group: str) -> int:
+    """A new category, after the existing ones (position 99)."""
     _, category_id = await execute(conn, "INSERT INTO categories (parent_id, slug, name, size_group, position) "
                                          "VALUES (%s, %s, %s, %s, 99)", (parent_id, slug, name, size_group))
     return category_id
 
 
 async def rename_category(conn, category_id: int, name: str) -> bool:
+    """A new name, same slug (links keep working); False when there is no such category."""
     affected, _ = await execute(conn, "UPDATE categories SET name = %s WHERE id = %s", (name, category_id))
     return affected > 0
+
+
+async def select_product_count(conn) -> int:
+    """How many products the shop has (seed-demo --if-empty leaves a stocked shop alone)."""
+    return int(await fetch_val(conn, "SELECT COUNT(*) FROM products") or 0)
+
+
+# ---- staff ---------------------------------------------------------------------------------
+
+async def update_staff_password(conn, user_id: int, password_hash: str) -> None:
+    """Make an account staff and give it a new password in one statement (mooncart create-admin)."""
+    await execute(conn, "UPDATE users SET is_staff = TRUE, password_hash = %s WHERE id = %s",
+                  (password_hash, user_id))
 
 
 # ---- orders --------------------------------------------------------------------------------
 
 async def search_orders(conn, status: str | None, query: str, limit: int = 100) -> list[dict]:
+    """Newest orders first, optionally of one status and matching an order number or a
+    customer's email exactly (both indexed, so this stays fast on a big shop)."""
     where, params = [], []
     if status:
         where.append("o.status = %s")
@@ -147,8 +179,7 @@ async def search_orders(conn, status: str | None, query: str, limit: int = 100) 
 
 
 async def select_order(conn, number: str) -> dict | None:
-    from ..orders.queries import ORDER_COLUMNS
-
+    """Any shopper's order by number, with the customer: staff see every order."""
     return await fetch_one(conn, "SELECT " + ORDER_COLUMNS + ", u.name AS customer, u.email, u.id AS customer_id FROM orders o "  # nosec B608 # values are %s parameters
                                  "JOIN users u ON u.id = o.user_id WHERE o.number = %s", (number,))
 
@@ -159,6 +190,8 @@ LIVE = "o.status NOT IN ('cancelled', 'returned')"
 
 
 async def sales_summary(conn) -> dict:
+    """Sales and order counts for today, the last 7 days and the last 30, cancelled and
+    returned orders left out, in one statement."""
     return await fetch_one(
         conn, "SELECT "  # nosec B608 # values are %s parameters
               "COALESCE(SUM(CASE WHEN o.placed_at >= CURDATE() THEN o.subtotal_paise END), 0) AS today_paise, "
@@ -170,6 +203,7 @@ async def sales_summary(conn) -> dict:
 
 
 async def daily_sales(conn, days: int = 14) -> list[dict]:
+    """Sales per day over the last `days` days (days without sales are simply absent)."""
     return await fetch_all(
         conn, "SELECT DATE(o.placed_at) AS day, SUM(o.subtotal_paise) AS paise, COUNT(*) AS orders FROM orders o "  # nosec B608 # values are %s parameters
               "WHERE o.placed_at >= CURDATE() - INTERVAL %s DAY AND " + LIVE + " GROUP BY DATE(o.placed_at)",
@@ -177,10 +211,12 @@ async def daily_sales(conn, days: int = 14) -> list[dict]:
 
 
 async def orders_by_status(conn) -> list[dict]:
+    """How many orders are in each status, for the dashboard's chart."""
     return await fetch_all(conn, "SELECT status, COUNT(*) AS orders FROM orders GROUP BY status ORDER BY status")
 
 
 async def top_sellers(conn, days: int = 30, limit: int = 10) -> list[dict]:
+    """Best-selling products of the last `days` days by units, by the name they were sold under."""
     return await fetch_all(
         conn, "SELECT i.product_name, SUM(i.quantity) AS units, SUM(i.quantity * i.unit_price_paise) AS paise "  # nosec B608 # values are %s parameters
               "FROM order_items i JOIN orders o ON o.id = i.order_id "

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..catalog.queries import FIRST_IMAGE_SQL
-from ..db import execute, fetch_all, fetch_one, fetch_val
+from ..db import execute, execute_many, fetch_all, fetch_one, fetch_val
+
+
+# The header's number: units in the bag `c`. One definition, read by pages and by add-to-bag.
+BAG_COUNT_SQL = "(SELECT COALESCE(SUM(b.quantity), 0) FROM cart_items b WHERE b.cart_id = c.id)"
 
 
 async def select_bag_count(conn, token: str | None) -> int:
     """Units in the bag, for the header."""
     if token is None:
         return 0
-    count = await fetch_val(
-        conn,
-        "SELECT COALESCE(SUM(ci.quantity), 0) FROM carts c "
-        "JOIN cart_items ci ON ci.cart_id = c.id WHERE c.token = %s",
-        (token,))
+    count = await fetch_val(conn, "SELECT " + BAG_COUNT_SQL + " FROM carts c WHERE c.token = %s", (token,))  # nosec B608 # values are %s parameters
     return int(count or 0)
 
 
@@ -23,9 +25,8 @@ async def select_variant_in_bag(conn, variant_id: int, token: str | None) -> dic
     bag (if any), how many of this variant it holds, and its total count for the header."""
     return await fetch_one(
         conn,
-        "SELECT v.id, v.product_id, p.slug AS product_slug, v.stock, c.id AS cart_id, "
-        "COALESCE(ci.quantity, 0) AS in_bag, "
-        "(SELECT COALESCE(SUM(b.quantity), 0) FROM cart_items b WHERE b.cart_id = c.id) AS bag_count "
+        "SELECT v.id, v.product_id, p.slug AS product_slug, v.stock, c.id AS cart_id, "  # nosec B608 # values are %s parameters
+        "COALESCE(ci.quantity, 0) AS in_bag, " + BAG_COUNT_SQL + " AS bag_count "
         "FROM variants v JOIN products p ON p.id = v.product_id LEFT JOIN carts c ON c.token = %s "
         "LEFT JOIN cart_items ci ON ci.cart_id = c.id AND ci.variant_id = v.id "
         "WHERE v.id = %s",
@@ -80,3 +81,98 @@ async def select_bag_lines(conn, token: str | None) -> list[dict]:
         "JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
         "WHERE c.token = %s ORDER BY ci.added_at, ci.id",
         (token,))
+
+
+# ---- a guest's bag joining the account's bag at log-in (bag/merge.py holds the rules) ----------
+
+@dataclass(frozen=True)
+class Cart:
+    """A bag: its id for joins, its token for the signed cookie."""
+    id: int
+    token: str
+
+
+@dataclass(frozen=True)
+class GuestLine:
+    """A guest bag's line beside what the account's bag already holds of the same variant."""
+    variant_id: int
+    quantity: int
+    stock: int
+    in_bag: int
+    name: str
+    size: str
+
+
+async def insert_user_cart_if_missing(conn, token: str, user_id: int) -> None:
+    """An account has at most one bag (a unique key on user_id): IGNORE keeps the one it has, so
+    two tabs signing in at once cannot make two."""
+    await execute(conn, "INSERT IGNORE INTO carts (token, user_id) VALUES (%s, %s)", (token, user_id))
+
+
+async def select_user_cart(conn, user_id: int) -> Cart | None:
+    """The account's bag, or None before its first add."""
+    row = await fetch_one(conn, "SELECT id, token FROM carts WHERE user_id = %s", (user_id,))
+    return None if row is None else Cart(**row)
+
+
+async def select_user_cart_for_update(conn, user_id: int) -> Cart | None:
+    """The account's bag, locked: two log-ins of one account merge one after the other."""
+    row = await fetch_one(conn, "SELECT id, token FROM carts WHERE user_id = %s FOR UPDATE", (user_id,))
+    return None if row is None else Cart(**row)
+
+
+async def select_guest_cart_for_update(conn, token: str) -> int | None:
+    """The id of a guest's bag (one no account owns yet), locked, so it is claimed only once."""
+    return await fetch_val(conn, "SELECT id FROM carts WHERE token = %s AND user_id IS NULL FOR UPDATE", (token,))
+
+
+async def update_cart_owner(conn, cart_id: int, user_id: int) -> None:
+    """The guest's bag becomes the account's (when the account had none to merge into)."""
+    await execute(conn, "UPDATE carts SET user_id = %s WHERE id = %s", (user_id, cart_id))
+
+
+async def select_cart_units(conn, cart_id: int) -> int:
+    """Units in a bag known by id (select_bag_count is by the cookie's token)."""
+    return int(await fetch_val(conn, "SELECT COALESCE(SUM(quantity), 0) FROM cart_items WHERE cart_id = %s",
+                               (cart_id,)))
+
+
+async def select_guest_lines(conn, guest_cart_id: int, user_cart_id: int) -> list[GuestLine]:
+    """Every line of the guest's bag with the variant's stock and what the account's bag holds of
+    it, in variant id order, in one statement."""
+    rows = await fetch_all(
+        conn,
+        "SELECT g.variant_id, g.quantity, v.stock, COALESCE(m.quantity, 0) AS in_bag, p.name, s.label AS size "
+        "FROM cart_items g JOIN variants v ON v.id = g.variant_id JOIN products p ON p.id = v.product_id "
+        "JOIN sizes s ON s.id = v.size_id "
+        "LEFT JOIN cart_items m ON m.cart_id = %s AND m.variant_id = g.variant_id "
+        "WHERE g.cart_id = %s ORDER BY g.variant_id",
+        (user_cart_id, guest_cart_id))
+    return [GuestLine(**row) for row in rows]
+
+
+async def upsert_line_quantities(conn, cart_id: int, quantities: dict[int, int]) -> None:
+    """Set {variant_id: quantity} in the bag, adding the lines it lacks, in one INSERT."""
+    await execute_many(conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, %s) "
+                             "ON DUPLICATE KEY UPDATE quantity = VALUES(quantity)",
+                       [(cart_id, variant_id, quantity) for variant_id, quantity in quantities.items()])
+
+
+async def delete_cart(conn, cart_id: int) -> None:
+    """The bag and (by the foreign key's cascade) its lines."""
+    await execute(conn, "DELETE FROM carts WHERE id = %s", (cart_id,))
+
+
+async def select_product_variants(conn, product_id: int, token: str | None) -> list[dict]:
+    """A product's variants for its colour and size picker: size, colour, stock and how many of
+    each are already in this bag, in one statement."""
+    return await fetch_all(
+        conn,
+        "SELECT v.id, v.sku, v.price_paise, v.stock, s.label AS size, s.position AS size_position, "
+        "co.name AS colour, "
+        "co.hex AS colour_hex, COALESCE(ci.quantity, 0) AS in_bag "
+        "FROM variants v JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
+        "LEFT JOIN carts c ON c.token = %s "
+        "LEFT JOIN cart_items ci ON ci.variant_id = v.id AND ci.cart_id = c.id "
+        "WHERE v.product_id = %s ORDER BY co.name, s.position",
+        (token or "", product_id))

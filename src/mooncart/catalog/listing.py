@@ -8,6 +8,9 @@ from .queries import SORTS, ListingFilters
 
 SORT_LABELS = {"new": "Newest first", "price_asc": "Price: low to high", "price_desc": "Price: high to low"}
 MAX_RUPEES = 10_000_000
+# int() of more than 4,300 digits raises ValueError (Python's guard against slow conversions): a
+# number is converted only when it is short enough to be one we could mean (leading zeros allowed)
+MAX_NUMBER_LENGTH = 12
 
 
 @dataclass
@@ -22,12 +25,34 @@ class ListingRequest:
     min_rupees: str = ""
     max_rupees: str = ""
 
+    def query_args(self, after: str | None = None) -> dict[str, list[str]]:
+        """The query string of this listing (for the "More" link), built only from the values we
+        understood: never the request's own arguments, which may hold anything, url_for's reserved
+        names (`_external`, `_anchor`, ...) and our route's `slug` among them."""
+        args: dict[str, list[str]] = {}
+        if self.chosen_sizes:
+            args["size"] = list(self.chosen_sizes)
+        if self.chosen_colours:
+            args["colour"] = list(self.chosen_colours)
+        if self.min_rupees:
+            args["min"] = [self.min_rupees]
+        if self.max_rupees:
+            args["max"] = [self.max_rupees]
+        if self.filters.in_stock_only:
+            args["in_stock"] = ["1"]
+        if self.sort != "new":
+            args["sort"] = [self.sort]
+        if after is not None:
+            args["after"] = [after]
+        return args
+
 
 def _rupees(raw: str, label: str, notices: list[str]) -> int | None:
     text = raw.strip().replace(",", "").lstrip("₹").strip()
     if not text:
         return None
-    if not text.isascii() or not text.isdigit() or int(text) > MAX_RUPEES:
+    if not text.isascii() or not text.isdigit() or len(text) > MAX_NUMBER_LENGTH \
+            or int(text) > MAX_RUPEES:
         notices.append(f"The {label} price must be a whole number of rupees, like 1500; we ignored it.")
         return None
     return int(text) * 100
@@ -38,7 +63,7 @@ def parse_cursor(raw: str | None, sort: str) -> tuple[int, int] | None:
     if not raw:
         return None
     parts = raw.split(".")
-    if not all(p.isascii() and p.isdigit() and len(p) <= 12 for p in parts):
+    if not all(p.isascii() and p.isdigit() and len(p) <= MAX_NUMBER_LENGTH for p in parts):
         return None
     if sort == "new" and len(parts) == 1:
         return 0, int(parts[0])

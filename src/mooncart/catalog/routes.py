@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from quart import Blueprint, abort, current_app, flash, request, url_for
-from werkzeug.datastructures import MultiDict
 
 from ..db import get_conn
-from ..accounts.auth import current_shopper, login_required
+from ..accounts.auth import account_key, current_shopper, login_required
 from ..accounts.forms import clean_text
 from ..htmx import fragment, is_htmx, see_other
-from ..limits import account_key, hourly_limit
+from ..limits import hourly_limit
 from ..pages import render_page
 from . import queries
 from .product_page import product_page_context
@@ -49,9 +48,8 @@ async def category(slug: str):
     products, has_more = rows[:page_size], len(rows) > page_size
     next_url = None
     if has_more:
-        args = MultiDict(request.args)
-        args["after"] = make_cursor(products[-1], listing.sort)
-        next_url = url_for("catalog.category", slug=slug, **args.to_dict(flat=False))
+        next_url = url_for("catalog.category", slug=current.slug,
+                           **listing.query_args(after=make_cursor(products[-1], listing.sort)))
     # offer only the sizes this category's clothes come in (no shoe sizes among the kurtis)
     size_groups = {child.size_group for child in current.children} or {current.size_group}
     filter_sizes = [size for size in sizes if size["size_group"] in size_groups]

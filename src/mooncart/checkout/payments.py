@@ -19,12 +19,15 @@ APPROVE, DECLINE, TIMEOUT = "4111111111111111", "4000000000000002", "40000000000
 
 @dataclass(frozen=True)
 class PaymentResult:
+    """What the gateway said: the payment status the order is written with, the gateway's
+    reference for staff, and a message for the shopper when it failed."""
     status: str  # 'paid', 'pending' (cash on delivery) or 'declined'
     reference: str = ""
     message: str = ""
 
     @property
     def ok(self) -> bool:
+        """Whether the order may be placed: paid now, or promised (cash on delivery)."""
         return self.status in ("paid", "pending")
 
 
@@ -33,6 +36,7 @@ class PaymentDetailsError(ValueError):
 
 
 class PaymentProvider(Protocol):
+    """What checkout needs from a way to pay: check the form, then charge."""
     code: str
     label: str
 
@@ -44,16 +48,20 @@ class PaymentProvider(Protocol):
 
 
 class CashOnDelivery:
+    """Nothing is charged now; the order is written with the payment pending until delivery."""
     code, label = "cod", "Cash on delivery"
 
     def check_details(self, form) -> dict:
+        """Cash needs no details."""
         return {}
 
     async def charge(self, amount_paise: int, order_number: str, details: dict) -> PaymentResult:
+        """Always accepted: the money is collected at the door."""
         return PaymentResult("pending", "COD")
 
 
 def luhn_ok(number: str) -> bool:
+    """The card number's own check digit: catches a mistyped digit before asking the bank."""
     total = 0
     for i, digit in enumerate(int(d) for d in reversed(number)):
         if i % 2:
@@ -63,10 +71,14 @@ def luhn_ok(number: str) -> bool:
 
 
 class TestCardGateway:
+    """A sandbox card gateway: APPROVE is paid, DECLINE is declined and TIMEOUT never answers
+    in time, so every path of checkout can be tried without a bank."""
     code, label = "card", "Credit or debit card (test gateway)"
     delay_seconds = 30.0  # how long the "timeout" card makes the bank take
 
     def check_details(self, form, today: date | None = None) -> dict:
+        """The card number (Luhn), the expiry (MM/YY, not past) and the 3-4 digit code, with
+        a message that says which one is wrong. Only the number is kept, and only until the charge."""
         number = re.sub(r"[\s-]", "", form.get("card_number") or "")
         if not (number.isascii() and number.isdigit() and 12 <= len(number) <= 19 and luhn_ok(number)):
             raise PaymentDetailsError("Please check the card number.")
@@ -83,6 +95,7 @@ class TestCardGateway:
         return {"number": number}
 
     async def charge(self, amount_paise: int, order_number: str, details: dict) -> PaymentResult:
+        """Answer like the bank would for this test card; a reference keeps only the last four digits."""
         number = details["number"]
         if number == TIMEOUT:
             await asyncio.sleep(self.delay_seconds)

@@ -17,9 +17,11 @@ from datetime import datetime, timezone
 from pymysql.err import IntegrityError
 
 from ..bag.summary import BagLine
-from ..db import execute, fetch_all, fetch_one, retrying, transaction
+from ..db import retrying, transaction
 from ..inventory.stock import InsufficientStock, lock_variants, move_stock
+from ..ops import metrics
 from ..orders import queries as order_queries
+from . import queries
 from .payments import PaymentProvider
 from .pricing import order_totals
 
@@ -36,49 +38,48 @@ class CheckoutProblem(Exception):
 
 @dataclass(frozen=True)
 class PlacedOrder:
+    """What the shopper is shown after placing: the order, whether this was a re-sent form
+    answered with the earlier order, and the new stock levels to tell open pages."""
     id: int
     number: str
     replayed: bool = False
     stock_levels: dict | None = None  # variant id -> stock after this order, for live pages
+    total_paise: int = 0
 
 
 def new_order_number(now: datetime | None = None) -> str:
+    """A number to read over the phone, e.g. MC261128-3FA9C1: the date, then 24 random bits
+    (a guessed number finds nothing: orders are looked up with their owner)."""
     now = now or datetime.now(timezone.utc)
     return "MC" + now.strftime("%y%m%d") + "-" + secrets.token_hex(3).upper()
 
 
-async def select_lines_for_order(conn, cart_id: int) -> list[BagLine]:
-    rows = await fetch_all(
-        conn,
-        "SELECT ci.variant_id, ci.quantity, v.stock, v.sku, v.price_paise, s.label AS size, co.name AS colour, "
-        "p.name AS product_name, p.slug AS product_slug, NULL AS image_path "
-        "FROM cart_items ci JOIN variants v ON v.id = ci.variant_id JOIN products p ON p.id = v.product_id "
-        "JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
-        "WHERE ci.cart_id = %s ORDER BY ci.variant_id",
-        (cart_id,))
-    return [BagLine(**row) for row in rows]
-
-
 async def place_order(conn, *, user_id: int, cart_id: int, address: dict, provider: PaymentProvider,
                       payment_details: dict, idempotency_key: str, payment_timeout: float = 20.0) -> PlacedOrder:
+    """Place the bag as an order in one transaction (see the module's docstring), retried on
+    a deadlock. Raises CheckoutProblem with the shopper's message when nothing was written;
+    the same form sent twice gives back the first order."""
     try:
-        return await retrying(lambda: _place_once(conn, user_id, cart_id, address, provider, payment_details,
-                                                  idempotency_key, payment_timeout))
+        order = await retrying(lambda: _place_once(conn, user_id, cart_id, address, provider, payment_details,
+                                                   idempotency_key, payment_timeout))
     except IntegrityError:
         # the same form placed a moment ago on another connection: answer with that order
         existing = await order_queries.select_order_by_key(conn, user_id, idempotency_key)
         if existing is None:
             raise
         return PlacedOrder(existing["id"], existing["number"], replayed=True)
+    if not order.replayed:  # committed: _place_once's transaction has closed
+        metrics.order_placed(provider.code, order.total_paise)
+    return order
 
 
 async def _place_once(conn, user_id, cart_id, address, provider, payment_details, idempotency_key,
                       payment_timeout) -> PlacedOrder:
     async with transaction(conn):
         # one checkout at a time per bag: a double-click waits here, then sees the first order
-        await fetch_one(conn, "SELECT id FROM carts WHERE id = %s FOR UPDATE", (cart_id,))
+        await queries.select_cart_for_update(conn, cart_id)
         existing = await order_queries.select_order_by_key(conn, user_id, idempotency_key)
-        lines = await select_lines_for_order(conn, cart_id)
+        lines = await queries.select_lines_for_order(conn, cart_id)
         if existing is not None:
             if lines:  # the bag was filled again since: this form belongs to the earlier order
                 raise CheckoutProblem(f"This checkout page was already used for order {existing['number']}. "
@@ -110,11 +111,8 @@ async def _place_once(conn, user_id, cart_id, address, provider, payment_details
                                       order_id=order_id)
         except InsufficientStock:  # cannot happen under the locks above; abort everything if it does
             raise CheckoutProblem("Some items in your bag have just sold out.") from None
-        # only the lines ordered, each by its unique key: a scan of cart_items here would lock
-        # other shoppers' lines and deadlock with their adds (seen under the random-history test)
-        ordered = [line.variant_id for line in lines]
-        await execute(conn, "DELETE FROM cart_items WHERE cart_id = %s AND variant_id IN ("  # nosec B608 # values are %s parameters
-                            + ", ".join(["%s"] * len(ordered)) + ")", [cart_id, *ordered])
+        # only the lines ordered, each by its unique key (why: see delete_ordered_lines)
+        await queries.delete_ordered_lines(conn, cart_id, [line.variant_id for line in lines])
         log.info("order placed", extra={"order": number, "user": user_id, "total": totals.total_paise,
                                         "lines": len(lines)})
-        return PlacedOrder(order_id, number, stock_levels=levels)
+        return PlacedOrder(order_id, number, stock_levels=levels, total_paise=totals.total_paise)

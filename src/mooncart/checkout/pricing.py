@@ -10,6 +10,8 @@ GST_THRESHOLD_PAISE = 100_000       # apparel up to ₹1,000 a piece is taxed at
 
 
 def gst_rate_percent(unit_price_paise: int) -> int:
+    """The GST rate of one piece of apparel at this price (the slab depends on the piece,
+    not on the line or the order)."""
     return 5 if unit_price_paise <= GST_THRESHOLD_PAISE else 12
 
 
@@ -22,12 +24,14 @@ def gst_included(unit_price_paise: int, quantity: int) -> int:
 
 @dataclass(frozen=True)
 class Totals:
+    """An order's money in paise: what the goods cost, shipping, and the GST inside the goods."""
     subtotal_paise: int
     shipping_paise: int
     gst_paise: int
 
     @property
     def total_paise(self) -> int:
+        """What the shopper pays: GST is already inside the prices, so it is not added."""
         return self.subtotal_paise + self.shipping_paise
 
 

@@ -10,16 +10,21 @@ import json
 import logging
 from contextlib import asynccontextmanager
 
+from ..ops import metrics
+
 log = logging.getLogger("mooncart.events")
 CHANNEL = "mooncart:stock"
 
 
 class Subscription:
+    """One open stream's interest: the variants its page shows and a queue of changes to them."""
     def __init__(self, variant_ids: set[int]):
         self.variant_ids = variant_ids
         self.queue: asyncio.Queue[set[int]] = asyncio.Queue(maxsize=100)
 
     def offer(self, changed: set[int]) -> None:
+        """Queue the changed variants this page shows; never blocks the seller (a full queue
+        is dropped: the reader re-reads every variant when it wakes)."""
         touched = changed & self.variant_ids
         if touched:
             try:
@@ -35,30 +40,38 @@ class StockEvents:
         self.subscriptions: set[Subscription] = set()
 
     async def start(self) -> None:
+        """Nothing to connect to in one process."""
         pass
 
     async def stop(self) -> None:
+        """Nothing to disconnect."""
         pass
 
     async def publish(self, levels: dict[int, int]) -> None:
+        """Tell every subscriber here which variants changed (the levels are re-read by each page)."""
         if levels:
             self.deliver(set(levels))
 
     def deliver(self, changed: set[int]) -> None:
+        """Offer the change to each subscription; a copy of the set, as streams end meanwhile."""
         for subscription in list(self.subscriptions):
             subscription.offer(changed)
 
     @asynccontextmanager
     async def subscribe(self, variant_ids):
+        """Listen for changes to these variants for as long as the block runs."""
         subscription = Subscription(set(variant_ids))
         self.subscriptions.add(subscription)
+        metrics.LIVE_STREAMS.inc()
         try:
             yield subscription
         finally:  # a closed tab ends the stream, and with it the subscription
             self.subscriptions.discard(subscription)
+            metrics.LIVE_STREAMS.dec()
 
 
 class RedisStockEvents(StockEvents):
+    """Stock events through Redis pub/sub, so every worker on every machine hears every sale."""
     def __init__(self, url: str):
         super().__init__()
         self.url = url
@@ -66,6 +79,7 @@ class RedisStockEvents(StockEvents):
         self.listener: asyncio.Task | None = None
 
     async def start(self) -> None:
+        """Connect and listen in the background (redis is imported only when configured)."""
         import redis.asyncio as redis
 
         self.redis = redis.from_url(self.url)
@@ -87,6 +101,7 @@ class RedisStockEvents(StockEvents):
                 await asyncio.sleep(1)
 
     async def stop(self) -> None:
+        """Stop listening and close the connection when serving stops."""
         if self.listener:
             self.listener.cancel()
             try:
@@ -97,6 +112,7 @@ class RedisStockEvents(StockEvents):
             await self.redis.aclose()
 
     async def publish(self, levels: dict[int, int]) -> None:
+        """Publish the changed variant ids; if Redis is down, at least this worker's pages hear it."""
         if not levels:
             return
         try:
@@ -107,6 +123,7 @@ class RedisStockEvents(StockEvents):
 
 
 def init_app(app) -> None:
+    """In-process events, or Redis ones when MOONCART_REDIS_URL is set; started with the app."""
     url = app.config.get("REDIS_URL")
     app.extensions["stock_events"] = RedisStockEvents(url) if url else StockEvents()
 
@@ -120,6 +137,8 @@ def init_app(app) -> None:
 
 
 async def publish(levels: dict[int, int]) -> None:
+    """Tell open pages about new stock levels; call it after the transaction has committed,
+    so no page shows stock that a rollback took back."""
     from quart import current_app
 
     await current_app.extensions["stock_events"].publish(levels)

@@ -3,18 +3,17 @@ a ledger row per line, in one transaction."""
 
 from __future__ import annotations
 
-from ..db import fetch_all, retrying, transaction
+from ..db import retrying, transaction
 from ..inventory.stock import lock_variants, move_stock
 from . import queries
 
 
 async def restock_order(conn, order_id: int, reason: str, staff_id: int | None = None) -> dict[int, int]:
-    """Give back every line of the order (inside the caller's transaction); new stock levels."""
-    items = await fetch_all(conn, "SELECT variant_id, quantity FROM order_items "
-                                  "WHERE order_id = %s AND variant_id IS NOT NULL", (order_id,))
+    """Give back every line of the order (inside the caller's transaction); new stock levels.
+    Two lines of one variant come back as one change."""
     restock: dict[int, int] = {}
-    for item in items:
-        restock[item["variant_id"]] = restock.get(item["variant_id"], 0) + item["quantity"]
+    for variant_id, quantity in await queries.select_restockable_items(conn, order_id):
+        restock[variant_id] = restock.get(variant_id, 0) + quantity
     locked = await lock_variants(conn, restock)
     return await move_stock(conn, {v: q for v, q in restock.items() if v in locked}, locked, reason,
                             order_id=order_id, staff_id=staff_id)

@@ -1,4 +1,5 @@
-"""Orders' SQL: writing an order with its price snapshots, and reading a shopper's orders."""
+"""Orders' SQL: writing an order with its price snapshots, reading a shopper's orders, and
+changing an order's status under a lock on its row."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ ORDER_COLUMNS = (
 
 async def insert_order(conn, *, number: str, user_id: int, idempotency_key: str, payment_method: str,
                        payment_status: str, payment_reference: str, address: dict, totals) -> int:
+    """The order row with a copy of the address and the totals, so later edits to the address
+    book or prices never change an order that was placed."""
     _, order_id = await execute(
         conn,
         "INSERT INTO orders (number, user_id, idempotency_key, payment_method, payment_status, payment_reference, "
@@ -26,6 +29,7 @@ async def insert_order(conn, *, number: str, user_id: int, idempotency_key: str,
 
 
 async def insert_order_items(conn, order_id: int, lines) -> None:
+    """Every line with its name, size, colour, SKU and price as they were, in one INSERT."""
     await execute_many(
         conn,
         "INSERT INTO order_items (order_id, variant_id, product_name, size_label, colour_name, sku, "
@@ -35,6 +39,7 @@ async def insert_order_items(conn, order_id: int, lines) -> None:
 
 
 async def select_order_by_key(conn, user_id: int, idempotency_key: str) -> dict | None:
+    """The order a checkout form already placed (its id and number), so a re-sent form places none."""
     return await fetch_one(conn, "SELECT id, number FROM orders WHERE user_id = %s AND idempotency_key = %s",
                            (user_id, idempotency_key))
 
@@ -47,6 +52,7 @@ async def select_order_for(conn, number: str, user_id: int) -> dict | None:
 
 
 async def select_order_items(conn, order_id: int) -> list[dict]:
+    """The order's lines as they were sold, in the order they were written."""
     return await fetch_all(
         conn, "SELECT variant_id, product_name, size_label, colour_name, sku, unit_price_paise, quantity, "
               "unit_price_paise * quantity AS total_paise FROM order_items WHERE order_id = %s ORDER BY id",
@@ -54,6 +60,7 @@ async def select_order_items(conn, order_id: int) -> list[dict]:
 
 
 async def select_orders_of(conn, user_id: int, limit: int = 50) -> list[dict]:
+    """A shopper's orders, newest first, with their totals and unit counts for the list."""
     return await fetch_all(
         conn, "SELECT o.number, o.status, o.placed_at, o.subtotal_paise + o.shipping_paise AS total_paise, "
               "(SELECT SUM(quantity) FROM order_items i WHERE i.order_id = o.id) AS units "
@@ -74,3 +81,23 @@ async def mark_cancelled(conn, order_id: int, user_id: int | None) -> bool:
               "IF(payment_status = 'pending', 'failed', payment_status)) "
               "WHERE id = %s AND status IN ('placed', 'packed')", (order_id,))
     return affected == 1
+
+
+async def select_order_status_for_update(conn, order_id: int) -> dict | None:
+    """The order's status and payment status, its row locked until the transaction ends: two
+    staff moving one order at once take turns, and each sees the status the other left."""
+    return await fetch_one(conn, "SELECT status, payment_status FROM orders WHERE id = %s FOR UPDATE", (order_id,))
+
+
+async def update_order_status(conn, order_id: int, status: str, payment_status: str) -> None:
+    """Set both statuses at once (the caller has checked the transition under the row lock)."""
+    await execute(conn, "UPDATE orders SET status = %s, payment_status = %s WHERE id = %s",
+                  (status, payment_status, order_id))
+
+
+async def select_restockable_items(conn, order_id: int) -> list[tuple[int, int]]:
+    """(variant id, quantity) of each line whose variant still exists: a variant deleted since
+    the sale has no stock to give back."""
+    rows = await fetch_all(conn, "SELECT variant_id, quantity FROM order_items "
+                                 "WHERE order_id = %s AND variant_id IS NOT NULL ORDER BY id", (order_id,))
+    return [(row["variant_id"], row["quantity"]) for row in rows]

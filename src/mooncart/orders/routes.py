@@ -29,6 +29,7 @@ async def get_order(number: str) -> dict:
 @bp.get("")
 @login_required
 async def list_orders():
+    """The signed-in shopper's orders, newest first."""
     shopper = await current_shopper()
     orders = await queries.select_orders_of(await get_conn(), shopper["id"])
     return await render_page("orders/list.html", orders=orders)
@@ -37,6 +38,7 @@ async def list_orders():
 @bp.get("/<number>")
 @login_required
 async def show(number: str):
+    """One of the shopper's orders with its lines, and a cancel button while it has not shipped."""
     order = await get_order(number)
     items = await queries.select_order_items(await get_conn(), order["id"])
     return await render_page("orders/detail.html", order=order, items=items,
@@ -46,6 +48,8 @@ async def show(number: str):
 @bp.post("/<number>/cancel")
 @login_required
 async def cancel(number: str):
+    """Cancel before shipping: the stock goes back for other shoppers at once (and open pages
+    hear it). A second click, or an order that has shipped, changes nothing and says why."""
     order = await get_order(number)
     shopper = await current_shopper()
     levels = await cancel_order(await get_conn(), order["id"], shopper["id"])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..db import execute, fetch_one, retrying, transaction
+from ..db import retrying, transaction
+from . import queries
 from .cancellation import restock_order
 from .status import RESTOCKING, check_transition
 
@@ -12,20 +13,24 @@ async def change_status(conn, order_id: int, new_status: str, staff_id: int) -> 
     return await retrying(lambda: _change_once(conn, order_id, new_status, staff_id))
 
 
+def payment_status_after(new_status: str, payment: str) -> str:
+    """What the payment becomes with the order: cash is collected at the door on delivery, and
+    an order that gives its stock back refunds a payment or cancels a promised one."""
+    if new_status == "delivered" and payment == "pending":
+        return "paid"
+    if new_status in RESTOCKING and payment == "paid":
+        return "refunded"
+    if new_status in RESTOCKING and payment == "pending":
+        return "failed"
+    return payment
+
+
 async def _change_once(conn, order_id: int, new_status: str, staff_id: int) -> dict:
     async with transaction(conn):
-        order = await fetch_one(conn, "SELECT status, payment_status FROM orders WHERE id = %s FOR UPDATE",
-                                (order_id,))
+        order = await queries.select_order_status_for_update(conn, order_id)
         check_transition(order["status"], new_status)
-        payment = order["payment_status"]
-        if new_status == "delivered" and payment == "pending":
-            payment = "paid"  # cash collected at the door
-        elif new_status in RESTOCKING and payment == "paid":
-            payment = "refunded"
-        elif new_status in RESTOCKING and payment == "pending":
-            payment = "failed"
-        await execute(conn, "UPDATE orders SET status = %s, payment_status = %s WHERE id = %s",
-                      (new_status, payment, order_id))
+        await queries.update_order_status(conn, order_id, new_status,
+                                          payment_status_after(new_status, order["payment_status"]))
         if new_status not in RESTOCKING:
             return {}
         return await restock_order(conn, order_id, RESTOCKING[new_status], staff_id)

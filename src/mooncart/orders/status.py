@@ -16,6 +16,7 @@ LABELS = {"placed": "Placed", "packed": "Packed", "shipped": "Shipped", "deliver
 
 
 class IllegalTransition(ValueError):
+    """A status change the state machine forbids; str() says what is allowed instead."""
     pass
 
 

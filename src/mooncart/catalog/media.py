@@ -37,6 +37,7 @@ def darker(hex6: str, factor: float = 0.65) -> str:
 
 @bp.get("/media/art/<kind>/<colour>.svg")
 async def garment_art(kind: str, colour: str):
+    """A demo product picture, drawn on request and cached by the browser for a year."""
     if kind not in GARMENT_PATHS or not HEX.fullmatch(colour):
         abort(404)
     body = await render_template("media/garment.svg", paths=GARMENT_PATHS[kind], fill="#" + colour,
@@ -46,6 +47,28 @@ async def garment_art(kind: str, colour: str):
     return response
 
 
+async def send_file_or_404(directory: str, filename: str) -> Response:
+    """A file from `directory`, or 404. A name longer than the file system allows makes stat()
+    raise OSError (ENAMETOOLONG) inside send_from_directory, which was a 500 (the GET sweep in
+    tests/test_query_sweep.py found it): that file is simply not here."""
+    try:
+        return await send_from_directory(directory, filename)
+    except OSError:
+        abort(404)
+
+
 @bp.get("/media/uploads/<path:filename>")
 async def upload(filename: str):
-    return await send_from_directory(current_app.config["MEDIA_ROOT"] + "/uploads", filename)
+    """A picture staff uploaded (send_from_directory refuses paths outside the folder)."""
+    return await send_file_or_404(current_app.config["MEDIA_ROOT"] + "/uploads", filename)
+
+
+@bp.record_once
+def guard_static_files(state) -> None:
+    """The app's own /static/<path> view (Quart's send_static_file) goes through the same guard."""
+    app = state.app
+
+    async def static(filename: str) -> Response:
+        return await send_file_or_404(app.static_folder, filename)
+
+    app.view_functions["static"] = static
