@@ -11,9 +11,10 @@ from quart import Quart, Response, g, has_request_context, render_template, requ
 from quart.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
-from . import assets, compression, db, formatting, limits, logs, security
+from . import assets, compression, db, draining, formatting, limits, logs, security
 from .config import load_config
 from .htmx import is_htmx, vary_on_htmx
+from .ops import health, metrics
 from .proxy import ForwardedHeaders
 
 log = logging.getLogger(__name__)
@@ -57,8 +58,11 @@ def create_app(test_config: dict | None = None) -> Quart:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     compression.init_app(app, PRIVATE_PREFIXES)  # first, so its after_request hook runs last
     assets.init_app(app)
+    draining.init_app(app)  # what `mooncart serve` has a worker do on SIGTERM
     logs.init_app(app)
     formatting.register(app)
+    health.init_app(app)  # before the pool: on shutdown, readiness turns 503 first
+    metrics.init_app(app)
     db.init_app(app)
     security.init_app(app)
 
@@ -91,6 +95,8 @@ def create_app(test_config: dict | None = None) -> Quart:
             response.headers["Cache-Control"] = "no-store"  # bags, accounts and orders are nobody else's
         if request.is_secure:
             response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        if app.config["INSTANCE_NAME"]:
+            response.headers["X-Mooncart-Instance"] = app.config["INSTANCE_NAME"]
         return response
 
     return app

@@ -105,6 +105,9 @@ def load_config(test_config: dict | None = None) -> dict:
         # the reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (addresses or networks,
         # comma-separated); empty: nobody's, the connection's own address and scheme count
         "TRUSTED_PROXIES": os.environ.get("MOONCART_TRUSTED_PROXIES", ""),
+        # this instance's name, sent as an X-Mooncart-Instance header when set (which instance
+        # behind a balancer answered)
+        "INSTANCE_NAME": os.environ.get("MOONCART_INSTANCE_NAME", ""),
         "SESSION_COOKIE_NAME": "mooncart",
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
