@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..db import execute, fetch_all, fetch_one
+from ..db import execute, fetch_all, fetch_one, in_list
 
 # The first image of a product, for cards and bag lines: one correlated lookup on an index.
 FIRST_IMAGE_SQL = ("(SELECT pi.path FROM product_images pi WHERE pi.product_id = p.id "
@@ -21,7 +21,7 @@ class Category:
     art_kind: str
     size_group: str
     position: int
-    children: list["Category"] = field(default_factory=list, compare=False)
+    children: list[Category] = field(default_factory=list, compare=False)
 
 
 async def select_categories(conn) -> list[Category]:
@@ -29,7 +29,7 @@ async def select_categories(conn) -> list[Category]:
     rows = await fetch_all(conn, "SELECT id, parent_id, slug, name, blurb, art_kind, size_group, position "
                                  "FROM categories ORDER BY position, name")
     by_id = {row["id"]: Category(**row) for row in rows}
-    roots = []
+    roots: list[Category] = []
     for category in by_id.values():
         parent = by_id.get(category.parent_id)
         (parent.children if parent else roots).append(category)
@@ -86,15 +86,6 @@ def _order_by(columns, table: str) -> str:
     return ", ".join(f"{table}.{column} {direction}" for column, direction in columns)
 
 
-def _placeholders(name: str, values, params: dict) -> str:
-    """Named placeholders for an IN list; the values go into params, never into the SQL."""
-    keys = []
-    for i, value in enumerate(values):
-        params[f"{name}{i}"] = value
-        keys.append(f"%({name}{i})s")
-    return ", ".join(keys)
-
-
 def _listing_conditions(filters: ListingFilters, keyset: str | None, params: dict) -> list[str]:
     where = []
     if filters.min_paise is not None:
@@ -105,9 +96,13 @@ def _listing_conditions(filters: ListingFilters, keyset: str | None, params: dic
         params["max_paise"] = filters.max_paise
     variant_conditions = []
     if filters.size_ids:
-        variant_conditions.append("v.size_id IN (" + _placeholders("size", filters.size_ids, params) + ")")
+        placeholders, named = in_list(filters.size_ids, "size")
+        params.update(named)
+        variant_conditions.append("v.size_id IN (" + placeholders + ")")
     if filters.colour_ids:
-        variant_conditions.append("v.colour_id IN (" + _placeholders("colour", filters.colour_ids, params) + ")")
+        placeholders, named = in_list(filters.colour_ids, "colour")
+        params.update(named)
+        variant_conditions.append("v.colour_id IN (" + placeholders + ")")
     if filters.in_stock_only:
         variant_conditions.append("v.stock > 0")
     if variant_conditions:
