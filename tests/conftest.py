@@ -128,7 +128,8 @@ async def log_in(client, user: dict, password: str | None = None):
     The CSRF token changes at log-in."""
     from tests.factories import next_code
 
-    response = await post(client, "/account/login", form={"email": user["email"], "password": password or user["password"]})
+    response = await post(client, "/account/login",
+                          form={"email": user["email"], "password": password or user["password"]})
     if response.headers.get("Location", "").startswith("/account/login/code"):
         response = await post(client, "/account/login/code", form={"code": next_code(user)})
     client._csrf = None

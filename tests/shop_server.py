@@ -34,7 +34,7 @@ def wait_for_port(port: int, process, log_path: Path, timeout: float = 30) -> No
                 return
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the shop did not start: " + log_path.read_text()[-2000:])
+                raise RuntimeError("the shop did not start: " + log_path.read_text()[-2000:]) from None
             time.sleep(0.1)
 
 
@@ -42,7 +42,7 @@ def wait_for_port(port: int, process, log_path: Path, timeout: float = 30) -> No
 def running_shop(database_url: str, workers: int, log_path: Path, env: dict | None = None, supervised: bool = False):
     """hypercorn itself, or `mooncart serve` (which starts hypercorn again if it dies)."""
     port = free_port()
-    log_file = open(log_path, "wb")
+    log_file = open(log_path, "wb")  # noqa: SIM115 -- the server writes to it for as long as it runs
     command = ([sys.executable, "-m", "mooncart", "serve", "--port", str(port), "--workers", str(workers)]
                if supervised else
                [sys.executable, "-m", "hypercorn", "mooncart.asgi:app", "--bind", f"127.0.0.1:{port}",
@@ -83,9 +83,10 @@ async def make_buyers(conn, signers: Signers, variant_id: int, count: int, quant
     from mooncart.db import execute
 
     buyers = []
-    for i in range(count):
+    for _buyer in range(count):
         _, user_id = await execute(conn, "INSERT INTO users (email, name, mobile, password_hash) VALUES "
-                                         "(%s, 'Flash Buyer', '9876543210', 'x')", (f"buyer.{secrets.token_hex(6)}@example.in",))
+                                         "(%s, 'Flash Buyer', '9876543210', 'x')",
+                                   (f"buyer.{secrets.token_hex(6)}@example.in",))
         auth_token, bag_token, csrf = secrets.token_urlsafe(32), secrets.token_hex(16), secrets.token_urlsafe(32)
         await execute(conn, "INSERT INTO sessions (token_hash, user_id) VALUES (%s, %s)",
                       (hashlib.sha256(auth_token.encode()).hexdigest(), user_id))

@@ -63,7 +63,8 @@ async def test_seed_demo_writes_in_batches_with_stock_in_the_ledger(conn):
                                     "(SELECT 1 FROM product_images i WHERE i.product_id = p.id)")
     assert orphans == 0
     unexplained = await fetch_val(conn, "SELECT COUNT(*) FROM variants v WHERE v.stock <> "
-                                        "(SELECT COALESCE(SUM(delta), 0) FROM stock_movements m WHERE m.variant_id = v.id)")
+                                        "(SELECT COALESCE(SUM(delta), 0) FROM stock_movements m "
+                                        "WHERE m.variant_id = v.id)")
     assert unexplained == 0
     stock = {r["band"]: r["n"] for r in await fetch_all(
         conn, "SELECT CASE WHEN stock = 0 THEN 'sold out' WHEN stock <= 5 THEN 'low' ELSE 'plenty' END AS band, "

@@ -10,8 +10,8 @@ import logging
 import pytest
 
 from mooncart import create_app
-from mooncart.logs import JsonLines, RequestContext
 from mooncart.db import fetch_val
+from mooncart.logs import JsonLines, RequestContext
 from tests.conftest import database_url, log_in, post, soup
 from tests.factories import make_product, make_user
 
@@ -23,7 +23,8 @@ async def test_changing_the_password_ends_every_other_session(app, conn):
     await log_in(laptop, user)
     wrong = await post(laptop, "/account/password", form={"current_password": "nope", "new_password": "a new monsoon"})
     assert wrong.status_code == 422 and "not your current password" in soup(await wrong.get_data()).get_text()
-    weak = await post(laptop, "/account/password", form={"current_password": user["password"], "new_password": "123456"})
+    weak = await post(laptop, "/account/password",
+                      form={"current_password": user["password"], "new_password": "123456"})
     assert weak.status_code == 422
     done = await post(laptop, "/account/password", form={"current_password": user["password"],
                                                           "new_password": "a new monsoon"})
@@ -55,7 +56,8 @@ async def test_reviews_are_posted_checked_and_escaped(app, conn):
     text = soup(await bad.get_data()).get_text()
     assert "1 to 5 stars" in text and "at least 10 characters" in text
     good = await post(client, f"/products/{product['slug']}/reviews",
-                      form={"rating": "4", "title": "<b>Lovely</b>", "body": "Fits true to size <script>alert(1)</script>"})
+                      form={"rating": "4", "title": "<b>Lovely</b>",
+                            "body": "Fits true to size <script>alert(1)</script>"})
     assert good.status_code == 303
     page = await (await client.get(product["url"])).get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
@@ -110,10 +112,10 @@ async def test_log_lines_are_json_in_utc_and_cannot_be_forged(app, conn):
     finally:
         logger.removeHandler(handler)
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
-    failed = next(l for l in lines if l["event"] == "login failed")
+    failed = next(entry for entry in lines if entry["event"] == "login failed")
     assert failed["email"].startswith("x@example.in\n") and failed["request_id"] == "req-12345678"
     assert failed["time"].endswith("+00:00") and failed["ip"] and failed["path"] == "/account/login"
-    ok = [l for l in lines if l["event"] == "login ok"]
+    ok = [entry for entry in lines if entry["event"] == "login ok"]
     assert len(ok) == 1 and ok[0]["user"] == user["id"], "the forged line is inside a value, not a line"
 
 

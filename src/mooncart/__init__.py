@@ -6,9 +6,9 @@ import logging
 import secrets
 
 from pymysql.err import MySQLError
-from quart_rate_limiter import RateLimitExceeded
 from quart import Quart, Response, g, has_request_context, render_template, request
 from quart.sessions import SecureCookieSessionInterface
+from quart_rate_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from . import db, formatting, limits, logs, security
@@ -53,7 +53,8 @@ def create_app(test_config: dict | None = None) -> Quart:
     app.jinja_env.lstrip_blocks = True
     app.session_interface = SessionCookies()
     if app.config["TRUSTED_PROXIES"]:
-        app.asgi_app = ForwardedHeaders(app.asgi_app, app.config["TRUSTED_PROXIES"])
+        # ASGI middleware wraps asgi_app, as Quart documents (mypy sees a method being replaced)
+        app.asgi_app = ForwardedHeaders(app.asgi_app, app.config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     logs.init_app(app)
     formatting.register(app)
@@ -63,12 +64,12 @@ def create_app(test_config: dict | None = None) -> Quart:
     from .accounts import auth
     from .accounts.routes import bp as accounts_bp
     from .admin.routes import bp as admin_bp
+    from .bag.live import bp as live_bp
     from .bag.routes import bp as bag_bp
+    from .catalog.media import bp as media_bp
     from .catalog.routes import bp as catalog_bp
     from .checkout.routes import bp as checkout_bp
     from .inventory import events
-    from .bag.live import bp as live_bp
-    from .catalog.media import bp as media_bp
     from .orders.routes import bp as orders_bp
 
     auth.init_app(app)
@@ -113,7 +114,7 @@ def register_error_pages(app: Quart) -> None:
             403: ("Staff only", "This page is for Mooncart staff."),
             413: ("Too large", "What you sent is larger than we accept."),
         }
-        title, message = messages.get(error.code, (error.name, "Something about that request wasn't right."))
+        title, message = messages.get(error.code or 400, (error.name, "Something about that request wasn't right."))
         return await error_response(error.code or 400, title, message)
 
     @app.errorhandler(RateLimitExceeded)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from quart import Response, redirect, render_template, request
 
 
@@ -25,4 +27,4 @@ async def fragment(template: str, status: int = 200, **context) -> Response:
 
 def see_other(location: str) -> Response:
     """The no-JavaScript answer to a successful POST: 303 to a page that shows the result."""
-    return redirect(location, 303)
+    return cast(Response, redirect(location, 303))  # Quart builds its own Response; typed as werkzeug's

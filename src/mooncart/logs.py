@@ -9,7 +9,7 @@ import logging
 import re
 import sys
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from quart import Quart, g, has_request_context, request
 
@@ -20,7 +20,7 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 class JsonLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+        entry = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
                  "level": record.levelname, "logger": record.name, "event": record.getMessage()}
         for field in FIELDS:
             value = getattr(record, field, None)

@@ -40,7 +40,8 @@ async def test_the_quantity_boxes_top_out_at_the_bags_per_line_cap(client, conn)
     page = soup(await (await client.get(f"/products/{product['slug']}")).get_data())
     bag = soup(await (await client.get("/bag")).get_data())
     assert page.find("input", attrs={"name": "quantity"})["max"] == str(MAX_PER_LINE)
-    assert bag.find(id=f"bag-line-{variant['id']}").find("input", attrs={"name": "quantity"})["max"] == str(MAX_PER_LINE)
+    line = bag.find(id=f"bag-line-{variant['id']}")
+    assert line.find("input", attrs={"name": "quantity"})["max"] == str(MAX_PER_LINE)
 
 
 async def test_the_bag_page_and_a_line_change_show_the_same_summary(client, conn):

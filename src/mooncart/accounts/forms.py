@@ -9,7 +9,8 @@ import unicodedata
 from .india import STATES, normalise_mobile, normalise_pin
 from .passwords import password_problem
 
-_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+")
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"  # the local part, then the domain's labels
+                    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+")
 
 
 def clean_text(raw: str | None, limit: int) -> str:
@@ -72,5 +73,6 @@ def address(form) -> tuple[dict, dict]:
     if values["state"] not in STATES:
         errors["state"] = "Please choose a state or union territory from the list."
     normalise_field(values, errors, "pin_code", normalise_pin, "A PIN code has 6 digits, like 560001.")
-    normalise_field(values, errors, "mobile", normalise_mobile, "Please enter a 10-digit mobile number for the courier.")
+    normalise_field(values, errors, "mobile", normalise_mobile,
+                    "Please enter a 10-digit mobile number for the courier.")
     return values, errors

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..db import execute, execute_many, fetch_all, fetch_one
+from ..db import execute, execute_many, fetch_all, fetch_one, fetch_val
 
 
 async def insert_user(conn, *, email: str, name: str, mobile: str, password_hash: str,
@@ -63,6 +63,8 @@ async def count_recent_failures(conn, email: str, ip: str, minutes: int) -> tupl
         "SELECT (SELECT COUNT(*) FROM login_failures WHERE email = %s AND failed_at > NOW(6) - INTERVAL %s MINUTE) "
         "AS by_email, (SELECT COUNT(*) FROM login_failures WHERE ip = %s AND failed_at > NOW(6) - INTERVAL %s MINUTE) "
         "AS by_ip", (email, minutes, ip, minutes))
+    if row is None:  # an aggregate without GROUP BY always returns one row
+        return 0, 0
     return int(row["by_email"]), int(row["by_ip"])
 
 
@@ -148,8 +150,7 @@ async def use_recovery_code(conn, user_id: int, code_hash: str) -> bool:
 
 
 async def count_recovery_codes(conn, user_id: int) -> int:
-    row = await fetch_one(conn, "SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = %s", (user_id,))
-    return int(row["n"])
+    return int(await fetch_val(conn, "SELECT COUNT(*) FROM recovery_codes WHERE user_id = %s", (user_id,)))
 
 
 async def delete_two_step(conn, user_id: int) -> None:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from ..catalog.queries import FIRST_IMAGE_SQL
 from ..db import execute, execute_many, fetch_all, fetch_one, fetch_val
 
-
 # The header's number: units in the bag `c`. One definition, read by pages and by add-to-bag.
 BAG_COUNT_SQL = "(SELECT COALESCE(SUM(b.quantity), 0) FROM cart_items b WHERE b.cart_id = c.id)"
 

@@ -46,7 +46,7 @@ class BagSummary:
     lines: tuple[BagLine, ...]
 
     @classmethod
-    def from_rows(cls, rows: list[dict]) -> "BagSummary":
+    def from_rows(cls, rows: list[dict]) -> BagSummary:
         return cls(tuple(BagLine(**row) for row in rows))
 
     @property
