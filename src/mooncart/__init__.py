@@ -36,9 +36,11 @@ class SessionCookies(SecureCookieSessionInterface):
     https (the prefix makes the browser refuse one set by a sibling subdomain or over http)."""
 
     def get_cookie_secure(self, app) -> bool:
+        """Secure only over https, so the cookie still works on a plain-http development server."""
         return has_request_context() and request.is_secure
 
     def get_cookie_name(self, app) -> str:
+        """`__Host-` over https: the browser then refuses a copy set by a subdomain or over http."""
         name = super().get_cookie_name(app)
         return "__Host-" + name if has_request_context() and request.is_secure else name
 
@@ -47,6 +49,8 @@ PRIVATE_PREFIXES = ("/bag", "/account", "/checkout", "/orders", "/admin")
 
 
 def create_app(test_config: dict | None = None) -> Quart:
+    """The application factory (flaskr style): tests and `mooncart serve` each build their own app
+    from config, so nothing is configured at import time; test_config wins over the environment."""
     app = Quart(__name__)
     app.config.update(load_config(test_config))
     app.jinja_env.trim_blocks = True

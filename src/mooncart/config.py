@@ -29,6 +29,8 @@ class DatabaseSettings:
 
     @classmethod
     def from_url(cls, url: str, allow_no_database: bool = False) -> DatabaseSettings:
+        """Settings from a mysql:// URL (a unix_socket query parameter for a local server); a clear
+        ValueError for anything else, at start-up rather than at the first query."""
         parts = urlsplit(url)
         if parts.scheme not in ("mysql", "mariadb"):
             raise ValueError(f"MOONCART_DATABASE_URL must start with mysql://, got {parts.scheme!r}")
@@ -46,10 +48,12 @@ class DatabaseSettings:
         )
 
     def with_database(self, database: str) -> DatabaseSettings:
+        """The same server and credentials with another database (the tests make their own)."""
         return replace(self, database=database)
 
     @property
     def url(self) -> str:
+        """These settings as a mysql:// URL again, for another app or process to connect with."""
         auth = quote(self.user, safe="") + (":" + quote(self.password, safe="") if self.password else "")
         query = "?" + urlencode({"unix_socket": self.unix_socket}) if self.unix_socket else ""
         return f"mysql://{auth}@{self.host}:{self.port}/{self.database}{query}"

@@ -103,6 +103,7 @@ async def ensure_reference_data(conn) -> tuple[list[dict], dict[str, int], dict[
 
 
 def make_stock(rng: random.Random) -> int:
+    """A believable stock level: some sold out, some nearly, most plenty."""
     roll = rng.random()
     if roll < 0.12:
         return 0  # sold out

@@ -76,6 +76,7 @@ def parse_cursor(raw: str | None, sort: str) -> tuple[int, int] | None:
 
 
 def make_cursor(row: dict, sort: str) -> str:
+    """The keyset cursor after `row`, in the form parse_cursor reads back."""
     return str(row["id"]) if sort == "new" else f"{row['from_price_paise']}.{row['id']}"
 
 

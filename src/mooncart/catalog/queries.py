@@ -37,6 +37,7 @@ async def select_categories(conn) -> list[Category]:
 
 
 def find_category(tree: list[Category], slug: str) -> Category | None:
+    """The category with this slug anywhere in the tree, or None (the tree is small and cached)."""
     for category in tree:
         if category.slug == slug:
             return category
@@ -47,10 +48,12 @@ def find_category(tree: list[Category], slug: str) -> Category | None:
 
 
 async def select_sizes(conn) -> list[dict]:
+    """Every size in display order, for the filters and the product form."""
     return await fetch_all(conn, "SELECT id, label, size_group FROM sizes ORDER BY position")
 
 
 async def select_colours(conn) -> list[dict]:
+    """Every colour by name, for the filters and the product form."""
     return await fetch_all(conn, "SELECT id, name, hex FROM colours ORDER BY name")
 
 
@@ -154,10 +157,12 @@ async def select_listing(conn, category_ids: list[int] | None, filters: ListingF
 
 
 async def select_new_arrivals(conn, limit: int = 8) -> list[dict]:
+    """The newest products of the whole shop, for the home page."""
     return await select_listing(conn, None, ListingFilters(), "new", None, limit - 1)
 
 
 async def select_product(conn, slug: str) -> dict | None:
+    """A product with its category by slug, or None (a 404)."""
     return await fetch_one(
         conn,
         "SELECT p.id, p.category_id, p.slug, p.name, p.description, p.fabric, p.from_price_paise, "
@@ -167,6 +172,7 @@ async def select_product(conn, slug: str) -> dict | None:
 
 
 async def select_images(conn, product_id: int) -> list[dict]:
+    """A product's photos in the order staff set."""
     return await fetch_all(
         conn, "SELECT id, path, alt FROM product_images WHERE product_id = %s ORDER BY position, id",
         (product_id,))

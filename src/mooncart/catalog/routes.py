@@ -22,6 +22,7 @@ bp = Blueprint("catalog", __name__)
 
 @bp.get("/")
 async def home():
+    """The home page: the categories and the newest arrivals."""
     conn = await get_conn()
     categories = (await reference_data(conn)).categories
     arrivals = await queries.select_new_arrivals(conn, limit=8)
@@ -49,6 +50,7 @@ async def category(slug: str):
 
 @bp.get("/products/<slug>")
 async def product(slug: str):
+    """A product page: photos, the size and colour picker, stock, reviews; a 404 for no such product."""
     conn = await get_conn()
     context = await product_page_context(conn, slug)
     if context is None:
@@ -60,6 +62,8 @@ async def product(slug: str):
 @hourly_limit("REVIEWS_PER_HOUR", account_key)
 @login_required
 async def review(slug: str):
+    """A signed-in shopper reviews a product (once: a second review updates the first); an
+    incomplete review is a 422 with the product page and the form's messages."""
     conn = await get_conn()
     product = await queries.select_product(conn, slug)
     if product is None:
