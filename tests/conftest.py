@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 
 from mooncart import create_app
 from mooncart.config import DatabaseSettings
-from mooncart.db import apply_schema
+from mooncart.db import apply_schema, execute, in_list
 
 # The server the tests make their own databases on (scripts/test points it at a private one
 # when no server is running on 127.0.0.1:3306).
@@ -78,6 +78,29 @@ async def conn(database):
     yield connection
     await connection.rollback()
     connection.close()
+
+
+@pytest.fixture
+async def committed(database):
+    """For data other connections must see (races, locks, a command that opens its own pool): a
+    connection outside any test transaction, so every write commits, and `made`, the ids of what
+    the test made ({"users": [...], "products": [...], "categories": [...]}), deleted afterwards
+    with everything that hangs off them. The one place tests clean up after themselves."""
+    connection = await aiomysql.connect(**database.connect_kwargs())
+    made: dict[str, list[int]] = {"users": [], "products": [], "categories": []}
+    try:
+        yield connection, made
+    finally:
+        await connection.rollback()  # a test that failed inside a transaction left it open
+        if made["users"]:
+            placeholders, ids = in_list(made["users"])
+            await execute(connection, f"DELETE FROM orders WHERE user_id IN ({placeholders})", ids)
+            await execute(connection, f"DELETE FROM users WHERE id IN ({placeholders})", ids)
+        for table in ("products", "categories"):
+            if made[table]:
+                placeholders, ids = in_list(made[table])
+                await execute(connection, f"DELETE FROM {table} WHERE id IN ({placeholders})", ids)
+        connection.close()
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ from PIL import Image
 
 from mooncart.admin.charts import bar_chart, days_of_cover, sell_through
 from mooncart.db import fetch_all, fetch_one, fetch_val
-from tests.checkout.test_checkout import shopper_with_bag
 from tests.conftest import HTMX, csrf, log_in, post, soup
-from tests.factories import make_product, make_user
+from tests.factories import make_product, make_user, shopper_with_bag
 
 
 @pytest.fixture

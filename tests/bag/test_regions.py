@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from mooncart.bag.rules import MAX_PER_LINE
-from tests.bag.test_routes import add
 from tests.conftest import HTMX, post, soup
-from tests.factories import make_product
+from tests.factories import add, make_product
 
 
 async def change_quantity(client, variant_id, quantity):

@@ -50,7 +50,7 @@ async def garment_art(kind: str, colour: str):
 async def send_file_or_404(directory: str, filename: str) -> Response:
     """A file from `directory`, or 404. A name longer than the file system allows makes stat()
     raise OSError (ENAMETOOLONG) inside send_from_directory, which was a 500 (the GET sweep in
-    tests/test_query_sweep.py found it): that file is simply not here."""
+    tests/web/test_query_sweep.py found it): that file is simply not here."""
     try:
         return await send_from_directory(directory, filename)
     except OSError:
