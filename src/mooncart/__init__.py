@@ -103,7 +103,7 @@ def register_error_pages(app: Quart) -> None:
     """Every error is a page (or, for htmx, a short fragment) in the shop's words: never a trace."""
 
     async def error_response(status: int, title: str, message: str) -> Response:
-        template = "errors/_error_message.html" if is_htmx() else "errors/error.html"
+        template = "errors/replies/message.html" if is_htmx() else "errors/error.html"
         body = await render_template(template, status=status, title=title, message=message,
                                      bag_count=None, nav_categories=[])
         return vary_on_htmx(Response(body, status=status, content_type="text/html; charset=utf-8"))
