@@ -48,11 +48,17 @@ def parse_whole_number(raw: str | None, low: int, high: int) -> int | None:
     return value if low <= value <= high else None
 
 
+def typed_rupees(raw: str | None) -> str:
+    """What is left of a typed price without its ₹ sign, spaces and thousands commas: empty when the
+    box held nothing that could be a price (a filter box left blank, or holding just "₹")."""
+    return (raw or "").strip().replace(",", "").lstrip("₹").strip()
+
+
 def parse_rupees(raw: str | None, least_paise: int, most_paise: int, *, whole: bool = False) -> int | None:
     """A price typed in rupees ("1499", "1,499.50", "₹1499") as paise within [least_paise, most_paise],
     or None when it is not one. `whole` refuses paise, for boxes that ask for whole rupees. The caller
     says what went wrong in its own words (a listing filter is ignored, a back-office price is an error)."""
-    text = (raw or "").strip().replace(",", "").lstrip("₹").strip()
+    text = typed_rupees(raw)
     pattern = rf"(\d{{1,{MAX_NUMBER_LENGTH}}})" + ("" if whole else r"(?:\.(\d{1,2}))?")
     match = re.fullmatch(pattern, text)
     if not match or not text.isascii():

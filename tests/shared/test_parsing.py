@@ -2,7 +2,7 @@
 
 import pytest
 
-from mooncart.parsing import BadQuantity, parse_id, parse_quantity, parse_rupees, parse_whole_number
+from mooncart.parsing import BadQuantity, parse_id, parse_quantity, parse_rupees, parse_whole_number, typed_rupees
 
 
 @pytest.mark.parametrize("raw, value", [("1", 1), (" 42 ", 42), ("4294967295", 4294967295)])
@@ -59,3 +59,8 @@ def test_whole_rupees_refuse_paise_but_accept_zero_when_allowed():
     assert parse_rupees("1500.50", 0, 10**9, whole=True) is None
     assert parse_rupees("1500", 0, 10**9, whole=True) == 150000
     assert parse_rupees("0", 0, 10**9, whole=True) == 0
+
+
+@pytest.mark.parametrize("raw", [None, "", "  ", "₹", " ₹ ", ",", "₹,"])
+def test_a_box_with_no_digits_typed_is_empty_not_wrong(raw):
+    assert typed_rupees(raw) == ""

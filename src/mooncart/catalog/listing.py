@@ -7,7 +7,7 @@ from typing import Any
 
 from quart import url_for
 
-from ..parsing import MAX_NUMBER_LENGTH, parse_rupees
+from ..parsing import MAX_NUMBER_LENGTH, parse_rupees, typed_rupees
 from . import queries
 from .queries import SORTS, Category, ListingFilters
 from .reference import Reference
@@ -53,7 +53,7 @@ class ListingRequest:
 def _price_filter(raw: str, label: str, notices: list[str]) -> int | None:
     """A price box of the filters as paise; an empty box is no filter, a bad one is ignored with a
     notice rather than refused, so the shopper still sees products."""
-    if not raw.strip():
+    if not typed_rupees(raw):
         return None
     paise = parse_rupees(raw, 0, MAX_RUPEES * 100, whole=True)
     if paise is None:
