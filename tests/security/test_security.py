@@ -116,7 +116,7 @@ async def test_behind_a_trusted_proxy_a_browser_post_from_the_public_https_origi
     assert "Secure" in bag_cookie and "Path=/" in bag_cookie and "Domain" not in bag_cookie
     assert await fetch_val(conn, "SELECT COUNT(*) FROM cart_items") == 1
     # and the next page finds the bag by its __Host- cookie
-    assert soup(await (await shopper.request("GET", "/bag")).get_data()).find(id="bag-count").get_text().strip() == "1"
+    assert "1" == soup(await (await shopper.request("GET", "/bag")).get_data()).find(id="bag-count").get_text().strip()
 
 
 async def test_behind_a_trusted_proxy_the_session_and_flash_cookies_are_secure_and_host_prefixed(proxied_app, conn):
