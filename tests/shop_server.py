@@ -34,7 +34,7 @@ def wait_for_port(port: int, process, log_path: Path, timeout: float = 30) -> No
                 return
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the shop did not start: " + log_path.read_text()[-2000:])
+                raise RuntimeError("the shop did not start: " + log_path.read_text()[-2000:]) from None
             time.sleep(0.1)
 
 
@@ -126,9 +126,10 @@ async def make_buyers(conn, signers: Signers, variant_id: int, count: int, quant
     from mooncart.db import execute
 
     buyers = []
-    for i in range(count):
+    for _buyer in range(count):
         _, user_id = await execute(conn, "INSERT INTO users (email, name, mobile, password_hash) VALUES "
-                                         "(%s, 'Flash Buyer', '9876543210', 'x')", (f"buyer.{secrets.token_hex(6)}@example.in",))
+                                         "(%s, 'Flash Buyer', '9876543210', 'x')",
+                                   (f"buyer.{secrets.token_hex(6)}@example.in",))
         auth_token, bag_token, csrf = secrets.token_urlsafe(32), secrets.token_hex(16), secrets.token_urlsafe(32)
         await execute(conn, "INSERT INTO sessions (token_hash, user_id) VALUES (%s, %s)",
                       (hashlib.sha256(auth_token.encode()).hexdigest(), user_id))

@@ -6,7 +6,8 @@ something changed, with a connection borrowed for that moment."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from quart import Response, current_app, stream_with_context
 
@@ -45,7 +46,7 @@ def event_stream(variant_ids: set[int], render: Render) -> Response:
             while True:
                 try:
                     changed = await next_change(subscription.queue, drain, HEARTBEAT_SECONDS)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     yield ": still here\n\n"  # lets a dead connection be noticed and closed
                     continue
                 except Draining:  # the browser reconnects, through the balancer, to another instance
@@ -53,7 +54,7 @@ def event_stream(variant_ids: set[int], render: Render) -> Response:
                     return
                 while not subscription.queue.empty():  # several changes at once: one message
                     changed |= subscription.queue.get_nowait()
-                yield sse_message(await with_connection(lambda conn: render(conn, changed)))
+                yield sse_message(await with_connection(lambda conn, changed=changed: render(conn, changed)))
 
     response = Response(generate(), content_type="text/event-stream")
     response.headers["Cache-Control"] = "no-store"

@@ -4,9 +4,8 @@ A route that is missing from MATRIX fails the test, so a new route must say who 
 from __future__ import annotations
 
 from mooncart.db import fetch_val
-from tests.checkout.test_checkout import shopper_with_bag
 from tests.conftest import log_in, post
-from tests.factories import make_address, make_product, make_user
+from tests.factories import make_address, make_product, make_user, shopper_with_bag
 
 # public: anyone may GET; public-post: anyone may POST (with a CSRF token); shopper: log-in needed;
 # owned: only the shopper it belongs to (others get 404); staff: staff only (shoppers 403);
