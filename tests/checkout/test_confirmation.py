@@ -8,8 +8,7 @@ from __future__ import annotations
 import pytest
 
 from mooncart.db import execute, fetch_val
-from tests.checkout.test_checkout import shopper_with_bag
-from tests.checkout.test_vouchers import make_voucher
+from tests.factories import make_voucher, shopper_with_bag
 from tests.conftest import HTMX, post, soup
 from tests.factories import make_product
 

@@ -11,21 +11,8 @@ import pytest
 from mooncart.checkout import vouchers
 from mooncart.checkout.pricing import discounted_line_gst, gst_in_value, order_totals, prorate
 from mooncart.db import execute, fetch_one, fetch_val, in_list
-from tests.checkout.test_checkout import shopper_with_bag
 from tests.conftest import HTMX, log_in, post, soup
-from tests.factories import make_category, make_product, make_user
-
-
-async def make_voucher(conn, code: str = "DIWALI10", *, kind: str = "percent", amount: int = 10,
-                       categories: list[int] | None = None, **columns) -> int:
-    values = dict(code=code, kind=kind, amount=amount, **columns)
-    names = ", ".join(values)
-    marks = ", ".join(["%s"] * len(values))
-    _, voucher_id = await execute(conn, f"INSERT INTO vouchers ({names}) VALUES ({marks})", list(values.values()))
-    for category_id in categories or []:
-        await execute(conn, "INSERT INTO voucher_categories (voucher_id, category_id) VALUES (%s, %s)",
-                      (voucher_id, category_id))
-    return voucher_id
+from tests.factories import make_category, make_product, make_user, make_voucher, shopper_with_bag
 
 
 def text(body) -> str:

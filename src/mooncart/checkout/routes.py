@@ -11,12 +11,12 @@ from ..accounts import forms as account_forms
 from ..accounts import queries as account_queries
 from ..accounts.auth import current_shopper, login_required
 from ..accounts.india import STATES
-from ..bag.summary import BagSummary
-from ..bag.queries import select_bag_lines
+from ..bag.summary import bag_summary
 from ..bag.token import read_bag_cookie
 from ..db import fetch_val, get_conn
 from ..htmx import fragment, is_htmx, see_other
 from ..pages import render_page
+from ..parsing import parse_id
 from ..inventory.events import publish
 from . import confirmation
 from . import queries as checkout_queries
@@ -31,7 +31,7 @@ NOT_YOUR_ADDRESS = ("We could not find that address in your account. Please choo
 
 async def checkout_context(conn, shopper: dict, form=None, **extra) -> dict:
     token = read_bag_cookie().token
-    summary = BagSummary.from_rows(await select_bag_lines(conn, token))
+    summary = await bag_summary(conn, token)
     # the totals with the bag's voucher, and the signed record of them the form sends back (issue 12: 2, 6)
     money = await confirmation.page_money(conn, summary.lines, await checkout_queries.select_shoppers_cart_id(
         conn, token, shopper["id"]), shopper["id"])
@@ -56,9 +56,8 @@ async def checkout_context(conn, shopper: dict, form=None, **extra) -> dict:
 async def saved_address(conn, address_id: str, user_id: int) -> dict | None:
     """One of this shopper's saved addresses, by the id the form sent; None for anything else
     (another shopper's address, one removed meanwhile, or not an id at all)."""
-    if not (address_id.isascii() and address_id.isdigit() and len(address_id) < 10):
-        return None
-    return await account_queries.select_address(conn, int(address_id), user_id)
+    parsed = parse_id(address_id)
+    return None if parsed is None else await account_queries.select_address(conn, parsed, user_id)
 
 
 async def already_saved(conn, user_id: int, address: dict) -> bool:
