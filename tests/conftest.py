@@ -4,8 +4,10 @@ BEGIN ... ROLLBACK, so tests never see each other's rows."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
+import time
 
 import aiomysql
 import pymysql
@@ -157,3 +159,29 @@ async def log_in(client, user: dict, password: str | None = None):
         response = await post(client, "/account/login/code", form={"code": next_code(user)})
     client._csrf = None
     return response
+
+
+@pytest.fixture
+async def pooled_app(database):
+    """The app with its real pool, on committed data (no shared test transaction)."""
+    conn = await aiomysql.connect(**database.connect_kwargs())
+    app = create_app({"SECRET_KEY": "live", "DATABASE_URL": database.url})
+    made = {}
+    async with app.test_app() as test_app:
+        yield test_app, conn, made
+    if "user" in made:
+        await execute(conn, "DELETE FROM orders WHERE user_id = %s", (made["user"],))
+        await execute(conn, "DELETE FROM users WHERE id = %s", (made["user"],))
+    if "product" in made:
+        await execute(conn, "DELETE FROM products WHERE id = %s", (made["product"]["id"],))
+        await execute(conn, "DELETE FROM categories WHERE id = %s", (made["product"]["category"]["id"],))
+    conn.close()
+
+
+async def read_until(connection, needle: bytes, timeout: float = 5.0) -> bytes:
+    """What a streaming test connection sends until `needle` appears (or TimeoutError)."""
+    received = b""
+    deadline = time.monotonic() + timeout
+    while needle not in received:
+        received += await asyncio.wait_for(connection.receive(), max(0.01, deadline - time.monotonic()))
+    return received

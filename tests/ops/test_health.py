@@ -4,21 +4,15 @@ it is configured, and a server that is not shutting down."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import signal
 import socket
 import subprocess
-import sys
-import time
 
-import httpx
 import pytest
 
 from mooncart import create_app
 from mooncart.ops import health
 from tests.conftest import statements_run
-from tests.shop_server import running_shop
 
 
 async def test_healthz_answers_without_touching_the_database(client, conn):
