@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import bare_app  # noqa: E402
 import seed_app  # noqa: E402
 
-TOKENS = re.compile(r'(nonce="|content="|value="|"X-CSRF-Token": ")[A-Za-z0-9_-]{20,}')
+TOKENS = re.compile(r'(nonce="|content="|value="|"X-CSRF-Token": ")[A-Za-z0-9_=-]{20,}')
 
 
 class OneConnection:

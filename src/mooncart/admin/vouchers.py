@@ -17,7 +17,8 @@ from ..pages import render_page
 from . import queries
 from .access import staff_required
 from .blueprint import ID, bp
-from .forms import rupees_to_paise, whole_number
+from ..parsing import parse_rupees, parse_whole_number
+from .forms import MAX_PRICE_PAISE
 
 INDIA = timedelta(hours=5, minutes=30)
 KINDS = {"percent": "Percentage off", "flat": "Flat amount off"}
@@ -47,7 +48,7 @@ def optional_paise(raw: str | None) -> tuple[int | None, bool]:
     """Rupees typed or left empty: (paise or None, whether it was acceptable)."""
     if not (raw or "").strip():
         return None, True
-    paise = rupees_to_paise(raw)
+    paise = parse_rupees(raw, 1, MAX_PRICE_PAISE)
     return paise, paise is not None
 
 
@@ -62,11 +63,11 @@ def read_form(form, category_ids: set[int]) -> tuple[dict, list[int], dict]:
         errors["kind"] = "Choose a percentage or a flat amount."
     amount = None
     if kind == "percent":
-        amount = whole_number(form.get("amount"), 1, 100)
+        amount = parse_whole_number(form.get("amount"), 1, 100)
         if amount is None:
             errors["amount"] = "A percentage is a whole number from 1 to 100."
     elif kind == "flat":
-        amount = rupees_to_paise(form.get("amount"))
+        amount = parse_rupees(form.get("amount"), 1, MAX_PRICE_PAISE)
         if amount is None:
             errors["amount"] = "Enter the amount in rupees, like 200."
     max_discount, ok = optional_paise(form.get("max_discount"))
@@ -86,10 +87,10 @@ def read_form(form, category_ids: set[int]) -> tuple[dict, list[int], dict]:
     limits = {}
     for name, label in (("usage_limit", "The limit"), ("per_shopper_limit", "The limit per shopper")):
         raw = (form.get(name) or "").strip()
-        limits[name] = whole_number(raw, 1, 65_535 if name == "per_shopper_limit" else 1_000_000_000) if raw else None
+        limits[name] = parse_whole_number(raw, 1, 65_535 if name == "per_shopper_limit" else 1_000_000_000) if raw else None
         if raw and limits[name] is None:
             errors[name] = f"{label} is a whole number of uses (or empty for no limit)."
-    chosen = [whole_number(raw, 1, 2**32 - 1) for raw in form.getlist("category_ids")]
+    chosen = [parse_whole_number(raw, 1, 2**32 - 1) for raw in form.getlist("category_ids")]
     if any(c not in category_ids for c in chosen):
         errors["category_ids"] = "Choose categories from the list."
     values = {"code": code, "description": " ".join((form.get("description") or "").split())[:200], "kind": kind,

@@ -20,7 +20,8 @@ from ..bag.summary import BagSummary
 from ..bag.token import read_bag_cookie
 from ..db import get_conn
 from ..htmx import fragment, is_htmx, see_other
-from ..limits import VOUCHER_CODES_PER_HOUR, account_key, address_key, hourly_limit
+from ..accounts.auth import account_key
+from ..limits import VOUCHER_CODES_PER_HOUR, address_key, hourly_limit
 from ..pages import render_page
 from . import queries, vouchers
 from .routes import bp, checkout_context
