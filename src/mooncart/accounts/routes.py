@@ -15,8 +15,8 @@ from ..pages import render_page
 from ..redirects import safe_next
 from ..security import rotate_csrf_token
 from . import forms, queries, two_step
-from .auth import (client_ip, current_shopper, current_token_hash, end_session, login_required, sign_in_hooks,
-                   sign_out_hooks, start_session)
+from .auth import (current_shopper, current_token_hash, end_session, login_required, sign_in_hooks, sign_out_hooks,
+                   start_session, throttle_ip)
 from .india import STATES
 from .passwords import hash_password, password_problem, verify_password
 
@@ -67,7 +67,7 @@ async def throttled(conn, email: str, template: str, **context):
     """The 429 page when this account or address has failed too often lately, else None.
     Checked before any hashing or code checking: guessing costs the attacker, not our CPU."""
     config = current_app.config
-    by_email, by_ip = await queries.count_recent_failures(conn, email, client_ip(),
+    by_email, by_ip = await queries.count_recent_failures(conn, email, throttle_ip(),
                                                           config["LOGIN_FAILURE_WINDOW_MINUTES"])
     if by_email < config["LOGIN_FAILURES_PER_ACCOUNT"] and by_ip < config["LOGIN_FAILURES_PER_IP"]:
         return None
@@ -97,7 +97,7 @@ async def login():
     matches, new_hash = await verify_password(user["password_hash"] if user else None, password,
                                               config["ARGON2_PARAMETERS"])
     if not matches:
-        await queries.insert_login_failure(conn, email, client_ip())
+        await queries.insert_login_failure(conn, email, throttle_ip())
         log.warning("login failed", extra={"email": email, "user": user["id"] if user else None})
         return await render_page("accounts/login.html", status=422, values={"email": email}, next=next_url,
                                  error=BAD_LOGIN)
@@ -146,7 +146,7 @@ async def login_code():
         return refused
     used = await spend_code(conn, pending["user"], (await request.form).get("code"))
     if used is None:
-        await queries.insert_login_failure(conn, pending["email"], client_ip())
+        await queries.insert_login_failure(conn, pending["email"], throttle_ip())
         log.warning("login code failed", extra={"user": pending["user"], "email": pending["email"]})
         return await render_page("accounts/login_code.html", status=422, error=BAD_CODE)
     session.pop(PENDING)
@@ -196,7 +196,7 @@ async def change_password():
                                        config["ARGON2_PARAMETERS"])
     errors = {}
     if not matches:
-        await queries.insert_login_failure(conn, shopper["email"], client_ip())
+        await queries.insert_login_failure(conn, shopper["email"], throttle_ip())
         errors["current_password"] = "That is not your current password."  # nosec B105 # not a password
     new_password = form.get("new_password") or ""
     problem = password_problem(new_password, shopper["email"], shopper["name"])
