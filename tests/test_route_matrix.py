@@ -12,12 +12,13 @@ from tests.factories import make_address, make_product, make_user
 # owned: only the shopper it belongs to (others get 404); staff: staff only (shoppers 403);
 # second-step: the code page of a log-in, only after the right password (else back to log in);
 # stream: server-sent events (tested in test_live.py; never a state change);
+# moved: a hand-typed variant of a page's address, 301 to it for everyone;
 # operator: only addresses in MOONCART_METRICS_ALLOW, everyone else 404 (tested in tests/ops)
 MATRIX = {
     "static": "public", "media.garment_art": "public", "media.upload": "public",
     "assets.service_worker": "public", "assets.offline": "public",
     "catalog.home": "public", "catalog.category": "public", "catalog.product": "public",
-    "catalog.review": "shopper",
+    "catalog.review": "shopper", "catalog.category_with_slash": "moved", "catalog.product_with_slash": "moved",
     "bag.show": "public", "bag.add": "public-post", "bag.change_quantity": "public-post", "bag.remove": "public-post",
     "accounts.register": "public", "accounts.login": "public", "accounts.logout": "public-post",
     "accounts.account": "shopper", "accounts.change_password": "shopper", "accounts.addresses": "shopper",
@@ -59,7 +60,7 @@ async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
     for rule in app.app.url_map.iter_rules():
         kind = kind_of(rule.endpoint)
         args = {arg: values[arg] for arg in rule.arguments}
-        if rule.endpoint == "catalog.category":
+        if rule.endpoint in ("catalog.category", "catalog.category_with_slash"):
             args["slug"] = product["category"]["slug"]
         url = rule.build(args, append_unknown=False)[1]
         if rule.endpoint == "media.upload":
@@ -78,6 +79,10 @@ async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
                     assert response.status_code in (303, 422), (method, url)
                 else:
                     assert response.status_code == (404 if rule.endpoint == "media.upload" else 200), (method, url)
+            elif kind == "moved":
+                for client in (anonymous, client_a):
+                    response = await send(client)
+                    assert response.status_code == 301 and not response.headers["Location"].endswith("/"), (method, url)
             elif kind == "operator":
                 assert (await send(anonymous)).status_code == 404, (method, url)
             elif kind == "second-step":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from quart import Blueprint, abort, current_app, flash, request, url_for
+from urllib.parse import urlencode
+
+from quart import Blueprint, abort, current_app, flash, redirect, request, url_for
 
 from ..db import get_conn
 from ..accounts.auth import account_key, current_shopper, login_required
@@ -27,6 +29,23 @@ async def home():
                              nav_categories=categories)
 
 
+def moved_to(endpoint: str, slug: str):
+    """301 to the page's one address (lower-case slug, no trailing slash), keeping the query."""
+    query = urlencode(list(request.args.items(multi=True)))
+    return redirect(url_for(endpoint, slug=slug) + (f"?{query}" if query else ""), 301)
+
+
+@bp.get("/c/<slug>/")
+async def category_with_slash(slug: str):
+    """A hand-typed or pasted link with a trailing slash."""
+    return moved_to("catalog.category", slug.lower())
+
+
+@bp.get("/products/<slug>/")
+async def product_with_slash(slug: str):
+    return moved_to("catalog.product", slug.lower())
+
+
 @bp.get("/c/<slug>")
 async def category(slug: str):
     conn = await get_conn()
@@ -34,6 +53,8 @@ async def category(slug: str):
     tree, sizes, colours = reference.categories, reference.sizes, reference.colours
     current = queries.find_category(tree, slug)
     if current is None:
+        if slug != slug.lower() and queries.find_category(tree, slug.lower()) is not None:
+            return moved_to("catalog.category", slug.lower())  # /c/KURTIS, typed by hand
         abort(404)
     listing = parse_listing_args(request.args, sizes, colours)
     categories = [current] + current.children
@@ -69,6 +90,8 @@ async def product(slug: str):
     context = await product_page_context(conn, slug)
     if context is None:
         abort(404)
+    if context["product"]["slug"] != slug:  # the collation matched /products/KURTA-...: one address per page
+        return moved_to("catalog.product", context["product"]["slug"])
     return await render_page("catalog/product.html", **context)
 
 
