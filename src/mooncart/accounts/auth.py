@@ -74,6 +74,12 @@ async def current_shopper() -> dict | None:
     return g.shopper
 
 
+async def shopper_id() -> int | None:
+    """The signed-in shopper's id, or None."""
+    shopper = await current_shopper()
+    return None if shopper is None else shopper["id"]
+
+
 @layout_part
 async def shopper_in_layout(conn, context: dict) -> None:
     """The header greets whoever is signed in."""

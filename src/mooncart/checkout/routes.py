@@ -29,7 +29,7 @@ NOT_YOUR_ADDRESS = ("We could not find that address in your account. Please choo
 
 
 async def checkout_context(conn, shopper: dict, form=None, **extra) -> dict:
-    summary = await bag_summary(conn, read_bag_cookie().token)
+    summary = await bag_summary(conn, read_bag_cookie().token, shopper["id"])
     addresses = await account_queries.select_addresses(conn, shopper["id"])
     form = form or {}
     # the choice sent back, if it is still one on this page (another shopper's id, or an address removed
