@@ -70,6 +70,12 @@ async def open_pool() -> None:
                                           cursorclass=aiomysql.DictCursor, **settings.connect_kwargs())
 
 
+@app.before_request
+def anonymous() -> None:
+    """Every visitor here is anonymous (no quart-auth): the shop's picker asks who is signed in."""
+    g.shopper = None
+
+
 @app.after_serving
 async def close_pool() -> None:
     app.pool.close()
