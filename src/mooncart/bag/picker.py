@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..accounts.auth import shopper_id
 from ..catalog.product_page import picker_source
 from . import queries
 from .rules import MAX_PER_LINE, Availability
@@ -40,12 +41,14 @@ class Picker:
         return next((v for v in self.variants if v["availability"].can_add_more), None)
 
 
-async def picker(conn, product_id: int, token: str | None) -> Picker:
-    """A product's picker for the bag `token`: the page, the live stream and nothing else build it."""
-    return Picker([variant_stock(row) for row in await queries.select_product_variants(conn, product_id, token)])
+async def picker(conn, product_id: int, token: str | None, user_id: int | None) -> Picker:
+    """A product's picker for the bag `token` (if it is a guest's or `user_id`'s): the page, the
+    live stream and nothing else build it."""
+    return Picker([variant_stock(row)
+                   for row in await queries.select_product_variants(conn, product_id, token, user_id)])
 
 
 @picker_source
 async def product_page_picker(conn, product_id: int) -> Picker:
     """The picker for this request's bag, for the catalogue's product page."""
-    return await picker(conn, product_id, read_bag_cookie().token)
+    return await picker(conn, product_id, read_bag_cookie().token, await shopper_id())
