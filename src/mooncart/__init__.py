@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import db, formatting, limits, logs, security
 from .config import load_config
-from .htmx import is_htmx, vary_on_htmx
+from .htmx import call_context_processors_inline, is_htmx, vary_on_htmx
 from .proxy import ForwardedHeaders
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,9 @@ def create_app(test_config: dict | None = None) -> Quart:
         app.register_blueprint(blueprint)
 
     register_error_pages(app)
+    # Quart would run each plain context processor (quart-auth's current_user, Flask's per-blueprint
+    # default) in a worker thread on every render: call them inline instead (docs/BENCHMARKS.md)
+    call_context_processors_inline(app)
 
     @app.after_request
     async def security_headers(response: Response) -> Response:
