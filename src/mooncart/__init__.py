@@ -35,6 +35,17 @@ class SessionCookies(SecureCookieSessionInterface):
     """The flash/CSRF session cookie is Secure and `__Host-` prefixed whenever the request came over
     https (the prefix makes the browser refuse one set by a sibling subdomain or over http)."""
 
+    _serializer = None
+    _serializer_keys: tuple | None = None
+
+    def get_signing_serializer(self, app):
+        """Quart builds the signing serializer on every request (4 µs); it depends only on the
+        keys, so it is kept until they change."""
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        if keys != self._serializer_keys:
+            self._serializer, self._serializer_keys = super().get_signing_serializer(app), keys
+        return self._serializer
+
     def get_cookie_secure(self, app) -> bool:
         return has_request_context() and request.is_secure
 
