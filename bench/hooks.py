@@ -102,6 +102,8 @@ async def pages(app, htmx) -> None:
         conn = await get_conn()
         reference = await reference_data(conn)
         layout = dict(bag_count=0, shopper=None, nav_categories=reference.categories)
+        await timed("product_page_context: the product page's statements, CPU of this process",
+                    lambda: product_page_context(conn, slug), calls=300)
         product = dict(await product_page_context(conn, slug), **layout)
         current = queries.find_category(reference.categories, "kurtis")
         from werkzeug.datastructures import MultiDict
