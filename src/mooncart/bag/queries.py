@@ -184,3 +184,15 @@ async def select_product_variants(conn, product_id: int, token: str | None, user
         "LEFT JOIN cart_items ci ON ci.variant_id = v.id AND ci.cart_id = c.id "
         "WHERE v.product_id = %s ORDER BY co.name, s.position",
         (token or "", user_id, product_id))
+
+
+async def select_bag_quantities(conn, token: str, user_id: int | None, product_id: int) -> dict[int, int]:
+    """How many of each of a product's variants the bag `token` holds ({variant id: quantity}),
+    for the product page, whose variants the catalogue reads with the product (the stream and
+    the add reply use select_product_variants: the same numbers, a test keeps them so)."""
+    rows = await fetch_all(
+        conn,
+        "SELECT ci.variant_id, ci.quantity FROM carts c JOIN cart_items ci ON ci.cart_id = c.id "
+        "JOIN variants v ON v.id = ci.variant_id WHERE c.token = %s AND " + MINE_SQL + " AND v.product_id = %s",  # nosec B608 # values are %s parameters
+        (token, user_id, product_id))
+    return {row["variant_id"]: row["quantity"] for row in rows}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
 from itsdangerous import BadSignature, Signer
 from quart import after_this_request, current_app, g, request
@@ -20,7 +21,13 @@ class BagCookie:
 
 
 def _signer() -> Signer:
-    return Signer(current_app.config["SECRET_KEY"], salt="mooncart.bag")
+    return _signer_for(current_app.config["SECRET_KEY"])
+
+
+@lru_cache(maxsize=4)
+def _signer_for(secret_key: str) -> Signer:
+    """One Signer per key, not one per request (building it was 7 µs of reading a bag cookie)."""
+    return Signer(secret_key, salt="mooncart.bag")
 
 
 def new_token() -> str:
