@@ -96,7 +96,7 @@ async def test_owner_adds_a_kurti_and_ships_its_first_order(shop, browser, tmp_p
     await expect(shopper.locator(".gallery img[src^='/media/uploads/']")).to_have_count(1)
     medium_badge = shopper.locator(".size-option", has_text="M").locator(".stock")
     await expect(medium_badge).to_have_text("Only 3 left")
-    for _ in range(100):  # wait until the page's event stream is connected
+    for _ in range(400):  # wait until the page's event stream is connected
         if await shopper.evaluate("window.__liveStock === true"):
             break
         await shopper.wait_for_timeout(50)
