@@ -43,8 +43,8 @@ sys.path.insert(0, str(ROOT))
 
 from mooncart import create_app  # noqa: E402
 from mooncart.config import DatabaseSettings  # noqa: E402
-from mooncart.migrations import create_database  # noqa: E402
 from mooncart.demo import seed_demo  # noqa: E402
+from mooncart.migrations import create_database  # noqa: E402
 
 SECRET = "mooncart-bench-secret"
 SERVER = DatabaseSettings.from_url(os.environ.get("MOONCART_BENCH_SERVER_URL", "mysql://root@127.0.0.1:3306/"),

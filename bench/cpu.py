@@ -41,7 +41,7 @@ def without(app, names: tuple[str, ...]):
     """Take the named before/after-request hooks off the app; returns a function to put them back."""
     saved = {}
     for registry in (app.before_request_funcs, app.after_request_funcs):
-        for key, funcs in registry.items():
+        for funcs in registry.values():
             saved[id(funcs)] = (funcs, list(funcs))
             funcs[:] = [f for f in funcs if getattr(f, "__name__", "") not in names]
 
@@ -61,6 +61,7 @@ def measure(endpoints: list[str], requests: int, sides: list[str], profile: bool
     settings = asyncio.run(benchmark.ensure_catalogue("mooncart_bench_10k", 10_000))
     os.environ.update(MOONCART_DATABASE_URL=settings.url, MOONCART_SECRET_KEY=benchmark.SECRET)
     import bare_app
+
     from mooncart import create_app
 
     shop = create_app({"SECRET_KEY": benchmark.SECRET, "DATABASE_URL": settings.url})
@@ -126,9 +127,9 @@ def measure(endpoints: list[str], requests: int, sides: list[str], profile: bool
                         response = await one(i)
                         assert response.status_code == 200, (endpoint, side, response.status_code)
                     if profile:
-                        from pyinstrument import Profiler
-
                         import profile as shares
+
+                        from pyinstrument import Profiler
                         profiler = Profiler(interval=0.0002, async_mode="disabled")
                         profiler.start()
                     started = time.process_time()

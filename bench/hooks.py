@@ -87,6 +87,7 @@ async def pages(app, htmx) -> None:
     """The product page's and the listing's templates, with their real data from the bench database."""
     import benchmark
     from quart import render_template
+
     from mooncart.catalog import queries
     from mooncart.catalog.listing import SORT_LABELS, parse_listing_args
     from mooncart.catalog.product_page import product_page_context
@@ -113,9 +114,11 @@ async def pages(app, htmx) -> None:
         cards = dict(category=current, products=rows[:24], next_url="/c/kurtis?after=1", listing=listing,
                      sizes=[], colours=reference.colours, sort_labels=SORT_LABELS, **layout)
         for name, context in (("catalog/product.html", product), ("catalog/listing.html", cards)):
-            await timed(f"{name}: Quart render_template", lambda: render_template(name, **context), calls=300)
+            await timed(f"{name}: Quart render_template",
+                        lambda name=name, context=context: render_template(name, **context), calls=300)
             if hasattr(htmx, "render"):
-                await timed(f"{name}: htmx.render", lambda: htmx.render(name, **context), calls=300)
+                await timed(f"{name}: htmx.render",
+                            lambda name=name, context=context: htmx.render(name, **context), calls=300)
 
 
 if __name__ == "__main__":

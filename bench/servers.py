@@ -22,8 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from benchmark import (SECRET, Signers, ensure_catalogue, free_port, log, measure, prepare_bag_requests,  # noqa: E402
-                       sync_connect)
+from benchmark import SECRET, Signers, ensure_catalogue, free_port, log, measure, prepare_bag_requests, sync_connect  # noqa: E402
 
 
 class ServedBy:
@@ -32,7 +31,7 @@ class ServedBy:
     def __init__(self, server: str, settings, workers: int):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 -- the server writes to it while it runs
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mooncart", "serve", "--server", server, "--port", str(self.port),
              "--workers", str(workers)],
@@ -46,7 +45,7 @@ class ServedBy:
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     self.log.seek(0)
-                    raise RuntimeError(f"{server} did not start: {self.log.read().decode()[-2000:]}")
+                    raise RuntimeError(f"{server} did not start: {self.log.read().decode()[-2000:]}") from None
                 time.sleep(0.2)
 
     def stop(self) -> float:

@@ -72,7 +72,7 @@ class ShopProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-            raise RuntimeError(f"the shop on port {self.port} did not stop within {timeout} s of SIGTERM")
+            raise RuntimeError(f"the shop on port {self.port} did not stop within {timeout} s of SIGTERM") from None
 
 
 def wait_for_http(url: str, process, log_path: Path, timeout: float = 60) -> None:

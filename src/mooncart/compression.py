@@ -48,6 +48,7 @@ def init_app(app: Quart, private_prefixes: tuple[str, ...]) -> None:
             return response
         response.vary.add("Accept-Encoding")
         if request.accept_encodings["gzip"] > 0:
-            response.set_data(gzip.compress(body, compresslevel=LEVEL, mtime=0))
+            raw = body.encode() if isinstance(body, str) else body
+            response.set_data(gzip.compress(raw, compresslevel=LEVEL, mtime=0))
             response.headers["Content-Encoding"] = "gzip"
         return response

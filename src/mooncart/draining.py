@@ -53,4 +53,4 @@ async def next_change(queue: asyncio.Queue, drain: asyncio.Event, heartbeat_seco
         return get.result()
     if drained in done:
         raise Draining
-    raise asyncio.TimeoutError
+    raise TimeoutError

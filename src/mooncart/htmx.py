@@ -64,7 +64,7 @@ async def render(template: str, **context) -> str:
     environment with no thread hand-off for context processors. Quart's template signals are
     not sent (nothing in the shop listens to them). Templates are compiled once per worker and
     kept by Jinja (auto_reload is off unless debugging): nothing about stock is cached here."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a werkzeug LocalProxy
     context = await _context_processors(app, context)
     return _sync_templates(app).get_template(template).render(context)
 

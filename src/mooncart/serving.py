@@ -122,6 +122,7 @@ def _serve(host: str, port: int, workers: int, access_log: bool, server: str,
         print(f"Mooncart is serving on http://{host}:{port}/ with {workers} Granian worker(s)", flush=True)
         return supervise(lambda slot: args, 1, children, lambda: stopping)
 
+    assert sock is not None  # hypercorn: this process opened the socket above
     args = [sys.executable, "-m", "mooncart.serving", "--fd", str(sock.fileno()),
             "--graceful-seconds", str(graceful_seconds), "--drain-seconds", str(drain_seconds)]
     if access_log:

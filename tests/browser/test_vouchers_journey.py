@@ -66,7 +66,6 @@ async def still_here(page, javascript: bool) -> None:
 
 @both_modes
 async def test_a_voucher_on_the_bag_is_refused_then_applied_and_the_order_keeps_the_discount(shop, browser, javascript):
-    base = shop["url"]
     code = "BROWSER" + secrets.token_hex(3).upper()
     voucher_id, _ = await run_sql(shop, "INSERT INTO vouchers (code, description, kind, amount) "
                                         "VALUES (%s, 'Test sale', 'flat', 5000)", (code,))

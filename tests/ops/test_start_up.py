@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.shop_server import free_port, running_shop
+from tests.shop_server import running_shop
 
 
 def test_mooncart_serve_refuses_a_wrong_metrics_allow_before_starting_hypercorn():

@@ -121,8 +121,8 @@ async def test_live_pages_load_the_sse_extension_and_its_stream_is_never_compres
         path = await stream.get_attribute("hx-sse:connect")
     finally:
         await context.close()
-    async with httpx.AsyncClient(base_url=pwa_shop["url"], timeout=10) as client:
-        async with client.stream("GET", path, headers={"Accept-Encoding": "gzip, deflate, br"}) as response:
+    async with (httpx.AsyncClient(base_url=pwa_shop["url"], timeout=10) as client,
+                client.stream("GET", path, headers={"Accept-Encoding": "gzip, deflate, br"}) as response):
             assert response.status_code == 200
             assert response.headers["content-type"].startswith("text/event-stream")
             assert "content-encoding" not in response.headers

@@ -78,9 +78,9 @@ async def test_a_rolling_restart_under_load_loses_no_request_and_no_order(cluste
         await asyncio.sleep(1)  # the load is running
         for name in ("a", "b"):
             instance = cluster["instances"][name]
-            async with httpx.AsyncClient(base_url=instance.url, timeout=60) as direct:
-                # a product page's live-stock stream, open on this instance
-                async with direct.stream("GET", f"/live/product/{product['id']}") as stream:
+            # a product page's live-stock stream, open on this instance
+            async with (httpx.AsyncClient(base_url=instance.url, timeout=60) as direct,
+                        direct.stream("GET", f"/live/product/{product['id']}") as stream):
                     lines = stream.aiter_lines()
                     assert (await anext(lines)).startswith(": listening")
                     in_flight_at_sigterm.append(in_flight["checkouts"])

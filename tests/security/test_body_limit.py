@@ -75,12 +75,12 @@ async def test_a_declared_length_over_the_limit_is_refused_at_once(client, conn,
 @pytest.fixture(scope="module")
 def hypercorn_shop(tmp_path_factory):
     """One hypercorn for this module; these tests write nothing to the database."""
-    from tests.conftest import create_test_database, drop_test_database
     import asyncio
 
     import aiomysql
 
     from mooncart.db import apply_schema
+    from tests.conftest import create_test_database, drop_test_database
 
     settings = create_test_database("mooncart_body")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from mooncart.db import execute, fetch_val
 from tests.conftest import log_in, post
 from tests.factories import make_address, make_product, make_user, shopper_with_bag
-from tests.routes import MATRIX, kind_of
+from tests.routes import kind_of
 
 async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
     client_a, user_a, variants, form = await shopper_with_bag(app, conn, 1)

@@ -9,7 +9,6 @@ import secrets
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
-
 from urllib.parse import urlsplit
 
 from quart import Response, abort, current_app, g, has_request_context, redirect, request, url_for

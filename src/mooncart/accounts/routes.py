@@ -15,7 +15,7 @@ from ..pages import render_page
 from ..redirects import safe_next
 from ..security import rotate_csrf_token
 from . import forms, queries, throttle, two_step
-from .auth import (client_ip, current_shopper, current_token_hash, end_session, login_required, sign_in_hooks,
+from .auth import (current_shopper, current_token_hash, end_session, login_required, sign_in_hooks,
                    sign_out_hooks, start_session)
 from .india import STATES
 from .passwords import hash_password, password_problem, verify_password

@@ -14,10 +14,10 @@ from ..checkout.vouchers import CODE_PATTERN, Voucher, clean_code
 from ..db import get_conn, transaction
 from ..htmx import see_other
 from ..pages import render_page
+from ..parsing import parse_rupees, parse_whole_number
 from . import queries
 from .access import staff_required
 from .blueprint import ID, bp
-from ..parsing import parse_rupees, parse_whole_number
 from .forms import MAX_PRICE_PAISE
 
 INDIA = timedelta(hours=5, minutes=30)

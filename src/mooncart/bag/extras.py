@@ -5,7 +5,7 @@ the one region is the voucher box (checkout/voucher_views.py)."""
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from .summary import BagSummary
 

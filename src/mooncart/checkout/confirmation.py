@@ -26,7 +26,7 @@ MESSAGE = ("Your bag changed after this page was shown, so nothing was ordered a
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt=SALT)
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
 
 
 def shown(lines, priced) -> dict:

@@ -55,7 +55,7 @@ class Voucher:
     category_ids: frozenset[int]
 
     @classmethod
-    def from_row(cls, row: dict) -> "Voucher":
+    def from_row(cls, row: dict) -> Voucher:
         ids = frozenset(int(i) for i in (row["category_ids"] or "").split(",") if i)
         return cls(**{**row, "active": bool(row["active"]), "not_started": bool(row["not_started"]),
                       "expired": bool(row["expired"]), "category_ids": ids})

@@ -5,7 +5,6 @@ something changed, with a connection borrowed for that moment."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 

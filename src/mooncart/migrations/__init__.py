@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import aiomysql
 
@@ -208,7 +208,7 @@ async def create_record_table(conn) -> None:
 async def adopt(conn, tables: set[str], baseline: Migration, report: Callable[[str], None]) -> None:
     """Bring a database made by an earlier release's init-db up to the baseline, check it, and
     record the baseline as applied."""
-    if not MOONCART_TABLES <= tables:
+    if not tables >= MOONCART_TABLES:
         raise MigrationError(f"the database has tables ({', '.join(sorted(tables)[:5])}...) but no {RECORD_TABLE} "
                              "table, and they are not Mooncart's; refusing to change it. Use an empty database.")
     report(f"This database was made before migrations; bringing it up to {baseline.label}")
@@ -298,7 +298,9 @@ def expected_parts(migration: Migration) -> dict[str, dict[str, set[str]]]:
 
 def top_level_items(body: str) -> list[str]:
     """A CREATE TABLE body split at the commas outside parentheses."""
-    items, depth, current = [], 0, []
+    items: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in body:
         if char == "," and depth == 0:
             items.append("".join(current).strip())

@@ -21,8 +21,16 @@ import ipaddress
 import os
 import time
 
-from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Gauge, Histogram,
-                               generate_latest, multiprocess)
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from quart import Blueprint, Quart, Response, abort, current_app, request
 
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
@@ -83,11 +91,11 @@ def allowed(address: str | None, networks: tuple) -> bool:
 
 async def start_timer() -> None:
     # on the request object itself: g and repeated proxy look-ups cost several times more
-    request._get_current_object().mooncart_started = time.perf_counter()
+    request._get_current_object().mooncart_started = time.perf_counter()  # type: ignore[attr-defined]
 
 
 async def record(response: Response) -> Response:
-    req = request._get_current_object()
+    req = request._get_current_object()  # type: ignore[attr-defined]  # a werkzeug LocalProxy
     started = getattr(req, "mooncart_started", None)
     if started is not None:
         rule, method = req.url_rule, req.method
