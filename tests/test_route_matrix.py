@@ -11,7 +11,9 @@ from tests.factories import make_address, make_product, make_user
 # public: anyone may GET; public-post: anyone may POST (with a CSRF token); shopper: log-in needed;
 # owned: only the shopper it belongs to (others get 404); staff: staff only (shoppers 403);
 # second-step: the code page of a log-in, only after the right password (else back to log in);
-# stream: server-sent events (tested in test_live.py; never a state change)
+# stream: server-sent events (tested in test_live.py; never a state change); gateway-return: the
+# shopper back from the payment gateway's page (log-in needed; an order with no gateway payment,
+# or another's, is 404); signed: the gateway's webhooks (no CSRF token, refused without its signature)
 MATRIX = {
     "static": "public", "media.garment_art": "public", "media.upload": "public",
     "catalog.home": "public", "catalog.category": "public", "catalog.product": "public",
@@ -25,6 +27,8 @@ MATRIX = {
     "accounts.turn_off_two_step": "shopper",
     "checkout.show": "shopper", "checkout.place": "shopper",
     "orders.list_orders": "shopper", "orders.show": "owned", "orders.cancel": "owned",
+    "orders.check_payment": "owned", "orders.return_form": "owned", "orders.request_return_view": "owned",
+    "checkout.payment_return": "gateway-return", "checkout.webhook": "signed",
     "live.product": "stream", "live.bag": "stream",
 }
 
@@ -78,6 +82,13 @@ async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
             elif kind == "second-step":
                 response = await send(anonymous)
                 assert response.status_code == 303 and response.headers["Location"] == "/account/login", (method, url)
+            elif kind == "gateway-return":
+                response = await send(anonymous)
+                assert response.status_code == 303 and "/account/login" in response.headers["Location"], (method, url)
+                assert (await send(client_a)).status_code == 404, (method, url)  # paid cash on delivery
+                assert (await send(client_b)).status_code == 404, (method, url)
+            elif kind == "signed":
+                assert (await anonymous.post(url, data=b"{}")).status_code == 400, (method, url)
             elif kind == "public-post":
                 assert (await send(anonymous)).status_code in (303, 422), (method, url)
             elif kind == "shopper":

@@ -16,7 +16,7 @@ import aiomysql
 import pytest
 from pymysql.err import OperationalError
 
-from mooncart.checkout.payments import CashOnDelivery
+from mooncart.payments.providers import CashOnDelivery
 from mooncart.checkout.placement import CheckoutProblem, place_order
 from mooncart.db import execute, fetch_all, fetch_val
 from mooncart.inventory.stock import InsufficientStock, adjust_stock

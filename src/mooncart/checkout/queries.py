@@ -42,3 +42,15 @@ async def delete_ordered_lines(conn, cart_id: int, variant_ids) -> int:
     affected, _ = await execute(conn, "DELETE FROM cart_items WHERE cart_id = %s AND variant_id IN ("  # nosec B608 # only in_list()'s %s placeholders are joined in
                                       + placeholders + ")", [cart_id, *params])
     return affected
+
+
+async def restore_lines(conn, user_id: int, order_id: int) -> int:
+    """Put an order's lines back in the shopper's bag (its payment failed, so she can try again
+    as she was). Each line by the bag's unique key; a line she has added again meanwhile adds up."""
+    affected, _ = await execute(
+        conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) "
+              "SELECT c.id, i.variant_id, i.quantity FROM carts c JOIN order_items i ON i.order_id = %s "
+              "WHERE c.user_id = %s AND i.variant_id IS NOT NULL ORDER BY i.variant_id "
+              "ON DUPLICATE KEY UPDATE quantity = LEAST(cart_items.quantity + VALUES(quantity), 999)",
+        (order_id, user_id))
+    return affected
