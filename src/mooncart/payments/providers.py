@@ -181,8 +181,8 @@ class GatewayProvider:
             payment = await self.client.capture(payment_id, amount_paise, key)
         except GatewayUnavailable:
             return Charge("unknown", payment_id)
-        except GatewayRefused as refused:
-            return Charge("failed", payment_id, describe(refused))
+        except GatewayRefused as refused:  # e.g. "already captured": the caller looks the order up
+            return Charge("unknown", payment_id, describe(refused))
         return charge_of(payment)
 
     async def look_up(self, gateway_order_id) -> Charge:

@@ -114,7 +114,9 @@ async def settle(conn, provider: PaymentProvider, order_id: int, *, hint: Charge
 
 
 async def finish(conn, provider: PaymentProvider, order_id: int, charge: Charge, *, timeout: float = 15.0) -> Outcome:
-    """Authorised: claim, capture, confirm. Captured: confirm. Failed: release. Else: pending."""
+    """Authorised: claim, capture, confirm. Captured: confirm. Failed: release. Else: pending.
+    A capture that does not plainly succeed (a timeout, "already captured", a 5xx) is followed
+    by one look-up, which says what really happened to the money."""
     if charge.state == "authorised":
         claimed = await retrying(lambda: claim(conn, order_id, charge.payment_id))
         if claimed is None:  # released meanwhile: this authorisation is never captured (it lapses)
@@ -125,6 +127,13 @@ async def finish(conn, provider: PaymentProvider, order_id: int, charge: Charge,
                 timeout)
         except asyncio.TimeoutError:
             charge = Charge("unknown", charge.payment_id)
+        if charge.state != "captured" and claimed["gateway_order_id"]:
+            try:
+                charge = await asyncio.wait_for(provider.look_up(claimed["gateway_order_id"]), timeout)
+            except asyncio.TimeoutError:
+                charge = Charge("unknown")
+            if charge.state == "authorised":  # the capture did not take; reconcile tries it again
+                charge = Charge("unknown")
     if charge.state == "captured":
         return await confirm(conn, provider, order_id, charge.payment_id)
     if charge.state == "failed":
@@ -141,7 +150,8 @@ async def claim(conn, order_id: int, payment_id: str) -> dict | None:
         if order["status"] != "awaiting_payment" or payment["status"] not in ("created", "authorised", "capturing"):
             return None
         await queries.update_payment(conn, payment["id"], "capturing", payment_id)
-        return {"number": order["number"], "amount_paise": payment["amount_paise"]}
+        return {"number": order["number"], "amount_paise": payment["amount_paise"],
+                "gateway_order_id": payment["gateway_order_id"]}
 
 
 async def confirm(conn, provider, order_id: int, payment_id: str) -> Outcome:
