@@ -110,29 +110,35 @@ async def settle(conn, provider: PaymentProvider, order_id: int, *, hint: Charge
     if charge.state in ("none", "failed") and release_unpaid:
         return await release(conn, order_id, charge.message or "The payment did not go through.",
                              even_if_capturing=True)
-    return await finish(conn, provider, order_id, charge, timeout=timeout)
+    return await finish(conn, provider, order_id, charge, take_over=release_unpaid, timeout=timeout)
 
 
-async def finish(conn, provider: PaymentProvider, order_id: int, charge: Charge, *, timeout: float = 15.0) -> Outcome:
+async def finish(conn, provider: PaymentProvider, order_id: int, charge: Charge, *, take_over: bool = False,
+                 timeout: float = 15.0) -> Outcome:
     """Authorised: claim, capture, confirm. Captured: confirm. Failed: release. Else: pending.
-    A capture that does not plainly succeed (a timeout, "already captured", a 5xx) is followed
-    by one look-up, which says what really happened to the money."""
+    A capture that does not plainly succeed (a timeout, "already captured", a 5xx), or one that
+    another request is already sending (a webhook racing the shopper's return), is followed by
+    one look-up instead, which says what really happened to the money: a capture is sent once
+    per order (again only by take_over, reconcile's, with the same idempotency key)."""
     if charge.state == "authorised":
-        claimed = await retrying(lambda: claim(conn, order_id, charge.payment_id))
+        claimed = await retrying(lambda: claim(conn, order_id, charge.payment_id, take_over))
         if claimed is None:  # released meanwhile: this authorisation is never captured (it lapses)
             return outcome_of(await order_queries.select_order_brief(conn, order_id))
-        try:
-            charge = await asyncio.wait_for(
-                provider.capture(charge.payment_id, claimed["amount_paise"], key(claimed["number"], "capture")),
-                timeout)
-        except asyncio.TimeoutError:
-            charge = Charge("unknown", charge.payment_id)
+        if claimed["in_flight"]:
+            charge = Charge("unknown")
+        else:
+            try:
+                charge = await asyncio.wait_for(
+                    provider.capture(charge.payment_id, claimed["amount_paise"], key(claimed["number"], "capture")),
+                    timeout)
+            except asyncio.TimeoutError:
+                charge = Charge("unknown", charge.payment_id)
         if charge.state != "captured" and claimed["gateway_order_id"]:
             try:
                 charge = await asyncio.wait_for(provider.look_up(claimed["gateway_order_id"]), timeout)
             except asyncio.TimeoutError:
                 charge = Charge("unknown")
-            if charge.state == "authorised":  # the capture did not take; reconcile tries it again
+            if charge.state == "authorised":  # the capture has not taken (yet); reconcile finishes it
                 charge = Charge("unknown")
     if charge.state == "captured":
         return await confirm(conn, provider, order_id, charge.payment_id)
@@ -142,16 +148,19 @@ async def finish(conn, provider: PaymentProvider, order_id: int, charge: Charge,
     return Outcome("pending", PENDING_MESSAGE)
 
 
-async def claim(conn, order_id: int, payment_id: str) -> dict | None:
-    """Mark the payment 'capturing' while the order still awaits it; None when it does not."""
+async def claim(conn, order_id: int, payment_id: str, take_over: bool = False) -> dict | None:
+    """Mark the payment 'capturing' while the order still awaits it; None when it does not.
+    in_flight: another request holds the claim (only take_over captures again)."""
     async with transaction(conn):
         order = await order_queries.select_order_for_update(conn, order_id)
         payment = await queries.select_payment(conn, order_id, for_update=True)
         if order["status"] != "awaiting_payment" or payment["status"] not in ("created", "authorised", "capturing"):
             return None
-        await queries.update_payment(conn, payment["id"], "capturing", payment_id)
+        in_flight = payment["status"] == "capturing" and not take_over
+        if not in_flight:
+            await queries.update_payment(conn, payment["id"], "capturing", payment_id)
         return {"number": order["number"], "amount_paise": payment["amount_paise"],
-                "gateway_order_id": payment["gateway_order_id"]}
+                "gateway_order_id": payment["gateway_order_id"], "in_flight": in_flight}
 
 
 async def confirm(conn, provider, order_id: int, payment_id: str) -> Outcome:
