@@ -9,8 +9,11 @@ import logging
 import re
 import secrets
 
+from urllib.parse import urlsplit
+
 from quart import Blueprint, Response, abort, current_app, flash, request, url_for
 
+from .. import CONTENT_SECURITY_POLICY, csp_nonce
 from ..accounts import forms as account_forms
 from ..accounts import queries as account_queries
 from ..accounts.auth import current_shopper, login_required
@@ -35,6 +38,19 @@ from .pricing import order_totals
 
 bp = Blueprint("checkout", __name__)
 log = logging.getLogger("mooncart.checkout")
+
+@bp.after_request
+async def allow_the_gateways_page(response: Response) -> Response:
+    """Without JavaScript, "Place order" with UPI is a form whose answer is a 303 to the
+    gateway's page, and browsers hold redirects after a form to its page's form-action: the
+    checkout's pages allow the gateway's origin there, and nothing else changes."""
+    gateway = current_app.config.get("GATEWAY_URL")
+    if gateway and "Content-Security-Policy" not in response.headers:
+        parts = urlsplit(gateway)
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(nonce=csp_nonce()).replace(
+            "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}")
+    return response
+
 
 NOT_YOUR_ADDRESS = ("We could not find that address in your account. Please choose a delivery address below, "
                     "or add a new one.")
