@@ -107,9 +107,12 @@ async def settle(conn, provider: PaymentProvider, order_id: int, *, hint: Charge
                 charge = await asyncio.wait_for(provider.look_up(payment["gateway_order_id"]), timeout)
             except asyncio.TimeoutError:
                 charge = Charge("unknown")
-    if charge.state in ("none", "failed") and release_unpaid:
-        return await release(conn, order_id, charge.message or "The payment did not go through.",
-                             even_if_capturing=True)
+    if charge.state in ("none", "failed"):
+        # a failed attempt is not the end of a UPI order: she may try again on the gateway's page
+        if release_unpaid:
+            return await release(conn, order_id, charge.message or "The payment did not go through.",
+                                 even_if_capturing=True)
+        return Outcome("pending", PENDING_MESSAGE)
     return await finish(conn, provider, order_id, charge, take_over=release_unpaid, timeout=timeout)
 
 
@@ -125,6 +128,9 @@ async def finish(conn, provider: PaymentProvider, order_id: int, charge: Charge,
         if claimed is None:  # released meanwhile: this authorisation is never captured (it lapses)
             return outcome_of(await order_queries.select_order_brief(conn, order_id))
         if claimed["in_flight"]:
+            settled = await wait_for_settlement(conn, order_id, timeout)
+            if settled is not None:
+                return settled
             charge = Charge("unknown")
         else:
             try:
@@ -146,6 +152,20 @@ async def finish(conn, provider: PaymentProvider, order_id: int, charge: Charge,
         return await release(conn, order_id, charge.message or "The payment did not go through.",
                              even_if_capturing=True)
     return Outcome("pending", PENDING_MESSAGE)
+
+
+async def wait_for_settlement(conn, order_id: int, timeout: float) -> Outcome | None:
+    """Another request is capturing this order's payment (the gateway's webhook and the
+    shopper's return arrive together): wait for it to confirm, reading the order row (no
+    gateway call, no lock), rather than telling the shopper "still waiting" a moment too soon.
+    None if it has not settled within the timeout."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        order = await order_queries.select_order_brief(conn, order_id)
+        if order["status"] != "awaiting_payment":
+            return outcome_of(order)
+        await asyncio.sleep(0.05)
+    return None
 
 
 async def claim(conn, order_id: int, payment_id: str, take_over: bool = False) -> dict | None:
