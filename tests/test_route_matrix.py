@@ -54,7 +54,7 @@ async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
     image_id = await fetch_val(conn, "SELECT id FROM product_images WHERE product_id = %s", (product["id"],))
     values = {"slug": product["slug"], "number": number, "address_id": address_a, "variant_id": variants[0]["id"],
               "product_id": product["id"], "image_id": image_id, "category_id": product["category"]["id"],
-              "user_id": user_b["id"], "filename": "css/mooncart.css", "kind": "kurti", "colour": "e91e63"}
+              "user_id": user_b["id"], "return_id": 1, "filename": "css/mooncart.css", "kind": "kurti", "colour": "e91e63"}
 
     checked = 0
     for rule in app.app.url_map.iter_rules():

@@ -39,11 +39,12 @@ async def test_every_post_route_refuses_a_missing_or_wrong_token(app, client, co
 async def test_routes_for_other_servers_refuse_anything_without_their_signature(app, client, conn):
     urls = state_changing_urls(app, signed_by_sender=True)
     assert urls == ["/payments/webhook"]
+    events = await fetch_val(conn, "SELECT COUNT(*) FROM payment_events")
     for url in urls:
         for headers in [None, {"X-Razorpay-Signature": "forged"}, {"X-Razorpay-Signature": "टोकन"}]:
             response = await client.post(url, data=b'{"event": "payment.captured"}', headers=headers)
             assert response.status_code == 400, (url, headers)
-    assert await fetch_val(conn, "SELECT COUNT(*) FROM payment_events") == 0
+    assert await fetch_val(conn, "SELECT COUNT(*) FROM payment_events") == events
 
 
 async def test_every_post_route_refuses_cross_site_requests_even_with_a_token(app, client, conn):
