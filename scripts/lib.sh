@@ -6,6 +6,8 @@ cd "$ROOT"
 VENV="$ROOT/.venv"
 PRIVATE_DB_DIR="$ROOT/var/mariadb"
 PRIVATE_DB_SOCKET="$PRIVATE_DB_DIR/mysqld.sock"
+PRIVATE_REDIS_DIR="$ROOT/var/redis"
+REDIS_PORT="${MOONCART_TEST_REDIS_PORT:-6379}"
 
 say() { printf '\033[1;35m==>\033[0m %s\n' "$*" >&2; }
 
@@ -68,4 +70,32 @@ ensure_database_server() {
     start_system_mariadb && return 0
   fi
   start_private_mariadb
+}
+
+redis_reachable() {  # a PONG from 127.0.0.1:$REDIS_PORT, asked with bash alone (redis-cli may be missing)
+  local reply
+  { exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT"; } 2>/dev/null || return 1
+  printf 'PING\r\n' >&3
+  IFS= read -r -t 2 reply <&3 || reply=""
+  exec 3<&- 3>&-
+  [[ "$reply" == +PONG* ]]
+}
+
+ensure_redis() {
+  # the live-stock test publishes through Redis; start a private one when Redis is installed but down
+  redis_reachable && return 0
+  local server; server="$(command -v redis-server || true)"
+  if [ -z "$server" ]; then
+    say "Redis is not installed (apt-get install redis-server): the Redis test will be skipped"
+    return 0
+  fi
+  say "Redis is not answering on 127.0.0.1:$REDIS_PORT; starting a private one (var/redis)"
+  mkdir -p "$PRIVATE_REDIS_DIR"
+  "$server" --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes --dir "$PRIVATE_REDIS_DIR" \
+    --pidfile "$PRIVATE_REDIS_DIR/redis.pid" --logfile "$PRIVATE_REDIS_DIR/redis.log" --save "" --appendonly no \
+    >/dev/null 2>&1 || true
+  local i
+  for i in $(seq 1 20); do redis_reachable && return 0; sleep 0.5; done
+  say "The private Redis did not start; see var/redis/redis.log"
+  return 1
 }

@@ -1,15 +1,25 @@
-"""Make catalogue rows for a test, with fresh names so tests never depend on seed ids."""
+"""Make the rows and the shoppers a test needs (products, users, addresses, orders, a filled bag), with
+fresh names so tests never depend on seed ids. Shared by every area's tests: no test module imports
+another's helpers."""
 
 from __future__ import annotations
 
 import itertools
+import secrets
 import time
+from urllib.parse import urlsplit
 
+import httpx
 import pyotp
 
 from mooncart.accounts import two_step
 from mooncart.accounts.two_step import CLOCK_DRIFT_STEPS
+from mooncart.bag.summary import BagLine
+from mooncart.checkout.placement import new_order_number
+from mooncart.checkout.pricing import order_totals
 from mooncart.db import execute, fetch_val
+from mooncart.orders import queries as order_queries
+from tests.conftest import HTMX, log_in, post, soup
 
 _counter = itertools.count(1)
 
@@ -122,3 +132,79 @@ async def make_address(conn, user_id: int) -> int:
     from mooncart.accounts.queries import insert_address
 
     return await insert_address(conn, user_id, ADDRESS)
+
+
+async def add(client, variant_id, quantity="1", htmx=True):
+    """Add to the bag through the real form, over htmx unless htmx=False."""
+    return await post(client, "/bag/add", form={"variant_id": str(variant_id), "quantity": str(quantity)},
+                      headers=HTMX if htmx else None)
+
+
+async def shopper_with_bag(app, conn, *quantities, stock=10, price_paise=49900):
+    """A signed-in client whose bag holds one line per quantity, and a saved address."""
+    product = await make_product(conn, price_paise=price_paise,
+                                 variants=[(s, "Mustard", stock) for s in ("S", "M", "L", "XL")][:len(quantities)])
+    user = await make_user(conn)
+    address_id = await make_address(conn, user["id"])
+    client = app.test_client()
+    await log_in(client, user)
+    for variant, quantity in zip(product["variants"], quantities):
+        response = await post(client, "/bag/add", form={"variant_id": str(variant["id"]), "quantity": str(quantity)})
+        assert response.status_code == 303
+    checkout = soup(await (await client.get("/checkout")).get_data())
+    key = checkout.find("input", attrs={"name": "idempotency_key"})["value"]
+    confirmation = checkout.find("input", attrs={"name": "confirmation"})["value"]  # what the page showed
+    return client, user, product["variants"], {"address_id": str(address_id), "payment_method": "cod",
+                                               "idempotency_key": key, "confirmation": confirmation}
+
+
+async def make_order(conn, user: dict, product: dict, *quantities: int, payment_status: str = "pending") -> dict:
+    """An order of `quantities[i]` of the product's i-th variant, written by the real queries."""
+    lines = [BagLine(variant_id=v["id"], quantity=q, stock=v["stock"], sku=v["sku"], price_paise=149_900,
+                     size=v["size"], colour=v["colour"], product_name=product["name"],
+                     product_slug=product["slug"], image_path=None)
+             for v, q in zip(product["variants"], quantities)]
+    number, key = new_order_number(), secrets.token_hex(16)
+    order_id = await order_queries.insert_order(
+        conn, number=number, user_id=user["id"], idempotency_key=key, payment_method="cod",
+        payment_status=payment_status, payment_reference="COD", address=ADDRESS, totals=order_totals(lines))
+    await order_queries.insert_order_items(conn, order_id, lines)
+    return {"id": order_id, "number": number, "key": key}
+
+
+async def make_voucher(conn, code: str = "DIWALI10", *, kind: str = "percent", amount: int = 10,
+                       categories: list[int] | None = None, **columns) -> int:
+    """A voucher row (percent of 10 unless told otherwise), limited to `categories` when given."""
+    values = dict(code=code, kind=kind, amount=amount, **columns)
+    names = ", ".join(values)
+    marks = ", ".join(["%s"] * len(values))
+    _, voucher_id = await execute(conn, f"INSERT INTO vouchers ({names}) VALUES ({marks})", list(values.values()))
+    for category_id in categories or []:
+        await execute(conn, "INSERT INTO voucher_categories (voucher_id, category_id) VALUES (%s, %s)",
+                      (voucher_id, category_id))
+    return voucher_id
+
+
+# ---- checkout and payments ------------------------------------------------------------------
+
+CARD = {"card_expiry": "12/39", "card_cvv": "123"}  # with a card_number: a test card's other fields
+
+
+async def stock_of(conn, variant_id):
+    return await fetch_val(conn, "SELECT stock FROM variants WHERE id = %s", (variant_id,))
+
+
+async def press(page_url: str, button: str) -> str:
+    """The shopper presses Pay or Fail on the gateway's page; returns where it sends her back to."""
+    async with httpx.AsyncClient() as browser:
+        page = soup((await browser.get(page_url)).text)
+        form = next(f for f in page.find_all("form") if f.find("button").get_text() == button)
+        answer = await browser.post(gateway_base(page_url) + form["action"],
+                                    data={i["name"]: i["value"] for i in form.find_all("input")})
+    assert answer.status_code == 303
+    return answer.headers["Location"]
+
+
+def gateway_base(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

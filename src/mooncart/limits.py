@@ -1,6 +1,7 @@
 """Rate limits on what costs us or others when abused: sign-ups per address, reviews per
 account (quart-rate-limiter; counts in Redis when MOONCART_REDIS_URL is set, so all workers
-share them, else in this process). Log-in throttling is separate and stricter (accounts.routes)."""
+share them, else in this process). Log-in throttling is separate and stricter (accounts.routes).
+The account key is accounts.auth.account_key: the accounts import this module, not the reverse."""
 
 from __future__ import annotations
 
@@ -16,25 +17,22 @@ async def address_key() -> str:
     return request.remote_addr or "unknown"
 
 
-async def account_key() -> str:
-    from .accounts.auth import current_shopper
-
-    shopper = await current_shopper()
-    return f"user:{shopper['id']}" if shopper else f"ip:{request.remote_addr}"
-
-
 async def unless_posting() -> bool:
     """Showing a form is free; only sending it counts."""
     return request.method != "POST"
 
 
-def hourly_limit(config_key: str, key_function):
-    """Mark a view; its limit (from config_key, per hour) is applied when the app starts serving,
-    so tests and deployments can tune it. Put it right under the route decorator."""
+def hourly_limit(config_key: str, key_function, default: int | None = None):
+    """Mark a view; its limit (from config_key, per hour, else default) is applied when the app
+    starts serving, so tests and deployments can tune it. Put it right under the route decorator."""
     def mark(view):
-        view.mooncart_hourly_limit = (config_key, key_function)
+        view.mooncart_hourly_limit = (config_key, key_function, default)
         return view
     return mark
+
+
+VOUCHER_CODES_PER_HOUR = 30  # codes tried on the bag per address, at checkout per account: enough
+# for a shopper with a handful of codes, too few to find a private code by guessing
 
 
 def init_app(app: Quart) -> None:
@@ -50,6 +48,6 @@ def init_app(app: Quart) -> None:
         for view in app.view_functions.values():
             marked = getattr(view, "mooncart_hourly_limit", None)
             if marked:
-                config_key, key_function = marked
+                config_key, key_function, default = marked
                 setattr(view, QUART_RATE_LIMITER_LIMITS_ATTRIBUTE,
-                        [RateLimit(app.config[config_key], HOUR, key_function, unless_posting)])
+                        [RateLimit(app.config.get(config_key, default), HOUR, key_function, unless_posting)])

@@ -3,14 +3,31 @@ the visitor's session, and refusal of requests that a browser says came from ano
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import logging
 import secrets
 from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
-from quart import Quart, current_app, request, session
+from quart import Quart, Request, current_app, g, request, session
+from quart.wrappers.request import Body
 from werkzeug.exceptions import RequestEntityTooLarge
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def csp_nonce() -> str:
+    """This response's script nonce: our own script tags carry it, anything injected cannot."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
 
 log = logging.getLogger("mooncart.security")
 
@@ -32,8 +49,30 @@ def rotate_csrf_token() -> None:
     session[FIELD] = secrets.token_urlsafe(32)
 
 
+def masked_csrf_token() -> str:
+    """The token as a page carries it: XORed with a fresh random pad that travels with it, so no
+    two responses hold the same bytes and a compressed page cannot leak it (BREACH; docs/SECURITY.md)."""
+    secret = csrf_token().encode()
+    pad = secrets.token_bytes(len(secret))
+    return base64.urlsafe_b64encode(pad + bytes(a ^ b for a, b in zip(pad, secret))).decode()
+
+
+def unmasked(sent: str) -> str:
+    """The token inside a masked one; anything else (an unmasked token, junk) as it came."""
+    if len(sent) <= 64:  # a bare token is 43 characters, a masked one 116
+        return sent
+    try:
+        raw = base64.urlsafe_b64decode(sent.encode("ascii"))
+    except (UnicodeEncodeError, binascii.Error, ValueError):
+        return sent
+    if len(raw) % 2:
+        return sent
+    half = len(raw) // 2
+    return bytes(a ^ b for a, b in zip(raw[:half], raw[half:])).decode("latin-1")
+
+
 def csrf_field() -> Markup:
-    return Markup('<input type="hidden" name="%s" value="%s">') % (FIELD, escape(csrf_token()))
+    return Markup('<input type="hidden" name="%s" value="%s">') % (FIELD, escape(masked_csrf_token()))
 
 
 class CrossSiteRequest(Exception):
@@ -63,13 +102,40 @@ def accepts_uploads(max_bytes: int):
     return mark
 
 
+class LimitedBody(Body):
+    """A request body whose limit can be lowered once the view is known. Quart holds every body
+    to MAX_CONTENT_LENGTH (the photo uploads' 9 MiB) from the first byte; a form's 64 KiB is
+    known only after routing. A request that declares its Content-Length is refused at once,
+    but a chunked one declares nothing, so it used to be read up to 9 MiB and parsed."""
+
+    def limit_to(self, max_bytes: int) -> None:
+        """From now on keep at most max_bytes: more (already arrived or still to come) makes
+        awaiting the body raise 413 before anything parses it."""
+        if self._max_content_length is None or max_bytes < self._max_content_length:
+            self._max_content_length = max_bytes
+            if len(self._data) > max_bytes and self._must_raise is None:
+                self._must_raise = RequestEntityTooLarge()
+                self.set_complete()
+
+
+class ShopRequest(Request):
+    body_class = LimitedBody
+
+
 async def check_request() -> None:
+    """Before any view: the body's limit, then where the request came from, then its CSRF
+    token. The token is taken from the X-CSRF-Token header (htmx sends it) without touching
+    the body; only a plain form's token needs the body, which is read whole (within the view's
+    limit, else 413) before the form parser sees a byte of it."""
     if request.method in SAFE_METHODS:
         return
     view = current_app.view_functions.get(request.endpoint)
     limit = getattr(view, "max_body_bytes", SMALL_BODY_BYTES)
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge()
+    if isinstance(request.body, LimitedBody):  # chunked, or a Content-Length that undersold it
+        request.body.limit_to(limit)
+
     if getattr(view, "signed_by_sender", False):
         return
     fetch_site = request.headers.get("Sec-Fetch-Site")
@@ -81,13 +147,16 @@ async def check_request() -> None:
     expected = session.get(FIELD)
     sent = request.headers.get(HEADER)
     if sent is None:
+        await request.get_data(parse_form_data=False)  # the whole body within the limit, or 413
         sent = (await request.form).get(FIELD)
+    sent = unmasked(sent) if isinstance(sent, str) else sent
     # compared as bytes: compare_digest refuses non-ASCII str, and a hostile token may be anything
     if not expected or not sent or not hmac.compare_digest(str(sent).encode(), str(expected).encode()):
         raise CrossSiteRequest("missing or wrong CSRF token")
 
 
 def init_app(app: Quart) -> None:
-    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.request_class = ShopRequest
+    app.jinja_env.globals["csrf_token"] = masked_csrf_token
     app.jinja_env.globals["csrf_field"] = csrf_field
     app.before_request(check_request)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from mooncart.db import execute, fetch_all, fetch_one, fetch_val
-from tests.checkout.test_checkout import CARD
+from tests.factories import CARD
 from tests.conftest import HTMX, log_in, post, soup
 from tests.factories import make_address, make_product, make_user
 
@@ -27,8 +27,11 @@ async def delivered_order(app, conn, *, paid_by="card", days_ago=2, quantities=(
     small, medium, large = product["variants"]
     for variant, quantity in zip([medium, other["variants"][0]], quantities):
         await post(client, "/bag/add", form={"variant_id": str(variant["id"]), "quantity": str(quantity)})
-    key = soup(await (await client.get("/checkout")).get_data()).find("input", attrs={"name": "idempotency_key"})["value"]
-    form = {"address_id": str(address_id), "payment_method": paid_by, "idempotency_key": key}
+    checkout = soup(await (await client.get("/checkout")).get_data())
+    key = checkout.find("input", attrs={"name": "idempotency_key"})["value"]
+    confirmation = checkout.find("input", attrs={"name": "confirmation"})["value"]  # what the page showed
+    form = {"address_id": str(address_id), "payment_method": paid_by, "idempotency_key": key,
+            "confirmation": confirmation}
     if paid_by == "card":
         form |= dict(card_number=APPROVED, **CARD)
     response = await post(client, "/checkout", form=form)

@@ -14,8 +14,8 @@ import httpx
 from mooncart.db import execute, fetch_all, fetch_one, fetch_val
 from mooncart.payments.settlement import reconcile
 from mooncart.payments.providers import providers_of
-from tests.checkout.test_checkout import CARD, shopper_with_bag, stock_of
 from tests.conftest import HTMX, post, soup
+from tests.factories import CARD, gateway_base, press, shopper_with_bag, stock_of
 from tests.payments.fake_gateway import DECLINED_CARD, WEBHOOK_SECRET, sign
 
 APPROVED = "4111111111111111"
@@ -147,22 +147,6 @@ async def upi_checkout(app, conn, gateway, client=None):
     page_url = response.headers["Location"]
     assert page_url.startswith(gateway.url + "/v1/checkout/order_")
     return client, user, variants, page_url
-
-
-async def press(page_url: str, button: str) -> str:
-    """The shopper presses Pay or Fail on the gateway's page; returns where it sends her back to."""
-    async with httpx.AsyncClient() as browser:
-        page = soup((await browser.get(page_url)).text)
-        form = next(f for f in page.find_all("form") if f.find("button").get_text() == button)
-        answer = await browser.post(gateway_base(page_url) + form["action"],
-                                    data={i["name"]: i["value"] for i in form.find_all("input")})
-    assert answer.status_code == 303
-    return answer.headers["Location"]
-
-
-def gateway_base(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def path_of(url: str) -> str:

@@ -16,7 +16,7 @@ from mooncart.db import execute, fetch_one
 from mooncart.payments.providers import build_providers
 from tests.factories import ADDRESS, make_product, make_user
 from tests.payments.fake_gateway import gateway_config, gateway_env, running_gateway
-from tests.payments.test_gateway import press
+from tests.factories import press
 from tests.shop_server import cleanup
 
 

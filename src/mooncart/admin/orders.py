@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from quart import abort, current_app, flash, request, url_for
 
-from ..accounts.auth import current_shopper
+from ..accounts.auth import signed_in_shopper
 from ..db import get_conn
 from ..htmx import fragment, is_htmx, see_other
 from ..inventory.events import publish
@@ -61,7 +61,7 @@ async def order_status(number: str):
     conn = await get_conn()
     context = await order_context(conn, number)
     new_status = (await request.form).get("status", "")
-    staff = await current_shopper()
+    staff = await signed_in_shopper()
     try:
         levels = await change_status(conn, context["order"]["id"], new_status, staff["id"], providers_of(current_app))
     except IllegalTransition as illegal:

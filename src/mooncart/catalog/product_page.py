@@ -1,12 +1,27 @@
 """What a product page shows, gathered in one place so the page and a re-rendered form with an
-error (from the bag's routes) cannot drift apart."""
+error (a review here, an add-to-bag from the bag's routes) cannot drift apart."""
 
 from __future__ import annotations
 
-from ..bag.token import read_bag_cookie
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from . import queries
-from .availability import MAX_PER_LINE, Availability
 from .size_guide import size_guide
+
+# The colour and size picker shows what this shopper's bag holds and allows, which is the bag's
+# business; the bag imports the catalogue, so it registers its picker here (bag/picker.py) rather
+# than the catalogue importing the bag. The picker has `variants` (rows with size, colour, price,
+# stock and an `availability`), `first_choice` and `max_quantity`.
+PickerSource = Callable[[Any, int], Awaitable[Any]]
+_picker_source: PickerSource | None = None
+
+
+def picker_source(source: PickerSource) -> PickerSource:
+    """Register `async source(conn, product_id)`, which gives a product's picker for this request."""
+    global _picker_source
+    _picker_source = source
+    return source
 
 
 async def product_page_context(conn, slug: str) -> dict | None:
@@ -14,11 +29,11 @@ async def product_page_context(conn, slug: str) -> dict | None:
     product = await queries.select_product(conn, slug)
     if product is None:
         return None
-    variants = await queries.select_variants(conn, product["id"], read_bag_cookie().token)
-    for variant in variants:
-        variant["availability"] = Availability(variant["stock"], variant["in_bag"])
+    if _picker_source is None:
+        raise RuntimeError("no picker registered: the bag area registers it when it is imported")
+    picker = await _picker_source(conn, product["id"])
     colours: dict[str, list[dict]] = {}
-    for variant in variants:
+    for variant in picker.variants:
         colours.setdefault(variant["colour"], []).append(variant)
     images = await queries.select_images(conn, product["id"])
     # "More like this": the newest others from the same category
@@ -26,7 +41,6 @@ async def product_page_context(conn, slug: str) -> dict | None:
         conn, [product["category_id"]], queries.ListingFilters(in_stock_only=True), "new", None, 8)
         if row["id"] != product["id"]][:8]
     reviews = await queries.select_reviews(conn, product["id"])
-    first_choice = next((v for v in variants if v["availability"].can_add_more), None)
-    return dict(product=product, variants=variants, variants_by_colour=colours, images=images, similar=similar, reviews=reviews,
-                size_guide=size_guide([v["size"] for v in sorted(variants, key=lambda v: v["size_position"])]),
-                first_choice=first_choice, max_per_line=MAX_PER_LINE)
+    sizes = [v["size"] for v in sorted(picker.variants, key=lambda v: v["size_position"])]
+    return dict(product=product, picker=picker, variants_by_colour=colours, images=images, similar=similar,
+                reviews=reviews, size_guide=size_guide(sizes))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from quart import current_app
 
+from ..pages import layout_part
 from . import queries
 
 
@@ -20,6 +21,7 @@ class Reference:
 
 
 async def reference_data(conn) -> Reference:
+    """Categories, sizes and colours, from this worker's copy while it is fresh, else from MariaDB."""
     cache = current_app.extensions.setdefault("reference_cache", {})
     ttl = current_app.config["REFERENCE_CACHE_SECONDS"]
     now = time.monotonic()
@@ -31,4 +33,12 @@ async def reference_data(conn) -> Reference:
 
 
 def forget_reference_data() -> None:
+    """Drop this worker's copy after a staff edit, so the change shows at once."""
     current_app.extensions.setdefault("reference_cache", {})["data"] = None
+
+
+@layout_part
+async def categories_in_layout(conn, context: dict) -> None:
+    """The category navigation under the header (a view that already has the tree passes it)."""
+    if "nav_categories" not in context:
+        context["nav_categories"] = (await reference_data(conn)).categories

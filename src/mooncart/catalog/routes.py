@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from quart import Blueprint, abort, current_app, flash, request, url_for
-from werkzeug.datastructures import MultiDict
+from typing import Any
 
-from ..db import get_conn
-from ..accounts.auth import current_shopper, login_required
+from quart import Blueprint, abort, current_app, flash, request, url_for
+
+from ..accounts.auth import account_key, login_required, signed_in_shopper
 from ..accounts.forms import clean_text
+from ..db import get_conn
 from ..htmx import fragment, is_htmx, see_other
-from ..limits import account_key, hourly_limit
+from ..limits import hourly_limit
 from ..pages import render_page
 from . import queries
+from .listing import listing_context
 from .product_page import product_page_context
 from .reference import reference_data
-from .listing import SORT_LABELS, make_cursor, parse_listing_args
 
 bp = Blueprint("catalog", __name__)
 
 
 @bp.get("/")
 async def home():
+    """The home page: the categories and the newest arrivals."""
     conn = await get_conn()
     categories = (await reference_data(conn)).categories
     arrivals = await queries.select_new_arrivals(conn, limit=8)
@@ -30,43 +32,25 @@ async def home():
 
 @bp.get("/c/<slug>")
 async def category(slug: str):
+    """A category's products, filtered and sorted by the query string, one keyset page at a time.
+    The filter form swaps the results region; "More" appends the next cards; without htmx every
+    link and the form load the whole page."""
     conn = await get_conn()
     reference = await reference_data(conn)
-    tree, sizes, colours = reference.categories, reference.sizes, reference.colours
-    current = queries.find_category(tree, slug)
+    current = queries.find_category(reference.categories, slug)
     if current is None:
         abort(404)
-    listing = parse_listing_args(request.args, sizes, colours)
-    categories = [current] + current.children
-    if listing.filters.size_ids:
-        # an XS filter need not search the sarees: only categories that come in the chosen sizes
-        wanted_groups = {s["size_group"] for s in sizes if s["id"] in listing.filters.size_ids}
-        categories = [c for c in categories if c.size_group in wanted_groups] or categories[:1]
-    category_ids = [c.id for c in categories]
-    page_size = current_app.config["PAGE_SIZE"]
-    rows = await queries.select_listing(conn, category_ids, listing.filters, listing.sort,
-                                        listing.after, page_size)
-    products, has_more = rows[:page_size], len(rows) > page_size
-    next_url = None
-    if has_more:
-        args = MultiDict(request.args)
-        args["after"] = make_cursor(products[-1], listing.sort)
-        next_url = url_for("catalog.category", slug=slug, **args.to_dict(flat=False))
-    # offer only the sizes this category's clothes come in (no shoe sizes among the kurtis)
-    size_groups = {child.size_group for child in current.children} or {current.size_group}
-    filter_sizes = [size for size in sizes if size["size_group"] in size_groups]
-    context = dict(category=current, products=products, next_url=next_url, listing=listing,
-                   sizes=filter_sizes if len(filter_sizes) > 1 else [], colours=colours, sort_labels=SORT_LABELS)
+    context = await listing_context(conn, reference, current, request.args, current_app.config["PAGE_SIZE"])
     if is_htmx():
-        # "Load more" appends the next cards; the filter form replaces the results region
-        if listing.after is not None:
-            return await fragment("catalog/_more_products.html", **context)
+        if context["listing"].after is not None:
+            return await fragment("catalog/replies/more_products.html", **context)
         return await fragment("catalog/_listing_results.html", **context)
-    return await render_page("catalog/listing.html", nav_categories=tree, **context)
+    return await render_page("catalog/listing.html", nav_categories=reference.categories, **context)
 
 
 @bp.get("/products/<slug>")
 async def product(slug: str):
+    """A product page: photos, the size and colour picker, stock, reviews; a 404 for no such product."""
     conn = await get_conn()
     context = await product_page_context(conn, slug)
     if context is None:
@@ -78,13 +62,15 @@ async def product(slug: str):
 @hourly_limit("REVIEWS_PER_HOUR", account_key)
 @login_required
 async def review(slug: str):
+    """A signed-in shopper reviews a product (once: a second review updates the first); an
+    incomplete review is a 422 with the product page and the form's messages."""
     conn = await get_conn()
     product = await queries.select_product(conn, slug)
     if product is None:
         abort(404)
     form = await request.form
     rating = form.get("rating", "")
-    values = {"rating": int(rating) if rating in {"1", "2", "3", "4", "5"} else None,
+    values: dict[str, Any] = {"rating": int(rating) if rating in {"1", "2", "3", "4", "5"} else None,
               "title": clean_text(form.get("title"), 120), "body": clean_text(form.get("body"), 2000)}
     errors = {}
     if values["rating"] is None:
@@ -92,10 +78,10 @@ async def review(slug: str):
     if len(values["body"]) < 10:
         errors["body"] = "Tell other shoppers a little more (at least 10 characters)."
     if errors:
-        context = await product_page_context(conn, slug)
+        context = await product_page_context(conn, slug) or {}
         return await render_page("catalog/product.html", status=422, review_values=values, review_errors=errors,
                                  **context)
-    shopper = await current_shopper()
+    shopper = await signed_in_shopper()
     new = await queries.upsert_review(conn, product["id"], shopper["id"], **values)
     await flash("Thank you for your review!" if new else "Your review is updated.")
     return see_other(url_for("catalog.product", slug=slug) + "#reviews-heading")

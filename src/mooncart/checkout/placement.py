@@ -23,24 +23,26 @@ from pymysql.err import IntegrityError
 from ..bag.summary import BagLine
 from ..db import retrying, transaction
 from ..inventory.stock import InsufficientStock, lock_variants, move_stock
+from ..ops import metrics
 from ..orders import queries as order_queries
 from ..payments import queries as payment_queries
 from ..payments.providers import PaymentProvider
 from ..payments.settlement import Outcome, collect
-from . import queries
-from .pricing import order_totals
+from . import confirmation, queries, vouchers
 
 log = logging.getLogger("mooncart.checkout")
 
 
 class CheckoutProblem(Exception):
     """Nothing was written (or what was written is released); str() is the message,
-    short_lines lists (line, units left), stock_levels the stock given back, for live pages."""
+    short_lines lists (line, units left), changes what differs from the page the shopper
+    confirmed (confirmation.Change), stock_levels the stock given back, for live pages."""
 
     def __init__(self, message: str, short_lines: list[tuple[BagLine, int]] | None = None,
-                 stock_levels: dict | None = None):
+                 changes: list | None = None, stock_levels: dict | None = None):
         super().__init__(message)
         self.short_lines = short_lines or []
+        self.changes = changes or []
         self.stock_levels = stock_levels
 
 
@@ -54,6 +56,7 @@ class PlacedOrder:
     replayed: bool = False
     stock_levels: dict | None = None  # variant id -> stock after this order, for live pages
     status: str = "placed"
+    total_paise: int = 0
     payment: Outcome | None = None
 
 
@@ -73,12 +76,15 @@ def new_order_number(now: datetime | None = None) -> str:
 
 async def place_order(conn, *, user_id: int, cart_id: int, address: dict, provider: PaymentProvider,
                       payment_details: dict, idempotency_key: str, payment_timeout: float = 15.0,
-                      return_url: Callable[[str], str] | None = None) -> PlacedOrder:
+                      return_url: Callable[[str], str] | None = None,
+                      confirmed: dict | None = None) -> PlacedOrder:
     """Reserve the bag as an order, then take the payment (see the module's docstring). Raises
     CheckoutProblem with the shopper's message when no order stands; the same form sent twice
-    gives back the first order (and finishes its payment if that was cut short)."""
+    gives back the first order (and finishes its payment if that was cut short). confirmed:
+    what the checkout page showed (confirmation.read()); when given, an order at any other
+    price is never placed."""
     placed = await reserve(conn, user_id=user_id, cart_id=cart_id, address=address, provider=provider,
-                           idempotency_key=idempotency_key)
+                           idempotency_key=idempotency_key, confirmed=confirmed)
     if placed.status != "awaiting_payment":
         return placed
     outcome = await collect(conn, provider, placed.id, payment_details,
@@ -90,12 +96,14 @@ async def place_order(conn, *, user_id: int, cart_id: int, address: dict, provid
 
 
 async def reserve(conn, *, user_id: int, cart_id: int, address: dict, provider: PaymentProvider,
-                  idempotency_key: str) -> PlacedOrder:
+                  idempotency_key: str, confirmed: dict | None = None) -> PlacedOrder:
     """Step 1, retried on a deadlock; a clash of order numbers (see new_order_number) is written
-    again with a new one."""
+    again with a new one. An order placed outright (cash on delivery) is counted once it has
+    committed; one awaiting payment is counted when its payment is confirmed (settlement.confirm)."""
     for attempt in range(3):
         try:
-            return await retrying(lambda: _reserve_once(conn, user_id, cart_id, address, provider, idempotency_key))
+            placed = await retrying(lambda: _reserve_once(conn, user_id, cart_id, address, provider,
+                                                          idempotency_key, confirmed))
         except IntegrityError as error:
             # the same form placed a moment ago on another connection: answer with that order
             existing = await order_queries.select_order_by_key(conn, user_id, idempotency_key)
@@ -104,13 +112,29 @@ async def reserve(conn, *, user_id: int, cart_id: int, address: dict, provider: 
             if "uq_orders_number" not in str(error) or attempt == 2:
                 raise
             log.warning("order number taken, drawing another", extra={"user": user_id})
+            continue
+        if not placed.replayed and placed.status == "placed":  # committed: _reserve_once's transaction has closed
+            metrics.order_placed(provider.code, placed.total_paise)
+        return placed
     raise AssertionError("unreachable")
 
 
-async def _reserve_once(conn, user_id, cart_id, address, provider, idempotency_key) -> PlacedOrder:
+async def _reserve_once(conn, user_id, cart_id, address, provider, idempotency_key, confirmed) -> PlacedOrder:
+    # -- (issue 12.7) Under snapshot isolation (MariaDB 11.6.2+'s default) a locking read of a row
+    # that changed after this transaction's first plain read fails with 1020. Every buyer in a
+    # flash sale waits for the same variant (and voucher) row, so each commit failed all the
+    # waiters and 8 retries were not enough (seen: 300 checkouts, 1020 reached the callers).
+    # So the hot rows are locked first, before any plain read takes the snapshot: read their ids
+    # outside the transaction, lock them, then read the bag (a line added meanwhile is locked
+    # below as before; the confirmed record catches any change).
+    hot_variants, hot_voucher = await queries.select_hot_rows(conn, cart_id)
+    # --
     async with transaction(conn):
         # one checkout at a time per bag: a double-click waits here, then sees the first order
         await queries.select_cart_for_update(conn, cart_id)
+        locked_first = await lock_variants(conn, hot_variants)  # in id order, as below (12.7)
+        if hot_voucher is not None:
+            await queries.lock_voucher(conn, hot_voucher)
         existing = await order_queries.select_order_by_key(conn, user_id, idempotency_key)
         lines = await queries.select_lines_for_order(conn, cart_id)
         if existing is not None:
@@ -120,12 +144,22 @@ async def _reserve_once(conn, user_id, cart_id, address, provider, idempotency_k
             return PlacedOrder(existing["id"], existing["number"], replayed=True, status=existing["status"])
         if not lines:
             raise CheckoutProblem("Your bag is empty, so there is nothing to order.")
-        locked = await lock_variants(conn, [line.variant_id for line in lines])
+        # -- the price the shopper confirmed is the price charged; the voucher's discount (issue 12: 2, 6)
+        # (a voucher put on the bag after hot_voucher was read is not seen: the confirmed record
+        # then differs, so nothing is placed at a price the shopper did not see)
+        priced = await vouchers.price_bag(conn, lines, cart_id if hot_voucher is not None else None, user_id)
+        if confirmed is not None and (changes := await confirmation.compare(conn, confirmed, lines, priced)):
+            raise CheckoutProblem(confirmation.MESSAGE, changes=changes)
+        # --
+        locked = {**locked_first, **await lock_variants(  # only a line added since hot_variants were read
+            conn, [line.variant_id for line in lines if line.variant_id not in locked_first])}
         short = [(line, locked.get(line.variant_id, 0)) for line in lines
                  if locked.get(line.variant_id, 0) < line.quantity]
         if short:
             raise CheckoutProblem("Some items in your bag have sold out or run low since you added them.", short)
-        totals = order_totals(lines)
+        totals = priced.totals
+        if (voucher_problem := await vouchers.claim_use(conn, priced, user_id)):  # before any payment (12.6)
+            raise CheckoutProblem(voucher_problem)
         number = new_order_number()
         status = "placed" if provider.collects_later else "awaiting_payment"
         order_id = await order_queries.insert_order(
@@ -135,6 +169,7 @@ async def _reserve_once(conn, user_id, cart_id, address, provider, idempotency_k
         if not provider.collects_later:
             await payment_queries.insert_payment(conn, order_id, provider.code, totals.total_paise)
         await order_queries.insert_order_items(conn, order_id, lines)
+        await vouchers.record_use(conn, priced, user_id, order_id, cart_id)  # (12.6)
         try:
             levels = await move_stock(conn, {line.variant_id: -line.quantity for line in lines}, locked, "order",
                                       order_id=order_id)
@@ -144,4 +179,5 @@ async def _reserve_once(conn, user_id, cart_id, address, provider, idempotency_k
         await queries.delete_ordered_lines(conn, cart_id, [line.variant_id for line in lines])
         log.info("order reserved" if status == "awaiting_payment" else "order placed",
                  extra={"order": number, "user": user_id, "total": totals.total_paise, "lines": len(lines)})
-        return PlacedOrder(order_id, number, stock_levels=levels, status=status)
+        return PlacedOrder(order_id, number, stock_levels=levels, status=status,
+                           total_paise=totals.total_paise)

@@ -13,17 +13,16 @@ from urllib.parse import urlsplit
 
 from quart import Blueprint, Response, abort, current_app, flash, request, url_for
 
-from .. import CONTENT_SECURITY_POLICY, csp_nonce
 from ..accounts import forms as account_forms
 from ..accounts import queries as account_queries
 from ..accounts.auth import current_shopper, login_required
 from ..accounts.india import STATES
-from ..bag.summary import BagSummary
-from ..bag.queries import select_bag_lines
+from ..bag.summary import bag_summary
 from ..bag.token import read_bag_cookie
 from ..db import get_conn
 from ..htmx import fragment, is_htmx, see_other
 from ..pages import render_page
+from ..parsing import parse_id
 from ..inventory.events import publish
 from ..orders import queries as order_queries
 from ..payments import queries as payment_queries
@@ -31,10 +30,10 @@ from ..payments.gateway import signature_ok
 from ..payments.providers import Charge, PaymentDetailsError, TestCardGateway, providers_of
 from ..payments.refunds import send_refunds
 from ..payments.settlement import settle
-from ..security import signed_by_sender
+from ..security import CONTENT_SECURITY_POLICY, csp_nonce, signed_by_sender
+from . import confirmation
 from . import queries
 from .placement import CheckoutProblem, place_order
-from .pricing import order_totals
 
 bp = Blueprint("checkout", __name__)
 log = logging.getLogger("mooncart.checkout")
@@ -57,7 +56,11 @@ NOT_YOUR_ADDRESS = ("We could not find that address in your account. Please choo
 
 
 async def checkout_context(conn, shopper: dict, form=None, **extra) -> dict:
-    summary = BagSummary.from_rows(await select_bag_lines(conn, read_bag_cookie().token))
+    token = read_bag_cookie().token
+    summary = await bag_summary(conn, token)
+    # the totals with the bag's voucher, and the signed record of them the form sends back (issue 12: 2, 6)
+    money = await confirmation.page_money(conn, summary.lines, await queries.select_shoppers_cart_id(
+        conn, token, shopper["id"]), shopper["id"])
     addresses = await account_queries.select_addresses(conn, shopper["id"])
     form = form or {}
     providers = providers_of(current_app)
@@ -66,14 +69,14 @@ async def checkout_context(conn, shopper: dict, form=None, **extra) -> dict:
     offered = {str(address["id"]) for address in addresses} | {"new"}
     chosen_address = form.get("address_id") if form.get("address_id") in offered else \
         (str(addresses[0]["id"]) if addresses else "new")
-    context = dict(summary=summary, totals=order_totals(summary.lines), addresses=addresses,
+    context = dict(summary=summary, **money, addresses=addresses,
                    chosen_address=chosen_address, providers=providers.values(), provider_codes=set(providers),
                    test_cards=isinstance(providers.get("card"), TestCardGateway),
                    chosen_payment=form.get("payment_method") or "cod", states=STATES,
                    idempotency_key=form.get("idempotency_key") or secrets.token_hex(16),
                    values={k: form.get(k, "") for k in ("full_name", "line1", "line2", "city", "state",
                                                         "pin_code", "mobile", "card_expiry")},
-                   errors={}, problem=None, short={})
+                   errors={}, problem=None, short={}, changes=[])
     context.update(extra)
     return context
 
@@ -81,9 +84,8 @@ async def checkout_context(conn, shopper: dict, form=None, **extra) -> dict:
 async def saved_address(conn, address_id: str, user_id: int) -> dict | None:
     """One of this shopper's saved addresses, by the id the form sent; None for anything else
     (another shopper's address, one removed meanwhile, or not an id at all)."""
-    if not (address_id.isascii() and address_id.isdigit() and len(address_id) < 10):
-        return None
-    return await account_queries.select_address(conn, int(address_id), user_id)
+    parsed = parse_id(address_id)
+    return None if parsed is None else await account_queries.select_address(conn, parsed, user_id)
 
 
 async def already_saved(conn, user_id: int, address: dict) -> bool:
@@ -117,7 +119,8 @@ async def place():
     shopper = await current_shopper()
     conn = await get_conn()
     key = form.get("idempotency_key") or ""
-    if not re.fullmatch(r"[0-9a-f]{32}", key):
+    confirmed = confirmation.read(form.get(confirmation.FIELD))  # what the page showed (issue 12.2)
+    if not re.fullmatch(r"[0-9a-f]{32}", key) or confirmed is None:
         return await refuse(conn, shopper, None, "This checkout page is out of date. Please check it and place the order again.")
 
     # every problem with the form at once; the new-address fields count only when a new address is
@@ -155,12 +158,13 @@ async def place():
                                   payment_details=payment_details, idempotency_key=key,
                                   payment_timeout=current_app.config["PAYMENT_TIMEOUT_SECONDS"],
                                   return_url=lambda number: url_for("checkout.payment_return", number=number,
-                                                                    _external=True))
+                                                                    _external=True),
+                                  confirmed=confirmed)
     except CheckoutProblem as problem:
         if problem.stock_levels:  # a payment failed and its reservation came back
             await publish(problem.stock_levels)
         short = {line.variant_id: left for line, left in problem.short_lines}
-        return await refuse(conn, shopper, form, str(problem), short=short)
+        return await refuse(conn, shopper, form, str(problem), short=short, changes=problem.changes)
 
     if order.stock_levels:
         await publish(order.stock_levels)
@@ -264,3 +268,6 @@ async def handle_event(conn, name: str, payload: dict) -> None:
         refund = await payment_queries.select_refund_by_gateway_id(conn, str(entity.get("id") or ""))
         if refund is not None:
             await send_refunds(conn, providers, refund["order_id"])
+
+
+from . import voucher_views  # noqa: E402,F401 # the voucher box's routes (checkout/voucher_views.py) join this blueprint

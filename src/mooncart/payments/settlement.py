@@ -24,7 +24,9 @@ import logging
 from dataclasses import dataclass
 
 from ..checkout import queries as checkout_queries
+from ..checkout import vouchers
 from ..db import retrying, transaction
+from ..ops import metrics
 from ..orders import queries as order_queries
 from ..orders.cancellation import restock_order
 from . import queries
@@ -193,14 +195,16 @@ async def confirm(conn, provider, order_id: int, payment_id: str) -> Outcome:
             if order["status"] == "awaiting_payment":
                 await queries.update_payment(conn, payment["id"], "captured", payment_id)
                 await order_queries.update_order_paid(conn, order_id, payment_id)
-                return "paid"
+                return "placed", payment["amount_paise"]
             if payment["status"] == "captured":
                 return "paid"
             await queries.update_payment(conn, payment["id"], "captured", payment_id)
             await request_refund(conn, order_id, "late-capture", payment["amount_paise"])
             return "refund"
     result = await retrying(once)
-    if result == "refund":
+    if isinstance(result, tuple):  # this call moved the order to placed, and its transaction has committed
+        metrics.order_placed(provider.code, result[1])
+    elif result == "refund":
         log.warning("captured after release: refunding", extra={"order_id": order_id})
         await send_refunds(conn, {provider.code: provider}, order_id)
         return outcome_of(await order_queries.select_order_brief(conn, order_id))
@@ -223,6 +227,7 @@ async def release(conn, order_id: int, message: str, *, even_if_capturing: bool 
             await queries.update_payment(conn, payment["id"], "failed", failure=message)
             await order_queries.update_order_released(conn, order_id)
             levels = await restock_order(conn, order_id, "release")
+            await vouchers.release_use(conn, order_id)  # the voucher's use given back (12.6)
             await checkout_queries.restore_lines(conn, order["user_id"], order_id)
             return levels
     levels = await retrying(once)

@@ -1,0 +1,128 @@
+"""Every route of the app, by who may use it: anonymous, shopper A, shopper B and staff.
+A route that is missing from MATRIX fails the test, so a new route must say who it is for."""
+
+from __future__ import annotations
+
+from mooncart.db import execute, fetch_val
+from tests.conftest import log_in, post
+from tests.factories import make_address, make_product, make_user, shopper_with_bag
+
+# public: anyone may GET; public-post: anyone may POST (with a CSRF token); shopper: log-in needed;
+# owned: only the shopper it belongs to (others get 404); staff: staff only (shoppers 403);
+# second-step: the code page of a log-in, only after the right password (else back to log in);
+# stream: server-sent events (tested in test_live.py; never a state change); gateway-return: the
+# shopper back from the payment gateway's page (log-in needed; an order with no gateway payment,
+# or another's, is 404); signed: the gateway's webhooks (no CSRF token, refused without its signature);
+# operator: only addresses in MOONCART_METRICS_ALLOW, everyone else 404 (tested in tests/ops)
+MATRIX = {
+    "static": "public", "media.garment_art": "public", "media.upload": "public",
+    "assets.service_worker": "public", "assets.offline": "public",
+    "catalog.home": "public", "catalog.category": "public", "catalog.product": "public",
+    "catalog.review": "shopper",
+    "bag.show": "public", "bag.add": "public-post", "bag.change_quantity": "public-post", "bag.remove": "public-post",
+    "checkout.apply_bag_voucher": "public-post", "checkout.remove_bag_voucher": "public-post",
+    "accounts.register": "public", "accounts.login": "public", "accounts.logout": "public-post",
+    "accounts.account": "shopper", "accounts.change_password": "shopper", "accounts.addresses": "shopper",
+    "accounts.delete_address": "owned", "accounts.login_code": "second-step",
+    "accounts.two_step_settings": "shopper", "accounts.start_two_step": "shopper",
+    "accounts.confirm_two_step": "shopper", "accounts.new_recovery_codes": "shopper",
+    "accounts.turn_off_two_step": "shopper",
+    "checkout.show": "shopper", "checkout.place": "shopper",
+    "checkout.apply_voucher": "shopper", "checkout.remove_voucher": "shopper",
+    "orders.list_orders": "shopper", "orders.show": "owned", "orders.cancel": "owned",
+    "orders.check_payment": "owned", "orders.return_form": "owned", "orders.request_return_view": "owned",
+    "checkout.payment_return": "gateway-return", "checkout.webhook": "signed",
+    "live.product": "stream", "live.bag": "stream",
+    "health.healthz": "public", "health.readyz": "public", "metrics.metrics": "operator",
+}
+
+
+def kind_of(endpoint: str) -> str:
+    if endpoint.startswith("admin."):
+        return "staff"
+    assert endpoint in MATRIX, f"{endpoint} is not in the route matrix: say who may use it"
+    return MATRIX[endpoint]
+
+
+async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
+    client_a, user_a, variants, form = await shopper_with_bag(app, conn, 1)
+    number = (await post(client_a, "/checkout", form=form)).headers["Location"].rsplit("/", 1)[1]
+    address_a = await make_address(conn, user_a["id"])
+    product = await make_product(conn)
+    user_b, staff_user = await make_user(conn), await make_user(conn, is_staff=True)
+    staff_without_two_step = await make_user(conn, is_staff=True, two_step=False)
+    anonymous, client_b, staff, staff_password_only = (app.test_client() for _ in range(4))
+    await log_in(client_b, user_b)
+    await log_in(staff, staff_user)
+    await log_in(staff_password_only, staff_without_two_step)
+    image_id = await fetch_val(conn, "SELECT id FROM product_images WHERE product_id = %s", (product["id"],))
+    _, voucher_id = await execute(conn, "INSERT INTO vouchers (code, kind, amount) VALUES ('MATRIX10', 'percent', 10)")
+    values = {"slug": product["slug"], "number": number, "address_id": address_a, "variant_id": variants[0]["id"],
+              "product_id": product["id"], "image_id": image_id, "category_id": product["category"]["id"],
+              "user_id": user_b["id"], "voucher_id": voucher_id, "return_id": 1,
+              "filename": "css/mooncart.css", "kind": "kurti", "colour": "e91e63"}
+
+    checked = 0
+    for rule in app.app.url_map.iter_rules():
+        kind = kind_of(rule.endpoint)
+        args = {arg: values[arg] for arg in rule.arguments}
+        if rule.endpoint == "catalog.category":
+            args["slug"] = product["category"]["slug"]
+        url = rule.build(args, append_unknown=False)[1]
+        if rule.endpoint == "media.upload":
+            url = "/media/uploads/none.jpg"
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if kind == "stream":
+                continue
+            async def send(client, url=url, method=method):
+                if method == "GET":
+                    return await client.get(url)
+                client._csrf = None  # log-out (a public POST) rotates the token
+                return await post(client, url, form={})
+            if kind == "public":
+                response = await send(anonymous)
+                if method == "POST":  # an empty form is refused with a message, never a 5xx
+                    assert response.status_code in (303, 422), (method, url)
+                else:
+                    assert response.status_code == (404 if rule.endpoint == "media.upload" else 200), (method, url)
+            elif kind == "operator":
+                assert (await send(anonymous)).status_code == 404, (method, url)
+            elif kind == "second-step":
+                response = await send(anonymous)
+                assert response.status_code == 303 and response.headers["Location"] == "/account/login", (method, url)
+            elif kind == "gateway-return":
+                response = await send(anonymous)
+                assert response.status_code == 303 and "/account/login" in response.headers["Location"], (method, url)
+                assert (await send(client_a)).status_code == 404, (method, url)  # paid cash on delivery
+                assert (await send(client_b)).status_code == 404, (method, url)
+            elif kind == "signed":
+                assert (await anonymous.post(url, data=b"{}")).status_code == 400, (method, url)
+            elif kind == "public-post":
+                assert (await send(anonymous)).status_code in (303, 422), (method, url)
+            elif kind == "shopper":
+                response = await send(anonymous)
+                assert response.status_code == 303 and "/account/login" in response.headers["Location"], (method, url)
+                if method == "GET":
+                    assert (await send(client_b)).status_code in (200, 303), (method, url)
+            elif kind == "owned":
+                response = await send(anonymous)
+                assert response.status_code == 303 and "/account/login" in response.headers["Location"], (method, url)
+                if method == "GET":
+                    assert (await send(client_a)).status_code == 200, (method, url)
+                    assert (await send(client_b)).status_code == 404, (method, url)
+                else:
+                    response = await send(client_b)
+                    assert response.status_code in (303, 404), (method, url)
+            elif kind == "staff":
+                response = await send(anonymous)
+                assert response.status_code == 303 and "/account/login" in response.headers["Location"], (method, url)
+                assert (await send(client_a)).status_code == 403, (method, url)
+                response = await send(staff_password_only)
+                assert response.status_code == 303 and response.headers["Location"] == "/account/two-step", (method, url)
+                if method == "GET":
+                    assert (await send(staff)).status_code == 200, (method, url)
+            checked += 1
+    assert checked >= 45
+    # B's attempts changed nothing of A's
+    assert await fetch_val(conn, "SELECT status FROM orders WHERE number = %s", (number,)) == "placed"
+    assert await fetch_val(conn, "SELECT COUNT(*) FROM addresses WHERE id = %s", (address_a,)) == 1
