@@ -79,6 +79,12 @@ async def open_pool() -> None:
                                           cursorclass=aiomysql.DictCursor, **settings.connect_kwargs())
 
 
+@app.before_request
+def anonymous() -> None:
+    """Every visitor here is anonymous (no quart-auth): the shop's picker asks who is signed in."""
+    g.shopper = None
+
+
 @app.after_serving
 async def close_pool() -> None:
     app.pool.close()
@@ -89,14 +95,14 @@ async def close_pool() -> None:
 async def add():
     form = await request.form
     async with app.pool.acquire() as conn:
-        row = await select_variant_in_bag(conn, int(form["variant_id"]), request.cookies.get("bare_bag"))
+        row = await select_variant_in_bag(conn, int(form["variant_id"]), request.cookies.get("bare_bag"), None)
         await add_to_line(conn, row["cart_id"], row["id"], 1, 10)
     return "<span>ok</span>"
 
 
 async def layout(conn, nav_categories=None) -> dict:
     """What the shop's render_page adds for the header (an anonymous visitor: no shopper)."""
-    return dict(bag_count=await select_bag_count(conn, read_bag_cookie().token), shopper=None,
+    return dict(bag_count=await select_bag_count(conn, read_bag_cookie().token, None) or 0, shopper=None,
                 nav_categories=nav_categories or (await reference_data(conn)).categories)
 
 

@@ -63,10 +63,6 @@ def measure(endpoints: list[str], requests: int, sides: list[str], profile: bool
     import bare_app
     from mooncart import create_app
 
-    if os.environ.get("MOONCART_BENCH_PAGES_RENDER") == "htmx":
-        # what pages.render_page would do if it rendered with htmx.render (a proposed change)
-        from mooncart import htmx, pages
-        pages.render_template = htmx.render
     shop = create_app({"SECRET_KEY": benchmark.SECRET, "DATABASE_URL": settings.url})
     signers = benchmark.Signers(settings)
     files, guests = benchmark.prepare_bag_requests(settings, signers, Path(tempfile.mkdtemp(prefix="mooncart-cpu-")))
@@ -168,8 +164,6 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--compare", type=Path, help="an older src/ folder to run against this one")
     parser.add_argument("--sides", default="shop,bare")
-    parser.add_argument("--pages-render", action="store_true",
-                        help="also run this src/ with pages.render_page rendering through htmx.render")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--ablate", type=int, metavar="ROUNDS",
                         help="the shop with each middleware hook taken off in turn, alternating with the "
@@ -197,9 +191,6 @@ def main() -> None:
         return
     variants = [("before", args.compare, ["shop"], {}), ("after", ROOT / "src", sides, {})] if args.compare \
         else [("now", ROOT / "src", sides, {})]
-    if args.pages_render:
-        variants.append(("after, pages via htmx.render", ROOT / "src", ["shop"],
-                         {"MOONCART_BENCH_PAGES_RENDER": "htmx"}))
     rounds: dict[str, list[float]] = {}
     for _ in range(args.rounds):
         for label, src, variant_sides, env in variants:

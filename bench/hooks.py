@@ -41,7 +41,10 @@ async def main() -> None:
     os.environ.update(MOONCART_DATABASE_URL=settings.url, MOONCART_SECRET_KEY=benchmark.SECRET)
     from mooncart import create_app, htmx
     from mooncart.bag.token import read_bag_cookie
-    from mooncart.catalog.availability import Availability
+    try:
+        from mooncart.bag.picker import after_adding
+    except ImportError:  # an older src/
+        after_adding = None
 
     app = create_app({"SECRET_KEY": benchmark.SECRET, "DATABASE_URL": settings.url})
     signers = benchmark.Signers(settings)
@@ -72,12 +75,11 @@ async def main() -> None:
                 return read_bag_cookie()
             await timed("read and verify the bag cookie", bag_cookie)
             variant = {"id": 1, "stock": 12, "in_bag": 2, "product_slug": "x", "bag_count": 3}
-            context = dict(variant=variant, availability=Availability(12, 3), bag_count=4, quantity=1)
-            await timed("add to bag's reply: Quart render_template", lambda: render_template("bag/_add_result.html",
-                                                                                             **context))
-            if hasattr(htmx, "render"):  # not in an older src/
-                await timed("add to bag's reply: htmx.render",
-                            lambda: htmx.render("bag/_add_result.html", **context))
+            if after_adding is not None:
+                context = dict(variant=after_adding(variant, 1), added=1)
+                await timed("add to bag's reply: Quart render_template",
+                            lambda: render_template("bag/replies/add.html", **context))
+                await timed("add to bag's reply: htmx.render", lambda: htmx.render("bag/replies/add.html", **context))
         await pages(app, htmx)
 
 
@@ -100,6 +102,8 @@ async def pages(app, htmx) -> None:
         conn = await get_conn()
         reference = await reference_data(conn)
         layout = dict(bag_count=0, shopper=None, nav_categories=reference.categories)
+        await timed("product_page_context: the product page's statements, CPU of this process",
+                    lambda: product_page_context(conn, slug), calls=300)
         product = dict(await product_page_context(conn, slug), **layout)
         current = queries.find_category(reference.categories, "kurtis")
         from werkzeug.datastructures import MultiDict

@@ -185,3 +185,29 @@ async def read_until(connection, needle: bytes, timeout: float = 5.0) -> bytes:
     while needle not in received:
         received += await asyncio.wait_for(connection.receive(), max(0.01, deadline - time.monotonic()))
     return received
+
+
+class Visitor:
+    """One browser: its own cookie jar, reaching the shop from `peer` (the proxy, or directly)
+    with whatever headers it sends (or the proxy adds)."""
+
+    def __init__(self, app, peer: str, headers: dict):
+        self.client = app.test_client()
+        self.client.cookie_jar = None  # cookies by hand, below
+        self.peer, self.headers, self.cookies, self.set_cookies = peer, headers, {}, []
+
+    async def request(self, method: str, path: str, form: dict | None = None, headers: dict | None = None):
+        sent = dict(self.headers, **(headers or {}))
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        response = await self.client.open(path, method=method, form=form, headers=sent,
+                                          scope_base={"client": (self.peer, 40000)})
+        self.set_cookies = response.headers.getlist("Set-Cookie")
+        for cookie in self.set_cookies:
+            name, _, value = cookie.partition(";")[0].partition("=")
+            self.cookies[name] = value
+        return response
+
+    async def token(self) -> str:
+        page = soup(await (await self.request("GET", "/bag")).get_data())
+        return page.find("meta", attrs={"name": "csrf-token"})["content"]

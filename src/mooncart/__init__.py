@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import assets, compression, db, draining, formatting, limits, logs, security
 from .config import load_config
-from .htmx import is_htmx, vary_on_htmx
+from .htmx import call_context_processors_inline, is_htmx, vary_on_htmx
 from .ops import health, metrics
 from .proxy import ForwardedHeaders
 from .security import CONTENT_SECURITY_POLICY, csp_nonce
@@ -23,6 +23,17 @@ log = logging.getLogger(__name__)
 class SessionCookies(SecureCookieSessionInterface):
     """The flash/CSRF session cookie is Secure and `__Host-` prefixed whenever the request came over
     https (the prefix makes the browser refuse one set by a sibling subdomain or over http)."""
+
+    _serializer = None
+    _serializer_keys: tuple | None = None
+
+    def get_signing_serializer(self, app):
+        """Quart builds the signing serializer on every request (4 µs); it depends only on the
+        keys, so it is kept until they change."""
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        if keys != self._serializer_keys:
+            self._serializer, self._serializer_keys = super().get_signing_serializer(app), keys
+        return self._serializer
 
     def get_cookie_secure(self, app) -> bool:
         """Secure only over https, so the cookie still works on a plain-http development server."""
@@ -77,6 +88,9 @@ def create_app(test_config: dict | None = None) -> Quart:
         app.register_blueprint(blueprint)
 
     register_error_pages(app)
+    # Quart would run each plain context processor (quart-auth's current_user, Flask's per-blueprint
+    # default) in a worker thread on every render: call them inline instead (docs/BENCHMARKS.md)
+    call_context_processors_inline(app)
 
     @app.after_request
     async def security_headers(response: Response) -> Response:

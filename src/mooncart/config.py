@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
+from .ops.metrics import parse_allow
 from .proxy import parse_trusted_proxies
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,9 @@ def load_config(test_config: dict | None = None) -> dict:
         # this instance's name, sent as an X-Mooncart-Instance header when set (which instance
         # behind a balancer answered)
         "INSTANCE_NAME": os.environ.get("MOONCART_INSTANCE_NAME", ""),
+        # who may read /metrics (addresses or networks, comma-separated); checked here, so that
+        # `mooncart serve` stops at once on a bad value instead of restarting workers forever
+        "METRICS_ALLOW": os.environ.get("MOONCART_METRICS_ALLOW", ""),
         "SESSION_COOKIE_NAME": "mooncart",
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
@@ -130,6 +134,7 @@ def load_config(test_config: dict | None = None) -> dict:
     if test_config:
         config.update(test_config)
     config["TRUSTED_PROXIES"] = parse_trusted_proxies(config["TRUSTED_PROXIES"])
+    parse_allow(config["METRICS_ALLOW"] or "")  # raises ValueError naming MOONCART_METRICS_ALLOW
     if config["STAFF_TWO_STEP"] not in ("required", "optional"):
         raise ValueError(f"MOONCART_STAFF_TWO_STEP must be 'required' or 'optional', got {config['STAFF_TWO_STEP']!r}")
     return config

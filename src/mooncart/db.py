@@ -6,6 +6,7 @@ SQL is always parameterised (%s placeholders); nothing here formats a value into
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import re
 import warnings
@@ -14,12 +15,14 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Iterable, Sequence
 
 import aiomysql
-from pymysql.err import OperationalError
+from pymysql.err import MySQLError, OperationalError
 from pymysql.err import Warning as MySQLNote
 from quart import Quart, current_app, g
 
 from .config import DatabaseSettings
 from .ops import metrics
+
+log = logging.getLogger(__name__)
 
 # "table already exists" and "duplicate entry" notes from idempotent DDL and INSERT IGNORE are expected
 warnings.filterwarnings("ignore", category=MySQLNote)
@@ -36,6 +39,7 @@ class Database:
         self.shared_connection = shared_connection
         self.minsize, self.maxsize = minsize, maxsize
         self.pool: aiomysql.Pool | None = None
+        self.opening: asyncio.Lock | None = None
 
     async def open(self) -> None:
         """Make the pool when serving starts, inside the event loop that will use it (an
@@ -45,6 +49,26 @@ class Database:
                 minsize=self.minsize, maxsize=self.maxsize, pool_recycle=3600,
                 cursorclass=aiomysql.DictCursor, **self.settings.connect_kwargs())
             metrics.POOL_MAX.inc(self.maxsize)
+
+    async def start(self) -> None:
+        """Open the pool at start-up if the database answers; if it does not, say so and serve
+        anyway: a worker that failed its start-up would be restarted forever by `mooncart serve`
+        while /healthz refused connections. Until the database answers, /readyz is 503, pages
+        that need it get the 503 page, and each request tries to open the pool again."""
+        try:
+            await self.open()
+        except (MySQLError, OSError) as error:
+            log.error("the database does not answer at start-up; serving anyway and retrying on each request",
+                      extra={"database": f"{self.settings.host}:{self.settings.port}/{self.settings.database}",
+                             "error": str(error)[:200]})
+
+    async def _open_lazily(self) -> None:
+        """The pool, opened by the first request after the database came back (one at a time)."""
+        if self.opening is None:
+            self.opening = asyncio.Lock()
+        async with self.opening:
+            if self.pool is None:
+                await self.open()
 
     async def close(self) -> None:
         """Close every pooled connection once serving stops, so hypercorn exits cleanly."""
@@ -59,6 +83,8 @@ class Database:
         or one from the pool."""
         if self.shared_connection is not None:
             return self.shared_connection
+        if self.pool is None:
+            await self._open_lazily()  # raises a MySQLError while the database is down: the 503 page
         if self.pool.freesize or self.pool.size < self.pool.maxsize:
             conn = await self.pool.acquire()  # one is free or may be opened: no queue to count
         else:
@@ -85,7 +111,7 @@ def init_app(app: Quart) -> None:
 
     @app.before_serving
     async def open_pool() -> None:
-        await app.extensions["db"].open()
+        await app.extensions["db"].start()
 
     @app.after_serving
     async def close_pool() -> None:

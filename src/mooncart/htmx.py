@@ -48,6 +48,17 @@ async def _context_processors(app, context: dict) -> dict:
     return extra
 
 
+def call_context_processors_inline(app) -> None:
+    """Give `app` an update_template_context that calls plain context processors inline, so Quart's
+    own render_template (error pages, live stream, garment art) makes no thread hand-off either.
+    The context is exactly Quart's: every processor's values, the view's own winning."""
+
+    async def update_template_context(context: dict) -> None:
+        context.update(await _context_processors(app, context))
+
+    app.update_template_context = update_template_context
+
+
 async def render(template: str, **context) -> str:
     """Quart's render_template, cheaper: the same context, rendered by a synchronous Jinja
     environment with no thread hand-off for context processors. Quart's template signals are

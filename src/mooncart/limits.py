@@ -5,6 +5,7 @@ The account key is accounts.auth.account_key: the accounts import this module, n
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 
 from quart import Quart, request
@@ -13,8 +14,23 @@ from quart_rate_limiter import QUART_RATE_LIMITER_LIMITS_ATTRIBUTE, RateLimit, R
 HOUR = timedelta(hours=1)
 
 
+def throttle_key(ip: str) -> str:
+    """The bucket an address counts in: one home or phone connection gets a whole IPv6 /64 and
+    can rotate through 2^64 addresses, so an IPv6 address counts as its /64 (and an IPv4-mapped
+    one as its IPv4 address). Logs and the sessions table keep the full address."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6:
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 async def address_key() -> str:
-    return request.remote_addr or "unknown"
+    return throttle_key(request.remote_addr or "unknown")
 
 
 async def unless_posting() -> bool:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from quart import Response, render_template
+from quart import Response
 
 from .db import get_conn
-from .htmx import vary_on_htmx
+from .htmx import render, vary_on_htmx
 
 LayoutPart = Callable[[Any, dict], Awaitable[None]]
 _layout_parts: list[LayoutPart] = []
@@ -27,9 +27,11 @@ def layout_part(part: LayoutPart) -> LayoutPart:
 
 
 async def render_page(template: str, status: int = 200, **context) -> Response:
-    """A full page: the layout's parts, then the view's template."""
+    """A full page: the layout's parts, then the view's template, rendered by `htmx.render` (no
+    thread hand-off, no async-mode template: a product page's template 830-1090 -> ~520 µs, see
+    docs/BENCHMARKS.md)."""
     conn = await get_conn()
     for part in _layout_parts:
         await part(conn, context)
-    body = await render_template(template, **context)
+    body = await render(template, **context)
     return vary_on_htmx(Response(body, status=status, content_type="text/html; charset=utf-8"))

@@ -9,13 +9,11 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
-import httpx
-
 from mooncart.db import execute, fetch_all, fetch_one, fetch_val
-from mooncart.payments.settlement import reconcile
 from mooncart.payments.providers import providers_of
+from mooncart.payments.settlement import reconcile
 from tests.conftest import HTMX, post, soup
-from tests.factories import CARD, gateway_base, press, shopper_with_bag, stock_of
+from tests.factories import CARD, press, shopper_with_bag, stock_of
 from tests.payments.fake_gateway import DECLINED_CARD, WEBHOOK_SECRET, sign
 
 APPROVED = "4111111111111111"
@@ -267,8 +265,8 @@ async def test_cancelling_a_paid_order_refunds_it_through_the_gateway(app, conn,
 
 
 async def test_staff_returning_a_paid_order_refunds_what_is_left(app, conn, gateway):
-    from tests.factories import make_user
     from tests.conftest import log_in
+    from tests.factories import make_user
 
     client, user, variants, form = await shopper_with_bag(app, conn, 2)
     await post(client, "/checkout", form=dict(form, payment_method="card", card_number=APPROVED, **CARD))

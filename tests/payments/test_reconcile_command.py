@@ -14,9 +14,8 @@ import aiomysql
 from mooncart.checkout.placement import place_order
 from mooncart.db import execute, fetch_one
 from mooncart.payments.providers import build_providers
-from tests.factories import ADDRESS, make_product, make_user
+from tests.factories import ADDRESS, make_product, make_user, press
 from tests.payments.fake_gateway import gateway_config, gateway_env, running_gateway
-from tests.factories import press
 from tests.shop_server import cleanup
 
 

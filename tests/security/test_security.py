@@ -6,7 +6,7 @@ import pytest
 
 from mooncart import create_app
 from mooncart.db import fetch_val
-from tests.conftest import HTMX, csrf, database_url, soup
+from tests.conftest import HTMX, Visitor, csrf, database_url, soup
 from tests.factories import make_product, make_user
 
 
@@ -85,32 +85,6 @@ async def proxied_app(database, conn):
         yield test_app
 
 
-class Visitor:
-    """One browser: its own cookie jar, reaching the shop from `peer` (the proxy, or directly)
-    with whatever headers it sends (or the proxy adds)."""
-
-    def __init__(self, app, peer: str, headers: dict):
-        self.client = app.test_client()
-        self.client.cookie_jar = None  # cookies by hand, below
-        self.peer, self.headers, self.cookies, self.set_cookies = peer, headers, {}, []
-
-    async def request(self, method: str, path: str, form: dict | None = None, headers: dict | None = None):
-        sent = dict(self.headers, **(headers or {}))
-        if self.cookies:
-            sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        response = await self.client.open(path, method=method, form=form, headers=sent,
-                                          scope_base={"client": (self.peer, 40000)})
-        self.set_cookies = response.headers.getlist("Set-Cookie")
-        for cookie in self.set_cookies:
-            name, _, value = cookie.partition(";")[0].partition("=")
-            self.cookies[name] = value
-        return response
-
-    async def token(self) -> str:
-        page = soup(await (await self.request("GET", "/bag")).get_data())
-        return page.find("meta", attrs={"name": "csrf-token"})["content"]
-
-
 def shopper_via_proxy(app, address: str) -> Visitor:
     return Visitor(app, PROXY, {"Host": PUBLIC, "X-Forwarded-For": address, "X-Forwarded-Proto": "https",
                                 "X-Forwarded-Host": PUBLIC})
@@ -153,7 +127,33 @@ async def test_behind_a_trusted_proxy_failed_log_ins_count_against_the_shopper_n
     response = await attacker.request("POST", "/account/login", form={
         "email": "nobody@example.in", "password": "wrong", "csrf_token": token})
     assert response.status_code == 422
-    assert await fetch_val(conn, "SELECT ip FROM login_failures WHERE email = 'nobody@example.in'") == "2001:db8:1::66"
+    # counted against her connection's /64 (she could rotate through 2^64 addresses)
+    assert await fetch_val(conn, "SELECT ip FROM login_failures WHERE email = 'nobody@example.in'") == "2001:db8:1::/64"
+
+
+async def test_failed_log_ins_rotating_through_one_ipv6_64_are_throttled_together(proxied_app, conn):
+    """23 guesses at 23 different accounts, each from a new address of one /64: the address limit
+    (20) is reached all the same."""
+    statuses = []
+    for n in range(1, 24):
+        attacker = shopper_via_proxy(proxied_app, f"2001:db8:9:9::{n:x}")
+        response = await attacker.request("POST", "/account/login", form={
+            "email": f"guess{n}@example.in", "password": "wrong", "csrf_token": await attacker.token()})
+        statuses.append(response.status_code)
+    assert statuses[:20] == [422] * 20 and statuses[20:] == [429] * 3
+    # a neighbour on another /64 is not punished for it
+    neighbour = shopper_via_proxy(proxied_app, "2001:db8:9:a::1")
+    response = await neighbour.request("POST", "/account/login", form={
+        "email": "guess1@example.in", "password": "wrong", "csrf_token": await neighbour.token()})
+    assert response.status_code == 422
+
+
+async def test_an_ipv4_mapped_address_counts_as_its_ipv4_address(proxied_app, conn):
+    await shopper_via_proxy(proxied_app, "::ffff:198.51.100.7").request("GET", "/bag")
+    attacker = shopper_via_proxy(proxied_app, "::ffff:198.51.100.7")
+    await attacker.request("POST", "/account/login", form={
+        "email": "nobody@example.in", "password": "wrong", "csrf_token": await attacker.token()})
+    assert await fetch_val(conn, "SELECT ip FROM login_failures WHERE email = 'nobody@example.in'") == "198.51.100.7"
 
 
 async def test_behind_a_trusted_proxy_sign_ups_are_limited_per_shopper_not_per_proxy(proxied_app, conn):
@@ -161,6 +161,23 @@ async def test_behind_a_trusted_proxy_sign_ups_are_limited_per_shopper_not_per_p
     for shopper, status in [(first, 422), (first, 429), (second, 422)]:
         response = await shopper.request("POST", "/account/register", form={"csrf_token": await shopper.token()})
         assert response.status_code == status
+
+
+async def test_sign_ups_rotating_through_one_ipv6_64_share_one_limit(proxied_app, conn):
+    first, second = shopper_via_proxy(proxied_app, "2001:db8:7:7::1"), shopper_via_proxy(proxied_app, "2001:db8:7:7::2")
+    other_network = shopper_via_proxy(proxied_app, "2001:db8:7:8::1")
+    for shopper, status in [(first, 422), (second, 429), (other_network, 422)]:
+        response = await shopper.request("POST", "/account/register", form={"csrf_token": await shopper.token()})
+        assert response.status_code == status
+
+
+async def test_the_session_keeps_the_full_ipv6_address(proxied_app, conn):
+    user = await make_user(conn)
+    shopper = shopper_via_proxy(proxied_app, "2001:db8:5:5::abcd")
+    response = await shopper.request("POST", "/account/login", form={
+        "email": user["email"], "password": user["password"], "csrf_token": await shopper.token()})
+    assert response.status_code == 303
+    assert await fetch_val(conn, "SELECT ip FROM sessions WHERE user_id = %s", (user["id"],)) == "2001:db8:5:5::abcd"
 
 
 async def test_forwarded_headers_from_anyone_else_change_nothing(proxied_app, conn):

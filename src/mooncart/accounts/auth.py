@@ -10,11 +10,16 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
 
-from quart import abort, current_app, g, has_request_context, redirect, request, url_for
+from urllib.parse import urlsplit
+
+from quart import Response, abort, current_app, g, has_request_context, redirect, request, url_for
 from quart_auth import AuthUser, QuartAuth, login_user, logout_user
 
 from ..db import get_conn
+from ..htmx import is_htmx
+from ..limits import throttle_key
 from ..pages import layout_part
+from ..redirects import safe_next
 from . import queries
 
 auth_manager_key = "mooncart_auth"
@@ -50,8 +55,13 @@ def token_hash(token: str) -> str:
 
 
 def client_ip() -> str:
-    """The visitor's address as the sessions and log-in failures store it (45 characters hold IPv6)."""
+    """The shopper's full address, for logs and the sessions table."""
     return (request.remote_addr or "unknown")[:45]
+
+
+def throttle_ip() -> str:
+    """The log-in throttle's bucket for this shopper: her network, not her address (limits.throttle_key)."""
+    return throttle_key(client_ip())[:45]
 
 
 async def current_shopper() -> dict | None:
@@ -79,6 +89,12 @@ async def signed_in_shopper() -> dict:
     return shopper
 
 
+async def shopper_id() -> int | None:
+    """The signed-in shopper's id, or None."""
+    shopper = await current_shopper()
+    return None if shopper is None else shopper["id"]
+
+
 @layout_part
 async def shopper_in_layout(conn, context: dict) -> None:
     """The header greets whoever is signed in."""
@@ -88,7 +104,7 @@ async def shopper_in_layout(conn, context: dict) -> None:
 async def account_key() -> str:
     """A rate limit's key: the account when signed in, else the address."""
     shopper = await current_shopper()
-    return f"user:{shopper['id']}" if shopper else f"ip:{request.remote_addr}"
+    return f"user:{shopper['id']}" if shopper else f"ip:{throttle_key(request.remote_addr or 'unknown')}"
 
 
 # What other areas do when a shopper signs in or out: the bag joins the guest's bag to the
@@ -135,12 +151,47 @@ async def end_session(conn) -> None:
     g.shopper = None
 
 
+def _same_origin_page(url: str | None) -> str | None:
+    """The path (and query) of `url` when it is a page of this shop, as the browser saw it, else None."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme != request.scheme or parts.netloc != request.host:
+        return None
+    page = parts.path + (f"?{parts.query}" if parts.query else "")
+    return safe_next(page, default="") or None
+
+
+def _come_back_to() -> str | None:
+    """Where the shopper should return after logging in. A GET is its own page; a POST-only URL
+    would answer 405 after log-in, so a form sent with an expired session returns to the page
+    the form was on (htmx names it in HX-Current-URL, a plain form in Referer), or to the
+    log-in page's default when that is unknown or another site's."""
+    if request.method in ("GET", "HEAD"):
+        return request.full_path.rstrip("?")
+    if is_htmx():
+        return _same_origin_page(request.headers.get("HX-Current-URL")) or _same_origin_page(request.referrer)
+    return _same_origin_page(request.referrer)
+
+
 def login_required(view):
-    """Anonymous visitors go to the log-in page and come back afterwards."""
+    """Anonymous visitors go to the log-in page and come back afterwards. An htmx request gets
+    HX-Redirect, which htmx follows with a full navigation: a 303 would be followed by fetch and
+    the whole log-in page swapped into the form's target (a page inside the page)."""
     @wraps(view)
     async def wrapper(*args, **kwargs):
         if await current_shopper() is None:
-            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")), 303)
+            back = _come_back_to()
+            login = url_for("accounts.login", next=back) if back else url_for("accounts.login")
+            if is_htmx():
+                response = Response("", status=200)
+                response.headers["HX-Redirect"] = login
+                response.vary.add("HX-Request")
+                return response
+            return redirect(login, 303)
         return await view(*args, **kwargs)
     return wrapper
 

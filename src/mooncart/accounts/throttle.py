@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from quart import current_app
 
 from . import queries
-from .auth import client_ip
+from .auth import throttle_ip
 
 log = logging.getLogger("mooncart.auth")
 
@@ -34,7 +34,7 @@ async def admit(conn, email: str) -> Attempt | None:
     """Count this check against the account (email) and the address, then admit it, or None
     when either has failed too often lately (nothing is left counted for a refused attempt)."""
     config = current_app.config
-    ip = client_ip()
+    ip = throttle_ip()  # an IPv6 client counts as its /64
     attempt_id = await queries.insert_attempt(conn, email, ip)
     by_email, by_ip = await queries.count_recent_failures(conn, email[:254], ip,
                                                           config["LOGIN_FAILURE_WINDOW_MINUTES"])

@@ -86,7 +86,7 @@ async def order_return(number: str, return_id: int):
     conn = await get_conn()
     context = await order_context(conn, number)
     new_status = (await request.form).get("status", "")
-    staff = await current_shopper()
+    staff = await signed_in_shopper()
     try:
         levels = await move_return(conn, context["order"]["id"], return_id, new_status, staff["id"],
                                    providers_of(current_app))

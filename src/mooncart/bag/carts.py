@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from quart import after_this_request, flash
 
-from ..accounts.auth import current_shopper, on_sign_in, on_sign_out
+from ..accounts.auth import current_shopper, on_sign_in, on_sign_out, shopper_id
 from ..pages import layout_part
 from . import queries
 from .merge import claim_bag, user_cart
-from .token import clear_bag_cookie, new_token, read_bag_cookie, set_bag_cookie
+from .token import clear_bag_cookie, cookie_name, new_token, read_bag_cookie, set_bag_cookie
 
 
 async def ensure_bag(conn, token: str | None, cart_id: int | None) -> tuple[str, int]:
@@ -50,8 +50,10 @@ async def let_go_of_the_bag() -> None:
 
 
 def forget_bag_cookie(response):
-    """After-request step: drop the bag cookie from the browser."""
-    clear_bag_cookie(response)
+    """After-request step: drop the bag cookie from the browser (unless the reply points it at
+    a bag of its own, as the first add to a new bag does)."""
+    if not any(c.startswith(cookie_name() + "=") for c in response.headers.getlist("Set-Cookie")):
+        clear_bag_cookie(response)
     return response
 
 
@@ -61,7 +63,10 @@ async def bag_in_layout(conn, context: dict) -> None:
     fresh start (the cookie is cleared)."""
     cookie = read_bag_cookie()
     if "bag_count" not in context:
-        context["bag_count"] = await queries.select_bag_count(conn, cookie.token)
+        count = await queries.select_bag_count(conn, cookie.token, await shopper_id())
+        if count is None:  # a bag gone, or one this visitor may not use (an account's, after its session ended)
+            after_this_request(forget_bag_cookie)
+        context["bag_count"] = count or 0
     if cookie.tampered:
         context.setdefault("notices", []).append(
             "Your bag cookie could not be verified, so we set it aside and started you a fresh bag.")

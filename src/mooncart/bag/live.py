@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from quart import Blueprint, Response, abort, render_template
 
+from ..accounts.auth import shopper_id
 from ..db import get_conn
 from ..inventory.live import event_stream
 from .picker import picker
@@ -19,13 +20,14 @@ bp = Blueprint("live", __name__, url_prefix="/live")
 @bp.get("/product/<int(max=4294967295):product_id>")
 async def product(product_id: int):
     """A product page's stock badges and add button, kept current for this shopper's bag."""
-    token = read_bag_cookie().token
-    ids = {variant["id"] for variant in (await picker(await get_conn(), product_id, token)).variants}
+    token, user_id = read_bag_cookie().token, await shopper_id()
+    ids = {variant["id"] for variant in (await picker(await get_conn(), product_id, token, user_id)).variants}
     if not ids:
         abort(404)
 
     async def render(conn, changed: set[int]) -> str:
-        return await render_template("bag/replies/live_product.html", picker=await picker(conn, product_id, token),
+        return await render_template("bag/replies/live_product.html",
+                                     picker=await picker(conn, product_id, token, user_id),
                                      changed=changed)
 
     return event_stream(ids, render)
@@ -34,13 +36,13 @@ async def product(product_id: int):
 @bp.get("/bag")
 async def bag():
     """The bag page's lines and summary, kept current as stock moves."""
-    token = read_bag_cookie().token
-    ids = {line.variant_id for line in (await bag_summary(await get_conn(), token)).lines}
+    token, user_id = read_bag_cookie().token, await shopper_id()
+    ids = {line.variant_id for line in (await bag_summary(await get_conn(), token, user_id)).lines}
     if not ids:
         return Response(status=204)  # nothing to watch; htmx does not retry a 204
 
     async def render(conn, changed: set[int]) -> str:
-        return await render_template("bag/replies/live_bag.html", summary=await bag_summary(conn, token),
+        return await render_template("bag/replies/live_bag.html", summary=await bag_summary(conn, token, user_id),
                                      changed=changed)
 
     return event_stream(ids, render)

@@ -10,26 +10,32 @@ from ..db import execute, execute_many, fetch_all, fetch_one, fetch_val
 # The header's number: units in the bag `c`. One definition, read by pages and by add-to-bag.
 BAG_COUNT_SQL = "(SELECT COALESCE(SUM(b.quantity), 0) FROM cart_items b WHERE b.cart_id = c.id)"
 
+# Whose bag a cookie may name: a guest's bag, or the signed-in shopper's own (`user_id`, NULL when
+# nobody is signed in). A cookie left behind when a session expired names the account's bag; the
+# next visitor on that browser must neither see nor change it.
+MINE_SQL = "(c.user_id IS NULL OR c.user_id = %s)"
 
-async def select_bag_count(conn, token: str | None) -> int:
-    """Units in the bag, for the header."""
+
+async def select_bag_count(conn, token: str | None, user_id: int | None) -> int | None:
+    """Units in the bag, for the header; None when the token names no bag this visitor may use."""
     if token is None:
         return 0
-    count = await fetch_val(conn, "SELECT " + BAG_COUNT_SQL + " FROM carts c WHERE c.token = %s", (token,))  # nosec B608 # values are %s parameters
-    return int(count or 0)
+    count = await fetch_val(conn, "SELECT " + BAG_COUNT_SQL + " FROM carts c WHERE c.token = %s AND " + MINE_SQL,  # nosec B608 # values are %s parameters
+                            (token, user_id))
+    return None if count is None else int(count)
 
 
-async def select_variant_in_bag(conn, variant_id: int, token: str | None) -> dict | None:
+async def select_variant_in_bag(conn, variant_id: int, token: str | None, user_id: int | None) -> dict | None:
     """One statement for everything adding to the bag needs: the variant and its stock, the
     bag (if any), how many of this variant it holds, and its total count for the header."""
     return await fetch_one(
         conn,
         "SELECT v.id, v.product_id, p.slug AS product_slug, v.stock, c.id AS cart_id, "  # nosec B608 # values are %s parameters
         "COALESCE(ci.quantity, 0) AS in_bag, " + BAG_COUNT_SQL + " AS bag_count "
-        "FROM variants v JOIN products p ON p.id = v.product_id LEFT JOIN carts c ON c.token = %s "
+        "FROM variants v JOIN products p ON p.id = v.product_id LEFT JOIN carts c ON c.token = %s AND " + MINE_SQL + " "
         "LEFT JOIN cart_items ci ON ci.cart_id = c.id AND ci.variant_id = v.id "
         "WHERE v.id = %s",
-        (token or "", variant_id))
+        (token or "", user_id, variant_id))
 
 
 async def insert_cart(conn, token: str) -> int:
@@ -57,10 +63,11 @@ async def update_line_quantity(conn, cart_id: int, variant_id: int, quantity: in
     return affected > 0
 
 
-async def delete_line(conn, token: str, variant_id: int) -> bool:
+async def delete_line(conn, token: str, user_id: int | None, variant_id: int) -> bool:
     """By the line's unique key: a join here may scan and lock other bags' lines, which
     deadlocks with checkouts (seen under the random-history test)."""
-    cart_id = await fetch_val(conn, "SELECT id FROM carts WHERE token = %s", (token,))
+    cart_id = await fetch_val(conn, "SELECT id FROM carts c WHERE c.token = %s AND " + MINE_SQL,  # nosec B608 # values are %s parameters
+                              (token, user_id))
     if cart_id is None:
         return False
     affected, _ = await execute(conn, "DELETE FROM cart_items WHERE cart_id = %s AND variant_id = %s",
@@ -68,7 +75,7 @@ async def delete_line(conn, token: str, variant_id: int) -> bool:
     return affected > 0
 
 
-async def select_bag_lines(conn, token: str | None) -> list[dict]:
+async def select_bag_lines(conn, token: str | None, user_id: int | None) -> list[dict]:
     """Every line of the bag with what the bag page shows, oldest first, in one statement."""
     if token is None:
         return []
@@ -80,8 +87,8 @@ async def select_bag_lines(conn, token: str | None) -> list[dict]:
         "FROM carts c JOIN cart_items ci ON ci.cart_id = c.id "
         "JOIN variants v ON v.id = ci.variant_id JOIN products p ON p.id = v.product_id "
         "JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
-        "WHERE c.token = %s ORDER BY ci.added_at, ci.id",
-        (token,))
+        "WHERE c.token = %s AND " + MINE_SQL + " ORDER BY ci.added_at, ci.id",
+        (token, user_id))
 
 
 # ---- a guest's bag joining the account's bag at log-in (bag/merge.py holds the rules) ----------
@@ -164,7 +171,7 @@ async def delete_cart(conn, cart_id: int) -> None:
     await execute(conn, "DELETE FROM carts WHERE id = %s", (cart_id,))
 
 
-async def select_product_variants(conn, product_id: int, token: str | None) -> list[dict]:
+async def select_product_variants(conn, product_id: int, token: str | None, user_id: int | None) -> list[dict]:
     """A product's variants for its colour and size picker: size, colour, stock and how many of
     each are already in this bag, in one statement."""
     return await fetch_all(
@@ -173,7 +180,19 @@ async def select_product_variants(conn, product_id: int, token: str | None) -> l
         "co.name AS colour, "
         "co.hex AS colour_hex, COALESCE(ci.quantity, 0) AS in_bag "
         "FROM variants v JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
-        "LEFT JOIN carts c ON c.token = %s "
+        "LEFT JOIN carts c ON c.token = %s AND " + MINE_SQL + " "
         "LEFT JOIN cart_items ci ON ci.variant_id = v.id AND ci.cart_id = c.id "
         "WHERE v.product_id = %s ORDER BY co.name, s.position",
-        (token or "", product_id))
+        (token or "", user_id, product_id))
+
+
+async def select_bag_quantities(conn, token: str, user_id: int | None, product_id: int) -> dict[int, int]:
+    """How many of each of a product's variants the bag `token` holds ({variant id: quantity}),
+    for the product page, whose variants the catalogue reads with the product (the stream and
+    the add reply use select_product_variants: the same numbers, a test keeps them so)."""
+    rows = await fetch_all(
+        conn,
+        "SELECT ci.variant_id, ci.quantity FROM carts c JOIN cart_items ci ON ci.cart_id = c.id "
+        "JOIN variants v ON v.id = ci.variant_id WHERE c.token = %s AND " + MINE_SQL + " AND v.product_id = %s",  # nosec B608 # values are %s parameters
+        (token, user_id, product_id))
+    return {row["variant_id"]: row["quantity"] for row in rows}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from quart import Blueprint, Response, flash, request, url_for
 
+from ..accounts.auth import shopper_id
 from ..catalog.product_page import product_page_context
 from ..db import get_conn
 from ..htmx import fragment, is_htmx, see_other
@@ -29,7 +30,7 @@ async def bag_page(status: int = 200, error: str | None = None, error_variant_id
                    **region_message):
     """The bag page, also with a line's error when a change was refused without JavaScript."""
     conn = await get_conn()
-    summary = await bag_summary(conn, read_bag_cookie().token)
+    summary = await bag_summary(conn, read_bag_cookie().token, await shopper_id())
     return await render_page("bag/bag.html", status=status, summary=summary, bag_count=summary.count,
                              error=error, error_variant_id=error_variant_id,
                              **await page_regions(conn, summary, **region_message))
@@ -73,7 +74,7 @@ async def add():
         return await refuse_add("Please choose a size and colour first." if not form.get("variant_id")
                                 else UNKNOWN_VARIANT)
     conn = await get_conn()
-    variant = await queries.select_variant_in_bag(conn, variant_id, cookie.token)
+    variant = await queries.select_variant_in_bag(conn, variant_id, cookie.token, await shopper_id())
     if variant is None:
         return await refuse_add(UNKNOWN_VARIANT)
     try:
@@ -129,8 +130,8 @@ async def change_quantity(variant_id: int):
     cookie = read_bag_cookie()
     if cookie.tampered:
         return await refuse_line_change(TAMPERED, variant_id, clear_cookie=True)
-    conn = await get_conn()
-    variant = await queries.select_variant_in_bag(conn, variant_id, cookie.token)
+    conn, user_id = await get_conn(), await shopper_id()
+    variant = await queries.select_variant_in_bag(conn, variant_id, cookie.token, user_id)
     if variant is None or not variant["in_bag"]:
         return await refuse_line_change("That item is not in your bag any more.", variant_id)
     try:
@@ -139,9 +140,9 @@ async def change_quantity(variant_id: int):
         if not allowed:
             raise BadQuantity(reason)
     except BadQuantity as bad:
-        return await refuse_line_change(str(bad), variant_id, await bag_summary(conn, cookie.token))
+        return await refuse_line_change(str(bad), variant_id, await bag_summary(conn, cookie.token, user_id))
     await queries.update_line_quantity(conn, variant["cart_id"], variant_id, quantity)
-    return await bag_changed(await bag_summary(conn, cookie.token), variant_id, removed=False)
+    return await bag_changed(await bag_summary(conn, cookie.token, user_id), variant_id, removed=False)
 
 
 @bp.post("/bag/items/<int(max=4294967295):variant_id>/remove")
@@ -150,7 +151,7 @@ async def remove(variant_id: int):
     cookie = read_bag_cookie()
     if cookie.tampered:
         return await refuse_line_change(TAMPERED, variant_id, clear_cookie=True)
-    conn = await get_conn()
-    if cookie.token is None or not await queries.delete_line(conn, cookie.token, variant_id):
+    conn, user_id = await get_conn(), await shopper_id()
+    if cookie.token is None or not await queries.delete_line(conn, cookie.token, user_id, variant_id):
         return await refuse_line_change("That item is not in your bag any more.", variant_id)
-    return await bag_changed(await bag_summary(conn, cookie.token), variant_id, removed=True)
+    return await bag_changed(await bag_summary(conn, cookie.token, user_id), variant_id, removed=True)

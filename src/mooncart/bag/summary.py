@@ -77,6 +77,7 @@ class BagSummary:
         return next((line for line in self.lines if line.variant_id == variant_id), None)
 
 
-async def bag_summary(conn, token: str | None) -> BagSummary:
-    """The bag `token` names (empty when None), line by line, in one statement."""
-    return BagSummary.from_rows(await queries.select_bag_lines(conn, token))
+async def bag_summary(conn, token: str | None, user_id: int | None) -> BagSummary:
+    """The bag `token` names (empty when None, or when it is not a guest's bag nor `user_id`'s),
+    line by line, in one statement."""
+    return BagSummary.from_rows(await queries.select_bag_lines(conn, token, user_id))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
 from itsdangerous import BadSignature, Signer
-from quart import current_app, g, request
+from quart import after_this_request, current_app, g, request
 
 COOKIE_NAME = "mooncart_bag"
 SECURE_COOKIE_NAME = "__Host-" + COOKIE_NAME  # over https: Secure, Path=/, no Domain, so no subdomain can plant one
@@ -20,7 +21,13 @@ class BagCookie:
 
 
 def _signer() -> Signer:
-    return Signer(current_app.config["SECRET_KEY"], salt="mooncart.bag")
+    return _signer_for(current_app.config["SECRET_KEY"])
+
+
+@lru_cache(maxsize=4)
+def _signer_for(secret_key: str) -> Signer:
+    """One Signer per key, not one per request (building it was 7 µs of reading a bag cookie)."""
+    return Signer(secret_key, salt="mooncart.bag")
 
 
 def new_token() -> str:
@@ -32,6 +39,10 @@ def read_bag_cookie() -> BagCookie:
     """This request's bag token, verified once per request."""
     if "bag_cookie" not in g:
         raw = request.cookies.get(cookie_name())
+        if raw is None and request.is_secure and COOKIE_NAME in request.cookies:
+            # a guest from before the shop moved to https: keep her bag, under the new name
+            raw = request.cookies[COOKIE_NAME]
+            after_this_request(_move_to_secure_name)
         if raw is None:
             g.bag_cookie = BagCookie(None)
         else:
@@ -54,6 +65,17 @@ def set_bag_cookie(response, token: str) -> None:
     """Give the browser its bag token, signed so a forged or edited cookie is simply ignored."""
     response.set_cookie(cookie_name(), _signer().sign(token).decode("ascii"), max_age=COOKIE_MAX_AGE,
                         httponly=True, samesite="Lax", secure=request.is_secure, path="/")
+
+
+def _move_to_secure_name(response):
+    """Re-issue the plain-http bag cookie as __Host- and delete the old one, unless the reply
+    already set or cleared the bag cookie itself."""
+    if not any(c.startswith(SECURE_COOKIE_NAME + "=") for c in response.headers.getlist("Set-Cookie")):
+        cookie = read_bag_cookie()
+        if cookie.token is not None:
+            set_bag_cookie(response, cookie.token)
+    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="Lax")
+    return response
 
 
 def clear_bag_cookie(response) -> None:

@@ -11,31 +11,37 @@ from .size_guide import size_guide
 
 # The colour and size picker shows what this shopper's bag holds and allows, which is the bag's
 # business; the bag imports the catalogue, so it registers its picker here (bag/picker.py) rather
-# than the catalogue importing the bag. The picker has `variants` (rows with size, colour, price,
-# stock and an `availability`), `first_choice` and `max_quantity`.
-PickerSource = Callable[[Any, int], Awaitable[Any]]
+# than the catalogue importing the bag. The catalogue reads the product's variants (with their
+# stock, fresh on every request) in the same statement as the product; the bag adds what this
+# shopper's bag holds of each (a statement only when there is a bag) and gives the picker:
+# `variants` (rows with size, colour, price, stock and an `availability`), `first_choice` and
+# `max_quantity`.
+PickerSource = Callable[[Any, int, list[dict]], Awaitable[Any]]
 _picker_source: PickerSource | None = None
 
 
 def picker_source(source: PickerSource) -> PickerSource:
-    """Register `async source(conn, product_id)`, which gives a product's picker for this request."""
+    """Register `async source(conn, product_id, variants)`, which gives a product's picker for this
+    request from the catalogue's variant rows (in colour then size order)."""
     global _picker_source
     _picker_source = source
     return source
 
 
 async def product_page_context(conn, slug: str) -> dict | None:
-    """Everything the product page shows; None when there is no such product."""
-    product = await queries.select_product(conn, slug)
-    if product is None:
+    """Everything the product page shows; None when there is no such product. Three statements
+    for a visitor without a bag (the product with its variants and images, "More like this", the
+    reviews), four with one (what the bag holds of this product)."""
+    page = await queries.select_product_page(conn, slug)
+    if page is None:
         return None
+    product, images = page["product"], page["images"]
     if _picker_source is None:
         raise RuntimeError("no picker registered: the bag area registers it when it is imported")
-    picker = await _picker_source(conn, product["id"])
+    picker = await _picker_source(conn, product["id"], page["variants"])
     colours: dict[str, list[dict]] = {}
     for variant in picker.variants:
         colours.setdefault(variant["colour"], []).append(variant)
-    images = await queries.select_images(conn, product["id"])
     # "More like this": the newest others from the same category
     similar = [row for row in await queries.select_listing(
         conn, [product["category_id"]], queries.ListingFilters(in_stock_only=True), "new", None, 8)

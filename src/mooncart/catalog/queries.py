@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from ..db import execute, fetch_all, fetch_one, in_list
@@ -169,6 +170,39 @@ async def select_product(conn, slug: str) -> dict | None:
         "c.slug AS category_slug, c.name AS category_name "
         "FROM products p JOIN categories c ON c.id = p.category_id WHERE p.slug = %s",
         (slug,))
+
+
+async def select_product_page(conn, slug: str) -> dict | None:
+    """{product, variants, images}: a product with its variants (size, colour, price, stock: read fresh, never cached) and its
+    images, in ONE statement: the product row plus a JSON array for each (each statement costs
+    the worker about 0.1 ms in aiomysql plus a round trip). Neither MySQL 8 nor MariaDB 10.11
+    orders inside JSON_ARRAYAGG portably, so the arrays carry their sort keys and are sorted here:
+    variants by colour name then size, exactly as `ORDER BY co.name, s.position` would (the
+    colour's rank is counted by the database, in its own collation), images by position then id.
+    MariaDB returns JSON as text (so does MySQL 8 through PyMySQL): hence json.loads."""
+    product = await fetch_one(
+        conn,
+        "SELECT p.id, p.category_id, p.slug, p.name, p.description, p.fabric, p.from_price_paise, "
+        "c.slug AS category_slug, c.name AS category_name, "
+        "(SELECT JSON_ARRAYAGG(JSON_OBJECT('id', v.id, 'sku', v.sku, 'price_paise', v.price_paise, "
+        "'stock', v.stock, 'size', s.label, 'size_position', s.position, 'colour', co.name, "
+        "'colour_hex', co.hex, 'colour_rank', (SELECT COUNT(*) FROM colours c2 WHERE c2.name < co.name))) "
+        "FROM variants v JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
+        "WHERE v.product_id = p.id) AS variants_json, "
+        "(SELECT JSON_ARRAYAGG(JSON_OBJECT('id', pi.id, 'path', pi.path, 'alt', pi.alt, "
+        "'position', pi.position)) FROM product_images pi WHERE pi.product_id = p.id) AS images_json "
+        "FROM products p JOIN categories c ON c.id = p.category_id WHERE p.slug = %s",
+        (slug,))
+    if product is None:
+        return None
+    variants = sorted(json.loads(product.pop("variants_json") or "[]"),
+                      key=lambda v: (v["colour_rank"], v["size_position"]))
+    images = sorted(json.loads(product.pop("images_json") or "[]"), key=lambda i: (i["position"], i["id"]))
+    for variant in variants:
+        del variant["colour_rank"]
+    for image in images:
+        del image["position"]
+    return dict(product=product, variants=variants, images=images)
 
 
 async def select_images(conn, product_id: int) -> list[dict]:

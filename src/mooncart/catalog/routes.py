@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
-from quart import Blueprint, abort, current_app, flash, request, url_for
+from quart import Blueprint, abort, current_app, flash, redirect, request, url_for
 
 from ..accounts.auth import account_key, login_required, signed_in_shopper
 from ..accounts.forms import clean_text
@@ -30,6 +31,23 @@ async def home():
                              nav_categories=categories)
 
 
+def moved_to(endpoint: str, slug: str):
+    """301 to the page's one address (lower-case slug, no trailing slash), keeping the query."""
+    query = urlencode(list(request.args.items(multi=True)))
+    return redirect(url_for(endpoint, slug=slug) + (f"?{query}" if query else ""), 301)
+
+
+@bp.get("/c/<slug>/")
+async def category_with_slash(slug: str):
+    """A hand-typed or pasted link with a trailing slash."""
+    return moved_to("catalog.category", slug.lower())
+
+
+@bp.get("/products/<slug>/")
+async def product_with_slash(slug: str):
+    return moved_to("catalog.product", slug.lower())
+
+
 @bp.get("/c/<slug>")
 async def category(slug: str):
     """A category's products, filtered and sorted by the query string, one keyset page at a time.
@@ -39,6 +57,8 @@ async def category(slug: str):
     reference = await reference_data(conn)
     current = queries.find_category(reference.categories, slug)
     if current is None:
+        if slug != slug.lower() and queries.find_category(reference.categories, slug.lower()) is not None:
+            return moved_to("catalog.category", slug.lower())  # /c/KURTIS, typed by hand
         abort(404)
     context = await listing_context(conn, reference, current, request.args, current_app.config["PAGE_SIZE"])
     if is_htmx():
@@ -55,6 +75,8 @@ async def product(slug: str):
     context = await product_page_context(conn, slug)
     if context is None:
         abort(404)
+    if context["product"]["slug"] != slug:  # the collation matched /products/KURTA-...: one address per page
+        return moved_to("catalog.product", context["product"]["slug"])
     return await render_page("catalog/product.html", **context)
 
 

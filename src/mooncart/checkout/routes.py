@@ -57,7 +57,7 @@ NOT_YOUR_ADDRESS = ("We could not find that address in your account. Please choo
 
 async def checkout_context(conn, shopper: dict, form=None, **extra) -> dict:
     token = read_bag_cookie().token
-    summary = await bag_summary(conn, token)
+    summary = await bag_summary(conn, token, shopper["id"])
     # the totals with the bag's voucher, and the signed record of them the form sends back (issue 12: 2, 6)
     money = await confirmation.page_money(conn, summary.lines, await queries.select_shoppers_cart_id(
         conn, token, shopper["id"]), shopper["id"])

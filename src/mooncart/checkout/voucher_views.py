@@ -12,15 +12,13 @@ from __future__ import annotations
 
 from quart import flash, request, url_for
 
-from ..accounts.auth import current_shopper, login_required
+from ..accounts.auth import account_key, current_shopper, login_required, shopper_id
 from ..bag.extras import add_page_region
-from ..bag.queries import select_bag_lines
 from ..bag.routes import bag_page
-from ..bag.summary import BagSummary
+from ..bag.summary import BagSummary, bag_summary
 from ..bag.token import read_bag_cookie
 from ..db import get_conn
 from ..htmx import fragment, is_htmx, see_other
-from ..accounts.auth import account_key
 from ..limits import VOUCHER_CODES_PER_HOUR, address_key, hourly_limit
 from ..pages import render_page
 from . import queries, vouchers
@@ -43,7 +41,7 @@ async def bag_voucher_box(conn, summary: BagSummary, message: str | None = None,
 async def bag_answer(ok: bool, message: str, code: str = ""):
     conn = await get_conn()
     if is_htmx():
-        summary = BagSummary.from_rows(await select_bag_lines(conn, read_bag_cookie().token))
+        summary = await bag_summary(conn, read_bag_cookie().token, await shopper_id())
         box = await bag_voucher_box(conn, summary, message, failed=not ok, code=code)
         return await fragment("bag/_voucher.html", status=200 if ok else 422, **box)
     if not ok:
@@ -61,9 +59,9 @@ async def apply_bag_voucher():
     conn = await get_conn()
     token = read_bag_cookie().token
     cart_id = await queries.select_cart_id(conn, token)
-    lines = BagSummary.from_rows(await select_bag_lines(conn, token)).lines
-    shopper = await current_shopper()
-    ok, message = await vouchers.apply_code(conn, cart_id, lines, typed, shopper["id"] if shopper else None)
+    user_id = await shopper_id()
+    lines = (await bag_summary(conn, token, user_id)).lines
+    ok, message = await vouchers.apply_code(conn, cart_id, lines, typed, user_id)
     return await bag_answer(ok, message, "" if ok else vouchers.clean_code(typed)[:vouchers.MAX_CODE_LENGTH])
 
 

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from .gateway import (GatewayClient, GatewayRefused, GatewaySettings, GatewayUnavailable,
-                      payment_signature_ok)
+from .gateway import GatewayClient, GatewayRefused, GatewaySettings, GatewayUnavailable, payment_signature_ok
 
 APPROVE, DECLINE, TIMEOUT = "4111111111111111", "4000000000000002", "4000000000000119"
 
