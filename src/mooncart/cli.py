@@ -110,6 +110,8 @@ async def reconcile_payments(hold_minutes: int | None) -> None:
     the gateway: placed; nothing paid: released, stock and bag back), and ask the gateway again
     about refunds it has not confirmed. Safe to run as often as you like (cron, every minute):
     every gateway call carries the order's idempotency key."""
+    from .checkout import placement  # noqa: F401 # registers the release steps (voucher use, bag lines)
+    from .orders import cancellation  # noqa: F401 # registers the release step that restocks
     from .payments.providers import build_providers
     from .payments.settlement import reconcile
 

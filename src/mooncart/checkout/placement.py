@@ -27,6 +27,7 @@ from ..ops import metrics
 from ..orders import queries as order_queries
 from ..payments import queries as payment_queries
 from ..payments.providers import PaymentProvider
+from ..payments import settlement
 from ..payments.settlement import Outcome, collect
 from . import confirmation, queries, vouchers
 
@@ -181,3 +182,15 @@ async def _reserve_once(conn, user_id, cart_id, address, provider, idempotency_k
                  extra={"order": number, "user": user_id, "total": totals.total_paise, "lines": len(lines)})
         return PlacedOrder(order_id, number, stock_levels=levels, status=status,
                            total_paise=totals.total_paise)
+
+
+@settlement.on_release(rank=2)
+async def give_back_voucher_use(conn, order: dict) -> None:
+    """The voucher's use an unpaid order counted is given back (issue 12, item 6)."""
+    await vouchers.release_use(conn, order["id"])
+
+
+@settlement.on_release(rank=3)
+async def put_lines_back_in_the_bag(conn, order: dict) -> None:
+    """The shopper finds her lines back in the bag, to try paying again."""
+    await queries.restore_lines(conn, order["user_id"], order["id"])

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from ..db import retrying, transaction
 from ..inventory.stock import lock_variants, move_stock
+from ..payments import queries as payment_queries
+from ..payments import settlement
 from ..payments.refunds import refund_remaining, send_refunds
 from . import queries
 
@@ -27,7 +29,7 @@ async def cancel_order(conn, order_id: int, user_id: int | None = None, provider
     (when providers are given; otherwise reconcile-payments sends the refund)."""
     async def once():
         async with transaction(conn):
-            order = await queries.select_order_for_update(conn, order_id)
+            order = await payment_queries.select_order_for_update(conn, order_id)
             if not await queries.mark_cancelled(conn, order_id, user_id):
                 return None
             if order["payment_status"] in ("paid", "partly_refunded"):
@@ -37,3 +39,9 @@ async def cancel_order(conn, order_id: int, user_id: int | None = None, provider
     if levels is not None and providers:
         await send_refunds(conn, providers, order_id)
     return levels
+
+
+@settlement.on_release(rank=1)
+async def restock_released(conn, order: dict) -> dict[int, int]:
+    """A released (unpaid) order's stock comes back, with a 'release' ledger row."""
+    return await restock_order(conn, order["id"], "release")

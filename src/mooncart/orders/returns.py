@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from ..db import retrying, transaction
 from ..inventory.stock import InsufficientStock, lock_variants, move_stock
+from ..payments import queries as payment_queries
 from ..payments.refunds import refund_remaining, request_refund, send_refunds
 from . import queries
 
@@ -106,7 +107,7 @@ async def request_return(conn, order_id: int, user_id: int, choices: list[Choice
 
     async def once():
         async with transaction(conn):
-            order = await queries.select_order_for_update(conn, order_id)
+            order = await payment_queries.select_order_for_update(conn, order_id)
             full = await queries.select_order_for(conn, order["number"], user_id) if order else None
             if full is None or not window_open(full):
                 raise ReturnProblem("This order can no longer be returned: returns are open for 15 days after delivery.")
@@ -139,7 +140,7 @@ async def move_return(conn, order_id: int, return_id: int, new_status: str, staf
     ReturnProblem for a move that is not allowed from where it is."""
     async def once():
         async with transaction(conn):
-            order = await queries.select_order_for_update(conn, order_id)
+            order = await payment_queries.select_order_for_update(conn, order_id)
             found = await queries.select_return_for_update(conn, return_id, order_id)
             if found is None:
                 raise ReturnProblem("There is no such return on this order.")

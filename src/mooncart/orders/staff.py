@@ -4,6 +4,7 @@ and their money (through the provider, after the transaction)."""
 from __future__ import annotations
 
 from ..db import retrying, transaction
+from ..payments import queries as payment_queries
 from ..payments.refunds import refund_remaining, send_refunds
 from . import queries
 from .cancellation import restock_order
@@ -32,7 +33,7 @@ def payment_status_after(new_status: str, payment: str) -> str:
 
 async def _change_once(conn, order_id: int, new_status: str, staff_id: int) -> dict:
     async with transaction(conn):
-        order = await queries.select_order_for_update(conn, order_id)
+        order = await payment_queries.select_order_for_update(conn, order_id)
         check_transition(order["status"], new_status)
         await queries.update_order_status(conn, order_id, new_status,
                                           payment_status_after(new_status, order["payment_status"]))

@@ -99,3 +99,43 @@ async def select_open_refund_orders(conn, limit: int = 500) -> list[int]:
     rows = await fetch_all(conn, "SELECT DISTINCT order_id FROM refunds WHERE status = 'requested' "
                                  "ORDER BY order_id LIMIT %s", (limit,))
     return [row["order_id"] for row in rows]
+
+
+# ---- the order row's payment state (read and moved by settlement and refunds; orders reads it too) ----
+
+async def select_order_for_update(conn, order_id: int) -> dict | None:
+    """What settling a payment or a refund needs to know, with the order's row locked (always
+    the first lock these transactions take, so they queue instead of deadlocking)."""
+    return await fetch_one(
+        conn, "SELECT id, number, user_id, status, payment_method, payment_status, "
+              "subtotal_paise + shipping_paise AS total_paise FROM orders WHERE id = %s FOR UPDATE", (order_id,))
+
+
+async def select_order_brief(conn, order_id: int) -> dict | None:
+    """The same, without a lock, for deciding what to ask the gateway."""
+    return await fetch_one(
+        conn, "SELECT id, number, user_id, status, payment_method, payment_status, "
+              "subtotal_paise + shipping_paise AS total_paise FROM orders WHERE id = %s", (order_id,))
+
+
+async def update_order_paid(conn, order_id: int, reference: str) -> None:
+    """The gateway captured the money: the order is placed for the warehouse."""
+    await execute(conn, "UPDATE orders SET status = 'placed', payment_status = 'paid', payment_reference = %s "
+                        "WHERE id = %s AND status = 'awaiting_payment'", (reference[:64], order_id))
+
+
+async def update_order_released(conn, order_id: int) -> None:
+    """The payment failed: the order is cancelled and its checkout key freed, so the same
+    checkout page may try again (with another card, say)."""
+    await execute(conn, "UPDATE orders SET status = 'cancelled', payment_status = 'failed', idempotency_key = NULL "
+                        "WHERE id = %s AND status = 'awaiting_payment'", (order_id,))
+
+
+async def update_payment_status_from_refunds(conn, order_id: int) -> None:
+    """A paid order whose processed refunds cover its total is refunded; partly, partly_refunded."""
+    await execute(
+        conn, "UPDATE orders o JOIN (SELECT COALESCE(SUM(amount_paise), 0) AS back FROM refunds "
+              "WHERE order_id = %s AND status = 'processed') r "
+              "SET o.payment_status = IF(r.back >= o.subtotal_paise + o.shipping_paise, 'refunded', "
+              "IF(r.back > 0, 'partly_refunded', o.payment_status)) "
+              "WHERE o.id = %s AND o.payment_status IN ('paid', 'partly_refunded')", (order_id, order_id))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 
-from ..orders import queries as order_queries
 from . import queries
 
 log = logging.getLogger("mooncart.payments")
@@ -35,7 +34,7 @@ async def send_refunds(conn, providers: dict, order_id: int) -> int:
     """Send the order's requested refunds to its provider (outside any transaction), or ask
     where the ones already sent have got to; then the order's payment status follows the
     processed ones. Returns how many refunds changed."""
-    order = await order_queries.select_order_brief(conn, order_id)
+    order = await queries.select_order_brief(conn, order_id)
     payment = await queries.select_payment(conn, order_id)
     provider = providers.get(payment["provider"]) if payment else None
     if order is None or provider is None or payment["status"] != "captured" or not payment["gateway_payment_id"]:
@@ -56,5 +55,5 @@ async def send_refunds(conn, providers: dict, order_id: int) -> int:
             changed += 1
         log.info("refund sent", extra={"order": order["number"], "amount": refund["amount_paise"],
                                        "state": result.state})
-    await order_queries.update_payment_status_from_refunds(conn, order_id)
+    await queries.update_payment_status_from_refunds(conn, order_id)
     return changed

@@ -21,20 +21,44 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 from dataclasses import dataclass
 
-from ..checkout import queries as checkout_queries
-from ..checkout import vouchers
 from ..db import retrying, transaction
 from ..ops import metrics
-from ..orders import queries as order_queries
-from ..orders.cancellation import restock_order
 from . import queries
 from .gateway import GatewayRefused, GatewayUnavailable
 from .providers import Charge, PaymentProvider
 from .refunds import request_refund, send_refunds
 
 log = logging.getLogger("mooncart.payments")
+
+# What a released order gives back besides its payment, registered by the areas that own it
+# (orders: the stock; checkout: the voucher's use and the bag's lines), so that payments, below
+# them, imports neither. Each step runs inside the release's transaction, in `rank` order (the
+# stock's row locks first, as placing an order takes them); a step may return new stock levels.
+ReleaseStep = Callable[[Any, dict], Awaitable[dict[int, int] | None]]
+_release_steps: list[tuple[int, ReleaseStep]] = []
+
+
+def on_release(rank: int) -> Callable[[ReleaseStep], ReleaseStep]:
+    """Register `step(conn, order)` to run when an unpaid order is released."""
+    def register(step: ReleaseStep) -> ReleaseStep:
+        _release_steps.append((rank, step))
+        _release_steps.sort(key=lambda ranked: ranked[0])
+        return step
+    return register
+
+
+async def give_back(conn, order: dict) -> dict[int, int]:
+    """Every registered release step; the stock levels they report."""
+    if not _release_steps:  # releasing without giving the stock back would lose it: never silently
+        raise RuntimeError("no release steps registered: import mooncart.orders and mooncart.checkout first")
+    levels: dict[int, int] = {}
+    for _, step in _release_steps:
+        levels.update(await step(conn, order) or {})
+    return levels
 
 PENDING_MESSAGE = ("We are waiting for your bank to confirm the payment. Your items are kept for you; this page "
                    "shows the result as soon as the bank answers, and if no money is taken the order is "
@@ -61,7 +85,7 @@ async def collect(conn, provider: PaymentProvider, order_id: int, details: dict 
     """Ask for the money of a reserved order: make (or reuse) the gateway order, then either
     send the shopper to the gateway's page (UPI) or authorise the card and capture. Safe to
     call again for the same order (a re-sent form): every step reuses the first one's result."""
-    order = await order_queries.select_order_brief(conn, order_id)
+    order = await queries.select_order_brief(conn, order_id)
     if order["status"] != "awaiting_payment":
         return outcome_of(order)
     payment = await queries.select_payment(conn, order_id)
@@ -94,7 +118,7 @@ async def settle(conn, provider: PaymentProvider, order_id: int, *, hint: Charge
     reconcile-payments, the shopper's "check again"). A signed, verified hint (authorised or
     captured) is used as it is; anything else is looked up. release_unpaid: nothing paid means
     the order is given up (the shopper came back with a failure, or the hold ran out)."""
-    order = await order_queries.select_order_brief(conn, order_id)
+    order = await queries.select_order_brief(conn, order_id)
     payment = await queries.select_payment(conn, order_id)
     if payment is None:
         return outcome_of(order)
@@ -128,7 +152,7 @@ async def finish(conn, provider: PaymentProvider, order_id: int, charge: Charge,
     if charge.state == "authorised":
         claimed = await retrying(lambda: claim(conn, order_id, charge.payment_id, take_over))
         if claimed is None:  # released meanwhile: this authorisation is never captured (it lapses)
-            return outcome_of(await order_queries.select_order_brief(conn, order_id))
+            return outcome_of(await queries.select_order_brief(conn, order_id))
         if claimed["in_flight"]:
             settled = await wait_for_settlement(conn, order_id, timeout)
             if settled is not None:
@@ -163,7 +187,7 @@ async def wait_for_settlement(conn, order_id: int, timeout: float) -> Outcome | 
     None if it has not settled within the timeout."""
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
-        order = await order_queries.select_order_brief(conn, order_id)
+        order = await queries.select_order_brief(conn, order_id)
         if order["status"] != "awaiting_payment":
             return outcome_of(order)
         await asyncio.sleep(0.05)
@@ -174,7 +198,7 @@ async def claim(conn, order_id: int, payment_id: str, take_over: bool = False) -
     """Mark the payment 'capturing' while the order still awaits it; None when it does not.
     in_flight: another request holds the claim (only take_over captures again)."""
     async with transaction(conn):
-        order = await order_queries.select_order_for_update(conn, order_id)
+        order = await queries.select_order_for_update(conn, order_id)
         payment = await queries.select_payment(conn, order_id, for_update=True)
         if order["status"] != "awaiting_payment" or payment["status"] not in ("created", "authorised", "capturing"):
             return None
@@ -190,11 +214,11 @@ async def confirm(conn, provider, order_id: int, payment_id: str) -> Outcome:
     captured for an order released meanwhile is refunded in full, never kept."""
     async def once():
         async with transaction(conn):
-            order = await order_queries.select_order_for_update(conn, order_id)
+            order = await queries.select_order_for_update(conn, order_id)
             payment = await queries.select_payment(conn, order_id, for_update=True)
             if order["status"] == "awaiting_payment":
                 await queries.update_payment(conn, payment["id"], "captured", payment_id)
-                await order_queries.update_order_paid(conn, order_id, payment_id)
+                await queries.update_order_paid(conn, order_id, payment_id)
                 return "placed", payment["amount_paise"]
             if payment["status"] == "captured":
                 return "paid"
@@ -207,7 +231,7 @@ async def confirm(conn, provider, order_id: int, payment_id: str) -> Outcome:
     elif result == "refund":
         log.warning("captured after release: refunding", extra={"order_id": order_id})
         await send_refunds(conn, {provider.code: provider}, order_id)
-        return outcome_of(await order_queries.select_order_brief(conn, order_id))
+        return outcome_of(await queries.select_order_brief(conn, order_id))
     log.info("payment captured", extra={"order_id": order_id, "payment": payment_id})
     return Outcome("paid")
 
@@ -218,23 +242,20 @@ async def release(conn, order_id: int, message: str, *, even_if_capturing: bool 
     knows from the gateway that nothing was taken."""
     async def once():
         async with transaction(conn):
-            order = await order_queries.select_order_for_update(conn, order_id)
+            order = await queries.select_order_for_update(conn, order_id)
             if order["status"] != "awaiting_payment":
                 return None
             payment = await queries.select_payment(conn, order_id, for_update=True)
             if payment["status"] == "capturing" and not even_if_capturing:
                 return "pending"
             await queries.update_payment(conn, payment["id"], "failed", failure=message)
-            await order_queries.update_order_released(conn, order_id)
-            levels = await restock_order(conn, order_id, "release")
-            await vouchers.release_use(conn, order_id)  # the voucher's use given back (12.6)
-            await checkout_queries.restore_lines(conn, order["user_id"], order_id)
-            return levels
+            await queries.update_order_released(conn, order_id)
+            return await give_back(conn, order)
     levels = await retrying(once)
     if levels == "pending":
         return Outcome("pending", PENDING_MESSAGE)
     if levels is None:
-        return outcome_of(await order_queries.select_order_brief(conn, order_id))
+        return outcome_of(await queries.select_order_brief(conn, order_id))
     log.info("payment failed: order released", extra={"order_id": order_id})
     return Outcome("failed", message, stock_levels=levels)
 
