@@ -196,10 +196,13 @@ CREATE TABLE IF NOT EXISTS orders (
     id               BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
     number           VARCHAR(20)  NOT NULL,
     user_id          INT UNSIGNED NOT NULL,
-    idempotency_key  CHAR(32)     NOT NULL,
-    status           ENUM('placed','packed','shipped','delivered','cancelled','returned') NOT NULL DEFAULT 'placed',
+    -- the checkout form's key, so a re-sent form places one order; NULL once a payment failed and the
+    -- order was released, so the shopper can try again with the same page
+    idempotency_key  CHAR(32)     NULL,
+    -- awaiting_payment: stock reserved, the gateway not yet heard from (see payments)
+    status           ENUM('awaiting_payment','placed','packed','shipped','delivered','cancelled','returned') NOT NULL DEFAULT 'placed',
     payment_method   VARCHAR(20)  NOT NULL,
-    payment_status   ENUM('pending','paid','refunded','failed') NOT NULL DEFAULT 'pending',
+    payment_status   ENUM('pending','paid','partly_refunded','refunded','failed') NOT NULL DEFAULT 'pending',
     payment_reference VARCHAR(64) NOT NULL DEFAULT '',
     -- the delivery address as it was when the order was placed
     ship_name        VARCHAR(120) NOT NULL,
@@ -217,6 +220,8 @@ CREATE TABLE IF NOT EXISTS orders (
     -- GST included in the goods after the discount (Indian retail prices include tax); shown, not added
     gst_paise        INT UNSIGNED NOT NULL,
     placed_at        DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    -- when staff marked it delivered: the 15-day return window counts from here
+    delivered_at     DATETIME(6)  NULL,
     updated_at       DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
     UNIQUE KEY uq_orders_number (number),
     UNIQUE KEY uq_orders_user_idempotency (user_id, idempotency_key),
@@ -251,7 +256,9 @@ CREATE TABLE IF NOT EXISTS stock_movements (
     variant_id   INT UNSIGNED    NOT NULL,
     delta        INT             NOT NULL,
     stock_after  INT             NOT NULL,
-    reason       ENUM('initial','received','damaged','correction','order','cancel','return') NOT NULL,
+    -- release: an order whose payment failed gives its reservation back; exchange: the new size
+    -- reserved for (or given back from) a shopper's exchange
+    reason       ENUM('initial','received','damaged','correction','order','cancel','return','release','exchange') NOT NULL,
     order_id     BIGINT UNSIGNED NULL,
     staff_id     INT UNSIGNED    NULL,
     note         VARCHAR(200)    NOT NULL DEFAULT '',
@@ -290,6 +297,82 @@ CREATE TABLE IF NOT EXISTS wishlist_items (
     KEY ix_wishlist_items_product (product_id),
     CONSTRAINT fk_wishlist_items_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE,
     CONSTRAINT fk_wishlist_items_product FOREIGN KEY (product_id) REFERENCES products (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- One payment per card or UPI order, through the gateway: the gateway's order and payment ids,
+-- and how far it got. 'capturing' is claimed under the order's row lock before the capture call,
+-- so a release (reconcile, a failed return) never races a capture.
+CREATE TABLE IF NOT EXISTS payments (
+    id                  BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    order_id            BIGINT UNSIGNED NOT NULL,
+    provider            VARCHAR(20)  NOT NULL,
+    amount_paise        INT UNSIGNED NOT NULL,
+    status              ENUM('created','authorised','capturing','captured','failed') NOT NULL DEFAULT 'created',
+    gateway_order_id    VARCHAR(64)  NULL,
+    gateway_payment_id  VARCHAR(64)  NULL,
+    failure             VARCHAR(200) NOT NULL DEFAULT '',
+    created_at          DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    updated_at          DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
+    UNIQUE KEY uq_payments_order (order_id),
+    UNIQUE KEY uq_payments_gateway_order (gateway_order_id),
+    KEY ix_payments_status_created (status, created_at),
+    CONSTRAINT fk_payments_order FOREIGN KEY (order_id) REFERENCES orders (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Shopper returns and exchanges within the 15-day window: requested from the order page,
+-- approved and received by staff. An exchange reserves the new size when it is requested.
+CREATE TABLE IF NOT EXISTS returns (
+    id            BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    order_id      BIGINT UNSIGNED NOT NULL,
+    kind          ENUM('return','exchange') NOT NULL,
+    status        ENUM('requested','approved','received','rejected') NOT NULL DEFAULT 'requested',
+    reason        VARCHAR(40)  NOT NULL,
+    note          VARCHAR(500) NOT NULL DEFAULT '',
+    requested_at  DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    updated_at    DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
+    KEY ix_returns_order (order_id),
+    KEY ix_returns_status_requested (status, requested_at),
+    CONSTRAINT fk_returns_order FOREIGN KEY (order_id) REFERENCES orders (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE IF NOT EXISTS return_items (
+    id                   BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    return_id            BIGINT UNSIGNED NOT NULL,
+    order_item_id        BIGINT UNSIGNED NOT NULL,
+    quantity             SMALLINT UNSIGNED NOT NULL,
+    -- the size sent instead (an exchange); NULL for a return
+    exchange_variant_id  INT UNSIGNED NULL,
+    UNIQUE KEY uq_return_items_return_item (return_id, order_item_id),
+    KEY ix_return_items_order_item (order_item_id),
+    KEY ix_return_items_exchange_variant (exchange_variant_id),
+    CONSTRAINT fk_return_items_return FOREIGN KEY (return_id) REFERENCES returns (id) ON DELETE CASCADE,
+    CONSTRAINT fk_return_items_order_item FOREIGN KEY (order_item_id) REFERENCES order_items (id) ON DELETE CASCADE,
+    CONSTRAINT fk_return_items_exchange_variant FOREIGN KEY (exchange_variant_id) REFERENCES variants (id) ON DELETE SET NULL,
+    CONSTRAINT ck_return_items_quantity CHECK (quantity > 0)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Money sent back through the provider: one row per cancel or per received return (reason_key
+-- 'cancel' or 'return-<id>'), so a retried refund asks the gateway once (its idempotency key).
+CREATE TABLE IF NOT EXISTS refunds (
+    id                 BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    order_id           BIGINT UNSIGNED NOT NULL,
+    reason_key         VARCHAR(40)  NOT NULL,
+    amount_paise       INT UNSIGNED NOT NULL,
+    status             ENUM('requested','processed','failed') NOT NULL DEFAULT 'requested',
+    gateway_refund_id  VARCHAR(64)  NULL,
+    created_at         DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    updated_at         DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
+    UNIQUE KEY uq_refunds_order_reason (order_id, reason_key),
+    KEY ix_refunds_status_created (status, created_at),
+    CONSTRAINT fk_refunds_order FOREIGN KEY (order_id) REFERENCES orders (id) ON DELETE CASCADE,
+    CONSTRAINT ck_refunds_amount CHECK (amount_paise > 0)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Gateway webhooks already handled, by the gateway's event id: a duplicate is answered and ignored.
+CREATE TABLE IF NOT EXISTS payment_events (
+    event_id     VARCHAR(64) NOT NULL PRIMARY KEY,
+    event        VARCHAR(40) NOT NULL,
+    received_at  DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Vouchers: a code that takes a percentage or a flat amount off the goods, with a minimum order,

@@ -7,7 +7,9 @@ from __future__ import annotations
 import itertools
 import secrets
 import time
+from urllib.parse import urlsplit
 
+import httpx
 import pyotp
 
 from mooncart.accounts import two_step
@@ -181,3 +183,28 @@ async def make_voucher(conn, code: str = "DIWALI10", *, kind: str = "percent", a
         await execute(conn, "INSERT INTO voucher_categories (voucher_id, category_id) VALUES (%s, %s)",
                       (voucher_id, category_id))
     return voucher_id
+
+
+# ---- checkout and payments ------------------------------------------------------------------
+
+CARD = {"card_expiry": "12/39", "card_cvv": "123"}  # with a card_number: a test card's other fields
+
+
+async def stock_of(conn, variant_id):
+    return await fetch_val(conn, "SELECT stock FROM variants WHERE id = %s", (variant_id,))
+
+
+async def press(page_url: str, button: str) -> str:
+    """The shopper presses Pay or Fail on the gateway's page; returns where it sends her back to."""
+    async with httpx.AsyncClient() as browser:
+        page = soup((await browser.get(page_url)).text)
+        form = next(f for f in page.find_all("form") if f.find("button").get_text() == button)
+        answer = await browser.post(gateway_base(page_url) + form["action"],
+                                    data={i["name"]: i["value"] for i in form.find_all("input")})
+    assert answer.status_code == 303
+    return answer.headers["Location"]
+
+
+def gateway_base(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

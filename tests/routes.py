@@ -7,7 +7,9 @@ from __future__ import annotations
 # owned: only the shopper it belongs to (others get 404); staff: staff only (shoppers 403);
 # second-step: the code page of a log-in, only after the right password (else back to log in);
 # stream: server-sent events (tested in test_live.py; never a state change);
-# moved: a hand-typed variant of a page's address, 301 to it for everyone;
+# moved: a hand-typed variant of a page's address, 301 to it for everyone; gateway-return: the
+# shopper back from the payment gateway's page (log-in needed; an order with no gateway payment,
+# or another's, is 404); signed: the gateway's webhooks (no CSRF token, refused without its signature);
 # operator: only addresses in MOONCART_METRICS_ALLOW, everyone else 404 (tested in tests/ops)
 MATRIX = {
     "static": "public", "media.garment_art": "public", "media.upload": "public",
@@ -25,6 +27,8 @@ MATRIX = {
     "checkout.show": "shopper", "checkout.place": "shopper",
     "checkout.apply_voucher": "shopper", "checkout.remove_voucher": "shopper",
     "orders.list_orders": "shopper", "orders.show": "owned", "orders.cancel": "owned",
+    "orders.check_payment": "owned", "orders.return_form": "owned", "orders.request_return_view": "owned",
+    "checkout.payment_return": "gateway-return", "checkout.webhook": "signed",
     "live.product": "stream", "live.bag": "stream",
     "health.healthz": "public", "health.readyz": "public", "metrics.metrics": "operator",
 }

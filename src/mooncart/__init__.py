@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 
 from pymysql.err import MySQLError
 from quart import Quart, Response, g, has_request_context, render_template, request
@@ -16,21 +15,10 @@ from .config import load_config
 from .htmx import call_context_processors_inline, is_htmx, vary_on_htmx
 from .ops import health, metrics
 from .proxy import ForwardedHeaders
+from .security import CONTENT_SECURITY_POLICY, csp_nonce
 
 log = logging.getLogger(__name__)
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-
-
-def csp_nonce() -> str:
-    """This response's script nonce: our own script tags carry it, anything injected cannot."""
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(16)
-    return g.csp_nonce
 
 class SessionCookies(SecureCookieSessionInterface):
     """The flash/CSRF session cookie is Secure and `__Host-` prefixed whenever the request came over

@@ -1,4 +1,4 @@
-"""`mooncart` commands: init-db, migrate, seed-demo, serve, check-db."""
+"""`mooncart` commands: init-db, migrate, seed-demo, serve, check-db, reconcile-payments."""
 
 from __future__ import annotations
 
@@ -105,6 +105,28 @@ def read_password() -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
+async def reconcile_payments(hold_minutes: int | None) -> None:
+    """Settle every card or UPI order still awaiting its payment after the hold (captured at
+    the gateway: placed; nothing paid: released, stock and bag back), and ask the gateway again
+    about refunds it has not confirmed. Safe to run as often as you like (cron, every minute):
+    every gateway call carries the order's idempotency key."""
+    from .checkout import placement  # noqa: F401 # registers the release steps (voucher use, bag lines)
+    from .orders import cancellation  # noqa: F401 # registers the release step that restocks
+    from .payments.providers import build_providers
+    from .payments.settlement import reconcile
+
+    config = load_config({"SECRET_KEY": "cli"})  # nosec B105 # not a password
+    hold = config["PAYMENT_HOLD_MINUTES"] if hold_minutes is None else hold_minutes
+    conn = await _connect(database_settings())
+    try:
+        counts = await reconcile(conn, build_providers(config), hold_seconds=hold * 60,
+                                 timeout=config["PAYMENT_TIMEOUT_SECONDS"])
+    finally:
+        conn.close()
+    print(f"Payments reconciled: {counts['paid']} paid, {counts['failed']} released, "
+          f"{counts['pending']} still waiting for the gateway, {counts['refunds']} refunds updated.")
+
+
 async def check_db() -> None:
     """Raise unless the database server answers within 3 seconds (scripts wait on this)."""
     settings = database_settings()
@@ -154,6 +176,10 @@ def main(argv: list[str] | None = None) -> None:
                               help="on SIGTERM, refuse new connections and answer on open ones (each answer "
                                    "closing its connection) this long before closing idle ones (default 1)")
     commands.add_parser("check-db", help="exit 0 if the database server answers")
+    reconcile_parser = commands.add_parser("reconcile-payments",
+                                           help="settle card/UPI orders still awaiting payment, and open refunds")
+    reconcile_parser.add_argument("--hold-minutes", type=int, default=None,
+                                  help="only orders waiting at least this long (default MOONCART_PAYMENT_HOLD_MINUTES, 15)")
     admin_parser = commands.add_parser("create-admin", help="create a staff account (password from a prompt or stdin)")
     admin_parser.add_argument("email")
     admin_parser.add_argument("--name", default="Mooncart Staff")
@@ -174,6 +200,8 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(create_admin(args.email, read_password(), args.name))
         elif args.command == "check-db":
             asyncio.run(check_db())
+        elif args.command == "reconcile-payments":
+            asyncio.run(reconcile_payments(args.hold_minutes))
         elif args.command == "serve":
             if args.workers < 1 or args.graceful_seconds < 0 or args.drain_seconds < 0:
                 parser.error("--workers must be at least 1, and the seconds 0 or more")

@@ -108,6 +108,14 @@ def load_config(test_config: dict | None = None) -> dict:
         "REGISTRATIONS_PER_HOUR": int(os.environ.get("MOONCART_REGISTRATIONS_PER_HOUR", "10")),
         "REVIEWS_PER_HOUR": int(os.environ.get("MOONCART_REVIEWS_PER_HOUR", "5")),
         "PAYMENT_TIMEOUT_SECONDS": float(os.environ.get("MOONCART_PAYMENT_TIMEOUT_SECONDS", "15")),
+        # the card and UPI gateway (Razorpay-style API; see mooncart.payments). Unset: cards go to the
+        # built-in test card gateway and UPI is not offered
+        "GATEWAY_URL": os.environ.get("MOONCART_GATEWAY_URL") or None,
+        "GATEWAY_KEY_ID": os.environ.get("MOONCART_GATEWAY_KEY_ID", ""),
+        "GATEWAY_KEY_SECRET": os.environ.get("MOONCART_GATEWAY_KEY_SECRET", ""),
+        "GATEWAY_WEBHOOK_SECRET": os.environ.get("MOONCART_GATEWAY_WEBHOOK_SECRET", ""),
+        # how long an order awaiting its payment holds its stock before reconcile-payments gives it up
+        "PAYMENT_HOLD_MINUTES": int(os.environ.get("MOONCART_PAYMENT_HOLD_MINUTES", "15")),
         # the reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (addresses or networks,
         # comma-separated); empty: nobody's, the connection's own address and scheme count
         "TRUSTED_PROXIES": os.environ.get("MOONCART_TRUSTED_PROXIES", ""),

@@ -17,6 +17,7 @@ import pytest
 from mooncart import create_app
 from mooncart.db import fetch_val
 from tests.factories import make_product
+from tests.payments.fake_gateway import gateway_config, running_gateway
 from tests.shop_server import Signers, cleanup, make_buyers, running_shop
 
 
@@ -131,6 +132,62 @@ async def test_a_connection_cut_inside_placing_an_order_leaves_no_partial_order(
             assert retry.status_code == 303 and time.monotonic() - started < 5, "the shop serves again"
             assert await fetch_val(setup, "SELECT COUNT(*) FROM orders WHERE user_id = %s", (buyer["user_id"],)) == 1
             assert await fetch_val(setup, "SELECT stock FROM variants WHERE id = %s", (variant_id,)) == 8
+    finally:
+        await proxy.stop()
+        await cleanup(setup, [buyer["user_id"]], [product["id"]], [product["category"]["id"]])
+        setup.close()
+
+
+CARD_CUT_POINTS = [
+    (b"UPDATE payments SET gateway_order_id", False),  # the gateway order made, its id not yet kept
+    (b"UPDATE payments SET status", False),            # the claim: just before the capture
+    (b"UPDATE orders SET status = 'placed'", False),   # captured, the order not yet confirmed
+    (b"UPDATE orders SET status = 'placed'", True),    # captured, confirmed, the answer lost
+]
+
+
+@pytest.mark.parametrize("marker, after", CARD_CUT_POINTS,
+                         ids=lambda v: v.decode()[:32] if isinstance(v, bytes) else str(v))
+async def test_a_connection_cut_around_the_capture_never_charges_twice_or_loses_a_charge(database, marker, after):
+    """Card payments through the fake gateway, the connection cut before and after the capture:
+    the shopper sees the stock-room page, sends the form again and gets her one order, paid;
+    the gateway took the money exactly once, for that order."""
+    proxy = CuttingProxy(database.port)
+    port = await proxy.start()
+    setup = await aiomysql.connect(**database.connect_kwargs())
+    product = await make_product(setup, stock=10)
+    variant_id = product["variants"][0]["id"]
+    signers = Signers(database.url)
+    (buyer,) = await make_buyers(setup, signers, variant_id, 1, quantity=2)
+    buyer["form"].update(payment_method="card", card_number="4111 1111 1111 1111", card_expiry="12/39",
+                         card_cvv="123")
+    url = f"mysql://{database.user}@127.0.0.1:{port}/{database.database}"
+    try:
+        async with running_gateway() as gateway:
+            gateway.hold_webhooks = True  # the shopper's own retry must settle it
+            app = create_app({"SECRET_KEY": "attack-tests", "DATABASE_URL": url, "REFERENCE_CACHE_SECONDS": 0,
+                              **gateway_config(gateway)})
+            async with app.test_app() as test_app:
+                client = test_app.test_client()
+                for name, value in buyer["cookies"].items():
+                    client.set_cookie("localhost", name, value)
+                proxy.marker, proxy.after = marker, after
+                response = await client.post("/checkout", form=buyer["form"])
+                assert proxy.cuts == 1
+                assert response.status_code == 503
+                assert "stock room" in await response.get_data(as_text=True)
+                retry = await client.post("/checkout", form=buyer["form"])
+                assert retry.status_code == 303
+            orders = await fetch_val(setup, "SELECT COUNT(*) FROM orders WHERE user_id = %s", (buyer["user_id"],))
+            paid = await fetch_val(setup, "SELECT number FROM orders WHERE user_id = %s AND status = 'placed' "
+                                          "AND payment_status = 'paid'", (buyer["user_id"],))
+            assert orders == 1 and paid is not None
+            assert gateway.captured() == {paid: 2 * 149900}, "charges = orders paid"
+            assert gateway.refunded() == {}
+            assert [c for c in gateway.calls_for(paid) if c == "capture"] == ["capture"], "one capture sent"
+            assert await fetch_val(setup, "SELECT stock FROM variants WHERE id = %s", (variant_id,)) == 8
+            assert await fetch_val(setup, "SELECT SUM(delta) FROM stock_movements WHERE variant_id = %s",
+                                   (variant_id,)) == -2
     finally:
         await proxy.stop()
         await cleanup(setup, [buyer["user_id"]], [product["id"]], [product["category"]["id"]])

@@ -1,8 +1,9 @@
-"""A random history: many clients at once doing checkouts, cancels (sometimes two at once),
-restocks and adjustments, from recorded seeds. Afterwards the books must balance: stock never
-negative, every order's total equals its lines, the ledger explains every unit, initial stock
-plus adjustments equals stock now plus units in live orders, and no deadlock reached a client.
-Reproduce a run with MOONCART_HISTORY_SEED=<seed>."""
+"""A random history: many clients at once doing checkouts (cash, or a card that the test gateway
+approves or declines), cancels (sometimes two at once), restocks and adjustments, from recorded
+seeds. Afterwards the books must balance: stock never negative, every order's total equals its
+lines, the ledger explains every unit, initial stock plus adjustments equals stock now plus units
+in live orders, no deadlock reached a client, every captured payment belongs to exactly one
+paid order and every refund to a cancelled one. Reproduce a run with MOONCART_HISTORY_SEED=<seed>."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ import aiomysql
 import pytest
 from pymysql.err import OperationalError
 
-from mooncart.checkout.payments import CashOnDelivery
+from mooncart.payments.providers import CashOnDelivery
 from mooncart.checkout.placement import CheckoutProblem, place_order
-from mooncart.db import execute, fetch_all, fetch_val
+from mooncart.payments.providers import APPROVE, DECLINE, TestCardGateway
+from mooncart.db import execute, fetch_all, fetch_one, fetch_val
 from mooncart.inventory.stock import InsufficientStock, adjust_stock
 from mooncart.orders.cancellation import cancel_order
 from tests.factories import ADDRESS, make_category, make_product, make_user
@@ -46,7 +48,10 @@ async def test_a_random_history_keeps_the_books_balanced(database, run):
         users.append((user["id"], cart_id))
 
     errors: list[str] = []
-    counts = {"orders": 0, "short": 0, "cancels": 0, "double_cancels": 0, "adjustments": 0}
+    counts = {"orders": 0, "card_orders": 0, "declined": 0, "short": 0, "cancels": 0, "double_cancels": 0,
+              "adjustments": 0}
+    card = TestCardGateway()
+    providers = {"card": card}
 
     async def client(number: int) -> None:
         rng = random.Random(seed * 1000 + number)
@@ -67,24 +72,28 @@ async def test_a_random_history_keeps_the_books_balanced(database, run):
                         for variant_id in rng.sample(variant_ids, rng.randint(1, 3)):
                             await execute(conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) "
                                                 "VALUES (%s, %s, %s)", (cart_id, variant_id, rng.randint(1, 3)))
+                        how = rng.random()
+                        provider = card if how < 0.5 else CashOnDelivery()
+                        details = {"number": DECLINE if how < 0.05 else APPROVE} if how < 0.5 else {}
                         try:
                             await place_order(conn, user_id=user_id, cart_id=cart_id, address=ADDRESS,
-                                              provider=CashOnDelivery(), payment_details={},
+                                              provider=provider, payment_details=details,
                                               idempotency_key=secrets.token_hex(16))
                             counts["orders"] += 1
-                        except CheckoutProblem:
-                            counts["short"] += 1
+                            counts["card_orders"] += how < 0.5
+                        except CheckoutProblem as problem:
+                            counts["declined" if "declined" in str(problem) else "short"] += 1
                     elif roll < 0.8:
                         live = await fetch_all(conn, "SELECT id FROM orders WHERE user_id = %s AND status = 'placed'",
                                                (user_id,))
                         if live:
                             order_id = rng.choice(live)["id"]
                             if rng.random() < 0.3:  # the same cancel from two tabs at once
-                                both = await asyncio.gather(cancel_order(conn, order_id, user_id),
-                                                            cancel_order(other, order_id, user_id))
+                                both = await asyncio.gather(cancel_order(conn, order_id, user_id, providers),
+                                                            cancel_order(other, order_id, user_id, providers))
                                 assert sum(r is not None for r in both) == 1, "two cancels restocked twice"
                                 counts["double_cancels"] += 1
-                            elif await cancel_order(conn, order_id, user_id) is not None:
+                            elif await cancel_order(conn, order_id, user_id, providers) is not None:
                                 counts["cancels"] += 1
                     else:
                         variant_id = rng.choice(variant_ids)
@@ -133,6 +142,25 @@ async def test_a_random_history_keeps_the_books_balanced(database, run):
                    "AND variant_id IN (" + marks + ") GROUP BY order_id, variant_id HAVING COUNT(*) > 1) twice",
             variant_ids)
         assert restocked_twice == 0
+        # the money: every capture belongs to exactly one paid order (refunded in full if it was
+        # cancelled), every refund to a cancelled order, and no order is paid that was not captured
+        captured = {gid.removeprefix("test_"): p["id"] for gid, p in card.payments.items() if p["state"] == "captured"}
+        assert counts["card_orders"] > 10 and len(captured) == counts["card_orders"]
+        for number in captured:
+            order = await fetch_one(setup, "SELECT id, status, payment_status FROM orders WHERE number = %s", (number,))
+            assert order is not None and order["payment_status"] in ("paid", "refunded"), (number, order)
+            assert (order["status"] == "cancelled") == (order["payment_status"] == "refunded"), (number, order)
+        refunded = {key.removesuffix("-refund-cancel") for key in card.refunds}
+        assert all(key.endswith("-refund-cancel") for key in card.refunds)
+        assert refunded <= set(captured)
+        cancelled_paid = await fetch_all(
+            setup, "SELECT number FROM orders WHERE payment_method = 'card' AND status = 'cancelled' "
+                   "AND payment_status <> 'failed' AND user_id IN (" + user_marks + ")", [u for u, _ in users])
+        assert {row["number"] for row in cancelled_paid} == refunded
+        marked_paid = await fetch_all(
+            setup, "SELECT number FROM orders WHERE payment_method = 'card' AND payment_status IN ('paid', 'refunded') "
+                   "AND user_id IN (" + user_marks + ")", [u for u, _ in users])
+        assert {row["number"] for row in marked_paid} == set(captured)
     finally:
         await cleanup(setup, [u for u, _ in users], [p["id"] for p in products], [category["id"]])
         setup.close()

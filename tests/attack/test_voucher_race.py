@@ -13,7 +13,7 @@ import aiomysql
 import httpx
 import pytest
 
-from mooncart.checkout.payments import CashOnDelivery
+from mooncart.payments.providers import CashOnDelivery
 from mooncart.checkout.placement import CheckoutProblem, place_order
 from mooncart.db import execute, fetch_val
 from tests.factories import ADDRESS, make_product

@@ -6,17 +6,10 @@ import pytest
 
 from mooncart.accounts.queries import insert_address
 from mooncart.checkout import placement
-from mooncart.checkout.payments import APPROVE, DECLINE, TIMEOUT, TestCardGateway
+from mooncart.payments.providers import APPROVE, DECLINE, TIMEOUT, TestCardGateway
 from mooncart.db import execute, fetch_all, fetch_one, fetch_val
 from tests.conftest import HTMX, log_in, post, soup, statements_run
-from tests.factories import ADDRESS, make_user, shopper_with_bag
-
-CARD = {"card_expiry": "12/39", "card_cvv": "123"}
-
-
-async def stock_of(conn, variant_id):
-    return await fetch_val(conn, "SELECT stock FROM variants WHERE id = %s", (variant_id,))
-
+from tests.factories import ADDRESS, CARD, make_user, shopper_with_bag, stock_of
 
 async def test_placing_an_order_takes_stock_writes_the_ledger_and_empties_the_bag(app, conn):
     client, user, variants, form = await shopper_with_bag(app, conn, 2, 1)
@@ -131,22 +124,38 @@ async def test_card_payments_approve_and_decline(app, conn):
     client, user, variants, form = await shopper_with_bag(app, conn, 1)
     declined = await post(client, "/checkout", form=dict(form, payment_method="card", card_number=DECLINE, **CARD))
     assert declined.status_code == 422 and "declined" in soup(await declined.get_data()).get_text()
-    assert await stock_of(conn, variants[0]["id"]) == 10
+    assert await stock_of(conn, variants[0]["id"]) == 10, "the reservation came back"
+    assert soup(await (await client.get("/bag")).get_data()).find(id="bag-count").get_text() == "1", "so did the bag"
+    released = await fetch_one(conn, "SELECT id, status, payment_status, idempotency_key FROM orders WHERE user_id = %s",
+                               (user["id"],))
+    assert (released["status"], released["payment_status"], released["idempotency_key"]) == ("cancelled", "failed", None)
+    ledger = await fetch_all(conn, "SELECT delta, reason FROM stock_movements WHERE order_id = %s ORDER BY id",
+                             (released["id"],))
+    assert [(r["delta"], r["reason"]) for r in ledger] == [(-1, "order"), (1, "release")]
+    # the same checkout page, another card
     approved = await post(client, "/checkout", form=dict(form, payment_method="card", card_number=APPROVE, **CARD))
     assert approved.status_code == 303
-    order = await fetch_one(conn, "SELECT payment_status, payment_reference FROM orders WHERE user_id = %s",
-                            (user["id"],))
-    assert order["payment_status"] == "paid" and order["payment_reference"].endswith("-1111")
+    order = await fetch_one(conn, "SELECT o.status, o.payment_status, o.payment_reference, p.status AS payment "
+                                  "FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.user_id = %s "
+                                  "AND o.id <> %s", (user["id"], released["id"]))
+    assert (order["status"], order["payment_status"], order["payment"]) == ("placed", "paid", "captured")
+    assert order["payment_reference"].endswith("-1111")
+    assert await stock_of(conn, variants[0]["id"]) == 9
 
 
-async def test_a_bank_that_times_out_leaves_no_order(app, conn, monkeypatch):
+async def test_a_bank_that_times_out_keeps_the_order_waiting_and_never_claims_she_was_not_charged(app, conn, monkeypatch):
     app.app.config["PAYMENT_TIMEOUT_SECONDS"] = 0.2
     monkeypatch.setattr(TestCardGateway, "delay_seconds", 5.0)
     client, user, variants, form = await shopper_with_bag(app, conn, 1)
     response = await post(client, "/checkout", form=dict(form, payment_method="card", card_number=TIMEOUT, **CARD))
-    assert response.status_code == 422 and "did not answer in time" in soup(await response.get_data()).get_text()
-    assert await fetch_val(conn, "SELECT COUNT(*) FROM orders WHERE user_id = %s", (user["id"],)) == 0
-    assert await stock_of(conn, variants[0]["id"]) == 10
+    assert response.status_code == 303
+    page = soup(await (await client.get(response.headers["Location"])).get_data())
+    text = page.get_text()
+    assert "waiting for your bank" in text and "not been charged" not in text
+    assert page.find(id="payment-pending").find("button") is not None
+    order = await fetch_one(conn, "SELECT id, status, payment_status FROM orders WHERE user_id = %s", (user["id"],))
+    assert (order["status"], order["payment_status"]) == ("awaiting_payment", "pending")
+    assert await stock_of(conn, variants[0]["id"]) == 9, "the piece is kept for her meanwhile"
 
 
 async def test_a_failure_in_the_middle_of_placing_an_order_leaves_no_trace(app, conn, monkeypatch):

@@ -1,5 +1,6 @@
-"""Races on real, separate connections: the last units of a variant can never be oversold,
-and an order is restocked once however many cancels arrive together."""
+"""Races on real, separate connections: the last units of a variant can never be oversold (paid
+by cash or by card, whose gateway answers at random moments), and an order is restocked once
+however many cancels arrive together."""
 
 from __future__ import annotations
 
@@ -10,21 +11,28 @@ import secrets
 import aiomysql
 import pytest
 
-from mooncart.checkout.payments import CashOnDelivery, PaymentResult
 from mooncart.checkout.placement import CheckoutProblem, place_order
-from mooncart.db import execute, fetch_val
+from mooncart.payments.providers import APPROVE, CashOnDelivery, TestCardGateway
+from mooncart.db import execute, fetch_all, fetch_val
 from mooncart.orders.cancellation import cancel_order
 from tests.factories import ADDRESS, make_product, make_user
 
 BUYERS, UNITS = 50, 5
 
 
-class JitteryCashOnDelivery(CashOnDelivery):
-    """Cash on delivery whose 'charge' takes a random moment, to shuffle the interleavings."""
+class JitteryTestCard(TestCardGateway):
+    """The test card gateway, answering each call after a random moment, to shuffle the interleavings."""
 
-    async def charge(self, amount_paise, order_number, details):
+    async def authorise(self, *args):
         await asyncio.sleep(random.random() / 50)
-        return PaymentResult("pending", "COD")
+        return await super().authorise(*args)
+
+    async def capture(self, *args):
+        await asyncio.sleep(random.random() / 50)
+        return await super().capture(*args)
+
+
+CARD = {"number": APPROVE, "expiry_month": 12, "expiry_year": 2039, "cvv": "123"}
 
 
 async def buyers_with_one_in_the_bag(conn, made, variant_id: int, count: int) -> list[tuple[int, int]]:
@@ -40,8 +48,8 @@ async def buyers_with_one_in_the_bag(conn, made, variant_id: int, count: int) ->
     return buyers
 
 
-@pytest.mark.parametrize("round_", range(2))
-async def test_fifty_buyers_racing_for_the_last_five_units(database, committed, round_):
+@pytest.mark.parametrize("paid_by", ["cod", "card"])
+async def test_fifty_buyers_racing_for_the_last_five_units(database, committed, paid_by):
     conn, made = committed
     product = await make_product(conn, stock=UNITS)
     made["products"].append(product["id"])
@@ -50,12 +58,13 @@ async def test_fifty_buyers_racing_for_the_last_five_units(database, committed, 
     buyers = await buyers_with_one_in_the_bag(conn, made, variant_id, BUYERS)
 
     connections = [await aiomysql.connect(**database.connect_kwargs()) for _ in buyers]
-    provider = JitteryCashOnDelivery()
+    provider = JitteryTestCard() if paid_by == "card" else CashOnDelivery()
 
     async def buy(connection, user_id, cart_id):
         try:
             return await place_order(connection, user_id=user_id, cart_id=cart_id, address=ADDRESS,
-                                     provider=provider, payment_details={}, idempotency_key=secrets.token_hex(16))
+                                     provider=provider, payment_details=CARD if paid_by == "card" else {},
+                                     idempotency_key=secrets.token_hex(16))
         except CheckoutProblem as problem:
             return problem
 
@@ -77,6 +86,13 @@ async def test_fifty_buyers_racing_for_the_last_five_units(database, committed, 
                            (variant_id,)) == -UNITS
     # the losers keep their bags; the winners' bags are empty
     assert await fetch_val(conn, "SELECT COUNT(*) FROM cart_items WHERE variant_id = %s", (variant_id,)) == BUYERS - UNITS
+    if paid_by == "card":  # one capture per order, and every order paid
+        captured = [p for p in provider.payments.values() if p["state"] == "captured"]
+        assert len(captured) == UNITS == len(provider.payments), "a losing buyer was never charged"
+        statuses = await fetch_all(conn, "SELECT o.status, o.payment_status, p.status AS payment FROM orders o "
+                                         "JOIN payments p ON p.order_id = o.id WHERE o.id IN (" +
+                                   ", ".join(["%s"] * UNITS) + ")", [r.id for r in placed])
+        assert statuses == [{"status": "placed", "payment_status": "paid", "payment": "captured"}] * UNITS
 
 
 async def test_two_cancels_at_once_restock_once(database, committed):

@@ -10,11 +10,13 @@ from tests.conftest import HTMX, Visitor, csrf, database_url, soup
 from tests.factories import make_product, make_user
 
 
-def state_changing_urls(app) -> list[str]:
-    """Every POST route of the app, with its URL parameters filled in."""
+def state_changing_urls(app, signed_by_sender: bool = False) -> list[str]:
+    """Every POST route of the app, with its URL parameters filled in: those a browser sends
+    (CSRF-protected), or those another server sends with its own signature (the gateway's webhooks)."""
     urls = []
     for rule in app.app.url_map.iter_rules():
-        if "POST" in rule.methods:
+        view = app.app.view_functions[rule.endpoint]
+        if "POST" in rule.methods and getattr(view, "signed_by_sender", False) == signed_by_sender:
             urls.append(rule.build({arg: 1 for arg in rule.arguments}, append_unknown=False)[1])
     assert urls, "the app has state-changing routes"
     return urls
@@ -32,6 +34,17 @@ async def test_every_post_route_refuses_a_missing_or_wrong_token(app, client, co
             assert response.status_code == 403, url
             assert "nothing was changed" in soup(await response.get_data()).get_text()
     assert await fetch_val(conn, "SELECT COUNT(*) FROM cart_items") == 0
+
+
+async def test_routes_for_other_servers_refuse_anything_without_their_signature(app, client, conn):
+    urls = state_changing_urls(app, signed_by_sender=True)
+    assert urls == ["/payments/webhook"]
+    events = await fetch_val(conn, "SELECT COUNT(*) FROM payment_events")
+    for url in urls:
+        for headers in [None, {"X-Razorpay-Signature": "forged"}, {"X-Razorpay-Signature": "टोकन"}]:
+            response = await client.post(url, data=b'{"event": "payment.captured"}', headers=headers)
+            assert response.status_code == 400, (url, headers)
+    assert await fetch_val(conn, "SELECT COUNT(*) FROM payment_events") == events
 
 
 async def test_every_post_route_refuses_cross_site_requests_even_with_a_token(app, client, conn):

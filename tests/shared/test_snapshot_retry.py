@@ -12,9 +12,9 @@ import pytest
 from pymysql.err import OperationalError
 
 from mooncart import db
-from mooncart.checkout.payments import CashOnDelivery
 from mooncart.checkout.placement import CheckoutProblem, place_order
 from mooncart.db import execute, fetch_val
+from mooncart.payments.providers import CashOnDelivery
 from tests.factories import ADDRESS, make_product
 from tests.shop_server import cleanup
 

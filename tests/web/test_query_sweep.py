@@ -103,8 +103,10 @@ async def test_no_get_route_answers_5xx_to_any_query_string_or_path_value(app, c
     # first, each route's real path with no query, as the visitor it is for, answers as it should:
     # a route that answered 404 or a log-in page to everything would pass the sweep below unseen
     who_for = {"public": "anonymous", "shopper": "shopper", "owned": "shopper", "staff": "staff",
-               "stream": "shopper", "moved": "anonymous", "operator": "anonymous", "second-step": "anonymous"}
-    documented = {"moved": 301, "operator": 404, "second-step": 303}  # 404: the test client is no operator
+               "stream": "shopper", "moved": "anonymous", "operator": "anonymous", "second-step": "anonymous",
+               "gateway-return": "shopper"}
+    documented = {"moved": 301, "operator": 404, "second-step": 303,  # 404: the test client is no operator
+                  "gateway-return": 404}  # the order was paid on delivery: no gateway payment to come back from
     plain = {"media.upload": 404}  # no upload with that name: the upload route answers 404 (tests/admin)
     for rule in rules:
         kind = kind_of(rule.endpoint)

@@ -8,6 +8,7 @@ from tests.conftest import log_in, post
 from tests.factories import make_address, make_product, make_user, shopper_with_bag
 from tests.routes import kind_of
 
+
 async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
     client_a, user_a, variants, form = await shopper_with_bag(app, conn, 1)
     number = (await post(client_a, "/checkout", form=form)).headers["Location"].rsplit("/", 1)[1]
@@ -23,7 +24,8 @@ async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
     _, voucher_id = await execute(conn, "INSERT INTO vouchers (code, kind, amount) VALUES ('MATRIX10', 'percent', 10)")
     values = {"slug": product["slug"], "number": number, "address_id": address_a, "variant_id": variants[0]["id"],
               "product_id": product["id"], "image_id": image_id, "category_id": product["category"]["id"],
-              "user_id": user_b["id"], "voucher_id": voucher_id, "filename": "css/mooncart.css", "kind": "kurti", "colour": "e91e63"}
+              "user_id": user_b["id"], "voucher_id": voucher_id, "return_id": 1,
+              "filename": "css/mooncart.css", "kind": "kurti", "colour": "e91e63"}
 
     checked = 0
     for rule in app.app.url_map.iter_rules():
@@ -57,6 +59,13 @@ async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
             elif kind == "second-step":
                 response = await send(anonymous)
                 assert response.status_code == 303 and response.headers["Location"] == "/account/login", (method, url)
+            elif kind == "gateway-return":
+                response = await send(anonymous)
+                assert response.status_code == 303 and "/account/login" in response.headers["Location"], (method, url)
+                assert (await send(client_a)).status_code == 404, (method, url)  # paid cash on delivery
+                assert (await send(client_b)).status_code == 404, (method, url)
+            elif kind == "signed":
+                assert (await anonymous.post(url, data=b"{}")).status_code == 400, (method, url)
             elif kind == "public-post":
                 assert (await send(anonymous)).status_code in (303, 422), (method, url)
             elif kind == "shopper":

@@ -1,15 +1,20 @@
-"""The back office's orders: find them, read one, move it through its states."""
+"""The back office's orders: find them, read one, move it through its states, and approve,
+reject or receive the shopper's returns and exchanges."""
 
 from __future__ import annotations
 
-from quart import abort, flash, request, url_for
+from quart import abort, current_app, flash, request, url_for
 
 from ..accounts.auth import signed_in_shopper
 from ..db import get_conn
 from ..htmx import fragment, is_htmx, see_other
 from ..inventory.events import publish
 from ..orders import queries as order_queries
+from ..orders.returns import STATUS_LABELS as RETURN_LABELS
+from ..orders.returns import ReturnProblem, move_return
 from ..orders.staff import change_status
+from ..payments import queries as payment_queries
+from ..payments.providers import providers_of
 from ..orders.status import LABELS, TRANSITIONS, IllegalTransition
 from ..pages import render_page
 from . import queries
@@ -24,7 +29,9 @@ async def order_context(conn, number: str) -> dict:
     if order is None:
         abort(404)
     return dict(order=order, items=await order_queries.select_order_items(conn, order["id"]),
-                next_statuses=TRANSITIONS[order["status"]], labels=LABELS)
+                next_statuses=TRANSITIONS[order["status"]], labels=LABELS,
+                returns=await order_queries.select_returns(conn, order["id"]), return_labels=RETURN_LABELS,
+                refunds=await payment_queries.select_refunds(conn, order["id"]))
 
 
 @bp.get("/orders")
@@ -56,7 +63,7 @@ async def order_status(number: str):
     new_status = (await request.form).get("status", "")
     staff = await signed_in_shopper()
     try:
-        levels = await change_status(conn, context["order"]["id"], new_status, staff["id"])
+        levels = await change_status(conn, context["order"]["id"], new_status, staff["id"], providers_of(current_app))
     except IllegalTransition as illegal:
         context["status_error"] = str(illegal)
         if is_htmx():
@@ -68,4 +75,24 @@ async def order_status(number: str):
         context = await order_context(conn, number)
         return await fragment("admin/_order_status.html", status_message=message, **context)
     await flash(message)
+    return see_other(url_for("admin.order", number=number))
+
+
+@bp.post("/orders/<number>/returns/<int:return_id>")
+@staff_required
+async def order_return(number: str, return_id: int):
+    """Approve, reject or receive a return (receiving puts the pieces back in stock and refunds
+    the refund lines through the provider). A move that is not allowed says why (422)."""
+    conn = await get_conn()
+    context = await order_context(conn, number)
+    new_status = (await request.form).get("status", "")
+    staff = await signed_in_shopper()
+    try:
+        levels = await move_return(conn, context["order"]["id"], return_id, new_status, staff["id"],
+                                   providers_of(current_app))
+    except ReturnProblem as problem:
+        context["status_error"] = str(problem)
+        return await render_page("admin/order.html", status=422, **context)
+    await publish(levels)
+    await flash(f"Return {return_id} is now {new_status}.")
     return see_other(url_for("admin.order", number=number))

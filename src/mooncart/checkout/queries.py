@@ -44,6 +44,23 @@ async def delete_ordered_lines(conn, cart_id: int, variant_ids) -> int:
     return affected
 
 
+async def restore_lines(conn, user_id: int, order_id: int) -> int:
+    """Put an order's lines back in the shopper's bag (its payment failed, so she can try again
+    as she was). Each line by the bag's unique key; a line she has added again meanwhile adds up.
+    Plain VALUES rows, not INSERT ... SELECT: that is a bulk insert, which takes the table's
+    AUTO-INC lock, and a deadlock on that lock reaches the client as error 1467 ("Failed to read
+    auto-increment value"), which nothing retries (seen under the random-history test)."""
+    cart_id = await fetch_val(conn, "SELECT id FROM carts WHERE user_id = %s", (user_id,))
+    lines = await fetch_all(conn, "SELECT variant_id, quantity FROM order_items WHERE order_id = %s "
+                                  "AND variant_id IS NOT NULL ORDER BY variant_id", (order_id,))
+    if cart_id is None or not lines:
+        return 0
+    return await execute_many(
+        conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, %s) "
+              "ON DUPLICATE KEY UPDATE quantity = LEAST(cart_items.quantity + VALUES(quantity), 999)",
+        [(cart_id, line["variant_id"], line["quantity"]) for line in lines])
+
+
 # ---- vouchers (checkout/vouchers.py) and the confirmed prices (checkout/confirmation.py) ---------
 
 VOUCHER_COLUMNS = (

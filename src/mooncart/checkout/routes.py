@@ -1,11 +1,17 @@
-"""Checkout: review the bag, choose or add an address, choose how to pay, place the order."""
+"""Checkout: review the bag, choose or add an address, choose how to pay, place the order; and
+the payment gateway's two ways back to the shop: the shopper's return from its page (UPI) and
+its signed webhooks."""
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import secrets
 
-from quart import Blueprint, Response, current_app, flash, request, url_for
+from urllib.parse import urlsplit
+
+from quart import Blueprint, Response, abort, current_app, flash, request, url_for
 
 from ..accounts import forms as account_forms
 from ..accounts import queries as account_queries
@@ -13,17 +19,37 @@ from ..accounts.auth import current_shopper, login_required
 from ..accounts.india import STATES
 from ..bag.summary import bag_summary
 from ..bag.token import read_bag_cookie
-from ..db import fetch_val, get_conn
+from ..db import get_conn
 from ..htmx import fragment, is_htmx, see_other
 from ..pages import render_page
 from ..parsing import parse_id
 from ..inventory.events import publish
+from ..orders import queries as order_queries
+from ..payments import queries as payment_queries
+from ..payments.gateway import signature_ok
+from ..payments.providers import Charge, PaymentDetailsError, TestCardGateway, providers_of
+from ..payments.refunds import send_refunds
+from ..payments.settlement import settle
+from ..security import CONTENT_SECURITY_POLICY, csp_nonce, signed_by_sender
 from . import confirmation
-from . import queries as checkout_queries
-from .payments import PROVIDERS, PaymentDetailsError
+from . import queries
 from .placement import CheckoutProblem, place_order
 
 bp = Blueprint("checkout", __name__)
+log = logging.getLogger("mooncart.checkout")
+
+@bp.after_request
+async def allow_the_gateways_page(response: Response) -> Response:
+    """Without JavaScript, "Place order" with UPI is a form whose answer is a 303 to the
+    gateway's page, and browsers hold redirects after a form to its page's form-action: the
+    checkout's pages allow the gateway's origin there, and nothing else changes."""
+    gateway = current_app.config.get("GATEWAY_URL")
+    if gateway and "Content-Security-Policy" not in response.headers:
+        parts = urlsplit(gateway)
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(nonce=csp_nonce()).replace(
+            "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}")
+    return response
+
 
 NOT_YOUR_ADDRESS = ("We could not find that address in your account. Please choose a delivery address below, "
                     "or add a new one.")
@@ -33,17 +59,19 @@ async def checkout_context(conn, shopper: dict, form=None, **extra) -> dict:
     token = read_bag_cookie().token
     summary = await bag_summary(conn, token, shopper["id"])
     # the totals with the bag's voucher, and the signed record of them the form sends back (issue 12: 2, 6)
-    money = await confirmation.page_money(conn, summary.lines, await checkout_queries.select_shoppers_cart_id(
+    money = await confirmation.page_money(conn, summary.lines, await queries.select_shoppers_cart_id(
         conn, token, shopper["id"]), shopper["id"])
     addresses = await account_queries.select_addresses(conn, shopper["id"])
     form = form or {}
+    providers = providers_of(current_app)
     # the choice sent back, if it is still one on this page (another shopper's id, or an address removed
     # meanwhile, is not): otherwise her newest address, or a new one when she has none
     offered = {str(address["id"]) for address in addresses} | {"new"}
     chosen_address = form.get("address_id") if form.get("address_id") in offered else \
         (str(addresses[0]["id"]) if addresses else "new")
     context = dict(summary=summary, **money, addresses=addresses,
-                   chosen_address=chosen_address, providers=PROVIDERS.values(),
+                   chosen_address=chosen_address, providers=providers.values(), provider_codes=set(providers),
+                   test_cards=isinstance(providers.get("card"), TestCardGateway),
                    chosen_payment=form.get("payment_method") or "cod", states=STATES,
                    idempotency_key=form.get("idempotency_key") or secrets.token_hex(16),
                    values={k: form.get(k, "") for k in ("full_name", "line1", "line2", "city", "state",
@@ -109,7 +137,7 @@ async def place():
         if address is None:
             problems.append(NOT_YOUR_ADDRESS)
 
-    provider = PROVIDERS.get(form.get("payment_method", ""))
+    provider = providers_of(current_app).get(form.get("payment_method", ""))
     payment_details = None
     if provider is None:
         problems.append("Please choose how you would like to pay.")
@@ -122,15 +150,19 @@ async def place():
     if problems:
         return await refuse(conn, shopper, form, " ".join(problems), errors=errors)
 
-    cart_id = await fetch_val(conn, "SELECT id FROM carts WHERE token = %s AND user_id = %s",
-                              (read_bag_cookie().token or "", shopper["id"]))
+    cart_id = await queries.select_shoppers_cart_id(conn, read_bag_cookie().token, shopper["id"])
     if cart_id is None:
         return await refuse(conn, shopper, form, "Your bag is empty, so there is nothing to order.")
     try:
         order = await place_order(conn, user_id=shopper["id"], cart_id=cart_id, address=address, provider=provider,
                                   payment_details=payment_details, idempotency_key=key,
-                                  payment_timeout=current_app.config["PAYMENT_TIMEOUT_SECONDS"], confirmed=confirmed)
+                                  payment_timeout=current_app.config["PAYMENT_TIMEOUT_SECONDS"],
+                                  return_url=lambda number: url_for("checkout.payment_return", number=number,
+                                                                    _external=True),
+                                  confirmed=confirmed)
     except CheckoutProblem as problem:
+        if problem.stock_levels:  # a payment failed and its reservation came back
+            await publish(problem.stock_levels)
         short = {line.variant_id: left for line, left in problem.short_lines}
         return await refuse(conn, shopper, form, str(problem), short=short, changes=problem.changes)
 
@@ -138,12 +170,104 @@ async def place():
         await publish(order.stock_levels)
     if address_id == "new" and not order.replayed and not await already_saved(conn, shopper["id"], address):
         await account_queries.insert_address(conn, shopper["id"], address)
-    if not order.replayed:
+    if order.payment is not None and order.payment.state == "redirect":
+        return go_to(order.payment.redirect_url)  # UPI: the gateway's page, then back to payment_return
+    if order.payment is not None and order.payment.state == "pending":
+        await flash(order.payment.message)
+    elif not order.replayed:
         await flash(f"Thank you! Your order {order.number} is placed.")
-    target = url_for("orders.show", number=order.number)
+    return go_to(url_for("orders.show", number=order.number))
+
+
+def go_to(target: str) -> Response:
+    """A full-page move: HX-Redirect for htmx, 303 See Other without JavaScript."""
     if is_htmx():
         return Response("", 200, headers={"HX-Redirect": target})
     return see_other(target)
+
+
+@bp.get("/checkout/return/<number>")
+@login_required
+async def payment_return(number: str):
+    """The shopper back from the gateway's page. A return signed by the gateway (HMAC over its
+    order id and payment id) is captured at once; anything else (she chose "Fail", pressed
+    back, or the link was tampered with) is looked up at the gateway: nothing paid releases the
+    order and puts her bag back. A webhook may have settled it already; either way, once."""
+    shopper = await current_shopper()
+    conn = await get_conn()
+    order = await order_queries.select_order_for(conn, number[:20], shopper["id"])
+    payment = await payment_queries.select_payment(conn, order["id"]) if order else None
+    provider = providers_of(current_app).get(payment["provider"]) if payment else None
+    if provider is None or not getattr(provider, "redirects", False):
+        abort(404)
+    verified = provider.verified_return(request.args)
+    hint = None
+    if verified is not None and verified[0] == payment["gateway_order_id"]:
+        hint = Charge("authorised", verified[1])
+    outcome = await settle(conn, provider, order["id"], hint=hint, release_unpaid=hint is None,
+                           timeout=current_app.config["PAYMENT_TIMEOUT_SECONDS"])
+    if outcome.stock_levels:
+        await publish(outcome.stock_levels)
+    if outcome.state == "failed":
+        await flash("Your UPI payment did not go through, so you have not been charged and order "
+                    f"{order['number']} was cancelled. Your bag is as it was: please try again.")
+        return see_other(url_for("checkout.show"))
+    await flash(outcome.message if outcome.state == "pending" else f"Thank you! Your order {order['number']} is placed.")
+    return see_other(url_for("orders.show", number=order["number"]))
+
+
+@bp.post("/payments/webhook")
+@signed_by_sender
+async def webhook():
+    """The gateway's signed events: a payment authorised, captured or failed, a refund processed
+    or failed. The signature is an HMAC-SHA256 of the raw body under the webhook secret; each
+    event id is handled once (the gateway delivers again until it gets a 2xx, and out of
+    order), and what it says is settled through the same steps as the shopper's return."""
+    body = await request.get_data()
+    secret = current_app.config.get("GATEWAY_WEBHOOK_SECRET") or ""
+    if not signature_ok(secret, body, request.headers.get("X-Razorpay-Signature")):
+        return Response("bad signature", 400, mimetype="text/plain")
+    try:
+        event = json.loads(body)
+        name = str(event["event"])
+        payload = event.get("payload") or {}
+    except (ValueError, KeyError, TypeError):
+        return Response("not an event", 400, mimetype="text/plain")
+    event_id = request.headers.get("X-Razorpay-Event-Id") or str(event.get("id") or "")
+    if not event_id:
+        return Response("no event id", 400, mimetype="text/plain")
+    conn = await get_conn()
+    if not await payment_queries.insert_event(conn, event_id, name):
+        return Response("already handled", 200, mimetype="text/plain")
+    try:
+        await handle_event(conn, name, payload)
+    except Exception:
+        await payment_queries.delete_event(conn, event_id)  # let the gateway's next delivery try again
+        raise
+    return Response("ok", 200, mimetype="text/plain")
+
+
+async def handle_event(conn, name: str, payload: dict) -> None:
+    """Settle the order (payment events) or refresh the refund (refund events) the event names."""
+    providers = providers_of(current_app)
+    if name.startswith("payment.") or name == "order.paid":
+        entity = (payload.get("payment") or {}).get("entity") or {}
+        payment = await payment_queries.select_payment_by_gateway_order(conn, str(entity.get("order_id") or ""))
+        provider = providers.get(payment["provider"]) if payment else None
+        if provider is None:
+            log.warning("webhook for an unknown payment", extra={"event": name})
+            return
+        state = {"payment.authorized": "authorised", "payment.captured": "captured", "order.paid": "captured"}.get(name)
+        hint = Charge(state, str(entity.get("id") or "")) if state and entity.get("id") else None
+        outcome = await settle(conn, provider, payment["order_id"], hint=hint,
+                               timeout=current_app.config["PAYMENT_TIMEOUT_SECONDS"])
+        if outcome.stock_levels:
+            await publish(outcome.stock_levels)
+    elif name.startswith("refund."):
+        entity = (payload.get("refund") or {}).get("entity") or {}
+        refund = await payment_queries.select_refund_by_gateway_id(conn, str(entity.get("id") or ""))
+        if refund is not None:
+            await send_refunds(conn, providers, refund["order_id"])
 
 
 from . import voucher_views  # noqa: E402,F401 # the voucher box's routes (checkout/voucher_views.py) join this blueprint

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "awaiting_payment": (),  # settled by the gateway (payments/settlement.py), never by hand
     "placed": ("packed", "cancelled"),
     "packed": ("shipped", "cancelled"),
     "shipped": ("delivered",),
@@ -11,7 +12,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "returned": (),
 }
 RESTOCKING = {"cancelled": "cancel", "returned": "return"}  # new status -> ledger reason
-LABELS = {"placed": "Placed", "packed": "Packed", "shipped": "Shipped", "delivered": "Delivered",
+LABELS = {"awaiting_payment": "Awaiting payment", "placed": "Placed", "packed": "Packed", "shipped": "Shipped", "delivered": "Delivered",
           "cancelled": "Cancelled", "returned": "Returned"}
 
 
