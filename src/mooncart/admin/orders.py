@@ -13,10 +13,10 @@ from ..orders import queries as order_queries
 from ..orders.returns import STATUS_LABELS as RETURN_LABELS
 from ..orders.returns import ReturnProblem, move_return
 from ..orders.staff import change_status
-from ..payments import queries as payment_queries
-from ..payments.providers import providers_of
 from ..orders.status import LABELS, TRANSITIONS, IllegalTransition
 from ..pages import render_page
+from ..payments import queries as payment_queries
+from ..payments.providers import providers_of
 from . import queries
 from .access import staff_required
 from .blueprint import bp

@@ -16,7 +16,7 @@ import logging
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
 
 from pymysql.err import IntegrityError
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from ..db import retrying, transaction
 from ..ops import metrics
@@ -93,7 +93,7 @@ async def collect(conn, provider: PaymentProvider, order_id: int, details: dict 
     if gateway_order_id is None:
         try:
             gateway_order_id = await asyncio.wait_for(provider.create(order["number"], payment["amount_paise"]), timeout)
-        except (GatewayUnavailable, GatewayRefused, asyncio.TimeoutError) as error:
+        except (TimeoutError, GatewayUnavailable, GatewayRefused) as error:
             # no payment can exist without a gateway order, so "not charged" is true here
             log.warning("gateway order not created", extra={"order": order["number"], "error": str(error)})
             return await release(conn, order_id, "We could not reach the payment gateway, so your order was not "
@@ -107,7 +107,7 @@ async def collect(conn, provider: PaymentProvider, order_id: int, details: dict 
         charge = await asyncio.wait_for(
             provider.authorise(gateway_order_id, payment["amount_paise"], details, key(order["number"], "authorise")),
             timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         charge = Charge("unknown")
     return await finish(conn, provider, order_id, charge, timeout=timeout)
 
@@ -131,7 +131,7 @@ async def settle(conn, provider: PaymentProvider, order_id: int, *, hint: Charge
         else:
             try:
                 charge = await asyncio.wait_for(provider.look_up(payment["gateway_order_id"]), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 charge = Charge("unknown")
     if charge.state in ("none", "failed"):
         # a failed attempt is not the end of a UPI order: she may try again on the gateway's page
@@ -163,12 +163,12 @@ async def finish(conn, provider: PaymentProvider, order_id: int, charge: Charge,
                 charge = await asyncio.wait_for(
                     provider.capture(charge.payment_id, claimed["amount_paise"], key(claimed["number"], "capture")),
                     timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 charge = Charge("unknown", charge.payment_id)
         if charge.state != "captured" and claimed["gateway_order_id"]:
             try:
                 charge = await asyncio.wait_for(provider.look_up(claimed["gateway_order_id"]), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 charge = Charge("unknown")
             if charge.state == "authorised":  # the capture has not taken (yet); reconcile finishes it
                 charge = Charge("unknown")
