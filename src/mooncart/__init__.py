@@ -61,6 +61,7 @@ def create_app(test_config: dict | None = None) -> Quart:
     security.init_app(app)
 
     from .accounts import auth
+    from .analytics import tracking
     from .accounts.routes import bp as accounts_bp
     from .admin.routes import bp as admin_bp
     from .bag.routes import bp as bag_bp
@@ -70,11 +71,14 @@ def create_app(test_config: dict | None = None) -> Quart:
     from .live import bp as live_bp
     from .media import bp as media_bp
     from .orders.routes import bp as orders_bp
+    from .reviews.routes import bp as reviews_bp
 
     auth.init_app(app)
     events.init_app(app)
     limits.init_app(app)
-    for blueprint in (catalog_bp, bag_bp, accounts_bp, checkout_bp, orders_bp, admin_bp, live_bp, media_bp):
+    tracking.init_app(app)
+    for blueprint in (catalog_bp, bag_bp, accounts_bp, checkout_bp, orders_bp, admin_bp, live_bp, media_bp,
+                      reviews_bp):
         app.register_blueprint(blueprint)
 
     register_error_pages(app)

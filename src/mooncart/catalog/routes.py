@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from quart import Blueprint, abort, current_app, flash, request, url_for
+from quart import Blueprint, abort, current_app, request, url_for
 
 from ..db import get_conn
-from ..accounts.auth import current_shopper, login_required
-from ..accounts.forms import clean_text
-from ..htmx import fragment, is_htmx, see_other
-from ..limits import account_key, hourly_limit
+from ..htmx import fragment, is_htmx
 from ..pages import render_page
 from . import queries
 from .product_page import product_page_context
@@ -70,30 +67,3 @@ async def product(slug: str):
     if context is None:
         abort(404)
     return await render_page("catalog/product.html", **context)
-
-
-@bp.post("/products/<slug>/reviews")
-@hourly_limit("REVIEWS_PER_HOUR", account_key)
-@login_required
-async def review(slug: str):
-    conn = await get_conn()
-    product = await queries.select_product(conn, slug)
-    if product is None:
-        abort(404)
-    form = await request.form
-    rating = form.get("rating", "")
-    values = {"rating": int(rating) if rating in {"1", "2", "3", "4", "5"} else None,
-              "title": clean_text(form.get("title"), 120), "body": clean_text(form.get("body"), 2000)}
-    errors = {}
-    if values["rating"] is None:
-        errors["rating"] = "Choose from 1 to 5 stars."
-    if len(values["body"]) < 10:
-        errors["body"] = "Tell other shoppers a little more (at least 10 characters)."
-    if errors:
-        context = await product_page_context(conn, slug)
-        return await render_page("catalog/product.html", status=422, review_values=values, review_errors=errors,
-                                 **context)
-    shopper = await current_shopper()
-    new = await queries.upsert_review(conn, product["id"], shopper["id"], **values)
-    await flash("Thank you for your review!" if new else "Your review is updated.")
-    return see_other(url_for("catalog.product", slug=slug) + "#reviews-heading")

@@ -17,7 +17,7 @@ import numpy as np
 MAX_TOKENS = 256  # sentence_bert_config.json's max_seq_length
 
 
-class ModelMissing(RuntimeError):
+class ModelMissing(ImportError):
     """The ml extra or the model package is not installed."""
 
 
