@@ -13,7 +13,7 @@ from mooncart import create_app
 from mooncart.logs import JsonLines, RequestContext
 from mooncart.db import fetch_val
 from tests.conftest import database_url, log_in, post, soup
-from tests.factories import make_product, make_user
+from tests.factories import make_delivered_order, make_product, make_user
 
 
 async def test_changing_the_password_ends_every_other_session(app, conn):
@@ -49,6 +49,7 @@ async def test_reviews_are_posted_checked_and_escaped(app, conn):
     client = app.test_client()
     anonymous = await post(app.test_client(), f"/products/{product['slug']}/reviews", form={"rating": "5", "body": "x"})
     assert anonymous.status_code == 303 and "/account/login" in anonymous.headers["Location"]
+    await make_delivered_order(conn, user, product)  # only a shopper who received it may review it
     await log_in(client, user)
     bad = await post(client, f"/products/{product['slug']}/reviews", form={"rating": "6", "body": "short"})
     assert bad.status_code == 422
@@ -70,6 +71,7 @@ async def test_review_posting_is_rate_limited_per_account(app, conn):
     statuses = []
     for _ in range(6):
         product = await make_product(conn)
+        await make_delivered_order(conn, user, product)
         response = await post(client, f"/products/{product['slug']}/reviews",
                               form={"rating": "5", "body": "Beautiful colour, soft fabric."})
         statuses.append(response.status_code)

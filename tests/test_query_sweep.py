@@ -96,7 +96,7 @@ async def test_no_get_route_answers_5xx_to_any_query_string_or_path_value(app, c
     clients = {"anonymous": app.test_client(), "shopper": shopper, "staff": staff}
     real = {"slug": product["slug"], "number": number, "product_id": product["id"],
             "variant_id": product["variants"][0]["id"], "filename": "css/mooncart.css", "kind": "kurti",
-            "colour": "e91e63"}
+            "colour": "e91e63", "report": "funnel"}
 
     rules = [rule for rule in app.app.url_map.iter_rules() if "GET" in rule.methods]
     queries = hostile_queries()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from mooncart.db import fetch_val
 from tests.checkout.test_checkout import shopper_with_bag
 from tests.conftest import log_in, post
-from tests.factories import make_address, make_product, make_user
+from tests.factories import make_address, make_product, make_review, make_user
 
 # public: anyone may GET; public-post: anyone may POST (with a CSRF token); shopper: log-in needed;
 # owned: only the shopper it belongs to (others get 404); staff: staff only (shoppers 403);
@@ -15,7 +15,7 @@ from tests.factories import make_address, make_product, make_user
 MATRIX = {
     "static": "public", "media.garment_art": "public", "media.upload": "public",
     "catalog.home": "public", "catalog.category": "public", "catalog.product": "public",
-    "catalog.review": "shopper",
+    "reviews.create": "shopper", "reviews.index": "public", "reviews.helpful": "shopper", "reviews.loved": "public",
     "bag.show": "public", "bag.add": "public-post", "bag.change_quantity": "public-post", "bag.remove": "public-post",
     "accounts.register": "public", "accounts.login": "public", "accounts.logout": "public-post",
     "accounts.account": "shopper", "accounts.change_password": "shopper", "accounts.addresses": "shopper",
@@ -48,9 +48,11 @@ async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
     await log_in(staff, staff_user)
     await log_in(staff_password_only, staff_without_two_step)
     image_id = await fetch_val(conn, "SELECT id FROM product_images WHERE product_id = %s", (product["id"],))
+    review_id = await make_review(conn, user_a, product)
     values = {"slug": product["slug"], "number": number, "address_id": address_a, "variant_id": variants[0]["id"],
               "product_id": product["id"], "image_id": image_id, "category_id": product["category"]["id"],
-              "user_id": user_b["id"], "filename": "css/mooncart.css", "kind": "kurti", "colour": "e91e63"}
+              "user_id": user_b["id"], "filename": "css/mooncart.css", "kind": "kurti", "colour": "e91e63",
+              "review_id": review_id, "report": "funnel"}
 
     checked = 0
     for rule in app.app.url_map.iter_rules():

@@ -4,6 +4,7 @@ error (from the bag's routes) cannot drift apart."""
 from __future__ import annotations
 
 from ..bag.token import read_bag_cookie
+from ..insights.page import product_insights
 from . import queries
 from .availability import MAX_PER_LINE, Availability
 from .size_guide import size_guide
@@ -21,12 +22,7 @@ async def product_page_context(conn, slug: str) -> dict | None:
     for variant in variants:
         colours.setdefault(variant["colour"], []).append(variant)
     images = await queries.select_images(conn, product["id"])
-    # "More like this": the newest others from the same category
-    similar = [row for row in await queries.select_listing(
-        conn, [product["category_id"]], queries.ListingFilters(in_stock_only=True), "new", None, 8)
-        if row["id"] != product["id"]][:8]
-    reviews = await queries.select_reviews(conn, product["id"])
     first_choice = next((v for v in variants if v["availability"].can_add_more), None)
-    return dict(product=product, variants=variants, variants_by_colour=colours, images=images, similar=similar, reviews=reviews,
+    return dict(product=product, variants=variants, variants_by_colour=colours, images=images,
                 size_guide=size_guide([v["size"] for v in sorted(variants, key=lambda v: v["size_position"])]),
-                first_choice=first_choice, max_per_line=MAX_PER_LINE)
+                first_choice=first_choice, max_per_line=MAX_PER_LINE, **await product_insights(conn, product))

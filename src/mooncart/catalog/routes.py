@@ -7,6 +7,7 @@ from quart import Blueprint, abort, current_app, request, url_for
 from ..db import get_conn
 from ..htmx import fragment, is_htmx
 from ..pages import render_page
+from ..recommendations.page import home_picks
 from . import queries
 from .product_page import product_page_context
 from .reference import reference_data
@@ -21,7 +22,7 @@ async def home():
     categories = (await reference_data(conn)).categories
     arrivals = await queries.select_new_arrivals(conn, limit=8)
     return await render_page("catalog/home.html", categories=categories, arrivals=arrivals,
-                             nav_categories=categories)
+                             nav_categories=categories, picks=await home_picks(conn))
 
 
 @bp.get("/c/<slug>")
