@@ -244,6 +244,7 @@ async def seed_orders(conn, orders: int, seed: int = 11, quiet: bool = False) ->
     for variant in variants:
         by_product.setdefault(variant["product_id"], []).append(variant)
     products = [p for p in products if p["id"] in by_product]
+    product_by_id = {p["id"]: p for p in products}
     categories = sorted({p["category_id"] for p in products})
     prices = sorted(p["from_price_paise"] for p in products)
     band_edges = (prices[len(prices) // 3], prices[2 * len(prices) // 3])
@@ -338,7 +339,7 @@ async def seed_orders(conn, orders: int, seed: int = 11, quiet: bool = False) ->
             for line in lines:
                 if rng.random() < 0.6:
                     made["reviews"] += await _demo_review(conn, rng, shopper, line, nature[line["product_id"]],
-                                                          liked(shopper, line), placed_at + timedelta(days=rng.randint(4, 12)))
+                                                          liked(shopper, product_by_id[line["product_id"]]), placed_at + timedelta(days=rng.randint(4, 12)))
     # visitors who only browse, and searches, some finding nothing
     for _ in range(orders * 2):
         visitor = secrets.token_urlsafe(16)

@@ -71,14 +71,15 @@ _FIT = [(signal, re.compile(pattern)) for signal, pattern in FIT_PATTERNS]
 STOPWORDS = set("""a about above after again against all am an and any are as at be because been before being below
 between both but by can could did do does doing down during each few for from further had has have having he her here
 hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on
-once only or other our ours ourselves out over own same she should so some such than that the their theirs them
+once only or other our ours ourselves over own same she should so some such than that the their theirs them
 themselves then there these they this those through to too under until up very was we were what when where which while
 who whom why will with would you your yours yourself yourselves also really much got get getting bought ordered order
 received one even still though although well very quite bit little lot lots thing things like product item piece
 its it's i'm i've dont don't didn't doesn't isn't wasn't ok okay exactly shown""".split())
 # words too generic to stand alone as a phrase
 GENERIC = {"good", "nice", "great", "bad", "product", "item", "buy", "purchase", "overall", "quality", "love", "loved",
-           "happy", "best", "worst", "awesome", "amazing", "excellent", "poor", "time", "money"}
+           "happy", "best", "worst", "awesome", "amazing", "excellent", "poor", "time", "money", "colour", "fabric",
+           "size", "fit", "fits", "material", "superb", "beautiful", "disappointed", "lovely", "wear", "wash"}
 
 _WORD = re.compile(r"[a-z][a-z'-]*")
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\s*\n+\s*|,?\s+\bbut\b\s+")
@@ -225,7 +226,8 @@ class Analyser:
         vectors = self.embed(options)
         relevance = vectors @ sentence_vector
         # a longer phrase says more: a small bonus per word, so "colour faded after wash" beats "faded"
-        relevance = relevance + np.array([min(0.06, 0.03 * (len(o.split()) - 1)) for o in options])
+        relevance = relevance + np.array([min(0.06, 0.03 * (len(o.split()) - 1)) - (0.08 if " " not in o else 0)
+                                          for o in options])
         chosen: list[int] = []
         while len(chosen) < min(top, len(options)):
             if chosen:
