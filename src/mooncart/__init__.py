@@ -68,8 +68,8 @@ def create_app(test_config: dict | None = None) -> Quart:
     from .catalog.routes import bp as catalog_bp
     from .checkout.routes import bp as checkout_bp
     from .inventory import events
-    from .live import bp as live_bp
-    from .media import bp as media_bp
+    from .bag.live import bp as live_bp
+    from .catalog.media import bp as media_bp
     from .orders.routes import bp as orders_bp
     from .reviews.routes import bp as reviews_bp
 

@@ -1,6 +1,7 @@
 """Rate limits on what costs us or others when abused: sign-ups per address, reviews per
 account (quart-rate-limiter; counts in Redis when MOONCART_REDIS_URL is set, so all workers
-share them, else in this process). Log-in throttling is separate and stricter (accounts.routes)."""
+share them, else in this process). Log-in throttling is separate and stricter (accounts.routes).
+The account key is accounts.auth.account_key: the accounts import this module, not the reverse."""
 
 from __future__ import annotations
 
@@ -14,13 +15,6 @@ HOUR = timedelta(hours=1)
 
 async def address_key() -> str:
     return request.remote_addr or "unknown"
-
-
-async def account_key() -> str:
-    from .accounts.auth import current_shopper
-
-    shopper = await current_shopper()
-    return f"user:{shopper['id']}" if shopper else f"ip:{request.remote_addr}"
 
 
 async def unless_posting() -> bool:

@@ -1,31 +1,34 @@
-"""Rendering a whole page: the layout's shared data (bag count, navigation) plus the view's own."""
+"""Rendering a whole page: the layout's shared data (the bag count, who is signed in, the
+category navigation) plus the view's own.
+
+Every area renders pages, so this module imports none of them. Instead each area registers the
+part of the layout it owns with `@layout_part` (bag/carts.py, accounts/auth.py,
+catalog/reference.py), and render_page asks every part once per page."""
 
 from __future__ import annotations
 
+from typing import Any, Awaitable, Callable
+
 from quart import Response, render_template
 
-from .accounts.auth import current_shopper
-from .bag.queries import select_bag_count
-from .bag.token import clear_bag_cookie, read_bag_cookie
-from .catalog.reference import reference_data
 from .db import get_conn
 from .htmx import vary_on_htmx
 
+LayoutPart = Callable[[Any, dict], Awaitable[None]]
+_layout_parts: list[LayoutPart] = []
+
+
+def layout_part(part: LayoutPart) -> LayoutPart:
+    """Register `async part(conn, context)`: it puts the layout values it owns into a page's
+    context, leaving any the view already gave (a view that knows the bag count passes it)."""
+    _layout_parts.append(part)
+    return part
+
 
 async def render_page(template: str, status: int = 200, **context) -> Response:
-    """A full page: the header needs the bag count and the category navigation."""
+    """A full page: the layout's parts, then the view's template."""
     conn = await get_conn()
-    cookie = read_bag_cookie()
-    if "bag_count" not in context:
-        context["bag_count"] = await select_bag_count(conn, cookie.token)
-    context.setdefault("shopper", await current_shopper())
-    if "nav_categories" not in context:
-        context["nav_categories"] = (await reference_data(conn)).categories
-    if cookie.tampered:
-        context.setdefault("notices", []).append(
-            "Your bag cookie could not be verified, so we set it aside and started you a fresh bag.")
+    for part in _layout_parts:
+        await part(conn, context)
     body = await render_template(template, **context)
-    response = Response(body, status=status, content_type="text/html; charset=utf-8")
-    if cookie.tampered:
-        clear_bag_cookie(response)
-    return vary_on_htmx(response)
+    return vary_on_htmx(Response(body, status=status, content_type="text/html; charset=utf-8"))

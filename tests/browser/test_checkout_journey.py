@@ -32,6 +32,7 @@ async def test_home_to_order_to_cancel(shop, browser, javascript):
     await expect(page.locator("h1")).to_have_text("Kurtis")
     if javascript:
         await page.evaluate("window.__stillHere = 'listing'")
+    await page.locator("#filters summary").click()  # on a phone the filters wait behind "Filter and sort"
     await page.locator("select[name=sort]").select_option("price_asc")
     await page.get_by_label("In stock only").check()
     if not javascript:

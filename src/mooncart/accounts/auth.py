@@ -7,11 +7,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from functools import wraps
+from typing import Any, Awaitable, Callable
 
 from quart import current_app, g, has_request_context, redirect, request, url_for
 from quart_auth import AuthUser, QuartAuth, login_user, logout_user
 
 from ..db import get_conn
+from ..pages import layout_part
 from . import queries
 
 auth_manager_key = "mooncart_auth"
@@ -59,6 +61,38 @@ async def current_shopper() -> dict | None:
                 await queries.touch_session(conn, token_hash(token))  # idle timeout counts from here
             g.shopper = user
     return g.shopper
+
+
+@layout_part
+async def shopper_in_layout(conn, context: dict) -> None:
+    """The header greets whoever is signed in."""
+    context.setdefault("shopper", await current_shopper())
+
+
+async def account_key() -> str:
+    """A rate limit's key: the account when signed in, else the address."""
+    shopper = await current_shopper()
+    return f"user:{shopper['id']}" if shopper else f"ip:{request.remote_addr}"
+
+
+# What other areas do when a shopper signs in or out: the bag joins the guest's bag to the
+# account's, and lets go of it at log-out. Those areas import this one, so they register here.
+SignInHook = Callable[[Any, int], Awaitable[None]]
+SignOutHook = Callable[[], Awaitable[None]]
+sign_in_hooks: list[SignInHook] = []
+sign_out_hooks: list[SignOutHook] = []
+
+
+def on_sign_in(hook: SignInHook) -> SignInHook:
+    """Register `async hook(conn, user_id)`, run in the request that signs the shopper in."""
+    sign_in_hooks.append(hook)
+    return hook
+
+
+def on_sign_out(hook: SignOutHook) -> SignOutHook:
+    """Register `async hook()`, run in the request that signs the shopper out."""
+    sign_out_hooks.append(hook)
+    return hook
 
 
 def current_token_hash() -> str:

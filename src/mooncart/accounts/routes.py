@@ -8,8 +8,6 @@ import time
 from pymysql.err import IntegrityError
 from quart import Blueprint, current_app, flash, request, session, url_for
 
-from ..bag.merge import claim_bag
-from ..bag.token import clear_bag_cookie, read_bag_cookie, set_bag_cookie
 from ..db import get_conn, transaction
 from ..htmx import see_other
 from ..limits import address_key, hourly_limit
@@ -17,7 +15,8 @@ from ..pages import render_page
 from ..redirects import safe_next
 from ..security import rotate_csrf_token
 from . import forms, queries, two_step
-from .auth import client_ip, current_shopper, current_token_hash, end_session, login_required, start_session
+from .auth import (client_ip, current_shopper, current_token_hash, end_session, login_required, sign_in_hooks,
+                   sign_out_hooks, start_session)
 from .india import STATES
 from .passwords import hash_password, password_problem, verify_password
 
@@ -35,16 +34,10 @@ async def signed_in(conn, user_id: int, next_url: str, greeting: str):
     (`next_url` has been through safe_next: a page of this shop)."""
     await start_session(conn, user_id)
     rotate_csrf_token()
-    token, notes = await claim_bag(conn, read_bag_cookie().token, user_id)
     await flash(greeting)
-    for note in notes:
-        await flash(note)
-    response = see_other(next_url)
-    if token:
-        set_bag_cookie(response, token)
-    else:
-        clear_bag_cookie(response)
-    return response
+    for hook in sign_in_hooks:  # the bag: bring the guest's bag along
+        await hook(conn, user_id)
+    return see_other(next_url)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -177,9 +170,9 @@ async def logout():
     if shopper:
         log.info("logout", extra={"user": shopper["id"]})
     await flash("You have logged out. See you soon!")
-    response = see_other(url_for("catalog.home"))
-    clear_bag_cookie(response)  # the bag stays with the account
-    return response
+    for hook in sign_out_hooks:  # the bag: it stays with the account
+        await hook()
+    return see_other(url_for("catalog.home"))
 
 
 @bp.get("")

@@ -32,8 +32,10 @@ def provisioning_uri(secret: str, email: str) -> str:
 
 def qr_code_svg(uri: str) -> Markup:
     """The otpauth:// address as an inline SVG QR code (drawn here: no script, no image request)."""
+    # omitsize: a viewBox instead of a fixed width, so the stylesheet can shrink it to a small
+    # phone without cutting off its edge (a clipped QR code does not scan)
     svg = segno.make(uri, error="m").svg_inline(scale=5, dark="#1d1d1f", light="#ffffff", border=3,
-                                                omitsize=False)
+                                                omitsize=True)
     return Markup(svg.replace("<svg ", '<svg role="img" aria-labelledby="qr-label" ', 1))  # nosec B704 # segno's own SVG, no user text
 
 

@@ -48,6 +48,7 @@ class EventRecorder:
         self._task: asyncio.Task | None = None
         self._lock = asyncio.Lock()
         self._last_purge = 0.0
+        self._stopping = False
 
     def record(self, event: Event) -> None:
         """Queue an event. When the database has been away so long that the queue is full, the
@@ -69,12 +70,12 @@ class EventRecorder:
             self.pending.clear()
             try:
                 conn = await self.database.acquire()
-            except Exception:
+            except BaseException:
                 self.pending.extendleft(reversed(batch))
                 raise
             try:
                 await queries.insert_events(conn, batch)
-            except Exception:
+            except BaseException:  # cancelled too: the batch is not lost
                 self.pending.extendleft(reversed(batch))
                 raise
             finally:
@@ -95,19 +96,19 @@ class EventRecorder:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        while True:
+        while not self._stopping:
             try:
                 await asyncio.wait_for(self._wake.wait(), self.flush_seconds)
             except asyncio.TimeoutError:
                 pass
             self._wake.clear()
+            if self._stopping:
+                break
             try:
                 await self.flush()
                 if loop.time() - self._last_purge >= self.purge_every_seconds:
                     self._last_purge = loop.time()
                     await self.purge()
-            except asyncio.CancelledError:
-                raise
             except Exception:
                 log.exception("could not write events; they stay queued")
                 await asyncio.sleep(self.flush_seconds)
@@ -118,13 +119,19 @@ class EventRecorder:
             self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
-        """Stop the background writer and write what is left (a graceful shutdown loses nothing)."""
+        """Stop the background writer and write what is left (a graceful shutdown loses nothing).
+        The writer is not cancelled: it finishes the batch it is writing (a cancelled INSERT would
+        leave its connection mid-statement), then sees the stop and ends."""
+        self._stopping = True
+        self._wake.set()
         if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            await self._task
             self._task = None
-        while self.pending:
-            await self.flush()
+        for attempt in range(3):
+            try:
+                await self.flush()
+                return
+            except Exception:
+                log.exception("could not write events at shutdown")
+                await asyncio.sleep(0.5 * (attempt + 1))
+        log.error("events lost at shutdown: the database did not answer", extra={"reason": str(len(self.pending))})

@@ -3,9 +3,9 @@ The rules are here; the SQL is in bag/queries.py."""
 
 from __future__ import annotations
 
-from ..catalog.availability import Availability
 from ..db import transaction
 from . import queries
+from .rules import Availability
 from .token import new_token
 
 

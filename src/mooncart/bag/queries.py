@@ -8,15 +8,15 @@ from ..catalog.queries import FIRST_IMAGE_SQL
 from ..db import execute, execute_many, fetch_all, fetch_one, fetch_val
 
 
+# The header's number: units in the bag `c`. One definition, read by pages and by add-to-bag.
+BAG_COUNT_SQL = "(SELECT COALESCE(SUM(b.quantity), 0) FROM cart_items b WHERE b.cart_id = c.id)"
+
+
 async def select_bag_count(conn, token: str | None) -> int:
     """Units in the bag, for the header."""
     if token is None:
         return 0
-    count = await fetch_val(
-        conn,
-        "SELECT COALESCE(SUM(ci.quantity), 0) FROM carts c "
-        "JOIN cart_items ci ON ci.cart_id = c.id WHERE c.token = %s",
-        (token,))
+    count = await fetch_val(conn, "SELECT " + BAG_COUNT_SQL + " FROM carts c WHERE c.token = %s", (token,))  # nosec B608 # values are %s parameters
     return int(count or 0)
 
 
@@ -25,9 +25,8 @@ async def select_variant_in_bag(conn, variant_id: int, token: str | None) -> dic
     bag (if any), how many of this variant it holds, and its total count for the header."""
     return await fetch_one(
         conn,
-        "SELECT v.id, v.product_id, p.slug AS product_slug, v.stock, c.id AS cart_id, "
-        "COALESCE(ci.quantity, 0) AS in_bag, "
-        "(SELECT COALESCE(SUM(b.quantity), 0) FROM cart_items b WHERE b.cart_id = c.id) AS bag_count "
+        "SELECT v.id, v.product_id, p.slug AS product_slug, v.stock, c.id AS cart_id, "  # nosec B608 # values are %s parameters
+        "COALESCE(ci.quantity, 0) AS in_bag, " + BAG_COUNT_SQL + " AS bag_count "
         "FROM variants v JOIN products p ON p.id = v.product_id LEFT JOIN carts c ON c.token = %s "
         "LEFT JOIN cart_items ci ON ci.cart_id = c.id AND ci.variant_id = v.id "
         "WHERE v.id = %s",
@@ -162,3 +161,18 @@ async def upsert_line_quantities(conn, cart_id: int, quantities: dict[int, int])
 async def delete_cart(conn, cart_id: int) -> None:
     """The bag and (by the foreign key's cascade) its lines."""
     await execute(conn, "DELETE FROM carts WHERE id = %s", (cart_id,))
+
+
+async def select_product_variants(conn, product_id: int, token: str | None) -> list[dict]:
+    """A product's variants for its colour and size picker: size, colour, stock and how many of
+    each are already in this bag, in one statement."""
+    return await fetch_all(
+        conn,
+        "SELECT v.id, v.sku, v.price_paise, v.stock, s.label AS size, s.position AS size_position, "
+        "co.name AS colour, "
+        "co.hex AS colour_hex, COALESCE(ci.quantity, 0) AS in_bag "
+        "FROM variants v JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
+        "LEFT JOIN carts c ON c.token = %s "
+        "LEFT JOIN cart_items ci ON ci.variant_id = v.id AND ci.cart_id = c.id "
+        "WHERE v.product_id = %s ORDER BY co.name, s.position",
+        (token or "", product_id))

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from quart import Blueprint, Response, flash, request, url_for
 
-from ..accounts.auth import current_shopper
-from ..catalog.availability import Availability, BadQuantity, parse_quantity
 from ..catalog.product_page import product_page_context
 from ..db import get_conn
 from ..htmx import fragment, is_htmx, see_other
 from ..pages import render_page
+from ..parsing import BadQuantity, parse_id, parse_quantity
 from . import queries
-from .merge import user_cart
-from .summary import BagSummary
-from .token import clear_bag_cookie, new_token, read_bag_cookie, set_bag_cookie
+from .carts import ensure_bag
+from .picker import after_adding, variant_stock
+from .rules import MAX_PER_LINE, Availability
+from .summary import BagSummary, bag_summary
+from .token import clear_bag_cookie, read_bag_cookie, set_bag_cookie
 
 bp = Blueprint("bag", __name__)
 
@@ -23,32 +24,25 @@ TAMPERED = ("Your bag cookie could not be verified, so nothing was changed. "
 UNKNOWN_VARIANT = "Sorry, that item is no longer in our shop."
 
 
-def parse_id(raw: str | None) -> int | None:
-    """A database id from a form field, or None for anything that is not one."""
-    text = (raw or "").strip()
-    if text.isascii() and text.isdigit() and 0 < len(text) <= 10 and int(text) <= 4_294_967_295:
-        return int(text)
-    return None
-
-
 async def bag_page(status: int = 200, error: str | None = None, error_variant_id: int | None = None):
-    conn = await get_conn()
-    summary = BagSummary.from_rows(await queries.select_bag_lines(conn, read_bag_cookie().token))
+    """The bag page, also with a line's error when a change was refused without JavaScript."""
+    summary = await bag_summary(await get_conn(), read_bag_cookie().token)
     return await render_page("bag/bag.html", status=status, summary=summary, bag_count=summary.count,
                              error=error, error_variant_id=error_variant_id)
 
 
 @bp.get("/bag")
 async def show():
+    """The shopper's bag, line by line, with its total."""
     return await bag_page()
 
 
 async def refuse_add(message: str, *, variant: dict | None = None, clear_cookie: bool = False) -> Response:
-    """Bad input on add-to-bag: change nothing, say why (422)."""
+    """Bad input on add-to-bag: change nothing, say why (422). htmx gets the status message and
+    the variant's badge; without JavaScript the product page comes back with the message."""
     if is_htmx():
-        availability = Availability(variant["stock"], variant["in_bag"]) if variant else None
-        response = await fragment("bag/_add_result.html", status=422, error=message, variant=variant,
-                                  availability=availability)
+        response = await fragment("bag/replies/add.html", status=422, add_error=message,
+                                  variant=variant_stock(variant) if variant else None)
     else:
         context = None
         if variant is not None:
@@ -64,6 +58,8 @@ async def refuse_add(message: str, *, variant: dict | None = None, clear_cookie:
 
 @bp.post("/bag/add")
 async def add():
+    """Add a variant to the bag in two statements (look up, upsert; a new guest bag makes three),
+    answering htmx with the status, the header count and the variant's badge."""
     form = await request.form
     cookie = read_bag_cookie()
     if cookie.tampered:
@@ -77,7 +73,7 @@ async def add():
     if variant is None:
         return await refuse_add(UNKNOWN_VARIANT)
     try:
-        quantity = parse_quantity(form.get("quantity", "1"))
+        quantity = parse_quantity(form.get("quantity", "1"), most=MAX_PER_LINE)
     except BadQuantity as bad:
         return await refuse_add(str(bad), variant=variant)
     availability = Availability(variant["stock"], variant["in_bag"])
@@ -85,23 +81,13 @@ async def add():
     if not allowed:
         return await refuse_add(reason, variant=variant)
 
-    token, cart_id = cookie.token, variant["cart_id"]
-    if cart_id is None:
-        shopper = await current_shopper()
-        if shopper is not None:  # signed in on a browser without the bag cookie: use the account's bag
-            token, cart_id = await user_cart(conn, shopper["id"])
-        else:
-            token = new_token()
-            cart_id = await queries.insert_cart(conn, token)
+    token, cart_id = await ensure_bag(conn, cookie.token, variant["cart_id"])
     if not await queries.add_to_line(conn, cart_id, variant_id, quantity, availability.line_limit):
         return await refuse_add("Your bag changed in another tab; please check it and try again.",
                                 variant=variant)
 
     if is_htmx():
-        variant = dict(variant, in_bag=variant["in_bag"] + quantity)
-        response = await fragment("bag/_add_result.html", variant=variant,
-                                  availability=Availability(variant["stock"], variant["in_bag"]),
-                                  bag_count=int(variant["bag_count"]) + quantity, quantity=quantity)
+        response = await fragment("bag/replies/add.html", variant=after_adding(variant, quantity), added=quantity)
     else:
         await flash(f"Added {quantity} to your bag.")
         response = see_other(url_for("catalog.product", slug=variant["product_slug"]))
@@ -112,8 +98,9 @@ async def add():
 
 async def refuse_line_change(message: str, variant_id: int, summary: BagSummary | None = None,
                              clear_cookie: bool = False) -> Response:
+    """A refused change to a bag line (422): htmx gets the line back with the message in it."""
     if is_htmx():
-        response = await fragment("bag/_line_error.html", status=422, error=message, variant_id=variant_id,
+        response = await fragment("bag/replies/line_error.html", status=422, error=message, variant_id=variant_id,
                                   line=summary.line(variant_id) if summary else None)
     else:
         response = await bag_page(status=422, error=message, error_variant_id=variant_id)
@@ -123,14 +110,16 @@ async def refuse_line_change(message: str, variant_id: int, summary: BagSummary 
 
 
 async def bag_changed(summary: BagSummary, variant_id: int, removed: bool) -> Response:
+    """After a line changed: htmx gets the line (or its removal), the summary and the header count."""
     if not is_htmx():
         return see_other(url_for("bag.show"))
-    return await fragment("bag/_line_changed.html", summary=summary, line=summary.line(variant_id),
+    return await fragment("bag/replies/line_changed.html", summary=summary, line=summary.line(variant_id),
                           variant_id=variant_id, removed=removed, bag_count=summary.count)
 
 
 @bp.post("/bag/items/<int(max=4294967295):variant_id>")
 async def change_quantity(variant_id: int):
+    """Set a bag line to the quantity typed, if the stock and the per-line cap allow it."""
     form = await request.form
     cookie = read_bag_cookie()
     if cookie.tampered:
@@ -140,25 +129,23 @@ async def change_quantity(variant_id: int):
     if variant is None or not variant["in_bag"]:
         return await refuse_line_change("That item is not in your bag any more.", variant_id)
     try:
-        quantity = parse_quantity(form.get("quantity"))
+        quantity = parse_quantity(form.get("quantity"), most=MAX_PER_LINE)
         allowed, reason = Availability(variant["stock"], variant["in_bag"]).is_line_quantity_permitted(quantity)
         if not allowed:
             raise BadQuantity(reason)
     except BadQuantity as bad:
-        summary = BagSummary.from_rows(await queries.select_bag_lines(conn, cookie.token))
-        return await refuse_line_change(str(bad), variant_id, summary)
+        return await refuse_line_change(str(bad), variant_id, await bag_summary(conn, cookie.token))
     await queries.update_line_quantity(conn, variant["cart_id"], variant_id, quantity)
-    summary = BagSummary.from_rows(await queries.select_bag_lines(conn, cookie.token))
-    return await bag_changed(summary, variant_id, removed=False)
+    return await bag_changed(await bag_summary(conn, cookie.token), variant_id, removed=False)
 
 
 @bp.post("/bag/items/<int(max=4294967295):variant_id>/remove")
 async def remove(variant_id: int):
+    """Take a line out of the bag."""
     cookie = read_bag_cookie()
     if cookie.tampered:
         return await refuse_line_change(TAMPERED, variant_id, clear_cookie=True)
     conn = await get_conn()
     if cookie.token is None or not await queries.delete_line(conn, cookie.token, variant_id):
         return await refuse_line_change("That item is not in your bag any more.", variant_id)
-    summary = BagSummary.from_rows(await queries.select_bag_lines(conn, cookie.token))
-    return await bag_changed(summary, variant_id, removed=True)
+    return await bag_changed(await bag_summary(conn, cookie.token), variant_id, removed=True)

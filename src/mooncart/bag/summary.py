@@ -1,10 +1,12 @@
-"""The bag's arithmetic, in integer paise, from the lines one query returns."""
+"""The bag's arithmetic, in integer paise, from the lines one query returns. `bag_summary()` is
+the one way to read a bag: its page, its replies, its live stream and checkout all use it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..catalog.availability import Availability
+from . import queries
+from .rules import MAX_PER_LINE, Availability
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,11 @@ class BagLine:
         return Availability(self.stock, self.quantity)
 
     @property
+    def max_quantity(self) -> int:
+        """The quantity box's top: the per-line cap (more than the stock is refused with a message)."""
+        return MAX_PER_LINE
+
+    @property
     def short_by(self) -> int:
         """Units more than the shop now has (stock may fall after the line was added)."""
         return max(0, self.quantity - self.stock)
@@ -44,6 +51,7 @@ class BagSummary:
 
     @property
     def count(self) -> int:
+        """Units in the bag: the header's number (the same sum as queries.BAG_COUNT_SQL)."""
         return sum(line.quantity for line in self.lines)
 
     @property
@@ -60,3 +68,8 @@ class BagSummary:
 
     def line(self, variant_id: int) -> BagLine | None:
         return next((line for line in self.lines if line.variant_id == variant_id), None)
+
+
+async def bag_summary(conn, token: str | None) -> BagSummary:
+    """The bag `token` names (empty when None), line by line, in one statement."""
+    return BagSummary.from_rows(await queries.select_bag_lines(conn, token))

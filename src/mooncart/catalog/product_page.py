@@ -1,13 +1,27 @@
 """What a product page shows, gathered in one place so the page and a re-rendered form with an
-error (from the bag's routes) cannot drift apart."""
+error (a review here, an add-to-bag from the bag's routes) cannot drift apart."""
 
 from __future__ import annotations
 
-from ..bag.token import read_bag_cookie
+from typing import Any, Awaitable, Callable
+
 from ..insights.page import product_insights
 from . import queries
-from .availability import MAX_PER_LINE, Availability
 from .size_guide import size_guide
+
+# The colour and size picker shows what this shopper's bag holds and allows, which is the bag's
+# business; the bag imports the catalogue, so it registers its picker here (bag/picker.py) rather
+# than the catalogue importing the bag. The picker has `variants` (rows with size, colour, price,
+# stock and an `availability`), `first_choice` and `max_quantity`.
+PickerSource = Callable[[Any, int], Awaitable[Any]]
+_picker_source: PickerSource | None = None
+
+
+def picker_source(source: PickerSource) -> PickerSource:
+    """Register `async source(conn, product_id)`, which gives a product's picker for this request."""
+    global _picker_source
+    _picker_source = source
+    return source
 
 
 async def product_page_context(conn, slug: str) -> dict | None:
@@ -15,14 +29,12 @@ async def product_page_context(conn, slug: str) -> dict | None:
     product = await queries.select_product(conn, slug)
     if product is None:
         return None
-    variants = await queries.select_variants(conn, product["id"], read_bag_cookie().token)
-    for variant in variants:
-        variant["availability"] = Availability(variant["stock"], variant["in_bag"])
+    picker = await _picker_source(conn, product["id"])
     colours: dict[str, list[dict]] = {}
-    for variant in variants:
+    for variant in picker.variants:
         colours.setdefault(variant["colour"], []).append(variant)
     images = await queries.select_images(conn, product["id"])
-    first_choice = next((v for v in variants if v["availability"].can_add_more), None)
-    return dict(product=product, variants=variants, variants_by_colour=colours, images=images,
-                size_guide=size_guide([v["size"] for v in sorted(variants, key=lambda v: v["size_position"])]),
-                first_choice=first_choice, max_per_line=MAX_PER_LINE, **await product_insights(conn, product))
+    sizes = [v["size"] for v in sorted(picker.variants, key=lambda v: v["size_position"])]
+    # reviews, fit advice, key phrases and the three recommendation rows (insights/page.py)
+    return dict(product=product, picker=picker, variants_by_colour=colours, images=images,
+                size_guide=size_guide(sizes), **await product_insights(conn, product))

@@ -173,20 +173,6 @@ async def select_product(conn, slug: str) -> dict | None:
         (slug,))
 
 
-async def select_variants(conn, product_id: int, bag_token: str | None) -> list[dict]:
-    """A product's variants with size, colour and how many of each are already in this bag."""
-    return await fetch_all(
-        conn,
-        "SELECT v.id, v.sku, v.price_paise, v.stock, s.label AS size, s.position AS size_position, "
-        "co.name AS colour, "
-        "co.hex AS colour_hex, COALESCE(ci.quantity, 0) AS in_bag "
-        "FROM variants v JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
-        "LEFT JOIN carts c ON c.token = %s "
-        "LEFT JOIN cart_items ci ON ci.variant_id = v.id AND ci.cart_id = c.id "
-        "WHERE v.product_id = %s ORDER BY co.name, s.position",
-        (bag_token or "", product_id))
-
-
 async def select_images(conn, product_id: int) -> list[dict]:
     return await fetch_all(
         conn, "SELECT id, path, alt FROM product_images WHERE product_id = %s ORDER BY position, id",

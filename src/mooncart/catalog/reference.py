@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from quart import current_app
 
+from ..pages import layout_part
 from . import queries
 
 
@@ -32,3 +33,10 @@ async def reference_data(conn) -> Reference:
 
 def forget_reference_data() -> None:
     current_app.extensions.setdefault("reference_cache", {})["data"] = None
+
+
+@layout_part
+async def categories_in_layout(conn, context: dict) -> None:
+    """The category navigation under the header (a view that already has the tree passes it)."""
+    if "nav_categories" not in context:
+        context["nav_categories"] = (await reference_data(conn)).categories

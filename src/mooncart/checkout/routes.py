@@ -11,12 +11,12 @@ from ..accounts import forms as account_forms
 from ..accounts import queries as account_queries
 from ..accounts.auth import current_shopper, login_required
 from ..accounts.india import STATES
-from ..bag.summary import BagSummary
-from ..bag.queries import select_bag_lines
+from ..bag.summary import bag_summary
 from ..bag.token import read_bag_cookie
 from ..db import fetch_val, get_conn
 from ..htmx import fragment, is_htmx, see_other
 from ..pages import render_page
+from ..parsing import parse_id
 from ..inventory.events import publish
 from .payments import PROVIDERS, PaymentDetailsError
 from .placement import CheckoutProblem, place_order
@@ -29,7 +29,7 @@ NOT_YOUR_ADDRESS = ("We could not find that address in your account. Please choo
 
 
 async def checkout_context(conn, shopper: dict, form=None, **extra) -> dict:
-    summary = BagSummary.from_rows(await select_bag_lines(conn, read_bag_cookie().token))
+    summary = await bag_summary(conn, read_bag_cookie().token)
     addresses = await account_queries.select_addresses(conn, shopper["id"])
     form = form or {}
     # the choice sent back, if it is still one on this page (another shopper's id, or an address removed
@@ -51,9 +51,8 @@ async def checkout_context(conn, shopper: dict, form=None, **extra) -> dict:
 async def saved_address(conn, address_id: str, user_id: int) -> dict | None:
     """One of this shopper's saved addresses, by the id the form sent; None for anything else
     (another shopper's address, one removed meanwhile, or not an id at all)."""
-    if not (address_id.isascii() and address_id.isdigit() and len(address_id) < 10):
-        return None
-    return await account_queries.select_address(conn, int(address_id), user_id)
+    parsed = parse_id(address_id)
+    return None if parsed is None else await account_queries.select_address(conn, parsed, user_id)
 
 
 async def already_saved(conn, user_id: int, address: dict) -> bool:

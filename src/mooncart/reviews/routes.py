@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from quart import Blueprint, abort, flash, request, url_for
 
-from ..accounts.auth import current_shopper, login_required
+from ..accounts.auth import account_key, current_shopper, login_required
 from ..accounts.forms import clean_text
 from ..catalog import queries as catalog_queries
 from ..catalog.product_page import product_page_context
 from ..db import get_conn
 from ..htmx import fragment, is_htmx, see_other
-from ..limits import account_key, hourly_limit
+from ..limits import hourly_limit
 from ..pages import render_page
 from . import queries
 from .page import parse_review_args, review_list

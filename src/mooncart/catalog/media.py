@@ -37,6 +37,7 @@ def darker(hex6: str, factor: float = 0.65) -> str:
 
 @bp.get("/media/art/<kind>/<colour>.svg")
 async def garment_art(kind: str, colour: str):
+    """A demo product picture, drawn on request and cached by the browser for a year."""
     if kind not in GARMENT_PATHS or not HEX.fullmatch(colour):
         abort(404)
     body = await render_template("media/garment.svg", paths=GARMENT_PATHS[kind], fill="#" + colour,
@@ -58,6 +59,7 @@ async def send_file_or_404(directory: str, filename: str) -> Response:
 
 @bp.get("/media/uploads/<path:filename>")
 async def upload(filename: str):
+    """A picture staff uploaded (send_from_directory refuses paths outside the folder)."""
     return await send_file_or_404(current_app.config["MEDIA_ROOT"] + "/uploads", filename)
 
 
