@@ -54,11 +54,11 @@ async def test_built_rows_skip_self_sold_out_and_duplicates_and_pages_drop_what_
     assert all(r["product_id"] != r["recommended_id"] for r in rows)
     assert all(r["recommended_id"] != sold_out["id"] for r in rows)
     assert len({(r["product_id"], r["kind"], r["recommended_id"]) for r in rows}) == len(rows)
-    together = await queries.select_for_product(conn, products[0]["id"])
+    together = await queries.select_for_product(conn, {"id": products[0]["id"], "category_id": category["id"]})
     assert [p["id"] for p in together["bought_together"]] == [products[1]["id"]]
     # sold out after the build: no longer shown
     await execute(conn, "UPDATE variants SET stock = 0 WHERE product_id = %s", (products[1]["id"],))
-    rows_now = await queries.select_for_product(conn, products[0]["id"])
+    rows_now = await queries.select_for_product(conn, {"id": products[0]["id"], "category_id": category["id"]})
     assert all(p["id"] != products[1]["id"] for kind in rows_now.values() for p in kind)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable
 
-from ..insights.page import product_insights
 from . import queries
 from .size_guide import size_guide
 
@@ -15,6 +14,19 @@ from .size_guide import size_guide
 # stock and an `availability`), `first_choice` and `max_quantity`.
 PickerSource = Callable[[Any, int], Awaitable[Any]]
 _picker_source: PickerSource | None = None
+
+
+# Regions other areas add to the product page (reviews and recommendations: reviews/extras.py),
+# registered the same way and for the same reason: they import the catalogue, not the reverse.
+# Each is `async extra(conn, product) -> dict` and its dict joins the page's context.
+_extras: list[Callable[[Any, dict], Awaitable[dict]]] = []
+
+
+def product_page_extra(extra):
+    """Register a region's context function for every product page."""
+    if extra not in _extras:
+        _extras.append(extra)
+    return extra
 
 
 def picker_source(source: PickerSource) -> PickerSource:
@@ -35,6 +47,8 @@ async def product_page_context(conn, slug: str) -> dict | None:
         colours.setdefault(variant["colour"], []).append(variant)
     images = await queries.select_images(conn, product["id"])
     sizes = [v["size"] for v in sorted(picker.variants, key=lambda v: v["size_position"])]
-    # reviews, fit advice, key phrases and the three recommendation rows (insights/page.py)
-    return dict(product=product, picker=picker, variants_by_colour=colours, images=images,
-                size_guide=size_guide(sizes), **await product_insights(conn, product))
+    context = dict(product=product, picker=picker, variants_by_colour=colours, images=images,
+                   size_guide=size_guide(sizes))
+    for extra in _extras:
+        context.update(await extra(conn, product))
+    return context

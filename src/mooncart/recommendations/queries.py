@@ -56,18 +56,27 @@ async def replace_user_recommendations(conn, rows: list[tuple]) -> None:
                                  "VALUES (%s, %s, %s, %s)", rows[start:start + 5000])
 
 
-async def select_for_product(conn, product_id: int, per_kind: int = 6) -> dict[str, list[dict]]:
-    """A product page's three rows in one statement: up to `per_kind` in-stock products per kind."""
+async def select_for_product(conn, product: dict, per_kind: int = 8) -> dict[str, list[dict]]:
+    """A product page's three rows in one statement: up to `per_kind` in-stock products per
+    kind. Until build-recommendations has run for a product, "You may also like" falls back to
+    the newest in-stock products of its category, read by the same statement (so the page
+    costs the same either way)."""
     rows = await fetch_all(
-        conn, "SELECT r.kind, r.position, " + CARD_COLUMNS + " FROM product_recommendations r "  # nosec B608 # fixed text; values are %s parameters
+        conn, "(SELECT r.kind, r.position, " + CARD_COLUMNS + " FROM product_recommendations r "  # nosec B608 # fixed text; values are %s parameters
               "JOIN products p ON p.id = r.recommended_id "
               "LEFT JOIN product_review_scores rs ON rs.product_id = p.id "
-              "WHERE r.product_id = %s AND r.recommended_id <> r.product_id AND " + IN_STOCK + " "
-              "ORDER BY r.kind, r.position", (product_id,))
-    result: dict[str, list[dict]] = {kind: [] for kind in KINDS}
+              "WHERE r.product_id = %s AND r.recommended_id <> r.product_id AND " + IN_STOCK + ") "
+              "UNION ALL (SELECT 'newest', 0, " + CARD_COLUMNS + " FROM products p "
+              "LEFT JOIN product_review_scores rs ON rs.product_id = p.id "
+              "WHERE p.category_id = %s AND p.id <> %s AND " + IN_STOCK + " ORDER BY p.id DESC LIMIT %s) "
+              "ORDER BY kind, position, id DESC", (product["id"], product["category_id"], product["id"], per_kind))
+    result: dict[str, list[dict]] = {kind: [] for kind in (*KINDS, "newest")}
     for row in rows:
         if len(result[row["kind"]]) < per_kind:
             result[row["kind"]].append(row)
+    newest = result.pop("newest")
+    if not result["similar"]:
+        result["similar"] = newest
     return result
 
 

@@ -13,7 +13,7 @@ from ..db import get_conn
 from ..htmx import fragment, is_htmx, see_other
 from ..limits import hourly_limit
 from ..pages import render_page
-from . import queries
+from . import extras, queries  # noqa: F401 # extras adds the reviews region to every product page
 from .page import parse_review_args, review_list
 
 bp = Blueprint("reviews", __name__)
