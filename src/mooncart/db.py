@@ -19,6 +19,7 @@ from pymysql.err import Warning as MySQLNote
 from quart import Quart, current_app, g
 
 from .config import DatabaseSettings
+from .ops import metrics
 
 # "table already exists" and "duplicate entry" notes from idempotent DDL and INSERT IGNORE are expected
 warnings.filterwarnings("ignore", category=MySQLNote)
@@ -43,6 +44,7 @@ class Database:
             self.pool = await aiomysql.create_pool(
                 minsize=self.minsize, maxsize=self.maxsize, pool_recycle=3600,
                 cursorclass=aiomysql.DictCursor, **self.settings.connect_kwargs())
+            metrics.POOL_MAX.inc(self.maxsize)
 
     async def close(self) -> None:
         """Close every pooled connection once serving stops, so hypercorn exits cleanly."""
@@ -50,17 +52,28 @@ class Database:
             self.pool.close()
             await self.pool.wait_closed()
             self.pool = None
+            metrics.POOL_MAX.dec(self.maxsize)
 
     async def acquire(self):
         """A connection for one request: the test's own, so app and test see one transaction,
         or one from the pool."""
         if self.shared_connection is not None:
             return self.shared_connection
-        return await self.pool.acquire()
+        if self.pool.freesize or self.pool.size < self.pool.maxsize:
+            conn = await self.pool.acquire()  # one is free or may be opened: no queue to count
+        else:
+            metrics.POOL_WAITING.inc()  # every connection is lent: this request queues for one
+            try:
+                conn = await self.pool.acquire()
+            finally:
+                metrics.POOL_WAITING.dec()
+        metrics.POOL_IN_USE.inc()
+        return conn
 
     def release(self, conn) -> None:
         """Give a pooled connection back; a test's shared one stays with the test."""
         if conn is not self.shared_connection:
+            metrics.POOL_IN_USE.dec()
             self.pool.release(conn)
 
 
@@ -231,18 +244,3 @@ async def apply_schema(conn, schema_path: Path = SCHEMA_PATH) -> int:
     for statement in statements:
         await execute(conn, statement)
     return len(statements)
-
-
-async def create_database(settings: DatabaseSettings) -> None:
-    """CREATE DATABASE IF NOT EXISTS, then the schema: safe to run twice."""
-    conn = await aiomysql.connect(**settings.connect_kwargs(with_database=False))
-    try:
-        # identifiers cannot be parameters; quote with backticks after checking the name
-        if not re.fullmatch(r"[A-Za-z0-9_]+", settings.database):
-            raise ValueError(f"database name {settings.database!r} must be letters, digits and _")
-        await execute(conn, f"CREATE DATABASE IF NOT EXISTS `{settings.database}` "
-                            "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-        await conn.select_db(settings.database)
-        await apply_schema(conn)
-    finally:
-        conn.close()

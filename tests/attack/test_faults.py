@@ -203,7 +203,9 @@ async def test_killing_a_worker_mid_orders_loses_nothing_a_shopper_was_told(data
                             break
                     except httpx.HTTPError:
                         pass
-                    assert time.monotonic() - started < 5, "the shop did not serve again within 5 s"
+                    # a bound on "serves again", not a speed claim: hypercorn is restarted by the
+                    # supervisor, which takes seconds on a loaded 2-core machine (5 s failed at load 16)
+                    assert time.monotonic() - started < 30, "the shop did not serve again within 30 s"
                     await asyncio.sleep(0.1)
             print(f"{len(told)} of {len(buyers)} shoppers were told of an order; the shop served again "
                   f"{time.monotonic() - started:.1f} s after the orders ended")

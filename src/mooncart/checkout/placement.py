@@ -19,6 +19,7 @@ from pymysql.err import IntegrityError
 from ..bag.summary import BagLine
 from ..db import retrying, transaction
 from ..inventory.stock import InsufficientStock, lock_variants, move_stock
+from ..ops import metrics
 from ..orders import queries as order_queries
 from . import queries
 from .payments import PaymentProvider
@@ -43,6 +44,7 @@ class PlacedOrder:
     number: str
     replayed: bool = False
     stock_levels: dict | None = None  # variant id -> stock after this order, for live pages
+    total_paise: int = 0
 
 
 def new_order_number(now: datetime | None = None) -> str:
@@ -58,14 +60,17 @@ async def place_order(conn, *, user_id: int, cart_id: int, address: dict, provid
     a deadlock. Raises CheckoutProblem with the shopper's message when nothing was written;
     the same form sent twice gives back the first order."""
     try:
-        return await retrying(lambda: _place_once(conn, user_id, cart_id, address, provider, payment_details,
-                                                  idempotency_key, payment_timeout))
+        order = await retrying(lambda: _place_once(conn, user_id, cart_id, address, provider, payment_details,
+                                                   idempotency_key, payment_timeout))
     except IntegrityError:
         # the same form placed a moment ago on another connection: answer with that order
         existing = await order_queries.select_order_by_key(conn, user_id, idempotency_key)
         if existing is None:
             raise
         return PlacedOrder(existing["id"], existing["number"], replayed=True)
+    if not order.replayed:  # committed: _place_once's transaction has closed
+        metrics.order_placed(provider.code, order.total_paise)
+    return order
 
 
 async def _place_once(conn, user_id, cart_id, address, provider, payment_details, idempotency_key,
@@ -110,4 +115,4 @@ async def _place_once(conn, user_id, cart_id, address, provider, payment_details
         await queries.delete_ordered_lines(conn, cart_id, [line.variant_id for line in lines])
         log.info("order placed", extra={"order": number, "user": user_id, "total": totals.total_paise,
                                         "lines": len(lines)})
-        return PlacedOrder(order_id, number, stock_levels=levels)
+        return PlacedOrder(order_id, number, stock_levels=levels, total_paise=totals.total_paise)

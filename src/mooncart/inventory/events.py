@@ -10,6 +10,8 @@ import json
 import logging
 from contextlib import asynccontextmanager
 
+from ..ops import metrics
+
 log = logging.getLogger("mooncart.events")
 CHANNEL = "mooncart:stock"
 
@@ -60,10 +62,12 @@ class StockEvents:
         """Listen for changes to these variants for as long as the block runs."""
         subscription = Subscription(set(variant_ids))
         self.subscriptions.add(subscription)
+        metrics.LIVE_STREAMS.inc()
         try:
             yield subscription
         finally:  # a closed tab ends the stream, and with it the subscription
             self.subscriptions.discard(subscription)
+            metrics.LIVE_STREAMS.dec()
 
 
 class RedisStockEvents(StockEvents):

@@ -1,0 +1,1 @@
+"""Running the shop: health checks (health.py) and Prometheus metrics (metrics.py)."""

@@ -1,0 +1,99 @@
+"""Health checks for a load balancer or an orchestrator.
+
+GET /healthz: the process is up and its event loop answers. It touches nothing else, so a
+database outage never gets healthy workers restarted.
+GET /readyz: this worker can serve a shopper now: a pooled database connection answers
+SELECT 1, Redis answers PING when MOONCART_REDIS_URL is set, and the server is not shutting
+down (503 from the moment it starts to, so the balancer stops sending new work: under
+`mooncart serve` that is the moment it gets SIGTERM, MOONCART_DRAIN_SECONDS before hypercorn
+stops; otherwise when this worker's own shutdown begins). The answer
+names each check, never an error's text (that goes to the log)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+
+from quart import Blueprint, Quart, Response, current_app, jsonify
+
+bp = Blueprint("health", __name__)
+log = logging.getLogger("mooncart.health")
+CHECK_SECONDS = 2.0
+
+
+def begin_draining(app: Quart) -> None:
+    app.extensions["draining"] = True
+
+
+def draining() -> bool:
+    """Shutting down: this worker's own shutdown has begun, or `mooncart serve` was told to stop
+    and has made its drain file (it waits MOONCART_DRAIN_SECONDS before stopping hypercorn)."""
+    if current_app.extensions["draining"]:
+        return True
+    drain_file = current_app.extensions["drain_file"]
+    return bool(drain_file) and os.path.exists(drain_file)
+
+
+@bp.get("/healthz")
+async def healthz():
+    return Response("ok\n", content_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-store"})
+
+
+async def database_answers() -> None:
+    db = current_app.extensions["db"]
+    conn = await db.acquire()
+    try:
+        async with conn.cursor() as cur:
+            await cur.execute("SELECT 1")
+            await cur.fetchone()
+    finally:
+        db.release(conn)
+
+
+async def redis_answers() -> None:
+    client = current_app.extensions.get("health_redis")
+    if client is None:
+        import redis.asyncio as redis
+
+        client = current_app.extensions["health_redis"] = redis.from_url(
+            current_app.config["REDIS_URL"], socket_connect_timeout=CHECK_SECONDS, socket_timeout=CHECK_SECONDS)
+    await client.ping()
+
+
+async def check(name: str, probe) -> str:
+    try:
+        await asyncio.wait_for(probe(), CHECK_SECONDS)
+        return "ok"
+    except Exception:  # any failure means "not ready"; the reason is for the log, not the caller
+        log.warning("readiness check failed", extra={"reason": name}, exc_info=True)
+        return "unavailable"
+
+
+@bp.get("/readyz")
+async def readyz():
+    if draining():
+        response = jsonify(status="draining", checks={})
+        response.status_code = 503
+    else:
+        checks = {"database": await check("database", database_answers)}
+        if current_app.config.get("REDIS_URL"):
+            checks["redis"] = await check("redis", redis_answers)
+        ready = all(value == "ok" for value in checks.values())
+        response = jsonify(status="ready" if ready else "unavailable", checks=checks)
+        response.status_code = 200 if ready else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Quart) -> None:
+    app.extensions["draining"] = False
+    app.extensions["drain_file"] = app.config.get("DRAIN_FILE") or os.environ.get("MOONCART_DRAIN_FILE")
+    app.register_blueprint(bp)
+
+    @app.after_serving
+    async def drain() -> None:
+        begin_draining(app)
+        client = app.extensions.pop("health_redis", None)
+        if client is not None:
+            await client.aclose()
