@@ -4,7 +4,7 @@ the phrases and "Loved by buyers" scores of the products whose reviews changed."
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 from ..db import transaction
 from . import queries
@@ -68,17 +68,19 @@ def top_phrases(analyser: Analyser, readings: list[list[dict]], merge_at: float 
     """The phrases most reviews mention, per polarity. Near-duplicates ("soft fabric", "fabric is
     soft") count as one, named by the most frequent wording. A phrase needs two reviews once a
     product has three or more."""
-    counts: dict[str, Counter] = {"positive": Counter(), "negative": Counter()}
-    for phrases in readings:
-        for polarity in counts:
-            counts[polarity].update({p["phrase"] for p in phrases if p["polarity"] == polarity})
+    # phrase -> the reviews (by index) that mention it, per polarity
+    mentions: dict[str, dict[str, set[int]]] = {"positive": defaultdict(set), "negative": defaultdict(set)}
+    for index, phrases in enumerate(readings):
+        for p in phrases:
+            if p["polarity"] in mentions:
+                mentions[p["polarity"]][p["phrase"]].add(index)
     minimum = 2 if len(readings) >= 3 else 1
     result = {}
-    for polarity, counter in counts.items():
-        ranked = counter.most_common()
-        clusters: list[list] = []  # [representative, mentions, vector]
+    for polarity, by_phrase in mentions.items():
+        ranked = sorted(by_phrase.items(), key=lambda item: (-len(item[1]), item[0]))
+        clusters: list[list] = []  # [representative, reviews, vector]
         vectors = analyser.embed([p for p, _ in ranked]) if analyser.model is not None and ranked else None
-        for i, (phrase, n) in enumerate(ranked):
+        for i, (phrase, reviews) in enumerate(ranked):
             home = None
             if vectors is not None:
                 for cluster in clusters:
@@ -86,9 +88,9 @@ def top_phrases(analyser: Analyser, readings: list[list[dict]], merge_at: float 
                         home = cluster
                         break
             if home is None:
-                clusters.append([phrase, n, vectors[i] if vectors is not None else None])
+                clusters.append([phrase, set(reviews), vectors[i] if vectors is not None else None])
             else:
-                home[1] += n
-        clusters.sort(key=lambda c: -c[1])
-        result[polarity] = [(c[0], c[1]) for c in clusters if c[1] >= minimum][:PHRASES_PER_SIDE]
+                home[1] |= reviews  # a review that says it twice counts once
+        clusters.sort(key=lambda c: (-len(c[1]), c[0]))
+        result[polarity] = [(c[0], len(c[1])) for c in clusters if len(c[1]) >= minimum][:PHRASES_PER_SIDE]
     return result
