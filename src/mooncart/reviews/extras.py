@@ -7,7 +7,9 @@ reviews.routes imports it."""
 
 from __future__ import annotations
 
-from ..accounts.auth import current_shopper
+from quart import current_app
+
+from ..accounts.auth import auth_manager_key, current_shopper
 from ..analytics.tracking import note_product_view
 from ..catalog.product_page import product_page_extra
 from ..recommendations import queries as recommendation_queries
@@ -16,7 +18,8 @@ from .page import review_section
 
 @product_page_extra
 async def product_insights(conn, product: dict) -> dict:
-    shopper = await current_shopper()
+    # an app without log-ins (bench/bare_app.py renders this page bare) has no shopper to ask for
+    shopper = await current_shopper() if auth_manager_key in current_app.extensions else None
     context = await review_section(conn, product, shopper)
     context["recommendations"] = await recommendation_queries.select_for_product(conn, product)
     note_product_view(product)
