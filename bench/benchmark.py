@@ -219,7 +219,7 @@ class Server:
         else:
             command = [sys.executable, "-m", "hypercorn", app, "--bind", f"127.0.0.1:{self.port}",
                        "--workers", str(workers), "--worker-class", "uvloop"]
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 -- the server writes to it while it runs
         self.process = subprocess.Popen(command, env=environment, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while True:
@@ -229,7 +229,7 @@ class Server:
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     self.log.seek(0)
-                    raise RuntimeError(f"{app} did not start: {self.log.read().decode()[-2000:]}")
+                    raise RuntimeError(f"{app} did not start: {self.log.read().decode()[-2000:]}") from None
                 time.sleep(0.2)
 
     def stop(self) -> None:
@@ -337,10 +337,10 @@ def ratio_table(rows: list[dict]) -> tuple[str, list[str]]:
 
 
 def machine() -> str:
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")), platform.processor())
-    memory = int(next(l.split()[1] for l in Path("/proc/meminfo").read_text().splitlines()
-                      if l.startswith("MemTotal"))) // 1024 // 1024
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal"))) // 1024 // 1024
     conn = sync_connect(SERVER.with_database("mysql"))
     with conn.cursor() as cur:
         cur.execute("SELECT VERSION() AS v")

@@ -4,8 +4,10 @@ BEGIN ... ROLLBACK, so tests never see each other's rows."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
+import time
 
 import aiomysql
 import pymysql
@@ -14,7 +16,7 @@ from bs4 import BeautifulSoup
 
 from mooncart import create_app
 from mooncart.config import DatabaseSettings
-from mooncart.db import apply_schema
+from mooncart.db import apply_schema, execute, in_list
 
 # The server the tests make their own databases on (scripts/test points it at a private one
 # when no server is running on 127.0.0.1:3306).
@@ -81,6 +83,29 @@ async def conn(database):
 
 
 @pytest.fixture
+async def committed(database):
+    """For data other connections must see (races, locks, a command that opens its own pool): a
+    connection outside any test transaction, so every write commits, and `made`, the ids of what
+    the test made ({"users": [...], "products": [...], "categories": [...]}), deleted afterwards
+    with everything that hangs off them. The one place tests clean up after themselves."""
+    connection = await aiomysql.connect(**database.connect_kwargs())
+    made: dict[str, list[int]] = {"users": [], "products": [], "categories": []}
+    try:
+        yield connection, made
+    finally:
+        await connection.rollback()  # a test that failed inside a transaction left it open
+        if made["users"]:
+            placeholders, ids = in_list(made["users"])
+            await execute(connection, f"DELETE FROM orders WHERE user_id IN ({placeholders})", ids)
+            await execute(connection, f"DELETE FROM users WHERE id IN ({placeholders})", ids)
+        for table in ("products", "categories"):
+            if made[table]:
+                placeholders, ids = in_list(made[table])
+                await execute(connection, f"DELETE FROM {table} WHERE id IN ({placeholders})", ids)
+        connection.close()
+
+
+@pytest.fixture
 async def app(database, conn):
     # no reference cache: tests add categories between requests
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url(database),
@@ -128,8 +153,35 @@ async def log_in(client, user: dict, password: str | None = None):
     The CSRF token changes at log-in."""
     from tests.factories import next_code
 
-    response = await post(client, "/account/login", form={"email": user["email"], "password": password or user["password"]})
+    response = await post(client, "/account/login",
+                          form={"email": user["email"], "password": password or user["password"]})
     if response.headers.get("Location", "").startswith("/account/login/code"):
         response = await post(client, "/account/login/code", form={"code": next_code(user)})
     client._csrf = None
     return response
+
+
+@pytest.fixture
+async def pooled_app(database):
+    """The app with its real pool, on committed data (no shared test transaction)."""
+    conn = await aiomysql.connect(**database.connect_kwargs())
+    app = create_app({"SECRET_KEY": "live", "DATABASE_URL": database.url})
+    made = {}
+    async with app.test_app() as test_app:
+        yield test_app, conn, made
+    if "user" in made:
+        await execute(conn, "DELETE FROM orders WHERE user_id = %s", (made["user"],))
+        await execute(conn, "DELETE FROM users WHERE id = %s", (made["user"],))
+    if "product" in made:
+        await execute(conn, "DELETE FROM products WHERE id = %s", (made["product"]["id"],))
+        await execute(conn, "DELETE FROM categories WHERE id = %s", (made["product"]["category"]["id"],))
+    conn.close()
+
+
+async def read_until(connection, needle: bytes, timeout: float = 5.0) -> bytes:
+    """What a streaming test connection sends until `needle` appears (or TimeoutError)."""
+    received = b""
+    deadline = time.monotonic() + timeout
+    while needle not in received:
+        received += await asyncio.wait_for(connection.receive(), max(0.01, deadline - time.monotonic()))
+    return received

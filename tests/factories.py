@@ -1,15 +1,23 @@
-"""Make catalogue rows for a test, with fresh names so tests never depend on seed ids."""
+"""Make the rows and the shoppers a test needs (products, users, addresses, orders, a filled bag), with
+fresh names so tests never depend on seed ids. Shared by every area's tests: no test module imports
+another's helpers."""
 
 from __future__ import annotations
 
 import itertools
+import secrets
 import time
 
 import pyotp
 
 from mooncart.accounts import two_step
 from mooncart.accounts.two_step import CLOCK_DRIFT_STEPS
+from mooncart.bag.summary import BagLine
+from mooncart.checkout.placement import new_order_number
+from mooncart.checkout.pricing import order_totals
 from mooncart.db import execute, fetch_val
+from mooncart.orders import queries as order_queries
+from tests.conftest import HTMX, log_in, post, soup
 
 _counter = itertools.count(1)
 
@@ -122,6 +130,43 @@ async def make_address(conn, user_id: int) -> int:
     from mooncart.accounts.queries import insert_address
 
     return await insert_address(conn, user_id, ADDRESS)
+
+
+async def add(client, variant_id, quantity="1", htmx=True):
+    """Add to the bag through the real form, over htmx unless htmx=False."""
+    return await post(client, "/bag/add", form={"variant_id": str(variant_id), "quantity": str(quantity)},
+                      headers=HTMX if htmx else None)
+
+
+async def shopper_with_bag(app, conn, *quantities, stock=10, price_paise=49900):
+    """A signed-in client whose bag holds one line per quantity, and a saved address."""
+    product = await make_product(conn, price_paise=price_paise,
+                                 variants=[(s, "Mustard", stock) for s in ("S", "M", "L", "XL")][:len(quantities)])
+    user = await make_user(conn)
+    address_id = await make_address(conn, user["id"])
+    client = app.test_client()
+    await log_in(client, user)
+    for variant, quantity in zip(product["variants"], quantities):
+        response = await post(client, "/bag/add", form={"variant_id": str(variant["id"]), "quantity": str(quantity)})
+        assert response.status_code == 303
+    checkout = soup(await (await client.get("/checkout")).get_data())
+    key = checkout.find("input", attrs={"name": "idempotency_key"})["value"]
+    return client, user, product["variants"], {"address_id": str(address_id), "payment_method": "cod",
+                                               "idempotency_key": key}
+
+
+async def make_order(conn, user: dict, product: dict, *quantities: int, payment_status: str = "pending") -> dict:
+    """An order of `quantities[i]` of the product's i-th variant, written by the real queries."""
+    lines = [BagLine(variant_id=v["id"], quantity=q, stock=v["stock"], sku=v["sku"], price_paise=149_900,
+                     size=v["size"], colour=v["colour"], product_name=product["name"],
+                     product_slug=product["slug"], image_path=None)
+             for v, q in zip(product["variants"], quantities)]
+    number, key = new_order_number(), secrets.token_hex(16)
+    order_id = await order_queries.insert_order(
+        conn, number=number, user_id=user["id"], idempotency_key=key, payment_method="cod",
+        payment_status=payment_status, payment_reference="COD", address=ADDRESS, totals=order_totals(lines))
+    await order_queries.insert_order_items(conn, order_id, lines)
+    return {"id": order_id, "number": number, "key": key}
 
 
 async def make_delivered_order(conn, user: dict, product: dict, *, status: str = "delivered", variant: dict | None = None,

@@ -34,33 +34,76 @@ def wait_for_port(port: int, process, log_path: Path, timeout: float = 30) -> No
                 return
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the shop did not start: " + log_path.read_text()[-2000:])
+                raise RuntimeError("the shop did not start: " + log_path.read_text()[-2000:]) from None
             time.sleep(0.1)
+
+
+class ShopProcess:
+    """One shop instance on a fixed port that can be stopped (SIGTERM, as systemd does) and
+    started again, for rolling restarts. `supervised`: `mooncart serve` (with `serve_args`),
+    else hypercorn itself. The log is appended to across restarts."""
+
+    def __init__(self, database_url: str, workers: int, log_path: Path, env: dict | None = None,
+                 supervised: bool = False, port: int | None = None, serve_args: tuple[str, ...] = ()):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.command = ([sys.executable, "-m", "mooncart", "serve", "--port", str(self.port), "--workers", str(workers),
+                         *serve_args]
+                        if supervised else
+                        [sys.executable, "-m", "hypercorn", "mooncart.asgi:app", "--bind", f"127.0.0.1:{self.port}",
+                         "--workers", str(workers), "--worker-class", "uvloop"])
+        self.env = dict(os.environ, MOONCART_DATABASE_URL=database_url, MOONCART_SECRET_KEY=SECRET, **(env or {}))
+        self.process: subprocess.Popen | None = None
+
+    def start(self, wait_for: str | None = None) -> None:
+        """Start it; wait until the port answers, or (`wait_for`, a path) until that path answers 200."""
+        with open(self.log_path, "ab") as log_file:
+            self.process = subprocess.Popen(self.command, env=self.env, stdout=log_file, stderr=subprocess.STDOUT)
+        wait_for_port(self.port, self.process, self.log_path)
+        if wait_for is not None:
+            wait_for_http(self.url + wait_for, self.process, self.log_path)
+
+    def stop(self, timeout: float = 60) -> int:
+        """SIGTERM, and its exit code once it has exited (killed, and an error, after `timeout`)."""
+        self.process.terminate()
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise RuntimeError(f"the shop on port {self.port} did not stop within {timeout} s of SIGTERM")
+
+
+def wait_for_http(url: str, process, log_path: Path, timeout: float = 60) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # nosec B310 # loopback test URL
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer: " + log_path.read_text()[-2000:])
+        time.sleep(0.1)
 
 
 @contextmanager
 def running_shop(database_url: str, workers: int, log_path: Path, env: dict | None = None, supervised: bool = False):
     """hypercorn itself, or `mooncart serve` (which starts hypercorn again if it dies)."""
-    port = free_port()
-    log_file = open(log_path, "wb")
-    command = ([sys.executable, "-m", "mooncart", "serve", "--port", str(port), "--workers", str(workers)]
-               if supervised else
-               [sys.executable, "-m", "hypercorn", "mooncart.asgi:app", "--bind", f"127.0.0.1:{port}",
-                "--workers", str(workers), "--worker-class", "uvloop"])
-    process = subprocess.Popen(
-        command,
-        env=dict(os.environ, MOONCART_DATABASE_URL=database_url, MOONCART_SECRET_KEY=SECRET, **(env or {})),
-        stdout=log_file, stderr=subprocess.STDOUT)
+    shop = ShopProcess(database_url, workers, log_path, env, supervised)
+    shop.start()
     try:
-        wait_for_port(port, process, log_path)
-        yield f"http://127.0.0.1:{port}", process
+        yield shop.url, shop.process
     finally:
-        process.terminate()
+        shop.process.terminate()
         try:
-            process.wait(10)
+            shop.process.wait(10)
         except subprocess.TimeoutExpired:
-            process.kill()
-        log_file.close()
+            shop.process.kill()
 
 
 class Signers:
@@ -83,9 +126,10 @@ async def make_buyers(conn, signers: Signers, variant_id: int, count: int, quant
     from mooncart.db import execute
 
     buyers = []
-    for i in range(count):
+    for _buyer in range(count):
         _, user_id = await execute(conn, "INSERT INTO users (email, name, mobile, password_hash) VALUES "
-                                         "(%s, 'Flash Buyer', '9876543210', 'x')", (f"buyer.{secrets.token_hex(6)}@example.in",))
+                                         "(%s, 'Flash Buyer', '9876543210', 'x')",
+                                   (f"buyer.{secrets.token_hex(6)}@example.in",))
         auth_token, bag_token, csrf = secrets.token_urlsafe(32), secrets.token_hex(16), secrets.token_urlsafe(32)
         await execute(conn, "INSERT INTO sessions (token_hash, user_id) VALUES (%s, %s)",
                       (hashlib.sha256(auth_token.encode()).hexdigest(), user_id))

@@ -6,12 +6,12 @@ import logging
 import secrets
 
 from pymysql.err import MySQLError
-from quart_rate_limiter import RateLimitExceeded
 from quart import Quart, Response, g, has_request_context, render_template, request
 from quart.sessions import SecureCookieSessionInterface
+from quart_rate_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
-from . import db, formatting, limits, logs, security
+from . import assets, compression, db, draining, formatting, limits, logs, security
 from .config import load_config
 from .htmx import is_htmx, vary_on_htmx
 from .ops import health, metrics
@@ -37,9 +37,11 @@ class SessionCookies(SecureCookieSessionInterface):
     https (the prefix makes the browser refuse one set by a sibling subdomain or over http)."""
 
     def get_cookie_secure(self, app) -> bool:
+        """Secure only over https, so the cookie still works on a plain-http development server."""
         return has_request_context() and request.is_secure
 
     def get_cookie_name(self, app) -> str:
+        """`__Host-` over https: the browser then refuses a copy set by a subdomain or over http."""
         name = super().get_cookie_name(app)
         return "__Host-" + name if has_request_context() and request.is_secure else name
 
@@ -48,14 +50,20 @@ PRIVATE_PREFIXES = ("/bag", "/account", "/checkout", "/orders", "/admin")
 
 
 def create_app(test_config: dict | None = None) -> Quart:
+    """The application factory (flaskr style): tests and `mooncart serve` each build their own app
+    from config, so nothing is configured at import time; test_config wins over the environment."""
     app = Quart(__name__)
     app.config.update(load_config(test_config))
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.session_interface = SessionCookies()
     if app.config["TRUSTED_PROXIES"]:
-        app.asgi_app = ForwardedHeaders(app.asgi_app, app.config["TRUSTED_PROXIES"])
+        # ASGI middleware wraps asgi_app, as Quart documents (mypy sees a method being replaced)
+        app.asgi_app = ForwardedHeaders(app.asgi_app, app.config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    compression.init_app(app, PRIVATE_PREFIXES)  # first, so its after_request hook runs last
+    assets.init_app(app)
+    draining.init_app(app)  # what `mooncart serve` has a worker do on SIGTERM
     logs.init_app(app)
     formatting.register(app)
     health.init_app(app)  # before the pool: on shutdown, readiness turns 503 first
@@ -67,12 +75,12 @@ def create_app(test_config: dict | None = None) -> Quart:
     from .analytics import tracking
     from .accounts.routes import bp as accounts_bp
     from .admin.routes import bp as admin_bp
+    from .bag.live import bp as live_bp
     from .bag.routes import bp as bag_bp
+    from .catalog.media import bp as media_bp
     from .catalog.routes import bp as catalog_bp
     from .checkout.routes import bp as checkout_bp
     from .inventory import events
-    from .bag.live import bp as live_bp
-    from .catalog.media import bp as media_bp
     from .orders.routes import bp as orders_bp
     from .reviews.routes import bp as reviews_bp
 
@@ -96,6 +104,8 @@ def create_app(test_config: dict | None = None) -> Quart:
             response.headers["Cache-Control"] = "no-store"  # bags, accounts and orders are nobody else's
         if request.is_secure:
             response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        if app.config["INSTANCE_NAME"]:
+            response.headers["X-Mooncart-Instance"] = app.config["INSTANCE_NAME"]
         return response
 
     return app
@@ -105,7 +115,7 @@ def register_error_pages(app: Quart) -> None:
     """Every error is a page (or, for htmx, a short fragment) in the shop's words: never a trace."""
 
     async def error_response(status: int, title: str, message: str) -> Response:
-        template = "errors/_error_message.html" if is_htmx() else "errors/error.html"
+        template = "errors/replies/message.html" if is_htmx() else "errors/error.html"
         body = await render_template(template, status=status, title=title, message=message,
                                      bag_count=None, nav_categories=[])
         return vary_on_htmx(Response(body, status=status, content_type="text/html; charset=utf-8"))
@@ -120,7 +130,7 @@ def register_error_pages(app: Quart) -> None:
             403: ("Staff only", "This page is for Mooncart staff."),
             413: ("Too large", "What you sent is larger than we accept."),
         }
-        title, message = messages.get(error.code, (error.name, "Something about that request wasn't right."))
+        title, message = messages.get(error.code or 400, (error.name, "Something about that request wasn't right."))
         return await error_response(error.code or 400, title, message)
 
     @app.errorhandler(RateLimitExceeded)

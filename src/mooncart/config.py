@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from .proxy import parse_trusted_proxies
@@ -27,7 +28,9 @@ class DatabaseSettings:
     unix_socket: str | None = None
 
     @classmethod
-    def from_url(cls, url: str, allow_no_database: bool = False) -> "DatabaseSettings":
+    def from_url(cls, url: str, allow_no_database: bool = False) -> DatabaseSettings:
+        """Settings from a mysql:// URL (a unix_socket query parameter for a local server); a clear
+        ValueError for anything else, at start-up rather than at the first query."""
         parts = urlsplit(url)
         if parts.scheme not in ("mysql", "mariadb"):
             raise ValueError(f"MOONCART_DATABASE_URL must start with mysql://, got {parts.scheme!r}")
@@ -44,11 +47,13 @@ class DatabaseSettings:
             unix_socket=query.get("unix_socket", [None])[0],
         )
 
-    def with_database(self, database: str) -> "DatabaseSettings":
+    def with_database(self, database: str) -> DatabaseSettings:
+        """The same server and credentials with another database (the tests make their own)."""
         return replace(self, database=database)
 
     @property
     def url(self) -> str:
+        """These settings as a mysql:// URL again, for another app or process to connect with."""
         auth = quote(self.user, safe="") + (":" + quote(self.password, safe="") if self.password else "")
         query = "?" + urlencode({"unix_socket": self.unix_socket}) if self.unix_socket else ""
         return f"mysql://{auth}@{self.host}:{self.port}/{self.database}{query}"
@@ -71,7 +76,7 @@ def load_config(test_config: dict | None = None) -> dict:
         secret = secrets.token_urlsafe(32)
         log.warning("MOONCART_SECRET_KEY is not set: using a random key, so bags and sessions "
                     "will not survive a restart and workers will not share them. Set it in production.")
-    config = {
+    config: dict[str, Any] = {
         "SECRET_KEY": secret,
         "DATABASE_URL": os.environ.get("MOONCART_DATABASE_URL", DEFAULT_DATABASE_URL),
         "REDIS_URL": os.environ.get("MOONCART_REDIS_URL") or None,
@@ -105,6 +110,9 @@ def load_config(test_config: dict | None = None) -> dict:
         # the reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (addresses or networks,
         # comma-separated); empty: nobody's, the connection's own address and scheme count
         "TRUSTED_PROXIES": os.environ.get("MOONCART_TRUSTED_PROXIES", ""),
+        # this instance's name, sent as an X-Mooncart-Instance header when set (which instance
+        # behind a balancer answered)
+        "INSTANCE_NAME": os.environ.get("MOONCART_INSTANCE_NAME", ""),
         "SESSION_COOKIE_NAME": "mooncart",
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,

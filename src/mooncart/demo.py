@@ -78,6 +78,7 @@ NON_FABRIC = {"footwear": ["Leather", "Vegan leather", "Suede"], "bags": ["Vegan
               "jewellery": ["Oxidised silver", "Gold-plated brass", "Kundan", "Pearl"]}
 OCCASIONS = ["everyday wear", "the office", "festive evenings", "weddings", "college", "brunch",
              "Diwali parties", "haldi and mehendi", "weekend getaways"]
+PAIRINGS = ["juttis", "jhumkas", "a potli bag", "white sneakers", "a bright dupatta"]
 
 
 async def ensure_reference_data(conn) -> tuple[list[dict], dict[str, int], dict[str, int]]:
@@ -94,7 +95,7 @@ async def ensure_reference_data(conn) -> tuple[list[dict], dict[str, int], dict[
     category_ids = {r["slug"]: r["id"] for r in await fetch_all(conn, "SELECT id, slug FROM categories")}
     leaves = []
     for _parent_slug, _parent_name, children in CATEGORIES:
-        for slug, name, art, sizes_kind, price_range, nouns, _blurb in children:
+        for slug, _name, art, sizes_kind, price_range, nouns, _blurb in children:
             leaves.append(dict(id=category_ids[slug], slug=slug, art=art, sizes=sizes_kind,
                                price_range=price_range, nouns=nouns))
     colour_ids = {r["name"]: r["id"] for r in await fetch_all(conn, "SELECT id, name FROM colours")}
@@ -103,6 +104,7 @@ async def ensure_reference_data(conn) -> tuple[list[dict], dict[str, int], dict[
 
 
 def make_stock(rng: random.Random) -> int:
+    """A believable stock level: some sold out, some nearly, most plenty."""
     roll = rng.random()
     if roll < 0.12:
         return 0  # sold out
@@ -128,9 +130,10 @@ def make_product(rng: random.Random, product_id: int, leaf: dict, colours: list[
         start = rng.randint(0, 2)
         sizes = sizes[start:start + rng.randint(3, 4) if large else len(sizes)]
     description = (f"A {style.lower()} {noun.lower()} in {fabric.lower()}, made for {rng.choice(OCCASIONS)}. "
-                   f"Pairs beautifully with {rng.choice(['juttis', 'jhumkas', 'a potli bag', 'white sneakers', 'a bright dupatta'])}. "
+                   f"Pairs beautifully with {rng.choice(PAIRINGS)}. "
                    "Gentle hand wash recommended.")
-    variants, images = [], []
+    variants: list[tuple] = []
+    images: list[tuple] = []
     for colour_name, colour_hex in chosen:
         for size in sizes:
             price = price_rupees * 100 + (20000 if size == "XXL" else 0)  # XXL uses more fabric
@@ -154,7 +157,9 @@ async def seed_demo(conn, products: int = 200, seed: int = 7, batch_size: int = 
     with tqdm(total=products, unit="product", desc="Seeding", disable=quiet, file=sys.stderr) as bar:
         while written < products:
             count = min(batch_size, products - written)
-            product_rows, variant_rows, image_rows = [], [], []
+            product_rows: list[tuple] = []
+            variant_rows: list[tuple] = []
+            image_rows: list[tuple] = []
             for product_id in range(next_id, next_id + count):
                 product, variants, images = make_product(rng, product_id, rng.choice(leaves), COLOURS, large)
                 product_rows.append(product)

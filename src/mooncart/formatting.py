@@ -25,5 +25,6 @@ def indian_number(value: int) -> str:
 
 
 def register(app) -> None:
+    """Make the number filters available to every template."""
     app.jinja_env.filters["inr"] = inr
     app.jinja_env.filters["indian_number"] = indian_number

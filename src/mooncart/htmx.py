@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from inspect import isawaitable
+from typing import cast
 
 from jinja2 import Environment
 from quart import Response, current_app, has_request_context, redirect, request
@@ -65,4 +66,4 @@ async def fragment(template: str, status: int = 200, **context) -> Response:
 
 def see_other(location: str) -> Response:
     """The no-JavaScript answer to a successful POST: 303 to a page that shows the result."""
-    return redirect(location, 303)
+    return cast(Response, redirect(location, 303))  # Quart builds its own Response; typed as werkzeug's

@@ -7,7 +7,8 @@ catalog/reference.py), and render_page asks every part once per page."""
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from quart import Response, render_template
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -68,6 +68,7 @@ class ForwardedHeaders:
         self.trusted = tuple(trusted)
 
     def is_trusted(self, address: Address | None) -> bool:
+        """Did this address come from one of our trusted proxies?"""
         return address is not None and any(address in network for network in self.trusted)
 
     def client_address(self, peer: Address, forwarded_for: list[str]) -> Address:
@@ -93,6 +94,7 @@ class ForwardedHeaders:
         return await self.app(scope, receive, send)
 
     def believe(self, scope: dict, peer: Address) -> dict:
+        """The scope with the client address, scheme and host the trusted proxy reports."""
         forwarded_for: list[str] = []
         proto = host = None
         for name, value in scope["headers"]:

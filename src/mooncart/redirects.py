@@ -4,7 +4,7 @@ Browsers are generous with what they take as "another site" in a Location header
 and newlines (`/<TAB>/evil.example` becomes `//evil.example`), read `\\` as `/`, map look-alike
 slashes, and accept `https:evil.example` without slashes. So instead of listing the bad, we accept
 only the plainly good: a path that starts with one `/`, in printable ASCII, without backslashes,
-encoded slashes or dot segments. Everything else falls back to a default page. tests/test_redirects.py
+encoded slashes or dot segments. Everything else falls back to a default page. tests/security/test_redirects.py
 checks a corpus of known bypasses by resolving each answer as a browser would (and in Chromium)."""
 
 from __future__ import annotations

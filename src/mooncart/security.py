@@ -3,6 +3,8 @@ the visitor's session, and refusal of requests that a browser says came from ano
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import logging
 import secrets
@@ -32,8 +34,30 @@ def rotate_csrf_token() -> None:
     session[FIELD] = secrets.token_urlsafe(32)
 
 
+def masked_csrf_token() -> str:
+    """The token as a page carries it: XORed with a fresh random pad that travels with it, so no
+    two responses hold the same bytes and a compressed page cannot leak it (BREACH; docs/SECURITY.md)."""
+    secret = csrf_token().encode()
+    pad = secrets.token_bytes(len(secret))
+    return base64.urlsafe_b64encode(pad + bytes(a ^ b for a, b in zip(pad, secret))).decode()
+
+
+def unmasked(sent: str) -> str:
+    """The token inside a masked one; anything else (an unmasked token, junk) as it came."""
+    if len(sent) <= 64:  # a bare token is 43 characters, a masked one 116
+        return sent
+    try:
+        raw = base64.urlsafe_b64decode(sent.encode("ascii"))
+    except (UnicodeEncodeError, binascii.Error, ValueError):
+        return sent
+    if len(raw) % 2:
+        return sent
+    half = len(raw) // 2
+    return bytes(a ^ b for a, b in zip(raw[:half], raw[half:])).decode("latin-1")
+
+
 def csrf_field() -> Markup:
-    return Markup('<input type="hidden" name="%s" value="%s">') % (FIELD, escape(csrf_token()))
+    return Markup('<input type="hidden" name="%s" value="%s">') % (FIELD, escape(masked_csrf_token()))
 
 
 class CrossSiteRequest(Exception):
@@ -73,12 +97,13 @@ async def check_request() -> None:
     sent = request.headers.get(HEADER)
     if sent is None:
         sent = (await request.form).get(FIELD)
+    sent = unmasked(sent) if isinstance(sent, str) else sent
     # compared as bytes: compare_digest refuses non-ASCII str, and a hostile token may be anything
     if not expected or not sent or not hmac.compare_digest(str(sent).encode(), str(expected).encode()):
         raise CrossSiteRequest("missing or wrong CSRF token")
 
 
 def init_app(app: Quart) -> None:
-    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["csrf_token"] = masked_csrf_token
     app.jinja_env.globals["csrf_field"] = csrf_field
     app.before_request(check_request)

@@ -32,5 +32,6 @@ def test_every_long_enough_entry_of_the_vendored_list_is_refused():
 @pytest.mark.parametrize("password", ["monsoon in mumbai", "jasmine in the hair", "kurti-season-2026",
                                       "zq123456", "x!2026@@ok"])
 def test_phrases_and_short_stems_with_digits_are_allowed(password):
-    # the list holds short stems ("1", "ab"), which with digits would be common ("ab123456" is listed itself): a stem under four letters does not make a password common
+    # the list holds short stems ("1", "ab"), which with digits would be common ("ab123456" is
+    # listed itself): a stem under four letters does not make a password common
     assert passwords.password_problem(password) is None

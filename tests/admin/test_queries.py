@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from mooncart.admin import queries
 from mooncart.db import execute, fetch_one, fetch_val
-from tests.factories import make_category, make_product, make_user
-from tests.orders.test_queries import make_order
+from tests.factories import make_category, make_order, make_product, make_user
 
 
 async def test_product_search_matches_a_word_of_the_name_or_an_exact_sku(conn):

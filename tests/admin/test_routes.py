@@ -12,9 +12,8 @@ from PIL import Image
 
 from mooncart.admin.charts import bar_chart, days_of_cover, sell_through
 from mooncart.db import fetch_all, fetch_one, fetch_val
-from tests.checkout.test_checkout import shopper_with_bag
 from tests.conftest import HTMX, csrf, log_in, post, soup
-from tests.factories import make_product, make_user
+from tests.factories import make_product, make_user, shopper_with_bag
 
 
 @pytest.fixture
@@ -57,7 +56,8 @@ async def test_every_back_office_route_is_staff_only(app, conn, staff):
 async def test_staff_create_a_product_with_sizes_and_opening_stock(conn, staff):
     category = await fetch_val(conn, "INSERT INTO categories (slug, name) VALUES ('test-kurtis-admin', 'Kurtis') "
                                      "RETURNING id")
-    response = await post(staff, "/admin/products/new", form={"name": "Ivory Chikankari Kurti", "category_id": str(category),
+    response = await post(staff, "/admin/products/new", form={"name": "Ivory Chikankari Kurti",
+                                                               "category_id": str(category),
                                                               "fabric": "Cotton", "description": "Hand embroidered.",
                                                               "price": "1,899"})
     assert response.status_code == 303
@@ -102,7 +102,8 @@ async def test_inline_editing_returns_the_region_it_edits(conn, staff):
     product = await make_product(conn, variants=[("M", "Teal", 3)])
     variant_id = product["variants"][0]["id"]
     response = await post(staff, f"/admin/products/{product['id']}", headers=HTMX, form={
-        "name": "Teal Wrap Dress", "category_id": str(product["category"]["id"]), "fabric": "Crepe", "description": "x"})
+        "name": "Teal Wrap Dress", "category_id": str(product["category"]["id"]), "fabric": "Crepe",
+        "description": "x"})
     html = soup(await response.get_data())
     assert response.status_code == 200 and html.find("html") is None
     assert html.find(id="product-fields") is not None and "Saved" in html.get_text()
@@ -134,7 +135,8 @@ async def test_stock_adjustments_write_the_ledger_and_refuse_nonsense(conn, staf
         response = await post(staff, f"/admin/variants/{variant_id}/stock", headers=headers, form=form)
         assert response.status_code == 422 and message in soup(await response.get_data()).get_text()
     assert await fetch_val(conn, "SELECT stock FROM variants WHERE id = %s", (variant_id,)) == 12
-    ledger = await fetch_all(conn, "SELECT delta, stock_after, reason FROM stock_movements WHERE variant_id = %s ORDER BY id",
+    ledger = await fetch_all(conn, "SELECT delta, stock_after, reason FROM stock_movements "
+                                   "WHERE variant_id = %s ORDER BY id",
                              (variant_id,))
     assert [(r["delta"], r["stock_after"], r["reason"]) for r in ledger] == [
         (12, 15, "received"), (-2, 13, "damaged"), (-1, 12, "correction")]
@@ -225,7 +227,8 @@ async def test_deleting_a_product_empties_bags_but_not_orders(app, conn, staff):
     response = await post(staff, f"/admin/products/{product_id}/delete")
     assert response.status_code == 303
     assert await fetch_val(conn, "SELECT COUNT(*) FROM cart_items WHERE variant_id = %s", (variants[0]["id"],)) == 0
-    item = await fetch_one(conn, "SELECT i.product_name, i.variant_id FROM order_items i JOIN orders o ON o.id = i.order_id "
+    item = await fetch_one(conn, "SELECT i.product_name, i.variant_id "
+                                 "FROM order_items i JOIN orders o ON o.id = i.order_id "
                                  "WHERE o.user_id = %s", (user["id"],))
     assert item["variant_id"] is None and item["product_name"].startswith("Test Chikankari Kurti")
     order_page = soup(await (await client.get("/orders")).get_data())

@@ -16,9 +16,8 @@ from mooncart.analytics import queries
 from mooncart.analytics.recorder import Event, EventRecorder
 from mooncart.analytics.tracking import VISITOR_COOKIE, device_of
 from mooncart.db import execute_many, fetch_all, fetch_val
-from tests.checkout.test_checkout import shopper_with_bag
 from tests.conftest import database_url, log_in, post, soup, statements_run
-from tests.factories import make_category, make_product, make_user
+from tests.factories import make_category, make_product, make_user, shopper_with_bag
 
 PHONE = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
 

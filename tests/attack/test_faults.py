@@ -164,10 +164,9 @@ async def test_killing_a_worker_mid_orders_loses_nothing_a_shopper_was_told(data
     user_ids = [b["user_id"] for b in buyers]
     try:
         with running_shop(database.url, workers=2, log_path=tmp_path / "shop.log", supervised=True) as (url, supervisor):
-            hypercorn = child_processes(supervisor.pid)[0][0]
-            for _ in range(100):  # both workers up
-                children = child_processes(hypercorn)
-                workers = [pid for pid, command in children if "resource_tracker" not in command]
+            for _ in range(100):  # both workers up (mooncart serve's own children)
+                children = child_processes(supervisor.pid)
+                workers = [pid for pid, command in children if "mooncart.serving" in command]
                 if len(workers) == 2:
                     break
                 time.sleep(0.05)

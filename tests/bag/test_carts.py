@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from mooncart.bag.token import COOKIE_NAME
 from mooncart.db import fetch_val
-from tests.bag.test_routes import add
 from tests.conftest import log_in, soup
-from tests.factories import make_product, make_user
+from tests.factories import add, make_product, make_user
 
 
 async def carts_holding(conn, variant_id: int) -> int:

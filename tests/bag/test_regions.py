@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from mooncart.bag.rules import MAX_PER_LINE
-from tests.bag.test_routes import add
 from tests.conftest import HTMX, post, soup
-from tests.factories import make_product
+from tests.factories import add, make_product
 
 
 async def change_quantity(client, variant_id, quantity):
@@ -40,7 +39,8 @@ async def test_the_quantity_boxes_top_out_at_the_bags_per_line_cap(client, conn)
     page = soup(await (await client.get(f"/products/{product['slug']}")).get_data())
     bag = soup(await (await client.get("/bag")).get_data())
     assert page.find("input", attrs={"name": "quantity"})["max"] == str(MAX_PER_LINE)
-    assert bag.find(id=f"bag-line-{variant['id']}").find("input", attrs={"name": "quantity"})["max"] == str(MAX_PER_LINE)
+    line = bag.find(id=f"bag-line-{variant['id']}")
+    assert line.find("input", attrs={"name": "quantity"})["max"] == str(MAX_PER_LINE)
 
 
 async def test_the_bag_page_and_a_line_change_show_the_same_summary(client, conn):

@@ -8,17 +8,12 @@ from mooncart.bag.token import COOKIE_NAME
 from mooncart.db import execute, fetch_all, fetch_val
 from mooncart.demo import seed_demo
 from tests.conftest import HTMX, csrf, post, soup, statements_run
-from tests.factories import make_product
+from tests.factories import add, make_product
 
 
 async def bag_quantity(conn, variant_id: int) -> int:
     return int(await fetch_val(conn, "SELECT COALESCE(SUM(quantity), 0) FROM cart_items WHERE variant_id = %s",
                                (variant_id,)))
-
-
-async def add(client, variant_id, quantity="1", htmx=True):
-    return await post(client, "/bag/add", form={"variant_id": str(variant_id), "quantity": str(quantity)},
-                             headers=HTMX if htmx else None)
 
 
 async def test_add_to_bag_over_htmx_returns_only_the_changed_regions(client, conn):

@@ -234,7 +234,8 @@ async def test_a_phone_listing_shows_products_before_filters(shop, browser, java
     await page.goto(f"{base}/c/kurtis")
     await expect(page.locator(".product-card").first).to_be_visible()
     box = await page.locator(".product-card").first.bounding_box()
-    assert box["y"] + box["height"] <= 844, f"the first product card ends at {box['y'] + box['height']}px, below the fold"
+    bottom = box["y"] + box["height"]
+    assert bottom <= 844, f"the first product card ends at {bottom}px, below the fold"
     sort = page.locator("select[name=sort]")
     await expect(sort).to_be_hidden()
     await expect(page.locator(".applied-filters")).to_have_count(0)
@@ -276,7 +277,8 @@ async def test_a_desktop_listing_shows_its_filters_beside_the_products(shop, bro
     await expect(sort).to_be_visible()
     await expect(page.locator("#filters summary")).to_be_hidden()
     await expect(page.get_by_role("heading", name="Filter and sort")).to_be_visible()
-    panel, results = await page.locator("#filters").bounding_box(), await page.locator("#listing-results").bounding_box()
+    panel = await page.locator("#filters").bounding_box()
+    results = await page.locator("#listing-results").bounding_box()
     assert panel["x"] + panel["width"] <= results["x"] and panel["y"] < results["y"] + results["height"], "side by side"
     await sort.focus()
     await expect(sort).to_be_focused()

@@ -15,8 +15,7 @@ from playwright.async_api import expect
 
 from mooncart.accounts.queries import insert_address
 from tests.browser.conftest import in_stock_product
-from tests.browser.pages import (add_first_available, cancel_order, fill_address, go_to_checkout, log_in,
-                                 place_order)
+from tests.browser.pages import add_first_available, cancel_order, fill_address, go_to_checkout, log_in, place_order
 from tests.factories import ADDRESS, make_user
 
 pytestmark = pytest.mark.browser

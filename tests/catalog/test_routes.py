@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from mooncart.db import execute
-
 from tests.conftest import HTMX, post, soup
 from tests.factories import make_category, make_product
 
@@ -219,8 +218,8 @@ async def test_database_outage_is_a_friendly_503(database):
 
 
 async def test_reference_data_is_cached_and_staff_edits_clear_it(app, conn):
-    from tests.factories import make_user
     from tests.conftest import log_in
+    from tests.factories import make_user
 
     app.app.config["REFERENCE_CACHE_SECONDS"] = 300
     category = await make_category(conn, "Sarees")

@@ -9,26 +9,9 @@ from mooncart.checkout import placement
 from mooncart.checkout.payments import APPROVE, DECLINE, TIMEOUT, TestCardGateway
 from mooncart.db import execute, fetch_all, fetch_one, fetch_val
 from tests.conftest import HTMX, log_in, post, soup, statements_run
-from tests.factories import ADDRESS, make_address, make_product, make_user
+from tests.factories import ADDRESS, make_user, shopper_with_bag
 
 CARD = {"card_expiry": "12/39", "card_cvv": "123"}
-
-
-async def shopper_with_bag(app, conn, *quantities, stock=10, price_paise=49900):
-    """A signed-in client whose bag holds one line per quantity, and a saved address."""
-    product = await make_product(conn, price_paise=price_paise,
-                                 variants=[(s, "Mustard", stock) for s in ("S", "M", "L", "XL")][:len(quantities)])
-    user = await make_user(conn)
-    address_id = await make_address(conn, user["id"])
-    client = app.test_client()
-    await log_in(client, user)
-    for variant, quantity in zip(product["variants"], quantities):
-        response = await post(client, "/bag/add", form={"variant_id": str(variant["id"]), "quantity": str(quantity)})
-        assert response.status_code == 303
-    checkout = soup(await (await client.get("/checkout")).get_data())
-    key = checkout.find("input", attrs={"name": "idempotency_key"})["value"]
-    return client, user, product["variants"], {"address_id": str(address_id), "payment_method": "cod",
-                                               "idempotency_key": key}
 
 
 async def stock_of(conn, variant_id):

@@ -27,23 +27,6 @@ class JitteryCashOnDelivery(CashOnDelivery):
         return PaymentResult("pending", "COD")
 
 
-@pytest.fixture
-async def committed(database):
-    """A connection whose writes other connections see (no test transaction), cleaned up after."""
-    conn = await aiomysql.connect(**database.connect_kwargs())
-    made = {"users": [], "products": [], "categories": []}
-    yield conn, made
-    if made["users"]:
-        ids = ", ".join(["%s"] * len(made["users"]))
-        await execute(conn, "DELETE FROM orders WHERE user_id IN (" + ids + ")", made["users"])
-        await execute(conn, "DELETE FROM users WHERE id IN (" + ids + ")", made["users"])
-    for product_id in made["products"]:
-        await execute(conn, "DELETE FROM products WHERE id = %s", (product_id,))
-    for category_id in made["categories"]:
-        await execute(conn, "DELETE FROM categories WHERE id = %s", (category_id,))
-    conn.close()
-
-
 async def buyers_with_one_in_the_bag(conn, made, variant_id: int, count: int) -> list[tuple[int, int]]:
     buyers = []
     for _ in range(count):

@@ -7,7 +7,7 @@ import aiomysql
 import pytest
 from pymysql.err import OperationalError
 
-from mooncart.db import execute, fetch_all, fetch_val
+from mooncart.db import fetch_all, fetch_val
 from mooncart.inventory import queries
 from mooncart.inventory.queries import Movement
 from tests.conftest import statements_run
@@ -29,11 +29,13 @@ async def test_locking_nothing_is_refused_rather_than_sent_as_broken_sql(conn):
         await queries.select_stock_for_update(conn, [])
 
 
-async def test_a_locked_variant_cannot_be_locked_by_another_connection(database):
+async def test_a_locked_variant_cannot_be_locked_by_another_connection(database, committed):
     """With committed rows, so that only the FOR UPDATE lock (not an open insert) holds them."""
-    owner = await aiomysql.connect(**database.connect_kwargs())
+    owner, made = committed
     other = await aiomysql.connect(**database.connect_kwargs())
     product = await make_product(owner, stock=5)
+    made["products"].append(product["id"])
+    made["categories"].append(product["category"]["id"])
     variant_id = product["variants"][0]["id"]
     try:
         await owner.begin()
@@ -45,9 +47,6 @@ async def test_a_locked_variant_cannot_be_locked_by_another_connection(database)
         await other.rollback()
         await owner.rollback()
     finally:
-        await execute(owner, "DELETE FROM products WHERE id = %s", (product["id"],))
-        await execute(owner, "DELETE FROM categories WHERE id = %s", (product["category"]["id"],))
-        owner.close()
         other.close()
 
 
@@ -90,7 +89,8 @@ async def test_the_ledger_rows_of_a_change_are_one_insert(conn):
                                           Movement(medium, 2, 6, "received")])
     assert await statements_run(conn) - before - 1 == 1
     rows = await fetch_all(conn, "SELECT variant_id, delta, stock_after, reason, order_id, staff_id, note "
-                                 "FROM stock_movements WHERE variant_id IN (%s, %s) ORDER BY variant_id", (small, medium))
+                                 "FROM stock_movements WHERE variant_id IN (%s, %s) ORDER BY variant_id",
+                            (small, medium))
     assert [(r["variant_id"], r["delta"], r["stock_after"], r["reason"]) for r in rows] == [
         (small, -1, 2, "damaged"), (medium, 2, 6, "received")]
     assert len(rows[0]["note"]) == 200 and rows[1]["order_id"] is None and rows[1]["staff_id"] is None

@@ -4,21 +4,15 @@ it is configured, and a server that is not shutting down."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import signal
 import socket
 import subprocess
-import sys
-import time
 
-import httpx
 import pytest
 
 from mooncart import create_app
 from mooncart.ops import health
 from tests.conftest import statements_run
-from tests.shop_server import running_shop
 
 
 async def test_healthz_answers_without_touching_the_database(client, conn):
@@ -103,29 +97,3 @@ async def test_readyz_checks_redis_when_it_is_configured(database, own_redis):
         response = await client.get("/readyz")
         assert response.status_code == 503
         assert (await response.get_json())["checks"] == {"database": "ok", "redis": "unavailable"}
-
-
-def test_mooncart_serve_turns_readyz_503_for_the_drain_before_stopping(database, tmp_path):
-    # the balancer sees "draining" while the shop still answers; a second signal stops it at once
-    with running_shop(database.url, 2, tmp_path / "shop.log", supervised=True,
-                      env={"MOONCART_DRAIN_SECONDS": "600"}) as (url, process):
-        assert httpx.get(f"{url}/readyz", timeout=30).status_code == 200
-        process.send_signal(signal.SIGTERM)
-        for _ in range(300):
-            response = httpx.get(f"{url}/readyz", timeout=30)
-            if response.status_code == 503:
-                break
-            time.sleep(0.1)
-        assert response.status_code == 503 and response.json()["status"] == "draining"
-        assert httpx.get(f"{url}/healthz", timeout=30).status_code == 200
-        assert httpx.get(f"{url}/", timeout=30).status_code == 200  # still serving shoppers
-        assert process.poll() is None
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)  # well before the 600 s drain
-
-
-def test_mooncart_serve_refuses_a_bad_drain_time():
-    result = subprocess.run([sys.executable, "-m", "mooncart", "serve", "--port", "1"], capture_output=True, text=True,
-                            env=dict(os.environ, MOONCART_DRAIN_SECONDS="soon"), timeout=60)
-    assert result.returncode == 1
-    assert "MOONCART_DRAIN_SECONDS must be seconds" in result.stderr and "Traceback" not in result.stderr

@@ -17,11 +17,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from mooncart import create_app
 from mooncart.db import execute, fetch_val
 from mooncart.ops import metrics
-from tests.checkout.test_checkout import shopper_with_bag
-from tests.conftest import post, soup
-from tests.factories import make_product
+from tests.conftest import post, read_until, soup
+from tests.factories import make_product, shopper_with_bag
 from tests.shop_server import running_shop
-from tests.test_live import read_until
 
 LOOPBACK = {"client": ("127.0.0.1", 50000)}
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"

@@ -5,26 +5,9 @@ from __future__ import annotations
 
 import secrets
 
-from mooncart.bag.summary import BagLine
-from mooncart.checkout.placement import new_order_number
-from mooncart.checkout.pricing import order_totals
 from mooncart.db import execute, fetch_val
 from mooncart.orders import queries
-from tests.factories import ADDRESS, make_product, make_user
-
-
-async def make_order(conn, user: dict, product: dict, *quantities: int, payment_status: str = "pending") -> dict:
-    """An order of `quantities[i]` of the product's i-th variant, written by the real queries."""
-    lines = [BagLine(variant_id=v["id"], quantity=q, stock=v["stock"], sku=v["sku"], price_paise=149_900,
-                     size=v["size"], colour=v["colour"], product_name=product["name"],
-                     product_slug=product["slug"], image_path=None)
-             for v, q in zip(product["variants"], quantities)]
-    number, key = new_order_number(), secrets.token_hex(16)
-    order_id = await queries.insert_order(
-        conn, number=number, user_id=user["id"], idempotency_key=key, payment_method="cod",
-        payment_status=payment_status, payment_reference="COD", address=ADDRESS, totals=order_totals(lines))
-    await queries.insert_order_items(conn, order_id, lines)
-    return {"id": order_id, "number": number, "key": key}
+from tests.factories import ADDRESS, make_order, make_product, make_user
 
 
 async def test_an_order_keeps_the_address_and_totals_it_was_placed_with(conn):

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from mooncart.db import execute, fetch_all, fetch_val
-from tests.checkout.test_checkout import shopper_with_bag
 from tests.conftest import log_in, post, soup
-from tests.factories import make_user
+from tests.factories import make_user, shopper_with_bag
 
 
 async def placed_order(app, conn, *quantities):

@@ -78,7 +78,7 @@ def running_caddy(upstreams: list[str], authority: LocalAuthority, directory: Pa
     directory.mkdir(parents=True, exist_ok=True)
     https_port, http_port = free_port(), free_port()
     log_path = directory / "caddy.log"
-    log_file = open(log_path, "wb")
+    log_file = open(log_path, "wb")  # noqa: SIM115 -- Caddy writes to it for as long as it runs
     settings = {
         "MOONCART_CADDY_ADMIN": "off",
         "MOONCART_HTTP_PORT": str(http_port),

@@ -125,8 +125,8 @@ async def test_a_trusted_proxy_sets_the_client_the_scheme_and_the_host():
 
 async def test_a_dual_stack_socket_reporting_a_mapped_ipv4_proxy_is_still_trusted():
     seen = {}
-    await middleware_for(seen, "127.0.0.1")(http_scope("::ffff:127.0.0.1", [("X-Forwarded-For", "198.51.100.4"),
-                                                                            ("X-Forwarded-Proto", "https")]), None, None)
+    scope = http_scope("::ffff:127.0.0.1", [("X-Forwarded-For", "198.51.100.4"), ("X-Forwarded-Proto", "https")])
+    await middleware_for(seen, "127.0.0.1")(scope, None, None)
     assert seen["client"] == ("198.51.100.4", 0) and seen["scheme"] == "https"
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Awaitable, Callable
 from functools import wraps
-from typing import Any, Awaitable, Callable
+from typing import Any
 
-from quart import current_app, g, has_request_context, redirect, request, url_for
+from quart import abort, current_app, g, has_request_context, redirect, request, url_for
 from quart_auth import AuthUser, QuartAuth, login_user, logout_user
 
 from ..db import get_conn
@@ -23,27 +24,33 @@ class ShopAuth(QuartAuth):
     """quart-auth with a cookie whose Secure flag and name follow the request's scheme."""
 
     @property
-    def cookie_secure(self) -> bool:  # type: ignore[override]
+    def cookie_secure(self) -> bool:
+        """Secure whenever the request came over https (quart-auth fixes it at start-up otherwise)."""
         return has_request_context() and request.is_secure
 
     @cookie_secure.setter
     def cookie_secure(self, _value) -> None:
+        """Ignored: the flag follows each request's scheme, whatever quart-auth sets at start-up."""
         pass
 
     @property
-    def cookie_name(self) -> str:  # type: ignore[override]
+    def cookie_name(self) -> str:
+        """`__Host-` prefixed over https, so a sibling subdomain or plain http cannot plant one."""
         return "__Host-mooncart_session" if has_request_context() and request.is_secure else "mooncart_session"
 
     @cookie_name.setter
     def cookie_name(self, _value) -> None:
+        """Ignored: the name follows each request's scheme, whatever quart-auth sets at start-up."""
         pass
 
 
 def token_hash(token: str) -> str:
+    """How a session token is stored: a database leak gives no usable cookie."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def client_ip() -> str:
+    """The visitor's address as the sessions and log-in failures store it (45 characters hold IPv6)."""
     return (request.remote_addr or "unknown")[:45]
 
 
@@ -61,6 +68,15 @@ async def current_shopper() -> dict | None:
                 await queries.touch_session(conn, token_hash(token))  # idle timeout counts from here
             g.shopper = user
     return g.shopper
+
+
+async def signed_in_shopper() -> dict:
+    """The shopper of a view behind login_required or staff_required, where there always is one:
+    a view says so by calling this instead of current_shopper(), and never meets a None."""
+    shopper = await current_shopper()
+    if shopper is None:
+        abort(401)
+    return shopper
 
 
 @layout_part
@@ -96,6 +112,8 @@ def on_sign_out(hook: SignOutHook) -> SignOutHook:
 
 
 def current_token_hash() -> str:
+    """This request's session as the sessions table knows it (empty when signed out), so a page can
+    end every other session but this one."""
     token = current_app.extensions[auth_manager_key].load_user().auth_id
     return token_hash(token) if token else ""
 
@@ -109,6 +127,7 @@ async def start_session(conn, user_id: int) -> None:
 
 
 async def end_session(conn) -> None:
+    """Log out for real: revoke the session row, not just the cookie, so a copied cookie dies too."""
     token = current_app.extensions[auth_manager_key].load_user().auth_id
     if token:
         await queries.revoke_session(conn, token_hash(token))
@@ -127,6 +146,7 @@ def login_required(view):
 
 
 def init_app(app) -> None:
+    """Attach quart-auth with our cookie settings; sessions last at most SESSION_ABSOLUTE_HOURS."""
     manager = ShopAuth(app, cookie_samesite="Lax", cookie_http_only=True,
                        duration=app.config["SESSION_ABSOLUTE_HOURS"] * 3600)
     app.extensions[auth_manager_key] = manager

@@ -9,7 +9,8 @@ import unicodedata
 from .india import STATES, normalise_mobile, normalise_pin
 from .passwords import password_problem
 
-_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+")
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"  # the local part, then the domain's labels
+                    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+")
 
 
 def clean_text(raw: str | None, limit: int) -> str:
@@ -19,6 +20,8 @@ def clean_text(raw: str | None, limit: int) -> str:
 
 
 def clean_email(raw: str | None) -> str | None:
+    """A plausible email address with its domain in lower case (the part before @ may be
+    case-sensitive), or None; proof it works is a mail, not a regex."""
     email = (raw or "").strip()
     if len(email) > 254 or not email.isascii() or not _EMAIL.fullmatch(email):
         return None
@@ -36,6 +39,8 @@ def normalise_field(values: dict, errors: dict, field: str, normalise, message: 
 
 
 def registration(form) -> tuple[dict, dict]:
+    """A sign-up form's cleaned values and a message per field that is wrong (the password is
+    judged separately, by passwords.py)."""
     values = {"name": clean_text(form.get("name"), 120), "email": (form.get("email") or "").strip()[:254],
               "mobile": (form.get("mobile") or "").strip()[:20]}
     errors = {}
@@ -53,6 +58,7 @@ def registration(form) -> tuple[dict, dict]:
 
 
 def address(form) -> tuple[dict, dict]:
+    """A delivery address's cleaned values and a message per field: the courier needs each one."""
     values = {
         "full_name": clean_text(form.get("full_name"), 120),
         "line1": clean_text(form.get("line1"), 200),
@@ -72,5 +78,6 @@ def address(form) -> tuple[dict, dict]:
     if values["state"] not in STATES:
         errors["state"] = "Please choose a state or union territory from the list."
     normalise_field(values, errors, "pin_code", normalise_pin, "A PIN code has 6 digits, like 560001.")
-    normalise_field(values, errors, "mobile", normalise_mobile, "Please enter a 10-digit mobile number for the courier.")
+    normalise_field(values, errors, "mobile", normalise_mobile,
+                    "Please enter a 10-digit mobile number for the courier.")
     return values, errors

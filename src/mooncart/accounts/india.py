@@ -32,5 +32,6 @@ def normalise_mobile(raw: str) -> str | None:
 
 
 def normalise_pin(raw: str) -> str | None:
+    """A six-digit Indian PIN code (spaces allowed as typed), or None."""
     pin = re.sub(r"\s", "", raw or "")
     return pin if _PIN.fullmatch(pin) and pin.isascii() else None

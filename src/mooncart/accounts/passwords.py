@@ -17,6 +17,8 @@ MAX_LENGTH = 128  # long enough for any passphrase, short enough not to be a has
 
 @lru_cache(maxsize=4)
 def hasher(time_cost: int = 2, memory_kib: int = 19 * 1024, parallelism: int = 1) -> PasswordHasher:
+    """An argon2id hasher with the given cost, so the parameters can rise without a migration
+    (old hashes are rehashed at the next log-in)."""
     return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism,
                           hash_len=32, salt_len=16, type=Type.ID)
 
@@ -58,6 +60,7 @@ def password_problem(password: str, email: str = "", name: str = "") -> str | No
 
 
 async def hash_password(password: str, params: tuple[int, int, int] = (2, 19 * 1024, 1)) -> str:
+    """Hash in a worker thread: argon2 is slow on purpose and must not stall the event loop."""
     return await asyncio.to_thread(hasher(*params).hash, password)
 
 
@@ -85,6 +88,8 @@ _dummy: dict[tuple, str] = {}
 
 
 async def dummy_hash(params: tuple[int, int, int]) -> str:
+    """A hash of a password nobody has, verified when the email is unknown, so a log-in takes as long
+    whether or not the account exists (no user enumeration by timing)."""
     if params not in _dummy:
         _dummy[params] = await hash_password("not a real password", params)
     return _dummy[params]

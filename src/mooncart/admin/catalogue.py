@@ -9,13 +9,14 @@ import secrets
 from pymysql.err import IntegrityError
 from quart import abort, current_app, flash, request, url_for
 
-from ..accounts.auth import current_shopper
+from ..accounts.auth import signed_in_shopper
 from ..catalog import queries as catalog_queries
 from ..catalog.reference import forget_reference_data
 from ..db import get_conn, transaction
 from ..htmx import fragment, is_htmx, see_other
 from ..inventory.stock import lock_variants, move_stock
 from ..pages import render_page
+from ..parsing import parse_rupees, parse_whole_number
 from ..security import accepts_uploads
 from ..text import slugify
 from . import forms, queries
@@ -56,7 +57,7 @@ async def variant_row_response(conn, variant_id: int, message: str | None = None
                                errors: dict | None = None):
     """The answer to any change of one variant: over htmx only its row (422 when refused);
     without JavaScript the product page with the row's message, or back to it with a flash."""
-    variant = await queries.select_variant(conn, variant_id)
+    variant = await variant_or_404(conn, variant_id)
     status = 422 if (error or errors) else 200
     if is_htmx():
         return await fragment("admin/_variant_row.html", status=status, variant=variant, reasons=forms.STOCK_REASONS,
@@ -65,7 +66,8 @@ async def variant_row_response(conn, variant_id: int, message: str | None = None
         context = await product_context(conn, variant["product_id"])
         context["row_messages"] = {variant_id: (None, error, errors or {})}
         return await render_page("admin/product.html", status=422, **context)
-    await flash(message)
+    if message:
+        await flash(message)
     return see_other(url_for("admin.product", product_id=variant["product_id"]))
 
 
@@ -89,7 +91,7 @@ async def new_product():
     if request.method == "POST":
         form = await request.form
         values, errors = forms.product(form, {c["id"] for c in categories})
-        price = forms.rupees_to_paise(form.get("price"))
+        price = parse_rupees(form.get("price"), 1, forms.MAX_PRICE_PAISE)
         if price is None:
             errors["price"] = "Enter the price in rupees, like 1499."
         if not errors:
@@ -154,7 +156,7 @@ async def add_variant(product_id: int):
     values, errors = forms.variant(await request.form, {s["id"] for s in context["sizes"]},
                                    {c["id"] for c in context["colours"]}, new=True)
     if not errors:
-        staff = await current_shopper()
+        staff = await signed_in_shopper()
         try:
             async with transaction(conn):
                 variant_id = await queries.insert_variant(conn, product_id, values)
@@ -234,7 +236,7 @@ async def categories():
     if request.method == "POST":
         form = await request.form
         name = forms.clean_text(form.get("name"), 80)
-        parent_id = forms.whole_number(form.get("parent_id") or "0", 0, 2**32) or None
+        parent_id = parse_whole_number(form.get("parent_id") or "0", 0, 2**32) or None
         tops = {c["id"]: c for c in await queries.select_categories_flat(conn) if c["parent_id"] is None}
         size_group = form.get("size_group") if form.get("size_group") in SIZE_GROUPS else "apparel"
         if len(name) < 2:

@@ -23,4 +23,5 @@ async def sign_out_customer(user_id: int):
     ended = await revoke_user_sessions(await get_conn(), user_id)
     log.warning("sessions revoked by staff", extra={"user": user_id, "reason": f"{ended} sessions ended"})
     await flash(f"Signed that customer out of {ended} session{'s' if ended != 1 else ''}.")
-    return see_other(request.referrer if (request.referrer or "").startswith(request.host_url) else url_for("admin.orders"))
+    back = request.referrer if (request.referrer or "").startswith(request.host_url) else url_for("admin.orders")
+    return see_other(back)

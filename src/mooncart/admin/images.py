@@ -41,15 +41,17 @@ def process_upload(data: bytes, media_root: str) -> str:
                 if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
                     raise BadImage(f"That photo is {width}×{height}; the largest we take is {MAX_SIDE} pixels a side.")
                 if min(width, height) < MIN_SIDE:
-                    raise BadImage(f"That photo is only {width}×{height}; please use one at least {MIN_SIDE} pixels a side.")
+                    raise BadImage(f"That photo is only {width}×{height}; "
+                                   f"please use one at least {MIN_SIDE} pixels a side.")
                 probe.verify()  # structural check of the whole file
-            with Image.open(io.BytesIO(data)) as image:  # verify() spends the image; decode afresh
-                image.load()
-                image = ImageOps.exif_transpose(image).convert("RGB")
+            with Image.open(io.BytesIO(data)) as decoded:  # verify() spends the image; decode afresh
+                decoded.load()
+                image = ImageOps.exif_transpose(decoded).convert("RGB")
     except BadImage:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise BadImage(f"That photo has far too many pixels; the largest we take is {MAX_SIDE} pixels a side.") from None
+        raise BadImage("That photo has far too many pixels; "
+                       f"the largest we take is {MAX_SIDE} pixels a side.") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise BadImage("That file is not a photo we can read. Please upload a JPEG, PNG or WebP image.") from None
     name = secrets.token_hex(12)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from quart import abort, flash, request, url_for
 
-from ..accounts.auth import current_shopper
+from ..accounts.auth import signed_in_shopper
 from ..db import get_conn
 from ..htmx import fragment, is_htmx, see_other
 from ..inventory.events import publish
@@ -54,7 +54,7 @@ async def order_status(number: str):
     conn = await get_conn()
     context = await order_context(conn, number)
     new_status = (await request.form).get("status", "")
-    staff = await current_shopper()
+    staff = await signed_in_shopper()
     try:
         levels = await change_status(conn, context["order"]["id"], new_status, staff["id"])
     except IllegalTransition as illegal:

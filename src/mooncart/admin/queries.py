@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..catalog.queries import FIRST_IMAGE_SQL
 from ..db import execute, fetch_all, fetch_one, fetch_val
 from ..orders.queries import ORDER_COLUMNS
@@ -10,13 +12,15 @@ from ..orders.queries import ORDER_COLUMNS
 
 async def search_products(conn, query: str, limit: int = 50) -> list[dict]:
     """Newest first; a query matches the name or a variant's SKU."""
-    base = ("SELECT p.id, p.name, p.slug, p.from_price_paise, c.name AS category, " + FIRST_IMAGE_SQL + " AS image_path, "  # nosec B608 # values are %s parameters
+    base = ("SELECT p.id, p.name, p.slug, p.from_price_paise, c.name AS category, "  # nosec B608 # values are %s parameters
+            + FIRST_IMAGE_SQL + " AS image_path, "
             "(SELECT COALESCE(SUM(v.stock), 0) FROM variants v WHERE v.product_id = p.id) AS stock "
             "FROM products p JOIN categories c ON c.id = p.category_id ")
     if not query:
         return await fetch_all(conn, base + "ORDER BY p.id DESC LIMIT %s", (limit,))
     like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return await fetch_all(conn, base + "WHERE p.name LIKE %s OR p.id IN (SELECT product_id FROM variants WHERE sku = %s) "  # nosec B608 # values are %s parameters
+    return await fetch_all(conn, base + "WHERE p.name LIKE %s "  # nosec B608 # values are %s parameters
+                                        "OR p.id IN (SELECT product_id FROM variants WHERE sku = %s) "
                                         "ORDER BY p.id DESC LIMIT %s", (like, query, limit))
 
 
@@ -127,8 +131,8 @@ async def select_categories_flat(conn) -> list[dict]:
     return await fetch_all(
         conn, "SELECT c.id, c.name, c.slug, c.parent_id, p.name AS parent_name, "
               "(SELECT COUNT(*) FROM products x WHERE x.category_id = c.id) AS products "
-              "FROM categories c LEFT JOIN categories p ON p.id = c.parent_id ORDER BY COALESCE(p.position, c.position), "
-              "c.parent_id IS NOT NULL, c.position, c.name")
+              "FROM categories c LEFT JOIN categories p ON p.id = c.parent_id "
+              "ORDER BY COALESCE(p.position, c.position), c.parent_id IS NOT NULL, c.position, c.name")
 
 
 async def insert_category(conn, name: str, slug: str, parent_id: int | None, size_group: str) -> int:
@@ -162,7 +166,8 @@ async def update_staff_password(conn, user_id: int, password_hash: str) -> None:
 async def search_orders(conn, status: str | None, query: str, limit: int = 100) -> list[dict]:
     """Newest orders first, optionally of one status and matching an order number or a
     customer's email exactly (both indexed, so this stays fast on a big shop)."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if status:
         where.append("o.status = %s")
         params.append(status)
@@ -180,7 +185,8 @@ async def search_orders(conn, status: str | None, query: str, limit: int = 100) 
 
 async def select_order(conn, number: str) -> dict | None:
     """Any shopper's order by number, with the customer: staff see every order."""
-    return await fetch_one(conn, "SELECT " + ORDER_COLUMNS + ", u.name AS customer, u.email, u.id AS customer_id FROM orders o "  # nosec B608 # values are %s parameters
+    return await fetch_one(conn, "SELECT " + ORDER_COLUMNS  # nosec B608 # values are %s parameters
+                                 + ", u.name AS customer, u.email, u.id AS customer_id FROM orders o "
                                  "JOIN users u ON u.id = o.user_id WHERE o.number = %s", (number,))
 
 
@@ -191,15 +197,19 @@ LIVE = "o.status NOT IN ('cancelled', 'returned')"
 
 async def sales_summary(conn) -> dict:
     """Sales and order counts for today, the last 7 days and the last 30, cancelled and
-    returned orders left out, in one statement."""
-    return await fetch_one(
+    returned orders left out, in one statement (an aggregate without GROUP BY: always one row)."""
+    row = await fetch_one(
         conn, "SELECT "  # nosec B608 # values are %s parameters
               "COALESCE(SUM(CASE WHEN o.placed_at >= CURDATE() THEN o.subtotal_paise END), 0) AS today_paise, "
               "COUNT(CASE WHEN o.placed_at >= CURDATE() THEN 1 END) AS today_orders, "
-              "COALESCE(SUM(CASE WHEN o.placed_at >= CURDATE() - INTERVAL 6 DAY THEN o.subtotal_paise END), 0) AS week_paise, "
+              "COALESCE(SUM(CASE WHEN o.placed_at >= CURDATE() - INTERVAL 6 DAY THEN o.subtotal_paise END), 0) "
+              "AS week_paise, "
               "COUNT(CASE WHEN o.placed_at >= CURDATE() - INTERVAL 6 DAY THEN 1 END) AS week_orders, "
               "COALESCE(SUM(o.subtotal_paise), 0) AS month_paise, COUNT(*) AS month_orders "
               "FROM orders o WHERE o.placed_at >= CURDATE() - INTERVAL 29 DAY AND " + LIVE)
+    if row is None:
+        raise LookupError("an aggregate without GROUP BY returned no row")
+    return row
 
 
 async def daily_sales(conn, days: int = 14) -> list[dict]:

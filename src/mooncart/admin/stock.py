@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from quart import request
 
-from ..accounts.auth import current_shopper
+from ..accounts.auth import signed_in_shopper
 from ..db import get_conn
 from ..inventory.events import publish
 from ..inventory.stock import InsufficientStock
@@ -26,7 +26,7 @@ async def adjust_stock(variant_id: int):
     values, problem = forms.stock_adjustment(await request.form)
     if problem:
         return await variant_row_response(conn, variant_id, error=problem)
-    staff = await current_shopper()
+    staff = await signed_in_shopper()
     try:
         levels = await adjust_variant_stock(conn, variant_id, values["change"], values["reason"], staff_id=staff["id"],
                                             note=values["note"])
@@ -45,7 +45,8 @@ async def stock_history(variant_id: int):
     """Every change of a variant's stock, newest first: who or which order, why, and what it left."""
     conn = await get_conn()
     variant = await variant_or_404(conn, variant_id)
-    return await render_page("admin/history.html", variant=variant, ledger=await queries.select_ledger(conn, variant_id))
+    ledger = await queries.select_ledger(conn, variant_id)
+    return await render_page("admin/history.html", variant=variant, ledger=ledger)
 
 
 @bp.get("/stock/low")

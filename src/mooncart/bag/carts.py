@@ -17,7 +17,7 @@ async def ensure_bag(conn, token: str | None, cart_id: int | None) -> tuple[str,
     """The bag to add to, as (token, id). `cart_id` is the cookie's bag when it still exists; a
     shopper signed in on a browser without the cookie gets the account's bag, a guest a new one.
     A token that differs from the cookie's must be sent back in the reply (set_bag_cookie)."""
-    if cart_id is not None:
+    if cart_id is not None and token is not None:
         return token, cart_id
     shopper = await current_shopper()
     if shopper is not None:

@@ -13,6 +13,8 @@ async def user_cart(conn, user_id: int) -> tuple[str, int]:
     """The account's bag (token, id), made if it has none: a signed-in shopper's first add."""
     await queries.insert_user_cart_if_missing(conn, new_token(), user_id)
     cart = await queries.select_user_cart(conn, user_id)
+    if cart is None:  # made just above, in this transaction
+        raise LookupError(f"user {user_id} has no bag right after one was made")
     return cart.token, cart.id
 
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from ..catalog.queries import FIRST_IMAGE_SQL
 from ..db import execute, execute_many, fetch_all, fetch_one, fetch_val
 
-
 # The header's number: units in the bag `c`. One definition, read by pages and by add-to-bag.
 BAG_COUNT_SQL = "(SELECT COALESCE(SUM(b.quantity), 0) FROM cart_items b WHERE b.cart_id = c.id)"
 
@@ -34,6 +33,7 @@ async def select_variant_in_bag(conn, variant_id: int, token: str | None) -> dic
 
 
 async def insert_cart(conn, token: str) -> int:
+    """A new, empty guest bag for this token; returns its id."""
     _, cart_id = await execute(conn, "INSERT INTO carts (token) VALUES (%s)", (token,))
     return cart_id
 
@@ -50,6 +50,7 @@ async def add_to_line(conn, cart_id: int, variant_id: int, quantity: int, line_l
 
 
 async def update_line_quantity(conn, cart_id: int, variant_id: int, quantity: int) -> bool:
+    """Set a bag line's quantity (the caller has checked it); False when the line is gone."""
     affected, _ = await execute(
         conn, "UPDATE cart_items SET quantity = %s WHERE cart_id = %s AND variant_id = %s",
         (quantity, cart_id, variant_id))

@@ -23,6 +23,7 @@ class Availability(StockLevel):
 
     @property
     def can_add_more(self) -> bool:
+        """Whether more may still go in: the picker's first choice is a variant that can."""
         return self.in_bag < self.line_limit
 
     def is_purchase_permitted(self, quantity: int) -> tuple[bool, str]:

@@ -24,10 +24,12 @@ class BagLine:
 
     @property
     def total_paise(self) -> int:
+        """The line's price times its quantity, in paise."""
         return self.price_paise * self.quantity
 
     @property
     def availability(self) -> Availability:
+        """What the stock allows this line, for its badge and its quantity box."""
         return Availability(self.stock, self.quantity)
 
     @property
@@ -46,7 +48,8 @@ class BagSummary:
     lines: tuple[BagLine, ...]
 
     @classmethod
-    def from_rows(cls, rows: list[dict]) -> "BagSummary":
+    def from_rows(cls, rows: list[dict]) -> BagSummary:
+        """The summary of bag_summary's rows, one line each."""
         return cls(tuple(BagLine(**row) for row in rows))
 
     @property
@@ -56,17 +59,21 @@ class BagSummary:
 
     @property
     def subtotal_paise(self) -> int:
+        """The bag's total before shipping, in paise (what the summary and checkout start from)."""
         return sum(line.total_paise for line in self.lines)
 
     @property
     def is_empty(self) -> bool:
+        """An empty bag shows its own page rather than a summary of nothing."""
         return not self.lines
 
     @property
     def has_short_lines(self) -> bool:
+        """Does some line ask for more than is left? The summary warns the shopper."""
         return any(line.short_by for line in self.lines)
 
     def line(self, variant_id: int) -> BagLine | None:
+        """The line for this variant, or None when it is not in the bag (an htmx reply re-renders it)."""
         return next((line for line in self.lines if line.variant_id == variant_id), None)
 
 

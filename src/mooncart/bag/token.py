@@ -24,6 +24,7 @@ def _signer() -> Signer:
 
 
 def new_token() -> str:
+    """A bag token: random, so nobody can guess someone else's bag."""
     return secrets.token_hex(16)
 
 
@@ -45,13 +46,16 @@ def read_bag_cookie() -> BagCookie:
 
 
 def cookie_name() -> str:
+    """`__Host-` prefixed over https (no subdomain or plain-http page can set it); plain in development."""
     return SECURE_COOKIE_NAME if request.is_secure else COOKIE_NAME
 
 
 def set_bag_cookie(response, token: str) -> None:
+    """Give the browser its bag token, signed so a forged or edited cookie is simply ignored."""
     response.set_cookie(cookie_name(), _signer().sign(token).decode("ascii"), max_age=COOKIE_MAX_AGE,
                         httponly=True, samesite="Lax", secure=request.is_secure, path="/")
 
 
 def clear_bag_cookie(response) -> None:
+    """Forget the bag cookie (a bag that no longer exists, or the account's bag at log-out)."""
     response.delete_cookie(cookie_name(), path="/", httponly=True, samesite="Lax", secure=request.is_secure)

@@ -17,6 +17,7 @@ class StockLevel:
 
     @property
     def code(self) -> str:
+        """The CSS class of the stock badge (Oscar's codes)."""
         if self.stock <= 0:
             return "outofstock"
         if self.stock <= LOW_STOCK_LEVEL:
@@ -25,6 +26,7 @@ class StockLevel:
 
     @property
     def message(self) -> str:
+        """What the stock badge says to the shopper."""
         if self.stock <= 0:
             return "Sold out"
         if self.stock <= LOW_STOCK_LEVEL:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from .queries import SORTS, ListingFilters
+from quart import url_for
+
+from ..parsing import MAX_NUMBER_LENGTH, parse_rupees, typed_rupees
+from . import queries
+from .queries import SORTS, Category, ListingFilters
+from .reference import Reference
 
 SORT_LABELS = {"new": "Newest first", "price_asc": "Price: low to high", "price_desc": "Price: high to low"}
 MAX_RUPEES = 10_000_000
-# int() of more than 4,300 digits raises ValueError (Python's guard against slow conversions): a
-# number is converted only when it is short enough to be one we could mean (leading zeros allowed)
-MAX_NUMBER_LENGTH = 12
 
 
 @dataclass
@@ -25,11 +28,11 @@ class ListingRequest:
     min_rupees: str = ""
     max_rupees: str = ""
 
-    def query_args(self, after: str | None = None) -> dict[str, list[str]]:
+    def query_args(self, after: str | None = None) -> dict[str, Any]:
         """The query string of this listing (for the "More" link), built only from the values we
         understood: never the request's own arguments, which may hold anything, url_for's reserved
         names (`_external`, `_anchor`, ...) and our route's `slug` among them."""
-        args: dict[str, list[str]] = {}
+        args: dict[str, Any] = {}
         if self.chosen_sizes:
             args["size"] = list(self.chosen_sizes)
         if self.chosen_colours:
@@ -47,15 +50,15 @@ class ListingRequest:
         return args
 
 
-def _rupees(raw: str, label: str, notices: list[str]) -> int | None:
-    text = raw.strip().replace(",", "").lstrip("₹").strip()
-    if not text:
+def _price_filter(raw: str, label: str, notices: list[str]) -> int | None:
+    """A price box of the filters as paise; an empty box is no filter, a bad one is ignored with a
+    notice rather than refused, so the shopper still sees products."""
+    if not typed_rupees(raw):
         return None
-    if not text.isascii() or not text.isdigit() or len(text) > MAX_NUMBER_LENGTH \
-            or int(text) > MAX_RUPEES:
+    paise = parse_rupees(raw, 0, MAX_RUPEES * 100, whole=True)
+    if paise is None:
         notices.append(f"The {label} price must be a whole number of rupees, like 1500; we ignored it.")
-        return None
-    return int(text) * 100
+    return paise
 
 
 def parse_cursor(raw: str | None, sort: str) -> tuple[int, int] | None:
@@ -73,6 +76,7 @@ def parse_cursor(raw: str | None, sort: str) -> tuple[int, int] | None:
 
 
 def make_cursor(row: dict, sort: str) -> str:
+    """The keyset cursor after `row`, in the form parse_cursor reads back."""
     return str(row["id"]) if sort == "new" else f"{row['from_price_paise']}.{row['id']}"
 
 
@@ -89,8 +93,8 @@ def parse_listing_args(args, sizes: list[dict], colours: list[dict]) -> ListingR
     if len(chosen_colours) < len(args.getlist("colour")):
         notices.append("We don't have one of the colours you asked for, so we left it out.")
 
-    min_paise = _rupees(args.get("min", ""), "lowest", notices)
-    max_paise = _rupees(args.get("max", ""), "highest", notices)
+    min_paise = _price_filter(args.get("min", ""), "lowest", notices)
+    max_paise = _price_filter(args.get("max", ""), "highest", notices)
     if min_paise is not None and max_paise is not None and min_paise > max_paise:
         notices.append("The lowest price was above the highest, so we swapped them.")
         min_paise, max_paise = max_paise, min_paise
@@ -113,3 +117,28 @@ def parse_listing_args(args, sizes: list[dict], colours: list[dict]) -> ListingR
     return ListingRequest(filters, sort, after, notices, chosen_sizes, chosen_colours,
                           "" if min_paise is None else str(min_paise // 100),
                           "" if max_paise is None else str(max_paise // 100))
+
+
+async def listing_context(conn, reference: Reference, current: Category, args, page_size: int) -> dict:
+    """Everything a category listing shows (one page of cards, the link to the next, the filters
+    with the shopper's choices), in one place, so the full page, the filter reply and the "More"
+    reply cannot disagree about which products a query string means."""
+    listing = parse_listing_args(args, reference.sizes, reference.colours)
+    categories = [current] + current.children
+    if listing.filters.size_ids:
+        # an XS filter need not search the sarees: only categories that come in the chosen sizes
+        wanted_groups = {s["size_group"] for s in reference.sizes if s["id"] in listing.filters.size_ids}
+        categories = [c for c in categories if c.size_group in wanted_groups] or categories[:1]
+    rows = await queries.select_listing(conn, [c.id for c in categories], listing.filters, listing.sort,
+                                        listing.after, page_size)
+    products, has_more = rows[:page_size], len(rows) > page_size
+    next_url = None
+    if has_more:
+        next_url = url_for("catalog.category", slug=current.slug,
+                           **listing.query_args(after=make_cursor(products[-1], listing.sort)))
+    # offer only the sizes this category's clothes come in (no shoe sizes among the kurtis)
+    size_groups = {child.size_group for child in current.children} or {current.size_group}
+    filter_sizes = [size for size in reference.sizes if size["size_group"] in size_groups]
+    return dict(category=current, products=products, next_url=next_url, listing=listing,
+                sizes=filter_sizes if len(filter_sizes) > 1 else [], colours=reference.colours,
+                sort_labels=SORT_LABELS)

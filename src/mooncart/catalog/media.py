@@ -32,7 +32,7 @@ HEX = re.compile(r"[0-9a-f]{6}")
 def darker(hex6: str, factor: float = 0.65) -> str:
     """The outline colour: the garment's colour, darkened."""
     r, g, b = (int(hex6[i:i + 2], 16) for i in (0, 2, 4))
-    return "#{:02x}{:02x}{:02x}".format(int(r * factor), int(g * factor), int(b * factor))
+    return f"#{int(r * factor):02x}{int(g * factor):02x}{int(b * factor):02x}"
 
 
 @bp.get("/media/art/<kind>/<colour>.svg")
@@ -50,7 +50,7 @@ async def garment_art(kind: str, colour: str):
 async def send_file_or_404(directory: str, filename: str) -> Response:
     """A file from `directory`, or 404. A name longer than the file system allows makes stat()
     raise OSError (ENAMETOOLONG) inside send_from_directory, which was a 500 (the GET sweep in
-    tests/test_query_sweep.py found it): that file is simply not here."""
+    tests/web/test_query_sweep.py found it): that file is simply not here."""
     try:
         return await send_from_directory(directory, filename)
     except OSError:
@@ -62,13 +62,3 @@ async def upload(filename: str):
     """A picture staff uploaded (send_from_directory refuses paths outside the folder)."""
     return await send_file_or_404(current_app.config["MEDIA_ROOT"] + "/uploads", filename)
 
-
-@bp.record_once
-def guard_static_files(state) -> None:
-    """The app's own /static/<path> view (Quart's send_static_file) goes through the same guard."""
-    app = state.app
-
-    async def static(filename: str) -> Response:
-        return await send_file_or_404(app.static_folder, filename)
-
-    app.view_functions["static"] = static

@@ -3,7 +3,8 @@ error (a review here, an add-to-bag from the bag's routes) cannot drift apart.""
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from . import queries
 from .size_guide import size_guide
@@ -41,6 +42,8 @@ async def product_page_context(conn, slug: str) -> dict | None:
     product = await queries.select_product(conn, slug)
     if product is None:
         return None
+    if _picker_source is None:
+        raise RuntimeError("no picker registered: the bag area registers it when it is imported")
     picker = await _picker_source(conn, product["id"])
     colours: dict[str, list[dict]] = {}
     for variant in picker.variants:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..db import fetch_all, fetch_one
+from ..db import fetch_all, fetch_one, in_list
 
 # The first image of a product, for cards and bag lines: one correlated lookup on an index.
 FIRST_IMAGE_SQL = ("(SELECT pi.path FROM product_images pi WHERE pi.product_id = p.id "
@@ -21,7 +21,7 @@ class Category:
     art_kind: str
     size_group: str
     position: int
-    children: list["Category"] = field(default_factory=list, compare=False)
+    children: list[Category] = field(default_factory=list, compare=False)
 
 
 async def select_categories(conn) -> list[Category]:
@@ -29,7 +29,7 @@ async def select_categories(conn) -> list[Category]:
     rows = await fetch_all(conn, "SELECT id, parent_id, slug, name, blurb, art_kind, size_group, position "
                                  "FROM categories ORDER BY position, name")
     by_id = {row["id"]: Category(**row) for row in rows}
-    roots = []
+    roots: list[Category] = []
     for category in by_id.values():
         parent = by_id.get(category.parent_id)
         (parent.children if parent else roots).append(category)
@@ -37,6 +37,7 @@ async def select_categories(conn) -> list[Category]:
 
 
 def find_category(tree: list[Category], slug: str) -> Category | None:
+    """The category with this slug anywhere in the tree, or None (the tree is small and cached)."""
     for category in tree:
         if category.slug == slug:
             return category
@@ -47,10 +48,12 @@ def find_category(tree: list[Category], slug: str) -> Category | None:
 
 
 async def select_sizes(conn) -> list[dict]:
+    """Every size in display order, for the filters and the product form."""
     return await fetch_all(conn, "SELECT id, label, size_group FROM sizes ORDER BY position")
 
 
 async def select_colours(conn) -> list[dict]:
+    """Every colour by name, for the filters and the product form."""
     return await fetch_all(conn, "SELECT id, name, hex FROM colours ORDER BY name")
 
 
@@ -86,15 +89,6 @@ def _order_by(columns, table: str) -> str:
     return ", ".join(f"{table}.{column} {direction}" for column, direction in columns)
 
 
-def _placeholders(name: str, values, params: dict) -> str:
-    """Named placeholders for an IN list; the values go into params, never into the SQL."""
-    keys = []
-    for i, value in enumerate(values):
-        params[f"{name}{i}"] = value
-        keys.append(f"%({name}{i})s")
-    return ", ".join(keys)
-
-
 def _listing_conditions(filters: ListingFilters, keyset: str | None, params: dict) -> list[str]:
     where = []
     if filters.min_paise is not None:
@@ -105,9 +99,13 @@ def _listing_conditions(filters: ListingFilters, keyset: str | None, params: dic
         params["max_paise"] = filters.max_paise
     variant_conditions = []
     if filters.size_ids:
-        variant_conditions.append("v.size_id IN (" + _placeholders("size", filters.size_ids, params) + ")")
+        placeholders, named = in_list(filters.size_ids, "size")
+        params.update(named)
+        variant_conditions.append("v.size_id IN (" + placeholders + ")")
     if filters.colour_ids:
-        variant_conditions.append("v.colour_id IN (" + _placeholders("colour", filters.colour_ids, params) + ")")
+        placeholders, named = in_list(filters.colour_ids, "colour")
+        params.update(named)
+        variant_conditions.append("v.colour_id IN (" + placeholders + ")")
     if filters.in_stock_only:
         variant_conditions.append("v.stock > 0")
     if variant_conditions:
@@ -161,10 +159,12 @@ async def select_listing(conn, category_ids: list[int] | None, filters: ListingF
 
 
 async def select_new_arrivals(conn, limit: int = 8) -> list[dict]:
+    """The newest products of the whole shop, for the home page."""
     return await select_listing(conn, None, ListingFilters(), "new", None, limit - 1)
 
 
 async def select_product(conn, slug: str) -> dict | None:
+    """A product with its category by slug, or None (a 404)."""
     return await fetch_one(
         conn,
         "SELECT p.id, p.category_id, p.slug, p.name, p.description, p.fabric, p.from_price_paise, "
@@ -174,6 +174,7 @@ async def select_product(conn, slug: str) -> dict | None:
 
 
 async def select_images(conn, product_id: int) -> list[dict]:
+    """A product's photos in the order staff set."""
     return await fetch_all(
         conn, "SELECT id, path, alt FROM product_images WHERE product_id = %s ORDER BY position, id",
         (product_id,))

@@ -21,6 +21,7 @@ class Reference:
 
 
 async def reference_data(conn) -> Reference:
+    """Categories, sizes and colours, from this worker's copy while it is fresh, else from MariaDB."""
     cache = current_app.extensions.setdefault("reference_cache", {})
     ttl = current_app.config["REFERENCE_CACHE_SECONDS"]
     now = time.monotonic()
@@ -32,6 +33,7 @@ async def reference_data(conn) -> Reference:
 
 
 def forget_reference_data() -> None:
+    """Drop this worker's copy after a staff edit, so the change shows at once."""
     current_app.extensions.setdefault("reference_cache", {})["data"] = None
 
 

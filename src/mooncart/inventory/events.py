@@ -9,6 +9,10 @@ import asyncio
 import json
 import logging
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 from ..ops import metrics
 
@@ -36,7 +40,7 @@ class Subscription:
 class StockEvents:
     """In-process fan-out; RedisStockEvents adds the hop through Redis."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.subscriptions: set[Subscription] = set()
 
     async def start(self) -> None:
@@ -75,7 +79,7 @@ class RedisStockEvents(StockEvents):
     def __init__(self, url: str):
         super().__init__()
         self.url = url
-        self.redis = None
+        self.redis: Redis | None = None
         self.listener: asyncio.Task | None = None
 
     async def start(self) -> None:
@@ -116,6 +120,8 @@ class RedisStockEvents(StockEvents):
         if not levels:
             return
         try:
+            if self.redis is None:
+                raise ConnectionError("not connected to Redis: serving has not started")
             await self.redis.publish(CHANNEL, json.dumps(sorted(levels)))
         except Exception:  # the sale stands; open pages will catch up on their next reload
             log.exception("could not publish a stock change")

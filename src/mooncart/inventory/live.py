@@ -6,9 +6,12 @@ something changed, with a connection borrowed for that moment."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from quart import Response, current_app, stream_with_context
+
+from ..draining import RECONNECT, Draining, next_change  # mooncart serve's draining (SIGTERM)
 
 HEARTBEAT_SECONDS = 15
 
@@ -34,6 +37,7 @@ def event_stream(variant_ids: set[int], render: Render) -> Response:
     """A streaming response that sends `await render(conn, changed_ids)` whenever any of
     `variant_ids` changes stock, until the page is closed."""
     events = current_app.extensions["stock_events"]
+    drain = current_app.extensions["drain"]
 
     @stream_with_context
     async def generate():
@@ -41,13 +45,16 @@ def event_stream(variant_ids: set[int], render: Render) -> Response:
             yield ": listening for stock changes\n\n"
             while True:
                 try:
-                    changed = await asyncio.wait_for(subscription.queue.get(), HEARTBEAT_SECONDS)
-                except asyncio.TimeoutError:
+                    changed = await next_change(subscription.queue, drain, HEARTBEAT_SECONDS)
+                except TimeoutError:
                     yield ": still here\n\n"  # lets a dead connection be noticed and closed
                     continue
+                except Draining:  # the browser reconnects, through the balancer, to another instance
+                    yield RECONNECT
+                    return
                 while not subscription.queue.empty():  # several changes at once: one message
                     changed |= subscription.queue.get_nowait()
-                yield sse_message(await with_connection(lambda conn: render(conn, changed)))
+                yield sse_message(await with_connection(lambda conn, changed=changed: render(conn, changed)))
 
     response = Response(generate(), content_type="text/event-stream")
     response.headers["Cache-Control"] = "no-store"

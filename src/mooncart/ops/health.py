@@ -4,35 +4,27 @@ GET /healthz: the process is up and its event loop answers. It touches nothing e
 database outage never gets healthy workers restarted.
 GET /readyz: this worker can serve a shopper now: a pooled database connection answers
 SELECT 1, Redis answers PING when MOONCART_REDIS_URL is set, and the server is not shutting
-down (503 from the moment it starts to, so the balancer stops sending new work: under
-`mooncart serve` that is the moment it gets SIGTERM, MOONCART_DRAIN_SECONDS before hypercorn
-stops; otherwise when this worker's own shutdown begins). The answer
+down (503 from the moment it starts to: under `mooncart serve` that is the worker's SIGTERM,
+see mooncart.draining; otherwise when this worker's own shutdown begins). The answer
 names each check, never an error's text (that goes to the log)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 
 from quart import Blueprint, Quart, Response, current_app, jsonify
+
+from ..draining import begin_draining
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger("mooncart.health")
 CHECK_SECONDS = 2.0
 
 
-def begin_draining(app: Quart) -> None:
-    app.extensions["draining"] = True
-
-
 def draining() -> bool:
-    """Shutting down: this worker's own shutdown has begun, or `mooncart serve` was told to stop
-    and has made its drain file (it waits MOONCART_DRAIN_SECONDS before stopping hypercorn)."""
-    if current_app.extensions["draining"]:
-        return True
-    drain_file = current_app.extensions["drain_file"]
-    return bool(drain_file) and os.path.exists(drain_file)
+    """Shutting down: set by mooncart.draining when the worker is told to stop."""
+    return bool(current_app.extensions["draining"])
 
 
 @bp.get("/healthz")
@@ -87,8 +79,6 @@ async def readyz():
 
 
 def init_app(app: Quart) -> None:
-    app.extensions["draining"] = False
-    app.extensions["drain_file"] = app.config.get("DRAIN_FILE") or os.environ.get("MOONCART_DRAIN_FILE")
     app.register_blueprint(bp)
 
     @app.after_serving

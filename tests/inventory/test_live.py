@@ -8,39 +8,12 @@ import os
 import shutil
 import time
 
-import aiomysql
 import pytest
 
-from mooncart import create_app
 from mooncart.db import execute
 from mooncart.inventory.events import RedisStockEvents
-from tests.conftest import log_in, post
+from tests.conftest import log_in, post, read_until
 from tests.factories import make_address, make_product, make_user
-
-
-@pytest.fixture
-async def pooled_app(database):
-    """The app with its real pool, on committed data (no shared test transaction)."""
-    conn = await aiomysql.connect(**database.connect_kwargs())
-    app = create_app({"SECRET_KEY": "live", "DATABASE_URL": database.url})
-    made = {}
-    async with app.test_app() as test_app:
-        yield test_app, conn, made
-    if "user" in made:
-        await execute(conn, "DELETE FROM orders WHERE user_id = %s", (made["user"],))
-        await execute(conn, "DELETE FROM users WHERE id = %s", (made["user"],))
-    if "product" in made:
-        await execute(conn, "DELETE FROM products WHERE id = %s", (made["product"]["id"],))
-        await execute(conn, "DELETE FROM categories WHERE id = %s", (made["product"]["category"]["id"],))
-    conn.close()
-
-
-async def read_until(connection, needle: bytes, timeout: float = 5.0) -> bytes:
-    received = b""
-    deadline = time.monotonic() + timeout
-    while needle not in received:
-        received += await asyncio.wait_for(connection.receive(), max(0.01, deadline - time.monotonic()))
-    return received
 
 
 async def test_an_open_product_page_hears_of_a_purchase_made_elsewhere(pooled_app):

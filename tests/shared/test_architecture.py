@@ -94,10 +94,37 @@ def test_areas_import_each_other_in_one_direction_only():
 
 
 def test_the_cycle_finder_finds_cycles():
-    assert find_cycle({"bag": {"catalog"}, "catalog": {"pages"}, "pages": {"bag"}}) == ["bag", "catalog", "pages", "bag"]
+    cycle = find_cycle({"bag": {"catalog"}, "catalog": {"pages"}, "pages": {"bag"}})
+    assert cycle == ["bag", "catalog", "pages", "bag"]
     assert find_cycle({"bag": {"catalog", "pages"}, "catalog": {"pages"}, "pages": set()}) is None
 
 
 def test_the_catalogue_does_not_import_the_bag():
     """The bag shows products, so it imports the catalogue; the catalogue never imports the bag."""
     assert "bag" not in area_graph()["catalog"]
+
+
+TEMPLATES = SOURCE / "templates"
+TESTS = Path(__file__).resolve().parents[1]
+
+
+def test_a_template_named_like_a_region_is_one_a_page_includes():
+    """`_<region>.html` is a region that a page (or another region) includes and an htmx reply may
+    render alone; a whole reply that no page includes lives in `<area>/replies/`, so the name says
+    which of the two a file is."""
+    sources = "\n".join(path.read_text() for path in TEMPLATES.rglob("*.html"))
+    regions = sorted(path.relative_to(TEMPLATES).as_posix() for path in TEMPLATES.rglob("_*.html"))
+    assert regions, "the layout of templates/ changed: update this test"
+    assert [name for name in regions if f'"{name}"' not in sources] == []
+
+
+def test_no_test_module_imports_from_another():
+    """Shared helpers live in tests/factories.py and fixtures in conftest.py: a test module that
+    imports another depends on where that one lives and on what it happens to define."""
+    borrowed = []
+    for path in sorted(TESTS.rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if module and module.startswith("tests.") and module.rpartition(".")[2].startswith("test_"):
+                borrowed.append(f"{path.relative_to(TESTS)} imports {module}")
+    assert borrowed == []

@@ -63,7 +63,8 @@ async def test_seed_demo_writes_in_batches_with_stock_in_the_ledger(conn):
                                     "(SELECT 1 FROM product_images i WHERE i.product_id = p.id)")
     assert orphans == 0
     unexplained = await fetch_val(conn, "SELECT COUNT(*) FROM variants v WHERE v.stock <> "
-                                        "(SELECT COALESCE(SUM(delta), 0) FROM stock_movements m WHERE m.variant_id = v.id)")
+                                        "(SELECT COALESCE(SUM(delta), 0) FROM stock_movements m "
+                                        "WHERE m.variant_id = v.id)")
     assert unexplained == 0
     stock = {r["band"]: r["n"] for r in await fetch_all(
         conn, "SELECT CASE WHEN stock = 0 THEN 'sold out' WHEN stock <= 5 THEN 'low' ELSE 'plenty' END AS band, "
@@ -77,7 +78,7 @@ async def test_seed_demo_writes_in_batches_with_stock_in_the_ledger(conn):
 def test_a_built_wheel_carries_the_schema_templates_and_password_lists(tmp_path):
     # production may `pip install .` rather than run from the checkout: the data files must be in the wheel
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-                            "-w", str(tmp_path), str(Path(__file__).resolve().parents[1])],
+                            "-w", str(tmp_path), str(Path(__file__).resolve().parents[2])],
                            capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stderr
     (wheel,) = tmp_path.glob("mooncart-*.whl")
@@ -87,40 +88,38 @@ def test_a_built_wheel_carries_the_schema_templates_and_password_lists(tmp_path)
                    "mooncart/templates/base.html", "mooncart/static/vendor/htmx-4.0.1/htmx.min.js"):
         assert needed in names
     with zipfile.ZipFile(wheel) as archive:
-        assert archive.read("mooncart/schema.sql") == (Path(__file__).resolve().parents[1] / "schema.sql").read_bytes()
+        assert archive.read("mooncart/schema.sql") == (Path(__file__).resolve().parents[2] / "schema.sql").read_bytes()
 
 
 async def test_create_admin_makes_a_shopper_staff_with_the_new_password_and_ends_their_sessions(
-        database, monkeypatch, capsys):
+        database, committed, monkeypatch, capsys):
     """In-process against the session's database (committed, so removed afterwards)."""
     import secrets
-
-    import aiomysql
 
     from mooncart.accounts.passwords import verify_password
     from mooncart.accounts.queries import insert_session
     from mooncart.cli import create_admin
-    from mooncart.db import execute, fetch_one
+    from mooncart.db import fetch_one
     from tests.factories import make_user
 
     monkeypatch.setenv("MOONCART_DATABASE_URL", database.url)
-    conn = await aiomysql.connect(**database.connect_kwargs())
+    conn, made = committed
     shopper = await make_user(conn, password_hash="x")
+    made["users"].append(shopper["id"])
     new_email = f"staff.{secrets.token_hex(4)}@mooncart.in"
-    try:
-        await insert_session(conn, secrets.token_hex(32), shopper["id"], "127.0.0.1")
-        await create_admin(shopper["email"], "saree season 2026", "Asha Rao")
-        assert "is now staff" in capsys.readouterr().out
-        row = await fetch_one(conn, "SELECT is_staff, password_hash FROM users WHERE id = %s", (shopper["id"],))
-        assert row["is_staff"] == 1
-        assert (await verify_password(row["password_hash"], "saree season 2026"))[0]
-        assert await fetch_val(conn, "SELECT COUNT(*) FROM sessions WHERE user_id = %s AND revoked_at IS NULL",
-                               (shopper["id"],)) == 0
+    # create_admin opens its own connection, so the rows are committed and `committed` removes them
+    await insert_session(conn, secrets.token_hex(32), shopper["id"], "127.0.0.1")
+    await create_admin(shopper["email"], "saree season 2026", "Asha Rao")
+    assert "is now staff" in capsys.readouterr().out
+    row = await fetch_one(conn, "SELECT is_staff, password_hash FROM users WHERE id = %s", (shopper["id"],))
+    assert row["is_staff"] == 1
+    assert (await verify_password(row["password_hash"], "saree season 2026"))[0]
+    assert await fetch_val(conn, "SELECT COUNT(*) FROM sessions WHERE user_id = %s AND revoked_at IS NULL",
+                           (shopper["id"],)) == 0
 
-        await create_admin(new_email, "lehenga night 2026", "New Staff")
-        assert "created" in capsys.readouterr().out
-        created = await fetch_one(conn, "SELECT name, mobile, is_staff FROM users WHERE email = %s", (new_email,))
-        assert created == {"name": "New Staff", "mobile": "9000000000", "is_staff": 1}
-    finally:
-        await execute(conn, "DELETE FROM users WHERE id = %s OR email = %s", (shopper["id"], new_email))
-        conn.close()
+    await create_admin(new_email, "lehenga night 2026", "New Staff")
+    assert "created" in capsys.readouterr().out
+    created = await fetch_one(conn, "SELECT id, name, mobile, is_staff FROM users WHERE email = %s",
+                              (new_email,))
+    made["users"].append(created.pop("id"))
+    assert created == {"name": "New Staff", "mobile": "9000000000", "is_staff": 1}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pymysql.err import IntegrityError, OperationalError
 
-from mooncart.db import apply_schema, execute, fetch_val, split_sql, SCHEMA_PATH
+from mooncart.db import SCHEMA_PATH, apply_schema, execute, fetch_val, split_sql
 from tests.factories import make_colour, make_product, size_id
 
 REFUSED = (IntegrityError, OperationalError)

@@ -4,9 +4,8 @@ A route that is missing from MATRIX fails the test, so a new route must say who 
 from __future__ import annotations
 
 from mooncart.db import fetch_val
-from tests.checkout.test_checkout import shopper_with_bag
 from tests.conftest import log_in, post
-from tests.factories import make_address, make_product, make_review, make_user
+from tests.factories import make_address, make_product, make_review, make_user, shopper_with_bag
 
 # public: anyone may GET; public-post: anyone may POST (with a CSRF token); shopper: log-in needed;
 # owned: only the shopper it belongs to (others get 404); staff: staff only (shoppers 403);
@@ -15,6 +14,7 @@ from tests.factories import make_address, make_product, make_review, make_user
 # operator: only addresses in MOONCART_METRICS_ALLOW, everyone else 404 (tested in tests/ops)
 MATRIX = {
     "static": "public", "media.garment_art": "public", "media.upload": "public",
+    "assets.service_worker": "public", "assets.offline": "public",
     "catalog.home": "public", "catalog.category": "public", "catalog.product": "public",
     "reviews.create": "shopper", "reviews.index": "public", "reviews.helpful": "shopper", "reviews.loved": "public",
     "bag.show": "public", "bag.add": "public-post", "bag.change_quantity": "public-post", "bag.remove": "public-post",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-CSS = (Path(__file__).parents[1] / "src/mooncart/static/css/mooncart.css").read_text()
+CSS = (Path(__file__).parents[2] / "src/mooncart/static/css/mooncart.css").read_text()
 VARIABLES = dict(re.findall(r"--([a-z0-9-]+):\s*(#[0-9a-f]{6})", CSS))
 
 

@@ -15,9 +15,8 @@ import re
 from collections import Counter
 
 from mooncart.db import fetch_val
-from tests.checkout.test_checkout import shopper_with_bag
 from tests.conftest import HTMX, log_in, post, soup
-from tests.factories import make_category, make_product, make_user
+from tests.factories import make_category, make_product, make_user, shopper_with_bag
 
 # url_for's reserved arguments, our routes' own path parameters, and the names routes do read
 RESERVED = ["slug", "endpoint", "_anchor", "_external", "_method", "_scheme", "values", "number", "product_id",
