@@ -169,7 +169,8 @@ async def make_order(conn, user: dict, product: dict, *quantities: int, payment_
     return {"id": order_id, "number": number, "key": key}
 
 
-async def make_delivered_order(conn, user: dict, product: dict, *, status: str = "delivered", variant: dict | None = None,
+async def make_delivered_order(conn, user: dict, product: dict, *, status: str = "delivered",
+                               variant: dict | None = None,
                                placed_at=None) -> int:
     """An order of one of the product's variants, already delivered (so the shopper may review
     it), written directly: checkout is not what such tests are about. Stock is not touched."""
@@ -178,7 +179,8 @@ async def make_delivered_order(conn, user: dict, product: dict, *, status: str =
     variant = variant or product["variants"][0]
     _, order_id = await execute(
         conn, "INSERT INTO orders (number, user_id, idempotency_key, status, payment_method, ship_name, ship_line1, "
-              "ship_city, ship_state, ship_pin_code, ship_mobile, subtotal_paise, shipping_paise, gst_paise, placed_at) "
+              "ship_city, ship_state, ship_pin_code, ship_mobile, subtotal_paise, shipping_paise, gst_paise, "
+              "placed_at) "
               "VALUES (%s, %s, %s, %s, 'cod', 'Asha Rao', '12 MG Road', 'Bengaluru', 'Karnataka', '560001', "
               "'9876543210', 149900, 0, 7138, COALESCE(%s, NOW(6)))",
         (f"T{secrets.token_hex(6).upper()}", user["id"], secrets.token_hex(16), status, placed_at))
@@ -195,4 +197,5 @@ async def make_review(conn, user: dict, product: dict, rating: int = 5, body: st
 
     await make_delivered_order(conn, user, product)
     await upsert_review(conn, product["id"], user["id"], rating, title, body, fit)
-    return await fetch_val(conn, "SELECT id FROM reviews WHERE product_id = %s AND user_id = %s", (product["id"], user["id"]))
+    return await fetch_val(conn, "SELECT id FROM reviews WHERE product_id = %s AND user_id = "
+                                 "%s", (product["id"], user["id"]))

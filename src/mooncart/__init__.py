@@ -72,9 +72,9 @@ def create_app(test_config: dict | None = None) -> Quart:
     security.init_app(app)
 
     from .accounts import auth
-    from .analytics import tracking
     from .accounts.routes import bp as accounts_bp
     from .admin.routes import bp as admin_bp
+    from .analytics import tracking
     from .bag.live import bp as live_bp
     from .bag.routes import bp as bag_bp
     from .catalog.media import bp as media_bp

@@ -60,7 +60,8 @@ async def seed(products: int, seed_value: int, if_empty: bool, orders: int = 0) 
         if orders:
             made = await seed_orders(conn, orders, seed=seed_value)
             print(f"Added {made['shoppers']:,} shoppers, {made['orders']:,} orders, {made['reviews']:,} reviews and "
-                  f"{made['events']:,} clickstream events. A demo shopper: {DEMO_SHOPPER_EMAIL} / {DEMO_SHOPPER_PASSWORD}")
+                  f"{made['events']:,} clickstream events. A demo shopper: {DEMO_SHOPPER_EMAIL} / "
+                  f"{DEMO_SHOPPER_PASSWORD}")
     finally:
         conn.close()
 
@@ -103,7 +104,8 @@ def classify_reviews(stream, out, with_phrases: bool = True) -> int:
 
 
 async def build_recommendations(evaluate: bool, min_support: int) -> None:
-    from .recommendations.jobs import build_recommendations as run, evaluation_markdown
+    from .recommendations.jobs import build_recommendations as run
+    from .recommendations.jobs import evaluation_markdown
 
     conn = await _connect(database_settings())
     try:
@@ -235,7 +237,8 @@ def main(argv: list[str] | None = None) -> None:
     recommend_parser = commands.add_parser("build-recommendations", help="rebuild every recommendation row")
     recommend_parser.add_argument("--evaluate", action="store_true",
                                   help="also print hit-rate@10 and NDCG@10 against popularity (last order held out)")
-    recommend_parser.add_argument("--min-support", type=int, default=2, help="orders or visits a pair needs (default 2)")
+    recommend_parser.add_argument("--min-support", type=int, default=2, help="orders or visits a pair needs (default "
+                                                                             "2)")
     purge_parser = commands.add_parser("purge-events", help="delete clickstream events past the retention period")
     purge_parser.add_argument("--days", type=int, default=None)
     args = parser.parse_args(argv)

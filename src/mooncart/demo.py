@@ -239,7 +239,8 @@ async def seed_orders(conn, orders: int, seed: int = 11, quiet: bool = False) ->
     from .accounts.passwords import hash_password
 
     rng = random.Random(seed)  # nosec B311 # demo data: not security
-    products = await fetch_all(conn, "SELECT p.id, p.name, p.category_id, p.from_price_paise FROM products p ORDER BY p.id")
+    products = await fetch_all(conn, "SELECT p.id, p.name, p.category_id, p.from_price_paise FROM products p ORDER BY "
+                                     "p.id")
     if not products:
         raise ValueError("seed-demo --orders needs a catalogue: add products first")
     variants = await fetch_all(conn, "SELECT v.id, v.product_id, v.sku, v.price_paise, v.stock, s.label AS size, "
@@ -285,8 +286,8 @@ async def seed_orders(conn, orders: int, seed: int = 11, quiet: bool = False) ->
 
     def liked(shopper, product) -> bool:
         colours = {v["colour"] for v in by_product[product["id"]]}
-        return (product["category_id"] in shopper["categories"]
-                and (colours & set(shopper["colours"]) or band(product["from_price_paise"]) == shopper["band"]))
+        return bool(product["category_id"] in shopper["categories"]
+                    and (colours & set(shopper["colours"]) or band(product["from_price_paise"]) == shopper["band"]))
 
     matches = {s["id"]: [p for p in products if liked(s, p)] for s in shoppers}
     now = datetime.now().replace(microsecond=0)
@@ -298,13 +299,14 @@ async def seed_orders(conn, orders: int, seed: int = 11, quiet: bool = False) ->
                        for _ in range(orders)), key=lambda pair: pair[1])
     for shopper, placed_at in tqdm(schedule, unit="order", desc="Orders", disable=quiet, file=sys.stderr):
         pool = matches[shopper["id"]]
-        lines = []
+        lines: list[dict] = []
         for _ in range(rng.choice([1, 1, 2, 2, 3])):
             product = rng.choice(pool) if pool and rng.random() < 0.8 else rng.choice(products)
             options = by_product[product["id"]]
-            variant = next((v for v in options if v["size"] == shopper["size"] and v["colour"] in shopper["colours"]),
-                           None) or next((v for v in options if v["colour"] in shopper["colours"]), None) \
-                or rng.choice(options)
+            # her size in her colours, else her colours, else anything in stock
+            preferred = ([v for v in options if v["size"] == shopper["size"] and v["colour"] in shopper["colours"]]
+                         or [v for v in options if v["colour"] in shopper["colours"]] or options)
+            variant = preferred[0] if len(preferred) < len(options) else rng.choice(options)
             if all(line["product_id"] != product["id"] for line in lines):
                 lines.append(dict(variant, product_id=product["id"], product_name=product["name"],
                                   category_id=product["category_id"], quantity=1))
@@ -318,15 +320,16 @@ async def seed_orders(conn, orders: int, seed: int = 11, quiet: bool = False) ->
                   "'Bengaluru', 'Karnataka', '560001', '9876543210', %s, %s, %s, %s)",
             (number, shopper["id"], secrets.token_hex(16), status, "paid" if status == "delivered" else "pending",
              shopper["name"], subtotal, 0 if subtotal >= 99900 else 7900, subtotal * 5 // 105, placed_at))
-        await execute_many(conn, "INSERT INTO order_items (order_id, variant_id, product_name, size_label, colour_name, "
+        await execute_many(conn, "INSERT INTO order_items (order_id, variant_id, product_name, size_label, "
+                                 "colour_name, "
                                  "sku, unit_price_paise, quantity) VALUES (%s, %s, %s, %s, %s, %s, %s, 1)",
-                           [(order_id, l["id"], l["product_name"], l["size"], l["colour"], l["sku"], l["price_paise"])
-                            for l in lines])
+                           [(order_id, line["id"], line["product_name"], line["size"], line["colour"], line["sku"],
+                             line["price_paise"]) for line in lines])
         made["orders"] += 1
         # the clickstream: browsing in her categories, the bag, checkout, the order
         day_start = placed_at - timedelta(minutes=rng.randint(5, 40))
         browsed = rng.sample(pool, min(len(pool), rng.randint(1, 4))) if pool else []
-        for i, product in enumerate(browsed + [l for l in lines]):
+        for i, product in enumerate(browsed + list(lines)):
             pid = product.get("product_id", product["id"])
             events.append((day_start + timedelta(seconds=30 * i), shopper["visitor"], "view", shopper["device"], pid,
                            product["category_id"], None, None, None, None, None))
@@ -344,7 +347,8 @@ async def seed_orders(conn, orders: int, seed: int = 11, quiet: bool = False) ->
             for line in lines:
                 if rng.random() < 0.6:
                     made["reviews"] += await _demo_review(conn, rng, shopper, line, nature[line["product_id"]],
-                                                          liked(shopper, product_by_id[line["product_id"]]), placed_at + timedelta(days=rng.randint(4, 12)))
+                                                          liked(shopper, product_by_id[line["product_id"]]),
+                                                          placed_at + timedelta(days=rng.randint(4, 12)))
     # visitors who only browse, and searches, some finding nothing
     for _ in range(orders * 2):
         visitor = secrets.token_urlsafe(16)
@@ -392,7 +396,9 @@ async def _demo_review(conn, rng: random.Random, shopper: dict, line: dict, natu
     if fit and rng.random() < 0.7:
         sentences.append(rng.choice(FIT_TEXT[fit]))
     affected, _ = await execute(
-        conn, "INSERT IGNORE INTO reviews (product_id, user_id, rating, title, body, fit, verified, created_at, updated_at) "
+        conn, "INSERT IGNORE INTO reviews (product_id, user_id, rating, title, body, fit, verified, created_at, "
+              "updated_at) "
               "VALUES (%s, %s, %s, '', %s, %s, 1, %s, %s)",
-        (line["product_id"], shopper["id"], rating, " ".join(sentences), fit if rng.random() < 0.8 else None, when, when))
+        (line["product_id"], shopper["id"], rating, " ".join(sentences), fit if rng.random() < 0.8 else None,
+         when, when))
     return affected

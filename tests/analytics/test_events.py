@@ -19,7 +19,8 @@ from mooncart.db import execute_many, fetch_all, fetch_val
 from tests.conftest import database_url, log_in, post, soup, statements_run
 from tests.factories import make_category, make_product, make_user, shopper_with_bag
 
-PHONE = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
+PHONE = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 "
+         "Mobile Safari/537.36")
 
 
 async def written(app) -> int:
@@ -125,7 +126,8 @@ async def test_the_funnel_equals_a_brute_force_count_over_the_events(conn):
             category = rng.choice(categories) if kind in ("view", "add", "order") else None
             recorder.record(Event(occurred_at=when, visitor_id=visitor, kind=kind, device=device,
                                   product_id=None, category_id=category,
-                                  query="palazzo" if kind == "search" else None, results=0 if kind == "search" else None))
+                                  query="palazzo" if kind == "search" else None,
+                                  results=0 if kind == "search" else None))
     # written as they are, without the writer's lookups (these orders are not real orders)
     events = list(recorder.pending)
     await execute_many(conn, queries.INSERT_EVENT, [
@@ -168,7 +170,8 @@ async def test_old_events_are_deleted_after_the_retention_period(conn):
     await execute(conn, "DELETE FROM events")
     for days_ago in (120, 91, 10, 0):
         await execute(conn, "INSERT INTO events (occurred_at, visitor_id, kind, device) "
-                            "VALUES (NOW(6) - INTERVAL %s DAY, 'retention-test-visitor', 'view', 'desktop')", (days_ago,))
+                            "VALUES (NOW(6) - INTERVAL %s DAY, 'retention-test-visitor', 'view', "
+                            "'desktop')", (days_ago,))
     assert await queries.delete_old_events(conn, 90) == 2
     assert await fetch_val(conn, "SELECT COUNT(*) FROM events") == 2
 
@@ -201,7 +204,8 @@ async def test_a_slow_database_delays_the_writing_never_a_request_and_shutdown_l
     """Served with a real pool: while another connection holds the events table locked, the
     background write waits, yet pages are answered; on shutdown every event is written."""
     category_id = await _committed(database, "INSERT INTO categories (slug, name) VALUES ('slow-db-test', 'Slow')")
-    product_id = await _committed(database, "INSERT INTO products (category_id, slug, name, description, from_price_paise) "
+    product_id = await _committed(database, "INSERT INTO products (category_id, slug, name, description, "
+                                            "from_price_paise) "
                                             "VALUES (%s, 'slow-db-kurti', 'Slow kurti', 'A test kurti.', 99900)",
                                   (category_id,))
     app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": database_url(database),
@@ -231,7 +235,8 @@ async def test_a_slow_database_delays_the_writing_never_a_request_and_shutdown_l
             for n in range(500):  # queued just before a graceful shutdown
                 recorder.record(Event(occurred_at=datetime.now(), visitor_id=f"shutdown{n:014d}", kind="view",
                                       device="desktop", product_id=product_id, category_id=category_id))
-        views = await _count(database, "SELECT COUNT(*) FROM events WHERE product_id = %s AND kind = 'view'", (product_id,))
+        views = await _count(database, "SELECT COUNT(*) FROM events WHERE product_id = %s AND kind = "
+                                       "'view'", (product_id,))
         assert views == 31 + 500
     finally:
         locker.close()

@@ -1,5 +1,5 @@
-"""Reviews: only a signed-in shopper who received the product posts one (more in tests/reviews), bad ones are refused with messages, and what they
-write is escaped."""
+"""Reviews: only a signed-in shopper who received the product posts one (more in tests/reviews),
+bad ones are refused with messages, and what they write is escaped."""
 
 from __future__ import annotations
 

@@ -131,7 +131,8 @@ def test_fit_advice_needs_three_voices_and_a_majority():
     assert fit_advice({"small": 2, "true": 2, "large": 0}) is None
     advice = fit_advice({"small": 3, "true": 1, "large": 0})
     assert advice["text"] == "Most buyers say: runs small, consider a size up" and advice["total"] == 4
-    assert fit_advice({"small": 0, "true": 1, "large": 5})["text"] == "Most buyers say: runs large, consider a size down"
+    large = fit_advice({"small": 0, "true": 1, "large": 5})
+    assert large["text"] == "Most buyers say: runs large, consider a size down"
 
 
 def test_classify_review_prints_one_json_object_per_line():
@@ -151,7 +152,8 @@ def test_the_shop_runs_without_the_ml_extra():
     """Creating the app and importing every area loads none of the ml extra's packages."""
     code = ("import sys, mooncart\n"
             "app = mooncart.create_app({'SECRET_KEY': 'x'})\n"
-            "import mooncart.reviews.routes, mooncart.admin.routes, mooncart.reviews.extras, mooncart.recommendations.jobs\n"
+            "import mooncart.reviews.routes, mooncart.admin.routes, mooncart.reviews.extras, "
+            "mooncart.recommendations.jobs\n"
             "loaded = [m for m in ('numpy', 'vaderSentiment', 'tokenizers', 'safetensors') if m in sys.modules]\n"
             "assert not loaded, loaded\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)  # nosec B603

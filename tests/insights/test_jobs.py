@@ -33,7 +33,8 @@ async def test_new_and_changed_reviews_are_analysed_and_the_rest_left_alone(conn
     await execute(conn, "DELETE FROM review_analysis")
     first = await analyse_reviews(conn, analyser)
     assert first["reviews"] >= 4
-    reading = await fetch_one(conn, "SELECT sentiment, vader, fit_signal, phrases FROM review_analysis WHERE review_id = %s",
+    reading = await fetch_one(conn, "SELECT sentiment, vader, fit_signal, phrases FROM review_analysis WHERE review_id "
+                                    "= %s",
                               (ids[1],))
     assert reading["fit_signal"] == "small" and -1 <= reading["sentiment"] <= 1
     assert json.loads(reading["phrases"])
@@ -65,12 +66,14 @@ async def test_the_product_page_shows_phrases_and_fit_read_from_the_words(app, c
 async def test_a_hidden_review_leaves_the_product_summary(conn, analyser):
     product = await make_product(conn)
     kept = await make_review(conn, await make_user(conn), product, rating=5, body="Soft fabric and neat stitching.")
-    hidden = await make_review(conn, await make_user(conn), product, rating=1, body="Awful, colour faded after one wash.")
+    hidden = await make_review(conn, await make_user(conn), product, rating=1, body="Awful, colour faded after one "
+                                                                                    "wash.")
     staff = await make_user(conn, is_staff=True)
     await set_hidden(conn, hidden, staff["id"], "Not about the product")
     await analyse_reviews(conn, analyser)
     assert await fetch_val(conn, "SELECT review_count FROM product_review_scores WHERE product_id = %s",
                            (product["id"],)) == 1
-    negative = await fetch_all(conn, "SELECT phrase FROM product_phrases WHERE product_id = %s AND polarity = 'negative'",
+    negative = await fetch_all(conn, "SELECT phrase FROM product_phrases WHERE product_id = %s AND polarity = "
+                                     "'negative'",
                                (product["id"],))
     assert negative == [] and kept

@@ -40,7 +40,7 @@ async def test_built_rows_skip_self_sold_out_and_duplicates_and_pages_drop_what_
     category = await make_category(conn)
     products = [await make_product(conn, category=category, name=f"Teal Chikankari Kurti {n}") for n in range(5)]
     sold_out = await make_product(conn, category=category, name="Teal Chikankari Kurti sold out", stock=0)
-    for n in range(3):  # bought together three times: products 0 and 1, and 0 with the sold-out one
+    for _ in range(3):  # bought together three times: products 0 and 1, and 0 with the sold-out one
         user = await make_user(conn)
         order = await make_delivered_order(conn, user, products[0])
         for other in (products[1], sold_out):
@@ -68,13 +68,16 @@ async def test_personal_picks_beat_popularity_on_shoppers_with_tastes_and_show_a
     assert made["orders"] == 600 and made["reviews"] > 100 and made["events"] > 1000
     summary = await build_recommendations(conn, with_evaluation=True)
     result = summary["evaluation"]
-    print(f"\nhit-rate@10: personal {result['personal']['hit_rate']:.3f}, popularity {result['popularity']['hit_rate']:.3f}; "
-          f"NDCG@10: {result['personal']['ndcg']:.3f} vs {result['popularity']['ndcg']:.3f} ({result['users']} shoppers)")
+    print(f"\nhit-rate@10: personal {result['personal']['hit_rate']:.3f}, popularity "
+          f"{result['popularity']['hit_rate']:.3f}; "
+          f"NDCG@10: {result['personal']['ndcg']:.3f} vs {result['popularity']['ndcg']:.3f} ({result['users']} "
+          f"shoppers)")
     assert result["users"] >= 50
     assert result["personal"]["hit_rate"] > result["popularity"]["hit_rate"]
     assert result["personal"]["ndcg"] > result["popularity"]["ndcg"]
     # the shopper with the most picks sees them on the home page after log-in, and not before
-    user_id = await fetch_val(conn, "SELECT user_id FROM user_recommendations GROUP BY user_id ORDER BY COUNT(*) DESC LIMIT 1")
+    user_id = await fetch_val(conn, "SELECT user_id FROM user_recommendations GROUP BY user_id ORDER BY COUNT(*) DESC "
+                                    "LIMIT 1")
     email = await fetch_val(conn, "SELECT email FROM users WHERE id = %s", (user_id,))
     client = app.test_client()
     assert soup(await (await client.get("/")).get_data()).select_one("#personal-picks") is None
@@ -83,8 +86,10 @@ async def test_personal_picks_beat_popularity_on_shoppers_with_tastes_and_show_a
     picks = soup(await (await client.get("/")).get_data()).select("#personal-picks .product-card")
     assert 1 <= len(picks) <= 8
     bought = {r["product_id"] for r in await fetch_all(
-        conn, "SELECT v.product_id FROM orders o JOIN order_items i ON i.order_id = o.id JOIN variants v ON v.id = i.variant_id "
+        conn, "SELECT v.product_id FROM orders o JOIN order_items i ON i.order_id = o.id JOIN variants v ON v.id = "
+              "i.variant_id "
               "WHERE o.user_id = %s", (user_id,))}
-    picked = {r["product_id"] for r in await fetch_all(conn, "SELECT product_id FROM user_recommendations WHERE user_id = %s",
+    picked = {r["product_id"] for r in await fetch_all(conn, "SELECT product_id FROM user_recommendations WHERE "
+                                                             "user_id = %s",
                                                         (user_id,))}
     assert not bought & picked

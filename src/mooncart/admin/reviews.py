@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from quart import abort, flash, request, url_for
 
-from ..accounts.auth import current_shopper
+from ..accounts.auth import signed_in_shopper
 from ..accounts.forms import clean_text
 from ..db import get_conn
 from ..htmx import see_other
@@ -36,7 +36,7 @@ async def hide_review(review_id: int):
     if len(reason) < 3:
         await flash("Please give a reason for hiding the review.")
         return see_other(url_for("admin.reviews") + f"#review-{review_id}")
-    staff = await current_shopper()
+    staff = await signed_in_shopper()
     if not await review_queries.set_hidden(await get_conn(), review_id, staff["id"], reason):
         abort(404)
     await flash("The review is hidden from the shop.")

@@ -21,15 +21,18 @@ async def insert_events(conn, events) -> None:
              e.query, e.results, e.step) for e in plain])
         if any(e.variant_id is not None and e.product_id is None for e in plain):
             first = min(e.occurred_at for e in plain)
-            await execute(conn, "UPDATE events e JOIN variants v ON v.id = e.variant_id JOIN products p ON p.id = v.product_id "
+            await execute(conn, "UPDATE events e JOIN variants v ON v.id = e.variant_id JOIN products p ON p.id = "
+                                "v.product_id "
                                 "SET e.product_id = p.id, e.category_id = p.category_id "
                                 "WHERE e.kind = 'add' AND e.product_id IS NULL AND e.occurred_at >= %s", (first,))
     for e in events:
         if e.kind == "order":
             await execute(
                 conn, "INSERT INTO events (occurred_at, visitor_id, kind, device, product_id, category_id, variant_id, "
-                      "order_id, quantity) SELECT %s, %s, 'order', %s, p.id, p.category_id, i.variant_id, o.id, i.quantity "
-                      "FROM orders o JOIN order_items i ON i.order_id = o.id LEFT JOIN variants v ON v.id = i.variant_id "
+                      "order_id, quantity) SELECT %s, %s, 'order', %s, p.id, p.category_id, i.variant_id, o.id, "
+                      "i.quantity "
+                      "FROM orders o JOIN order_items i ON i.order_id = o.id LEFT JOIN variants v ON v.id = "
+                      "i.variant_id "
                       "LEFT JOIN products p ON p.id = v.product_id WHERE o.number = %s",
                 (e.occurred_at, e.visitor_id, e.device, e.order_number))
 
@@ -60,7 +63,8 @@ async def select_funnel(conn, start: date, end: date, dimension: str = "day") ->
     also ordered one. Each stage is a subset of the one before."""
     value = DIMENSIONS[dimension]
     return await fetch_all(
-        conn, "SELECT per.day, per.dim, c.name AS category_name, "  # nosec B608 # the dimension's SQL comes from a fixed dict
+        conn, "SELECT per.day, per.dim, c.name AS category_name, "
+              ""  # nosec B608 # the dimension's SQL comes from a fixed dict
               "SUM(per.viewed) AS viewed, SUM(per.viewed AND per.added) AS added, "
               "SUM(per.viewed AND per.added AND ch.visitor_id IS NOT NULL) AS checkout, "
               "SUM(per.viewed AND per.added AND ch.visitor_id IS NOT NULL AND per.ordered) AS ordered "

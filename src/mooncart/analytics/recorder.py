@@ -99,7 +99,7 @@ class EventRecorder:
         while not self._stopping:
             try:
                 await asyncio.wait_for(self._wake.wait(), self.flush_seconds)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             self._wake.clear()
             if self._stopping:

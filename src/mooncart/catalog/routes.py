@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quart import Blueprint, abort, current_app, request, url_for
+from quart import Blueprint, abort, current_app, request
 
 from ..db import get_conn
 from ..htmx import fragment, is_htmx

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import minilm  # noqa: F401  # sets the BLAS threads (package __init__) before numpy loads
 
@@ -40,14 +41,17 @@ PHRASES = [
     (r"\bwaste of (money|time)", -1.5),
     (r"\bnot worth\b", -2.2),
     (r"\b(had|have|want|need|going) to (return|exchange)|\bsent (it )?back|\breturned it|\breturn(ed)? request", -1.6),
-    (r"\bstitch(ing|es)? (came|coming|come|is coming) (off|out|apart|loose)|\bloose threads|\bthreads? coming out", -2.2),
+    (r"\bstitch(ing|es)? (came|coming|come|is coming) (off|out|apart|loose)|\bloose threads|\bthreads? coming "
+     r"out", -2.2),
     (r"\b(received|got|came) (a )?(damaged|torn|wrong|defective|used)", -2.4),
     (r"\b(colou?r|color) (ran|runs|bled|bleeds|is dull|looks dull|is different|was different)", -2.0),
     (r"\blooks? cheap|cheap (quality|material|fabric)", -1.6),
     (r"\btoo (tight|loose|short|long|big|small|large)\b|\bfitting is (too )?(tight|loose|bad|not good)", -1.2),
-    (r"\b(exactly|just|same|identical) (same )?(as|like) (shown|pictured|in the (pic|picture|photo|image)|the (pic|picture|photo|image))", 2.2),
+    (r"\b(exactly|just|same|identical) (same )?(as|like) (shown|pictured|in the (pic|picture|photo|image)|the "
+     r"(pic|picture|photo|image))", 2.2),
     (r"\bvalue for money|\bworth (the|every) (money|penny|rupee|price)|\bpaisa vasool", 2.2),
-    (r"\b(fits|fitted|fitting is|fit is) (perfect|perfectly|well|great|good|nicely)|\bperfect fit|\bfits like a glove", 1.6),
+    (r"\b(fits|fitted|fitting is|fit is) (perfect|perfectly|well|great|good|nicely)|\bperfect fit|\bfits like a "
+     r"glove", 1.6),
     (r"\bno complaints|\bnothing to complain", 1.8),
     (r"\b(as|met my) expect(ed|ations)\b", 1.0),
     (r"\bmust (buy|have)\b|\bgo for it\b", 2.0),
@@ -57,25 +61,38 @@ _PHRASES = [(re.compile(pattern), valence) for pattern, valence in PHRASES]
 NEUTRAL_BAND = 0.05  # VADER's own convention: |compound| below this is neutral
 
 FIT_PATTERNS = [
-    ("small", r"\bruns? small|\b(too|very|bit|little|slightly|quite) (tight|small|snug)|\bfitting is (too |very |bit )?tight"
-              r"|\bsize up\b|\bsized up\b|\b(a|one) size (up|bigger|larger)|\b(bigger|larger) size|\bsmaller than (expected|usual|size chart)"
+    ("small", r"\bruns? small|\b(too|very|bit|little|slightly|quite) (tight|small|snug)|\bfitting is (too |very |bit "
+              r")?tight"
+              r"|\bsize up\b|\bsized up\b|\b(a|one) size (up|bigger|larger)|\b(bigger|larger) size|\bsmaller than "
+              r"(expected|usual|size chart)"
               r"|\bcould ?n[o']?t (zip|button|close)|\bdoes ?n[o']?t close|\btight (at|on|around|in)\b|\bis tight\b"),
-    ("large", r"\bruns? (large|big)|\b(too|very|bit|little|slightly|quite) (loose|big|large|baggy)|\bfitting is (too |very |bit )?loose"
-              r"|\bsize down\b|\bsized down\b|\b(a|one) size (down|smaller)|\bsmaller size|\b(bigger|larger) than (expected|usual|size chart)"
+    ("large", r"\bruns? (large|big)|\b(too|very|bit|little|slightly|quite) (loose|big|large|baggy)|\bfitting is (too "
+              r"|very |bit )?loose"
+              r"|\bsize down\b|\bsized down\b|\b(a|one) size (down|smaller)|\bsmaller size|\b(bigger|larger) than "
+              r"(expected|usual|size chart)"
               r"|\bis loose\b|\bloose (at|on|around|in)\b"),
-    ("true", r"\btrue to size|\bfits? (perfectly|well|great|nicely|as expected)|\bperfect fit|\bfitting is (perfect|good|great|fine)"
-             r"|\bsize is (perfect|correct|right|accurate|spot on)|\bas per (the )?size chart|\bfits like a glove|\bright size"),
+    ("true", r"\btrue to size|\bfits? (perfectly|well|great|nicely|as expected)|\bperfect fit|\bfitting is "
+             r"(perfect|good|great|fine)"
+             r"|\bsize is (perfect|correct|right|accurate|spot on)|\bas per (the )?size chart|\bfits like a "
+             r"glove|\bright size"),
 ]
 _FIT = [(signal, re.compile(pattern)) for signal, pattern in FIT_PATTERNS]
 
-STOPWORDS = set("""a about above after again against all am an and any are as at be because been before being below
-between both but by can could did do does doing down during each few for from further had has have having he her here
-hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on
-once only or other our ours ourselves over own same she should so some such than that the their theirs them
-themselves then there these they this those through to too under until up very was we were what when where which while
-who whom why will with would you your yours yourself yourselves also really much got get getting bought ordered order
-received one even still though although well very quite bit little lot lots thing things like product item piece
-its it's i'm i've dont don't didn't doesn't isn't wasn't ok okay exactly shown""".split())
+STOPWORDS = {
+    "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be",
+    "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do",
+    "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having",
+    "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it",
+    "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on",
+    "once", "only", "or", "other", "our", "ours", "ourselves", "over", "own", "same", "she", "should", "so", "some",
+    "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they",
+    "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when",
+    "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself",
+    "yourselves", "also", "really", "much", "got", "get", "getting", "bought", "ordered", "order", "received",
+    "one", "even", "still", "though", "although", "well", "quite", "bit", "little", "lot", "lots", "thing",
+    "things", "like", "product", "item", "piece", "it's", "i'm", "i've", "dont", "don't", "didn't",
+    "doesn't", "isn't", "wasn't", "ok", "okay", "exactly", "shown",
+}
 # words too generic to stand alone as a phrase
 GENERIC = {"good", "nice", "great", "bad", "product", "item", "buy", "purchase", "overall", "quality", "love", "loved",
            "happy", "best", "worst", "awesome", "amazing", "excellent", "poor", "time", "money", "colour", "fabric",
@@ -142,7 +159,8 @@ class Sentiment:
 
     def score(self, text: str) -> float:
         text = normalise(text)
-        raw, claimed = 0.0, []
+        raw = 0.0
+        claimed: list[tuple[int, int]] = []
         for pattern, valence in _PHRASES:
             for match in pattern.finditer(text):
                 if any(match.start() < end and start < match.end() for start, end in claimed):
@@ -171,7 +189,8 @@ def _grams(words: list[str], longest: int, found: list[str]) -> None:
     for size in range(1, longest + 1):
         for i in range(len(words) - size + 1):
             gram = words[i:i + size]
-            if gram[0] in STOPWORDS or gram[-1] in STOPWORDS or gram[-1].endswith("'") or gram[0] == gram[-1] and size > 1:
+            if (gram[0] in STOPWORDS or gram[-1] in STOPWORDS or gram[-1].endswith("'")
+                    or (gram[0] == gram[-1] and size > 1)):
                 continue
             if size == 1 and (gram[0] in GENERIC or len(gram[0]) < 4):
                 continue
@@ -249,7 +268,7 @@ class Analyser:
         fit = read_fit(text) or (answer if answer in ("small", "true", "large") else None)
         phrases: list[dict] = []
         if self.model is not None:
-            scored = []
+            scored: list[dict[str, Any]] = []
             for sentence in split_sentences(text):
                 mood = polarity(self.sentiment.score(sentence))
                 for phrase, score in self.key_phrases(sentence):

@@ -64,7 +64,8 @@ async def rebuild_product_summaries(conn, analyser: Analyser, product_ids: list[
             await queries.replace_product_summaries(conn, ids, phrase_rows, score_rows)
 
 
-def top_phrases(analyser: Analyser, readings: list[list[dict]], merge_at: float = 0.75) -> dict[str, list[tuple[str, int]]]:
+def top_phrases(analyser: Analyser, readings: list[list[dict]],
+                merge_at: float = 0.75) -> dict[str, list[tuple[str, int]]]:
     """The phrases most reviews mention, per polarity. Near-duplicates ("soft fabric", "fabric is
     soft") count as one, named by the most frequent wording. A phrase needs two reviews once a
     product has three or more."""

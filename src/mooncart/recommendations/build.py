@@ -16,6 +16,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 _WORD = re.compile(r"[a-z]+")
 STOP = {"a", "an", "the", "in", "of", "for", "and", "with", "made", "pairs", "beautifully", "gentle", "hand",
@@ -35,7 +36,7 @@ class Catalogue:
     vectors: dict[int, dict[str, float]] = field(default_factory=dict)
 
     @classmethod
-    def from_rows(cls, rows: list[dict]) -> "Catalogue":
+    def from_rows(cls, rows: list[dict]) -> Catalogue:
         catalogue = cls({row["id"]: dict(row, colour_list=(row["colours"] or "").split("|"),
                                          band=price_band(int(row["from_price_paise"]))) for row in rows})
         catalogue.vectors = tfidf({pid: features(p) for pid, p in catalogue.products.items()})
@@ -81,7 +82,8 @@ def tfidf(documents: dict[int, Counter]) -> dict[int, dict[str, float]]:
     return vectors
 
 
-def content_neighbours(catalogue: Catalogue, top: int = PER_KIND, common: float = 0.2) -> dict[int, list[tuple[int, float]]]:
+def content_neighbours(catalogue: Catalogue, top: int = PER_KIND,
+                       common: float = 0.2) -> dict[int, list[tuple[int, float]]]:
     """Each product's most similar others, in stock, never itself."""
     vectors = catalogue.vectors
     postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -136,7 +138,7 @@ class Taste:
     bought: set[int]
 
     @classmethod
-    def of(cls, lines: list[dict], catalogue: Catalogue) -> "Taste":
+    def of(cls, lines: list[dict], catalogue: Catalogue) -> Taste:
         taste = cls(Counter(), Counter(), Counter(), set())
         for line in lines:
             product = catalogue.products.get(line["product_id"])
@@ -154,7 +156,8 @@ class Taste:
         n = max(1, sum(self.categories.values()))
         category = self.categories[product["category_id"]] / n
         colour = max((self.colours[c] for c in product["colour_list"]), default=0) / n
-        band = (self.bands[product["band"]] + 0.5 * (self.bands[product["band"] - 1] + self.bands[product["band"] + 1])) / n
+        near = self.bands[product["band"] - 1] + self.bands[product["band"] + 1]
+        band = (self.bands[product["band"]] + 0.5 * near) / n
         return (category + colour + min(band, 1.0)) / 3
 
 
@@ -178,7 +181,8 @@ def personal_picks(taste: Taste, catalogue: Catalogue, neighbours: list[dict[int
     return sorted(scores.items(), key=lambda x: (-x[1], x[0]))[:top]
 
 
-def popular_picks(bought: set[int], catalogue: Catalogue, popularity: Counter, top: int = PICKS) -> list[tuple[int, float]]:
+def popular_picks(bought: set[int], catalogue: Catalogue, popularity: Counter,
+                  top: int = PICKS) -> list[tuple[int, float]]:
     """The baseline: the most-ordered products she has not bought, in stock."""
     ranked = [(p, float(n)) for p, n in popularity.most_common() if p not in bought and catalogue.in_stock(p)]
     return ranked[:top]
@@ -201,19 +205,19 @@ def evaluate(lines: list[dict], catalogue: Catalogue, content: dict, k: int = 10
     held_out: dict[int, set[int]] = {}
     training: list[dict] = []
     for user_id, user_lines in by_user.items():
-        order_ids = list(dict.fromkeys(l["order_id"] for l in user_lines))  # in time order
+        order_ids = list(dict.fromkeys(line["order_id"] for line in user_lines))  # in time order
         if len(order_ids) >= 2:
             last = order_ids[-1]
-            held_out[user_id] = {l["product_id"] for l in user_lines if l["order_id"] == last}
-            training.extend(l for l in user_lines if l["order_id"] != last)
+            held_out[user_id] = {line["product_id"] for line in user_lines if line["order_id"] == last}
+            training.extend(line for line in user_lines if line["order_id"] != last)
         else:
             training.extend(user_lines)
-    popularity = Counter(l["product_id"] for l in training)
+    popularity = Counter(line["product_id"] for line in training)
     cobuy = co_occurrence(baskets_of(training), catalogue, min_support)
     train_by_user: dict[int, list[dict]] = defaultdict(list)
     for line in training:
         train_by_user[line["user_id"]].append(line)
-    results = {"users": len(held_out), "k": k}
+    results: dict[str, Any] = {"users": len(held_out), "k": k}
     for name in ("personal", "popularity"):
         hits, ndcg = 0, 0.0
         for user_id, truth in held_out.items():

@@ -4,11 +4,11 @@ every recommendation row, and replace the tables in one transaction."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from typing import Any
 
 from ..db import transaction
 from . import queries
-from .build import (PER_KIND, Catalogue, Taste, baskets_of, co_occurrence, content_neighbours, evaluate,
-                    personal_picks)
+from .build import PER_KIND, Catalogue, Taste, baskets_of, co_occurrence, content_neighbours, evaluate, personal_picks
 
 
 async def build_recommendations(conn, min_support: int = 2, with_evaluation: bool = False) -> dict:
@@ -46,7 +46,7 @@ async def build_recommendations(conn, min_support: int = 2, with_evaluation: boo
     async with transaction(conn):
         await queries.replace_product_recommendations(conn, rows)
         await queries.replace_user_recommendations(conn, picks)
-    summary = {"products": len(catalogue.products), "rows": len(rows), "shoppers": len(by_user),
+    summary: dict[str, Any] = {"products": len(catalogue.products), "rows": len(rows), "shoppers": len(by_user),
                "similar": sum(1 for r in rows if r[1] == "similar"),
                "bought_together": sum(1 for r in rows if r[1] == "bought_together"),
                "viewed_together": sum(1 for r in rows if r[1] == "viewed_together")}

@@ -10,7 +10,8 @@ KINDS = ("similar", "bought_together", "viewed_together")
 LIVE_ORDER = "o.status NOT IN ('cancelled', 'returned')"
 IN_STOCK = "EXISTS (SELECT 1 FROM variants sv WHERE sv.product_id = p.id AND sv.stock > 0)"
 CARD_COLUMNS = ("p.id, p.slug, p.name, p.from_price_paise, 1 AS in_stock, "
-                "(SELECT pi.path FROM product_images pi WHERE pi.product_id = p.id ORDER BY pi.position, pi.id LIMIT 1) AS image_path, "
+                "(SELECT pi.path FROM product_images pi WHERE pi.product_id = p.id ORDER BY pi.position, pi.id LIMIT "
+                "1) AS image_path, "
                 "rs.avg_rating, rs.review_count")
 
 
@@ -44,7 +45,8 @@ async def replace_product_recommendations(conn, rows: list[tuple]) -> None:
     """rows: (product_id, kind, position, recommended_id, score); the whole table is rebuilt."""
     await execute(conn, "DELETE FROM product_recommendations")
     for start in range(0, len(rows), 5000):
-        await execute_many(conn, "INSERT INTO product_recommendations (product_id, kind, position, recommended_id, score) "
+        await execute_many(conn, "INSERT INTO product_recommendations (product_id, kind, position, recommended_id, "
+                                 "score) "
                                  "VALUES (%s, %s, %s, %s, %s)", rows[start:start + 5000])
 
 
@@ -62,7 +64,8 @@ async def select_for_product(conn, product: dict, per_kind: int = 8) -> dict[str
     the newest in-stock products of its category, read by the same statement (so the page
     costs the same either way)."""
     rows = await fetch_all(
-        conn, "(SELECT r.kind, r.position, " + CARD_COLUMNS + " FROM product_recommendations r "  # nosec B608 # fixed text; values are %s parameters
+        conn, "(SELECT r.kind, r.position, " + CARD_COLUMNS + " FROM product_recommendations r "
+                                                              ""  # nosec B608 # fixed text; values are %s parameters
               "JOIN products p ON p.id = r.recommended_id "
               "LEFT JOIN product_review_scores rs ON rs.product_id = p.id "
               "WHERE r.product_id = %s AND r.recommended_id <> r.product_id AND " + IN_STOCK + ") "
@@ -83,6 +86,7 @@ async def select_for_product(conn, product: dict, per_kind: int = 8) -> dict[str
 async def select_for_user(conn, user_id: int, limit: int = 8) -> list[dict]:
     """A shopper's personal picks that are in stock now."""
     return await fetch_all(
-        conn, "SELECT " + CARD_COLUMNS + " FROM user_recommendations u JOIN products p ON p.id = u.product_id "  # nosec B608 # fixed text; values are %s parameters
+        conn, "SELECT " + CARD_COLUMNS + " FROM user_recommendations u JOIN products p ON p.id = u.product_id "
+                                         ""  # nosec B608 # fixed text; values are %s parameters
               "LEFT JOIN product_review_scores rs ON rs.product_id = p.id "
               "WHERE u.user_id = %s AND " + IN_STOCK + " ORDER BY u.position LIMIT %s", (user_id, limit))

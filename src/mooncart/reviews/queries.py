@@ -21,7 +21,8 @@ async def select_reviews(conn, product_id: int, *, sort: str = "newest", stars: 
     the viewer has found each helpful already (one statement)."""
     order = SORTS[sort]
     return await fetch_all(
-        conn, "SELECT r.id, r.rating, r.title, r.body, r.fit, r.verified, r.helpful_count, r.created_at, "  # nosec B608 # ORDER BY from a fixed dict; values are %s parameters
+        conn, "SELECT r.id, r.rating, r.title, r.body, r.fit, r.verified, r.helpful_count, r.created_at, "
+              ""  # nosec B608 # ORDER BY from a fixed dict; values are %s parameters
               "r.user_id, SUBSTRING_INDEX(u.name, ' ', 1) AS reviewer, (rv.user_id IS NOT NULL) AS voted "
               "FROM reviews r JOIN users u ON u.id = r.user_id "
               "LEFT JOIN review_votes rv ON rv.review_id = r.id AND rv.user_id = %s "
@@ -39,6 +40,8 @@ async def select_review_rights(conn, product_id: int, user_id: int) -> dict:
               "AND v.product_id = %s) AS received, r.id, r.rating, r.title, r.body, r.fit, r.hidden_at "
               "FROM (SELECT 1) one LEFT JOIN reviews r ON r.product_id = %s AND r.user_id = %s",
         (user_id, product_id, product_id, user_id))
+    if row is None:  # FROM (SELECT 1) always gives one row; this keeps the types honest
+        return {"received": False, "review": None}
     return {"received": bool(row["received"]), "review": row if row["id"] is not None else None}
 
 
@@ -65,7 +68,8 @@ async def refresh_product_rating(conn, product_id: int) -> None:
     await execute(
         conn, "INSERT INTO product_review_scores (product_id, review_count, avg_rating, avg_sentiment, loved_score) "
               "SELECT %s, COUNT(*), COALESCE(AVG(r.rating), 0), COALESCE(AVG(a.sentiment), 0), "
-              "(20 + COALESCE(SUM(LEAST(5, GREATEST(1, r.rating + 0.5 * COALESCE(a.sentiment, 0)))), 0)) / (5 + COUNT(*)) "
+              "(20 + COALESCE(SUM(LEAST(5, GREATEST(1, r.rating + 0.5 * COALESCE(a.sentiment, 0)))), 0)) / (5 + "
+              "COUNT(*)) "
               "FROM reviews r LEFT JOIN review_analysis a ON a.review_id = r.id "
               "WHERE r.product_id = %s AND r.hidden_at IS NULL "
               "ON DUPLICATE KEY UPDATE review_count = VALUES(review_count), avg_rating = VALUES(avg_rating), "
@@ -82,7 +86,8 @@ async def refresh_all_product_ratings(conn) -> None:
               "(20 + SUM(LEAST(5, GREATEST(1, r.rating + 0.5 * COALESCE(a.sentiment, 0))))) / (5 + COUNT(*)) "
               "FROM reviews r LEFT JOIN review_analysis a ON a.review_id = r.id WHERE r.hidden_at IS NULL "
               "GROUP BY r.product_id ON DUPLICATE KEY UPDATE review_count = VALUES(review_count), "
-              "avg_rating = VALUES(avg_rating), avg_sentiment = VALUES(avg_sentiment), loved_score = VALUES(loved_score)")
+              "avg_rating = VALUES(avg_rating), avg_sentiment = VALUES(avg_sentiment), loved_score = "
+              "VALUES(loved_score)")
 
 
 async def select_review(conn, review_id: int) -> dict | None:
@@ -113,10 +118,12 @@ async def set_hidden(conn, review_id: int, staff_id: int | None, reason: str | N
         return False
     async with transaction(conn):
         if reason is None:
-            await execute(conn, "UPDATE reviews SET hidden_at = NULL, hidden_reason = '', hidden_by = NULL WHERE id = %s",
+            await execute(conn, "UPDATE reviews SET hidden_at = NULL, hidden_reason = '', hidden_by = NULL WHERE id = "
+                                "%s",
                           (review_id,))
         else:
-            await execute(conn, "UPDATE reviews SET hidden_at = CURRENT_TIMESTAMP(6), hidden_reason = %s, hidden_by = %s "
+            await execute(conn, "UPDATE reviews SET hidden_at = CURRENT_TIMESTAMP(6), hidden_reason = %s, hidden_by = "
+                                "%s "
                                 "WHERE id = %s", (reason, staff_id, review_id))
         await refresh_product_rating(conn, review["product_id"])
     return True

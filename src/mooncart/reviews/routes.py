@@ -3,9 +3,11 @@ back office (admin/reviews.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from quart import Blueprint, abort, flash, request, url_for
 
-from ..accounts.auth import account_key, current_shopper, login_required
+from ..accounts.auth import account_key, current_shopper, login_required, signed_in_shopper
 from ..accounts.forms import clean_text
 from ..catalog import queries as catalog_queries
 from ..catalog.product_page import product_page_context
@@ -27,7 +29,7 @@ def read_review_form(form) -> tuple[dict, dict]:
     """The form's values, cleaned, and a message per field that is wrong."""
     rating = form.get("rating", "")
     fit = form.get("fit", "")
-    values = {"rating": int(rating) if rating in {"1", "2", "3", "4", "5"} else None,
+    values: dict[str, Any] = {"rating": int(rating) if rating in {"1", "2", "3", "4", "5"} else None,
               "title": clean_text(form.get("title"), 120), "body": clean_text(form.get("body"), 2000),
               "fit": fit if fit in queries.FIT_LABELS else None}
     errors = {}
@@ -50,14 +52,14 @@ async def create(slug: str):
     product = await catalog_queries.select_product(conn, slug)
     if product is None:
         abort(404)
-    shopper = await current_shopper()
+    shopper = await signed_in_shopper()
     values, errors = read_review_form(await request.form)
     rights = await queries.select_review_rights(conn, product["id"], shopper["id"])
     status = 422
     if not rights["received"]:
         errors, status = {"form": NOT_RECEIVED}, 403
     if errors:
-        context = await product_page_context(conn, slug)
+        context = await product_page_context(conn, slug) or {}
         return await render_page("catalog/product.html", status=status, review_values=values, review_errors=errors,
                                  **context)
     new = await queries.upsert_review(conn, product["id"], shopper["id"], **values)
@@ -89,7 +91,7 @@ async def helpful(review_id: int):
     review = await queries.select_review(conn, review_id)
     if review is None or review["hidden_at"] is not None:
         abort(404)
-    shopper = await current_shopper()
+    shopper = await signed_in_shopper()
     own = review["user_id"] == shopper["id"]
     if not own:
         await queries.add_helpful_vote(conn, review_id, shopper["id"])
