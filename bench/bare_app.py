@@ -26,7 +26,7 @@ from quart import Quart, Response, abort, g, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 import mooncart
-from mooncart import create_app, formatting
+from mooncart import assets, create_app, formatting
 from mooncart.bag.queries import add_to_line, select_bag_count, select_variant_in_bag
 from mooncart.bag.token import read_bag_cookie
 from mooncart.catalog import queries
@@ -45,6 +45,15 @@ app.jinja_env.trim_blocks = True
 app.jinja_env.lstrip_blocks = True
 formatting.register(app)
 settings = DatabaseSettings.from_url(DATABASE_URL)
+
+
+@app.url_defaults
+def hashed_static_urls(endpoint: str, values: dict) -> None:
+    """The shop's static URLs carry their file's hash (mooncart.assets); so do the bare pages."""
+    if endpoint == "static":
+        asset = assets.load_assets(shop.static_folder).get(values.get("filename", ""))
+        if asset is not None:
+            values.setdefault("v", asset.digest)
 
 
 def per_request_token() -> str:

@@ -151,8 +151,9 @@ async def shopper_with_bag(app, conn, *quantities, stock=10, price_paise=49900):
         assert response.status_code == 303
     checkout = soup(await (await client.get("/checkout")).get_data())
     key = checkout.find("input", attrs={"name": "idempotency_key"})["value"]
+    confirmation = checkout.find("input", attrs={"name": "confirmation"})["value"]  # what the page showed
     return client, user, product["variants"], {"address_id": str(address_id), "payment_method": "cod",
-                                               "idempotency_key": key}
+                                               "idempotency_key": key, "confirmation": confirmation}
 
 
 async def make_order(conn, user: dict, product: dict, *quantities: int, payment_status: str = "pending") -> dict:
@@ -174,8 +175,6 @@ async def make_delivered_order(conn, user: dict, product: dict, *, status: str =
                                placed_at=None) -> int:
     """An order of one of the product's variants, already delivered (so the shopper may review
     it), written directly: checkout is not what such tests are about. Stock is not touched."""
-    import secrets
-
     variant = variant or product["variants"][0]
     _, order_id = await execute(
         conn, "INSERT INTO orders (number, user_id, idempotency_key, status, payment_method, ship_name, ship_line1, "
@@ -199,3 +198,16 @@ async def make_review(conn, user: dict, product: dict, rating: int = 5, body: st
     await upsert_review(conn, product["id"], user["id"], rating, title, body, fit)
     return await fetch_val(conn, "SELECT id FROM reviews WHERE product_id = %s AND user_id = "
                                  "%s", (product["id"], user["id"]))
+
+
+async def make_voucher(conn, code: str = "DIWALI10", *, kind: str = "percent", amount: int = 10,
+                       categories: list[int] | None = None, **columns) -> int:
+    """A voucher row (percent of 10 unless told otherwise), limited to `categories` when given."""
+    values = dict(code=code, kind=kind, amount=amount, **columns)
+    names = ", ".join(values)
+    marks = ", ".join(["%s"] * len(values))
+    _, voucher_id = await execute(conn, f"INSERT INTO vouchers ({names}) VALUES ({marks})", list(values.values()))
+    for category_id in categories or []:
+        await execute(conn, "INSERT INTO voucher_categories (voucher_id, category_id) VALUES (%s, %s)",
+                      (voucher_id, category_id))
+    return voucher_id

@@ -13,7 +13,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from itsdangerous import Signer
+from itsdangerous import Signer, URLSafeSerializer
 
 from mooncart import create_app
 
@@ -114,6 +114,19 @@ class Signers:
         self.auth = self.app.extensions["mooncart_auth"]
 
 
+def signed_confirmation(lines: list[tuple[int, int, int]], voucher: str = "", shares: list[int] | None = None) -> str:
+    """The checkout page's signed record of what it showed (mooncart.checkout.confirmation), for
+    lines of (variant id, quantity, unit price) and a voucher's shares of the discount."""
+    from mooncart.checkout.confirmation import SALT
+    from mooncart.checkout.pricing import order_totals
+
+    ordered = sorted(lines)
+    totals = order_totals([{"price_paise": p, "quantity": q} for _, q, p in ordered], shares)
+    return URLSafeSerializer(SECRET, salt=SALT).dumps({
+        "l": [list(line) for line in ordered], "v": voucher, "d": totals.discount_paise,
+        "s": totals.shipping_paise, "t": totals.total_paise})
+
+
 def cookie_name(name: str, https: bool) -> str:
     """Over https (directly or behind a trusted proxy) the shop's cookies carry the __Host- prefix."""
     return "__Host-" + name if https else name
@@ -123,8 +136,9 @@ async def make_buyers(conn, signers: Signers, variant_id: int, count: int, quant
                       https: bool = False) -> list[dict]:
     """Signed-in shoppers, each with `quantity` of the variant in the bag and a saved address
     (their cookies named for an https shop when `https`)."""
-    from mooncart.db import execute
+    from mooncart.db import execute, fetch_val
 
+    price = await fetch_val(conn, "SELECT price_paise FROM variants WHERE id = %s", (variant_id,))
     buyers = []
     for _buyer in range(count):
         _, user_id = await execute(conn, "INSERT INTO users (email, name, mobile, password_hash) VALUES "
@@ -144,7 +158,8 @@ async def make_buyers(conn, signers: Signers, variant_id: int, count: int, quant
                    cookie_name("mooncart_session", https): signers.auth.dump_token(auth_token, app=signers.app)}
         buyers.append({"user_id": user_id, "cart_id": cart_id, "cookies": cookies, "csrf": csrf,
                        "form": {"csrf_token": csrf, "address_id": str(address_id), "payment_method": "cod",
-                                "idempotency_key": secrets.token_hex(16)}})
+                                "idempotency_key": secrets.token_hex(16),
+                                "confirmation": signed_confirmation([(variant_id, quantity, price)])}})
     return buyers
 
 

@@ -147,7 +147,12 @@ def in_list(values: Iterable[Any], name: str | None = None) -> tuple[str, Any]:
     return ", ".join(f"%({key})s" for key in named), named
 
 
-RETRYABLE_ERRORS = {1213, 1205}  # deadlock; lock wait timeout
+# deadlock; lock wait timeout; "record has changed since last read" (1020): MariaDB 11.6.2 and later
+# default to innodb_snapshot_isolation=ON, where a locking read of a row that another transaction
+# changed after this one's snapshot fails instead of waiting. Like a deadlock it rolls the whole
+# transaction back (seen on 10.11 with the variable set: @@in_transaction is 0 after it), and
+# like a deadlock the cure is to run the transaction again on a fresh snapshot.
+RETRYABLE_ERRORS = {1213, 1205, 1020}
 
 
 async def execute(conn, sql: str, params: Sequence[Any] | dict = ()) -> tuple[int, int]:
@@ -180,7 +185,8 @@ async def execute_many(conn, sql: str, rows: Sequence[Sequence[Any]]) -> int:
 
 async def retrying(work, attempts: int = 8):
     """Run work() (which opens its own transaction) again when InnoDB picks it as a deadlock
-    victim or a lock wait times out: the shopper never sees either."""
+    victim, a lock wait times out, or (snapshot isolation) a row it locks changed after its
+    snapshot: the shopper never sees any of them."""
     for attempt in range(1, attempts + 1):
         try:
             return await work()

@@ -22,13 +22,17 @@ async def unless_posting() -> bool:
     return request.method != "POST"
 
 
-def hourly_limit(config_key: str, key_function):
-    """Mark a view; its limit (from config_key, per hour) is applied when the app starts serving,
-    so tests and deployments can tune it. Put it right under the route decorator."""
+def hourly_limit(config_key: str, key_function, default: int | None = None):
+    """Mark a view; its limit (from config_key, per hour, else default) is applied when the app
+    starts serving, so tests and deployments can tune it. Put it right under the route decorator."""
     def mark(view):
-        view.mooncart_hourly_limit = (config_key, key_function)
+        view.mooncart_hourly_limit = (config_key, key_function, default)
         return view
     return mark
+
+
+VOUCHER_CODES_PER_HOUR = 30  # codes tried on the bag per address, at checkout per account: enough
+# for a shopper with a handful of codes, too few to find a private code by guessing
 
 
 def init_app(app: Quart) -> None:
@@ -44,6 +48,6 @@ def init_app(app: Quart) -> None:
         for view in app.view_functions.values():
             marked = getattr(view, "mooncart_hourly_limit", None)
             if marked:
-                config_key, key_function = marked
+                config_key, key_function, default = marked
                 setattr(view, QUART_RATE_LIMITER_LIMITS_ATTRIBUTE,
-                        [RateLimit(app.config[config_key], HOUR, key_function, unless_posting)])
+                        [RateLimit(app.config.get(config_key, default), HOUR, key_function, unless_posting)])

@@ -11,7 +11,8 @@ import secrets
 from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
-from quart import Quart, current_app, request, session
+from quart import Quart, Request, current_app, request, session
+from quart.wrappers.request import Body
 from werkzeug.exceptions import RequestEntityTooLarge
 
 log = logging.getLogger("mooncart.security")
@@ -80,13 +81,39 @@ def accepts_uploads(max_bytes: int):
     return mark
 
 
+class LimitedBody(Body):
+    """A request body whose limit can be lowered once the view is known. Quart holds every body
+    to MAX_CONTENT_LENGTH (the photo uploads' 9 MiB) from the first byte; a form's 64 KiB is
+    known only after routing. A request that declares its Content-Length is refused at once,
+    but a chunked one declares nothing, so it used to be read up to 9 MiB and parsed."""
+
+    def limit_to(self, max_bytes: int) -> None:
+        """From now on keep at most max_bytes: more (already arrived or still to come) makes
+        awaiting the body raise 413 before anything parses it."""
+        if self._max_content_length is None or max_bytes < self._max_content_length:
+            self._max_content_length = max_bytes
+            if len(self._data) > max_bytes and self._must_raise is None:
+                self._must_raise = RequestEntityTooLarge()
+                self.set_complete()
+
+
+class ShopRequest(Request):
+    body_class = LimitedBody
+
+
 async def check_request() -> None:
+    """Before any view: the body's limit, then where the request came from, then its CSRF
+    token. The token is taken from the X-CSRF-Token header (htmx sends it) without touching
+    the body; only a plain form's token needs the body, which is read whole (within the view's
+    limit, else 413) before the form parser sees a byte of it."""
     if request.method in SAFE_METHODS:
         return
     view = current_app.view_functions.get(request.endpoint)
     limit = getattr(view, "max_body_bytes", SMALL_BODY_BYTES)
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge()
+    if isinstance(request.body, LimitedBody):  # chunked, or a Content-Length that undersold it
+        request.body.limit_to(limit)
     fetch_site = request.headers.get("Sec-Fetch-Site")
     if fetch_site is not None and fetch_site not in ("same-origin", "none"):
         raise CrossSiteRequest(f"Sec-Fetch-Site {fetch_site}")
@@ -96,6 +123,7 @@ async def check_request() -> None:
     expected = session.get(FIELD)
     sent = request.headers.get(HEADER)
     if sent is None:
+        await request.get_data(parse_form_data=False)  # the whole body within the limit, or 413
         sent = (await request.form).get(FIELD)
     sent = unmasked(sent) if isinstance(sent, str) else sent
     # compared as bytes: compare_digest refuses non-ASCII str, and a hostile token may be anything
@@ -104,6 +132,7 @@ async def check_request() -> None:
 
 
 def init_app(app: Quart) -> None:
+    app.request_class = ShopRequest
     app.jinja_env.globals["csrf_token"] = masked_csrf_token
     app.jinja_env.globals["csrf_field"] = csrf_field
     app.before_request(check_request)

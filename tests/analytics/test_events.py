@@ -17,7 +17,7 @@ from mooncart.analytics.recorder import Event, EventRecorder
 from mooncart.analytics.tracking import VISITOR_COOKIE, device_of
 from mooncart.db import execute_many, fetch_all, fetch_val
 from tests.conftest import database_url, log_in, post, soup, statements_run
-from tests.factories import make_category, make_product, make_user, shopper_with_bag
+from tests.factories import make_category, make_product, make_user, make_voucher, shopper_with_bag
 
 PHONE = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 "
          "Mobile Safari/537.36")
@@ -38,7 +38,9 @@ async def test_views_adds_checkout_and_orders_become_events_under_one_visitor(ap
         await cur.execute("DELETE FROM events")
     assert (await client.get(f"/products/{slug}", headers={"User-Agent": PHONE})).status_code == 200
     await post(client, "/bag/add", form={"variant_id": str(variants[0]["id"]), "quantity": "1"})
-    await client.get("/checkout")
+    checkout = soup(await (await client.get("/checkout")).get_data())
+    # the bag changed since shopper_with_bag read the page: send what this checkout page showed
+    form["confirmation"] = checkout.find("input", attrs={"name": "confirmation"})["value"]
     placed = await post(client, "/checkout", form=form)
     assert placed.status_code == 303
     assert await fetch_val(conn, "SELECT COUNT(*) FROM events") == 0  # nothing written by the requests themselves
@@ -51,6 +53,21 @@ async def test_views_adds_checkout_and_orders_become_events_under_one_visitor(ap
     assert rows[0]["device"] == "mobile"
     assert all(row["product_id"] == product_id for row in rows if row["kind"] in ("view", "add", "order"))
     assert [row["order_id"] for row in rows if row["kind"] == "order"][0] is not None
+
+
+async def test_the_bag_pages_voucher_box_is_not_a_checkout_step(app, conn):
+    # /bag/voucher is served by checkout's blueprint, but a shopper using it is still on the bag
+    client, _user, _variants, _form = await shopper_with_bag(app, conn, 1)
+    await make_voucher(conn, "BAGONLY10")
+    await written(app)
+    async with conn.cursor() as cur:
+        await cur.execute("DELETE FROM events")
+    assert (await post(client, "/bag/voucher", form={"code": "BAGONLY10"})).status_code == 303
+    assert (await post(client, "/bag/voucher/remove", form={})).status_code == 303
+    assert (await post(client, "/checkout/voucher", form={"code": "BAGONLY10"})).status_code == 303
+    await written(app)
+    steps = [row["step"] for row in await fetch_all(conn, "SELECT step FROM events WHERE kind = 'checkout'")]
+    assert steps == ["apply_voucher-post"]
 
 
 async def test_do_not_track_and_global_privacy_control_record_nothing_and_set_no_cookie(app, conn):

@@ -37,8 +37,9 @@ async def test_an_open_product_page_hears_of_a_purchase_made_elsewhere(pooled_ap
         await post(buyer, "/bag/add", form={"variant_id": str(variant_id), "quantity": "1"})
         page = await (await buyer.get("/checkout")).get_data(as_text=True)
         key = page.split('name="idempotency_key" value="')[1][:32]
+        confirmation = page.split('name="confirmation" value="')[1].split('"')[0]  # what the page showed
         placed = await post(buyer, "/checkout", form={"address_id": str(address_id), "payment_method": "cod",
-                                                      "idempotency_key": key})
+                                                      "idempotency_key": key, "confirmation": confirmation})
         assert placed.status_code == 303
         committed_at = time.monotonic()
         message = (await read_until(stream, b"</hx-partial>\ndata: <hx-partial hx-target=\"#add-button\"")).decode()

@@ -16,7 +16,7 @@ from collections import Counter
 
 from mooncart.db import fetch_val
 from tests.conftest import HTMX, log_in, post, soup
-from tests.factories import make_category, make_product, make_user, shopper_with_bag
+from tests.factories import make_category, make_product, make_user, make_voucher, shopper_with_bag
 
 # url_for's reserved arguments, our routes' own path parameters, and the names routes do read
 RESERVED = ["slug", "endpoint", "_anchor", "_external", "_method", "_scheme", "values", "number", "product_id",
@@ -95,7 +95,7 @@ async def test_no_get_route_answers_5xx_to_any_query_string_or_path_value(app, c
     clients = {"anonymous": app.test_client(), "shopper": shopper, "staff": staff}
     real = {"slug": product["slug"], "number": number, "product_id": product["id"],
             "variant_id": product["variants"][0]["id"], "filename": "css/mooncart.css", "kind": "kurti",
-            "colour": "e91e63", "report": "funnel"}
+            "colour": "e91e63", "report": "funnel", "voucher_id": await make_voucher(conn, "SWEEP10")}
 
     rules = [rule for rule in app.app.url_map.iter_rules() if "GET" in rule.methods]
     queries = hostile_queries()

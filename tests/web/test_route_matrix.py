@@ -3,7 +3,7 @@ A route that is missing from MATRIX fails the test, so a new route must say who 
 
 from __future__ import annotations
 
-from mooncart.db import fetch_val
+from mooncart.db import execute, fetch_val
 from tests.conftest import log_in, post
 from tests.factories import make_address, make_product, make_review, make_user, shopper_with_bag
 
@@ -18,6 +18,7 @@ MATRIX = {
     "catalog.home": "public", "catalog.category": "public", "catalog.product": "public",
     "reviews.create": "shopper", "reviews.index": "public", "reviews.helpful": "shopper", "reviews.loved": "public",
     "bag.show": "public", "bag.add": "public-post", "bag.change_quantity": "public-post", "bag.remove": "public-post",
+    "checkout.apply_bag_voucher": "public-post", "checkout.remove_bag_voucher": "public-post",
     "accounts.register": "public", "accounts.login": "public", "accounts.logout": "public-post",
     "accounts.account": "shopper", "accounts.change_password": "shopper", "accounts.addresses": "shopper",
     "accounts.delete_address": "owned", "accounts.login_code": "second-step",
@@ -25,6 +26,7 @@ MATRIX = {
     "accounts.confirm_two_step": "shopper", "accounts.new_recovery_codes": "shopper",
     "accounts.turn_off_two_step": "shopper",
     "checkout.show": "shopper", "checkout.place": "shopper",
+    "checkout.apply_voucher": "shopper", "checkout.remove_voucher": "shopper",
     "orders.list_orders": "shopper", "orders.show": "owned", "orders.cancel": "owned",
     "live.product": "stream", "live.bag": "stream",
     "health.healthz": "public", "health.readyz": "public", "metrics.metrics": "operator",
@@ -51,10 +53,11 @@ async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
     await log_in(staff_password_only, staff_without_two_step)
     image_id = await fetch_val(conn, "SELECT id FROM product_images WHERE product_id = %s", (product["id"],))
     review_id = await make_review(conn, user_a, product)
+    _, voucher_id = await execute(conn, "INSERT INTO vouchers (code, kind, amount) VALUES ('MATRIX10', 'percent', 10)")
     values = {"slug": product["slug"], "number": number, "address_id": address_a, "variant_id": variants[0]["id"],
               "product_id": product["id"], "image_id": image_id, "category_id": product["category"]["id"],
-              "user_id": user_b["id"], "filename": "css/mooncart.css", "kind": "kurti", "colour": "e91e63",
-              "review_id": review_id, "report": "funnel"}
+              "user_id": user_b["id"], "voucher_id": voucher_id, "filename": "css/mooncart.css", "kind": "kurti",
+              "colour": "e91e63", "review_id": review_id, "report": "funnel"}
 
     checked = 0
     for rule in app.app.url_map.iter_rules():

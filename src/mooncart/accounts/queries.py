@@ -184,3 +184,17 @@ async def delete_two_step(conn, user_id: int) -> None:
 async def select_user(conn, user_id: int) -> dict | None:
     """An account's public columns (no password hash), or None."""
     return await fetch_one(conn, "SELECT id, email, name, is_staff FROM users WHERE id = %s", (user_id,))
+
+
+# ---- throttling every password and code check (accounts/throttle.py) ---------------------------
+
+async def insert_attempt(conn, email: str, ip: str) -> int:
+    """Count a password or code check as a failure BEFORE it is checked; its id, so a check
+    that then succeeds (or is refused unchecked) can take exactly this row back."""
+    _, attempt_id = await execute(conn, "INSERT INTO login_failures (email, ip) VALUES (%s, %s)",
+                                  (email[:254], ip[:45]))
+    return attempt_id
+
+
+async def delete_attempt(conn, attempt_id: int) -> None:
+    await execute(conn, "DELETE FROM login_failures WHERE id = %s", (attempt_id,))

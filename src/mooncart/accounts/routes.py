@@ -14,7 +14,7 @@ from ..limits import address_key, hourly_limit
 from ..pages import render_page
 from ..redirects import safe_next
 from ..security import rotate_csrf_token
-from . import forms, queries, two_step
+from . import forms, queries, throttle, two_step
 from .auth import (client_ip, current_shopper, current_token_hash, end_session, login_required, sign_in_hooks,
                    sign_out_hooks, start_session)
 from .india import STATES
@@ -63,20 +63,12 @@ async def register():
     return await render_page("accounts/register.html", status=422, values=values, errors=errors, next=next_url)
 
 
-async def throttled(conn, email: str, template: str, **context):
-    """The 429 page when this account or address has failed too often lately, else None.
-    Checked before any hashing or code checking: guessing costs the attacker, not our CPU."""
-    config = current_app.config
-    by_email, by_ip = await queries.count_recent_failures(conn, email, client_ip(),
-                                                          config["LOGIN_FAILURE_WINDOW_MINUTES"])
-    if by_email < config["LOGIN_FAILURES_PER_ACCOUNT"] and by_ip < config["LOGIN_FAILURES_PER_IP"]:
-        return None
-    log.warning("login throttled", extra={"email": email, "failures_email": by_email, "failures_ip": by_ip})
-    minutes = config["LOGIN_FAILURE_WINDOW_MINUTES"]
-    response = await render_page(template, status=429, error=f"Too many unsuccessful log-ins. For your safety, "
-                                                             f"please wait {minutes} minutes before trying again.",
-                                 **context)
-    response.headers["Retry-After"] = str(minutes * 60)
+def too_many(response):
+    """A 429 (the page already says why) that tells the browser when to come back. Every check
+    of a password or code is admitted by throttle.admit() first, before any hashing or code
+    checking: guessing costs the attacker, not our CPU, and a burst gets no more guesses."""
+    response.status_code = 429
+    response.headers["Retry-After"] = str(throttle.retry_after_seconds())
     return response
 
 
@@ -90,25 +82,27 @@ async def login():
     password = (form.get("password") or "")[:1024]
     conn = await get_conn()
     config = current_app.config
-    refused = await throttled(conn, email, "accounts/login.html", values={"email": email}, next=next_url)
-    if refused:
-        return refused
+    attempt = await throttle.admit(conn, email)
+    if attempt is None:
+        return too_many(await render_page("accounts/login.html", values={"email": email}, next=next_url,
+                                          error=throttle.refusal_message()))
     user = await queries.select_user_by_email(conn, email)
     matches, new_hash = await verify_password(user["password_hash"] if user else None, password,
                                               config["ARGON2_PARAMETERS"])
-    if not matches:
-        await queries.insert_login_failure(conn, email, client_ip())
+    if not matches:  # the attempt's row stays counted as a failure
         log.warning("login failed", extra={"email": email, "user": user["id"] if user else None})
         return await render_page("accounts/login.html", status=422, values={"email": email}, next=next_url,
                                  error=BAD_LOGIN)
     if new_hash:
         await queries.update_password_hash(conn, user["id"], new_hash)
     if await queries.has_two_step(conn, user["id"]):
-        # the password was right; the failures stay counted until the code is right too
+        # the password was right: this attempt is no failure, but the earlier ones stay counted
+        # until the code is right too
+        await queries.delete_attempt(conn, attempt.id)
         session[PENDING] = {"user": user["id"], "email": email, "next": next_url, "at": int(time.time())}
         log.info("login password ok, code needed", extra={"user": user["id"], "email": email})
         return see_other(url_for("accounts.login_code"))
-    await queries.delete_login_failures(conn, email)
+    await throttle.succeeded(conn, attempt)
     log.info("login ok", extra={"user": user["id"], "email": email})
     return await signed_in(conn, user["id"], next_url, f"Welcome back, {user['name'].split()[0]}!")
 
@@ -141,16 +135,15 @@ async def login_code():
     if request.method == "GET":
         return await render_page("accounts/login_code.html")
     conn = await get_conn()
-    refused = await throttled(conn, pending["email"], "accounts/login_code.html")
-    if refused:
-        return refused
+    attempt = await throttle.admit(conn, pending["email"])
+    if attempt is None:
+        return too_many(await render_page("accounts/login_code.html", error=throttle.refusal_message()))
     used = await spend_code(conn, pending["user"], (await request.form).get("code"))
-    if used is None:
-        await queries.insert_login_failure(conn, pending["email"], client_ip())
+    if used is None:  # the attempt's row stays counted as a failure
         log.warning("login code failed", extra={"user": pending["user"], "email": pending["email"]})
         return await render_page("accounts/login_code.html", status=422, error=BAD_CODE)
     session.pop(PENDING)
-    await queries.delete_login_failures(conn, pending["email"])
+    await throttle.succeeded(conn, attempt)
     log.info("login ok", extra={"user": pending["user"], "email": pending["email"], "reason": f"{used} code"})
     user = await queries.select_user(conn, pending["user"])  # a code was spent, so the account exists
     if used == "recovery":
@@ -191,12 +184,17 @@ async def change_password():
     form = await request.form
     conn = await get_conn()
     config = current_app.config
+    attempt = await throttle.admit(conn, shopper["email"])
+    if attempt is None:  # the current password is guessed no faster here than at log-in
+        return too_many(await render_page("accounts/password.html",
+                                          errors={"current_password": throttle.refusal_message()}))
     user = await queries.select_user_by_email(conn, shopper["email"])
     matches, _ = await verify_password(user["password_hash"], (form.get("current_password") or "")[:1024],
                                        config["ARGON2_PARAMETERS"])
     errors = {}
-    if not matches:
-        await queries.insert_login_failure(conn, shopper["email"], client_ip())
+    if matches:
+        await throttle.succeeded(conn, attempt)
+    else:  # the attempt's row stays counted as a failure
         errors["current_password"] = "That is not your current password."  # nosec B105 # not a password
     new_password = form.get("new_password") or ""
     problem = password_problem(new_password, shopper["email"], shopper["name"])
@@ -286,10 +284,14 @@ async def confirm_two_step():
     row = await queries.select_two_step(conn, shopper["id"])
     if row is None or row["confirmed_at"] is not None:
         return see_other(url_for("accounts.two_step_settings"))
+    attempt = await throttle.admit(conn, shopper["email"])
+    if attempt is None:
+        return too_many(await two_step_page(error=throttle.refusal_message()))
     step = two_step.matching_step(row["secret"], two_step.clean_code((await request.form).get("code")))
-    if step is None:
+    if step is None:  # the attempt's row stays counted as a failure
         return await two_step_page(422, error="That code doesn't match. Check that the app shows "
                                               "\"Mooncart\" and type the six digits it shows now.")
+    await throttle.succeeded(conn, attempt)
     codes = two_step.new_recovery_codes()
     async with transaction(conn):
         if not await queries.confirm_secret(conn, shopper["id"], step):
@@ -300,13 +302,26 @@ async def confirm_two_step():
     return await render_page("accounts/recovery_codes.html", codes=codes, first_time=True)
 
 
+async def checked_code(conn, shopper: dict):
+    """Spend the code the form sent, admitted by the throttle first: None when it was good,
+    else the page to answer with (422 for a wrong code, 429 when guessing too often)."""
+    attempt = await throttle.admit(conn, shopper["email"])
+    if attempt is None:
+        return too_many(await two_step_page(error=throttle.refusal_message()))
+    if await spend_code(conn, shopper["id"], (await request.form).get("code")) is None:
+        log.warning("two-step code failed", extra={"user": shopper["id"], "reason": request.endpoint})
+        return await two_step_page(422, error=BAD_CODE)  # the attempt's row stays counted as a failure
+    await throttle.succeeded(conn, attempt)
+    return None
+
+
 @bp.post("/two-step/recovery-codes")
 @login_required
 async def new_recovery_codes():
     shopper = await current_shopper()
     conn = await get_conn()
-    if await spend_code(conn, shopper["id"], (await request.form).get("code")) is None:
-        return await two_step_page(422, error=BAD_CODE)
+    if (refused := await checked_code(conn, shopper)) is not None:
+        return refused
     codes = two_step.new_recovery_codes()
     async with transaction(conn):  # the old codes go only if the new ones are written
         await queries.replace_recovery_codes(conn, shopper["id"], [two_step.recovery_code_hash(c) for c in codes])
@@ -321,8 +336,8 @@ async def turn_off_two_step():
     who turn it off are asked to set it up again before the back office opens."""
     shopper = await current_shopper()
     conn = await get_conn()
-    if await spend_code(conn, shopper["id"], (await request.form).get("code")) is None:
-        return await two_step_page(422, error=BAD_CODE)
+    if (refused := await checked_code(conn, shopper)) is not None:
+        return refused
     await queries.delete_two_step(conn, shopper["id"])
     log.info("two-step off", extra={"user": shopper["id"]})
     if staff_need_two_step(shopper):

@@ -177,7 +177,7 @@ async def search_orders(conn, status: str | None, query: str, limit: int = 100) 
     params.append(limit)
     return await fetch_all(
         conn, "SELECT o.id, o.number, o.status, o.placed_at, o.payment_method, o.payment_status, "  # nosec B608 # values are %s parameters
-              "o.subtotal_paise + o.shipping_paise AS total_paise, u.name AS customer, u.email "
+              "o.subtotal_paise - o.discount_paise + o.shipping_paise AS total_paise, u.name AS customer, u.email "
               "FROM orders o JOIN users u ON u.id = o.user_id "
               + ("WHERE " + " AND ".join(where) + " " if where else "")
               + "ORDER BY o.placed_at DESC, o.id DESC LIMIT %s", params)
@@ -200,12 +200,14 @@ async def sales_summary(conn) -> dict:
     returned orders left out, in one statement (an aggregate without GROUP BY: always one row)."""
     row = await fetch_one(
         conn, "SELECT "  # nosec B608 # values are %s parameters
-              "COALESCE(SUM(CASE WHEN o.placed_at >= CURDATE() THEN o.subtotal_paise END), 0) AS today_paise, "
+              "COALESCE(SUM(CASE WHEN o.placed_at >= CURDATE() THEN o.subtotal_paise - o.discount_paise END), 0) "
+              "AS today_paise, "
               "COUNT(CASE WHEN o.placed_at >= CURDATE() THEN 1 END) AS today_orders, "
-              "COALESCE(SUM(CASE WHEN o.placed_at >= CURDATE() - INTERVAL 6 DAY THEN o.subtotal_paise END), 0) "
+              "COALESCE(SUM(CASE WHEN o.placed_at >= CURDATE() - INTERVAL 6 DAY "
+              "THEN o.subtotal_paise - o.discount_paise END), 0) "
               "AS week_paise, "
               "COUNT(CASE WHEN o.placed_at >= CURDATE() - INTERVAL 6 DAY THEN 1 END) AS week_orders, "
-              "COALESCE(SUM(o.subtotal_paise), 0) AS month_paise, COUNT(*) AS month_orders "
+              "COALESCE(SUM(o.subtotal_paise - o.discount_paise), 0) AS month_paise, COUNT(*) AS month_orders "
               "FROM orders o WHERE o.placed_at >= CURDATE() - INTERVAL 29 DAY AND " + LIVE)
     if row is None:
         raise LookupError("an aggregate without GROUP BY returned no row")
@@ -215,7 +217,7 @@ async def sales_summary(conn) -> dict:
 async def daily_sales(conn, days: int = 14) -> list[dict]:
     """Sales per day over the last `days` days (days without sales are simply absent)."""
     return await fetch_all(
-        conn, "SELECT DATE(o.placed_at) AS day, SUM(o.subtotal_paise) AS paise, COUNT(*) AS orders FROM orders o "  # nosec B608 # values are %s parameters
+        conn, "SELECT DATE(o.placed_at) AS day, SUM(o.subtotal_paise - o.discount_paise) AS paise, COUNT(*) AS orders FROM orders o "  # nosec B608 # values are %s parameters
               "WHERE o.placed_at >= CURDATE() - INTERVAL %s DAY AND " + LIVE + " GROUP BY DATE(o.placed_at)",
         (days - 1,))
 

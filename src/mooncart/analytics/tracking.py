@@ -61,7 +61,9 @@ async def events_for(response: Response) -> list[dict]:
         variant_id = _small_int(form.get("variant_id"), 4294967295)
         if variant_id is not None:
             found.append(dict(kind="add", variant_id=variant_id, quantity=_small_int(form.get("quantity"), 60000) or 1))
-    if endpoint.startswith("checkout."):
+    # the checkout pages only: the bag page's voucher box is served by checkout's blueprint too
+    # (/bag/voucher), but a shopper using it has not reached checkout
+    if endpoint.startswith("checkout.") and (request.path == "/checkout" or request.path.startswith("/checkout/")):
         step = endpoint.split(".", 1)[1] + ("-post" if request.method == "POST" else "")
         location = response.headers.get("HX-Redirect") or response.headers.get("Location") or ""
         placed = _ORDER_PATH.search(location.split("?")[0]) if request.method == "POST" else None

@@ -12,6 +12,7 @@ from ..pages import render_page
 from ..parsing import BadQuantity, parse_id, parse_quantity
 from . import queries
 from .carts import ensure_bag
+from .extras import page_regions
 from .picker import after_adding, variant_stock
 from .rules import MAX_PER_LINE, Availability
 from .summary import BagSummary, bag_summary
@@ -24,11 +25,14 @@ TAMPERED = ("Your bag cookie could not be verified, so nothing was changed. "
 UNKNOWN_VARIANT = "Sorry, that item is no longer in our shop."
 
 
-async def bag_page(status: int = 200, error: str | None = None, error_variant_id: int | None = None):
+async def bag_page(status: int = 200, error: str | None = None, error_variant_id: int | None = None,
+                   **region_message):
     """The bag page, also with a line's error when a change was refused without JavaScript."""
-    summary = await bag_summary(await get_conn(), read_bag_cookie().token)
+    conn = await get_conn()
+    summary = await bag_summary(conn, read_bag_cookie().token)
     return await render_page("bag/bag.html", status=status, summary=summary, bag_count=summary.count,
-                             error=error, error_variant_id=error_variant_id)
+                             error=error, error_variant_id=error_variant_id,
+                             **await page_regions(conn, summary, **region_message))
 
 
 @bp.get("/bag")
@@ -114,7 +118,8 @@ async def bag_changed(summary: BagSummary, variant_id: int, removed: bool) -> Re
     if not is_htmx():
         return see_other(url_for("bag.show"))
     return await fragment("bag/replies/line_changed.html", summary=summary, line=summary.line(variant_id),
-                          variant_id=variant_id, removed=removed, bag_count=summary.count)
+                          variant_id=variant_id, removed=removed, bag_count=summary.count,
+                          **await page_regions(await get_conn(), summary))
 
 
 @bp.post("/bag/items/<int(max=4294967295):variant_id>")

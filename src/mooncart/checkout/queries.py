@@ -4,7 +4,7 @@ The order itself is written by orders/queries.py and the stock moved by inventor
 from __future__ import annotations
 
 from ..bag.summary import BagLine
-from ..db import execute, fetch_all, fetch_val, in_list
+from ..db import execute, execute_many, fetch_all, fetch_one, fetch_val, in_list
 
 
 async def select_shoppers_cart_id(conn, token: str | None, user_id: int) -> int | None:
@@ -42,3 +42,167 @@ async def delete_ordered_lines(conn, cart_id: int, variant_ids) -> int:
     affected, _ = await execute(conn, "DELETE FROM cart_items WHERE cart_id = %s AND variant_id IN ("  # nosec B608 # only in_list()'s %s placeholders are joined in
                                       + placeholders + ")", [cart_id, *params])
     return affected
+
+
+# ---- vouchers (checkout/vouchers.py) and the confirmed prices (checkout/confirmation.py) ---------
+
+VOUCHER_COLUMNS = (
+    "v.id, v.code, v.description, v.kind, v.amount, v.max_discount_paise, v.min_order_paise, v.starts_at, "
+    "v.expires_at, v.usage_limit, v.per_shopper_limit, v.used, v.active, "
+    "(v.starts_at IS NOT NULL AND v.starts_at > UTC_TIMESTAMP(6)) AS not_started, "
+    "(v.expires_at IS NOT NULL AND v.expires_at <= UTC_TIMESTAMP(6)) AS expired, "
+    "(SELECT GROUP_CONCAT(vc.category_id ORDER BY vc.category_id) FROM voucher_categories vc "
+    "WHERE vc.voucher_id = v.id) AS category_ids")
+
+
+async def select_voucher_by_code(conn, code: str) -> dict | None:
+    """A voucher by its code (upper case), with whether it has started or expired by the
+    database's UTC clock and the categories it is limited to ("4,9", or NULL for all)."""
+    return await fetch_one(conn, "SELECT " + VOUCHER_COLUMNS + " FROM vouchers v WHERE v.code = %s", (code,))  # nosec B608 # values are %s parameters
+
+
+async def select_voucher(conn, voucher_id: int) -> dict | None:
+    return await fetch_one(conn, "SELECT " + VOUCHER_COLUMNS + " FROM vouchers v WHERE v.id = %s", (voucher_id,))  # nosec B608 # values are %s parameters
+
+
+async def select_cart_voucher(conn, cart_id: int) -> dict | None:
+    """The voucher this bag carries, as select_voucher_by_code() gives it; None when none."""
+    return await fetch_one(conn, "SELECT " + VOUCHER_COLUMNS + " FROM cart_vouchers cv "  # nosec B608 # values are %s parameters
+                                 "JOIN vouchers v ON v.id = cv.voucher_id WHERE cv.cart_id = %s", (cart_id,))
+
+
+async def select_cart_id(conn, token: str | None) -> int | None:
+    """The bag's id from its cookie token, or None."""
+    return await fetch_val(conn, "SELECT id FROM carts WHERE token = %s", (token or "",))
+
+
+async def put_cart_voucher(conn, cart_id: int, voucher_id: int) -> None:
+    """Put this voucher on the bag, in place of any other (one voucher at a time)."""
+    await execute(conn, "INSERT INTO cart_vouchers (cart_id, voucher_id) VALUES (%s, %s) "
+                        "ON DUPLICATE KEY UPDATE voucher_id = %s, applied_at = CURRENT_TIMESTAMP(6)",
+                  (cart_id, voucher_id, voucher_id))
+
+
+async def delete_cart_voucher(conn, cart_id: int) -> bool:
+    affected, _ = await execute(conn, "DELETE FROM cart_vouchers WHERE cart_id = %s", (cart_id,))
+    return affected > 0
+
+
+async def select_line_categories(conn, variant_ids) -> dict[int, set[int]]:
+    """Each variant's category and that category's parent: a voucher for a parent category
+    (Ethnic wear) covers its subcategories (Kurtis)."""
+    placeholders, params = in_list(variant_ids)
+    rows = await fetch_all(conn, "SELECT v.id AS variant_id, c.id AS category_id, c.parent_id FROM variants v "  # nosec B608 # only in_list()'s %s placeholders are joined in
+                                 "JOIN products p ON p.id = v.product_id JOIN categories c ON c.id = p.category_id "
+                                 "WHERE v.id IN (" + placeholders + ")", params)
+    return {row["variant_id"]: {row["category_id"]} | ({row["parent_id"]} if row["parent_id"] else set())
+            for row in rows}
+
+
+async def select_category_names(conn, category_ids) -> list[str]:
+    placeholders, params = in_list(category_ids)
+    return [row["name"] for row in await fetch_all(
+        conn, "SELECT name FROM categories WHERE id IN (" + placeholders + ") ORDER BY position, name", params)]  # nosec B608 # only in_list()'s %s placeholders are joined in
+
+
+async def count_shopper_redemptions(conn, voucher_id: int, user_id: int, lock: bool = False) -> int:
+    """How many orders this shopper has placed with this voucher. With lock=True a locking read
+    (the newest committed rows, not the transaction's snapshot), taken while the voucher's row is
+    locked, so two of her checkouts at once cannot both count the other as not yet there."""
+    sql = "SELECT COUNT(*) FROM voucher_redemptions WHERE voucher_id = %s AND user_id = %s"
+    return int(await fetch_val(conn, sql + (" FOR UPDATE" if lock else ""), (voucher_id, user_id)))
+
+
+async def claim_voucher_use(conn, voucher_id: int) -> bool:
+    """Count one use, only while the voucher is on, in its dates and under its limit: a
+    conditional UPDATE, so under any number of checkouts at once a limit of 100 gives exactly 100
+    (each waits for the row's lock, then sees the count the one before it left). Locks the row
+    until the order's transaction ends; False when it may not be used."""
+    affected, _ = await execute(
+        conn, "UPDATE vouchers SET used = used + 1 WHERE id = %s AND active "
+              "AND (usage_limit IS NULL OR used < usage_limit) "
+              "AND (starts_at IS NULL OR starts_at <= UTC_TIMESTAMP(6)) "
+              "AND (expires_at IS NULL OR expires_at > UTC_TIMESTAMP(6))", (voucher_id,))
+    return affected == 1
+
+
+async def insert_redemption(conn, voucher_id: int, user_id: int, order_id: int, discount_paise: int) -> None:
+    await execute(conn, "INSERT INTO voucher_redemptions (voucher_id, user_id, order_id, discount_paise) "
+                        "VALUES (%s, %s, %s, %s)", (voucher_id, user_id, order_id, discount_paise))
+
+
+async def select_redemption_for_update(conn, order_id: int) -> dict | None:
+    return await fetch_one(conn, "SELECT id, voucher_id FROM voucher_redemptions WHERE order_id = %s FOR UPDATE",
+                           (order_id,))
+
+
+async def release_voucher_use(conn, redemption_id: int, voucher_id: int) -> None:
+    """Give a use back (an order that was never paid for): the redemption goes, the count drops."""
+    await execute(conn, "DELETE FROM voucher_redemptions WHERE id = %s", (redemption_id,))
+    await execute(conn, "UPDATE vouchers SET used = used - 1 WHERE id = %s AND used > 0", (voucher_id,))
+
+
+async def select_variant_names(conn, variant_ids) -> dict[int, dict]:
+    """Name, size and colour of variants (for a line that has left the bag since the shopper saw it)."""
+    placeholders, params = in_list(variant_ids)
+    rows = await fetch_all(conn, "SELECT v.id AS variant_id, p.name AS product_name, s.label AS size, "  # nosec B608 # only in_list()'s %s placeholders are joined in
+                                 "co.name AS colour FROM variants v JOIN products p ON p.id = v.product_id "
+                                 "JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
+                                 "WHERE v.id IN (" + placeholders + ")", params)
+    return {row["variant_id"]: row for row in rows}
+
+
+# the back office's vouchers (admin/vouchers.py)
+
+async def select_vouchers(conn) -> list[dict]:
+    """Every voucher, newest first, with its uses."""
+    return await fetch_all(conn, "SELECT " + VOUCHER_COLUMNS + " FROM vouchers v ORDER BY v.id DESC")  # nosec B608 # no values at all
+
+
+async def insert_voucher(conn, values: dict) -> int:
+    _, voucher_id = await execute(
+        conn, "INSERT INTO vouchers (code, description, kind, amount, max_discount_paise, min_order_paise, starts_at, "
+              "expires_at, usage_limit, per_shopper_limit, active) "
+              "VALUES (%(code)s, %(description)s, %(kind)s, %(amount)s, %(max_discount_paise)s, %(min_order_paise)s, "
+              "%(starts_at)s, %(expires_at)s, %(usage_limit)s, %(per_shopper_limit)s, %(active)s)", values)
+    return voucher_id
+
+
+async def update_voucher(conn, voucher_id: int, values: dict) -> bool:
+    """Change a voucher (not its uses). A limit below the uses already counted is refused by the
+    CHECK constraint; the caller checks first to say so."""
+    affected, _ = await execute(
+        conn, "UPDATE vouchers SET code = %(code)s, description = %(description)s, kind = %(kind)s, "
+              "amount = %(amount)s, max_discount_paise = %(max_discount_paise)s, min_order_paise = %(min_order_paise)s, "
+              "starts_at = %(starts_at)s, expires_at = %(expires_at)s, usage_limit = %(usage_limit)s, "
+              "per_shopper_limit = %(per_shopper_limit)s, active = %(active)s WHERE id = %(id)s",
+        dict(values, id=voucher_id))
+    return affected > 0
+
+
+async def replace_voucher_categories(conn, voucher_id: int, category_ids) -> None:
+    await execute(conn, "DELETE FROM voucher_categories WHERE voucher_id = %s", (voucher_id,))
+    if category_ids:
+        await execute_many(conn, "INSERT INTO voucher_categories (voucher_id, category_id) VALUES (%s, %s)",
+                           [(voucher_id, category_id) for category_id in category_ids])
+
+
+async def select_voucher_used_for_update(conn, voucher_id: int) -> int:
+    """The uses counted so far, with the row locked (staff changing the limit wait for a checkout
+    that is counting one, and then see it)."""
+    return int(await fetch_val(conn, "SELECT used FROM vouchers WHERE id = %s FOR UPDATE", (voucher_id,)) or 0)
+
+
+async def select_hot_rows(conn, cart_id: int) -> tuple[list[int], int | None]:
+    """The bag's variant ids and its voucher's id, read before the order's transaction begins,
+    so that transaction can lock those rows before its first plain read (see placement.py)."""
+    rows = await fetch_all(conn, "SELECT ci.variant_id, cv.voucher_id FROM carts c "
+                                 "LEFT JOIN cart_items ci ON ci.cart_id = c.id "
+                                 "LEFT JOIN cart_vouchers cv ON cv.cart_id = c.id WHERE c.id = %s", (cart_id,))
+    variant_ids = sorted({row["variant_id"] for row in rows if row["variant_id"] is not None})
+    voucher_id = next((row["voucher_id"] for row in rows if row["voucher_id"] is not None), None)
+    return variant_ids, voucher_id
+
+
+async def lock_voucher(conn, voucher_id: int) -> None:
+    await fetch_val(conn, "SELECT id FROM vouchers WHERE id = %s FOR UPDATE", (voucher_id,))

@@ -18,9 +18,10 @@ from ..htmx import fragment, is_htmx, see_other
 from ..pages import render_page
 from ..parsing import parse_id
 from ..inventory.events import publish
+from . import confirmation
+from . import queries as checkout_queries
 from .payments import PROVIDERS, PaymentDetailsError
 from .placement import CheckoutProblem, place_order
-from .pricing import order_totals
 
 bp = Blueprint("checkout", __name__)
 
@@ -29,7 +30,11 @@ NOT_YOUR_ADDRESS = ("We could not find that address in your account. Please choo
 
 
 async def checkout_context(conn, shopper: dict, form=None, **extra) -> dict:
-    summary = await bag_summary(conn, read_bag_cookie().token)
+    token = read_bag_cookie().token
+    summary = await bag_summary(conn, token)
+    # the totals with the bag's voucher, and the signed record of them the form sends back (issue 12: 2, 6)
+    money = await confirmation.page_money(conn, summary.lines, await checkout_queries.select_shoppers_cart_id(
+        conn, token, shopper["id"]), shopper["id"])
     addresses = await account_queries.select_addresses(conn, shopper["id"])
     form = form or {}
     # the choice sent back, if it is still one on this page (another shopper's id, or an address removed
@@ -37,13 +42,13 @@ async def checkout_context(conn, shopper: dict, form=None, **extra) -> dict:
     offered = {str(address["id"]) for address in addresses} | {"new"}
     chosen_address = form.get("address_id") if form.get("address_id") in offered else \
         (str(addresses[0]["id"]) if addresses else "new")
-    context = dict(summary=summary, totals=order_totals(summary.lines), addresses=addresses,
+    context = dict(summary=summary, **money, addresses=addresses,
                    chosen_address=chosen_address, providers=PROVIDERS.values(),
                    chosen_payment=form.get("payment_method") or "cod", states=STATES,
                    idempotency_key=form.get("idempotency_key") or secrets.token_hex(16),
                    values={k: form.get(k, "") for k in ("full_name", "line1", "line2", "city", "state",
                                                         "pin_code", "mobile", "card_expiry")},
-                   errors={}, problem=None, short={})
+                   errors={}, problem=None, short={}, changes=[])
     context.update(extra)
     return context
 
@@ -86,7 +91,8 @@ async def place():
     shopper = await current_shopper()
     conn = await get_conn()
     key = form.get("idempotency_key") or ""
-    if not re.fullmatch(r"[0-9a-f]{32}", key):
+    confirmed = confirmation.read(form.get(confirmation.FIELD))  # what the page showed (issue 12.2)
+    if not re.fullmatch(r"[0-9a-f]{32}", key) or confirmed is None:
         return await refuse(conn, shopper, None, "This checkout page is out of date. Please check it and place the order again.")
 
     # every problem with the form at once; the new-address fields count only when a new address is
@@ -123,10 +129,10 @@ async def place():
     try:
         order = await place_order(conn, user_id=shopper["id"], cart_id=cart_id, address=address, provider=provider,
                                   payment_details=payment_details, idempotency_key=key,
-                                  payment_timeout=current_app.config["PAYMENT_TIMEOUT_SECONDS"])
+                                  payment_timeout=current_app.config["PAYMENT_TIMEOUT_SECONDS"], confirmed=confirmed)
     except CheckoutProblem as problem:
         short = {line.variant_id: left for line, left in problem.short_lines}
-        return await refuse(conn, shopper, form, str(problem), short=short)
+        return await refuse(conn, shopper, form, str(problem), short=short, changes=problem.changes)
 
     if order.stock_levels:
         await publish(order.stock_levels)
@@ -138,3 +144,6 @@ async def place():
     if is_htmx():
         return Response("", 200, headers={"HX-Redirect": target})
     return see_other(target)
+
+
+from . import voucher_views  # noqa: E402,F401 # the voucher box's routes (checkout/voucher_views.py) join this blueprint

@@ -7,7 +7,8 @@ from ..db import execute, execute_many, fetch_all, fetch_one
 
 ORDER_COLUMNS = (
     "o.id, o.number, o.user_id, o.status, o.payment_method, o.payment_status, o.payment_reference, "
-    "o.subtotal_paise, o.shipping_paise, o.gst_paise, o.subtotal_paise + o.shipping_paise AS total_paise, "
+    "o.subtotal_paise, o.shipping_paise, o.discount_paise, o.gst_paise, "
+    "o.subtotal_paise - o.discount_paise + o.shipping_paise AS total_paise, "
     "o.placed_at, o.ship_name AS full_name, o.ship_line1 AS line1, o.ship_line2 AS line2, o.ship_city AS city, "
     "o.ship_state AS state, o.ship_pin_code AS pin_code, o.ship_mobile AS mobile")
 
@@ -20,11 +21,12 @@ async def insert_order(conn, *, number: str, user_id: int, idempotency_key: str,
         conn,
         "INSERT INTO orders (number, user_id, idempotency_key, payment_method, payment_status, payment_reference, "
         "ship_name, ship_line1, ship_line2, ship_city, ship_state, ship_pin_code, ship_mobile, "
-        "subtotal_paise, shipping_paise, gst_paise) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        "subtotal_paise, shipping_paise, discount_paise, gst_paise) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (number, user_id, idempotency_key, payment_method, payment_status, payment_reference,
          address["full_name"], address["line1"], address["line2"], address["city"], address["state"],
-         address["pin_code"], address["mobile"], totals.subtotal_paise, totals.shipping_paise, totals.gst_paise))
+         address["pin_code"], address["mobile"], totals.subtotal_paise, totals.shipping_paise,
+         totals.discount_paise, totals.gst_paise))
     return order_id
 
 
@@ -62,7 +64,7 @@ async def select_order_items(conn, order_id: int) -> list[dict]:
 async def select_orders_of(conn, user_id: int, limit: int = 50) -> list[dict]:
     """A shopper's orders, newest first, with their totals and unit counts for the list."""
     return await fetch_all(
-        conn, "SELECT o.number, o.status, o.placed_at, o.subtotal_paise + o.shipping_paise AS total_paise, "
+        conn, "SELECT o.number, o.status, o.placed_at, o.subtotal_paise - o.discount_paise + o.shipping_paise AS total_paise, "
               "(SELECT SUM(quantity) FROM order_items i WHERE i.order_id = o.id) AS units "
               "FROM orders o WHERE o.user_id = %s ORDER BY o.placed_at DESC, o.id DESC LIMIT %s",
         (user_id, limit))
