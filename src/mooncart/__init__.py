@@ -73,6 +73,7 @@ def create_app(test_config: dict | None = None) -> Quart:
     from .accounts import auth
     from .accounts.routes import bp as accounts_bp
     from .admin.routes import bp as admin_bp
+    from .analytics import tracking
     from .bag.live import bp as live_bp
     from .bag.routes import bp as bag_bp
     from .catalog.media import bp as media_bp
@@ -80,11 +81,14 @@ def create_app(test_config: dict | None = None) -> Quart:
     from .checkout.routes import bp as checkout_bp
     from .inventory import events
     from .orders.routes import bp as orders_bp
+    from .reviews.routes import bp as reviews_bp
 
     auth.init_app(app)
     events.init_app(app)
     limits.init_app(app)
-    for blueprint in (catalog_bp, bag_bp, accounts_bp, checkout_bp, orders_bp, admin_bp, live_bp, media_bp):
+    tracking.init_app(app)
+    for blueprint in (catalog_bp, bag_bp, accounts_bp, checkout_bp, orders_bp, admin_bp, live_bp, media_bp,
+                      reviews_bp):
         app.register_blueprint(blueprint)
 
     register_error_pages(app)

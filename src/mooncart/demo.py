@@ -8,6 +8,7 @@ transaction a batch, with a progress bar.
 from __future__ import annotations
 
 import random
+import secrets
 import sys
 
 from tqdm import tqdm
@@ -180,3 +181,224 @@ async def seed_demo(conn, products: int = 200, seed: int = 7, batch_size: int = 
             written += count
             bar.update(count)
     return written
+
+
+# --- Shoppers, orders, reviews and a clickstream with something to learn (`seed-demo --orders N`) ---
+
+FIRST_NAMES = ["Asha", "Priya", "Meera", "Kavya", "Ananya", "Divya", "Isha", "Neha", "Pooja", "Riya", "Sneha",
+               "Tanvi", "Lakshmi", "Fatima", "Zoya", "Harleen", "Gauri", "Nandini", "Shreya", "Aditi"]
+LAST_NAMES = ["Rao", "Sharma", "Iyer", "Nair", "Reddy", "Khan", "Das", "Menon", "Patel", "Gupta", "Singh", "Bose"]
+DEMO_SHOPPER_EMAIL = "shopper1@mooncart.example"
+DEMO_SHOPPER_PASSWORD = "moonlit-kurti-2026"  # nosec B105 # a demo account's, printed by seed-demo
+
+# what reviews say, by what the product is like (each product gets a few traits that its buyers mention)
+GOOD_TRAITS = {
+    "soft": ["The fabric is soft and breathable.", "Soft fabric, very comfortable to wear all day.",
+             "Such soft fabric, feels premium."],
+    "true_colour": ["Colour is exactly same as shown.", "The colour is exactly same as the picture.",
+                    "Colour is same as shown, very vibrant."],
+    "stitching": ["Neat stitching and lovely finishing.", "The stitching is neat and strong.",
+                  "Lovely finishing, neat stitching."],
+    "value": ["Value for money.", "Totally value for money at this price.", "Worth every penny."],
+    "compliments": ["Got so many compliments at the office.", "Got many compliments at a wedding.",
+                    "Everyone asked where I bought it, got many compliments."],
+}
+BAD_TRAITS = {
+    "fades": ["The colour faded after the first wash.", "Colour faded after one wash, disappointed.",
+              "After the first wash the colour faded badly."],
+    "thin": ["The fabric is thin and see-through.", "Thin fabric, you need a lining.",
+             "Fabric is too thin for the price."],
+    "loose_threads": ["Loose threads everywhere and the stitching came off.", "Stitching came off within a week.",
+                      "Stitching came off after two wears."],
+    "cheap_feel": ["Material feels cheap.", "The material feels cheap and rough.", "Looks cheap in person."],
+}
+FIT_TEXT = {
+    "small": ["Fitting is too tight, order a size up.", "Runs small, I had to return it for a size up.",
+              "Bit tight at the chest, consider one size bigger."],
+    "large": ["Too loose around the waist, size down.", "Runs large, I should have ordered a size down.",
+              "It is too big, order one size smaller."],
+    "true": ["Fits perfectly, true to size.", "True to size, the size chart is accurate.", "Fits well as expected."],
+}
+OPENERS = {5: ["Loved it!", "Beautiful piece.", "Superb!"], 4: ["Very nice.", "Happy with it.", "Good buy."],
+           3: ["It is okay.", "Average.", "Mixed feelings."], 2: ["Not great.", "Disappointed."],
+           1: ["Do not buy.", "Very bad experience."]}
+
+
+def _demo_order_number(rng: random.Random, when) -> str:
+    return f"MC{when:%y%m%d}-{rng.getrandbits(24):06X}"
+
+
+async def seed_orders(conn, orders: int, seed: int = 11, quiet: bool = False) -> dict:
+    """Shoppers with latent tastes (two favourite categories, two favourite colours, a price
+    band, a size), `orders` delivered-mostly orders that follow those tastes 80% of the time,
+    reviews of what was received (what a product is like decides what its buyers say, and its
+    cut decides the fit they report), and the clickstream of all that: views, adds to bag,
+    checkout steps and orders, plus visitors who only browse. History only: stock is unchanged."""
+    from datetime import datetime, timedelta
+
+    from .accounts.passwords import hash_password
+
+    rng = random.Random(seed)  # nosec B311 # demo data: not security
+    products = await fetch_all(conn, "SELECT p.id, p.name, p.category_id, p.from_price_paise FROM products p ORDER BY "
+                                     "p.id")
+    if not products:
+        raise ValueError("seed-demo --orders needs a catalogue: add products first")
+    variants = await fetch_all(conn, "SELECT v.id, v.product_id, v.sku, v.price_paise, v.stock, s.label AS size, "
+                                     "co.name AS colour FROM variants v JOIN sizes s ON s.id = v.size_id "
+                                     "JOIN colours co ON co.id = v.colour_id WHERE v.stock > 0")
+    by_product: dict[int, list[dict]] = {}
+    for variant in variants:
+        by_product.setdefault(variant["product_id"], []).append(variant)
+    products = [p for p in products if p["id"] in by_product]
+    product_by_id = {p["id"]: p for p in products}
+    categories = sorted({p["category_id"] for p in products})
+    prices = sorted(p["from_price_paise"] for p in products)
+    band_edges = (prices[len(prices) // 3], prices[2 * len(prices) // 3])
+
+    def band(paise: int) -> int:
+        return 0 if paise < band_edges[0] else 1 if paise < band_edges[1] else 2
+
+    # what each product is like: a cut (its fit) and traits its buyers will mention
+    nature = {}
+    for p in products:
+        cut = rng.choices(["small", "true", "large"], [0.25, 0.55, 0.2])[0]
+        quality = rng.random()
+        good = rng.sample(list(GOOD_TRAITS), 2)
+        bad = rng.sample(list(BAD_TRAITS), 1 if quality < 0.7 else 0)
+        nature[p["id"]] = dict(cut=cut, quality=quality, good=good, bad=bad)
+
+    shoppers_wanted = max(5, orders // 4)
+    password_hash = await hash_password(DEMO_SHOPPER_PASSWORD)
+    first_user = int(await fetch_val(conn, "SELECT COALESCE(MAX(id), 0) FROM users") or 0) + 1
+    shoppers = []
+    for n in range(shoppers_wanted):
+        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        email = DEMO_SHOPPER_EMAIL if n == 0 else f"shopper{first_user + n}.{seed}@mooncart.example"
+        await execute(conn, "INSERT IGNORE INTO users (email, name, mobile, password_hash) VALUES (%s, %s, %s, %s)",
+                      (email, name, f"9{rng.randint(100000000, 999999999)}", password_hash))
+        user_id = await fetch_val(conn, "SELECT id FROM users WHERE email = %s", (email,))
+        colours = sorted({v["colour"] for v in variants})
+        shoppers.append(dict(id=user_id, name=name, categories=rng.sample(categories, min(2, len(categories))),
+                             colours=rng.sample(colours, min(2, len(colours))), band=rng.randrange(3),
+                             size=rng.choice(["S", "M", "L", "XL", "28", "30", "UK 5", "UK 6"]),
+                             visitor=secrets.token_urlsafe(16),
+                             device=rng.choices(["mobile", "desktop", "tablet"], [0.65, 0.3, 0.05])[0]))
+
+    def liked(shopper, product) -> bool:
+        colours = {v["colour"] for v in by_product[product["id"]]}
+        return bool(product["category_id"] in shopper["categories"]
+                    and (colours & set(shopper["colours"]) or band(product["from_price_paise"]) == shopper["band"]))
+
+    matches = {s["id"]: [p for p in products if liked(s, p)] for s in shoppers}
+    now = datetime.now().replace(microsecond=0)
+    events: list[tuple] = []
+    made = {"orders": 0, "reviews": 0, "events": 0, "shoppers": len(shoppers)}
+    # some shoppers buy often, most now and then
+    weights = [rng.paretovariate(1.5) for _ in shoppers]
+    schedule = sorted(((rng.choices(shoppers, weights)[0], now - timedelta(minutes=rng.randint(60, 80 * 24 * 60)))
+                       for _ in range(orders)), key=lambda pair: pair[1])
+    for shopper, placed_at in tqdm(schedule, unit="order", desc="Orders", disable=quiet, file=sys.stderr):
+        pool = matches[shopper["id"]]
+        lines: list[dict] = []
+        for _ in range(rng.choice([1, 1, 2, 2, 3])):
+            product = rng.choice(pool) if pool and rng.random() < 0.8 else rng.choice(products)
+            options = by_product[product["id"]]
+            # her size in her colours, else her colours, else anything in stock
+            preferred = ([v for v in options if v["size"] == shopper["size"] and v["colour"] in shopper["colours"]]
+                         or [v for v in options if v["colour"] in shopper["colours"]] or options)
+            variant = preferred[0] if len(preferred) < len(options) else rng.choice(options)
+            if all(line["product_id"] != product["id"] for line in lines):
+                lines.append(dict(variant, product_id=product["id"], product_name=product["name"],
+                                  category_id=product["category_id"], quantity=1))
+        subtotal = sum(line["price_paise"] for line in lines)
+        status = rng.choices(["delivered", "shipped", "placed", "cancelled"], [0.85, 0.05, 0.04, 0.06])[0]
+        number = _demo_order_number(rng, placed_at)
+        _, order_id = await execute(
+            conn, "INSERT INTO orders (number, user_id, idempotency_key, status, payment_method, payment_status, "
+                  "ship_name, ship_line1, ship_city, ship_state, ship_pin_code, ship_mobile, subtotal_paise, "
+                  "shipping_paise, gst_paise, placed_at) VALUES (%s, %s, %s, %s, 'cod', %s, %s, '12, MG Road', "
+                  "'Bengaluru', 'Karnataka', '560001', '9876543210', %s, %s, %s, %s)",
+            (number, shopper["id"], secrets.token_hex(16), status, "paid" if status == "delivered" else "pending",
+             shopper["name"], subtotal, 0 if subtotal >= 99900 else 7900, subtotal * 5 // 105, placed_at))
+        await execute_many(conn, "INSERT INTO order_items (order_id, variant_id, product_name, size_label, "
+                                 "colour_name, "
+                                 "sku, unit_price_paise, quantity) VALUES (%s, %s, %s, %s, %s, %s, %s, 1)",
+                           [(order_id, line["id"], line["product_name"], line["size"], line["colour"], line["sku"],
+                             line["price_paise"]) for line in lines])
+        made["orders"] += 1
+        # the clickstream: browsing in her categories, the bag, checkout, the order
+        day_start = placed_at - timedelta(minutes=rng.randint(5, 40))
+        browsed = rng.sample(pool, min(len(pool), rng.randint(1, 4))) if pool else []
+        for i, product in enumerate(browsed + list(lines)):
+            pid = product.get("product_id", product["id"])
+            events.append((day_start + timedelta(seconds=30 * i), shopper["visitor"], "view", shopper["device"], pid,
+                           product["category_id"], None, None, None, None, None))
+        for i, line in enumerate(lines):
+            events.append((placed_at - timedelta(minutes=3, seconds=-i), shopper["visitor"], "add", shopper["device"],
+                           line["product_id"], line["category_id"], line["id"], 1, None, None, None))
+        for step in ("show", "placed"):
+            events.append((placed_at - timedelta(seconds=60 if step == "show" else 0), shopper["visitor"], "checkout",
+                           shopper["device"], None, None, None, None, None, None, step))
+        if status != "cancelled":
+            for line in lines:
+                events.append((placed_at, shopper["visitor"], "order", shopper["device"], line["product_id"],
+                               line["category_id"], line["id"], 1, None, None, None))
+        if status == "delivered":
+            for line in lines:
+                if rng.random() < 0.6:
+                    made["reviews"] += await _demo_review(conn, rng, shopper, line, nature[line["product_id"]],
+                                                          liked(shopper, product_by_id[line["product_id"]]),
+                                                          placed_at + timedelta(days=rng.randint(4, 12)))
+    # visitors who only browse, and searches, some finding nothing
+    for _ in range(orders * 2):
+        visitor = secrets.token_urlsafe(16)
+        device = rng.choices(["mobile", "desktop", "tablet"], [0.65, 0.3, 0.05])[0]
+        when = now - timedelta(minutes=rng.randint(10, 60 * 24 * 60))
+        looked = rng.sample(products, rng.randint(1, 4))
+        for i, product in enumerate(looked):
+            events.append((when + timedelta(seconds=40 * i), visitor, "view", device, product["id"],
+                           product["category_id"], None, None, None, None, None))
+        if rng.random() < 0.25:
+            choice = rng.choice(by_product[looked[0]["id"]])
+            events.append((when + timedelta(minutes=3), visitor, "add", device, looked[0]["id"],
+                           looked[0]["category_id"], choice["id"], 1, None, None, None))
+            if rng.random() < 0.4:
+                events.append((when + timedelta(minutes=5), visitor, "checkout", device, None, None, None, None,
+                               None, None, "show"))
+        if rng.random() < 0.2:
+            query, results = rng.choice([("kurti", 40), ("silk saree", 12), ("jhumka", 9), ("palazzo", 0),
+                                         ("co-ord set", 0), ("anarkali", 6), ("kaftan", 0), ("mojari", 0)])
+            events.append((when, visitor, "search", device, None, None, None, None, query, results, None))
+    for start in range(0, len(events), 5000):
+        await execute_many(conn, "INSERT INTO events (occurred_at, visitor_id, kind, device, product_id, category_id, "
+                                 "variant_id, quantity, query, results, step) "
+                                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", events[start:start + 5000])
+    made["events"] = len(events)
+    from .reviews.queries import refresh_all_product_ratings
+
+    await refresh_all_product_ratings(conn)
+    return made
+
+
+async def _demo_review(conn, rng: random.Random, shopper: dict, line: dict, nature: dict, liked: bool, when) -> int:
+    """One review of a received product, in words that follow what the product is like."""
+    if line["size"] in ("Free size",):
+        fit = None
+    else:
+        fit = nature["cut"] if rng.random() < 0.85 else rng.choice(["small", "true", "large"])
+    score = 2.5 + 2.5 * nature["quality"] + (0.6 if liked else -0.3) - (0.8 if fit in ("small", "large") else 0)
+    rating = max(1, min(5, round(score + rng.uniform(-0.8, 0.8))))
+    sentences = [rng.choice(OPENERS[rating])]
+    if rating >= 3:
+        sentences += [rng.choice(GOOD_TRAITS[t]) for t in rng.sample(nature["good"], rng.randint(1, 2))]
+    if nature["bad"] and (rating <= 3 or rng.random() < 0.3):
+        sentences += [rng.choice(BAD_TRAITS[t]) for t in nature["bad"]]
+    if fit and rng.random() < 0.7:
+        sentences.append(rng.choice(FIT_TEXT[fit]))
+    affected, _ = await execute(
+        conn, "INSERT IGNORE INTO reviews (product_id, user_id, rating, title, body, fit, verified, created_at, "
+              "updated_at) "
+              "VALUES (%s, %s, %s, '', %s, %s, 1, %s, %s)",
+        (line["product_id"], shopper["id"], rating, " ".join(sentences), fit if rng.random() < 0.8 else None,
+         when, when))
+    return affected

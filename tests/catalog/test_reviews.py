@@ -1,11 +1,11 @@
-"""Reviews: only a signed-in shopper posts one, bad ones are refused with messages, and what they
-write is escaped."""
+"""Reviews: only a signed-in shopper who received the product posts one (more in tests/reviews),
+bad ones are refused with messages, and what they write is escaped."""
 
 from __future__ import annotations
 
 from mooncart.db import fetch_val
 from tests.conftest import log_in, post, soup
-from tests.factories import make_product, make_user
+from tests.factories import make_delivered_order, make_product, make_user
 
 
 async def test_reviews_are_posted_checked_and_escaped(app, conn):
@@ -14,6 +14,7 @@ async def test_reviews_are_posted_checked_and_escaped(app, conn):
     client = app.test_client()
     anonymous = await post(app.test_client(), f"/products/{product['slug']}/reviews", form={"rating": "5", "body": "x"})
     assert anonymous.status_code == 303 and "/account/login" in anonymous.headers["Location"]
+    await make_delivered_order(conn, user, product)  # only a shopper who received it may review it
     await log_in(client, user)
     bad = await post(client, f"/products/{product['slug']}/reviews", form={"rating": "6", "body": "short"})
     assert bad.status_code == 422

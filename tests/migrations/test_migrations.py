@@ -132,7 +132,8 @@ async def test_the_baseline_check_names_every_table_column_index_and_constraint_
         assert named["columns"] == {c["column_name"] for c in shape["columns"] if c["table_name"] == table}
         assert named["indexes"] == {i["index_name"] for i in shape["indexes"] if i["table_name"] == table}
         assert named["constraints"] == {c["constraint_name"] for c in shape["constraints"]
-                                        if c["table_name"] == table and c["constraint_type"] in ("FOREIGN KEY", "CHECK")}
+                                        if c["table_name"] == table and c["constraint_type"] in ("FOREIGN "
+                                                                                                 "KEY", "CHECK")}
 
 
 async def fill_first_release_database(conn) -> dict:
@@ -155,14 +156,17 @@ async def fill_first_release_database(conn) -> dict:
                                           "'Flared.', 89900)", (ids["kurtis"],))
     await execute(conn, "INSERT INTO product_images (product_id, colour_id, path, alt) VALUES "
                         "(%s, %s, 'art/kurti/e0115f.svg', 'A pink kurti')", (ids["kurti"], ids["colour"]))
-    _, ids["uk5"] = await execute(conn, "INSERT INTO variants (product_id, size_id, colour_id, sku, price_paise, stock, "
+    _, ids["uk5"] = await execute(conn, "INSERT INTO variants (product_id, size_id, colour_id, sku, price_paise, "
+                                        "stock, "
                                         "low_stock_threshold) VALUES (%s, %s, %s, 'JUT-5', 129900, 3, 5)",
                                   (ids["jutti"], size["UK 5"], ids["colour"]))
-    _, ids["uk6"] = await execute(conn, "INSERT INTO variants (product_id, size_id, colour_id, sku, price_paise, stock) "
+    _, ids["uk6"] = await execute(conn, "INSERT INTO variants (product_id, size_id, colour_id, sku, price_paise, "
+                                        "stock) "
                                         "VALUES (%s, %s, %s, 'JUT-6', 129900, 40)",
                                   (ids["jutti"], size["UK 6"], ids["colour"]))
     _, ids["m"] = await execute(conn, "INSERT INTO variants (product_id, size_id, colour_id, sku, price_paise, stock) "
-                                      "VALUES (%s, %s, %s, 'KUR-M', 89900, 12)", (ids["kurti"], size["M"], ids["colour"]))
+                                      "VALUES (%s, %s, %s, 'KUR-M', 89900, "
+                                      "12)", (ids["kurti"], size["M"], ids["colour"]))
     _, ids["user"] = await execute(conn, "INSERT INTO users (email, name, mobile, password_hash) VALUES "
                                          "('priya@example.com', 'Priya', '9876543210', 'argon2-hash')")
     await execute(conn, "INSERT INTO addresses (user_id, full_name, line1, city, state, pin_code, mobile) VALUES "
@@ -172,7 +176,8 @@ async def fill_first_release_database(conn) -> dict:
     await execute(conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 2)",
                   (ids["cart"], ids["m"]))
     _, ids["order"] = await execute(conn, "INSERT INTO orders (number, user_id, idempotency_key, payment_method, "
-                                          "payment_status, ship_name, ship_line1, ship_city, ship_state, ship_pin_code, "
+                                          "payment_status, ship_name, ship_line1, ship_city, ship_state, "
+                                          "ship_pin_code, "
                                           "ship_mobile, subtotal_paise, shipping_paise, gst_paise) VALUES "
                                           "('MC261126-ABCDEF', %s, %s, 'cod', 'pending', 'Priya Sharma', '12 MG Road', "
                                           "'Pune', 'Maharashtra', '411001', '9876543210', 129900, 0, 15588)",
@@ -214,7 +219,8 @@ async def test_a_first_release_database_is_migrated_to_todays_schema_without_los
     # the columns the first release lacked are filled in as today's code would have written them
     groups = {r["label"]: r["size_group"] for r in await fetch_all(conn, "SELECT label, size_group FROM sizes")}
     assert (groups["M"], groups["Free size"], groups["UK 5"], groups["30"]) == ("apparel", "free", "shoe", "waist")
-    category_groups = {r["slug"]: r["size_group"] for r in await fetch_all(conn, "SELECT slug, size_group FROM categories")}
+    category_groups = {r["slug"]: r["size_group"] for r in await fetch_all(conn, "SELECT slug, size_group FROM "
+                                                                                 "categories")}
     assert category_groups == {"women": "apparel", "footwear": "shoe", "kurtis": "apparel"}
     low = {r["sku"]: r["is_low_stock"] for r in await fetch_all(conn, "SELECT sku, is_low_stock FROM variants")}
     assert low == {"JUT-5": 1, "JUT-6": 0, "KUR-M": 0}
@@ -229,7 +235,9 @@ async def test_a_first_release_database_is_migrated_to_todays_schema_without_los
 async def test_a_database_that_is_already_todays_shape_but_unrecorded_is_checked_and_recorded(new_database):
     database = new_database()
     conn = await database.connect()
-    await apply_schema(conn, available()[0].path)  # what init-db did before migrations: the baseline
+    # what init-db did before migrations: schema.sql as it was then, which is the baseline (today's
+    # schema.sql has the later migrations' changes too, which no unrecorded database can have)
+    await apply_schema(conn, available()[0].path)
     await execute(conn, "INSERT INTO colours (name, hex) VALUES ('Teal', '#008080')")
     await migrate(database.settings, report=quiet)
     assert await fetch_val(conn, "SELECT baseline FROM schema_migrations WHERE version = 1") == 1
@@ -290,7 +298,8 @@ async def test_an_edited_or_unknown_migration_is_refused(new_database, tmp_path)
     baseline.write_text(baseline.read_text() + "\n-- an edit\n")
     with pytest.raises(MigrationError, match="changed after it was applied"):
         await migrate_connection(conn, migrations=migrations.available(directory), report=quiet)
-    await execute(conn, "INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, 'future', %s)", ("0" * 64,))
+    await execute(conn, "INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, 'future', "
+                        "%s)", ("0" * 64,))
     with pytest.raises(MigrationError, match="9999.*newer release"):
         await migrate(database.settings, report=quiet)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mooncart import create_app
 from tests.conftest import database_url, log_in, post, soup
-from tests.factories import make_product, make_user
+from tests.factories import make_delivered_order, make_product, make_user
 
 
 async def test_review_posting_is_rate_limited_per_account(app, conn):
@@ -14,6 +14,7 @@ async def test_review_posting_is_rate_limited_per_account(app, conn):
     statuses = []
     for _ in range(6):
         product = await make_product(conn)
+        await make_delivered_order(conn, user, product)
         response = await post(client, f"/products/{product['slug']}/reviews",
                               form={"rating": "5", "body": "Beautiful colour, soft fabric."})
         statuses.append(response.status_code)

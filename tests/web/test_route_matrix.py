@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from mooncart.db import execute, fetch_val
 from tests.conftest import log_in, post
-from tests.factories import make_address, make_product, make_user, shopper_with_bag
+from tests.factories import make_address, make_product, make_review, make_user, shopper_with_bag
 from tests.routes import kind_of
 
 
@@ -21,11 +21,13 @@ async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
     await log_in(staff, staff_user)
     await log_in(staff_password_only, staff_without_two_step)
     image_id = await fetch_val(conn, "SELECT id FROM product_images WHERE product_id = %s", (product["id"],))
+    review_id = await make_review(conn, user_a, product)
     _, voucher_id = await execute(conn, "INSERT INTO vouchers (code, kind, amount) VALUES ('MATRIX10', 'percent', 10)")
     values = {"slug": product["slug"], "number": number, "address_id": address_a, "variant_id": variants[0]["id"],
               "product_id": product["id"], "image_id": image_id, "category_id": product["category"]["id"],
               "user_id": user_b["id"], "voucher_id": voucher_id, "return_id": 1,
-              "filename": "css/mooncart.css", "kind": "kurti", "colour": "e91e63"}
+              "filename": "css/mooncart.css", "kind": "kurti", "colour": "e91e63", "review_id": review_id,
+              "report": "funnel"}
 
     checked = 0
     for rule in app.app.url_map.iter_rules():

@@ -20,6 +20,19 @@ PickerSource = Callable[[Any, int, list[dict]], Awaitable[Any]]
 _picker_source: PickerSource | None = None
 
 
+# Regions other areas add to the product page (reviews and recommendations: reviews/extras.py),
+# registered the same way and for the same reason: they import the catalogue, not the reverse.
+# Each is `async extra(conn, product) -> dict` and its dict joins the page's context.
+_extras: list[Callable[[Any, dict], Awaitable[dict]]] = []
+
+
+def product_page_extra(extra):
+    """Register a region's context function for every product page."""
+    if extra not in _extras:
+        _extras.append(extra)
+    return extra
+
+
 def picker_source(source: PickerSource) -> PickerSource:
     """Register `async source(conn, product_id, variants)`, which gives a product's picker for this
     request from the catalogue's variant rows (in colour then size order)."""
@@ -42,11 +55,9 @@ async def product_page_context(conn, slug: str) -> dict | None:
     colours: dict[str, list[dict]] = {}
     for variant in picker.variants:
         colours.setdefault(variant["colour"], []).append(variant)
-    # "More like this": the newest others from the same category
-    similar = [row for row in await queries.select_listing(
-        conn, [product["category_id"]], queries.ListingFilters(in_stock_only=True), "new", None, 8)
-        if row["id"] != product["id"]][:8]
-    reviews = await queries.select_reviews(conn, product["id"])
     sizes = [v["size"] for v in sorted(picker.variants, key=lambda v: v["size_position"])]
-    return dict(product=product, picker=picker, variants_by_colour=colours, images=images, similar=similar,
-                reviews=reviews, size_guide=size_guide(sizes))
+    context = dict(product=product, picker=picker, variants_by_colour=colours, images=images,
+                   size_guide=size_guide(sizes))
+    for extra in _extras:
+        context.update(await extra(conn, product))
+    return context

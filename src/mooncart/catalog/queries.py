@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from ..db import execute, fetch_all, fetch_one, in_list
+from ..db import fetch_all, fetch_one, in_list
 
 # The first image of a product, for cards and bag lines: one correlated lookup on an index.
 FIRST_IMAGE_SQL = ("(SELECT pi.path FROM product_images pi WHERE pi.product_id = p.id "
@@ -151,8 +151,10 @@ async def select_listing(conn, category_ids: list[int] | None, filters: ListingF
         "(SELECT merged.id, merged.from_price_paise FROM (" + " UNION ALL ".join(branches) + ") merged "  # nosec B608 # values are %s parameters
         "ORDER BY " + _order_by(order_columns, "merged") + " LIMIT %(limit)s)")
     sql = ("SELECT p.id, p.slug, p.name, p.from_price_paise, " + FIRST_IMAGE_SQL + " AS image_path, "  # nosec B608 # values are %s parameters
-           "EXISTS (SELECT 1 FROM variants sv WHERE sv.product_id = p.id AND sv.stock > 0) AS in_stock "
+           "EXISTS (SELECT 1 FROM variants sv WHERE sv.product_id = p.id AND sv.stock > 0) AS in_stock, "
+           "rs.avg_rating, rs.review_count "
            "FROM " + page + " page JOIN products p ON p.id = page.id "
+           "LEFT JOIN product_review_scores rs ON rs.product_id = p.id "
            "ORDER BY " + _order_by(order_columns, "p"))
     return await fetch_all(conn, sql, params)
 
@@ -210,22 +212,3 @@ async def select_images(conn, product_id: int) -> list[dict]:
     return await fetch_all(
         conn, "SELECT id, path, alt FROM product_images WHERE product_id = %s ORDER BY position, id",
         (product_id,))
-
-
-async def select_reviews(conn, product_id: int, limit: int = 5) -> list[dict]:
-    """The newest reviews of a product, with the reviewer's first name only."""
-    return await fetch_all(
-        conn,
-        "SELECT r.rating, r.title, r.body, r.created_at, SUBSTRING_INDEX(u.name, ' ', 1) AS reviewer "
-        "FROM reviews r JOIN users u ON u.id = r.user_id WHERE r.product_id = %s "
-        "ORDER BY r.created_at DESC LIMIT %s",
-        (product_id, limit))
-
-
-async def upsert_review(conn, product_id: int, user_id: int, rating: int, title: str, body: str) -> bool:
-    """One review per shopper per product: a second one replaces the first. True if new."""
-    affected, _ = await execute(
-        conn, "INSERT INTO reviews (product_id, user_id, rating, title, body) VALUES (%s, %s, %s, %s, %s) "
-              "ON DUPLICATE KEY UPDATE rating = VALUES(rating), title = VALUES(title), body = VALUES(body), "
-              "created_at = CURRENT_TIMESTAMP(6)", (product_id, user_id, rating, title, body))
-    return affected == 1

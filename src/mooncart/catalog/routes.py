@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
-from quart import Blueprint, abort, current_app, flash, redirect, request, url_for
+from quart import Blueprint, abort, current_app, redirect, request, url_for
 
-from ..accounts.auth import account_key, login_required, signed_in_shopper
-from ..accounts.forms import clean_text
 from ..db import get_conn
-from ..htmx import fragment, is_htmx, see_other
-from ..limits import hourly_limit
+from ..htmx import fragment, is_htmx
 from ..pages import render_page
+from ..recommendations.page import home_picks
 from . import queries
 from .listing import listing_context
 from .product_page import product_page_context
@@ -28,7 +25,7 @@ async def home():
     categories = (await reference_data(conn)).categories
     arrivals = await queries.select_new_arrivals(conn, limit=8)
     return await render_page("catalog/home.html", categories=categories, arrivals=arrivals,
-                             nav_categories=categories)
+                             nav_categories=categories, picks=await home_picks(conn))
 
 
 def moved_to(endpoint: str, slug: str):
@@ -78,32 +75,3 @@ async def product(slug: str):
     if context["product"]["slug"] != slug:  # the collation matched /products/KURTA-...: one address per page
         return moved_to("catalog.product", context["product"]["slug"])
     return await render_page("catalog/product.html", **context)
-
-
-@bp.post("/products/<slug>/reviews")
-@hourly_limit("REVIEWS_PER_HOUR", account_key)
-@login_required
-async def review(slug: str):
-    """A signed-in shopper reviews a product (once: a second review updates the first); an
-    incomplete review is a 422 with the product page and the form's messages."""
-    conn = await get_conn()
-    product = await queries.select_product(conn, slug)
-    if product is None:
-        abort(404)
-    form = await request.form
-    rating = form.get("rating", "")
-    values: dict[str, Any] = {"rating": int(rating) if rating in {"1", "2", "3", "4", "5"} else None,
-              "title": clean_text(form.get("title"), 120), "body": clean_text(form.get("body"), 2000)}
-    errors = {}
-    if values["rating"] is None:
-        errors["rating"] = "Choose from 1 to 5 stars."
-    if len(values["body"]) < 10:
-        errors["body"] = "Tell other shoppers a little more (at least 10 characters)."
-    if errors:
-        context = await product_page_context(conn, slug) or {}
-        return await render_page("catalog/product.html", status=422, review_values=values, review_errors=errors,
-                                 **context)
-    shopper = await signed_in_shopper()
-    new = await queries.upsert_review(conn, product["id"], shopper["id"], **values)
-    await flash("Thank you for your review!" if new else "Your review is updated.")
-    return see_other(url_for("catalog.product", slug=slug) + "#reviews-heading")

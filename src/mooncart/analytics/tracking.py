@@ -1,0 +1,109 @@
+"""Which requests become events, and the visitor cookie. Nothing here touches the database: an
+event goes into the recorder's queue and the request carries on."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+
+from quart import Quart, Response, current_app, g, request
+
+from .recorder import Event, EventRecorder
+
+VISITOR_COOKIE = "mooncart_visitor"
+_VISITOR = re.compile(r"[A-Za-z0-9_-]{22}")
+_ORDER_PATH = re.compile(r"/orders/([A-Za-z0-9-]{1,20})$")
+
+
+def tracking_refused() -> bool:
+    """Global Privacy Control or Do Not Track: no event and no cookie."""
+    return request.headers.get("Sec-GPC", "").strip() == "1" or request.headers.get("DNT", "").strip() == "1"
+
+
+def device_of(user_agent: str) -> str:
+    if re.search(r"iPad|Tablet|Kindle|Silk/|Android(?!.*Mobile)", user_agent):
+        return "tablet"
+    if re.search(r"Mobi|iPhone|iPod|Android|Opera Mini|IEMobile", user_agent):
+        return "mobile"
+    return "desktop"
+
+
+def note_product_view(product: dict) -> None:
+    """The product page calls this: the view is recorded once the page has been answered."""
+    g.analytics_product = (product["id"], product.get("category_id"))
+
+
+def note_search(query: str, results: int) -> None:
+    """A search page calls this with the words and how many products it found."""
+    g.analytics_search = (query[:100], results)
+
+
+def _small_int(raw: str | None, limit: int) -> int | None:
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 10 and int(raw) <= limit else None
+
+
+async def events_for(response: Response) -> list[dict]:
+    """The events this answered request stands for (often none)."""
+    endpoint = request.endpoint or ""
+    ok = response.status_code in (200, 303)
+    found: list[dict] = []
+    if not ok:
+        return found
+    if "analytics_product" in g and endpoint.startswith("catalog.") and request.method == "GET":
+        product_id, category_id = g.analytics_product
+        found.append(dict(kind="view", product_id=product_id, category_id=category_id))
+    if "analytics_search" in g:
+        query, results = g.analytics_search
+        found.append(dict(kind="search", query=query, results=results))
+    if endpoint == "bag.add" and request.method == "POST":
+        form = await request.form
+        variant_id = _small_int(form.get("variant_id"), 4294967295)
+        if variant_id is not None:
+            found.append(dict(kind="add", variant_id=variant_id, quantity=_small_int(form.get("quantity"), 60000) or 1))
+    # the checkout pages only: the bag page's voucher box is served by checkout's blueprint too
+    # (/bag/voucher), but a shopper using it has not reached checkout
+    if endpoint.startswith("checkout.") and (request.path == "/checkout" or request.path.startswith("/checkout/")):
+        step = endpoint.split(".", 1)[1] + ("-post" if request.method == "POST" else "")
+        location = response.headers.get("HX-Redirect") or response.headers.get("Location") or ""
+        placed = _ORDER_PATH.search(location.split("?")[0]) if request.method == "POST" else None
+        found.append(dict(kind="checkout", step="placed" if placed else step))
+        if placed:
+            found.append(dict(kind="order", order_number=placed.group(1)))
+    return found
+
+
+def init_app(app: Quart) -> None:
+    """Record events after each request and write them in the background while serving."""
+    app.config.setdefault("EVENTS_FLUSH_SECONDS", 1.0)
+
+    @app.while_serving
+    async def recorder_lifespan():
+        # a while_serving generator resumes before the after_serving functions close the pool,
+        # so the last batch is written while there is still a connection to write it with
+        recorder = EventRecorder(app.extensions["db"], flush_seconds=app.config["EVENTS_FLUSH_SECONDS"],
+                                 retention_days=app.config["EVENTS_RETENTION_DAYS"])
+        app.extensions["events"] = recorder
+        if app.extensions["db"].shared_connection is None:
+            recorder.start()  # a test's shared connection is never written from the background
+        yield
+        await recorder.stop()
+
+    @app.after_request
+    async def record_events(response: Response) -> Response:
+        recorder: EventRecorder | None = current_app.extensions.get("events")
+        if recorder is None or tracking_refused():
+            return response
+        found = await events_for(response)
+        if not found:
+            return response
+        visitor = request.cookies.get(VISITOR_COOKIE, "")
+        if not _VISITOR.fullmatch(visitor):
+            visitor = secrets.token_urlsafe(16)
+            response.set_cookie(VISITOR_COOKIE, visitor, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+                                secure=request.is_secure)
+        now = datetime.now()
+        device = device_of(request.headers.get("User-Agent", ""))
+        for fields in found:
+            recorder.record(Event(occurred_at=now, visitor_id=visitor, device=device, **fields))
+        return response

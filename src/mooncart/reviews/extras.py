@@ -1,0 +1,26 @@
+"""The one function a product page calls for everything issue 15 adds to it: the reviews region
+(rating summary, fit advice, key phrases, the list, the form) and the three recommendation rows.
+Five statements for a visitor, six for a signed-in shopper, whatever the product has; and the
+view is noted for the clickstream (written later, off the request path). The catalogue does not
+import this (reviews import the catalogue): it is registered with product_page_extra, when
+reviews.routes imports it."""
+
+from __future__ import annotations
+
+from quart import current_app
+
+from ..accounts.auth import auth_manager_key, current_shopper
+from ..analytics.tracking import note_product_view
+from ..catalog.product_page import product_page_extra
+from ..recommendations import queries as recommendation_queries
+from .page import review_section
+
+
+@product_page_extra
+async def product_insights(conn, product: dict) -> dict:
+    # an app without log-ins (bench/bare_app.py renders this page bare) has no shopper to ask for
+    shopper = await current_shopper() if auth_manager_key in current_app.extensions else None
+    context = await review_section(conn, product, shopper)
+    context["recommendations"] = await recommendation_queries.select_for_product(conn, product)
+    note_product_view(product)
+    return context

@@ -1,0 +1,272 @@
+"""The clickstream: which requests become events, the visitor cookie and Do Not Track, funnels
+that equal a brute-force count, retention, a slow database that no request waits for, and a
+graceful shutdown that loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+import aiomysql
+
+from mooncart import create_app
+from mooncart.analytics import queries
+from mooncart.analytics.recorder import Event, EventRecorder
+from mooncart.analytics.tracking import VISITOR_COOKIE, device_of
+from mooncart.db import execute_many, fetch_all, fetch_val
+from tests.conftest import database_url, log_in, post, soup, statements_run
+from tests.factories import make_category, make_product, make_user, make_voucher, shopper_with_bag
+
+PHONE = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 "
+         "Mobile Safari/537.36")
+
+
+async def written(app) -> int:
+    """Write what the app's recorder has queued (tests share one connection, so nothing is
+    written in the background)."""
+    return await app.app.extensions["events"].flush()
+
+
+async def test_views_adds_checkout_and_orders_become_events_under_one_visitor(app, conn):
+    client, user, variants, form = await shopper_with_bag(app, conn, 1)
+    product_id = await fetch_val(conn, "SELECT product_id FROM variants WHERE id = %s", (variants[0]["id"],))
+    slug = await fetch_val(conn, "SELECT slug FROM products WHERE id = %s", (product_id,))
+    await written(app)
+    async with conn.cursor() as cur:
+        await cur.execute("DELETE FROM events")
+    assert (await client.get(f"/products/{slug}", headers={"User-Agent": PHONE})).status_code == 200
+    await post(client, "/bag/add", form={"variant_id": str(variants[0]["id"]), "quantity": "1"})
+    checkout = soup(await (await client.get("/checkout")).get_data())
+    # the bag changed since shopper_with_bag read the page: send what this checkout page showed
+    form["confirmation"] = checkout.find("input", attrs={"name": "confirmation"})["value"]
+    placed = await post(client, "/checkout", form=form)
+    assert placed.status_code == 303
+    assert await fetch_val(conn, "SELECT COUNT(*) FROM events") == 0  # nothing written by the requests themselves
+    await written(app)
+    rows = await fetch_all(conn, "SELECT kind, visitor_id, device, product_id, order_id, step FROM events ORDER BY id")
+    kinds = [row["kind"] for row in rows]
+    assert kinds.count("view") == 1 and kinds.count("add") == 1 and kinds.count("order") == 1
+    assert {row["step"] for row in rows if row["kind"] == "checkout"} >= {"show", "placed"}
+    assert len({row["visitor_id"] for row in rows}) == 1
+    assert rows[0]["device"] == "mobile"
+    assert all(row["product_id"] == product_id for row in rows if row["kind"] in ("view", "add", "order"))
+    assert [row["order_id"] for row in rows if row["kind"] == "order"][0] is not None
+
+
+async def test_the_bag_pages_voucher_box_is_not_a_checkout_step(app, conn):
+    # /bag/voucher is served by checkout's blueprint, but a shopper using it is still on the bag
+    client, _user, _variants, _form = await shopper_with_bag(app, conn, 1)
+    await make_voucher(conn, "BAGONLY10")
+    await written(app)
+    async with conn.cursor() as cur:
+        await cur.execute("DELETE FROM events")
+    assert (await post(client, "/bag/voucher", form={"code": "BAGONLY10"})).status_code == 303
+    assert (await post(client, "/bag/voucher/remove", form={})).status_code == 303
+    assert (await post(client, "/checkout/voucher", form={"code": "BAGONLY10"})).status_code == 303
+    await written(app)
+    steps = [row["step"] for row in await fetch_all(conn, "SELECT step FROM events WHERE kind = 'checkout'")]
+    assert steps == ["apply_voucher-post"]
+
+
+async def test_do_not_track_and_global_privacy_control_record_nothing_and_set_no_cookie(app, conn):
+    product = await make_product(conn)
+    await written(app)
+    for header in ({"DNT": "1"}, {"Sec-GPC": "1"}):
+        response = await app.test_client().get(product["url"], headers=header)
+        assert response.status_code == 200
+        assert VISITOR_COOKIE not in response.headers.get("Set-Cookie", "")
+    assert await written(app) == 0
+    response = await app.test_client().get(product["url"])
+    assert VISITOR_COOKIE in response.headers.get("Set-Cookie", "")
+    assert await written(app) == 1
+
+
+async def test_recording_costs_a_request_no_statement(app, conn):
+    product = await make_product(conn)
+    client = app.test_client()
+    await client.get(product["url"])
+    await written(app)
+    app.app.extensions["events"].pending.clear()
+    before = await statements_run(conn)
+    await client.get(product["url"])
+    with_event = await statements_run(conn) - before
+    queued = len(app.app.extensions["events"].pending)
+    before = await statements_run(conn)
+    await client.get(product["url"], headers={"DNT": "1"})
+    without = await statements_run(conn) - before
+    assert queued == 1 and with_event == without
+
+
+def test_devices_are_told_apart_by_user_agent():
+    assert device_of(PHONE) == "mobile"
+    assert device_of("Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)") == "tablet"
+    assert device_of("Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0") == "desktop"
+
+
+def brute_force_funnel(events: list[dict], dimension: str) -> dict:
+    """The funnel by the definition, counted one visitor at a time."""
+    per: dict[tuple, set] = defaultdict(set)
+    checkout_days = {(e["occurred_at"].date(), e["visitor_id"]) for e in events if e["kind"] == "checkout"}
+    for e in events:
+        if e["kind"] in ("view", "add", "order"):
+            dim = {"day": "all", "category": e["category_id"], "device": e["device"]}[dimension]
+            per[(e["occurred_at"].date(), e["visitor_id"], dim)].add(e["kind"])
+    counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for (day, visitor, dim), kinds in per.items():
+        stages = ["view" in kinds, "add" in kinds, (day, visitor) in checkout_days, "order" in kinds]
+        reached = 0
+        for stage in stages:
+            if not stage:
+                break
+            reached += 1
+        for i in range(reached):
+            counts[(day, str(dim))][i] += 1
+    return {key: tuple(value) for key, value in counts.items() if value[0] > 0}
+
+
+async def test_the_funnel_equals_a_brute_force_count_over_the_events(conn):
+    rng = random.Random(15)
+    categories = [(await make_category(conn))["id"] for _ in range(3)]
+    recorder = EventRecorder(_SharedDatabase(conn))
+    start = date.today() - timedelta(days=3)
+    async with conn.cursor() as cur:
+        await cur.execute("DELETE FROM events")
+    for visitor_n in range(120):
+        visitor = f"visitor{visitor_n:015d}"
+        device = rng.choice(["mobile", "desktop", "tablet"])
+        for _ in range(rng.randint(1, 8)):
+            when = datetime.combine(start + timedelta(days=rng.randint(0, 3)), datetime.min.time()) + timedelta(
+                minutes=rng.randint(0, 1439))
+            kind = rng.choice(["view", "view", "view", "add", "add", "checkout", "order", "search"])
+            category = rng.choice(categories) if kind in ("view", "add", "order") else None
+            recorder.record(Event(occurred_at=when, visitor_id=visitor, kind=kind, device=device,
+                                  product_id=None, category_id=category,
+                                  query="palazzo" if kind == "search" else None,
+                                  results=0 if kind == "search" else None))
+    # written as they are, without the writer's lookups (these orders are not real orders)
+    events = list(recorder.pending)
+    await execute_many(conn, queries.INSERT_EVENT, [
+        (e.occurred_at, e.visitor_id, e.kind, e.device, e.product_id, e.category_id, None, None, e.query, e.results,
+         e.step) for e in events])
+    stored = await queries.select_events(conn, start, date.today())
+    assert len(stored) == len(events)
+    for dimension in ("day", "category", "device"):
+        rows = await queries.select_funnel(conn, start, date.today(), dimension)
+        from_sql = {(row["day"], str(row["dim"])): (int(row["viewed"]), int(row["added"]), int(row["checkout"]),
+                                                    int(row["ordered"])) for row in rows}
+        assert from_sql == brute_force_funnel(stored, dimension), dimension
+    searches = await queries.select_searches_without_results(conn, start, date.today())
+    assert searches[0]["query"] == "palazzo"
+    assert searches[0]["searches"] == sum(1 for e in stored if e["kind"] == "search")
+
+
+async def test_the_dashboard_shows_the_funnel_and_exports_csv(app, conn):
+    product = await make_product(conn)
+    visitor = app.test_client()
+    await visitor.get(product["url"])
+    await written(app)
+    staff = app.test_client()
+    await log_in(staff, await make_user(conn, is_staff=True))
+    page = soup(await (await staff.get("/admin/analytics")).get_data())
+    first = page.select_one("#funnel tbody tr").find_all("td")
+    assert int(first[1].get_text()) >= 1
+    response = await staff.get("/admin/analytics/funnel.csv?by=device")
+    assert response.status_code == 200 and response.content_type.startswith("text/csv")
+    lines = (await response.get_data(as_text=True)).splitlines()
+    assert lines[0].startswith("day,dim,category_name,viewed,added,checkout,ordered")
+    assert len(lines) >= 2
+    assert (await staff.get("/admin/analytics/passwords.csv")).status_code == 404
+    assert (await staff.get("/admin/analytics?from=2026-02-30&to=yesterday&by=%27")).status_code == 200
+
+
+async def test_old_events_are_deleted_after_the_retention_period(conn):
+    from mooncart.db import execute
+
+    await execute(conn, "DELETE FROM events")
+    for days_ago in (120, 91, 10, 0):
+        await execute(conn, "INSERT INTO events (occurred_at, visitor_id, kind, device) "
+                            "VALUES (NOW(6) - INTERVAL %s DAY, 'retention-test-visitor', 'view', "
+                            "'desktop')", (days_ago,))
+    assert await queries.delete_old_events(conn, 90) == 2
+    assert await fetch_val(conn, "SELECT COUNT(*) FROM events") == 2
+
+
+class _SharedDatabase:
+    """The recorder's database interface over one test connection."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.shared_connection = conn
+
+    async def acquire(self):
+        return self.conn
+
+    def release(self, conn):
+        pass
+
+
+async def _committed(database, sql, params=()):
+    conn = await aiomysql.connect(**database.connect_kwargs())
+    try:
+        async with conn.cursor() as cur:
+            await cur.execute(sql, params)
+            return cur.lastrowid
+    finally:
+        conn.close()
+
+
+async def test_a_slow_database_delays_the_writing_never_a_request_and_shutdown_loses_nothing(database):
+    """Served with a real pool: while another connection holds the events table locked, the
+    background write waits, yet pages are answered; on shutdown every event is written."""
+    category_id = await _committed(database, "INSERT INTO categories (slug, name) VALUES ('slow-db-test', 'Slow')")
+    product_id = await _committed(database, "INSERT INTO products (category_id, slug, name, description, "
+                                            "from_price_paise) "
+                                            "VALUES (%s, 'slow-db-kurti', 'Slow kurti', 'A test kurti.', 99900)",
+                                  (category_id,))
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": database_url(database),
+                      "REFERENCE_CACHE_SECONDS": 0, "EVENTS_FLUSH_SECONDS": 0.05})
+    locker = await aiomysql.connect(**database.connect_kwargs())
+    try:
+        async with app.test_app() as test_app:
+            recorder: EventRecorder = app.extensions["events"]
+            client = test_app.test_client()
+            assert (await client.get("/products/slow-db-kurti")).status_code == 200
+            while recorder.written == 0:  # the first view is written in the background
+                await asyncio.sleep(0.02)
+            async with locker.cursor() as cur:
+                await cur.execute("LOCK TABLES events WRITE")
+            statuses = []
+            for _ in range(20):
+                statuses.append((await client.get("/products/slow-db-kurti")).status_code)
+                await asyncio.sleep(0.01)
+            while not recorder._lock.locked():  # the writer is now stuck behind the lock
+                await asyncio.sleep(0.02)
+            for _ in range(10):  # and pages are still answered meanwhile
+                statuses.append((await client.get("/products/slow-db-kurti")).status_code)
+            assert statuses == [200] * 30
+            assert recorder._lock.locked() and recorder.written == 1
+            async with locker.cursor() as cur:
+                await cur.execute("UNLOCK TABLES")
+            for n in range(500):  # queued just before a graceful shutdown
+                recorder.record(Event(occurred_at=datetime.now(), visitor_id=f"shutdown{n:014d}", kind="view",
+                                      device="desktop", product_id=product_id, category_id=category_id))
+        views = await _count(database, "SELECT COUNT(*) FROM events WHERE product_id = %s AND kind = "
+                                       "'view'", (product_id,))
+        assert views == 31 + 500
+    finally:
+        locker.close()
+        await _committed(database, "DELETE FROM events WHERE product_id = %s", (product_id,))
+        await _committed(database, "DELETE FROM products WHERE id = %s", (product_id,))
+        await _committed(database, "DELETE FROM categories WHERE id = %s", (category_id,))
+
+
+async def _count(database, sql, params):
+    conn = await aiomysql.connect(**database.connect_kwargs())
+    try:
+        async with conn.cursor() as cur:
+            await cur.execute(sql, params)
+            return (await cur.fetchone())[0]
+    finally:
+        conn.close()
