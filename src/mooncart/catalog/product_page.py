@@ -42,9 +42,9 @@ def picker_source(source: PickerSource) -> PickerSource:
 
 
 async def product_page_context(conn, slug: str) -> dict | None:
-    """Everything the product page shows; None when there is no such product. Three statements
-    for a visitor without a bag (the product with its variants and images, "More like this", the
-    reviews), four with one (what the bag holds of this product)."""
+    """Everything the product page shows; None when there is no such product. One statement for
+    the product with its variants and images, one for what a bag holds of it (only when there is a
+    bag), and the registered extras' own (reviews and recommendations: four for a visitor)."""
     page = await queries.select_product_page(conn, slug)
     if page is None:
         return None
