@@ -69,14 +69,17 @@ def csp_nonce() -> str:
 
 
 app.jinja_env.globals.update(
-    csrf_token=per_request_token, csp_nonce=csp_nonce,
-    csrf_field=lambda: Markup('<input type="hidden" name="csrf_token" value="%s">') % escape(per_request_token()))
+    csrf_token=per_request_token,
+    csp_nonce=csp_nonce,
+    csrf_field=lambda: Markup('<input type="hidden" name="csrf_token" value="%s">') % escape(per_request_token()),
+)
 
 
 @app.before_serving
 async def open_pool() -> None:
-    app.pool = await aiomysql.create_pool(minsize=1, maxsize=20, pool_recycle=3600,
-                                          cursorclass=aiomysql.DictCursor, **settings.connect_kwargs())
+    app.pool = await aiomysql.create_pool(
+        minsize=1, maxsize=20, pool_recycle=3600, cursorclass=aiomysql.DictCursor, **settings.connect_kwargs()
+    )
 
 
 @app.before_request
@@ -102,8 +105,11 @@ async def add():
 
 async def layout(conn, nav_categories=None) -> dict:
     """What the shop's render_page adds for the header (an anonymous visitor: no shopper)."""
-    return dict(bag_count=await select_bag_count(conn, read_bag_cookie().token, None) or 0, shopper=None,
-                nav_categories=nav_categories or (await reference_data(conn)).categories)
+    return dict(
+        bag_count=await select_bag_count(conn, read_bag_cookie().token, None) or 0,
+        shopper=None,
+        nav_categories=nav_categories or (await reference_data(conn)).categories,
+    )
 
 
 async def page(template: str, **context) -> Response:
@@ -135,8 +141,9 @@ async def category(slug: str):
             wanted_groups = {s["size_group"] for s in sizes if s["id"] in listing.filters.size_ids}
             categories = [c for c in categories if c.size_group in wanted_groups] or categories[:1]
         page_size = app.config["PAGE_SIZE"]
-        rows = await queries.select_listing(conn, [c.id for c in categories], listing.filters, listing.sort,
-                                            listing.after, page_size)
+        rows = await queries.select_listing(
+            conn, [c.id for c in categories], listing.filters, listing.sort, listing.after, page_size
+        )
         context = await layout(conn, reference.categories)
     products, has_more = rows[:page_size], len(rows) > page_size
     next_url = None
@@ -146,9 +153,17 @@ async def category(slug: str):
         next_url = url_for("catalog.category", slug=slug, **args.to_dict(flat=False))
     size_groups = {child.size_group for child in current.children} or {current.size_group}
     filter_sizes = [size for size in sizes if size["size_group"] in size_groups]
-    return await page("catalog/listing.html", category=current, products=products, next_url=next_url,
-                      listing=listing, sizes=filter_sizes if len(filter_sizes) > 1 else [], colours=colours,
-                      sort_labels=SORT_LABELS, **context)
+    return await page(
+        "catalog/listing.html",
+        category=current,
+        products=products,
+        next_url=next_url,
+        listing=listing,
+        sizes=filter_sizes if len(filter_sizes) > 1 else [],
+        colours=colours,
+        sort_labels=SORT_LABELS,
+        **context,
+    )
 
 
 async def not_served(**_kwargs):
@@ -159,8 +174,14 @@ def borrow_url_rules() -> None:
     """The shop's URL rules, so that the templates' url_for() builds the same links."""
     for rule in shop.url_map.iter_rules():
         if rule.endpoint not in app.view_functions:
-            app.add_url_rule(rule.rule, rule.endpoint, not_served, methods=rule.methods, defaults=rule.defaults,
-                             provide_automatic_options=False)
+            app.add_url_rule(
+                rule.rule,
+                rule.endpoint,
+                not_served,
+                methods=rule.methods,
+                defaults=rule.defaults,
+                provide_automatic_options=False,
+            )
 
 
 borrow_url_rules()

@@ -47,8 +47,9 @@ from mooncart.demo import seed_demo  # noqa: E402
 from mooncart.migrations import create_database  # noqa: E402
 
 SECRET = "mooncart-bench-secret"
-SERVER = DatabaseSettings.from_url(os.environ.get("MOONCART_BENCH_SERVER_URL", "mysql://root@127.0.0.1:3306/"),
-                                   allow_no_database=True)
+SERVER = DatabaseSettings.from_url(
+    os.environ.get("MOONCART_BENCH_SERVER_URL", "mysql://root@127.0.0.1:3306/"), allow_no_database=True
+)
 
 
 def log(message: str) -> None:
@@ -56,6 +57,7 @@ def log(message: str) -> None:
 
 
 # ---- databases -----------------------------------------------------------------------------
+
 
 async def ensure_catalogue(name: str, products: int) -> DatabaseSettings:
     settings = SERVER.with_database(name)
@@ -96,6 +98,7 @@ def questions(settings: DatabaseSettings) -> int:
 
 
 # ---- shoppers for the POST benchmarks -------------------------------------------------------
+
 
 class Signers:
     """Cookies exactly as the app would sign them."""
@@ -143,8 +146,10 @@ def prepare_bag_requests(settings, signers, workdir: Path) -> tuple[dict[str, Pa
             bare.write(f"POST\t/bag/add\tbare_bag={token}\t-\t{body}\n")
         for i, (token, csrf, lines, _) in enumerate(guests):
             for n, variant_id in enumerate(lines):
-                change.write(f"POST\t/bag/items/{variant_id}\t{signers.cookies(csrf, token)}\t{csrf}\t"
-                             f"quantity={1 + (i + n) % 2}\n")
+                change.write(
+                    f"POST\t/bag/items/{variant_id}\t{signers.cookies(csrf, token)}\t{csrf}\t"
+                    f"quantity={1 + (i + n) % 2}\n"
+                )
     return files, guests
 
 
@@ -154,10 +159,11 @@ def reset_bags(settings, guests) -> None:
     conn = sync_connect(settings)
     with conn.cursor() as cur:
         cart_ids = [g[3] for g in guests]
-        cur.execute("DELETE FROM cart_items WHERE cart_id IN (" + ",".join(["%s"] * len(cart_ids)) + ")",
-                    cart_ids)
-        cur.executemany("INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)",
-                        [(cart_id, v) for _, _, lines, cart_id in guests for v in lines])
+        cur.execute("DELETE FROM cart_items WHERE cart_id IN (" + ",".join(["%s"] * len(cart_ids)) + ")", cart_ids)
+        cur.executemany(
+            "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)",
+            [(cart_id, v) for _, _, lines, cart_id in guests for v in lines],
+        )
     conn.commit()
     conn.close()
 
@@ -171,24 +177,36 @@ def prepare_checkout_requests(settings, signers, workdir: Path, shoppers: int) -
     with conn.cursor() as cur, path.open("w") as out:
         cur.execute("SELECT id FROM variants ORDER BY RAND(11) LIMIT 500")
         variants = [row["id"] for row in cur.fetchall()]
-        cur.execute("UPDATE variants SET stock = 1000000 WHERE id IN (" + ",".join(["%s"] * len(variants)) + ")",
-                    variants)
+        cur.execute(
+            "UPDATE variants SET stock = 1000000 WHERE id IN (" + ",".join(["%s"] * len(variants)) + ")", variants
+        )
         run = secrets.token_hex(3)
         for i in range(shoppers):
-            cur.execute("INSERT INTO users (email, name, mobile, password_hash) VALUES (%s, 'Bench Shopper', "
-                        "'9876543210', 'x')", (f"bench.{run}.{i}@example.in",))
+            cur.execute(
+                "INSERT INTO users (email, name, mobile, password_hash) VALUES (%s, 'Bench Shopper', "
+                "'9876543210', 'x')",
+                (f"bench.{run}.{i}@example.in",),
+            )
             user_id = cur.lastrowid
             auth_token, bag_token, csrf = secrets.token_urlsafe(32), secrets.token_hex(16), secrets.token_urlsafe(32)
-            cur.execute("INSERT INTO sessions (token_hash, user_id) VALUES (%s, %s)",
-                        (hashlib.sha256(auth_token.encode()).hexdigest(), user_id))
+            cur.execute(
+                "INSERT INTO sessions (token_hash, user_id) VALUES (%s, %s)",
+                (hashlib.sha256(auth_token.encode()).hexdigest(), user_id),
+            )
             cur.execute("INSERT INTO carts (token, user_id) VALUES (%s, %s)", (bag_token, user_id))
-            cur.execute("INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)",
-                        (cur.lastrowid, variants[i % len(variants)]))
-            cur.execute("INSERT INTO addresses (user_id, full_name, line1, city, state, pin_code, mobile) VALUES "
-                        "(%s, 'Bench Shopper', '1 MG Road', 'Bengaluru', 'Karnataka', '560001', '9876543210')",
-                        (user_id,))
-            body = (f"csrf_token={csrf}&idempotency_key={secrets.token_hex(16)}&address_id={cur.lastrowid}"
-                    "&payment_method=cod")
+            cur.execute(
+                "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)",
+                (cur.lastrowid, variants[i % len(variants)]),
+            )
+            cur.execute(
+                "INSERT INTO addresses (user_id, full_name, line1, city, state, pin_code, mobile) VALUES "
+                "(%s, 'Bench Shopper', '1 MG Road', 'Bengaluru', 'Karnataka', '560001', '9876543210')",
+                (user_id,),
+            )
+            body = (
+                f"csrf_token={csrf}&idempotency_key={secrets.token_hex(16)}&address_id={cur.lastrowid}"
+                "&payment_method=cod"
+            )
             out.write(f"POST\t/checkout\t{signers.cookies(csrf, bag_token, auth_token)}\t{csrf}\t{body}\n")
     conn.commit()
     conn.close()
@@ -196,6 +214,7 @@ def prepare_checkout_requests(settings, signers, workdir: Path, shoppers: int) -
 
 
 # ---- servers and load ----------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -206,19 +225,47 @@ def free_port() -> int:
 class Server:
     """hypercorn (Mooncart, the bare app) or gunicorn (the seed design) on a free loopback port."""
 
-    def __init__(self, app: str, settings: DatabaseSettings, workers: int, env: dict | None = None,
-                 gunicorn: bool = False):
+    def __init__(
+        self, app: str, settings: DatabaseSettings, workers: int, env: dict | None = None, gunicorn: bool = False
+    ):
         self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        environment = dict(os.environ, MOONCART_DATABASE_URL=settings.url, MOONCART_SECRET_KEY=SECRET,
-                           PYTHONPATH=f"{ROOT / 'src'}:{ROOT / 'bench'}", **(env or {}))
+        environment = dict(
+            os.environ,
+            MOONCART_DATABASE_URL=settings.url,
+            MOONCART_SECRET_KEY=SECRET,
+            PYTHONPATH=f"{ROOT / 'src'}:{ROOT / 'bench'}",
+            **(env or {}),
+        )
         if gunicorn:
-            command = [sys.executable, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{self.port}",
-                       "--workers", str(workers), "--worker-class", "sync", "--timeout", "30"]
+            command = [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                app,
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--worker-class",
+                "sync",
+                "--timeout",
+                "30",
+            ]
         else:
-            command = [sys.executable, "-m", "hypercorn", app, "--bind", f"127.0.0.1:{self.port}",
-                       "--workers", str(workers), "--worker-class", "uvloop"]
+            command = [
+                sys.executable,
+                "-m",
+                "hypercorn",
+                app,
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--worker-class",
+                "uvloop",
+            ]
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 -- the server writes to it while it runs
         self.process = subprocess.Popen(command, env=environment, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
@@ -249,23 +296,35 @@ def run_wrk(url: str, duration: int, connections: int, threads: int = 2, lines: 
         value, unit = re.search(rf"^\s*{percent}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
         return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-            "requests": int(re.search(r"(\d+) requests in", output).group(1)),
-            "p50": latency("50"), "p99": latency("99"),
-            "errors": int((re.search(r"Non-2xx or 3xx responses: (\d+)", output) or [0, 0])[1])}
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "p50": latency("50"),
+        "p99": latency("99"),
+        "errors": int((re.search(r"Non-2xx or 3xx responses: (\d+)", output) or [0, 0])[1]),
+    }
 
 
 def response_bytes(url: str, lines: Path | None = None) -> int:
     request = urllib.request.Request(url)
     if lines is not None:
         method, path, cookie, token, body = lines.read_text().splitlines()[-1].split("\t", 4)
-        request = urllib.request.Request(url + path, data=body.encode(), method=method, headers={
-            "Cookie": cookie, "HX-Request": "true", "X-CSRF-Token": token,
-            "Content-Type": "application/x-www-form-urlencoded"})
+        request = urllib.request.Request(
+            url + path,
+            data=body.encode(),
+            method=method,
+            headers={
+                "Cookie": cookie,
+                "HX-Request": "true",
+                "X-CSRF-Token": token,
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
             return None
+
     try:
         with urllib.request.build_opener(NoRedirect).open(request, timeout=10) as response:
             return len(response.read())
@@ -273,8 +332,16 @@ def response_bytes(url: str, lines: Path | None = None) -> int:
         return len(error.read())
 
 
-def measure(name: str, server: Server, settings, duration: int, connections: int, path: str = "",
-            lines: Path | None = None, before_each=None) -> dict:
+def measure(
+    name: str,
+    server: Server,
+    settings,
+    duration: int,
+    connections: int,
+    path: str = "",
+    lines: Path | None = None,
+    before_each=None,
+) -> dict:
     if before_each is not None:
         before_each()
     size = response_bytes(server.url + path, lines)
@@ -283,10 +350,11 @@ def measure(name: str, server: Server, settings, duration: int, connections: int
     before = questions(settings)
     result = run_wrk(server.url + path if lines is None else server.url, duration, connections, lines=lines)
     after = questions(settings)
-    result.update(name=name, connections=connections, bytes=size,
-                  sql=(after - before - 1) / max(result["requests"], 1))
-    log(f"  {name:<28} c{connections:<3} {result['rps']:>7.0f} req/s  p50 {result['p50']:7.2f} ms  "
-        f"p99 {result['p99']:7.2f} ms  {result['sql']:.2f} SQL/req  {size} B  {result['errors']} non-2xx/3xx")
+    result.update(name=name, connections=connections, bytes=size, sql=(after - before - 1) / max(result["requests"], 1))
+    log(
+        f"  {name:<28} c{connections:<3} {result['rps']:>7.0f} req/s  p50 {result['p50']:7.2f} ms  "
+        f"p99 {result['p99']:7.2f} ms  {result['sql']:.2f} SQL/req  {size} B  {result['errors']} non-2xx/3xx"
+    )
     return result
 
 
@@ -299,26 +367,34 @@ def median_run(runs: list[dict]) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| endpoint | connections | req/s | p50 ms | p99 ms | SQL/request | bytes | non-2xx/3xx |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "| endpoint | connections | req/s | p50 ms | p99 ms | SQL/request | bytes | non-2xx/3xx |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for r in rows:
-        lines.append(f"| {r['name']} | {r['connections']} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
-                     f"{r['sql']:.2f} | {r['bytes']} | {r['errors']} |")
+        lines.append(
+            f"| {r['name']} | {r['connections']} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
+            f"{r['sql']:.2f} | {r['bytes']} | {r['errors']} |"
+        )
     return "\n".join(lines)
 
 
 # (endpoint, its reference, least throughput ratio, most p99 ratio at 8 connections)
-TARGETS = [("add to bag (htmx)", "bare: add to bag", 0.85, 1.5),
-           ("product page", "bare: product page", 0.8, 1.5),
-           ("category listing", "bare: category listing", 0.8, 1.5),
-           ("add to bag (htmx)", "seed design: add to bag (JSON)", 2.0, None)]
+TARGETS = [
+    ("add to bag (htmx)", "bare: add to bag", 0.85, 1.5),
+    ("product page", "bare: product page", 0.8, 1.5),
+    ("category listing", "bare: category listing", 0.8, 1.5),
+    ("add to bag (htmx)", "seed design: add to bag (JSON)", 2.0, None),
+]
 
 
 def ratio_table(rows: list[dict]) -> tuple[str, list[str]]:
     by = {(r["name"], r["connections"]): r for r in rows}
-    lines = ["| endpoint | reference | connections | req/s | reference req/s | ratio | target | p99 ms | "
-             "reference p99 ms | p99 ratio | |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    lines = [
+        "| endpoint | reference | connections | req/s | reference req/s | ratio | target | p99 ms | "
+        "reference p99 ms | p99 ratio | |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
     summary = []
     for connections in sorted({r["connections"] for r in rows}):
         for name, reference, least, p99_most in TARGETS:
@@ -328,28 +404,49 @@ def ratio_table(rows: list[dict]) -> tuple[str, list[str]]:
             ratio, p99_ratio = shop["rps"] / ref["rps"], shop["p99"] / ref["p99"]
             met = ratio >= least and (p99_most is None or connections != 8 or p99_ratio <= p99_most)
             p99_target = f" and p99 <= {p99_most}x" if p99_most and connections == 8 else ""
-            lines.append(f"| {name} | {reference} | {connections} | {shop['rps']:.0f} | {ref['rps']:.0f} | "
-                         f"{ratio:.2f} | >= {least}{p99_target} | {shop['p99']:.2f} | {ref['p99']:.2f} | "
-                         f"{p99_ratio:.2f} | {'met' if met else '**missed**'} |")
-            summary.append(f"{name} at {connections} connections: {ratio:.2f} of {reference} "
-                           f"({shop['rps']:.0f} vs {ref['rps']:.0f} req/s), p99 {p99_ratio:.2f}x")
+            lines.append(
+                f"| {name} | {reference} | {connections} | {shop['rps']:.0f} | {ref['rps']:.0f} | "
+                f"{ratio:.2f} | >= {least}{p99_target} | {shop['p99']:.2f} | {ref['p99']:.2f} | "
+                f"{p99_ratio:.2f} | {'met' if met else '**missed**'} |"
+            )
+            summary.append(
+                f"{name} at {connections} connections: {ratio:.2f} of {reference} "
+                f"({shop['rps']:.0f} vs {ref['rps']:.0f} req/s), p99 {p99_ratio:.2f}x"
+            )
     return "\n".join(lines), summary
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    memory = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal"))) // 1024 // 1024
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = (
+        int(
+            next(
+                line.split()[1]
+                for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")
+            )
+        )
+        // 1024
+        // 1024
+    )
     conn = sync_connect(SERVER.with_database("mysql"))
     with conn.cursor() as cur:
         cur.execute("SELECT VERSION() AS v")
         version = cur.fetchone()["v"]
     conn.close()
     load = Path("/proc/loadavg").read_text().split()[:3]
-    return (f"{os.cpu_count()} cores ({cpu}), {memory} GiB, Python {platform.python_version()}, "
-            f"MariaDB {version}, {subprocess.run(['wrk', '-v'], capture_output=True, text=True).stdout.split()[1]}; "
-            f"load average before the run {' '.join(load)}")
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory} GiB, Python {platform.python_version()}, "
+        f"MariaDB {version}, {subprocess.run(['wrk', '-v'], capture_output=True, text=True).stdout.split()[1]}; "
+        f"load average before the run {' '.join(load)}"
+    )
 
 
 ENDPOINTS = ("home", "listing", "product", "add", "change", "order")
@@ -359,15 +456,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=10, help="seconds per run (default 10)")
     parser.add_argument("--connections", default="8,32", help="wrk connection counts (default 8,32)")
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="alternate each endpoint with its reference this many times; the median is "
-                             "reported (default 1; 3 on a busy machine)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="alternate each endpoint with its reference this many times; the median is "
+        "reported (default 1; 3 on a busy machine)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="hypercorn/gunicorn workers (default 2, one per core)")
-    parser.add_argument("--only", default=",".join(ENDPOINTS),
-                        help=f"endpoints to run, of {','.join(ENDPOINTS)} (default all)")
+    parser.add_argument(
+        "--only", default=",".join(ENDPOINTS), help=f"endpoints to run, of {','.join(ENDPOINTS)} (default all)"
+    )
     parser.add_argument("--skip-million", action="store_true", help="skip the 1,000,000-product comparison")
-    parser.add_argument("--quick", action="store_true",
-                        help="a smoke pass: 2 s runs, one round, no 1,000,000-product comparison")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke pass: 2 s runs, one round, no 1,000,000-product comparison"
+    )
     parser.add_argument("--json", type=Path, help="also write every run's numbers here")
     args = parser.parse_args()
     if args.quick:
@@ -394,8 +497,10 @@ def main() -> None:
     header = machine()
     reset = lambda: reset_bags(small, guests)  # noqa: E731
 
-    log(f"\nMooncart, its bare references and the seed design on {small.database} ({args.workers} workers "
-        f"each), wrk -c{'/'.join(map(str, levels))}, {duration} s per run, {args.rounds} round(s)")
+    log(
+        f"\nMooncart, its bare references and the seed design on {small.database} ({args.workers} workers "
+        f"each), wrk -c{'/'.join(map(str, levels))}, {duration} s per run, {args.rounds} round(s)"
+    )
     shop = Server("mooncart.asgi:app", small, args.workers)
     bare = Server("bare_app:app", small, args.workers)
     seed = Server("seed_app:app", small, args.workers, gunicorn=True)
@@ -405,14 +510,19 @@ def main() -> None:
     if "home" in only:
         groups.append([("home", shop, "/", None)])
     if "listing" in only:
-        groups.append([("category listing", shop, "/c/kurtis", None),
-                       ("bare: category listing", bare, "/c/kurtis", None)])
+        groups.append(
+            [("category listing", shop, "/c/kurtis", None), ("bare: category listing", bare, "/c/kurtis", None)]
+        )
     if "product" in only:
         groups.append([("product page", shop, product_path, None), ("bare: product page", bare, product_path, None)])
     if "add" in only:
-        groups.append([("add to bag (htmx)", shop, "", bag_files["add"]),
-                       ("bare: add to bag", bare, "", bag_files["bare"]),
-                       ("seed design: add to bag (JSON)", seed, "", bag_files["bare"])])
+        groups.append(
+            [
+                ("add to bag (htmx)", shop, "", bag_files["add"]),
+                ("bare: add to bag", bare, "", bag_files["bare"]),
+                ("seed design: add to bag (JSON)", seed, "", bag_files["bare"]),
+            ]
+        )
     if "change" in only:
         groups.append([("change quantity (htmx)", shop, "", bag_files["change"])])
     rows, placed = [], None
@@ -422,8 +532,18 @@ def main() -> None:
                 runs: dict[str, list] = {name: [] for name, *_ in group}
                 for _ in range(args.rounds):
                     for name, server, path, lines in group:
-                        runs[name].append(measure(name, server, small, duration, connections, path, lines,
-                                                  before_each=reset if lines is not None else None))
+                        runs[name].append(
+                            measure(
+                                name,
+                                server,
+                                small,
+                                duration,
+                                connections,
+                                path,
+                                lines,
+                                before_each=reset if lines is not None else None,
+                            )
+                        )
                 rows += [median_run(r) for r in runs.values()]
         if checkout is not None:  # each shopper orders once: only at the highest connection count
             orders_before = count_orders(small)
@@ -447,14 +567,17 @@ def main() -> None:
             server = Server("mooncart.asgi:app", settings, args.workers)
             try:
                 scale_rows.append(measure(f"listing, {label}", server, settings, duration, levels[-1], "/c/kurtis"))
-                scale_rows.append(measure(f"product page, {label}", server, settings, duration, levels[-1],
-                                          f"/products/{slug}"))
+                scale_rows.append(
+                    measure(f"product page, {label}", server, settings, duration, levels[-1], f"/products/{slug}")
+                )
             finally:
                 server.stop()
 
-    print(f"\nMachine: {header}\nLoad: wrk, 2 threads, {duration} s per run, {args.rounds} round(s) alternating "
-          f"each endpoint with its references (median shown); hypercorn {args.workers} workers with uvloop "
-          f"(seed design: gunicorn {args.workers} sync workers)\n")
+    print(
+        f"\nMachine: {header}\nLoad: wrk, 2 threads, {duration} s per run, {args.rounds} round(s) alternating "
+        f"each endpoint with its references (median shown); hypercorn {args.workers} workers with uvloop "
+        f"(seed design: gunicorn {args.workers} sync workers)\n"
+    )
     print(table(rows))
     ratios, summary = ratio_table(rows)
     if summary:
@@ -469,11 +592,24 @@ def main() -> None:
         by = {r["name"]: r for r in scale_rows}
         for page in ("listing", "product page"):
             small_r, big_r = by[f"{page}, 10k"], by[f"{page}, 1M"]
-            print(f"{page}: p50 on 1M is {big_r['p50'] / small_r['p50']:.2f}x of 10k, "
-                  f"throughput {big_r['rps'] / small_r['rps']:.2f}x")
+            print(
+                f"{page}: p50 on 1M is {big_r['p50'] / small_r['p50']:.2f}x of 10k, "
+                f"throughput {big_r['rps'] / small_r['rps']:.2f}x"
+            )
     if args.json:
-        args.json.write_text(json.dumps({"machine": header, "duration": duration, "rounds": args.rounds,
-                                         "rows": rows, "scale": scale_rows, "orders_placed": placed}, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "machine": header,
+                    "duration": duration,
+                    "rounds": args.rounds,
+                    "rows": rows,
+                    "scale": scale_rows,
+                    "orders_placed": placed,
+                },
+                indent=1,
+            )
+        )
 
 
 def count_orders(settings) -> int:

@@ -48,11 +48,11 @@ def without(app, names: tuple[str, ...]):
     def restore():
         for funcs, original in saved.values():
             funcs[:] = original
+
     return restore
 
 
-def measure(endpoints: list[str], requests: int, sides: list[str], profile: bool = False,
-            ablate: int = 0) -> dict:
+def measure(endpoints: list[str], requests: int, sides: list[str], profile: bool = False, ablate: int = 0) -> dict:
     """In this process: CPU ms per request for each (endpoint, side); with ablate=N rounds, the
     shop with each of HOOKS taken off, alternating with the whole shop."""
     import benchmark
@@ -94,7 +94,8 @@ def measure(endpoints: list[str], requests: int, sides: list[str], profile: bool
                     for i in range(20, 20 + requests):
                         await one(i)
                     results.setdefault(f"{endpoint}: {label}", []).append(
-                        (time.process_time() - started) / requests * 1000)
+                        (time.process_time() - started) / requests * 1000
+                    )
                 finally:
                     restore()
 
@@ -110,7 +111,7 @@ def measure(endpoints: list[str], requests: int, sides: list[str], profile: bool
                     client = contexts[side].test_client()
                     if endpoint == "add":
                         benchmark.reset_bags(settings, guests)
-                        lines = list(posts(files["add" if side == "shop" else "bare"]))[:requests + 20]
+                        lines = list(posts(files["add" if side == "shop" else "bare"]))[: requests + 20]
 
                         async def one(i, client=client, lines=lines):
                             url, headers, body = lines[i]
@@ -123,6 +124,7 @@ def measure(endpoints: list[str], requests: int, sides: list[str], profile: bool
                         async def one(i, client=client, path=path):
                             client.cookie_jar = None  # a new visitor every time, as with wrk
                             return await client.get(path)
+
                     for i in range(20):  # warm up: pool, caches, compiled templates
                         response = await one(i)
                         assert response.status_code == 200, (endpoint, side, response.status_code)
@@ -130,6 +132,7 @@ def measure(endpoints: list[str], requests: int, sides: list[str], profile: bool
                         import profile as shares
 
                         from pyinstrument import Profiler
+
                         profiler = Profiler(interval=0.0002, async_mode="disabled")
                         profiler.start()
                     started = time.process_time()
@@ -152,9 +155,13 @@ def measure(endpoints: list[str], requests: int, sides: list[str], profile: bool
 
 def child(src: Path, endpoints: list[str], requests: int, sides: list[str], env: dict | None = None) -> dict:
     environment = dict(os.environ, PYTHONPATH=f"{src}:{ROOT / 'bench'}", MOONCART_BENCH_SRC=str(src), **(env or {}))
-    output = subprocess.run([sys.executable, __file__, "--child", "--requests", str(requests), "--sides",
-                             ",".join(sides), *endpoints], env=environment, capture_output=True, text=True,
-                            check=True).stdout
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", "--requests", str(requests), "--sides", ",".join(sides), *endpoints],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -166,11 +173,18 @@ def main() -> None:
     parser.add_argument("--compare", type=Path, help="an older src/ folder to run against this one")
     parser.add_argument("--sides", default="shop,bare")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--ablate", type=int, metavar="ROUNDS",
-                        help="the shop with each middleware hook taken off in turn, alternating with the "
-                             "whole shop, ROUNDS times: what each hook costs")
-    parser.add_argument("--profile", action="store_true",
-                        help="one pass in this process under pyinstrument: where each request's time goes")
+    parser.add_argument(
+        "--ablate",
+        type=int,
+        metavar="ROUNDS",
+        help="the shop with each middleware hook taken off in turn, alternating with the "
+        "whole shop, ROUNDS times: what each hook costs",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="one pass in this process under pyinstrument: where each request's time goes",
+    )
     args = parser.parse_args()
     sides = args.sides.split(",")
     if args.profile:
@@ -184,14 +198,19 @@ def main() -> None:
             for key, values in results.items():
                 if isinstance(values, list) and key.startswith(endpoint + ":"):
                     median = statistics.median(values)
-                    print(f"| {key} | {' / '.join(f'{v:.3f}' for v in values)} | {median:.3f} | "
-                          f"{whole - median:+.3f} ms ({(whole - median) / whole:+.1%}) |")
+                    print(
+                        f"| {key} | {' / '.join(f'{v:.3f}' for v in values)} | {median:.3f} | "
+                        f"{whole - median:+.3f} ms ({(whole - median) / whole:+.1%}) |"
+                    )
         return
     if args.child:
         print(json.dumps(measure(args.endpoints, args.requests, sides)))
         return
-    variants = [("before", args.compare, ["shop"], {}), ("after", ROOT / "src", sides, {})] if args.compare \
+    variants = (
+        [("before", args.compare, ["shop"], {}), ("after", ROOT / "src", sides, {})]
+        if args.compare
         else [("now", ROOT / "src", sides, {})]
+    )
     rounds: dict[str, list[float]] = {}
     for _ in range(args.rounds):
         for label, src, variant_sides, env in variants:
@@ -205,15 +224,19 @@ def main() -> None:
         label = "after" if args.compare else "now"
         shop, bare = medians.get(f"{endpoint} shop ({label})"), medians.get(f"{endpoint} bare ({label})")
         if shop and bare:
-            print(f"{endpoint}: shop {shop:.3f} ms vs bare {bare:.3f} ms per request: "
-                  f"{shop - bare:+.3f} ms, bare/shop {bare / shop:.2f}")
+            print(
+                f"{endpoint}: shop {shop:.3f} ms vs bare {bare:.3f} ms per request: "
+                f"{shop - bare:+.3f} ms, bare/shop {bare / shop:.2f}"
+            )
         before = medians.get(f"{endpoint} shop (before)")
         if before and shop:
             print(f"{endpoint}: before {before:.3f} ms, after {shop:.3f} ms ({(shop - before) / before:+.1%})")
         patched = medians.get(f"{endpoint} shop (after, pages via htmx.render)")
         if before and patched:
-            print(f"{endpoint}: before {before:.3f} ms, with pages via htmx.render {patched:.3f} ms "
-                  f"({(patched - before) / before:+.1%})")
+            print(
+                f"{endpoint}: before {before:.3f} ms, with pages via htmx.render {patched:.3f} ms "
+                f"({(patched - before) / before:+.1%})"
+            )
 
 
 if __name__ == "__main__":

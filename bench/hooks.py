@@ -41,6 +41,7 @@ async def main() -> None:
     os.environ.update(MOONCART_DATABASE_URL=settings.url, MOONCART_SECRET_KEY=benchmark.SECRET)
     from mooncart import create_app, htmx
     from mooncart.bag.token import read_bag_cookie
+
     try:
         from mooncart.bag.picker import after_adding
     except ImportError:  # an older src/
@@ -49,22 +50,34 @@ async def main() -> None:
     app = create_app({"SECRET_KEY": benchmark.SECRET, "DATABASE_URL": settings.url})
     signers = benchmark.Signers(settings)
     csrf, bag = secrets.token_urlsafe(32), secrets.token_hex(16)
-    headers = {"Cookie": signers.cookies(csrf, bag), "X-CSRF-Token": csrf, "HX-Request": "true",
-               "Content-Type": "application/x-www-form-urlencoded"}
-    hooks = {f.__name__: f for registry in (app.before_request_funcs, app.after_request_funcs)
-             for funcs in registry.values() for f in funcs}
+    headers = {
+        "Cookie": signers.cookies(csrf, bag),
+        "X-CSRF-Token": csrf,
+        "HX-Request": "true",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    hooks = {
+        f.__name__: f
+        for registry in (app.before_request_funcs, app.after_request_funcs)
+        for funcs in registry.values()
+        for f in funcs
+    }
     print("| work (add to bag's request: session, bag and CSRF cookies) | µs per call |\n| --- | ---: |")
     async with app.test_app():
-        async with app.test_request_context("/bag/add", method="POST", headers=headers,
-                                            data=b"variant_id=1&quantity=1"):
+        async with app.test_request_context(
+            "/bag/add", method="POST", headers=headers, data=b"variant_id=1&quantity=1"
+        ):
             interface = app.session_interface
             from quart import request
+
             await request.form
             await timed("open the session cookie (verify, decode)", lambda: interface.open_session(app, request))
             session = SecureCookieSession({"csrf_token": csrf})
             session.modified = True
-            await timed("save a new session cookie (encode, sign, Set-Cookie)",
-                        lambda: interface.save_session(app, session, Response("")))
+            await timed(
+                "save a new session cookie (encode, sign, Set-Cookie)",
+                lambda: interface.save_session(app, session, Response("")),
+            )
             for name in ("assign_request_id", "check_request", "_before_request"):
                 await timed(f"before_request: {name}", hooks[name])
             for name in ("echo_request_id", "after_request", "_after_request", "security_headers"):
@@ -73,12 +86,15 @@ async def main() -> None:
             def bag_cookie():
                 g.pop("bag_cookie", None)
                 return read_bag_cookie()
+
             await timed("read and verify the bag cookie", bag_cookie)
             variant = {"id": 1, "stock": 12, "in_bag": 2, "product_slug": "x", "bag_count": 3}
             if after_adding is not None:
                 context = dict(variant=after_adding(variant, 1), added=1)
-                await timed("add to bag's reply: Quart render_template",
-                            lambda: render_template("bag/replies/add.html", **context))
+                await timed(
+                    "add to bag's reply: Quart render_template",
+                    lambda: render_template("bag/replies/add.html", **context),
+                )
                 await timed("add to bag's reply: htmx.render", lambda: htmx.render("bag/replies/add.html", **context))
         await pages(app, htmx)
 
@@ -103,22 +119,39 @@ async def pages(app, htmx) -> None:
         conn = await get_conn()
         reference = await reference_data(conn)
         layout = dict(bag_count=0, shopper=None, nav_categories=reference.categories)
-        await timed("product_page_context: the product page's statements, CPU of this process",
-                    lambda: product_page_context(conn, slug), calls=300)
+        await timed(
+            "product_page_context: the product page's statements, CPU of this process",
+            lambda: product_page_context(conn, slug),
+            calls=300,
+        )
         product = dict(await product_page_context(conn, slug), **layout)
         current = queries.find_category(reference.categories, "kurtis")
         from werkzeug.datastructures import MultiDict
+
         listing = parse_listing_args(MultiDict(), reference.sizes, reference.colours)
-        rows = await queries.select_listing(conn, [current.id] + [c.id for c in current.children], listing.filters,
-                                            listing.sort, None, 24)
-        cards = dict(category=current, products=rows[:24], next_url="/c/kurtis?after=1", listing=listing,
-                     sizes=[], colours=reference.colours, sort_labels=SORT_LABELS, **layout)
+        rows = await queries.select_listing(
+            conn, [current.id] + [c.id for c in current.children], listing.filters, listing.sort, None, 24
+        )
+        cards = dict(
+            category=current,
+            products=rows[:24],
+            next_url="/c/kurtis?after=1",
+            listing=listing,
+            sizes=[],
+            colours=reference.colours,
+            sort_labels=SORT_LABELS,
+            **layout,
+        )
         for name, context in (("catalog/product.html", product), ("catalog/listing.html", cards)):
-            await timed(f"{name}: Quart render_template",
-                        lambda name=name, context=context: render_template(name, **context), calls=300)
+            await timed(
+                f"{name}: Quart render_template",
+                lambda name=name, context=context: render_template(name, **context),
+                calls=300,
+            )
             if hasattr(htmx, "render"):
-                await timed(f"{name}: htmx.render",
-                            lambda name=name, context=context: htmx.render(name, **context), calls=300)
+                await timed(
+                    f"{name}: htmx.render", lambda name=name, context=context: htmx.render(name, **context), calls=300
+                )
 
 
 if __name__ == "__main__":

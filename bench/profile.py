@@ -110,8 +110,9 @@ def analyse(session, requests: int, top: int = 12) -> str:
             owner = path[:-1] if frame.is_synthetic else path
             if owner:
                 shares[kind_of(owner)] += frame.time
-                leaves[f"{owner[-1].function} ({where(owner[-1]).split('site-packages/')[-1]}:"
-                       f"{owner[-1].line_no})"] += frame.time
+                leaves[
+                    f"{owner[-1].function} ({where(owner[-1]).split('site-packages/')[-1]}:{owner[-1].line_no})"
+                ] += frame.time
         if frame.is_synthetic:
             return
         for label, fragment, function in FUNCTIONS:
@@ -122,25 +123,45 @@ def analyse(session, requests: int, top: int = 12) -> str:
 
     walk(root, [], visit)
     busy = total - shares.get(IDLE_LABEL, 0)
-    lines = [f"{requests} requests, {total:.2f} s sampled, {busy / total:.0%} busy; "
-             f"{busy / max(requests, 1) * 1000:.2f} ms of CPU per request in this worker",
-             "", "| kind of work | share of busy time | ms per request |", "| --- | ---: | ---: |"]
+    lines = [
+        f"{requests} requests, {total:.2f} s sampled, {busy / total:.0%} busy; "
+        f"{busy / max(requests, 1) * 1000:.2f} ms of CPU per request in this worker",
+        "",
+        "| kind of work | share of busy time | ms per request |",
+        "| --- | ---: | ---: |",
+    ]
     for label, seconds in sorted(shares.items(), key=lambda kv: -kv[1]):
         if label == IDLE_LABEL:
             continue
         lines.append(f"| {label} | {seconds / busy:.1%} | {seconds / requests * 1000:.3f} |")
-    lines += ["", "| function (inclusive, outermost call) | share of busy time | ms per request |",
-              "| --- | ---: | ---: |"]
+    lines += [
+        "",
+        "| function (inclusive, outermost call) | share of busy time | ms per request |",
+        "| --- | ---: | ---: |",
+    ]
     for label, _, _ in FUNCTIONS:
         if inclusive.get(label):
             lines.append(f"| {label} | {inclusive[label] / busy:.1%} | {inclusive[label] / requests * 1000:.3f} |")
-    lines += ["", f"Top {top} frames by self time: " + "; ".join(
-        f"{name} {seconds / total:.1%}" for name, seconds in sorted(leaves.items(), key=lambda kv: -kv[1])[:top])]
+    lines += [
+        "",
+        f"Top {top} frames by self time: "
+        + "; ".join(
+            f"{name} {seconds / total:.1%}" for name, seconds in sorted(leaves.items(), key=lambda kv: -kv[1])[:top]
+        ),
+    ]
     return "\n".join(lines)
 
 
-async def serve_and_load(app_path: str, url_path: str, lines: Path | None, seconds: int, connections: int,
-                         interval: float, html: Path | None, label: str) -> str:
+async def serve_and_load(
+    app_path: str,
+    url_path: str,
+    lines: Path | None,
+    seconds: int,
+    connections: int,
+    interval: float,
+    html: Path | None,
+    label: str,
+) -> str:
     from hypercorn.asyncio import serve
     from hypercorn.config import Config
     from pyinstrument import Profiler
@@ -165,13 +186,17 @@ async def serve_and_load(app_path: str, url_path: str, lines: Path | None, secon
 
     async def wrk(duration: int) -> dict:
         command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
-        command += (["-s", str(ROOT / "bench" / "requests.lua"), url, "--", str(lines), "2"] if lines
-                    else [url + url_path])
+        command += (
+            ["-s", str(ROOT / "bench" / "requests.lua"), url, "--", str(lines), "2"] if lines else [url + url_path]
+        )
         process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
         output = (await process.communicate())[0].decode()
         import re
-        return {"requests": int(re.search(r"(\d+) requests in", output).group(1)),
-                "errors": int((re.search(r"Non-2xx or 3xx responses: (\d+)", output) or [0, 0])[1])}
+
+        return {
+            "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+            "errors": int((re.search(r"Non-2xx or 3xx responses: (\d+)", output) or [0, 0])[1]),
+        }
 
     await wrk(2)  # warm up: pool, caches, Jinja's compiled templates
     profiler = Profiler(interval=interval, async_mode="disabled")
@@ -206,8 +231,11 @@ def main() -> None:
         cur.execute("SELECT slug FROM products WHERE id = 5000")
         slug = cur.fetchone()["slug"]
     conn.close()
-    targets = {"add": ("/bag/add", files["add"], files["bare"]), "product": (f"/products/{slug}", None, None),
-               "listing": ("/c/kurtis", None, None)}
+    targets = {
+        "add": ("/bag/add", files["add"], files["bare"]),
+        "product": (f"/products/{slug}", None, None),
+        "listing": ("/c/kurtis", None, None),
+    }
     import uvloop
 
     for endpoint in args.endpoints:
@@ -217,10 +245,23 @@ def main() -> None:
                 continue
             benchmark.reset_bags(settings, guests)
             started = time.monotonic()
-            report = uvloop.run(serve_and_load(app_path, path, lines, args.seconds, args.connections, args.interval,
-                                               args.html, f"{endpoint}-{side}"))
-            print(f"\n### {endpoint}, {'Mooncart' if side == 'shop' else 'bare reference'} "
-                  f"(wrk -c{args.connections}, {time.monotonic() - started:.0f} s)\n\n{report}", flush=True)
+            report = uvloop.run(
+                serve_and_load(
+                    app_path,
+                    path,
+                    lines,
+                    args.seconds,
+                    args.connections,
+                    args.interval,
+                    args.html,
+                    f"{endpoint}-{side}",
+                )
+            )
+            print(
+                f"\n### {endpoint}, {'Mooncart' if side == 'shop' else 'bare reference'} "
+                f"(wrk -c{args.connections}, {time.monotonic() - started:.0f} s)\n\n{report}",
+                flush=True,
+            )
     benchmark.reset_bags(settings, guests)
 
 

@@ -25,10 +25,12 @@ LOOK_UP = (
     "SELECT v.id, v.stock, c.id AS cart_id, COALESCE(ci.quantity, 0) AS in_bag, "
     "(SELECT COALESCE(SUM(b.quantity), 0) FROM cart_items b WHERE b.cart_id = c.id) AS bag_count "
     "FROM variants v LEFT JOIN carts c ON c.token = %s "
-    "LEFT JOIN cart_items ci ON ci.cart_id = c.id AND ci.variant_id = v.id WHERE v.id = %s")
+    "LEFT JOIN cart_items ci ON ci.cart_id = c.id AND ci.variant_id = v.id WHERE v.id = %s"
+)
 GROW_LINE = (
     "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, %s) "
-    "ON DUPLICATE KEY UPDATE quantity = IF(quantity + %s <= %s, quantity + %s, quantity)")
+    "ON DUPLICATE KEY UPDATE quantity = IF(quantity + %s <= %s, quantity + %s, quantity)"
+)
 MAX_PER_LINE = 10
 
 app = Flask(__name__)

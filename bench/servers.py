@@ -33,10 +33,22 @@ class ServedBy:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 -- the server writes to it while it runs
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "mooncart", "serve", "--server", server, "--port", str(self.port),
-             "--workers", str(workers)],
+            [
+                sys.executable,
+                "-m",
+                "mooncart",
+                "serve",
+                "--server",
+                server,
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+            ],
             env=dict(os.environ, MOONCART_DATABASE_URL=settings.url, MOONCART_SECRET_KEY=SECRET),
-            stdout=self.log, stderr=subprocess.STDOUT)
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -71,32 +83,47 @@ def main() -> None:
         cur.execute("SELECT p.slug FROM products p WHERE p.id = 5000")
         product = cur.fetchone()["slug"]
     conn.close()
-    endpoints = [("home", "/", None), ("category listing", "/c/kurtis", None),
-                 ("product page", f"/products/{product}", None), ("add to bag (htmx)", "", "add")]
+    endpoints = [
+        ("home", "/", None),
+        ("category listing", "/c/kurtis", None),
+        ("product page", f"/products/{product}", None),
+        ("add to bag (htmx)", "", "add"),
+    ]
     results: dict[tuple[str, str], list[dict]] = {}
     for round_number in range(args.rounds):
-        for server_name in (("hypercorn", "granian") if round_number % 2 == 0 else ("granian", "hypercorn")):
+        for server_name in ("hypercorn", "granian") if round_number % 2 == 0 else ("granian", "hypercorn"):
             log(f"round {round_number + 1}: {server_name}")
             bag_files = prepare_bag_requests(settings, signers, workdir)  # fresh bags: no line reaches its cap
             server = ServedBy(server_name, settings, args.workers)
             try:
                 for name, path, lines in endpoints:
-                    row = measure(name, server, settings, args.duration, args.connections, path,
-                                  bag_files[lines] if lines else None)
+                    row = measure(
+                        name,
+                        server,
+                        settings,
+                        args.duration,
+                        args.connections,
+                        path,
+                        bag_files[lines] if lines else None,
+                    )
                     results.setdefault((server_name, name), []).append(row)
             finally:
                 log(f"  stopped in {server.stop():.1f} s after SIGTERM")
-    print(f"\n{args.rounds} rounds, alternating; wrk -t2 -c{args.connections}, {args.duration} s per row; "
-          f"{args.workers} workers with uvloop; median (min-max) req/s, median p50 and p99 ms\n")
+    print(
+        f"\n{args.rounds} rounds, alternating; wrk -t2 -c{args.connections}, {args.duration} s per row; "
+        f"{args.workers} workers with uvloop; median (min-max) req/s, median p50 and p99 ms\n"
+    )
     print("| endpoint | server | req/s | p50 ms | p99 ms | non-2xx/3xx |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
     for name, _, _ in endpoints:
         for server_name in ("hypercorn", "granian"):
             rows = results[(server_name, name)]
             rps = [r["rps"] for r in rows]
-            print(f"| {name} | {server_name} | {statistics.median(rps):.0f} ({min(rps):.0f}-{max(rps):.0f}) | "
-                  f"{statistics.median(r['p50'] for r in rows):.1f} | {statistics.median(r['p99'] for r in rows):.1f} | "
-                  f"{sum(r['errors'] for r in rows)} |")
+            print(
+                f"| {name} | {server_name} | {statistics.median(rps):.0f} ({min(rps):.0f}-{max(rps):.0f}) | "
+                f"{statistics.median(r['p50'] for r in rows):.1f} | {statistics.median(r['p99'] for r in rows):.1f} | "
+                f"{sum(r['errors'] for r in rows)} |"
+            )
 
 
 if __name__ == "__main__":

@@ -20,8 +20,9 @@ from mooncart.db import apply_schema, execute, in_list
 
 # The server the tests make their own databases on (scripts/test points it at a private one
 # when no server is running on 127.0.0.1:3306).
-SERVER = DatabaseSettings.from_url(os.environ.get("MOONCART_TEST_SERVER_URL", "mysql://root@127.0.0.1:3306/"),
-                                   allow_no_database=True)
+SERVER = DatabaseSettings.from_url(
+    os.environ.get("MOONCART_TEST_SERVER_URL", "mysql://root@127.0.0.1:3306/"), allow_no_database=True
+)
 
 
 def server_settings(database: str) -> DatabaseSettings:
@@ -42,8 +43,10 @@ def drop_test_database(settings: DatabaseSettings) -> None:
     make DROP DATABASE wait for its metadata locks forever)."""
     conn = pymysql.connect(**settings.connect_kwargs(with_database=False))
     with conn.cursor() as cur:
-        cur.execute("SELECT id FROM information_schema.processlist WHERE db = %s AND id <> CONNECTION_ID()",
-                    (settings.database,))
+        cur.execute(
+            "SELECT id FROM information_schema.processlist WHERE db = %s AND id <> CONNECTION_ID()",
+            (settings.database,),
+        )
         for (thread_id,) in cur.fetchall():
             try:
                 cur.execute("KILL %s", (thread_id,))
@@ -108,8 +111,15 @@ async def committed(database):
 @pytest.fixture
 async def app(database, conn):
     # no reference cache: tests add categories between requests
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url(database),
-                      "DB_CONNECTION": conn, "REFERENCE_CACHE_SECONDS": 0})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": database_url(database),
+            "DB_CONNECTION": conn,
+            "REFERENCE_CACHE_SECONDS": 0,
+        }
+    )
     async with app.test_app() as test_app:
         yield test_app
 
@@ -153,8 +163,9 @@ async def log_in(client, user: dict, password: str | None = None):
     The CSRF token changes at log-in."""
     from tests.factories import next_code
 
-    response = await post(client, "/account/login",
-                          form={"email": user["email"], "password": password or user["password"]})
+    response = await post(
+        client, "/account/login", form={"email": user["email"], "password": password or user["password"]}
+    )
     if response.headers.get("Location", "").startswith("/account/login/code"):
         response = await post(client, "/account/login/code", form={"code": next_code(user)})
     client._csrf = None
@@ -200,8 +211,9 @@ class Visitor:
         sent = dict(self.headers, **(headers or {}))
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        response = await self.client.open(path, method=method, form=form, headers=sent,
-                                          scope_base={"client": (self.peer, 40000)})
+        response = await self.client.open(
+            path, method=method, form=form, headers=sent, scope_base={"client": (self.peer, 40000)}
+        )
         self.set_cookies = response.headers.getlist("Set-Cookie")
         for cookie in self.set_cookies:
             name, _, value = cookie.partition(";")[0].partition("=")

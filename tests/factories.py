@@ -29,8 +29,10 @@ async def make_category(conn, name: str | None = None, parent_id: int | None = N
     name = name or f"Test Kurtis {n}"
     slug = f"test-category-{n}"
     _, category_id = await execute(
-        conn, "INSERT INTO categories (parent_id, slug, name, art_kind) VALUES (%s, %s, %s, 'kurti')",
-        (parent_id, slug, name))
+        conn,
+        "INSERT INTO categories (parent_id, slug, name, art_kind) VALUES (%s, %s, %s, 'kurti')",
+        (parent_id, slug, name),
+    )
     return {"id": category_id, "slug": slug, "name": name}
 
 
@@ -47,9 +49,15 @@ async def size_id(conn, label: str) -> int:
     return await fetch_val(conn, "SELECT id FROM sizes WHERE label = %s", (label,))
 
 
-async def make_product(conn, *, category: dict | None = None, name: str | None = None,
-                       price_paise: int = 149900, variants: list[tuple[str, str, int]] | None = None,
-                       stock: int | None = None) -> dict:
+async def make_product(
+    conn,
+    *,
+    category: dict | None = None,
+    name: str | None = None,
+    price_paise: int = 149900,
+    variants: list[tuple[str, str, int]] | None = None,
+    stock: int | None = None,
+) -> dict:
     """A product with variants given as (size, colour, stock); `stock=n` is one M/Rani Pink variant."""
     n = next(_counter)
     category = category or await make_category(conn)
@@ -58,30 +66,50 @@ async def make_product(conn, *, category: dict | None = None, name: str | None =
         variants = [("M", "Rani Pink", 10 if stock is None else stock)]
     slug = f"test-product-{n}"
     _, product_id = await execute(
-        conn, "INSERT INTO products (category_id, slug, name, description, fabric, from_price_paise) "
-              "VALUES (%s, %s, %s, %s, 'Cotton', %s)",
-        (category["id"], slug, name, "A test kurti.", price_paise))
+        conn,
+        "INSERT INTO products (category_id, slug, name, description, fabric, from_price_paise) "
+        "VALUES (%s, %s, %s, %s, 'Cotton', %s)",
+        (category["id"], slug, name, "A test kurti.", price_paise),
+    )
     made = []
     for size, colour, variant_stock in variants:
         colour_id = await make_colour(conn, colour)
         sku = f"T{n}-{size}-{colour_id}".replace(" ", "")
         _, variant_id = await execute(
-            conn, "INSERT INTO variants (product_id, size_id, colour_id, sku, price_paise, stock) "
-                  "VALUES (%s, %s, %s, %s, %s, %s)",
-            (product_id, await size_id(conn, size), colour_id, sku, price_paise, variant_stock))
+            conn,
+            "INSERT INTO variants (product_id, size_id, colour_id, sku, price_paise, stock) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            (product_id, await size_id(conn, size), colour_id, sku, price_paise, variant_stock),
+        )
         made.append({"id": variant_id, "size": size, "colour": colour, "stock": variant_stock, "sku": sku})
-    await execute(conn, "INSERT INTO product_images (product_id, position, path, alt) VALUES (%s, 0, %s, %s)",
-                  (product_id, "art/kurti/e91e63.svg", name))
-    return {"id": product_id, "slug": slug, "name": name, "category": category, "variants": made,
-            "url": f"/products/{slug}"}
+    await execute(
+        conn,
+        "INSERT INTO product_images (product_id, position, path, alt) VALUES (%s, 0, %s, %s)",
+        (product_id, "art/kurti/e91e63.svg", name),
+    )
+    return {
+        "id": product_id,
+        "slug": slug,
+        "name": name,
+        "category": category,
+        "variants": made,
+        "url": f"/products/{slug}",
+    }
 
 
 PASSWORD = "kurti-season-2026"
 _password_hash: str | None = None
 
 
-async def make_user(conn, *, email: str | None = None, name: str = "Asha Rao", password_hash: str | None = None,
-                    is_staff: bool = False, two_step: bool | None = None) -> dict:
+async def make_user(
+    conn,
+    *,
+    email: str | None = None,
+    name: str = "Asha Rao",
+    password_hash: str | None = None,
+    is_staff: bool = False,
+    two_step: bool | None = None,
+) -> dict:
     """A user whose password is PASSWORD (hashed once per test session with the real parameters).
     Staff get two-step sign-in (the back office requires it) unless two_step=False."""
     global _password_hash
@@ -92,8 +120,11 @@ async def make_user(conn, *, email: str | None = None, name: str = "Asha Rao", p
             _password_hash = await hash_password(PASSWORD)
         password_hash = _password_hash
     email = email or f"shopper{next(_counter)}@example.in"
-    _, user_id = await execute(conn, "INSERT INTO users (email, name, mobile, password_hash, is_staff) "
-                                     "VALUES (%s, %s, '9876543210', %s, %s)", (email, name, password_hash, is_staff))
+    _, user_id = await execute(
+        conn,
+        "INSERT INTO users (email, name, mobile, password_hash, is_staff) VALUES (%s, %s, '9876543210', %s, %s)",
+        (email, name, password_hash, is_staff),
+    )
     user = {"id": user_id, "email": email, "name": name, "password": PASSWORD}
     if is_staff if two_step is None else two_step:
         await enrol_two_step(conn, user)
@@ -104,11 +135,17 @@ async def enrol_two_step(conn, user: dict) -> None:
     """Two-step sign-in, set up as a shopper would; the secret and recovery codes go in the user dict."""
     user["two_step_secret"] = two_step.new_secret()
     user["recovery_codes"] = two_step.new_recovery_codes()
-    await execute(conn, "INSERT INTO two_step_secrets (user_id, secret, confirmed_at) VALUES (%s, %s, NOW(6))",
-                  (user["id"], user["two_step_secret"]))
+    await execute(
+        conn,
+        "INSERT INTO two_step_secrets (user_id, secret, confirmed_at) VALUES (%s, %s, NOW(6))",
+        (user["id"], user["two_step_secret"]),
+    )
     for code in user["recovery_codes"]:
-        await execute(conn, "INSERT INTO recovery_codes (user_id, code_hash) VALUES (%s, %s)",
-                      (user["id"], two_step.recovery_code_hash(code)))
+        await execute(
+            conn,
+            "INSERT INTO recovery_codes (user_id, code_hash) VALUES (%s, %s)",
+            (user["id"], two_step.recovery_code_hash(code)),
+        )
 
 
 def next_code(user: dict) -> str:
@@ -124,8 +161,15 @@ def next_code(user: dict) -> str:
     return user["recovery_codes"].pop()
 
 
-ADDRESS = {"full_name": "Asha Rao", "line1": "12, 4th Cross, Indiranagar", "line2": "Near the metro",
-           "city": "Bengaluru", "state": "Karnataka", "pin_code": "560038", "mobile": "9876543210"}
+ADDRESS = {
+    "full_name": "Asha Rao",
+    "line1": "12, 4th Cross, Indiranagar",
+    "line2": "Near the metro",
+    "city": "Bengaluru",
+    "state": "Karnataka",
+    "pin_code": "560038",
+    "mobile": "9876543210",
+}
 
 
 async def make_address(conn, user_id: int) -> int:
@@ -136,14 +180,21 @@ async def make_address(conn, user_id: int) -> int:
 
 async def add(client, variant_id, quantity="1", htmx=True):
     """Add to the bag through the real form, over htmx unless htmx=False."""
-    return await post(client, "/bag/add", form={"variant_id": str(variant_id), "quantity": str(quantity)},
-                      headers=HTMX if htmx else None)
+    return await post(
+        client,
+        "/bag/add",
+        form={"variant_id": str(variant_id), "quantity": str(quantity)},
+        headers=HTMX if htmx else None,
+    )
 
 
 async def shopper_with_bag(app, conn, *quantities, stock=10, price_paise=49900):
     """A signed-in client whose bag holds one line per quantity, and a saved address."""
-    product = await make_product(conn, price_paise=price_paise,
-                                 variants=[(s, "Mustard", stock) for s in ("S", "M", "L", "XL")][:len(quantities)])
+    product = await make_product(
+        conn,
+        price_paise=price_paise,
+        variants=[(s, "Mustard", stock) for s in ("S", "M", "L", "XL")][: len(quantities)],
+    )
     user = await make_user(conn)
     address_id = await make_address(conn, user["id"])
     client = app.test_client()
@@ -154,64 +205,108 @@ async def shopper_with_bag(app, conn, *quantities, stock=10, price_paise=49900):
     checkout = soup(await (await client.get("/checkout")).get_data())
     key = checkout.find("input", attrs={"name": "idempotency_key"})["value"]
     confirmation = checkout.find("input", attrs={"name": "confirmation"})["value"]  # what the page showed
-    return client, user, product["variants"], {"address_id": str(address_id), "payment_method": "cod",
-                                               "idempotency_key": key, "confirmation": confirmation}
+    return (
+        client,
+        user,
+        product["variants"],
+        {"address_id": str(address_id), "payment_method": "cod", "idempotency_key": key, "confirmation": confirmation},
+    )
 
 
 async def make_order(conn, user: dict, product: dict, *quantities: int, payment_status: str = "pending") -> dict:
     """An order of `quantities[i]` of the product's i-th variant, written by the real queries."""
-    lines = [BagLine(variant_id=v["id"], quantity=q, stock=v["stock"], sku=v["sku"], price_paise=149_900,
-                     size=v["size"], colour=v["colour"], product_name=product["name"],
-                     product_slug=product["slug"], image_path=None)
-             for v, q in zip(product["variants"], quantities)]
+    lines = [
+        BagLine(
+            variant_id=v["id"],
+            quantity=q,
+            stock=v["stock"],
+            sku=v["sku"],
+            price_paise=149_900,
+            size=v["size"],
+            colour=v["colour"],
+            product_name=product["name"],
+            product_slug=product["slug"],
+            image_path=None,
+        )
+        for v, q in zip(product["variants"], quantities)
+    ]
     number, key = new_order_number(), secrets.token_hex(16)
     order_id = await order_queries.insert_order(
-        conn, number=number, user_id=user["id"], idempotency_key=key, payment_method="cod",
-        payment_status=payment_status, payment_reference="COD", address=ADDRESS, totals=order_totals(lines))
+        conn,
+        number=number,
+        user_id=user["id"],
+        idempotency_key=key,
+        payment_method="cod",
+        payment_status=payment_status,
+        payment_reference="COD",
+        address=ADDRESS,
+        totals=order_totals(lines),
+    )
     await order_queries.insert_order_items(conn, order_id, lines)
     return {"id": order_id, "number": number, "key": key}
 
 
-async def make_delivered_order(conn, user: dict, product: dict, *, status: str = "delivered",
-                               variant: dict | None = None,
-                               placed_at=None) -> int:
+async def make_delivered_order(
+    conn, user: dict, product: dict, *, status: str = "delivered", variant: dict | None = None, placed_at=None
+) -> int:
     """An order of one of the product's variants, already delivered (so the shopper may review
     it), written directly: checkout is not what such tests are about. Stock is not touched."""
     variant = variant or product["variants"][0]
     _, order_id = await execute(
-        conn, "INSERT INTO orders (number, user_id, idempotency_key, status, payment_method, ship_name, ship_line1, "
-              "ship_city, ship_state, ship_pin_code, ship_mobile, subtotal_paise, shipping_paise, gst_paise, "
-              "placed_at) "
-              "VALUES (%s, %s, %s, %s, 'cod', 'Asha Rao', '12 MG Road', 'Bengaluru', 'Karnataka', '560001', "
-              "'9876543210', 149900, 0, 7138, COALESCE(%s, NOW(6)))",
-        (f"T{secrets.token_hex(6).upper()}", user["id"], secrets.token_hex(16), status, placed_at))
-    await execute(conn, "INSERT INTO order_items (order_id, variant_id, product_name, size_label, colour_name, sku, "
-                        "unit_price_paise, quantity) VALUES (%s, %s, %s, %s, %s, %s, 149900, 1)",
-                  (order_id, variant["id"], product["name"], variant["size"], variant["colour"], variant["sku"]))
+        conn,
+        "INSERT INTO orders (number, user_id, idempotency_key, status, payment_method, ship_name, ship_line1, "
+        "ship_city, ship_state, ship_pin_code, ship_mobile, subtotal_paise, shipping_paise, gst_paise, "
+        "placed_at) "
+        "VALUES (%s, %s, %s, %s, 'cod', 'Asha Rao', '12 MG Road', 'Bengaluru', 'Karnataka', '560001', "
+        "'9876543210', 149900, 0, 7138, COALESCE(%s, NOW(6)))",
+        (f"T{secrets.token_hex(6).upper()}", user["id"], secrets.token_hex(16), status, placed_at),
+    )
+    await execute(
+        conn,
+        "INSERT INTO order_items (order_id, variant_id, product_name, size_label, colour_name, sku, "
+        "unit_price_paise, quantity) VALUES (%s, %s, %s, %s, %s, %s, 149900, 1)",
+        (order_id, variant["id"], product["name"], variant["size"], variant["colour"], variant["sku"]),
+    )
     return order_id
 
 
-async def make_review(conn, user: dict, product: dict, rating: int = 5, body: str = "Lovely soft fabric, fits well.",
-                      fit: str | None = None, title: str = "") -> int:
+async def make_review(
+    conn,
+    user: dict,
+    product: dict,
+    rating: int = 5,
+    body: str = "Lovely soft fabric, fits well.",
+    fit: str | None = None,
+    title: str = "",
+) -> int:
     """A verified review (with the delivered order it needs)."""
     from mooncart.reviews.queries import upsert_review
 
     await make_delivered_order(conn, user, product)
     await upsert_review(conn, product["id"], user["id"], rating, title, body, fit)
-    return await fetch_val(conn, "SELECT id FROM reviews WHERE product_id = %s AND user_id = "
-                                 "%s", (product["id"], user["id"]))
+    return await fetch_val(
+        conn, "SELECT id FROM reviews WHERE product_id = %s AND user_id = %s", (product["id"], user["id"])
+    )
 
 
-async def make_voucher(conn, code: str = "DIWALI10", *, kind: str = "percent", amount: int = 10,
-                       categories: list[int] | None = None, **columns) -> int:
+async def make_voucher(
+    conn,
+    code: str = "DIWALI10",
+    *,
+    kind: str = "percent",
+    amount: int = 10,
+    categories: list[int] | None = None,
+    **columns,
+) -> int:
     """A voucher row (percent of 10 unless told otherwise), limited to `categories` when given."""
     values = dict(code=code, kind=kind, amount=amount, **columns)
     names = ", ".join(values)
     marks = ", ".join(["%s"] * len(values))
     _, voucher_id = await execute(conn, f"INSERT INTO vouchers ({names}) VALUES ({marks})", list(values.values()))
     for category_id in categories or []:
-        await execute(conn, "INSERT INTO voucher_categories (voucher_id, category_id) VALUES (%s, %s)",
-                      (voucher_id, category_id))
+        await execute(
+            conn, "INSERT INTO voucher_categories (voucher_id, category_id) VALUES (%s, %s)", (voucher_id, category_id)
+        )
     return voucher_id
 
 
@@ -229,8 +324,9 @@ async def press(page_url: str, button: str) -> str:
     async with httpx.AsyncClient() as browser:
         page = soup((await browser.get(page_url)).text)
         form = next(f for f in page.find_all("form") if f.find("button").get_text() == button)
-        answer = await browser.post(gateway_base(page_url) + form["action"],
-                                    data={i["name"]: i["value"] for i in form.find_all("input")})
+        answer = await browser.post(
+            gateway_base(page_url) + form["action"], data={i["name"]: i["value"] for i in form.find_all("input")}
+        )
     assert answer.status_code == 303
     return answer.headers["Location"]
 

@@ -43,16 +43,45 @@ class ShopProcess:
     started again, for rolling restarts. `supervised`: `mooncart serve` (with `serve_args`),
     else hypercorn itself. The log is appended to across restarts."""
 
-    def __init__(self, database_url: str, workers: int, log_path: Path, env: dict | None = None,
-                 supervised: bool = False, port: int | None = None, serve_args: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        database_url: str,
+        workers: int,
+        log_path: Path,
+        env: dict | None = None,
+        supervised: bool = False,
+        port: int | None = None,
+        serve_args: tuple[str, ...] = (),
+    ):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        self.command = ([sys.executable, "-m", "mooncart", "serve", "--port", str(self.port), "--workers", str(workers),
-                         *serve_args]
-                        if supervised else
-                        [sys.executable, "-m", "hypercorn", "mooncart.asgi:app", "--bind", f"127.0.0.1:{self.port}",
-                         "--workers", str(workers), "--worker-class", "uvloop"])
+        self.command = (
+            [
+                sys.executable,
+                "-m",
+                "mooncart",
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                *serve_args,
+            ]
+            if supervised
+            else [
+                sys.executable,
+                "-m",
+                "hypercorn",
+                "mooncart.asgi:app",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--worker-class",
+                "uvloop",
+            ]
+        )
         self.env = dict(os.environ, MOONCART_DATABASE_URL=database_url, MOONCART_SECRET_KEY=SECRET, **(env or {}))
         self.process: subprocess.Popen | None = None
 
@@ -122,9 +151,15 @@ def signed_confirmation(lines: list[tuple[int, int, int]], voucher: str = "", sh
 
     ordered = sorted(lines)
     totals = order_totals([{"price_paise": p, "quantity": q} for _, q, p in ordered], shares)
-    return URLSafeSerializer(SECRET, salt=SALT).dumps({
-        "l": [list(line) for line in ordered], "v": voucher, "d": totals.discount_paise,
-        "s": totals.shipping_paise, "t": totals.total_paise})
+    return URLSafeSerializer(SECRET, salt=SALT).dumps(
+        {
+            "l": [list(line) for line in ordered],
+            "v": voucher,
+            "d": totals.discount_paise,
+            "s": totals.shipping_paise,
+            "t": totals.total_paise,
+        }
+    )
 
 
 def cookie_name(name: str, https: bool) -> str:
@@ -132,8 +167,9 @@ def cookie_name(name: str, https: bool) -> str:
     return "__Host-" + name if https else name
 
 
-async def make_buyers(conn, signers: Signers, variant_id: int, count: int, quantity: int = 1,
-                      https: bool = False) -> list[dict]:
+async def make_buyers(
+    conn, signers: Signers, variant_id: int, count: int, quantity: int = 1, https: bool = False
+) -> list[dict]:
     """Signed-in shoppers, each with `quantity` of the variant in the bag and a saved address
     (their cookies named for an https shop when `https`)."""
     from mooncart.db import execute, fetch_val
@@ -141,25 +177,50 @@ async def make_buyers(conn, signers: Signers, variant_id: int, count: int, quant
     price = await fetch_val(conn, "SELECT price_paise FROM variants WHERE id = %s", (variant_id,))
     buyers = []
     for _buyer in range(count):
-        _, user_id = await execute(conn, "INSERT INTO users (email, name, mobile, password_hash) VALUES "
-                                         "(%s, 'Flash Buyer', '9876543210', 'x')",
-                                   (f"buyer.{secrets.token_hex(6)}@example.in",))
+        _, user_id = await execute(
+            conn,
+            "INSERT INTO users (email, name, mobile, password_hash) VALUES (%s, 'Flash Buyer', '9876543210', 'x')",
+            (f"buyer.{secrets.token_hex(6)}@example.in",),
+        )
         auth_token, bag_token, csrf = secrets.token_urlsafe(32), secrets.token_hex(16), secrets.token_urlsafe(32)
-        await execute(conn, "INSERT INTO sessions (token_hash, user_id) VALUES (%s, %s)",
-                      (hashlib.sha256(auth_token.encode()).hexdigest(), user_id))
+        await execute(
+            conn,
+            "INSERT INTO sessions (token_hash, user_id) VALUES (%s, %s)",
+            (hashlib.sha256(auth_token.encode()).hexdigest(), user_id),
+        )
         _, cart_id = await execute(conn, "INSERT INTO carts (token, user_id) VALUES (%s, %s)", (bag_token, user_id))
-        await execute(conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, %s)",
-                      (cart_id, variant_id, quantity))
-        _, address_id = await execute(conn, "INSERT INTO addresses (user_id, full_name, line1, city, state, pin_code, "
-                                            "mobile) VALUES (%s, 'Flash Buyer', '1 MG Road', 'Pune', 'Maharashtra', "
-                                            "'411001', '9876543210')", (user_id,))
-        cookies = {cookie_name("mooncart", https): signers.session.dumps({"csrf_token": csrf}),
-                   cookie_name("mooncart_bag", https): signers.bag.sign(bag_token).decode(),
-                   cookie_name("mooncart_session", https): signers.auth.dump_token(auth_token, app=signers.app)}
-        buyers.append({"user_id": user_id, "cart_id": cart_id, "cookies": cookies, "csrf": csrf,
-                       "form": {"csrf_token": csrf, "address_id": str(address_id), "payment_method": "cod",
-                                "idempotency_key": secrets.token_hex(16),
-                                "confirmation": signed_confirmation([(variant_id, quantity, price)])}})
+        await execute(
+            conn,
+            "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, %s)",
+            (cart_id, variant_id, quantity),
+        )
+        _, address_id = await execute(
+            conn,
+            "INSERT INTO addresses (user_id, full_name, line1, city, state, pin_code, "
+            "mobile) VALUES (%s, 'Flash Buyer', '1 MG Road', 'Pune', 'Maharashtra', "
+            "'411001', '9876543210')",
+            (user_id,),
+        )
+        cookies = {
+            cookie_name("mooncart", https): signers.session.dumps({"csrf_token": csrf}),
+            cookie_name("mooncart_bag", https): signers.bag.sign(bag_token).decode(),
+            cookie_name("mooncart_session", https): signers.auth.dump_token(auth_token, app=signers.app),
+        }
+        buyers.append(
+            {
+                "user_id": user_id,
+                "cart_id": cart_id,
+                "cookies": cookies,
+                "csrf": csrf,
+                "form": {
+                    "csrf_token": csrf,
+                    "address_id": str(address_id),
+                    "payment_method": "cod",
+                    "idempotency_key": secrets.token_hex(16),
+                    "confirmation": signed_confirmation([(variant_id, quantity, price)]),
+                },
+            }
+        )
     return buyers
 
 
@@ -167,7 +228,7 @@ async def cleanup(conn, user_ids: list[int], product_ids: list[int], category_id
     from mooncart.db import execute
 
     for chunk in range(0, len(user_ids), 500):
-        ids = user_ids[chunk:chunk + 500]
+        ids = user_ids[chunk : chunk + 500]
         marks = ", ".join(["%s"] * len(ids))
         await execute(conn, "DELETE FROM orders WHERE user_id IN (" + marks + ")", ids)
         await execute(conn, "DELETE FROM users WHERE id IN (" + marks + ")", ids)

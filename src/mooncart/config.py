@@ -61,8 +61,9 @@ class DatabaseSettings:
 
     def connect_kwargs(self, with_database: bool = True) -> dict:
         """Keyword arguments for aiomysql/pymysql connect()."""
-        kwargs = dict(host=self.host, port=self.port, user=self.user, password=self.password,
-                      charset="utf8mb4", autocommit=True)
+        kwargs = dict(
+            host=self.host, port=self.port, user=self.user, password=self.password, charset="utf8mb4", autocommit=True
+        )
         if self.unix_socket:
             kwargs["unix_socket"] = self.unix_socket
         if with_database:
@@ -75,8 +76,10 @@ def load_config(test_config: dict | None = None) -> dict:
     secret = os.environ.get("MOONCART_SECRET_KEY") or (test_config or {}).get("SECRET_KEY")
     if not secret:
         secret = secrets.token_urlsafe(32)
-        log.warning("MOONCART_SECRET_KEY is not set: using a random key, so bags and sessions "
-                    "will not survive a restart and workers will not share them. Set it in production.")
+        log.warning(
+            "MOONCART_SECRET_KEY is not set: using a random key, so bags and sessions "
+            "will not survive a restart and workers will not share them. Set it in production."
+        )
     config: dict[str, Any] = {
         "SECRET_KEY": secret,
         "DATABASE_URL": os.environ.get("MOONCART_DATABASE_URL", DEFAULT_DATABASE_URL),

@@ -10,9 +10,10 @@ import logging
 import random
 import re
 import warnings
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterable, Sequence
+from typing import Any
 
 import aiomysql
 from pymysql.err import MySQLError, OperationalError
@@ -46,8 +47,12 @@ class Database:
         aiomysql pool belongs to one loop). A test's shared connection needs none."""
         if self.shared_connection is None and self.pool is None:
             self.pool = await aiomysql.create_pool(
-                minsize=self.minsize, maxsize=self.maxsize, pool_recycle=3600,
-                cursorclass=aiomysql.DictCursor, **self.settings.connect_kwargs())
+                minsize=self.minsize,
+                maxsize=self.maxsize,
+                pool_recycle=3600,
+                cursorclass=aiomysql.DictCursor,
+                **self.settings.connect_kwargs(),
+            )
             metrics.POOL_MAX.inc(self.maxsize)
 
     async def start(self) -> None:
@@ -58,9 +63,13 @@ class Database:
         try:
             await self.open()
         except (MySQLError, OSError) as error:
-            log.error("the database does not answer at start-up; serving anyway and retrying on each request",
-                      extra={"database": f"{self.settings.host}:{self.settings.port}/{self.settings.database}",
-                             "error": str(error)[:200]})
+            log.error(
+                "the database does not answer at start-up; serving anyway and retrying on each request",
+                extra={
+                    "database": f"{self.settings.host}:{self.settings.port}/{self.settings.database}",
+                    "error": str(error)[:200],
+                },
+            )
 
     async def _open_lazily(self) -> None:
         """The pool, opened by the first request after the database came back (one at a time)."""
@@ -106,8 +115,9 @@ class Database:
 def init_app(app: Quart) -> None:
     """Open the pool before serving, close it after, and hand each request one connection."""
     settings = DatabaseSettings.from_url(app.config["DATABASE_URL"])
-    app.extensions["db"] = Database(settings, app.config.get("DB_CONNECTION"),
-                                    app.config["DB_POOL_MIN"], app.config["DB_POOL_MAX"])
+    app.extensions["db"] = Database(
+        settings, app.config.get("DB_CONNECTION"), app.config["DB_POOL_MIN"], app.config["DB_POOL_MAX"]
+    )
 
     @app.before_serving
     async def open_pool() -> None:
@@ -195,8 +205,12 @@ async def execute(conn, sql: str, params: Sequence[Any] | dict = ()) -> tuple[in
             # Inside a transaction the deadlock has already rolled the whole transaction back (and
             # the server no longer reports one open), so only the caller may retry: running the
             # statement again here would quietly commit it on its own.
-            if (error.args[0] not in RETRYABLE_ERRORS or attempt == 4 or conn.get_transaction_status()
-                    or getattr(conn, "mooncart_transaction_depth", 0)):
+            if (
+                error.args[0] not in RETRYABLE_ERRORS
+                or attempt == 4
+                or conn.get_transaction_status()
+                or getattr(conn, "mooncart_transaction_depth", 0)
+            ):
                 raise
             await asyncio.sleep(random.uniform(0.001, 0.01) * attempt)  # nosec B311 # jitter, demo data: not security
     raise AssertionError("unreachable")

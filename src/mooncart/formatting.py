@@ -14,8 +14,7 @@ def inr(paise: int | None) -> str:
         return ""
     rupees, rest = divmod(int(paise), 100)
     if rest:
-        return format_currency(paise / 100, "INR", locale="en_IN", format="¤#,##,##0.00",
-                               currency_digits=False)
+        return format_currency(paise / 100, "INR", locale="en_IN", format="¤#,##,##0.00", currency_digits=False)
     return format_currency(rupees, "INR", locale="en_IN", format="¤#,##,##0", currency_digits=False)
 
 

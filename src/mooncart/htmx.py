@@ -11,8 +11,7 @@ from quart import Response, current_app, has_request_context, redirect, request
 
 def is_htmx() -> bool:
     """An htmx request that wants a fragment. History restores always get a full page."""
-    return (request.headers.get("HX-Request") == "true"
-            and request.headers.get("HX-History-Restore-Request") != "true")
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
 
 
 def vary_on_htmx(response: Response) -> Response:

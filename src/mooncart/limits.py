@@ -41,9 +41,11 @@ async def unless_posting() -> bool:
 def hourly_limit(config_key: str, key_function, default: int | None = None):
     """Mark a view; its limit (from config_key, per hour, else default) is applied when the app
     starts serving, so tests and deployments can tune it. Put it right under the route decorator."""
+
     def mark(view):
         view.mooncart_hourly_limit = (config_key, key_function, default)
         return view
+
     return mark
 
 
@@ -65,5 +67,8 @@ def init_app(app: Quart) -> None:
             marked = getattr(view, "mooncart_hourly_limit", None)
             if marked:
                 config_key, key_function, default = marked
-                setattr(view, QUART_RATE_LIMITER_LIMITS_ATTRIBUTE,
-                        [RateLimit(app.config.get(config_key, default), HOUR, key_function, unless_posting)])
+                setattr(
+                    view,
+                    QUART_RATE_LIMITER_LIMITS_ATTRIBUTE,
+                    [RateLimit(app.config.get(config_key, default), HOUR, key_function, unless_posting)],
+                )

@@ -13,16 +13,33 @@ from datetime import UTC, datetime
 
 from quart import Quart, g, has_request_context, request
 
-FIELDS = ("request_id", "ip", "user", "method", "path", "email", "reason", "order", "total", "lines",
-          "failures_email", "failures_ip", "status")
+FIELDS = (
+    "request_id",
+    "ip",
+    "user",
+    "method",
+    "path",
+    "email",
+    "reason",
+    "order",
+    "total",
+    "lines",
+    "failures_email",
+    "failures_ip",
+    "status",
+)
 REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 
 class JsonLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         """One JSON object per line with the request's fields, so a log search never meets a forged line."""
-        entry = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-                 "level": record.levelname, "logger": record.name, "event": record.getMessage()}
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
         for field in FIELDS:
             value = getattr(record, field, None)
             if value is not None:

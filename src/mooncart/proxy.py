@@ -37,8 +37,10 @@ def parse_trusted_proxies(value: str | Iterable[str]) -> tuple[Network, ...]:
             hint = ""
             if "/" in entry and "host bits set" in str(error):
                 hint = f" (did you mean {ipaddress.ip_network(entry, strict=False)}?)"
-            raise ValueError(f"MOONCART_TRUSTED_PROXIES: {entry!r} is not an IP address or network{hint}; "
-                             "expected e.g. 127.0.0.1,::1 or 10.0.0.0/8") from None
+            raise ValueError(
+                f"MOONCART_TRUSTED_PROXIES: {entry!r} is not an IP address or network{hint}; "
+                "expected e.g. 127.0.0.1,::1 or 10.0.0.0/8"
+            ) from None
     return tuple(networks)
 
 

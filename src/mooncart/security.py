@@ -96,9 +96,11 @@ def signed_by_sender(view):
 
 def accepts_uploads(max_bytes: int):
     """Mark a view that may receive a body larger than an ordinary form."""
+
     def mark(view):
         view.max_body_bytes = max_bytes
         return view
+
     return mark
 
 

@@ -79,8 +79,15 @@ def fresh_metrics_dir() -> tuple[str, bool]:
     return str(directory), False
 
 
-def serve(host: str, port: int, workers: int, access_log: bool, server: str = "hypercorn",
-          graceful_seconds: float = 30, drain_seconds: float = 1) -> int:
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    access_log: bool,
+    server: str = "hypercorn",
+    graceful_seconds: float = 30,
+    drain_seconds: float = 1,
+) -> int:
     """Run the shop until SIGTERM/SIGINT; returns the exit code. The workers share one empty
     metrics directory (PROMETHEUS_MULTIPROC_DIR), so /metrics adds up exactly this start's workers."""
     metrics_dir, temporary = fresh_metrics_dir()
@@ -92,8 +99,9 @@ def serve(host: str, port: int, workers: int, access_log: bool, server: str = "h
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-def _serve(host: str, port: int, workers: int, access_log: bool, server: str,
-           graceful_seconds: float, drain_seconds: float) -> int:
+def _serve(
+    host: str, port: int, workers: int, access_log: bool, server: str, graceful_seconds: float, drain_seconds: float
+) -> int:
     stopping = False
     children: dict[int, subprocess.Popen] = {}
 
@@ -113,9 +121,25 @@ def _serve(host: str, port: int, workers: int, access_log: bool, server: str,
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     if server == "granian":
-        args = [sys.executable, "-m", "granian", "--interface", "asgi", "--host", host, "--port", str(port),
-                "--workers", str(workers), "--loop", "uvloop", "--workers-kill-timeout", str(int(graceful_seconds)),
-                "--respawn-failed-workers", "mooncart.asgi:app"]
+        args = [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--loop",
+            "uvloop",
+            "--workers-kill-timeout",
+            str(int(graceful_seconds)),
+            "--respawn-failed-workers",
+            "mooncart.asgi:app",
+        ]
         if access_log:
             args.append("--access-log")
         os.environ["MOONCART_DRAIN_ON_SIGUSR1"] = "1"
@@ -123,8 +147,17 @@ def _serve(host: str, port: int, workers: int, access_log: bool, server: str,
         return supervise(lambda slot: args, 1, children, lambda: stopping)
 
     assert sock is not None  # hypercorn: this process opened the socket above
-    args = [sys.executable, "-m", "mooncart.serving", "--fd", str(sock.fileno()),
-            "--graceful-seconds", str(graceful_seconds), "--drain-seconds", str(drain_seconds)]
+    args = [
+        sys.executable,
+        "-m",
+        "mooncart.serving",
+        "--fd",
+        str(sock.fileno()),
+        "--graceful-seconds",
+        str(graceful_seconds),
+        "--drain-seconds",
+        str(drain_seconds),
+    ]
     if access_log:
         args.append("--access-log")
     print(f"Mooncart is serving on http://{host}:{port}/ with {workers} worker(s)", flush=True)
@@ -180,8 +213,11 @@ def supervise(argv, count: int, children: dict, stopping, sock: socket.socket | 
                 if exit_code not in (-signal.SIGTERM, -signal.SIGINT):  # those died starting: nothing to drain
                     code = code or exit_code
             else:
-                print(f"mooncart serve: worker {child.pid} exited with {exit_code}; starting it again",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"mooncart serve: worker {child.pid} exited with {exit_code}; starting it again",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 start(slot)
         if not children:
             return code

@@ -12,8 +12,9 @@ from tests.factories import ADDRESS, make_user
 
 async def test_a_user_is_found_by_email_and_only_the_log_in_sees_the_hash(conn):
     email = f"nisha.{secrets.token_hex(4)}@example.in"
-    user_id = await queries.insert_user(conn, email=email, name="Nisha Verma", mobile="9876543210",
-                                        password_hash="argon2-hash")
+    user_id = await queries.insert_user(
+        conn, email=email, name="Nisha Verma", mobile="9876543210", password_hash="argon2-hash"
+    )
     by_email = await queries.select_user_by_email(conn, email)
     assert (by_email["id"], by_email["password_hash"], by_email["is_staff"]) == (user_id, "argon2-hash", 0)
     assert "password_hash" not in await queries.select_user(conn, user_id)

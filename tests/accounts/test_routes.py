@@ -10,8 +10,7 @@ from mooncart.db import execute, fetch_all, fetch_one, fetch_val
 from tests.conftest import log_in, post, soup
 from tests.factories import ADDRESS, make_address, make_product, make_user
 
-GOOD = {"name": "Meera Iyer", "email": "meera@example.in", "mobile": "+91 98450 12345",
-        "password": "monsoon in mumbai"}
+GOOD = {"name": "Meera Iyer", "email": "meera@example.in", "mobile": "+91 98450 12345", "password": "monsoon in mumbai"}
 
 
 async def test_registering_creates_an_account_and_signs_in(client, conn):
@@ -27,17 +26,20 @@ async def test_registering_creates_an_account_and_signs_in(client, conn):
     assert "HttpOnly" in session_cookie and "SameSite=Lax" in session_cookie and "Secure" not in session_cookie
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("password", "short", "at least 8 characters"),
-    ("password", "password123", "most common"),
-    ("password", "Qwerty123", "most common"),
-    ("password", "meera@example.in", "email address or name"),
-    ("email", "meera@", "email address like"),
-    ("email", "<script>@x.in", "email address like"),
-    ("mobile", "12345", "10-digit Indian mobile"),
-    ("mobile", "5876543210", "10-digit Indian mobile"),
-    ("name", " ", "your name"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("password", "short", "at least 8 characters"),
+        ("password", "password123", "most common"),
+        ("password", "Qwerty123", "most common"),
+        ("password", "meera@example.in", "email address or name"),
+        ("email", "meera@", "email address like"),
+        ("email", "<script>@x.in", "email address like"),
+        ("mobile", "12345", "10-digit Indian mobile"),
+        ("mobile", "5876543210", "10-digit Indian mobile"),
+        ("name", " ", "your name"),
+    ],
+)
 async def test_bad_registrations_are_refused_field_by_field(client, conn, field, value, message):
     response = await post(client, "/account/register", form=dict(GOOD, **{field: value}))
     assert response.status_code == 422
@@ -92,13 +94,17 @@ async def test_idle_and_absolute_timeouts_end_a_session(app, conn):
     user = await make_user(conn)
     client = app.test_client()
     await log_in(client, user)
-    await execute(conn, "UPDATE sessions SET last_seen_at = NOW(6) - INTERVAL 31 MINUTE WHERE user_id = %s",
-                  (user["id"],))
+    await execute(
+        conn, "UPDATE sessions SET last_seen_at = NOW(6) - INTERVAL 31 MINUTE WHERE user_id = %s", (user["id"],)
+    )
     assert (await client.get("/account")).status_code == 303
     client = app.test_client()
     await log_in(client, user)
-    await execute(conn, "UPDATE sessions SET created_at = NOW(6) - INTERVAL 13 HOUR WHERE user_id = %s "
-                        "AND revoked_at IS NULL", (user["id"],))
+    await execute(
+        conn,
+        "UPDATE sessions SET created_at = NOW(6) - INTERVAL 13 HOUR WHERE user_id = %s AND revoked_at IS NULL",
+        (user["id"],),
+    )
     assert (await client.get("/account")).status_code == 303
 
 
@@ -117,6 +123,7 @@ async def test_failed_log_ins_are_throttled_per_account_before_any_hashing(clien
 
     async def must_not_hash(*args, **kwargs):
         raise AssertionError("hashed a throttled attempt")
+
     monkeypatch.setattr(account_routes, "verify_password", must_not_hash)
     response = await log_in(client, user)  # even the right password waits
     assert response.status_code == 429
@@ -128,8 +135,11 @@ async def test_failed_log_ins_are_throttled_per_address(client, conn):
     user = await make_user(conn)
     await log_in(client, dict(user, email="victim@example.in"), password="guess")
     ip = await fetch_val(conn, "SELECT ip FROM login_failures WHERE email = 'victim@example.in'")
-    await execute(conn, "INSERT INTO login_failures (email, ip) VALUES " + ", ".join(["(%s, %s)"] * 19),
-                  [x for i in range(19) for x in (f"victim{i}@example.in", ip)])
+    await execute(
+        conn,
+        "INSERT INTO login_failures (email, ip) VALUES " + ", ".join(["(%s, %s)"] * 19),
+        [x for i in range(19) for x in (f"victim{i}@example.in", ip)],
+    )
     assert (await log_in(client, user)).status_code == 429
 
 
@@ -149,12 +159,25 @@ async def test_a_guest_bag_merges_into_the_account_bag_capped_at_stock(app, conn
     page = soup(await (await guest.get("/bag")).get_data())
     text = page.get_text()
     assert "only 3 can be in your bag" in text and "We added 2 items" in text
-    lines = {r["variant_id"]: r["quantity"] for r in await fetch_all(
-        conn, "SELECT ci.variant_id, ci.quantity FROM cart_items ci JOIN carts c ON c.id = ci.cart_id "
-              "WHERE c.user_id = %s", (user["id"],))}
+    lines = {
+        r["variant_id"]: r["quantity"]
+        for r in await fetch_all(
+            conn,
+            "SELECT ci.variant_id, ci.quantity FROM cart_items ci JOIN carts c ON c.id = ci.cart_id "
+            "WHERE c.user_id = %s",
+            (user["id"],),
+        )
+    }
     assert lines == {medium["id"]: 3, large["id"]: 1}
-    assert await fetch_val(conn, "SELECT COUNT(*) FROM carts WHERE user_id IS NULL AND id IN "
-                                 "(SELECT cart_id FROM cart_items WHERE variant_id = %s)", (large["id"],)) == 0
+    assert (
+        await fetch_val(
+            conn,
+            "SELECT COUNT(*) FROM carts WHERE user_id IS NULL AND id IN "
+            "(SELECT cart_id FROM cart_items WHERE variant_id = %s)",
+            (large["id"],),
+        )
+        == 0
+    )
 
 
 async def test_log_out_keeps_the_bag_with_the_account(app, conn):
@@ -180,14 +203,22 @@ async def test_log_in_returns_only_to_paths_on_this_site(client, conn):
     user = await make_user(conn)
     for target, expected in [("/orders", "/orders"), ("//evil.example/x", "/"), ("https://evil.example", "/")]:
         client._csrf = None
-        response = await post(client, f"/account/login?next={target}", form={"email": user["email"],
-                                                                             "password": user["password"]})
+        response = await post(
+            client, f"/account/login?next={target}", form={"email": user["email"], "password": user["password"]}
+        )
         assert response.headers["Location"] == expected
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("pin_code", "56003", "6 digits"), ("pin_code", "060038", "6 digits"), ("mobile", "98765", "10-digit"),
-    ("state", "Atlantis", "state or union territory"), ("line1", "", "house number")])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("pin_code", "56003", "6 digits"),
+        ("pin_code", "060038", "6 digits"),
+        ("mobile", "98765", "10-digit"),
+        ("state", "Atlantis", "state or union territory"),
+        ("line1", "", "house number"),
+    ],
+)
 async def test_addresses_are_checked_in_indian_formats(app, conn, field, value, message):
     user = await make_user(conn)
     client = app.test_client()
@@ -223,8 +254,11 @@ async def test_over_https_the_session_cookie_is_secure_and_host_prefixed(client,
     user = await make_user(conn)
     page = soup(await (await client.get("/account/login", scheme="https")).get_data())
     token = page.find("meta", attrs={"name": "csrf-token"})["content"]
-    response = await client.post("/account/login", scheme="https",
-                                 form={"email": user["email"], "password": user["password"], "csrf_token": token})
+    response = await client.post(
+        "/account/login",
+        scheme="https",
+        form={"email": user["email"], "password": user["password"], "csrf_token": token},
+    )
     assert response.status_code == 303
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("__Host-mooncart_session="))
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
@@ -239,8 +273,11 @@ async def test_over_https_the_bag_cookie_is_secure_too(client, conn):
     product = await make_product(conn, stock=3)
     page = soup(await (await client.get("/bag", scheme="https")).get_data())
     token = page.find("meta", attrs={"name": "csrf-token"})["content"]
-    response = await client.post("/bag/add", scheme="https", form={
-        "variant_id": str(product["variants"][0]["id"]), "quantity": "1", "csrf_token": token})
+    response = await client.post(
+        "/bag/add",
+        scheme="https",
+        form={"variant_id": str(product["variants"][0]["id"]), "quantity": "1", "csrf_token": token},
+    )
     assert response.status_code == 303
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("__Host-mooncart_bag="))
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie

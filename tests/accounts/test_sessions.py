@@ -14,11 +14,13 @@ async def test_changing_the_password_ends_every_other_session(app, conn):
     await log_in(laptop, user)
     wrong = await post(laptop, "/account/password", form={"current_password": "nope", "new_password": "a new monsoon"})
     assert wrong.status_code == 422 and "not your current password" in soup(await wrong.get_data()).get_text()
-    weak = await post(laptop, "/account/password",
-                      form={"current_password": user["password"], "new_password": "123456"})
+    weak = await post(
+        laptop, "/account/password", form={"current_password": user["password"], "new_password": "123456"}
+    )
     assert weak.status_code == 422
-    done = await post(laptop, "/account/password", form={"current_password": user["password"],
-                                                          "new_password": "a new monsoon"})
+    done = await post(
+        laptop, "/account/password", form={"current_password": user["password"], "new_password": "a new monsoon"}
+    )
     assert done.status_code == 303
     assert (await laptop.get("/account")).status_code == 200, "this session stays"
     assert (await phone.get("/account")).status_code == 303, "the other one is over"

@@ -12,8 +12,12 @@ async def test_a_review_sent_after_the_session_ended_returns_to_the_product_page
     user = await make_user(conn)
     client = app.test_client()
     page = f"/products/{product['slug']}"
-    response = await post(client, f"{page}/reviews", form={"rating": "5", "body": "Lovely cotton, true to size."},
-                          headers={"Referer": f"http://localhost{page}?colour=red"})
+    response = await post(
+        client,
+        f"{page}/reviews",
+        form={"rating": "5", "body": "Lovely cotton, true to size."},
+        headers={"Referer": f"http://localhost{page}?colour=red"},
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == f"/account/login?next={page}?colour%3Dred"
     back = await post(client, response.headers["Location"], form={"email": user["email"], "password": user["password"]})
@@ -25,8 +29,13 @@ async def test_a_post_from_another_site_or_without_a_referer_goes_to_the_plain_l
     product = await make_product(conn, stock=5)
     client = app.test_client()
     await csrf(client)
-    for referer in (None, "https://evil.example/products/x", "http://localhost//evil.example/x",
-                    "http://localhost:8001/account", "not a url"):
+    for referer in (
+        None,
+        "https://evil.example/products/x",
+        "http://localhost//evil.example/x",
+        "http://localhost:8001/account",
+        "not a url",
+    ):
         headers = {"Referer": referer} if referer else None
         response = await post(client, f"/products/{product['slug']}/reviews", form={"rating": "5"}, headers=headers)
         assert response.status_code == 303, referer
@@ -37,11 +46,11 @@ async def test_removing_an_address_after_the_session_ended_returns_to_the_addres
     user = await make_user(conn)
     address_id = await make_address(conn, user["id"])
     client = app.test_client()
-    response = await post(client, f"/account/addresses/{address_id}/delete",
-                          headers={"Referer": "http://localhost/account/addresses"})
+    response = await post(
+        client, f"/account/addresses/{address_id}/delete", headers={"Referer": "http://localhost/account/addresses"}
+    )
     assert response.headers["Location"] == "/account/login?next=/account/addresses"
-    back = await post(client, response.headers["Location"], form={
-        "email": user["email"], "password": user["password"]})
+    back = await post(client, response.headers["Location"], form={"email": user["email"], "password": user["password"]})
     assert back.headers["Location"] == "/account/addresses"
 
 
@@ -54,12 +63,20 @@ async def test_an_htmx_request_after_the_session_ended_navigates_to_the_log_in_p
     """A 303 would be followed by fetch and the log-in page swapped into the form's target;
     HX-Redirect makes htmx load the log-in page as a page, to return to the shopper's page."""
     client = app.test_client()
-    response = await post(client, "/checkout", form={"payment": "cod"},
-                          headers=dict(HTMX, **{"HX-Current-URL": "http://localhost/checkout"}))
+    response = await post(
+        client,
+        "/checkout",
+        form={"payment": "cod"},
+        headers=dict(HTMX, **{"HX-Current-URL": "http://localhost/checkout"}),
+    )
     assert response.status_code == 200 and not (await response.get_data())
     assert response.headers["HX-Redirect"] == "/account/login?next=/checkout"
     assert "Location" not in response.headers
     # a current URL of another site is not followed
-    response = await post(client, "/checkout", form={"payment": "cod"},
-                          headers=dict(HTMX, **{"HX-Current-URL": "https://evil.example/checkout"}))
+    response = await post(
+        client,
+        "/checkout",
+        form={"payment": "cod"},
+        headers=dict(HTMX, **{"HX-Current-URL": "https://evil.example/checkout"}),
+    )
     assert response.headers["HX-Redirect"] == "/account/login"

@@ -29,6 +29,7 @@ def text_of(body: bytes) -> str:
 def refuse_hashing(monkeypatch):
     async def must_not_hash(*args, **kwargs):
         raise AssertionError("hashed a throttled attempt")
+
     monkeypatch.setattr(account_routes, "verify_password", must_not_hash)
 
 
@@ -37,16 +38,20 @@ async def test_the_current_password_on_the_password_page_is_throttled_before_has
     client = app.test_client()
     await log_in(client, user)
     for _ in range(LIMIT_PER_ACCOUNT):
-        wrong = await post(client, "/account/password", form={"current_password": "guess",
-                                                              "new_password": "a-new-long-password"})
+        wrong = await post(
+            client, "/account/password", form={"current_password": "guess", "new_password": "a-new-long-password"}
+        )
         assert wrong.status_code == 422
     refuse_hashing(monkeypatch)
-    refused = await post(client, "/account/password", form={"current_password": user["password"],
-                                                            "new_password": "a-new-long-password"})
+    refused = await post(
+        client, "/account/password", form={"current_password": user["password"], "new_password": "a-new-long-password"}
+    )
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert "Too many unsuccessful log-ins" in text_of(await refused.get_data())
-    assert await fetch_val(conn, "SELECT COUNT(*) FROM login_failures WHERE email = %s",
-                           (user["email"],)) == LIMIT_PER_ACCOUNT, "a refused attempt leaves no row behind"
+    assert (
+        await fetch_val(conn, "SELECT COUNT(*) FROM login_failures WHERE email = %s", (user["email"],))
+        == LIMIT_PER_ACCOUNT
+    ), "a refused attempt leaves no row behind"
 
 
 @pytest.mark.parametrize("path", ["/account/two-step/recovery-codes", "/account/two-step/off"])
@@ -59,8 +64,9 @@ async def test_codes_on_the_two_step_page_are_throttled(app, conn, path):
     good_code = user["recovery_codes"][0]
     refused = await post(client, path, form={"code": good_code})
     assert refused.status_code == 429 and "Too many unsuccessful" in text_of(await refused.get_data())
-    assert await fetch_val(conn, "SELECT COUNT(*) FROM recovery_codes WHERE user_id = %s", (user["id"],)) == 10, \
+    assert await fetch_val(conn, "SELECT COUNT(*) FROM recovery_codes WHERE user_id = %s", (user["id"],)) == 10, (
         "the refused code was not spent"
+    )
     assert await fetch_val(conn, "SELECT COUNT(*) FROM two_step_secrets WHERE user_id = %s", (user["id"],)) == 1
 
 
@@ -73,13 +79,16 @@ async def test_one_counter_per_account_is_shared_by_every_check(app, conn, monke
         await post(client, "/account/two-step/off", form={"code": "000000"})
     stranger = app.test_client()
     for _ in range(2):
-        assert (await post(stranger, "/account/login", form={"email": user["email"], "password": "guess"})
-                ).status_code == 422
+        assert (
+            await post(stranger, "/account/login", form={"email": user["email"], "password": "guess"})
+        ).status_code == 422
     refuse_hashing(monkeypatch)
-    assert (await post(stranger, "/account/login", form={"email": user["email"], "password": user["password"]})
-            ).status_code == 429
-    assert (await post(client, "/account/two-step/recovery-codes", form={"code": user["recovery_codes"][0]})
-            ).status_code == 429
+    assert (
+        await post(stranger, "/account/login", form={"email": user["email"], "password": user["password"]})
+    ).status_code == 429
+    assert (
+        await post(client, "/account/two-step/recovery-codes", form={"code": user["recovery_codes"][0]})
+    ).status_code == 429
 
 
 async def test_a_right_answer_clears_the_account_and_a_right_password_before_the_code_is_no_failure(app, conn):
@@ -98,6 +107,7 @@ async def test_a_right_answer_clears_the_account_and_a_right_password_before_the
 
 
 # ---- bursts against a real shop ------------------------------------------------------------------
+
 
 @pytest.fixture
 async def burst_shop(database, tmp_path):
@@ -123,16 +133,22 @@ def cookies_for(signers: Signers, csrf: str, auth_token: str | None = None) -> s
 
 async def signed_in_cookie(conn, signers: Signers, user: dict, csrf: str) -> str:
     token = secrets.token_urlsafe(32)
-    await execute(conn, "INSERT INTO sessions (token_hash, user_id) VALUES (%s, %s)",
-                  (hashlib.sha256(token.encode()).hexdigest(), user["id"]))
+    await execute(
+        conn,
+        "INSERT INTO sessions (token_hash, user_id) VALUES (%s, %s)",
+        (hashlib.sha256(token.encode()).hexdigest(), user["id"]),
+    )
     return cookies_for(signers, csrf, token)
 
 
 async def burst(url: str, path: str, forms: list[dict], cookie: str) -> list[int]:
     async with httpx.AsyncClient(limits=httpx.Limits(max_connections=len(forms))) as client:
-        responses = await asyncio.wait_for(asyncio.gather(*(
-            client.post(url + path, data=form, headers={"Cookie": cookie}, timeout=120) for form in forms)),
-            timeout=180)
+        responses = await asyncio.wait_for(
+            asyncio.gather(
+                *(client.post(url + path, data=form, headers={"Cookie": cookie}, timeout=120) for form in forms)
+            ),
+            timeout=180,
+        )
     return [r.status_code for r in responses]
 
 
@@ -142,13 +158,17 @@ async def test_fifty_wrong_passwords_at_once_get_at_most_the_limit_checked(burst
     users.append(user["id"])
     emails.append(user["email"])
     csrf = secrets.token_urlsafe(32)
-    statuses = await burst(url, "/account/login", [{"csrf_token": csrf, "email": user["email"],
-                                                    "password": f"guess-{i}"} for i in range(50)],
-                           cookies_for(signers, csrf))
+    statuses = await burst(
+        url,
+        "/account/login",
+        [{"csrf_token": csrf, "email": user["email"], "password": f"guess-{i}"} for i in range(50)],
+        cookies_for(signers, csrf),
+    )
     assert set(statuses) <= {422, 429}, statuses
     assert 1 <= statuses.count(422) <= LIMIT_PER_ACCOUNT, statuses
-    assert await fetch_val(conn, "SELECT COUNT(*) FROM login_failures WHERE email = %s",
-                           (user["email"],)) == statuses.count(422)
+    assert await fetch_val(
+        conn, "SELECT COUNT(*) FROM login_failures WHERE email = %s", (user["email"],)
+    ) == statuses.count(422)
 
 
 async def test_fifty_wrong_current_passwords_at_once_get_at_most_the_limit_checked(burst_shop):
@@ -158,9 +178,15 @@ async def test_fifty_wrong_current_passwords_at_once_get_at_most_the_limit_check
     emails.append(user["email"])
     csrf = secrets.token_urlsafe(32)
     cookie = await signed_in_cookie(conn, signers, user, csrf)
-    statuses = await burst(url, "/account/password", [{"csrf_token": csrf, "current_password": f"guess-{i}",
-                                                       "new_password": "a-new-long-password"} for i in range(50)],
-                           cookie)
+    statuses = await burst(
+        url,
+        "/account/password",
+        [
+            {"csrf_token": csrf, "current_password": f"guess-{i}", "new_password": "a-new-long-password"}
+            for i in range(50)
+        ],
+        cookie,
+    )
     assert set(statuses) <= {422, 429}, statuses
     assert 1 <= statuses.count(422) <= LIMIT_PER_ACCOUNT, statuses
 

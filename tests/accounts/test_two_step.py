@@ -52,8 +52,10 @@ async def test_a_second_start_while_on_does_not_replace_the_secret(app, conn):
     client = app.test_client()
     await log_in(client, user)
     await post(client, "/account/two-step/start")
-    assert await fetch_val(conn, "SELECT secret FROM two_step_secrets WHERE user_id = %s",
-                           (user["id"],)) == user["two_step_secret"]
+    assert (
+        await fetch_val(conn, "SELECT secret FROM two_step_secrets WHERE user_id = %s", (user["id"],))
+        == user["two_step_secret"]
+    )
 
 
 async def test_log_in_needs_the_code_after_the_password(app, conn):
@@ -119,8 +121,9 @@ async def test_guessing_codes_is_throttled_like_passwords(app, conn):
     assert response.status_code == 429 and "Too many unsuccessful" in text_of(await response.get_data())
     # and a fresh log-in with the password does not reset the count
     fresh = app.test_client()
-    assert (await post(fresh, "/account/login", form={"email": user["email"],
-                                                      "password": user["password"]})).status_code == 429
+    assert (
+        await post(fresh, "/account/login", form={"email": user["email"], "password": user["password"]})
+    ).status_code == 429
 
 
 async def test_the_code_must_follow_the_password_within_five_minutes(app, conn):
@@ -142,10 +145,15 @@ async def test_new_recovery_codes_replace_the_old_ones(app, conn):
     new_codes = [c.get_text() for c in soup(await response.get_data()).select(".recovery-codes code")]
     assert response.status_code == 200 and len(new_codes) == 10
     old, new = user["recovery_codes"][0], new_codes[0]
-    assert not await fetch_val(conn, "SELECT COUNT(*) FROM recovery_codes WHERE code_hash = %s",
-                               (two_step.recovery_code_hash(old),))
-    assert await fetch_val(conn, "SELECT COUNT(*) FROM recovery_codes WHERE code_hash = %s",
-                           (two_step.recovery_code_hash(new),)) == 1
+    assert not await fetch_val(
+        conn, "SELECT COUNT(*) FROM recovery_codes WHERE code_hash = %s", (two_step.recovery_code_hash(old),)
+    )
+    assert (
+        await fetch_val(
+            conn, "SELECT COUNT(*) FROM recovery_codes WHERE code_hash = %s", (two_step.recovery_code_hash(new),)
+        )
+        == 1
+    )
 
 
 async def test_turning_it_off_needs_a_code(app, conn):
@@ -157,8 +165,9 @@ async def test_turning_it_off_needs_a_code(app, conn):
     assert (await post(client, "/account/two-step/off", form={"code": next_code(user)})).status_code == 303
     assert await fetch_val(conn, "SELECT COUNT(*) FROM two_step_secrets WHERE user_id = %s", (user["id"],)) == 0
     assert await fetch_val(conn, "SELECT COUNT(*) FROM recovery_codes WHERE user_id = %s", (user["id"],)) == 0
-    response = await post(app.test_client(), "/account/login", form={"email": user["email"],
-                                                                     "password": user["password"]})
+    response = await post(
+        app.test_client(), "/account/login", form={"email": user["email"], "password": user["password"]}
+    )
     assert response.headers["Location"] != "/account/login/code"
 
 
@@ -180,8 +189,15 @@ async def test_staff_must_have_it_to_open_the_back_office(app, conn):
 
 
 async def test_a_shop_can_make_it_optional_for_staff(database, conn):
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url(database),
-                      "DB_CONNECTION": conn, "STAFF_TWO_STEP": "optional"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": database_url(database),
+            "DB_CONNECTION": conn,
+            "STAFF_TWO_STEP": "optional",
+        }
+    )
     async with app.test_app() as test_app:
         staff = await make_user(conn, is_staff=True, two_step=False)
         client = test_app.test_client()

@@ -32,17 +32,18 @@ async def test_an_empty_search_lists_the_newest_products_with_their_stock(conn):
 
 async def test_the_from_price_follows_the_cheapest_variant(conn):
     product = await make_product(conn, price_paise=149_900, variants=[("S", "Mustard", 1), ("M", "Mustard", 1)])
-    await execute(conn, "UPDATE variants SET price_paise = 99900 WHERE id = %s",
-                  (product["variants"][1]["id"],))
+    await execute(conn, "UPDATE variants SET price_paise = 99900 WHERE id = %s", (product["variants"][1]["id"],))
     await queries.refresh_from_price(conn, product["id"])
     assert (await queries.select_product(conn, product["id"]))["from_price_paise"] == 99900
 
 
 async def test_a_product_without_variants_keeps_its_from_price(conn):
     category = await make_category(conn)
-    product_id = await queries.insert_product(conn, {"category_id": category["id"], "name": "New Lehenga",
-                                                     "description": "", "fabric": "", "price_paise": 499_900},
-                                              "new-lehenga-test")
+    product_id = await queries.insert_product(
+        conn,
+        {"category_id": category["id"], "name": "New Lehenga", "description": "", "fabric": "", "price_paise": 499_900},
+        "new-lehenga-test",
+    )
     await queries.refresh_from_price(conn, product_id)
     assert (await queries.select_product(conn, product_id))["from_price_paise"] == 499_900
 
@@ -51,8 +52,9 @@ async def test_photos_are_numbered_in_the_order_they_arrive_and_deleting_names_t
     product = await make_product(conn)  # the factory gives it photo 0
     first = await queries.insert_image(conn, product["id"], "uploads/a.jpg", "front")
     second = await queries.insert_image(conn, product["id"], "uploads/b.jpg", "back")
-    positions = [await fetch_val(conn, "SELECT position FROM product_images WHERE id = %s", (i,))
-                 for i in (first, second)]
+    positions = [
+        await fetch_val(conn, "SELECT position FROM product_images WHERE id = %s", (i,)) for i in (first, second)
+    ]
     assert positions == [1, 2]
     assert await queries.delete_image(conn, first) == product["id"]
     assert await queries.delete_image(conn, first) is None
@@ -75,7 +77,11 @@ async def test_staff_see_any_order_with_its_customer(conn):
     order = await make_order(conn, user, await make_product(conn), 1)
     found = await queries.select_order(conn, order["number"])
     assert (found["id"], found["customer"], found["email"], found["customer_id"]) == (
-        order["id"], "Meera Iyer", user["email"], user["id"])
+        order["id"],
+        "Meera Iyer",
+        user["email"],
+        user["id"],
+    )
     assert await queries.select_order(conn, "MC000000-NONE") is None
 
 
@@ -89,4 +95,6 @@ async def test_making_staff_sets_the_flag_and_the_password_in_one_statement(conn
     user = await make_user(conn, password_hash="old")
     await queries.update_staff_password(conn, user["id"], "new-hash")
     assert await fetch_one(conn, "SELECT is_staff, password_hash FROM users WHERE id = %s", (user["id"],)) == {
-        "is_staff": 1, "password_hash": "new-hash"}
+        "is_staff": 1,
+        "password_hash": "new-hash",
+    }

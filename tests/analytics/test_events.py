@@ -19,8 +19,9 @@ from mooncart.db import execute_many, fetch_all, fetch_val
 from tests.conftest import database_url, log_in, post, soup, statements_run
 from tests.factories import make_category, make_product, make_user, make_voucher, shopper_with_bag
 
-PHONE = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 "
-         "Mobile Safari/537.36")
+PHONE = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
+)
 
 
 async def written(app) -> int:
@@ -138,24 +139,57 @@ async def test_the_funnel_equals_a_brute_force_count_over_the_events(conn):
         device = rng.choice(["mobile", "desktop", "tablet"])
         for _ in range(rng.randint(1, 8)):
             when = datetime.combine(start + timedelta(days=rng.randint(0, 3)), datetime.min.time()) + timedelta(
-                minutes=rng.randint(0, 1439))
+                minutes=rng.randint(0, 1439)
+            )
             kind = rng.choice(["view", "view", "view", "add", "add", "checkout", "order", "search"])
             category = rng.choice(categories) if kind in ("view", "add", "order") else None
-            recorder.record(Event(occurred_at=when, visitor_id=visitor, kind=kind, device=device,
-                                  product_id=None, category_id=category,
-                                  query="palazzo" if kind == "search" else None,
-                                  results=0 if kind == "search" else None))
+            recorder.record(
+                Event(
+                    occurred_at=when,
+                    visitor_id=visitor,
+                    kind=kind,
+                    device=device,
+                    product_id=None,
+                    category_id=category,
+                    query="palazzo" if kind == "search" else None,
+                    results=0 if kind == "search" else None,
+                )
+            )
     # written as they are, without the writer's lookups (these orders are not real orders)
     events = list(recorder.pending)
-    await execute_many(conn, queries.INSERT_EVENT, [
-        (e.occurred_at, e.visitor_id, e.kind, e.device, e.product_id, e.category_id, None, None, e.query, e.results,
-         e.step) for e in events])
+    await execute_many(
+        conn,
+        queries.INSERT_EVENT,
+        [
+            (
+                e.occurred_at,
+                e.visitor_id,
+                e.kind,
+                e.device,
+                e.product_id,
+                e.category_id,
+                None,
+                None,
+                e.query,
+                e.results,
+                e.step,
+            )
+            for e in events
+        ],
+    )
     stored = await queries.select_events(conn, start, date.today())
     assert len(stored) == len(events)
     for dimension in ("day", "category", "device"):
         rows = await queries.select_funnel(conn, start, date.today(), dimension)
-        from_sql = {(row["day"], str(row["dim"])): (int(row["viewed"]), int(row["added"]), int(row["checkout"]),
-                                                    int(row["ordered"])) for row in rows}
+        from_sql = {
+            (row["day"], str(row["dim"])): (
+                int(row["viewed"]),
+                int(row["added"]),
+                int(row["checkout"]),
+                int(row["ordered"]),
+            )
+            for row in rows
+        }
         assert from_sql == brute_force_funnel(stored, dimension), dimension
     searches = await queries.select_searches_without_results(conn, start, date.today())
     assert searches[0]["query"] == "palazzo"
@@ -186,9 +220,13 @@ async def test_old_events_are_deleted_after_the_retention_period(conn):
 
     await execute(conn, "DELETE FROM events")
     for days_ago in (120, 91, 10, 0):
-        await execute(conn, "INSERT INTO events (occurred_at, visitor_id, kind, device) "
-                            "VALUES (NOW(6) - INTERVAL %s DAY, 'retention-test-visitor', 'view', "
-                            "'desktop')", (days_ago,))
+        await execute(
+            conn,
+            "INSERT INTO events (occurred_at, visitor_id, kind, device) "
+            "VALUES (NOW(6) - INTERVAL %s DAY, 'retention-test-visitor', 'view', "
+            "'desktop')",
+            (days_ago,),
+        )
     assert await queries.delete_old_events(conn, 90) == 2
     assert await fetch_val(conn, "SELECT COUNT(*) FROM events") == 2
 
@@ -221,12 +259,22 @@ async def test_a_slow_database_delays_the_writing_never_a_request_and_shutdown_l
     """Served with a real pool: while another connection holds the events table locked, the
     background write waits, yet pages are answered; on shutdown every event is written."""
     category_id = await _committed(database, "INSERT INTO categories (slug, name) VALUES ('slow-db-test', 'Slow')")
-    product_id = await _committed(database, "INSERT INTO products (category_id, slug, name, description, "
-                                            "from_price_paise) "
-                                            "VALUES (%s, 'slow-db-kurti', 'Slow kurti', 'A test kurti.', 99900)",
-                                  (category_id,))
-    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": database_url(database),
-                      "REFERENCE_CACHE_SECONDS": 0, "EVENTS_FLUSH_SECONDS": 0.05})
+    product_id = await _committed(
+        database,
+        "INSERT INTO products (category_id, slug, name, description, "
+        "from_price_paise) "
+        "VALUES (%s, 'slow-db-kurti', 'Slow kurti', 'A test kurti.', 99900)",
+        (category_id,),
+    )
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "DATABASE_URL": database_url(database),
+            "REFERENCE_CACHE_SECONDS": 0,
+            "EVENTS_FLUSH_SECONDS": 0.05,
+        }
+    )
     locker = await aiomysql.connect(**database.connect_kwargs())
     try:
         async with app.test_app() as test_app:
@@ -250,10 +298,19 @@ async def test_a_slow_database_delays_the_writing_never_a_request_and_shutdown_l
             async with locker.cursor() as cur:
                 await cur.execute("UNLOCK TABLES")
             for n in range(500):  # queued just before a graceful shutdown
-                recorder.record(Event(occurred_at=datetime.now(), visitor_id=f"shutdown{n:014d}", kind="view",
-                                      device="desktop", product_id=product_id, category_id=category_id))
-        views = await _count(database, "SELECT COUNT(*) FROM events WHERE product_id = %s AND kind = "
-                                       "'view'", (product_id,))
+                recorder.record(
+                    Event(
+                        occurred_at=datetime.now(),
+                        visitor_id=f"shutdown{n:014d}",
+                        kind="view",
+                        device="desktop",
+                        product_id=product_id,
+                        category_id=category_id,
+                    )
+                )
+        views = await _count(
+            database, "SELECT COUNT(*) FROM events WHERE product_id = %s AND kind = 'view'", (product_id,)
+        )
         assert views == 31 + 500
     finally:
         locker.close()

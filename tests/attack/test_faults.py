@@ -86,10 +86,10 @@ class CuttingProxy:
 CUT_POINTS = [
     (b"SELECT id FROM carts WHERE id", False),  # the bag lock, first statement of the transaction
     (b"INSERT INTO orders", False),
-    (b"UPDATE variants SET stock", False),      # order and its lines written, stock not yet taken
+    (b"UPDATE variants SET stock", False),  # order and its lines written, stock not yet taken
     (b"INSERT INTO stock_movements", False),
-    (b"COMMIT", False),                         # everything written, never committed
-    (b"COMMIT", True),                          # committed, but the answer is lost
+    (b"COMMIT", False),  # everything written, never committed
+    (b"COMMIT", True),  # committed, but the answer is lost
 ]
 
 
@@ -118,13 +118,15 @@ async def test_a_connection_cut_inside_placing_an_order_leaves_no_partial_order(
 
             orders = await fetch_val(setup, "SELECT COUNT(*) FROM orders WHERE user_id = %s", (buyer["user_id"],))
             stock = await fetch_val(setup, "SELECT stock FROM variants WHERE id = %s", (variant_id,))
-            ledger = await fetch_val(setup, "SELECT COALESCE(SUM(delta), 0) FROM stock_movements WHERE variant_id = %s",
-                                     (variant_id,))
-            in_bag = await fetch_val(setup, "SELECT COALESCE(SUM(quantity), 0) FROM cart_items WHERE cart_id = %s",
-                                     (buyer["cart_id"],))
+            ledger = await fetch_val(
+                setup, "SELECT COALESCE(SUM(delta), 0) FROM stock_movements WHERE variant_id = %s", (variant_id,)
+            )
+            in_bag = await fetch_val(
+                setup, "SELECT COALESCE(SUM(quantity), 0) FROM cart_items WHERE cart_id = %s", (buyer["cart_id"],)
+            )
             if after:  # committed: whole, and the shopper finds it by sending the form again
                 assert (orders, stock, ledger, in_bag) == (1, 8, -2, 0)
-            else:       # nothing at all
+            else:  # nothing at all
                 assert (orders, stock, ledger, in_bag) == (0, 10, 0, 2)
 
             started = time.monotonic()
@@ -140,14 +142,15 @@ async def test_a_connection_cut_inside_placing_an_order_leaves_no_partial_order(
 
 CARD_CUT_POINTS = [
     (b"UPDATE payments SET gateway_order_id", False),  # the gateway order made, its id not yet kept
-    (b"UPDATE payments SET status", False),            # the claim: just before the capture
-    (b"UPDATE orders SET status = 'placed'", False),   # captured, the order not yet confirmed
-    (b"UPDATE orders SET status = 'placed'", True),    # captured, confirmed, the answer lost
+    (b"UPDATE payments SET status", False),  # the claim: just before the capture
+    (b"UPDATE orders SET status = 'placed'", False),  # captured, the order not yet confirmed
+    (b"UPDATE orders SET status = 'placed'", True),  # captured, confirmed, the answer lost
 ]
 
 
-@pytest.mark.parametrize("marker, after", CARD_CUT_POINTS,
-                         ids=lambda v: v.decode()[:32] if isinstance(v, bytes) else str(v))
+@pytest.mark.parametrize(
+    "marker, after", CARD_CUT_POINTS, ids=lambda v: v.decode()[:32] if isinstance(v, bytes) else str(v)
+)
 async def test_a_connection_cut_around_the_capture_never_charges_twice_or_loses_a_charge(database, marker, after):
     """Card payments through the fake gateway, the connection cut before and after the capture:
     the shopper sees the stock-room page, sends the form again and gets her one order, paid;
@@ -159,14 +162,19 @@ async def test_a_connection_cut_around_the_capture_never_charges_twice_or_loses_
     variant_id = product["variants"][0]["id"]
     signers = Signers(database.url)
     (buyer,) = await make_buyers(setup, signers, variant_id, 1, quantity=2)
-    buyer["form"].update(payment_method="card", card_number="4111 1111 1111 1111", card_expiry="12/39",
-                         card_cvv="123")
+    buyer["form"].update(payment_method="card", card_number="4111 1111 1111 1111", card_expiry="12/39", card_cvv="123")
     url = f"mysql://{database.user}@127.0.0.1:{port}/{database.database}"
     try:
         async with running_gateway() as gateway:
             gateway.hold_webhooks = True  # the shopper's own retry must settle it
-            app = create_app({"SECRET_KEY": "attack-tests", "DATABASE_URL": url, "REFERENCE_CACHE_SECONDS": 0,
-                              **gateway_config(gateway)})
+            app = create_app(
+                {
+                    "SECRET_KEY": "attack-tests",
+                    "DATABASE_URL": url,
+                    "REFERENCE_CACHE_SECONDS": 0,
+                    **gateway_config(gateway),
+                }
+            )
             async with app.test_app() as test_app:
                 client = test_app.test_client()
                 for name, value in buyer["cookies"].items():
@@ -179,15 +187,20 @@ async def test_a_connection_cut_around_the_capture_never_charges_twice_or_loses_
                 retry = await client.post("/checkout", form=buyer["form"])
                 assert retry.status_code == 303
             orders = await fetch_val(setup, "SELECT COUNT(*) FROM orders WHERE user_id = %s", (buyer["user_id"],))
-            paid = await fetch_val(setup, "SELECT number FROM orders WHERE user_id = %s AND status = 'placed' "
-                                          "AND payment_status = 'paid'", (buyer["user_id"],))
+            paid = await fetch_val(
+                setup,
+                "SELECT number FROM orders WHERE user_id = %s AND status = 'placed' AND payment_status = 'paid'",
+                (buyer["user_id"],),
+            )
             assert orders == 1 and paid is not None
             assert gateway.captured() == {paid: 2 * 149900}, "charges = orders paid"
             assert gateway.refunded() == {}
             assert [c for c in gateway.calls_for(paid) if c == "capture"] == ["capture"], "one capture sent"
             assert await fetch_val(setup, "SELECT stock FROM variants WHERE id = %s", (variant_id,)) == 8
-            assert await fetch_val(setup, "SELECT SUM(delta) FROM stock_movements WHERE variant_id = %s",
-                                   (variant_id,)) == -2
+            assert (
+                await fetch_val(setup, "SELECT SUM(delta) FROM stock_movements WHERE variant_id = %s", (variant_id,))
+                == -2
+            )
     finally:
         await proxy.stop()
         await cleanup(setup, [buyer["user_id"]], [product["id"]], [product["category"]["id"]])
@@ -220,7 +233,10 @@ async def test_killing_a_worker_mid_orders_loses_nothing_a_shopper_was_told(data
     buyers = await make_buyers(setup, signers, variant_id, 120)
     user_ids = [b["user_id"] for b in buyers]
     try:
-        with running_shop(database.url, workers=2, log_path=tmp_path / "shop.log", supervised=True) as (url, supervisor):
+        with running_shop(database.url, workers=2, log_path=tmp_path / "shop.log", supervised=True) as (
+            url,
+            supervisor,
+        ):
             for _ in range(100):  # both workers up (mooncart serve's own children)
                 children = child_processes(supervisor.pid)
                 workers = [pid for pid, command in children if "mooncart.serving" in command]
@@ -234,8 +250,12 @@ async def test_killing_a_worker_mid_orders_loses_nothing_a_shopper_was_told(data
             async def buy(client, buyer):
                 cookie = "; ".join(f"{k}={v}" for k, v in buyer["cookies"].items())
                 try:
-                    response = await client.post(f"{url}/checkout", data=buyer["form"], timeout=30,
-                                                 headers={"HX-Request": "true", "Cookie": cookie})
+                    response = await client.post(
+                        f"{url}/checkout",
+                        data=buyer["form"],
+                        timeout=30,
+                        headers={"HX-Request": "true", "Cookie": cookie},
+                    )
                 except httpx.HTTPError:
                     return buyer, None
                 if response.headers.get("HX-Redirect"):
@@ -263,23 +283,38 @@ async def test_killing_a_worker_mid_orders_loses_nothing_a_shopper_was_told(data
                     # supervisor, which takes seconds on a loaded 2-core machine (5 s failed at load 16)
                     assert time.monotonic() - started < 30, "the shop did not serve again within 30 s"
                     await asyncio.sleep(0.1)
-            print(f"{len(told)} of {len(buyers)} shoppers were told of an order; the shop served again "
-                  f"{time.monotonic() - started:.1f} s after the orders ended")
+            print(
+                f"{len(told)} of {len(buyers)} shoppers were told of an order; the shop served again "
+                f"{time.monotonic() - started:.1f} s after the orders ended"
+            )
         marks = ", ".join(["%s"] * len(user_ids))
         for user_id, target in told.items():
             number = target.rsplit("/", 1)[1]
-            assert await fetch_val(setup, "SELECT COUNT(*) FROM orders WHERE user_id = %s AND number = %s",
-                                   (user_id, number)) == 1, "a shopper was told of an order that does not exist"
+            assert (
+                await fetch_val(
+                    setup, "SELECT COUNT(*) FROM orders WHERE user_id = %s AND number = %s", (user_id, number)
+                )
+                == 1
+            ), "a shopper was told of an order that does not exist"
         partial = await fetch_val(
-            setup, "SELECT COUNT(*) FROM orders o WHERE o.user_id IN (" + marks + ") AND (NOT EXISTS "
-                   "(SELECT 1 FROM order_items i WHERE i.order_id = o.id) OR NOT EXISTS "
-                   "(SELECT 1 FROM stock_movements m WHERE m.order_id = o.id))", user_ids)
+            setup,
+            "SELECT COUNT(*) FROM orders o WHERE o.user_id IN (" + marks + ") AND (NOT EXISTS "
+            "(SELECT 1 FROM order_items i WHERE i.order_id = o.id) OR NOT EXISTS "
+            "(SELECT 1 FROM stock_movements m WHERE m.order_id = o.id))",
+            user_ids,
+        )
         assert partial == 0
-        sold = await fetch_val(setup, "SELECT COALESCE(SUM(i.quantity), 0) FROM order_items i JOIN orders o "
-                                      "ON o.id = i.order_id WHERE o.user_id IN (" + marks + ")", user_ids)
+        sold = await fetch_val(
+            setup,
+            "SELECT COALESCE(SUM(i.quantity), 0) FROM order_items i JOIN orders o "
+            "ON o.id = i.order_id WHERE o.user_id IN (" + marks + ")",
+            user_ids,
+        )
         assert await fetch_val(setup, "SELECT stock FROM variants WHERE id = %s", (variant_id,)) == 1000 - sold
-        assert await fetch_val(setup, "SELECT SUM(delta) FROM stock_movements WHERE variant_id = %s",
-                               (variant_id,)) == -sold
+        assert (
+            await fetch_val(setup, "SELECT SUM(delta) FROM stock_movements WHERE variant_id = %s", (variant_id,))
+            == -sold
+        )
     finally:
         await cleanup(setup, user_ids, [product["id"]], [product["category"]["id"]])
         setup.close()

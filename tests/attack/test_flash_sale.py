@@ -32,8 +32,9 @@ async def shop_db(database, tmp_path):
 
 async def checkout(client: httpx.AsyncClient, url: str, buyer: dict) -> httpx.Response:
     cookie = "; ".join(f"{name}={value}" for name, value in buyer["cookies"].items())
-    return await client.post(f"{url}/checkout", data=buyer["form"], headers={"HX-Request": "true", "Cookie": cookie},
-                             timeout=60)
+    return await client.post(
+        f"{url}/checkout", data=buyer["form"], headers={"HX-Request": "true", "Cookie": cookie}, timeout=60
+    )
 
 
 async def test_flash_sale_sells_exactly_the_stock(shop_db):
@@ -47,16 +48,21 @@ async def test_flash_sale_sells_exactly_the_stock(shop_db):
         made["users"] += [b["user_id"] for b in buyers]
         async with httpx.AsyncClient(limits=httpx.Limits(max_connections=BUYERS)) as client:
             responses = await asyncio.wait_for(
-                asyncio.gather(*(checkout(client, url, buyer) for buyer in buyers)), timeout=120)
-        sold = [r for r in responses if r.status_code == 200 and r.headers.get("HX-Redirect", "").startswith("/orders/")]
+                asyncio.gather(*(checkout(client, url, buyer) for buyer in buyers)), timeout=120
+            )
+        sold = [
+            r for r in responses if r.status_code == 200 and r.headers.get("HX-Redirect", "").startswith("/orders/")
+        ]
         refused = [r for r in responses if r.status_code == 422]
         assert len(sold) == UNITS, f"round {round_}: {len(sold)} orders"
         assert len(refused) == BUYERS - UNITS, [r.status_code for r in responses if r.status_code not in (200, 422)]
         assert all("Sold out" in r.text and "sold out or run low" in r.text for r in refused)
         assert await fetch_val(conn, "SELECT stock FROM variants WHERE id = %s", (variant_id,)) == 0
         assert await fetch_val(conn, "SELECT COUNT(*) FROM order_items WHERE variant_id = %s", (variant_id,)) == UNITS
-        assert await fetch_val(conn, "SELECT SUM(delta) FROM stock_movements WHERE variant_id = %s",
-                               (variant_id,)) == -UNITS
+        assert (
+            await fetch_val(conn, "SELECT SUM(delta) FROM stock_movements WHERE variant_id = %s", (variant_id,))
+            == -UNITS
+        )
         numbers = {r.headers["HX-Redirect"] for r in sold}
         assert len(numbers) == UNITS
 
@@ -78,8 +84,11 @@ async def test_twenty_identical_submissions_make_one_order(shop_db):
     await conn.ping()
     from mooncart.db import execute
 
-    await execute(conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)",
-                  (buyer["cart_id"], product["variants"][0]["id"]))
+    await execute(
+        conn,
+        "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)",
+        (buyer["cart_id"], product["variants"][0]["id"]),
+    )
     async with httpx.AsyncClient() as client:
         again = await checkout(client, url, buyer)
     assert again.status_code == 422 and "already used for order" in again.text
@@ -91,8 +100,9 @@ async def card_shop(database, tmp_path):
     conn = await aiomysql.connect(**database.connect_kwargs())
     made = {"users": [], "products": [], "categories": []}
     async with running_gateway() as gateway:
-        with running_shop(database.url, workers=2, log_path=tmp_path / "shop.log",
-                          env=gateway_env(gateway, timeout=20)) as (url, process):
+        with running_shop(
+            database.url, workers=2, log_path=tmp_path / "shop.log", env=gateway_env(gateway, timeout=20)
+        ) as (url, process):
             gateway.webhook_url = f"{url}/payments/webhook"
             yield url, conn, made, Signers(database.url), gateway
             await gateway.settle_webhooks()
@@ -109,13 +119,17 @@ async def test_a_flash_sale_paid_by_card_charges_exactly_the_winners(card_shop):
         variant_id = product["variants"][0]["id"]
         buyers = await make_buyers(conn, signers, variant_id, BUYERS)
         for buyer in buyers:
-            buyer["form"].update(payment_method="card", card_number="4111111111111111", card_expiry="12/39",
-                                 card_cvv="123")
+            buyer["form"].update(
+                payment_method="card", card_number="4111111111111111", card_expiry="12/39", card_cvv="123"
+            )
         made["users"] += [b["user_id"] for b in buyers]
         async with httpx.AsyncClient(limits=httpx.Limits(max_connections=BUYERS)) as client:
             responses = await asyncio.wait_for(
-                asyncio.gather(*(checkout(client, url, buyer) for buyer in buyers)), timeout=180)
-        sold = [r for r in responses if r.status_code == 200 and r.headers.get("HX-Redirect", "").startswith("/orders/")]
+                asyncio.gather(*(checkout(client, url, buyer) for buyer in buyers)), timeout=180
+            )
+        sold = [
+            r for r in responses if r.status_code == 200 and r.headers.get("HX-Redirect", "").startswith("/orders/")
+        ]
         refused = [r for r in responses if r.status_code == 422]
         assert len(sold) == UNITS, f"round {round_}: {len(sold)} orders"
         assert len(refused) == BUYERS - UNITS
@@ -125,11 +139,17 @@ async def test_a_flash_sale_paid_by_card_charges_exactly_the_winners(card_shop):
         captured = {number: amount for number, amount in gateway.captured().items() if number in numbers}
         assert set(captured) == numbers and len(gateway.captured()) == UNITS * (round_ + 1), "charges = orders paid"
         marks = ", ".join(["%s"] * UNITS)
-        paid = await fetch_val(conn, "SELECT COUNT(*) FROM orders WHERE number IN (" + marks + ") AND status = 'placed' "
-                                     "AND payment_status = 'paid'", list(numbers))
+        paid = await fetch_val(
+            conn,
+            "SELECT COUNT(*) FROM orders WHERE number IN (" + marks + ") AND status = 'placed' "
+            "AND payment_status = 'paid'",
+            list(numbers),
+        )
         assert paid == UNITS
         assert await fetch_val(conn, "SELECT stock FROM variants WHERE id = %s", (variant_id,)) == 0
-        assert await fetch_val(conn, "SELECT SUM(delta) FROM stock_movements WHERE variant_id = %s",
-                               (variant_id,)) == -UNITS
+        assert (
+            await fetch_val(conn, "SELECT SUM(delta) FROM stock_movements WHERE variant_id = %s", (variant_id,))
+            == -UNITS
+        )
     assert all(status == 200 for _, status in gateway.webhook_answers), gateway.webhook_answers[:5]
     print(f"card flash sale: {len(gateway.webhook_answers)} webhooks answered while selling")

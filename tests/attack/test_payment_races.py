@@ -27,8 +27,9 @@ async def card_shop(database, tmp_path):
     conn = await aiomysql.connect(**database.connect_kwargs())
     made = {"users": [], "products": [], "categories": []}
     async with running_gateway() as gateway:
-        with running_shop(database.url, workers=2, log_path=tmp_path / "shop.log",
-                          env=gateway_env(gateway, timeout=10)) as (url, process):
+        with running_shop(
+            database.url, workers=2, log_path=tmp_path / "shop.log", env=gateway_env(gateway, timeout=10)
+        ) as (url, process):
             gateway.webhook_url = f"{url}/payments/webhook"
             yield url, conn, made, Signers(database.url), gateway
             await gateway.settle_webhooks()
@@ -56,8 +57,10 @@ async def test_webhooks_racing_the_shoppers_return_capture_and_place_each_order_
         page = soup((await client.get(page_url)).text)
         pay = next(f for f in page.find_all("form") if f.find("button").get_text() == "Pay")
         parts = urlsplit(page_url)
-        paid = await client.post(f"{parts.scheme}://{parts.netloc}{pay['action']}",
-                                 data={i["name"]: i["value"] for i in pay.find_all("input")})
+        paid = await client.post(
+            f"{parts.scheme}://{parts.netloc}{pay['action']}",
+            data={i["name"]: i["value"] for i in pay.find_all("input")},
+        )
         # the gateway has just fired payment.authorized at the shop; the browser comes back now too
         back = await client.get(paid.headers["Location"], headers=headers)
         return back.headers.get("Location", ""), back
@@ -65,8 +68,9 @@ async def test_webhooks_racing_the_shoppers_return_capture_and_place_each_order_
     async with httpx.AsyncClient(limits=httpx.Limits(max_connections=SHOPPERS * 2), timeout=60) as client:
         results = await asyncio.wait_for(asyncio.gather(*(shop_and_pay(client, b) for b in buyers)), timeout=120)
     await gateway.settle_webhooks()
-    assert all(back.status_code == 303 and target.startswith("/orders/MC") for target, back in results), \
-        [(back.status_code, target) for target, back in results]
+    assert all(back.status_code == 303 and target.startswith("/orders/MC") for target, back in results), [
+        (back.status_code, target) for target, back in results
+    ]
     numbers = {target.rsplit("/", 1)[1] for target, _ in results}
     assert len(numbers) == SHOPPERS
     captured = gateway.captured()
@@ -74,8 +78,15 @@ async def test_webhooks_racing_the_shoppers_return_capture_and_place_each_order_
     for number in numbers:
         assert gateway.calls_for(number).count("capture") == 1, (number, gateway.calls_for(number))
     marks = ", ".join(["%s"] * SHOPPERS)
-    assert await fetch_val(conn, "SELECT COUNT(*) FROM orders WHERE number IN (" + marks + ") AND status = 'placed' "
-                                 "AND payment_status = 'paid'", list(numbers)) == SHOPPERS
+    assert (
+        await fetch_val(
+            conn,
+            "SELECT COUNT(*) FROM orders WHERE number IN (" + marks + ") AND status = 'placed' "
+            "AND payment_status = 'paid'",
+            list(numbers),
+        )
+        == SHOPPERS
+    )
     assert all(status == 200 for _, status in gateway.webhook_answers)
     assert await fetch_val(conn, "SELECT stock FROM variants WHERE id = %s", (product["variants"][0]["id"],)) == 0
 
@@ -93,8 +104,9 @@ async def test_a_slow_bank_does_not_hold_the_stock_rows(card_shop, database):
     buyer["form"].update(payment_method="card", card_number="4111111111111111", card_expiry="12/39", card_cvv="123")
     gateway.slow = 2.0
     async with httpx.AsyncClient(timeout=60) as client:
-        checkout = asyncio.create_task(client.post(f"{url}/checkout", data=buyer["form"],
-                                                   headers={"Cookie": cookie_header(buyer)}))
+        checkout = asyncio.create_task(
+            client.post(f"{url}/checkout", data=buyer["form"], headers={"Cookie": cookie_header(buyer)})
+        )
         while not gateway.orders and not checkout.done():  # the gateway has been asked: the order is reserved
             await asyncio.sleep(0.05)
         other = await aiomysql.connect(**database.connect_kwargs())
@@ -109,6 +121,5 @@ async def test_a_slow_bank_does_not_hold_the_stock_rows(card_shop, database):
             other.close()
         response = await checkout
     assert response.status_code == 303
-    print(f"the variant row was locked for {waited * 1000:.0f} ms while the bank took "
-          f"{gateway.slow:.0f} s per call")
+    print(f"the variant row was locked for {waited * 1000:.0f} ms while the bank took {gateway.slow:.0f} s per call")
     assert await fetch_val(conn, "SELECT payment_status FROM orders WHERE user_id = %s", (buyer["user_id"],)) == "paid"

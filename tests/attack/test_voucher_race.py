@@ -13,9 +13,9 @@ import aiomysql
 import httpx
 import pytest
 
-from mooncart.payments.providers import CashOnDelivery
 from mooncart.checkout.placement import CheckoutProblem, place_order
 from mooncart.db import execute, fetch_val
+from mooncart.payments.providers import CashOnDelivery
 from tests.factories import ADDRESS, make_product
 from tests.shop_server import Signers, cleanup, make_buyers, running_shop, signed_confirmation
 
@@ -38,8 +38,11 @@ async def voucher_and_stock(conn, made) -> tuple[int, int, str]:
     made["products"].append(product["id"])
     made["categories"].append(product["category"]["id"])
     code = "RACE" + secrets.token_hex(4).upper()
-    _, voucher_id = await execute(conn, "INSERT INTO vouchers (code, kind, amount, usage_limit, per_shopper_limit) "
-                                        "VALUES (%s, 'flat', %s, %s, 1)", (code, DISCOUNT, LIMIT))
+    _, voucher_id = await execute(
+        conn,
+        "INSERT INTO vouchers (code, kind, amount, usage_limit, per_shopper_limit) VALUES (%s, 'flat', %s, %s, 1)",
+        (code, DISCOUNT, LIMIT),
+    )
     made["vouchers"].append(voucher_id)
     return product["variants"][0]["id"], voucher_id, code
 
@@ -47,18 +50,27 @@ async def voucher_and_stock(conn, made) -> tuple[int, int, str]:
 async def with_voucher(conn, buyers, variant_id: int, voucher_id: int, code: str) -> None:
     """Each buyer's bag carries the voucher, and her checkout page showed the discount."""
     for buyer in buyers:
-        await execute(conn, "INSERT INTO cart_vouchers (cart_id, voucher_id) VALUES (%s, %s)",
-                      (buyer["cart_id"], voucher_id))
+        await execute(
+            conn, "INSERT INTO cart_vouchers (cart_id, voucher_id) VALUES (%s, %s)", (buyer["cart_id"], voucher_id)
+        )
         buyer["form"]["confirmation"] = signed_confirmation([(variant_id, 1, PRICE)], code, [DISCOUNT])
 
 
 async def assert_exactly_the_limit(conn, voucher_id: int, variant_id: int, placed: int) -> None:
     assert placed == LIMIT
     assert await fetch_val(conn, "SELECT used FROM vouchers WHERE id = %s", (voucher_id,)) == LIMIT
-    assert await fetch_val(conn, "SELECT COUNT(*) FROM voucher_redemptions WHERE voucher_id = %s",
-                           (voucher_id,)) == LIMIT
-    assert await fetch_val(conn, "SELECT COUNT(*) FROM orders o JOIN order_items i ON i.order_id = o.id "
-                                 "WHERE i.variant_id = %s AND o.discount_paise = %s", (variant_id, DISCOUNT)) == LIMIT
+    assert (
+        await fetch_val(conn, "SELECT COUNT(*) FROM voucher_redemptions WHERE voucher_id = %s", (voucher_id,)) == LIMIT
+    )
+    assert (
+        await fetch_val(
+            conn,
+            "SELECT COUNT(*) FROM orders o JOIN order_items i ON i.order_id = o.id "
+            "WHERE i.variant_id = %s AND o.discount_paise = %s",
+            (variant_id, DISCOUNT),
+        )
+        == LIMIT
+    )
     assert await fetch_val(conn, "SELECT COUNT(*) FROM order_items WHERE variant_id = %s", (variant_id,)) == LIMIT
     assert await fetch_val(conn, "SELECT stock FROM variants WHERE id = %s", (variant_id,)) == SHOPPERS - LIMIT
 
@@ -73,12 +85,15 @@ async def test_a_voucher_for_100_sells_exactly_100_to_300_shoppers_over_http(rac
 
     async def checkout(client, url, buyer):
         cookie = "; ".join(f"{name}={value}" for name, value in buyer["cookies"].items())
-        return await client.post(f"{url}/checkout", data=buyer["form"], timeout=120,
-                                 headers={"HX-Request": "true", "Cookie": cookie})
+        return await client.post(
+            f"{url}/checkout", data=buyer["form"], timeout=120, headers={"HX-Request": "true", "Cookie": cookie}
+        )
+
     with running_shop(database.url, workers=2, log_path=tmp_path / "shop.log") as (url, _process):
         async with httpx.AsyncClient(limits=httpx.Limits(max_connections=SHOPPERS)) as client:
             responses = await asyncio.wait_for(
-                asyncio.gather(*(checkout(client, url, buyer) for buyer in buyers)), timeout=300)
+                asyncio.gather(*(checkout(client, url, buyer) for buyer in buyers)), timeout=300
+            )
     placed = [r for r in responses if r.status_code == 200 and r.headers.get("HX-Redirect", "").startswith("/orders/")]
     refused = [r for r in responses if r.status_code == 422]
     assert len(placed) + len(refused) == SHOPPERS, sorted({r.status_code for r in responses})
@@ -103,13 +118,21 @@ async def test_under_snapshot_isolation_300_checkouts_on_their_own_connections_u
             own = await aiomysql.connect(**database.connect_kwargs())
             try:
                 await execute(own, "SET SESSION innodb_snapshot_isolation = ON")
-                return await place_order(own, user_id=buyer["user_id"], cart_id=buyer["cart_id"], address=ADDRESS,
-                                         provider=CashOnDelivery(), payment_details={},
-                                         idempotency_key=buyer["form"]["idempotency_key"], confirmed=shown)
+                return await place_order(
+                    own,
+                    user_id=buyer["user_id"],
+                    cart_id=buyer["cart_id"],
+                    address=ADDRESS,
+                    provider=CashOnDelivery(),
+                    payment_details={},
+                    idempotency_key=buyer["form"]["idempotency_key"],
+                    confirmed=shown,
+                )
             except CheckoutProblem as problem:
                 return problem
             finally:
                 own.close()
+
     results = await asyncio.wait_for(asyncio.gather(*(buy(b) for b in buyers)), timeout=300)
     refused = [r for r in results if isinstance(r, CheckoutProblem)]
     assert all("fully used" in str(r) or r.changes for r in refused)

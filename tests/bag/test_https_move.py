@@ -13,8 +13,9 @@ async def test_a_guest_bag_from_plain_http_survives_the_move_to_https(app, conn)
     client = app.test_client()
     page = soup(await (await client.get("/bag")).get_data())
     token = page.find("meta", attrs={"name": "csrf-token"})["content"]
-    response = await client.post("/bag/add", form={"variant_id": str(product["variants"][0]["id"]), "quantity": "2",
-                                                   "csrf_token": token})
+    response = await client.post(
+        "/bag/add", form={"variant_id": str(product["variants"][0]["id"]), "quantity": "2", "csrf_token": token}
+    )
     assert response.status_code == 303
     old = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("mooncart_bag="))
     value = old.partition(";")[0].partition("=")[2]
@@ -25,7 +26,7 @@ async def test_a_guest_bag_from_plain_http_survives_the_move_to_https(app, conn)
     secure = next(c for c in cookies if c.startswith("__Host-mooncart_bag="))
     assert secure.partition(";")[0] == f"__Host-mooncart_bag={value}" and "Secure" in secure and "Path=/" in secure
     deleted = next(c for c in cookies if c.startswith("mooncart_bag="))
-    assert deleted.startswith('mooncart_bag=;') and ("Max-Age=0" in deleted or "1970" in deleted)
+    assert deleted.startswith("mooncart_bag=;") and ("Max-Age=0" in deleted or "1970" in deleted)
 
     # from then on the __Host- cookie alone finds the bag, and nothing more is re-issued
     again = await client.get("/bag", scheme="https", headers={"Cookie": f"__Host-mooncart_bag={value}"})

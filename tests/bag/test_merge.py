@@ -50,7 +50,9 @@ async def test_guest_lines_come_with_stock_and_what_the_account_bag_holds(conn):
     guest = await bag(conn, (large, 1), (medium, 2))
     assert await queries.select_cart_units(conn, guest.id) == 3
     assert await queries.select_guest_lines(conn, guest.id, mine.id) == [
-        queries.GuestLine(medium, 2, 3, 2, "Teal Palazzo", "M"), queries.GuestLine(large, 1, 5, 0, "Teal Palazzo", "L")]
+        queries.GuestLine(medium, 2, 3, 2, "Teal Palazzo", "M"),
+        queries.GuestLine(large, 1, 5, 0, "Teal Palazzo", "L"),
+    ]
 
 
 async def test_setting_line_quantities_adds_missing_lines_and_overwrites_the_rest(conn):
@@ -65,19 +67,23 @@ async def test_setting_line_quantities_adds_missing_lines_and_overwrites_the_res
 
 async def test_merging_caps_at_stock_leaves_sold_out_lines_out_and_removes_the_guest_bag(conn):
     user = await make_user(conn, password_hash="x")
-    product = await make_product(conn, name="Teal Palazzo",
-                                 variants=[("M", "Teal", 3), ("L", "Teal", 5), ("XL", "Teal", 1)])
+    product = await make_product(
+        conn, name="Teal Palazzo", variants=[("M", "Teal", 3), ("L", "Teal", 5), ("XL", "Teal", 1)]
+    )
     medium, large, extra_large = (v["id"] for v in product["variants"])
     mine = await bag(conn, (medium, 2), user_id=user["id"])
     guest = await bag(conn, (medium, 2), (large, 1), (extra_large, 1))
     await execute(conn, "UPDATE variants SET stock = 0 WHERE id = %s", (extra_large,))  # sold out meanwhile
     token, notes = await claim_bag(conn, guest.token, user["id"])
     assert token == mine.token
-    assert notes == ["We added 2 items from before you logged in to your bag.",
-                     "Teal Palazzo (M): only 3 can be in your bag, so it has 3.",
-                     "Teal Palazzo (XL) has sold out, so we left it out."]
-    rows = await fetch_all(conn, "SELECT variant_id, quantity FROM cart_items WHERE cart_id = %s ORDER BY variant_id",
-                           (mine.id,))
+    assert notes == [
+        "We added 2 items from before you logged in to your bag.",
+        "Teal Palazzo (M): only 3 can be in your bag, so it has 3.",
+        "Teal Palazzo (XL) has sold out, so we left it out.",
+    ]
+    rows = await fetch_all(
+        conn, "SELECT variant_id, quantity FROM cart_items WHERE cart_id = %s ORDER BY variant_id", (mine.id,)
+    )
     assert [(r["variant_id"], r["quantity"]) for r in rows] == [(medium, 3), (large, 1)]
     assert await fetch_val(conn, "SELECT COUNT(*) FROM carts WHERE id = %s", (guest.id,)) == 0
 
@@ -87,7 +93,9 @@ async def test_a_shopper_without_a_bag_adopts_the_guest_bag_whole(conn):
     product = await make_product(conn, variants=[("M", "Teal", 3)])
     guest = await bag(conn, (product["variants"][0]["id"], 1))
     assert await claim_bag(conn, guest.token, user["id"]) == (
-        guest.token, ["Your bag of 1 item is now saved to your account."])
+        guest.token,
+        ["Your bag of 1 item is now saved to your account."],
+    )
     assert await queries.select_user_cart(conn, user["id"]) == guest
 
 

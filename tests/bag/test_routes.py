@@ -12,8 +12,9 @@ from tests.factories import add, make_product
 
 
 async def bag_quantity(conn, variant_id: int) -> int:
-    return int(await fetch_val(conn, "SELECT COALESCE(SUM(quantity), 0) FROM cart_items WHERE variant_id = %s",
-                               (variant_id,)))
+    return int(
+        await fetch_val(conn, "SELECT COALESCE(SUM(quantity), 0) FROM cart_items WHERE variant_id = %s", (variant_id,))
+    )
 
 
 async def test_add_to_bag_over_htmx_returns_only_the_changed_regions(client, conn):
@@ -62,8 +63,11 @@ async def test_add_to_bag_costs_at_most_three_statements(client, conn):
 
 async def test_add_reply_is_small_next_to_every_demo_product_page(app, conn):
     await seed_demo(conn, products=200, seed=11, quiet=True)  # the demo catalogue, as shipped
-    rows = await fetch_all(conn, "SELECT p.slug, MIN(v.id) AS variant_id FROM products p "
-                                 "JOIN variants v ON v.product_id = p.id AND v.stock > 0 GROUP BY p.id")
+    rows = await fetch_all(
+        conn,
+        "SELECT p.slug, MIN(v.id) AS variant_id FROM products p "
+        "JOIN variants v ON v.product_id = p.id AND v.stock > 0 GROUP BY p.id",
+    )
     assert len(rows) >= 150
     worst = 0.0
     for row in rows:
@@ -85,16 +89,19 @@ async def test_plain_form_add_redirects_to_the_product_page_with_a_message(clien
     assert page.find(id="bag-count").get_text(" ", strip=True).startswith("1")
 
 
-@pytest.mark.parametrize("quantity, message", [
-    ("0", "at least 1"),
-    ("-2", "at least 1"),
-    ("abc", "whole number"),
-    ("1.5", "whole number"),
-    ("", "enter a quantity"),
-    ("11", "at most 10"),
-    ("٣", "whole number"),  # an Arabic-Indic three is a digit to Python, not to us
-    ("99999999999999999999", "whole number"),
-])
+@pytest.mark.parametrize(
+    "quantity, message",
+    [
+        ("0", "at least 1"),
+        ("-2", "at least 1"),
+        ("abc", "whole number"),
+        ("1.5", "whole number"),
+        ("", "enter a quantity"),
+        ("11", "at most 10"),
+        ("٣", "whole number"),  # an Arabic-Indic three is a digit to Python, not to us
+        ("99999999999999999999", "whole number"),
+    ],
+)
 @pytest.mark.parametrize("htmx", [True, False])
 async def test_bad_quantities_are_refused_and_change_nothing(client, conn, quantity, message, htmx):
     product = await make_product(conn, stock=20)
@@ -132,8 +139,10 @@ async def test_sold_out_variant_cannot_be_added(client, conn):
     assert "sold out" in (await response.get_data(as_text=True))
 
 
-@pytest.mark.parametrize("variant_id", ["999999999", "0", "abc", "", "1 OR 1=1", "1; DROP TABLE carts",
-                                        "' OR '1'='1", "99999999999999999999"])
+@pytest.mark.parametrize(
+    "variant_id",
+    ["999999999", "0", "abc", "", "1 OR 1=1", "1; DROP TABLE carts", "' OR '1'='1", "99999999999999999999"],
+)
 @pytest.mark.parametrize("htmx", [True, False])
 async def test_unknown_or_hostile_variant_ids_are_refused(client, conn, variant_id, htmx):
     carts_before = await fetch_val(conn, "SELECT COUNT(*) FROM carts")
@@ -171,8 +180,14 @@ async def test_a_tampered_bag_cookie_is_refused_and_cleared(client, conn, htmx):
     assert "could not be verified" in soup(await response.get_data()).get_text()
     assert COOKIE_NAME + "=;" in response.headers["Set-Cookie"]
     assert await bag_quantity(conn, variant_id) == 1
-    assert await fetch_val(conn, "SELECT COUNT(*) FROM carts c JOIN cart_items ci ON ci.cart_id = c.id "
-                                 "WHERE ci.variant_id = %s", (variant_id,)) == 1
+    assert (
+        await fetch_val(
+            conn,
+            "SELECT COUNT(*) FROM carts c JOIN cart_items ci ON ci.cart_id = c.id WHERE ci.variant_id = %s",
+            (variant_id,),
+        )
+        == 1
+    )
 
 
 async def test_a_tampered_cookie_on_the_bag_page_shows_an_empty_bag_with_a_notice(client, conn):
@@ -184,7 +199,7 @@ async def test_a_tampered_cookie_on_the_bag_page_shows_an_empty_bag_with_a_notic
 
 
 async def bag_with(client, conn, *quantities):
-    product = await make_product(conn, variants=[(s, "Coral", 8) for s in ("S", "M", "L")][:len(quantities)])
+    product = await make_product(conn, variants=[(s, "Coral", 8) for s in ("S", "M", "L")][: len(quantities)])
     for variant, quantity in zip(product["variants"], quantities):
         await add(client, variant["id"], quantity)
     return product["variants"]
@@ -233,8 +248,9 @@ async def test_changing_quantity_without_htmx_redirects_to_the_bag(client, conn)
 async def test_bad_line_quantities_are_refused_inline(client, conn, quantity, htmx):
     variants = await bag_with(client, conn, 2)  # stock is 8, so 9 is above stock
     variant_id = variants[0]["id"]
-    response = await post(client, f"/bag/items/{variant_id}", form={"quantity": quantity},
-                                  headers=HTMX if htmx else None)
+    response = await post(
+        client, f"/bag/items/{variant_id}", form={"quantity": quantity}, headers=HTMX if htmx else None
+    )
     assert response.status_code == 422
     body = await response.get_data(as_text=True)
     assert "<script>alert(1)</script>" not in body

@@ -27,16 +27,26 @@ async def test_after_the_session_expires_the_account_bag_is_not_shown_nor_change
     await execute(conn, "UPDATE sessions SET revoked_at = NOW(6) WHERE user_id = %s", (user["id"],))
     page = await client.get("/bag")
     assert bag_count(await page.get_data()) == "0"
-    assert "Your bag is empty" in soup(await page.get_data()).get_text() or \
-        not soup(await page.get_data()).select(".bag-line")
+    assert "Your bag is empty" in soup(await page.get_data()).get_text() or not soup(await page.get_data()).select(
+        ".bag-line"
+    )
     product_page = await client.get(f"/products/{product['slug']}")
-    assert bag_count(await product_page.get_data()) == "0" and "2 in bag" not in soup(await product_page.get_data()).get_text()
+    assert (
+        bag_count(await product_page.get_data()) == "0"
+        and "2 in bag" not in soup(await product_page.get_data()).get_text()
+    )
     assert any(c.startswith("mooncart_bag=;") for c in product_page.headers.getlist("Set-Cookie"))  # cleared
     # even with the old cookie sent again, changes and removals do not reach the account's bag
     cart_token_cookie = await fetch_val(conn, "SELECT token FROM carts WHERE user_id = %s", (user["id"],))
     assert cart_token_cookie
-    assert await fetch_val(conn, "SELECT SUM(quantity) FROM cart_items ci JOIN carts c ON c.id = ci.cart_id "
-                                 "WHERE c.user_id = %s", (user["id"],)) == 2
+    assert (
+        await fetch_val(
+            conn,
+            "SELECT SUM(quantity) FROM cart_items ci JOIN carts c ON c.id = ci.cart_id WHERE c.user_id = %s",
+            (user["id"],),
+        )
+        == 2
+    )
 
 
 async def test_a_stale_account_cookie_cannot_change_or_remove_lines(app, conn):
@@ -52,11 +62,18 @@ async def test_a_stale_account_cookie_cannot_change_or_remove_lines(app, conn):
     shown = await stranger.get("/bag", headers=cookie)
     assert bag_count(await shown.get_data()) == "0"
     # adding starts the stranger's own guest bag
-    response = await stranger.post("/bag/add", form={"variant_id": str(variant_id), "quantity": "1",
-                                                     "csrf_token": token}, headers=cookie)
+    response = await stranger.post(
+        "/bag/add", form={"variant_id": str(variant_id), "quantity": "1", "csrf_token": token}, headers=cookie
+    )
     assert response.status_code == 303
-    assert await fetch_val(conn, "SELECT SUM(quantity) FROM cart_items ci JOIN carts c ON c.id = ci.cart_id "
-                                 "WHERE c.user_id = %s", (user["id"],)) == 2
+    assert (
+        await fetch_val(
+            conn,
+            "SELECT SUM(quantity) FROM cart_items ci JOIN carts c ON c.id = ci.cart_id WHERE c.user_id = %s",
+            (user["id"],),
+        )
+        == 2
+    )
     assert await fetch_val(conn, "SELECT COUNT(*) FROM carts WHERE user_id IS NULL") == 1
 
 

@@ -13,8 +13,14 @@ from mooncart.demo import seed_demo
 from tests.conftest import create_test_database, drop_test_database
 from tests.shop_server import running_shop
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
@@ -27,8 +33,10 @@ async def shop(tmp_path_factory):
     await seed_demo(conn, products=40, seed=3, quiet=True)
     conn.close()
     log_path = media_root.parent / "shop.log"
-    with running_shop(settings.url, workers=1, log_path=log_path,
-                      env={"MOONCART_MEDIA_ROOT": str(media_root)}) as (url, _process):
+    with running_shop(settings.url, workers=1, log_path=log_path, env={"MOONCART_MEDIA_ROOT": str(media_root)}) as (
+        url,
+        _process,
+    ):
         yield {"url": url, "db": settings, "log": log_path}
     drop_test_database(settings)
 
@@ -58,10 +66,12 @@ async def in_stock_product(shop, minimum: int = 3, maximum: int = 9) -> dict:
                 "WHERE v.id = (SELECT v2.id FROM variants v2 JOIN colours c2 ON c2.id = v2.colour_id "
                 "JOIN sizes s2 ON s2.id = v2.size_id WHERE v2.product_id = p.id AND v2.stock > 0 "
                 "ORDER BY c2.name, s2.position LIMIT 1) AND v.stock BETWEEN %s AND %s ORDER BY p.id LIMIT 1",
-                (minimum, maximum))
+                (minimum, maximum),
+            )
             return await cur.fetchone()
     finally:
         conn.close()
+
 
 # Note: page.wait_for_function() evaluates its predicate with eval(), which the shop's CSP
 # (rightly) forbids; the tests wait with Playwright's expect() instead.

@@ -40,8 +40,10 @@ async def test_home_to_order_to_cancel(shop, browser, javascript):
     await expect(page).to_have_url(re.compile(r"/c/kurtis\?sort=price_asc.*&in_stock=1"))
     if javascript:
         assert await page.evaluate("window.__stillHere") == "listing", "filters swapped the results in place"
-    prices = [int((await p.text_content()).strip("₹").replace(",", "")) for p in
-              await page.locator(".product-card .product-price").all()]
+    prices = [
+        int((await p.text_content()).strip("₹").replace(",", ""))
+        for p in await page.locator(".product-card .product-price").all()
+    ]
     assert prices == sorted(prices) and prices
 
     cards = page.locator(".product-card a")
@@ -72,8 +74,15 @@ async def test_home_to_order_to_cancel(shop, browser, javascript):
     await expect(page.locator("main")).to_contain_text("Your bag of 2 items is now saved to your account")
     await expect(page.locator("#bag-count")).to_have_text("2")
 
-    await fill_address(page, name="Kavya Menon", line1="Flat 4B, Sea Breeze Apartments, Marine Drive",
-                       city="Kochi", state="Kerala", pin_code="682031", mobile="9447012345")
+    await fill_address(
+        page,
+        name="Kavya Menon",
+        line1="Flat 4B, Sea Breeze Apartments, Marine Drive",
+        city="Kochi",
+        state="Kerala",
+        pin_code="682031",
+        mobile="9447012345",
+    )
     await page.get_by_role("button", name="Place order").click()
     await expect(page.locator("h1")).to_contain_text("Order MC")
     assert "is placed" in await page.text_content("main")

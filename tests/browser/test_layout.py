@@ -136,8 +136,9 @@ async def test_no_page_sticks_out_sideways(shop, browser, width):
     tag = secrets.token_hex(3)
     conn = await aiomysql.connect(**shop["db"].connect_kwargs())
     # long, real names: the header greets her by first name, the account page shows her email
-    shopper = await make_user(conn, email=f"venkatalakshmi.subramanian.{tag}@example.co.in",
-                              name="Venkatalakshmi Subramanian")
+    shopper = await make_user(
+        conn, email=f"venkatalakshmi.subramanian.{tag}@example.co.in", name="Venkatalakshmi Subramanian"
+    )
     await make_address(conn, shopper["id"])
     staff = await make_user(conn, email=f"layout.staff.{tag}@mooncart.in", name="Lata Owner", is_staff=True)
     conn.close()
@@ -178,17 +179,28 @@ async def test_no_page_sticks_out_sideways(shop, browser, width):
     # (a new address: the saved one's radio is checked, but the empty required new-address fields
     # below it stop the browser from sending the form)
     await page.get_by_label("A new address").check()
-    await fill_address(page, name="Venkatalakshmi Subramanian", line1="Flat 12, Lotus Residency, 80 Feet Road",
-                       city="Bengaluru", state="Karnataka", pin_code="560038", mobile="9876543210")
+    await fill_address(
+        page,
+        name="Venkatalakshmi Subramanian",
+        line1="Flat 12, Lotus Residency, 80 Feet Road",
+        city="Bengaluru",
+        state="Karnataka",
+        pin_code="560038",
+        mobile="9876543210",
+    )
     await page.get_by_role("button", name="Place order").click()
     await expect(page.locator("h1")).to_contain_text("Order MC")
     order_number = (await page.locator("h1").text_content()).split("Order ", 1)[1].split()[0]
     problems += await overflow(page, "order", width)
     await page.goto(f"{base}/orders")
     problems += await overflow(page, "orders", width)
-    for name, path in (("account", "/account"), ("addresses", "/account/addresses"),
-                       ("password", "/account/password"), ("two-step", "/account/two-step"),
-                       ("not-found", "/c/no-such-category")):
+    for name, path in (
+        ("account", "/account"),
+        ("addresses", "/account/addresses"),
+        ("password", "/account/password"),
+        ("two-step", "/account/two-step"),
+        ("not-found", "/c/no-such-category"),
+    ):
         await page.goto(base + path)
         problems += await overflow(page, name, width)
     await page.goto(f"{base}/account/two-step")
@@ -201,10 +213,16 @@ async def test_no_page_sticks_out_sideways(shop, browser, width):
     problems += await log_in(page, base, staff)
     await page.goto(f"{base}/admin/products?q=kurti")
     edit_href = await page.locator("main table a[href^='/admin/products/']").first.get_attribute("href")
-    for name, path in (("admin-dashboard", "/admin"), ("admin-products", "/admin/products"),
-                       ("admin-product", edit_href), ("admin-new-product", "/admin/products/new"),
-                       ("admin-orders", "/admin/orders"), ("admin-order", f"/admin/orders/{order_number}"),
-                       ("admin-low-stock", "/admin/stock/low"), ("admin-categories", "/admin/categories")):
+    for name, path in (
+        ("admin-dashboard", "/admin"),
+        ("admin-products", "/admin/products"),
+        ("admin-product", edit_href),
+        ("admin-new-product", "/admin/products/new"),
+        ("admin-orders", "/admin/orders"),
+        ("admin-order", f"/admin/orders/{order_number}"),
+        ("admin-low-stock", "/admin/stock/low"),
+        ("admin-categories", "/admin/categories"),
+    ):
         await page.goto(base + path)
         await expect(page.locator("h1")).to_be_visible()
         problems += await overflow(page, name, width)
@@ -285,8 +303,10 @@ async def test_a_desktop_listing_shows_its_filters_beside_the_products(shop, bro
     await sort.select_option("price_desc")
     await expect(page).to_have_url(re.compile(r"sort=price_desc"))
     await expect(page.get_by_role("link", name="Remove Price: high to low")).to_be_visible()
-    prices = [int((await p.text_content()).strip("₹").replace(",", "")) for p in
-              await page.locator(".product-card .product-price").all()]
+    prices = [
+        int((await p.text_content()).strip("₹").replace(",", ""))
+        for p in await page.locator(".product-card .product-price").all()
+    ]
     assert prices == sorted(prices, reverse=True) and prices
     assert await page.evaluate("window.__stillHere") is True
 

@@ -66,8 +66,15 @@ async def test_a_shopper_who_saved_an_address_in_her_account_orders_with_it(shop
     await expect(page.locator("main")).to_contain_text("Welcome to Mooncart, Meera")
     await page.locator("a.account-link").click()
     await page.get_by_role("link", name="Delivery addresses").click()
-    await fill_address(page, name="Meera Iyer", line1="7 Lotus Residency, Anna Nagar", city="Chennai",
-                       state="Tamil Nadu", pin_code="600040", mobile="9840012345")
+    await fill_address(
+        page,
+        name="Meera Iyer",
+        line1="7 Lotus Residency, Anna Nagar",
+        city="Chennai",
+        state="Tamil Nadu",
+        pin_code="600040",
+        mobile="9840012345",
+    )
     await page.get_by_role("button", name="Save address").click()
     await expect(page.locator("main")).to_contain_text("Address saved.")
 
@@ -84,8 +91,12 @@ async def test_a_shopper_who_saved_an_address_in_her_account_orders_with_it(shop
     await expect(main).to_contain_text("7 Lotus Residency, Anna Nagar")
     await expect(main).to_contain_text("Cash on delivery")
     await expect(page.locator("#bag-count")).to_have_text("0")
-    assert await in_database(shop, "SELECT COUNT(*) FROM addresses a JOIN users u ON u.id = a.user_id "
-                                   "WHERE u.email = %s", (email,)) == 1, "the saved address is not saved twice"
+    assert (
+        await in_database(
+            shop, "SELECT COUNT(*) FROM addresses a JOIN users u ON u.id = a.user_id WHERE u.email = %s", (email,)
+        )
+        == 1
+    ), "the saved address is not saved twice"
     await cancel_order(page)
     await context.close()
 
@@ -96,10 +107,23 @@ async def test_a_shopper_with_two_addresses_sends_to_the_second_and_pays_by_card
     product = await in_stock_product(shop)
     user = await shopper_with_addresses(
         shop,
-        dict(full_name="Farah Khan", line1="Flat 12, Gulmohar Towers, Bandra West", city="Mumbai",
-             state="Maharashtra", pin_code="400050", mobile="9820012345"),
-        dict(full_name="Farah Khan", line1="3 Koregaon Park Lane", city="Pune", state="Maharashtra",
-             pin_code="411001", mobile="9820012345"))
+        dict(
+            full_name="Farah Khan",
+            line1="Flat 12, Gulmohar Towers, Bandra West",
+            city="Mumbai",
+            state="Maharashtra",
+            pin_code="400050",
+            mobile="9820012345",
+        ),
+        dict(
+            full_name="Farah Khan",
+            line1="3 Koregaon Park Lane",
+            city="Pune",
+            state="Maharashtra",
+            pin_code="411001",
+            mobile="9820012345",
+        ),
+    )
     context, page = await open_page(browser, javascript)
     await log_in(page, base, user["email"], user["password"])
     await page.goto(f"{base}/products/{product['slug']}")
@@ -142,8 +166,15 @@ async def test_a_new_address_beside_saved_ones_with_a_field_forgotten_then_fille
     await expect(page.locator(".new-address")).to_be_hidden()
     await page.get_by_role("radio", name="A new address").check()
     await expect(page.locator(".new-address")).to_be_visible()
-    await fill_address(page, name="Lakshmi Nair", line1="Padmam, Round North", city="", state="Kerala",
-                       pin_code="680001", mobile="9447098765")
+    await fill_address(
+        page,
+        name="Lakshmi Nair",
+        line1="Padmam, Round North",
+        city="",
+        state="Kerala",
+        pin_code="680001",
+        mobile="9447098765",
+    )
     if javascript:
         await page.evaluate("window.__stillHere = 'checkout'")
     await page.get_by_role("button", name="Place order").click()
@@ -165,8 +196,12 @@ async def test_a_new_address_beside_saved_ones_with_a_field_forgotten_then_fille
     await page.fill("#f-city", "Thrissur")
     await place_order(page)
     await expect(page.locator("main")).to_contain_text("Thrissur, Kerala 680001")
-    assert await in_database(shop, "SELECT COUNT(*) FROM addresses WHERE user_id = %s AND city = 'Thrissur'",
-                             (user["id"],)) == 1, "the new address is saved for next time"
+    assert (
+        await in_database(
+            shop, "SELECT COUNT(*) FROM addresses WHERE user_id = %s AND city = 'Thrissur'", (user["id"],)
+        )
+        == 1
+    ), "the new address is saved for next time"
     await cancel_order(page)
     await context.close()
 
@@ -175,17 +210,26 @@ async def test_a_new_address_beside_saved_ones_with_a_field_forgotten_then_fille
 async def test_a_guest_signs_in_at_checkout_and_orders_both_bags(shop, browser, javascript):
     base = shop["url"]
     product = await in_stock_product(shop)
-    user = await shopper_with_addresses(shop, dict(full_name="Farah Khan", line1="44 Lake View Road",
-                                                   city="Bhopal", state="Madhya Pradesh", pin_code="462001"))
+    user = await shopper_with_addresses(
+        shop,
+        dict(
+            full_name="Farah Khan", line1="44 Lake View Road", city="Bhopal", state="Madhya Pradesh", pin_code="462001"
+        ),
+    )
     # what she put in her bag on her phone yesterday: another product, in her account's bag
     conn = await aiomysql.connect(**shop["db"].connect_kwargs())
     async with conn.cursor() as cur:
-        await cur.execute("SELECT v.id, p.name FROM variants v JOIN products p ON p.id = v.product_id "
-                          "WHERE v.stock >= 3 AND p.slug <> %s ORDER BY v.id LIMIT 1", (product["slug"],))
+        await cur.execute(
+            "SELECT v.id, p.name FROM variants v JOIN products p ON p.id = v.product_id "
+            "WHERE v.stock >= 3 AND p.slug <> %s ORDER BY v.id LIMIT 1",
+            (product["slug"],),
+        )
         earlier_variant, earlier_name = await cur.fetchone()
         await cur.execute("INSERT INTO carts (token, user_id) VALUES (%s, %s)", (secrets.token_hex(16), user["id"]))
-        await cur.execute("INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)",
-                          (cur.lastrowid, earlier_variant))
+        await cur.execute(
+            "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)",
+            (cur.lastrowid, earlier_variant),
+        )
     conn.close()
 
     context, page = await open_page(browser, javascript)

@@ -23,17 +23,34 @@ async def test_the_shopper_returns_a_kurti_and_exchanges_a_size_from_her_order_p
     base = shop["url"]
     conn = await aiomysql.connect(**shop["db"].connect_kwargs())
     user = await make_user(conn, email=f"meera.{secrets.token_hex(3)}@example.in", name="Meera Iyer")
-    kurti = await make_product(conn, name=f"Indigo Block-Print Kurti {secrets.token_hex(2)}", price_paise=89900,
-                               variants=[("S", "Indigo", 4), ("M", "Indigo", 4), ("L", "Indigo", 4)])
-    _, cart_id = await execute(conn, "INSERT INTO carts (token, user_id) VALUES (%s, %s)",
-                               (secrets.token_hex(16), user["id"]))
+    kurti = await make_product(
+        conn,
+        name=f"Indigo Block-Print Kurti {secrets.token_hex(2)}",
+        price_paise=89900,
+        variants=[("S", "Indigo", 4), ("M", "Indigo", 4), ("L", "Indigo", 4)],
+    )
+    _, cart_id = await execute(
+        conn, "INSERT INTO carts (token, user_id) VALUES (%s, %s)", (secrets.token_hex(16), user["id"])
+    )
     small, medium, large = kurti["variants"]
-    await execute(conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 2)",
-                  (cart_id, medium["id"]))
-    order = await place_order(conn, user_id=user["id"], cart_id=cart_id, address=ADDRESS, provider=CashOnDelivery(),
-                              payment_details={}, idempotency_key=secrets.token_hex(16))
-    await execute(conn, "UPDATE orders SET status = 'delivered', payment_status = 'paid', "
-                        "delivered_at = NOW(6) - INTERVAL 3 DAY WHERE id = %s", (order.id,))
+    await execute(
+        conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 2)", (cart_id, medium["id"])
+    )
+    order = await place_order(
+        conn,
+        user_id=user["id"],
+        cart_id=cart_id,
+        address=ADDRESS,
+        provider=CashOnDelivery(),
+        payment_details={},
+        idempotency_key=secrets.token_hex(16),
+    )
+    await execute(
+        conn,
+        "UPDATE orders SET status = 'delivered', payment_status = 'paid', "
+        "delivered_at = NOW(6) - INTERVAL 3 DAY WHERE id = %s",
+        (order.id,),
+    )
     context = await browser.new_context(java_script_enabled=javascript, viewport={"width": 390, "height": 844})
     page = await context.new_page()
     try:

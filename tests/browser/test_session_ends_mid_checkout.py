@@ -29,8 +29,15 @@ async def test_place_order_after_the_session_ended_goes_to_log_in_and_back_to_ch
         await page.goto(f"{base}/products/{product['slug']}")
         await add_first_available(page, javascript=True)
         await page.goto(f"{base}/checkout")
-        await fill_address(page, name="Ira Sen", line1="12 Park Street, Flat 3", city="Kolkata",
-                           state="West Bengal", pin_code="700016", mobile="9830012345")
+        await fill_address(
+            page,
+            name="Ira Sen",
+            line1="12 Park Street, Flat 3",
+            city="Kolkata",
+            state="West Bengal",
+            pin_code="700016",
+            mobile="9830012345",
+        )
 
         async with conn.cursor() as cur:  # the session ends while the form is open
             await cur.execute("UPDATE sessions SET revoked_at = NOW(6) WHERE user_id = %s", (user["id"],))
@@ -46,8 +53,15 @@ async def test_place_order_after_the_session_ended_goes_to_log_in_and_back_to_ch
         await page.get_by_role("button", name="Log in").click()
         await expect(page).to_have_url(f"{base}/checkout")
         await expect(page.locator("#bag-count")).to_have_text("1")
-        await fill_address(page, name="Ira Sen", line1="12 Park Street, Flat 3", city="Kolkata",
-                           state="West Bengal", pin_code="700016", mobile="9830012345")
+        await fill_address(
+            page,
+            name="Ira Sen",
+            line1="12 Park Street, Flat 3",
+            city="Kolkata",
+            state="West Bengal",
+            pin_code="700016",
+            mobile="9830012345",
+        )
         await place_order(page)
         await cancel_order(page)
     finally:

@@ -52,8 +52,9 @@ async def set_up_two_step(page, base) -> str:
 async def test_owner_adds_a_kurti_and_ships_its_first_order(shop, browser, tmp_path):
     base = shop["url"]
     conn = await aiomysql.connect(**shop["db"].connect_kwargs())
-    owner = await make_user(conn, email=f"owner.{secrets.token_hex(3)}@mooncart.in", name="Lata Owner",
-                            is_staff=True, two_step=False)
+    owner = await make_user(
+        conn, email=f"owner.{secrets.token_hex(3)}@mooncart.in", name="Lata Owner", is_staff=True, two_step=False
+    )
     conn.close()
     staff_context = await browser.new_context()
     staff = await staff_context.new_page()
@@ -89,7 +90,8 @@ async def test_owner_adds_a_kurti_and_ships_its_first_order(shop, browser, tmp_p
     shopper_context = await browser.new_context(viewport={"width": 390, "height": 844})
     # note when the page's event stream is connected (an init script is not subject to the page's CSP)
     await shopper_context.add_init_script(
-        "document.addEventListener('htmx:sse:after:connection', () => { window.__liveStock = true; });")
+        "document.addEventListener('htmx:sse:after:connection', () => { window.__liveStock = true; });"
+    )
     shopper = await shopper_context.new_page()
     await shopper.goto(base + product_url)
     await expect(shopper.locator("h1")).to_have_text(name)
@@ -112,8 +114,10 @@ async def test_owner_adds_a_kurti_and_ships_its_first_order(shop, browser, tmp_p
     await expect(staff.locator(".variant-row", has_text="· M")).to_contain_text("now 1")
     committed = time.monotonic()  # the staff page has the reply, so the change is committed
     await expect(medium_badge).to_have_text("Only 1 left", timeout=3000)
-    print(f"stock change reached the other browser within {(time.monotonic() - committed) * 1000:.0f} ms "
-          "(an upper bound: includes Playwright's polling)")
+    print(
+        f"stock change reached the other browser within {(time.monotonic() - committed) * 1000:.0f} ms "
+        "(an upper bound: includes Playwright's polling)"
+    )
     assert await shopper.evaluate("window.__stillHere") is True
 
     # the shopper buys the last medium
@@ -126,8 +130,15 @@ async def test_owner_adds_a_kurti_and_ships_its_first_order(shop, browser, tmp_p
     await shopper.fill("#f-mobile", "9845098450")
     await shopper.fill("#f-password", "jasmine in the hair")
     await shopper.get_by_role("button", name="Create account").click()
-    await fill_address(shopper, name="Divya Rao", line1="22 Temple Street, Basavanagudi", city="Bengaluru",
-                       state="Karnataka", pin_code="560004", mobile="9845098450")
+    await fill_address(
+        shopper,
+        name="Divya Rao",
+        line1="22 Temple Street, Basavanagudi",
+        city="Bengaluru",
+        state="Karnataka",
+        pin_code="560004",
+        mobile="9845098450",
+    )
     await shopper.get_by_role("button", name="Place order").click()
     await expect(shopper.locator("h1")).to_contain_text("Order MC")
     number = (await shopper.locator("h1").text_content()).split()[-1]

@@ -24,20 +24,29 @@ async def test_upi_fails_once_then_pays_on_the_gateways_page(shop, browser, tmp_
     conn = await aiomysql.connect(**shop["db"].connect_kwargs())
     user = await make_user(conn, email=f"ananya.{secrets.token_hex(3)}@example.in", name="Ananya Das")
     await make_address(conn, user["id"])
-    saree = await make_product(conn, name=f"Tussar Silk Saree {secrets.token_hex(2)}", price_paise=249900,
-                               variants=[("Free size", "Mustard", 3)])
+    saree = await make_product(
+        conn,
+        name=f"Tussar Silk Saree {secrets.token_hex(2)}",
+        price_paise=249900,
+        variants=[("Free size", "Mustard", 3)],
+    )
     variant_id = saree["variants"][0]["id"]
-    _, cart_id = await execute(conn, "INSERT INTO carts (token, user_id) VALUES (%s, %s)",
-                               (secrets.token_hex(16), user["id"]))
-    await execute(conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)", (cart_id, variant_id))
+    _, cart_id = await execute(
+        conn, "INSERT INTO carts (token, user_id) VALUES (%s, %s)", (secrets.token_hex(16), user["id"])
+    )
+    await execute(
+        conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)", (cart_id, variant_id)
+    )
     context = None
     try:
         async with running_gateway() as gateway:
-            with running_shop(shop["db"].url, workers=1, log_path=tmp_path / "upi-shop.log",
-                              env=gateway_env(gateway)) as (base, _process):
+            with running_shop(
+                shop["db"].url, workers=1, log_path=tmp_path / "upi-shop.log", env=gateway_env(gateway)
+            ) as (base, _process):
                 gateway.webhook_url = f"{base}/payments/webhook"
-                context = await browser.new_context(java_script_enabled=javascript,
-                                                    viewport={"width": 390, "height": 844})
+                context = await browser.new_context(
+                    java_script_enabled=javascript, viewport={"width": 390, "height": 844}
+                )
                 page = await context.new_page()
                 await log_in(page, base, user["email"], user["password"], next_path="/checkout")
                 await page.get_by_label("UPI").check()

@@ -67,8 +67,9 @@ async def still_here(page, javascript: bool) -> None:
 @both_modes
 async def test_a_voucher_on_the_bag_is_refused_then_applied_and_the_order_keeps_the_discount(shop, browser, javascript):
     code = "BROWSER" + secrets.token_hex(3).upper()
-    voucher_id, _ = await run_sql(shop, "INSERT INTO vouchers (code, description, kind, amount) "
-                                        "VALUES (%s, 'Test sale', 'flat', 5000)", (code,))
+    voucher_id, _ = await run_sql(
+        shop, "INSERT INTO vouchers (code, description, kind, amount) VALUES (%s, 'Test sale', 'flat', 5000)", (code,)
+    )
     context, page, product = await signed_in_with_a_bag(shop, browser, javascript)
     try:
         await page.locator("a.bag-link").click()
@@ -123,7 +124,9 @@ async def test_a_voucher_applied_at_checkout_updates_the_total_in_place(shop, br
 
 
 @both_modes
-async def test_a_price_edited_by_staff_after_the_checkout_page_was_shown_is_not_charged_unseen(shop, browser, javascript):
+async def test_a_price_edited_by_staff_after_the_checkout_page_was_shown_is_not_charged_unseen(
+    shop, browser, javascript
+):
     context, page, product = await signed_in_with_a_bag(shop, browser, javascript)
     variant_id = product["variant_id"]
     _, (old_price,) = await run_sql(shop, "SELECT price_paise FROM variants WHERE id = %s", (variant_id,))
@@ -161,8 +164,11 @@ async def test_a_bag_changed_in_another_tab_stops_the_order_with_the_change_list
         await page.get_by_role("button", name="Place order").click()
         await expect(page.locator("#checkout-changes")).to_contain_text("you now have 2 in your bag (it was 1)")
         number = await place_order(page)
-        _, (units,) = await run_sql(shop, "SELECT SUM(i.quantity) FROM order_items i JOIN orders o ON o.id = i.order_id "
-                                          "WHERE o.number = %s", (number,))
+        _, (units,) = await run_sql(
+            shop,
+            "SELECT SUM(i.quantity) FROM order_items i JOIN orders o ON o.id = i.order_id WHERE o.number = %s",
+            (number,),
+        )
         assert units == 2
         await cancel_order(page)
     finally:

@@ -13,8 +13,16 @@ from tests.conftest import HTMX, post, soup, statements_run
 from tests.factories import make_product
 
 # colours whose database order (utf8mb4_unicode_ci: case-blind) differs from Python's plain sort
-MIXED = [("L", "rust test", 3), ("S", "Rust Ochre Test", 0), ("M", "Aqua Test", 2), ("XL", "aubergine test", 1),
-         ("XS", "Aqua Test", 4), ("M", "rust test", 5), ("S", "Émeraude Test", 2), ("S", "Zinc Test", 1)]
+MIXED = [
+    ("L", "rust test", 3),
+    ("S", "Rust Ochre Test", 0),
+    ("M", "Aqua Test", 2),
+    ("XL", "aubergine test", 1),
+    ("XS", "Aqua Test", 4),
+    ("M", "rust test", 5),
+    ("S", "Émeraude Test", 2),
+    ("S", "Zinc Test", 1),
+]
 
 
 async def bag_token(client) -> str:
@@ -23,8 +31,9 @@ async def bag_token(client) -> str:
 
 
 async def add(client, variant_id: int, quantity: int):
-    response = await post(client, "/bag/add", form={"variant_id": str(variant_id), "quantity": str(quantity)},
-                          headers=HTMX)
+    response = await post(
+        client, "/bag/add", form={"variant_id": str(variant_id), "quantity": str(quantity)}, headers=HTMX
+    )
     assert response.status_code == 200
 
 
@@ -43,8 +52,11 @@ async def test_variants_match_the_bag_pickers_rows_order_and_stock_included(conn
     _, cart_id = await execute(conn, "INSERT INTO carts (token) VALUES (%s)", ("a" * 32,))
     bagged = {product["variants"][0]["id"]: 2, product["variants"][5]["id"]: 1}
     for variant_id, quantity in bagged.items():
-        await execute(conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, %s)",
-                      (cart_id, variant_id, quantity))
+        await execute(
+            conn,
+            "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, %s)",
+            (cart_id, variant_id, quantity),
+        )
     page = await queries.select_product_page(conn, product["slug"])
     for token in (None, "a" * 32, "b" * 32):
         in_bag = await bag_queries.select_bag_quantities(conn, token, None, product["id"]) if token else {}
@@ -59,11 +71,14 @@ async def test_images_come_in_position_order_and_a_bare_product_has_none(conn):
     await execute(conn, "DELETE FROM product_images WHERE product_id = %s", (product["id"],))
     assert (await queries.select_product_page(conn, product["slug"]))["images"] == []
     for position, path in ((2, "c.svg"), (0, "a.svg"), (1, "b.svg"), (0, "a2.svg")):
-        await execute(conn, "INSERT INTO product_images (product_id, position, path, alt) VALUES (%s, %s, %s, %s)",
-                      (product["id"], position, path, "Front \"quoted\" — ünïcode"))
+        await execute(
+            conn,
+            "INSERT INTO product_images (product_id, position, path, alt) VALUES (%s, %s, %s, %s)",
+            (product["id"], position, path, 'Front "quoted" — ünïcode'),
+        )
     images = (await queries.select_product_page(conn, product["slug"]))["images"]
     assert [image["path"] for image in images] == ["a.svg", "a2.svg", "b.svg", "c.svg"]
-    assert images[0]["alt"] == "Front \"quoted\" — ünïcode"
+    assert images[0]["alt"] == 'Front "quoted" — ünïcode'
     assert await queries.select_product_page(conn, "no-such-product") is None
 
 

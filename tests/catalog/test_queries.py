@@ -32,18 +32,23 @@ async def test_a_listing_filters_by_any_of_the_chosen_sizes_and_colours(conn):
     mustard = await make_colour(conn, "Mustard")
     assert await listing_ids(conn, category, ListingFilters(size_ids=(m,))) == {pink_m["id"], mustard_m["id"]}
     assert await listing_ids(conn, category, ListingFilters(size_ids=(m, large))) == {
-        pink_m["id"], mustard_l["id"], mustard_m["id"]}
+        pink_m["id"],
+        mustard_l["id"],
+        mustard_m["id"],
+    }
     assert await listing_ids(conn, category, ListingFilters(colour_ids=(mustard,))) == {
-        mustard_l["id"], mustard_m["id"]}
-    assert await listing_ids(conn, category, ListingFilters(size_ids=(m,), colour_ids=(mustard,))) == {
-        mustard_m["id"]}
+        mustard_l["id"],
+        mustard_m["id"],
+    }
+    assert await listing_ids(conn, category, ListingFilters(size_ids=(m,), colour_ids=(mustard,))) == {mustard_m["id"]}
     assert await listing_ids(conn, category, ListingFilters(in_stock_only=True)) == {pink_m["id"], mustard_m["id"]}
 
 
 async def test_a_listing_keeps_to_the_price_bounds(conn):
     category = await make_category(conn)
-    cheap, middle, dear = [await make_product(conn, category=category, price_paise=price)
-                           for price in (50_000, 150_000, 300_000)]
+    cheap, middle, dear = [
+        await make_product(conn, category=category, price_paise=price) for price in (50_000, 150_000, 300_000)
+    ]
     assert await listing_ids(conn, category, ListingFilters(min_paise=100_000)) == {middle["id"], dear["id"]}
     assert await listing_ids(conn, category, ListingFilters(max_paise=150_000)) == {cheap["id"], middle["id"]}
     assert await listing_ids(conn, category, ListingFilters(min_paise=100_000, max_paise=200_000)) == {middle["id"]}
@@ -56,8 +61,9 @@ async def test_keyset_pages_by_price_meet_every_product_once(conn):
     first = await queries.select_listing(conn, [category["id"]], ListingFilters(), "price_asc", None, 2)
     assert len(first) == 3, "one row more than the page says there is a next page"
     last = first[1]
-    rest = await queries.select_listing(conn, [category["id"]], ListingFilters(), "price_asc",
-                                        (last["from_price_paise"], last["id"]), 2)
+    rest = await queries.select_listing(
+        conn, [category["id"]], ListingFilters(), "price_asc", (last["from_price_paise"], last["id"]), 2
+    )
     prices = [row["from_price_paise"] for row in first[:2] + rest]
     assert prices == [10_000, 20_000, 20_000, 30_000]
     assert len({row["id"] for row in first[:2] + rest}) == 4

@@ -20,9 +20,11 @@ async def test_reviews_are_posted_checked_and_escaped(app, conn):
     assert bad.status_code == 422
     text = soup(await bad.get_data()).get_text()
     assert "1 to 5 stars" in text and "at least 10 characters" in text
-    good = await post(client, f"/products/{product['slug']}/reviews",
-                      form={"rating": "4", "title": "<b>Lovely</b>",
-                            "body": "Fits true to size <script>alert(1)</script>"})
+    good = await post(
+        client,
+        f"/products/{product['slug']}/reviews",
+        form={"rating": "4", "title": "<b>Lovely</b>", "body": "Fits true to size <script>alert(1)</script>"},
+    )
     assert good.status_code == 303
     page = await (await client.get(product["url"])).get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page

@@ -53,8 +53,13 @@ async def test_filters_by_size_colour_price_and_stock(client, conn):
     category = await make_category(conn)
     await make_product(conn, category=category, name="Pink M", price_paise=99900, variants=[("M", "Rani Pink", 3)])
     await make_product(conn, category=category, name="Teal L", price_paise=199900, variants=[("L", "Teal", 3)])
-    await make_product(conn, category=category, name="Pink L sold out", price_paise=149900,
-                       variants=[("L", "Rani Pink", 0), ("M", "Teal", 4)])
+    await make_product(
+        conn,
+        category=category,
+        name="Pink L sold out",
+        price_paise=149900,
+        variants=[("L", "Rani Pink", 0), ("M", "Teal", 4)],
+    )
     assert sorted(card_names(await filtered(client, category, "size=L"))) == ["Pink L sold out", "Teal L"]
     assert sorted(card_names(await filtered(client, category, "colour=Rani+Pink"))) == ["Pink L sold out", "Pink M"]
     # one variant must match every condition: no pink L is in stock
@@ -76,8 +81,9 @@ async def test_keyset_pages_cover_every_product_exactly_once(client, conn, sort)
     category = await make_category(conn)
     made = set()
     for i in range(30):
-        product = await make_product(conn, category=category, name=f"Kurti {i:02d}",
-                                     price_paise=100000 + (i % 4) * 10000)  # ties on price
+        product = await make_product(
+            conn, category=category, name=f"Kurti {i:02d}", price_paise=100000 + (i % 4) * 10000
+        )  # ties on price
         made.add(product["name"])
     seen: list[str] = []
     html = await filtered(client, category, f"sort={sort}")
@@ -105,27 +111,37 @@ async def test_filter_form_over_htmx_returns_only_the_results_region(client, con
     assert card_names(html) == [product["name"]]
 
 
-@pytest.mark.parametrize("query, notice", [
-    ("size=XXXL", "sizes you asked for"),
-    ("colour=Plaid", "colours you asked for"),
-    ("min=abc", "whole number of rupees"),
-    ("max=-5", "whole number of rupees"),
-    ("min=5000&max=100", "swapped"),
-    ("sort=price%3BDROP+TABLE+products", "sort order"),
-    ("after=1%27+OR+1%3D1", "out of date"),
-    ("after=1.2.3&sort=price_asc", "out of date"),
-])
+@pytest.mark.parametrize(
+    "query, notice",
+    [
+        ("size=XXXL", "sizes you asked for"),
+        ("colour=Plaid", "colours you asked for"),
+        ("min=abc", "whole number of rupees"),
+        ("max=-5", "whole number of rupees"),
+        ("min=5000&max=100", "swapped"),
+        ("sort=price%3BDROP+TABLE+products", "sort order"),
+        ("after=1%27+OR+1%3D1", "out of date"),
+        ("after=1.2.3&sort=price_asc", "out of date"),
+    ],
+)
 async def test_bad_filters_are_dropped_with_a_notice(client, conn, query, notice):
     product = await make_product(conn)
     html = await filtered(client, product["category"], query)
     assert notice in html.get_text()
 
 
-@pytest.mark.parametrize("query", [
-    "size=M%27%20OR%20%271%27%3D%271", "colour=%27%29%3B%20DROP%20TABLE%20variants%3B--",
-    "min=1%20UNION%20SELECT%20password_hash%20FROM%20users", "sort=id%20DESC%2C%20(SELECT%20SLEEP(5))",
-    "in_stock=1%27", "after=9999999999999999999999", "size=" + "M" * 5000,
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "size=M%27%20OR%20%271%27%3D%271",
+        "colour=%27%29%3B%20DROP%20TABLE%20variants%3B--",
+        "min=1%20UNION%20SELECT%20password_hash%20FROM%20users",
+        "sort=id%20DESC%2C%20(SELECT%20SLEEP(5))",
+        "in_stock=1%27",
+        "after=9999999999999999999999",
+        "size=" + "M" * 5000,
+    ],
+)
 async def test_injection_attempts_in_listing_parameters_do_nothing(client, conn, query):
     product = await make_product(conn)
     html = await filtered(client, product["category"], query)
@@ -133,8 +149,15 @@ async def test_injection_attempts_in_listing_parameters_do_nothing(client, conn,
     # the hostile value was dropped, not obeyed: the one product is listed, once
     assert card_names(html) == [product["name"]]
     from mooncart.db import fetch_val
-    assert await fetch_val(conn, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
-                                 "AND table_name IN ('users', 'products', 'variants')") == 3
+
+    assert (
+        await fetch_val(
+            conn,
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
+            "AND table_name IN ('users', 'products', 'variants')",
+        )
+        == 3
+    )
     assert await fetch_val(conn, "SELECT COUNT(*) FROM variants WHERE product_id = %s", (product["id"],)) == 1
 
 
@@ -161,8 +184,9 @@ async def test_a_product_with_everything_sold_out_cannot_be_added(client, conn):
     assert html.find("form", id="add-to-bag").find("button").has_attr("disabled")
 
 
-@pytest.mark.parametrize("path", ["/products/no-such-kurti", "/c/no-such-category",
-                                  "/products/%27%20OR%201%3D1--", "/c/%3Cscript%3E"])
+@pytest.mark.parametrize(
+    "path", ["/products/no-such-kurti", "/c/no-such-category", "/products/%27%20OR%201%3D1--", "/c/%3Cscript%3E"]
+)
 async def test_unknown_pages_are_friendly_404s(client, path):
     response = await client.get(path)
     assert response.status_code == 404

@@ -6,27 +6,36 @@ import pytest
 
 from mooncart.accounts.queries import insert_address
 from mooncart.checkout import placement
-from mooncart.payments.providers import APPROVE, DECLINE, TIMEOUT, TestCardGateway
 from mooncart.db import execute, fetch_all, fetch_one, fetch_val
+from mooncart.payments.providers import APPROVE, DECLINE, TIMEOUT, TestCardGateway
 from tests.conftest import HTMX, log_in, post, soup, statements_run
 from tests.factories import ADDRESS, CARD, make_user, shopper_with_bag, stock_of
+
 
 async def test_placing_an_order_takes_stock_writes_the_ledger_and_empties_the_bag(app, conn):
     client, user, variants, form = await shopper_with_bag(app, conn, 2, 1)
     response = await post(client, "/checkout", form=form)
     assert response.status_code == 303
     number = response.headers["Location"].rsplit("/", 1)[1]
-    order = await fetch_one(conn, "SELECT id, status, payment_status, subtotal_paise, shipping_paise, gst_paise, "
-                                  "ship_pin_code FROM orders WHERE number = %s AND user_id = %s", (number, user["id"]))
+    order = await fetch_one(
+        conn,
+        "SELECT id, status, payment_status, subtotal_paise, shipping_paise, gst_paise, "
+        "ship_pin_code FROM orders WHERE number = %s AND user_id = %s",
+        (number, user["id"]),
+    )
     assert (order["status"], order["payment_status"]) == ("placed", "pending")
     assert order["subtotal_paise"] == 3 * 49900 and order["shipping_paise"] == 0  # ₹1,497 ships free
     assert order["gst_paise"] == 3 * round(49900 * 5 / 105) and order["ship_pin_code"] == "560038"
     assert [await stock_of(conn, v["id"]) for v in variants] == [8, 9]
-    ledger = await fetch_all(conn, "SELECT variant_id, delta, stock_after, reason FROM stock_movements "
-                                   "WHERE order_id = %s ORDER BY variant_id", (order["id"],))
+    ledger = await fetch_all(
+        conn,
+        "SELECT variant_id, delta, stock_after, reason FROM stock_movements WHERE order_id = %s ORDER BY variant_id",
+        (order["id"],),
+    )
     assert [(r["delta"], r["stock_after"], r["reason"]) for r in ledger] == [(-2, 8, "order"), (-1, 9, "order")]
-    items = await fetch_all(conn, "SELECT product_name, unit_price_paise, quantity FROM order_items "
-                                  "WHERE order_id = %s", (order["id"],))
+    items = await fetch_all(
+        conn, "SELECT product_name, unit_price_paise, quantity FROM order_items WHERE order_id = %s", (order["id"],)
+    )
     assert sum(i["unit_price_paise"] * i["quantity"] for i in items) == order["subtotal_paise"]
     page = soup(await (await client.get(response.headers["Location"])).get_data())
     assert f"Your order {number} is placed" in page.get_text() and "₹1,497" in page.get_text()
@@ -62,7 +71,9 @@ async def test_short_lines_write_nothing_and_say_how_many_are_left(app, conn):
     assert "left" not in html.find(id=f"checkout-line-{variants[1]['id']}").get_text()
     assert await fetch_val(conn, "SELECT COUNT(*) FROM orders WHERE user_id = %s", (user["id"],)) == 0
     assert await stock_of(conn, variants[1]["id"]) == 5
-    assert await fetch_val(conn, "SELECT COUNT(*) FROM stock_movements WHERE variant_id = %s", (variants[1]["id"],)) == 0
+    assert (
+        await fetch_val(conn, "SELECT COUNT(*) FROM stock_movements WHERE variant_id = %s", (variants[1]["id"],)) == 0
+    )
     bag = soup(await (await client.get("/bag")).get_data())
     assert bag.find(id="bag-count").get_text() == "4", "the bag is kept"
 
@@ -92,25 +103,30 @@ async def test_a_new_address_at_checkout_is_used_and_saved(app, conn):
     new = dict(form, address_id="new", **dict(ADDRESS, city="Jaipur", state="Rajasthan", pin_code="302001"))
     assert (await post(client, "/checkout", form=new)).status_code == 303
     assert await fetch_val(conn, "SELECT ship_city FROM orders WHERE user_id = %s", (user["id"],)) == "Jaipur"
-    assert await fetch_val(conn, "SELECT COUNT(*) FROM addresses WHERE user_id = %s AND city = 'Jaipur'",
-                           (user["id"],)) == 1
+    assert (
+        await fetch_val(conn, "SELECT COUNT(*) FROM addresses WHERE user_id = %s AND city = 'Jaipur'", (user["id"],))
+        == 1
+    )
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"address_id": "999999999"}, "could not find that address in your account"),
-    ({"address_id": ""}, "choose a delivery address"),
-    ({"address_id": "one"}, "choose a delivery address"),
-    ({"address_id": "-1"}, "choose a delivery address"),
-    ({"address_id": "１２"}, "choose a delivery address"),
-    ({"address_id": "99999999999999999999"}, "choose a delivery address"),
-    ({"address_id": "NEW"}, "choose a delivery address"),
-    ({"payment_method": ""}, "how you would like to pay"),
-    ({"payment_method": "bitcoin"}, "how you would like to pay"),
-    ({"idempotency_key": "x' OR 1=1"}, "out of date"),
-    ({"payment_method": "card", "card_number": "4111 1111 1111 1112", **CARD}, "check the card number"),
-    ({"payment_method": "card", "card_number": APPROVE, "card_expiry": "01/20", "card_cvv": "123"}, "expired"),
-    ({"payment_method": "card", "card_number": APPROVE, "card_expiry": "12/39", "card_cvv": "1"}, "security code"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"address_id": "999999999"}, "could not find that address in your account"),
+        ({"address_id": ""}, "choose a delivery address"),
+        ({"address_id": "one"}, "choose a delivery address"),
+        ({"address_id": "-1"}, "choose a delivery address"),
+        ({"address_id": "１２"}, "choose a delivery address"),
+        ({"address_id": "99999999999999999999"}, "choose a delivery address"),
+        ({"address_id": "NEW"}, "choose a delivery address"),
+        ({"payment_method": ""}, "how you would like to pay"),
+        ({"payment_method": "bitcoin"}, "how you would like to pay"),
+        ({"idempotency_key": "x' OR 1=1"}, "out of date"),
+        ({"payment_method": "card", "card_number": "4111 1111 1111 1112", **CARD}, "check the card number"),
+        ({"payment_method": "card", "card_number": APPROVE, "card_expiry": "01/20", "card_cvv": "123"}, "expired"),
+        ({"payment_method": "card", "card_number": APPROVE, "card_expiry": "12/39", "card_cvv": "1"}, "security code"),
+    ],
+)
 async def test_bad_checkout_forms_are_refused_and_write_nothing(app, conn, change, message):
     client, user, variants, form = await shopper_with_bag(app, conn, 1)
     response = await post(client, "/checkout", form=dict(form, **change))
@@ -126,24 +142,36 @@ async def test_card_payments_approve_and_decline(app, conn):
     assert declined.status_code == 422 and "declined" in soup(await declined.get_data()).get_text()
     assert await stock_of(conn, variants[0]["id"]) == 10, "the reservation came back"
     assert soup(await (await client.get("/bag")).get_data()).find(id="bag-count").get_text() == "1", "so did the bag"
-    released = await fetch_one(conn, "SELECT id, status, payment_status, idempotency_key FROM orders WHERE user_id = %s",
-                               (user["id"],))
-    assert (released["status"], released["payment_status"], released["idempotency_key"]) == ("cancelled", "failed", None)
-    ledger = await fetch_all(conn, "SELECT delta, reason FROM stock_movements WHERE order_id = %s ORDER BY id",
-                             (released["id"],))
+    released = await fetch_one(
+        conn, "SELECT id, status, payment_status, idempotency_key FROM orders WHERE user_id = %s", (user["id"],)
+    )
+    assert (released["status"], released["payment_status"], released["idempotency_key"]) == (
+        "cancelled",
+        "failed",
+        None,
+    )
+    ledger = await fetch_all(
+        conn, "SELECT delta, reason FROM stock_movements WHERE order_id = %s ORDER BY id", (released["id"],)
+    )
     assert [(r["delta"], r["reason"]) for r in ledger] == [(-1, "order"), (1, "release")]
     # the same checkout page, another card
     approved = await post(client, "/checkout", form=dict(form, payment_method="card", card_number=APPROVE, **CARD))
     assert approved.status_code == 303
-    order = await fetch_one(conn, "SELECT o.status, o.payment_status, o.payment_reference, p.status AS payment "
-                                  "FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.user_id = %s "
-                                  "AND o.id <> %s", (user["id"], released["id"]))
+    order = await fetch_one(
+        conn,
+        "SELECT o.status, o.payment_status, o.payment_reference, p.status AS payment "
+        "FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.user_id = %s "
+        "AND o.id <> %s",
+        (user["id"], released["id"]),
+    )
     assert (order["status"], order["payment_status"], order["payment"]) == ("placed", "paid", "captured")
     assert order["payment_reference"].endswith("-1111")
     assert await stock_of(conn, variants[0]["id"]) == 9
 
 
-async def test_a_bank_that_times_out_keeps_the_order_waiting_and_never_claims_she_was_not_charged(app, conn, monkeypatch):
+async def test_a_bank_that_times_out_keeps_the_order_waiting_and_never_claims_she_was_not_charged(
+    app, conn, monkeypatch
+):
     app.app.config["PAYMENT_TIMEOUT_SECONDS"] = 0.2
     monkeypatch.setattr(TestCardGateway, "delay_seconds", 5.0)
     client, user, variants, form = await shopper_with_bag(app, conn, 1)
@@ -164,6 +192,7 @@ async def test_a_failure_in_the_middle_of_placing_an_order_leaves_no_trace(app, 
 
     async def database_dies(*args, **kwargs):
         raise RuntimeError("connection lost while writing the ledger")
+
     monkeypatch.setattr(placement, "move_stock", database_dies)
     response = await post(client, "/checkout", form=form)
     assert response.status_code == 500
@@ -184,6 +213,7 @@ async def test_checkout_with_an_empty_bag_goes_back_to_the_bag(app, conn):
 
 
 # ---- which address: a saved one (the new-address fields are then ignored) or a new one ----------
+
 
 def orders_of(conn, user):
     return fetch_val(conn, "SELECT COUNT(*) FROM orders WHERE user_id = %s", (user["id"],))
@@ -211,8 +241,9 @@ async def test_a_saved_address_ignores_whatever_the_hidden_new_address_fields_ho
     hidden = {"full_name": "", "line1": "x", "city": "", "state": "Atlantis", "pin_code": "1", "mobile": "call me"}
     response = await post(client, "/checkout", form=dict(form, **hidden))
     assert response.status_code == 303
-    order = await fetch_one(conn, "SELECT ship_name, ship_city, ship_pin_code FROM orders WHERE user_id = %s",
-                            (user["id"],))
+    order = await fetch_one(
+        conn, "SELECT ship_name, ship_city, ship_pin_code FROM orders WHERE user_id = %s", (user["id"],)
+    )
     assert order == {"ship_name": "Asha Rao", "ship_city": "Bengaluru", "ship_pin_code": "560038"}
     assert await addresses_of(conn, user) == 1
 
@@ -231,8 +262,9 @@ async def test_the_second_of_two_saved_addresses_is_the_one_the_order_goes_to(ap
 async def test_another_shoppers_address_is_refused_and_nothing_is_placed(app, conn, headers):
     client, user, variants, form = await shopper_with_bag(app, conn, 1)
     other = await make_user(conn, name="Zoya Ali")
-    theirs = await insert_address(conn, other["id"], dict(ADDRESS, full_name="Zoya Ali", city="Lucknow",
-                                                          state="Uttar Pradesh", pin_code="226001"))
+    theirs = await insert_address(
+        conn, other["id"], dict(ADDRESS, full_name="Zoya Ali", city="Lucknow", state="Uttar Pradesh", pin_code="226001")
+    )
     response = await post(client, "/checkout", form=dict(form, address_id=str(theirs)), headers=headers)
     assert response.status_code == 422
     page = soup(await response.get_data())
@@ -250,8 +282,15 @@ async def test_another_shoppers_address_is_refused_and_nothing_is_placed(app, co
 @pytest.mark.parametrize("headers", [None, HTMX], ids=["plain", "htmx"])
 async def test_a_new_address_with_a_field_left_empty_beside_saved_ones_keeps_what_she_typed(app, conn, headers):
     client, user, variants, form = await shopper_with_bag(app, conn, 1)
-    typed = dict(ADDRESS, full_name="Lakshmi Nair", line1="Padmam, Round North", city="", state="Kerala",
-                 pin_code="680 001", mobile="+91 94470 98765")
+    typed = dict(
+        ADDRESS,
+        full_name="Lakshmi Nair",
+        line1="Padmam, Round North",
+        city="",
+        state="Kerala",
+        pin_code="680 001",
+        mobile="+91 94470 98765",
+    )
     response = await post(client, "/checkout", form=dict(form, address_id="new", **typed), headers=headers)
     assert response.status_code == 422
     page = soup(await response.get_data())
@@ -285,9 +324,18 @@ async def test_a_new_address_the_same_as_a_saved_one_is_not_saved_twice(app, con
 
 async def test_an_address_and_a_card_problem_are_told_together(app, conn):
     client, user, variants, form = await shopper_with_bag(app, conn, 1)
-    response = await post(client, "/checkout", form=dict(form, address_id="new", **dict(ADDRESS, pin_code="12"),
-                                                         payment_method="card", card_number="4111 1111 1111 1112",
-                                                         **CARD))
+    response = await post(
+        client,
+        "/checkout",
+        form=dict(
+            form,
+            address_id="new",
+            **dict(ADDRESS, pin_code="12"),
+            payment_method="card",
+            card_number="4111 1111 1111 1112",
+            **CARD,
+        ),
+    )
     assert response.status_code == 422
     page = soup(await response.get_data())
     notice = page.find(class_="error").get_text()

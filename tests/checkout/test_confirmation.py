@@ -8,9 +8,8 @@ from __future__ import annotations
 import pytest
 
 from mooncart.db import execute, fetch_val
-from tests.factories import make_voucher, shopper_with_bag
 from tests.conftest import HTMX, post, soup
-from tests.factories import make_product
+from tests.factories import make_product, make_voucher, shopper_with_bag
 
 
 def changes_in(body) -> list[str]:
@@ -35,7 +34,8 @@ async def test_a_price_edited_by_staff_after_the_page_was_shown_places_nothing_a
     assert "Your bag changed after this page was shown" in page.get_text()
     changes = changes_in(body)
     assert changes[0].startswith("Test Chikankari Kurti") and changes[0].endswith(
-        "(Mustard, S) now costs ₹549 each (it was ₹499).")
+        "(Mustard, S) now costs ₹549 each (it was ₹499)."
+    )
     assert changes[1:] == ["Delivery is now free (it was ₹79).", "The new total is ₹1,098 (it was ₹1,077)."]
     assert await orders_of(conn, user) == 0
     assert await fetch_val(conn, "SELECT stock FROM variants WHERE id = %s", (variants[0]["id"],)) == 10
@@ -52,8 +52,9 @@ async def test_a_bag_changed_in_another_tab_lists_every_change(app, conn):
     # in the other tab: one more of the first line, the second removed, a dupatta added
     assert (await post(client, f"/bag/items/{variants[0]['id']}", form={"quantity": "3"})).status_code == 303
     assert (await post(client, f"/bag/items/{variants[1]['id']}/remove")).status_code == 303
-    assert (await post(client, "/bag/add", form={"variant_id": str(other["variants"][0]["id"]),
-                                                 "quantity": "1"})).status_code == 303
+    assert (
+        await post(client, "/bag/add", form={"variant_id": str(other["variants"][0]["id"]), "quantity": "1"})
+    ).status_code == 303
     response = await post(client, "/checkout", form=form, headers=HTMX)
     assert response.status_code == 422
     changes = changes_in(await response.get_data())
@@ -75,7 +76,8 @@ async def test_a_voucher_taken_off_in_another_tab_is_a_change(app, conn):
     assert response.status_code == 422
     assert changes_in(await response.get_data()) == [
         "The voucher TAB100 is no longer on your bag (it took ₹100 off).",
-        "The new total is ₹1,497 (it was ₹1,397)."]
+        "The new total is ₹1,497 (it was ₹1,397).",
+    ]
     assert await orders_of(conn, user) == 0
 
 
@@ -83,8 +85,10 @@ async def test_a_change_that_moves_delivery_says_so(app, conn):
     client, user, variants, form = await shopper_with_bag(app, conn, 2, price_paise=49_900)  # ₹998: ₹79 delivery
     await execute(conn, "UPDATE variants SET price_paise = 50000 WHERE id = %s", (variants[0]["id"],))
     response = await post(client, "/checkout", form=form)
-    assert changes_in(await response.get_data())[1:] == ["Delivery is now free (it was ₹79).",
-                                                         "The new total is ₹1,000 (it was ₹1,077)."]
+    assert changes_in(await response.get_data())[1:] == [
+        "Delivery is now free (it was ₹79).",
+        "The new total is ₹1,000 (it was ₹1,077).",
+    ]
 
 
 @pytest.mark.parametrize("confirmation", [None, "", "not-signed", "eyJsIjpbXX0.forged-signature"])
@@ -95,7 +99,10 @@ async def test_a_missing_or_tampered_record_is_an_out_of_date_page(app, conn, co
     else:
         form["confirmation"] = confirmation
     response = await post(client, "/checkout", form=form)
-    assert response.status_code == 422 and "This checkout page is out of date" in soup(await response.get_data()).get_text()
+    assert (
+        response.status_code == 422
+        and "This checkout page is out of date" in soup(await response.get_data()).get_text()
+    )
     assert await orders_of(conn, user) == 0
 
 

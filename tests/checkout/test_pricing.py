@@ -7,8 +7,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from mooncart.checkout.pricing import (FREE_SHIPPING_FROM_PAISE, SHIPPING_FEE_PAISE, Totals, gst_included,
-                                       gst_rate_percent, order_totals)
+from mooncart.checkout.pricing import (
+    FREE_SHIPPING_FROM_PAISE,
+    SHIPPING_FEE_PAISE,
+    Totals,
+    gst_included,
+    gst_rate_percent,
+    order_totals,
+)
 
 
 @dataclass
@@ -24,11 +30,11 @@ def test_apparel_up_to_1000_rupees_a_piece_is_taxed_at_5_percent_and_above_at_12
 
 def test_the_gst_inside_a_price_is_taken_out_not_added():
     assert gst_included(100_100, 1) == 10_725  # 1001 * 12/112 = 107.25 rupees exactly
-    assert gst_included(10_500, 2) == 1_000    # 210 * 5/105 = 10 rupees
+    assert gst_included(10_500, 2) == 1_000  # 210 * 5/105 = 10 rupees
 
 
 def test_gst_rounds_to_the_nearest_paisa_and_half_a_paisa_up():
-    assert gst_included(100_000, 1) == 4_762   # 4761.90 paise
+    assert gst_included(100_000, 1) == 4_762  # 4761.90 paise
     assert gst_included(100_002, 1) == 10_715  # 10714.5 paise: half up
 
 
@@ -38,8 +44,11 @@ def test_the_rate_follows_the_price_of_one_piece_not_the_line():
 
 def test_below_999_rupees_shipping_is_added_to_the_total():
     totals = order_totals([Line(49_900, 1), Line(20_000, 2)])
-    assert totals == Totals(subtotal_paise=89_900, shipping_paise=SHIPPING_FEE_PAISE,
-                            gst_paise=gst_included(49_900, 1) + gst_included(20_000, 2))
+    assert totals == Totals(
+        subtotal_paise=89_900,
+        shipping_paise=SHIPPING_FEE_PAISE,
+        gst_paise=gst_included(49_900, 1) + gst_included(20_000, 2),
+    )
     assert totals.total_paise == 89_900 + SHIPPING_FEE_PAISE
 
 

@@ -23,8 +23,9 @@ async def bag_with(conn, *lines: tuple[int, int]) -> int:
 
 
 async def lines_in(conn, cart_id: int) -> list[tuple[int, int]]:
-    rows = await fetch_all(conn, "SELECT variant_id, quantity FROM cart_items WHERE cart_id = %s ORDER BY variant_id",
-                           (cart_id,))
+    rows = await fetch_all(
+        conn, "SELECT variant_id, quantity FROM cart_items WHERE cart_id = %s ORDER BY variant_id", (cart_id,)
+    )
     return [(row["variant_id"], row["quantity"]) for row in rows]
 
 
@@ -46,18 +47,26 @@ async def test_locking_the_bag_finds_it_and_a_missing_bag_is_none(conn):
 
 
 async def test_the_lines_for_an_order_carry_what_the_order_keeps_in_variant_order(conn):
-    product = await make_product(conn, name="Mustard Anarkali", price_paise=129_900,
-                                 variants=[("S", "Mustard", 5), ("M", "Mustard", 1)])
+    product = await make_product(
+        conn, name="Mustard Anarkali", price_paise=129_900, variants=[("S", "Mustard", 5), ("M", "Mustard", 1)]
+    )
     small, medium = product["variants"]
     cart_id = await bag_with(conn, (medium["id"], 1), (small["id"], 3))
     await bag_with(conn, (small["id"], 2))  # another shopper's bag is not read
     lines = await queries.select_lines_for_order(conn, cart_id)
     assert all(isinstance(line, BagLine) for line in lines)
-    assert [(l.variant_id, l.quantity, l.stock, l.size) for l in lines] == [
-        (small["id"], 3, 5, "S"), (medium["id"], 1, 1, "M")]
+    assert [(line.variant_id, line.quantity, line.stock, line.size) for line in lines] == [
+        (small["id"], 3, 5, "S"),
+        (medium["id"], 1, 1, "M"),
+    ]
     first = lines[0]
     assert (first.product_name, first.colour, first.sku, first.price_paise, first.image_path) == (
-        "Mustard Anarkali", "Mustard", small["sku"], 129_900, None)
+        "Mustard Anarkali",
+        "Mustard",
+        small["sku"],
+        129_900,
+        None,
+    )
 
 
 async def test_an_empty_bag_has_no_lines_for_an_order(conn):

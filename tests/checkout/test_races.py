@@ -12,9 +12,9 @@ import aiomysql
 import pytest
 
 from mooncart.checkout.placement import CheckoutProblem, place_order
-from mooncart.payments.providers import APPROVE, CashOnDelivery, TestCardGateway
 from mooncart.db import execute, fetch_all, fetch_val
 from mooncart.orders.cancellation import cancel_order
+from mooncart.payments.providers import APPROVE, CashOnDelivery, TestCardGateway
 from tests.factories import ADDRESS, make_product, make_user
 
 BUYERS, UNITS = 50, 5
@@ -40,10 +40,12 @@ async def buyers_with_one_in_the_bag(conn, made, variant_id: int, count: int) ->
     for _ in range(count):
         user = await make_user(conn, password_hash="x")
         made["users"].append(user["id"])
-        _, cart_id = await execute(conn, "INSERT INTO carts (token, user_id) VALUES (%s, %s)",
-                                   (secrets.token_hex(16), user["id"]))
-        await execute(conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)",
-                      (cart_id, variant_id))
+        _, cart_id = await execute(
+            conn, "INSERT INTO carts (token, user_id) VALUES (%s, %s)", (secrets.token_hex(16), user["id"])
+        )
+        await execute(
+            conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)", (cart_id, variant_id)
+        )
         buyers.append((user["id"], cart_id))
     return buyers
 
@@ -62,15 +64,23 @@ async def test_fifty_buyers_racing_for_the_last_five_units(database, committed, 
 
     async def buy(connection, user_id, cart_id):
         try:
-            return await place_order(connection, user_id=user_id, cart_id=cart_id, address=ADDRESS,
-                                     provider=provider, payment_details=CARD if paid_by == "card" else {},
-                                     idempotency_key=secrets.token_hex(16))
+            return await place_order(
+                connection,
+                user_id=user_id,
+                cart_id=cart_id,
+                address=ADDRESS,
+                provider=provider,
+                payment_details=CARD if paid_by == "card" else {},
+                idempotency_key=secrets.token_hex(16),
+            )
         except CheckoutProblem as problem:
             return problem
 
     try:
-        results = await asyncio.wait_for(asyncio.gather(
-            *(buy(c, user_id, cart_id) for c, (user_id, cart_id) in zip(connections, buyers))), timeout=120)
+        results = await asyncio.wait_for(
+            asyncio.gather(*(buy(c, user_id, cart_id) for c, (user_id, cart_id) in zip(connections, buyers))),
+            timeout=120,
+        )
     finally:
         for connection in connections:
             connection.close()
@@ -80,18 +90,30 @@ async def test_fifty_buyers_racing_for_the_last_five_units(database, committed, 
     assert len(placed) == UNITS and len(refused) == BUYERS - UNITS
     assert all(r.short_lines and r.short_lines[0][1] == 0 for r in refused), "the rest are told it sold out"
     assert await fetch_val(conn, "SELECT stock FROM variants WHERE id = %s", (variant_id,)) == 0
-    assert await fetch_val(conn, "SELECT COUNT(*) FROM orders o JOIN order_items i ON i.order_id = o.id "
-                                 "WHERE i.variant_id = %s", (variant_id,)) == UNITS
-    assert await fetch_val(conn, "SELECT SUM(delta) FROM stock_movements WHERE variant_id = %s",
-                           (variant_id,)) == -UNITS
+    assert (
+        await fetch_val(
+            conn,
+            "SELECT COUNT(*) FROM orders o JOIN order_items i ON i.order_id = o.id WHERE i.variant_id = %s",
+            (variant_id,),
+        )
+        == UNITS
+    )
+    assert (
+        await fetch_val(conn, "SELECT SUM(delta) FROM stock_movements WHERE variant_id = %s", (variant_id,)) == -UNITS
+    )
     # the losers keep their bags; the winners' bags are empty
-    assert await fetch_val(conn, "SELECT COUNT(*) FROM cart_items WHERE variant_id = %s", (variant_id,)) == BUYERS - UNITS
+    assert (
+        await fetch_val(conn, "SELECT COUNT(*) FROM cart_items WHERE variant_id = %s", (variant_id,)) == BUYERS - UNITS
+    )
     if paid_by == "card":  # one capture per order, and every order paid
         captured = [p for p in provider.payments.values() if p["state"] == "captured"]
         assert len(captured) == UNITS == len(provider.payments), "a losing buyer was never charged"
-        statuses = await fetch_all(conn, "SELECT o.status, o.payment_status, p.status AS payment FROM orders o "
-                                         "JOIN payments p ON p.order_id = o.id WHERE o.id IN (" +
-                                   ", ".join(["%s"] * UNITS) + ")", [r.id for r in placed])
+        statuses = await fetch_all(
+            conn,
+            "SELECT o.status, o.payment_status, p.status AS payment FROM orders o "
+            "JOIN payments p ON p.order_id = o.id WHERE o.id IN (" + ", ".join(["%s"] * UNITS) + ")",
+            [r.id for r in placed],
+        )
         assert statuses == [{"status": "placed", "payment_status": "paid", "payment": "captured"}] * UNITS
 
 
@@ -102,13 +124,22 @@ async def test_two_cancels_at_once_restock_once(database, committed):
     made["categories"].append(product["category"]["id"])
     user = await make_user(conn, password_hash="x")
     made["users"].append(user["id"])
-    _, cart_id = await execute(conn, "INSERT INTO carts (token, user_id) VALUES (%s, %s)",
-                               (secrets.token_hex(16), user["id"]))
+    _, cart_id = await execute(
+        conn, "INSERT INTO carts (token, user_id) VALUES (%s, %s)", (secrets.token_hex(16), user["id"])
+    )
     for variant in product["variants"]:
-        await execute(conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 2)",
-                      (cart_id, variant["id"]))
-    order = await place_order(conn, user_id=user["id"], cart_id=cart_id, address=ADDRESS, provider=CashOnDelivery(),
-                              payment_details={}, idempotency_key=secrets.token_hex(16))
+        await execute(
+            conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 2)", (cart_id, variant["id"])
+        )
+    order = await place_order(
+        conn,
+        user_id=user["id"],
+        cart_id=cart_id,
+        address=ADDRESS,
+        provider=CashOnDelivery(),
+        payment_details={},
+        idempotency_key=secrets.token_hex(16),
+    )
     connections = [await aiomysql.connect(**database.connect_kwargs()) for _ in range(4)]
     try:
         outcomes = await asyncio.gather(*(cancel_order(c, order.id, user["id"]) for c in connections))
@@ -118,5 +149,11 @@ async def test_two_cancels_at_once_restock_once(database, committed):
     assert sorted(o is not None for o in outcomes) == [False, False, False, True]
     for variant in product["variants"]:
         assert await fetch_val(conn, "SELECT stock FROM variants WHERE id = %s", (variant["id"],)) == 4
-        assert await fetch_val(conn, "SELECT COUNT(*) FROM stock_movements WHERE variant_id = %s AND reason = 'cancel'",
-                               (variant["id"],)) == 1
+        assert (
+            await fetch_val(
+                conn,
+                "SELECT COUNT(*) FROM stock_movements WHERE variant_id = %s AND reason = 'cancel'",
+                (variant["id"],),
+            )
+            == 1
+        )

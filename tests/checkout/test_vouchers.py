@@ -21,6 +21,7 @@ def text(body) -> str:
 
 # ---- the rule for GST after a discount -------------------------------------------------------------
 
+
 def test_a_discount_is_shared_in_proportion_and_adds_up_to_the_paisa():
     assert prorate(100, [1, 1, 1]) == [34, 33, 33]
     assert prorate(15_000, [149_900, 0, 49_900]) == [11_254, 0, 3_746]
@@ -34,8 +35,10 @@ def test_gst_is_worked_out_on_the_discounted_value_and_its_slab_on_the_price_a_p
     assert discounted_line_gst(105_000, 1, 10_500) == gst_in_value(94_500, 5) == 4_500
     # two pieces: the slab is judged per piece (₹2,100 for two is ₹1,050 each: 12%)
     assert discounted_line_gst(105_000, 2, 4_000) == gst_in_value(206_000, 12)
-    totals = order_totals([{"price_paise": 105_000, "quantity": 1}, {"price_paise": 50_000, "quantity": 1}],
-                          prorate(15_500, [105_000, 50_000]))
+    totals = order_totals(
+        [{"price_paise": 105_000, "quantity": 1}, {"price_paise": 50_000, "quantity": 1}],
+        prorate(15_500, [105_000, 50_000]),
+    )
     assert totals.discount_paise == 15_500 and totals.goods_paise == 139_500
     assert totals.gst_paise == discounted_line_gst(105_000, 1, 10_500) + discounted_line_gst(50_000, 1, 5_000)
 
@@ -49,16 +52,31 @@ def test_free_delivery_is_judged_on_the_goods_after_the_discount():
 
 # ---- the rules -------------------------------------------------------------------------------------
 
+
 class Line:
     def __init__(self, variant_id, price_paise, quantity=1):
         self.variant_id, self.price_paise, self.quantity = variant_id, price_paise, quantity
 
 
 def voucher(**overrides) -> vouchers.Voucher:
-    fields = dict(id=1, code="SAVE", description="", kind="percent", amount=10, max_discount_paise=None,
-                  min_order_paise=0, starts_at=None, expires_at=datetime(2030, 1, 1), usage_limit=None,
-                  per_shopper_limit=1, used=0, active=True, not_started=False, expired=False,
-                  category_ids=frozenset())
+    fields = dict(
+        id=1,
+        code="SAVE",
+        description="",
+        kind="percent",
+        amount=10,
+        max_discount_paise=None,
+        min_order_paise=0,
+        starts_at=None,
+        expires_at=datetime(2030, 1, 1),
+        usage_limit=None,
+        per_shopper_limit=1,
+        used=0,
+        active=True,
+        not_started=False,
+        expired=False,
+        category_ids=frozenset(),
+    )
     fields.update(overrides)
     return vouchers.Voucher(**fields)
 
@@ -85,14 +103,17 @@ def test_categories_limit_the_lines_covered_and_the_minimum_counts_only_those():
     assert shares == [0] and "is for Sarees only" in problem
 
 
-@pytest.mark.parametrize("overrides, shopper_uses, reason", [
-    ({"active": False}, 0, "no longer available"),
-    ({"not_started": True, "starts_at": datetime(2030, 1, 1)}, 0, "can be used from 01 Jan 2030"),
-    ({"expired": True, "expires_at": datetime(2020, 1, 1)}, 0, "expired on 01 Jan 2020"),
-    ({"usage_limit": 100, "used": 100}, 0, "fully used"),
-    ({"per_shopper_limit": 2}, 2, "already used the code SAVE (2 times per shopper)"),
-    ({"per_shopper_limit": None}, 50, None),
-])
+@pytest.mark.parametrize(
+    "overrides, shopper_uses, reason",
+    [
+        ({"active": False}, 0, "no longer available"),
+        ({"not_started": True, "starts_at": datetime(2030, 1, 1)}, 0, "can be used from 01 Jan 2030"),
+        ({"expired": True, "expires_at": datetime(2020, 1, 1)}, 0, "expired on 01 Jan 2020"),
+        ({"usage_limit": 100, "used": 100}, 0, "fully used"),
+        ({"per_shopper_limit": 2}, 2, "already used the code SAVE (2 times per shopper)"),
+        ({"per_shopper_limit": None}, 50, None),
+    ],
+)
 def test_a_voucher_that_cannot_be_used_says_why(overrides, shopper_uses, reason):
     problem = vouchers.unusable_because(voucher(**overrides), shopper_uses)
     assert problem == reason if reason is None else reason in problem
@@ -100,10 +121,12 @@ def test_a_voucher_that_cannot_be_used_says_why(overrides, shopper_uses, reason)
 
 # ---- the bag's voucher box ------------------------------------------------------------------------
 
+
 async def bag_of(client, conn, price_paise=149_900, quantity=1, category=None):
     product = await make_product(conn, price_paise=price_paise, category=category, stock=10)
-    response = await post(client, "/bag/add", form={"variant_id": str(product["variants"][0]["id"]),
-                                                    "quantity": str(quantity)})
+    response = await post(
+        client, "/bag/add", form={"variant_id": str(product["variants"][0]["id"]), "quantity": str(quantity)}
+    )
     assert response.status_code == 303
     return product
 
@@ -124,8 +147,12 @@ async def test_a_code_applied_over_htmx_answers_with_the_voucher_box_alone(clien
 async def test_a_code_that_gives_nothing_is_a_422_with_the_reason_and_changes_nothing(client, conn):
     await make_voucher(conn, "BIG500", kind="flat", amount=50_000, min_order_paise=300_000)
     await bag_of(client, conn, 149_900)
-    for code, reason in [("NOPE123", "We don't know the code NOPE123"), ("BIG500", "add ₹1,501 more"),
-                         ("x' OR 1=1 --", "Voucher codes are 3 to 32 letters"), ("", "Please type a voucher code")]:
+    for code, reason in [
+        ("NOPE123", "We don't know the code NOPE123"),
+        ("BIG500", "add ₹1,501 more"),
+        ("x' OR 1=1 --", "Voucher codes are 3 to 32 letters"),
+        ("", "Please type a voucher code"),
+    ]:
         response = await post(client, "/bag/voucher", form={"code": code}, headers=HTMX)
         assert response.status_code == 422, code
         body = await response.get_data()
@@ -167,6 +194,7 @@ async def test_an_empty_bag_cannot_take_a_code(client, conn):
 
 # ---- checkout and the order ----------------------------------------------------------------------
 
+
 async def test_checkout_shows_the_discount_and_the_gst_after_it_and_the_order_keeps_both(app, conn):
     voucher_id = await make_voucher(conn, "KURTI15", amount=15, usage_limit=100)
     client, user, variants, form = await shopper_with_bag(app, conn, 2, price_paise=105_000)
@@ -177,20 +205,31 @@ async def test_checkout_shows_the_discount_and_the_gst_after_it_and_the_order_ke
     totals = reply.find("hx-partial", attrs={"hx-target": "#checkout-totals"})
     assert totals.find(class_="discount").get_text() == "−₹315"  # 15% of ₹2,100
     page = soup(await (await client.get("/checkout")).get_data())
-    shown = {dt.get_text(): dd.get_text() for dt, dd in zip(page.select("#checkout-totals dt"),
-                                                           page.select("#checkout-totals dd"))}
+    shown = {
+        dt.get_text(): dd.get_text()
+        for dt, dd in zip(page.select("#checkout-totals dt"), page.select("#checkout-totals dd"))
+    }
     # ₹1,785 for two: ₹892.50 a piece, so 5% GST on ₹1,785 (it was 12% on ₹2,100)
-    assert shown == {"Items": "₹2,100", "Voucher KURTI15": "−₹315", "Delivery": "Free", "To pay": "₹1,785",
-                     "Includes GST": "₹85"}
+    assert shown == {
+        "Items": "₹2,100",
+        "Voucher KURTI15": "−₹315",
+        "Delivery": "Free",
+        "To pay": "₹1,785",
+        "Includes GST": "₹85",
+    }
     form["confirmation"] = page.find("input", attrs={"name": "confirmation"})["value"]
     placed = await post(client, "/checkout", form=form)
     assert placed.status_code == 303
-    order = await fetch_one(conn, "SELECT id, subtotal_paise, discount_paise, shipping_paise, gst_paise FROM orders "
-                                  "WHERE user_id = %s", (user["id"],))
+    order = await fetch_one(
+        conn,
+        "SELECT id, subtotal_paise, discount_paise, shipping_paise, gst_paise FROM orders WHERE user_id = %s",
+        (user["id"],),
+    )
     assert (order["subtotal_paise"], order["discount_paise"], order["gst_paise"]) == (210_000, 31_500, 8_500)
     assert await fetch_val(conn, "SELECT used FROM vouchers WHERE id = %s", (voucher_id,)) == 1
-    redemption = await fetch_one(conn, "SELECT user_id, discount_paise FROM voucher_redemptions WHERE order_id = %s",
-                                 (order["id"],))
+    redemption = await fetch_one(
+        conn, "SELECT user_id, discount_paise FROM voucher_redemptions WHERE order_id = %s", (order["id"],)
+    )
     assert redemption == {"user_id": user["id"], "discount_paise": 31_500}
     assert await fetch_val(conn, "SELECT COUNT(*) FROM cart_vouchers") == 0, "the voucher left the bag with the order"
     order_page = text(await (await client.get(placed.headers["Location"])).get_data())
@@ -234,12 +273,17 @@ async def test_the_claim_itself_refuses_a_use_over_the_limit(app, conn):
     that read the voucher just before another took its last use) is refused and counts nothing."""
     voucher_id = await make_voucher(conn, "RACE", kind="flat", amount=10_000, usage_limit=1)
     user = await make_user(conn)
-    row = await fetch_one(conn, "SELECT v.id, v.code, v.description, v.kind, v.amount, v.max_discount_paise, "
-                                "v.min_order_paise, v.starts_at, v.expires_at, v.usage_limit, v.per_shopper_limit, "
-                                "v.used, v.active, 0 AS not_started, 0 AS expired, NULL AS category_ids "
-                                "FROM vouchers v WHERE id = %s", (voucher_id,))
-    priced = vouchers.Priced(order_totals([{"price_paise": 50_000, "quantity": 1}], [10_000]),
-                             vouchers.Voucher.from_row(row), (10_000,))
+    row = await fetch_one(
+        conn,
+        "SELECT v.id, v.code, v.description, v.kind, v.amount, v.max_discount_paise, "
+        "v.min_order_paise, v.starts_at, v.expires_at, v.usage_limit, v.per_shopper_limit, "
+        "v.used, v.active, 0 AS not_started, 0 AS expired, NULL AS category_ids "
+        "FROM vouchers v WHERE id = %s",
+        (voucher_id,),
+    )
+    priced = vouchers.Priced(
+        order_totals([{"price_paise": 50_000, "quantity": 1}], [10_000]), vouchers.Voucher.from_row(row), (10_000,)
+    )
     assert await vouchers.claim_use(conn, priced, user["id"]) is None
     assert "has just been fully used" in await vouchers.claim_use(conn, priced, user["id"])
     assert await fetch_val(conn, "SELECT used FROM vouchers WHERE id = %s", (voucher_id,)) == 1
@@ -254,12 +298,17 @@ async def test_the_claim_counts_the_shoppers_own_uses_under_the_lock(app, conn):
     page = soup(await (await client.get("/checkout")).get_data())
     form["confirmation"] = page.find("input", attrs={"name": "confirmation"})["value"]
     assert (await post(client, "/checkout", form=form)).status_code == 303
-    row = await fetch_one(conn, "SELECT v.id, v.code, v.description, v.kind, v.amount, v.max_discount_paise, "
-                                "v.min_order_paise, v.starts_at, v.expires_at, v.usage_limit, v.per_shopper_limit, "
-                                "v.used, v.active, 0 AS not_started, 0 AS expired, NULL AS category_ids "
-                                "FROM vouchers v WHERE id = %s", (voucher_id,))
-    priced = vouchers.Priced(order_totals([{"price_paise": 49_900, "quantity": 1}], [10_000]),
-                             vouchers.Voucher.from_row(row), (10_000,))
+    row = await fetch_one(
+        conn,
+        "SELECT v.id, v.code, v.description, v.kind, v.amount, v.max_discount_paise, "
+        "v.min_order_paise, v.starts_at, v.expires_at, v.usage_limit, v.per_shopper_limit, "
+        "v.used, v.active, 0 AS not_started, 0 AS expired, NULL AS category_ids "
+        "FROM vouchers v WHERE id = %s",
+        (voucher_id,),
+    )
+    priced = vouchers.Priced(
+        order_totals([{"price_paise": 49_900, "quantity": 1}], [10_000]), vouchers.Voucher.from_row(row), (10_000,)
+    )
     problem = await vouchers.claim_use(conn, priced, user["id"])
     assert "You have already used the code ONCE" in problem
 
@@ -308,6 +357,7 @@ async def test_a_category_voucher_covers_subcategories_of_its_category(app, conn
 
 # ---- the back office ---------------------------------------------------------------------------------
 
+
 async def staff_client(app, conn):
     staff = await make_user(conn, is_staff=True)
     client = app.test_client()
@@ -315,9 +365,19 @@ async def staff_client(app, conn):
     return client
 
 
-VALID = {"code": "monsoon25", "description": "Monsoon sale", "kind": "percent", "amount": "25",
-         "max_discount": "500", "min_order": "999", "starts_at": "", "expires_at": "2031-06-30T23:59",
-         "usage_limit": "100", "per_shopper_limit": "1", "active": "1"}
+VALID = {
+    "code": "monsoon25",
+    "description": "Monsoon sale",
+    "kind": "percent",
+    "amount": "25",
+    "max_discount": "500",
+    "min_order": "999",
+    "starts_at": "",
+    "expires_at": "2031-06-30T23:59",
+    "usage_limit": "100",
+    "per_shopper_limit": "1",
+    "active": "1",
+}
 
 
 async def test_staff_create_list_and_edit_vouchers(app, conn):
@@ -326,35 +386,52 @@ async def test_staff_create_list_and_edit_vouchers(app, conn):
     assert (await client.get("/admin/vouchers/new")).status_code == 200
     created = await post(client, "/admin/vouchers/new", form={**VALID, "category_ids": str(category["id"])})
     assert created.status_code == 303
-    row = await fetch_one(conn, "SELECT id, code, kind, amount, max_discount_paise, min_order_paise, usage_limit, "
-                                "per_shopper_limit, active, expires_at FROM vouchers WHERE code = 'MONSOON25'")
-    assert (row["kind"], row["amount"], row["max_discount_paise"], row["min_order_paise"]) == ("percent", 25, 50_000, 99_900)
+    row = await fetch_one(
+        conn,
+        "SELECT id, code, kind, amount, max_discount_paise, min_order_paise, usage_limit, "
+        "per_shopper_limit, active, expires_at FROM vouchers WHERE code = 'MONSOON25'",
+    )
+    assert (row["kind"], row["amount"], row["max_discount_paise"], row["min_order_paise"]) == (
+        "percent",
+        25,
+        50_000,
+        99_900,
+    )
     # entered in India time (UTC+5:30), kept in UTC
     assert row["expires_at"] == datetime(2031, 6, 30, 18, 29)
-    assert await fetch_val(conn, "SELECT category_id FROM voucher_categories WHERE voucher_id = %s",
-                           (row["id"],)) == category["id"]
+    assert (
+        await fetch_val(conn, "SELECT category_id FROM voucher_categories WHERE voucher_id = %s", (row["id"],))
+        == category["id"]
+    )
     listing = text(await (await client.get("/admin/vouchers")).get_data())
     assert "MONSOON25" in listing and "25% off (up to ₹500)" in listing and "0 of 100" in listing
     form = soup(await (await client.get(f"/admin/vouchers/{row['id']}")).get_data())
     assert form.find("input", attrs={"name": "expires_at"})["value"] == "2031-06-30T23:59"
-    edited = await post(client, f"/admin/vouchers/{row['id']}", form={**VALID, "kind": "flat", "amount": "150",
-                                                                     "active": ""})
+    edited = await post(
+        client, f"/admin/vouchers/{row['id']}", form={**VALID, "kind": "flat", "amount": "150", "active": ""}
+    )
     assert edited.status_code == 303
-    assert await fetch_one(conn, "SELECT kind, amount, active FROM vouchers WHERE id = %s", (row["id"],)) == \
-        {"kind": "flat", "amount": 15_000, "active": 0}
+    assert await fetch_one(conn, "SELECT kind, amount, active FROM vouchers WHERE id = %s", (row["id"],)) == {
+        "kind": "flat",
+        "amount": 15_000,
+        "active": 0,
+    }
     assert await fetch_val(conn, "SELECT COUNT(*) FROM voucher_categories WHERE voucher_id = %s", (row["id"],)) == 0
 
 
-@pytest.mark.parametrize("change, field, message", [
-    ({"code": "x"}, "code", "3 to 32 letters"),
-    ({"amount": "101"}, "amount", "from 1 to 100"),
-    ({"kind": "flat", "amount": "abc"}, "amount", "in rupees"),
-    ({"kind": "bogus"}, "kind", "percentage or a flat amount"),
-    ({"starts_at": "2031-07-01T00:00"}, "expires_at", "after it starts"),
-    ({"expires_at": "not a date"}, "expires_at", "a date and time"),
-    ({"usage_limit": "-1"}, "usage_limit", "whole number"),
-    ({"category_ids": "999999999"}, "category_ids", "Choose categories"),
-])
+@pytest.mark.parametrize(
+    "change, field, message",
+    [
+        ({"code": "x"}, "code", "3 to 32 letters"),
+        ({"amount": "101"}, "amount", "from 1 to 100"),
+        ({"kind": "flat", "amount": "abc"}, "amount", "in rupees"),
+        ({"kind": "bogus"}, "kind", "percentage or a flat amount"),
+        ({"starts_at": "2031-07-01T00:00"}, "expires_at", "after it starts"),
+        ({"expires_at": "not a date"}, "expires_at", "a date and time"),
+        ({"usage_limit": "-1"}, "usage_limit", "whole number"),
+        ({"category_ids": "999999999"}, "category_ids", "Choose categories"),
+    ],
+)
 async def test_a_wrong_voucher_form_is_a_422_that_says_which_field(app, conn, change, field, message):
     client = await staff_client(app, conn)
     response = await post(client, "/admin/vouchers/new", form={**VALID, **change})
@@ -388,11 +465,19 @@ async def test_guessing_codes_is_rate_limited(database, conn):
     from mooncart import create_app
     from tests.conftest import database_url
 
-    app = create_app({"SECRET_KEY": "t", "DATABASE_URL": database_url(database), "DB_CONNECTION": conn,
-                      "VOUCHER_CODES_PER_HOUR": 3, "REFERENCE_CACHE_SECONDS": 0})
+    app = create_app(
+        {
+            "SECRET_KEY": "t",
+            "DATABASE_URL": database_url(database),
+            "DB_CONNECTION": conn,
+            "VOUCHER_CODES_PER_HOUR": 3,
+            "REFERENCE_CACHE_SECONDS": 0,
+        }
+    )
     async with app.test_app() as test_app:
         client = test_app.test_client()
         await bag_of(client, conn)
-        statuses = [(await post(client, "/bag/voucher", form={"code": f"GUESS{i}"}, headers=HTMX)).status_code
-                    for i in range(4)]
+        statuses = [
+            (await post(client, "/bag/voucher", form={"code": f"GUESS{i}"}, headers=HTMX)).status_code for i in range(4)
+        ]
         assert statuses == [422, 422, 422, 429]

@@ -17,8 +17,9 @@ from tests.conftest import create_test_database, database_url, drop_test_databas
 
 def mooncart(*args: str, url: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, MOONCART_DATABASE_URL=url, MOONCART_SECRET_KEY="cli-test")
-    return subprocess.run([sys.executable, "-m", "mooncart", *args], env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "mooncart", *args], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_init_db_creates_the_database_and_is_safe_to_repeat():
@@ -58,41 +59,74 @@ async def test_seed_demo_writes_in_batches_with_stock_in_the_ledger(conn):
     assert await seed_demo(conn, products=25, batch_size=10, quiet=True) == 25
     assert await fetch_val(conn, "SELECT COUNT(*) FROM products") == before + 25
     # every product has variants, a picture, and the ledger explains every unit of stock
-    orphans = await fetch_val(conn, "SELECT COUNT(*) FROM products p WHERE NOT EXISTS "
-                                    "(SELECT 1 FROM variants v WHERE v.product_id = p.id) OR NOT EXISTS "
-                                    "(SELECT 1 FROM product_images i WHERE i.product_id = p.id)")
+    orphans = await fetch_val(
+        conn,
+        "SELECT COUNT(*) FROM products p WHERE NOT EXISTS "
+        "(SELECT 1 FROM variants v WHERE v.product_id = p.id) OR NOT EXISTS "
+        "(SELECT 1 FROM product_images i WHERE i.product_id = p.id)",
+    )
     assert orphans == 0
-    unexplained = await fetch_val(conn, "SELECT COUNT(*) FROM variants v WHERE v.stock <> "
-                                        "(SELECT COALESCE(SUM(delta), 0) FROM stock_movements m "
-                                        "WHERE m.variant_id = v.id)")
+    unexplained = await fetch_val(
+        conn,
+        "SELECT COUNT(*) FROM variants v WHERE v.stock <> "
+        "(SELECT COALESCE(SUM(delta), 0) FROM stock_movements m "
+        "WHERE m.variant_id = v.id)",
+    )
     assert unexplained == 0
-    stock = {r["band"]: r["n"] for r in await fetch_all(
-        conn, "SELECT CASE WHEN stock = 0 THEN 'sold out' WHEN stock <= 5 THEN 'low' ELSE 'plenty' END AS band, "
-              "COUNT(*) AS n FROM variants GROUP BY band")}
+    stock = {
+        r["band"]: r["n"]
+        for r in await fetch_all(
+            conn,
+            "SELECT CASE WHEN stock = 0 THEN 'sold out' WHEN stock <= 5 THEN 'low' ELSE 'plenty' END AS band, "
+            "COUNT(*) AS n FROM variants GROUP BY band",
+        )
+    }
     assert set(stock) == {"sold out", "low", "plenty"}
-    wrong_price = await fetch_val(conn, "SELECT COUNT(*) FROM products p WHERE from_price_paise <> "
-                                        "(SELECT MIN(price_paise) FROM variants v WHERE v.product_id = p.id)")
+    wrong_price = await fetch_val(
+        conn,
+        "SELECT COUNT(*) FROM products p WHERE from_price_paise <> "
+        "(SELECT MIN(price_paise) FROM variants v WHERE v.product_id = p.id)",
+    )
     assert wrong_price == 0
 
 
 def test_a_built_wheel_carries_the_schema_templates_and_password_lists(tmp_path):
     # production may `pip install .` rather than run from the checkout: the data files must be in the wheel
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-                            "-w", str(tmp_path), str(Path(__file__).resolve().parents[2])],
-                           capture_output=True, text=True, timeout=300)
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(Path(__file__).resolve().parents[2]),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert built.returncode == 0, built.stderr
     (wheel,) = tmp_path.glob("mooncart-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in ("mooncart/schema.sql", "mooncart/migrations/0001_baseline.sql",
-                   "mooncart/accounts/common_passwords.txt", "mooncart/accounts/common_passwords_django.txt.gz",
-                   "mooncart/templates/base.html", "mooncart/static/vendor/htmx-4.0.1/htmx.min.js"):
+    for needed in (
+        "mooncart/schema.sql",
+        "mooncart/migrations/0001_baseline.sql",
+        "mooncart/accounts/common_passwords.txt",
+        "mooncart/accounts/common_passwords_django.txt.gz",
+        "mooncart/templates/base.html",
+        "mooncart/static/vendor/htmx-4.0.1/htmx.min.js",
+    ):
         assert needed in names
     with zipfile.ZipFile(wheel) as archive:
         assert archive.read("mooncart/schema.sql") == (Path(__file__).resolve().parents[2] / "schema.sql").read_bytes()
 
 
 async def test_create_admin_makes_a_shopper_staff_with_the_new_password_and_ends_their_sessions(
-        database, committed, monkeypatch, capsys):
+    database, committed, monkeypatch, capsys
+):
     """In-process against the session's database (committed, so removed afterwards)."""
     import secrets
 
@@ -114,12 +148,15 @@ async def test_create_admin_makes_a_shopper_staff_with_the_new_password_and_ends
     row = await fetch_one(conn, "SELECT is_staff, password_hash FROM users WHERE id = %s", (shopper["id"],))
     assert row["is_staff"] == 1
     assert (await verify_password(row["password_hash"], "saree season 2026"))[0]
-    assert await fetch_val(conn, "SELECT COUNT(*) FROM sessions WHERE user_id = %s AND revoked_at IS NULL",
-                           (shopper["id"],)) == 0
+    assert (
+        await fetch_val(
+            conn, "SELECT COUNT(*) FROM sessions WHERE user_id = %s AND revoked_at IS NULL", (shopper["id"],)
+        )
+        == 0
+    )
 
     await create_admin(new_email, "lehenga night 2026", "New Staff")
     assert "created" in capsys.readouterr().out
-    created = await fetch_one(conn, "SELECT id, name, mobile, is_staff FROM users WHERE email = %s",
-                              (new_email,))
+    created = await fetch_one(conn, "SELECT id, name, mobile, is_staff FROM users WHERE email = %s", (new_email,))
     made["users"].append(created.pop("id"))
     assert created == {"name": "New Staff", "mobile": "9000000000", "is_staff": 1}

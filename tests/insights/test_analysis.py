@@ -54,14 +54,17 @@ def test_shop_sentiment_beats_vader_alone_on_the_labelled_set(sentiment):
     assert ours >= vader + 0.15
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Fitting is too tight.", "negative"),
-    ("Colour is exactly same as shown.", "positive"),
-    ("Same to same as the photo.", "positive"),
-    ("Paisa vasool, must buy.", "positive"),
-    ("Had to return it, stitching came off.", "negative"),
-    ("Not the same as shown in the picture.", "negative"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Fitting is too tight.", "negative"),
+        ("Colour is exactly same as shown.", "positive"),
+        ("Same to same as the photo.", "positive"),
+        ("Paisa vasool, must buy.", "positive"),
+        ("Had to return it, stitching came off.", "negative"),
+        ("Not the same as shown in the picture.", "negative"),
+    ],
+)
 def test_indian_english_is_read_right(sentiment, text, expected):
     assert polarity(sentiment.score(text)) == expected
     assert -1 <= sentiment.score(text) <= 1
@@ -89,12 +92,13 @@ def test_minilm_on_numpy_gives_the_published_embedding(model):
     """all-MiniLM-L6-v2's model card prints the first values of this sentence's embedding."""
     vector = model.encode(["This is an example sentence"])[0]
     assert vector[:5].tolist() == pytest.approx([0.0676569, 0.0634959, 0.0487131, 0.0793050, 0.0374480], abs=1e-4)
-    assert float((vector ** 2).sum()) == pytest.approx(1.0, abs=1e-5)
+    assert float((vector**2).sum()) == pytest.approx(1.0, abs=1e-5)
 
 
 def test_minilm_puts_like_sentences_closer_than_unlike_ones(model):
-    soft, cotton, late = model.encode(["The kurti fabric is very soft", "Soft cotton material, lovely to wear",
-                                       "The delivery was late by a week"])
+    soft, cotton, late = model.encode(
+        ["The kurti fabric is very soft", "Soft cotton material, lovely to wear", "The delivery was late by a week"]
+    )
     assert float(soft @ cotton) > float(soft @ late) + 0.3
 
 
@@ -109,8 +113,11 @@ def test_key_phrases_are_the_review_s_own_words_signed_by_their_sentence(model):
     phrases = {p["phrase"]: p["polarity"] for p in reading.phrases}
     assert any("faded" in phrase and mood == "negative" for phrase, mood in phrases.items()), phrases
     assert any("soft" in phrase and mood == "positive" for phrase, mood in phrases.items()), phrases
-    assert all(phrase in "the colour faded after the first wash but the fabric is soft".replace("the ", "")
-               or phrase in "colour faded after first wash fabric is soft" for phrase in phrases)
+    assert all(
+        phrase in "the colour faded after the first wash but the fabric is soft".replace("the ", "")
+        or phrase in "colour faded after first wash fabric is soft"
+        for phrase in phrases
+    )
 
 
 def test_candidates_never_cross_a_comma_or_start_with_a_stop_word():
@@ -137,8 +144,14 @@ def test_fit_advice_needs_three_voices_and_a_majority():
 
 def test_classify_review_prints_one_json_object_per_line():
     reviews = "Fitting is too tight, had to return for a size up\nColour is exactly same as shown, soft fabric\n\n"
-    done = subprocess.run([sys.executable, "-m", "mooncart", "classify-review"], input=reviews, capture_output=True,
-                          text=True, timeout=600, check=True)  # nosec B603
+    done = subprocess.run(
+        [sys.executable, "-m", "mooncart", "classify-review"],
+        input=reviews,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )  # nosec B603
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(lines) == 3
     assert lines[0]["fit"] == "small" and lines[0]["sentiment"] < 0
@@ -150,10 +163,12 @@ def test_classify_review_prints_one_json_object_per_line():
 
 def test_the_shop_runs_without_the_ml_extra():
     """Creating the app and importing every area loads none of the ml extra's packages."""
-    code = ("import sys, mooncart\n"
-            "app = mooncart.create_app({'SECRET_KEY': 'x'})\n"
-            "import mooncart.reviews.routes, mooncart.admin.routes, mooncart.reviews.extras, "
-            "mooncart.recommendations.jobs\n"
-            "loaded = [m for m in ('numpy', 'vaderSentiment', 'tokenizers', 'safetensors') if m in sys.modules]\n"
-            "assert not loaded, loaded\n")
+    code = (
+        "import sys, mooncart\n"
+        "app = mooncart.create_app({'SECRET_KEY': 'x'})\n"
+        "import mooncart.reviews.routes, mooncart.admin.routes, mooncart.reviews.extras, "
+        "mooncart.recommendations.jobs\n"
+        "loaded = [m for m in ('numpy', 'vaderSentiment', 'tokenizers', 'safetensors') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)  # nosec B603

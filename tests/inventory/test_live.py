@@ -38,11 +38,19 @@ async def test_an_open_product_page_hears_of_a_purchase_made_elsewhere(pooled_ap
         page = await (await buyer.get("/checkout")).get_data(as_text=True)
         key = page.split('name="idempotency_key" value="')[1][:32]
         confirmation = page.split('name="confirmation" value="')[1].split('"')[0]  # what the page showed
-        placed = await post(buyer, "/checkout", form={"address_id": str(address_id), "payment_method": "cod",
-                                                      "idempotency_key": key, "confirmation": confirmation})
+        placed = await post(
+            buyer,
+            "/checkout",
+            form={
+                "address_id": str(address_id),
+                "payment_method": "cod",
+                "idempotency_key": key,
+                "confirmation": confirmation,
+            },
+        )
         assert placed.status_code == 303
         committed_at = time.monotonic()
-        message = (await read_until(stream, b"</hx-partial>\ndata: <hx-partial hx-target=\"#add-button\"")).decode()
+        message = (await read_until(stream, b'</hx-partial>\ndata: <hx-partial hx-target="#add-button"')).decode()
         latency = time.monotonic() - committed_at
         assert f'data: <hx-partial hx-target="#stock-{variant_id}">' in message
         assert "Only 2 left" in message
@@ -74,10 +82,13 @@ async def redis_url():
         _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 5)
     except OSError as error:  # refused, unreachable or timed out
         if shutil.which("redis-server") is None:
-            pytest.skip(f"no Redis: nothing answers on 127.0.0.1:{port} and redis-server is not installed "
-                        "(apt-get install redis-server)")
-        pytest.fail(f"redis-server is installed but nothing answers on 127.0.0.1:{port} ({error}); "
-                    f"scripts/test starts it")
+            pytest.skip(
+                f"no Redis: nothing answers on 127.0.0.1:{port} and redis-server is not installed "
+                "(apt-get install redis-server)"
+            )
+        pytest.fail(
+            f"redis-server is installed but nothing answers on 127.0.0.1:{port} ({error}); scripts/test starts it"
+        )
     writer.close()
     await writer.wait_closed()
     return f"redis://127.0.0.1:{port}/0"

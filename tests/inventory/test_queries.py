@@ -85,12 +85,18 @@ async def test_the_ledger_rows_of_a_change_are_one_insert(conn):
     product = await make_product(conn, variants=[("S", "Mustard", 3), ("M", "Mustard", 4)])
     small, medium = (v["id"] for v in product["variants"])
     before = await statements_run(conn)
-    await queries.insert_movements(conn, [Movement(small, -1, 2, "damaged", note="torn " * 60),
-                                          Movement(medium, 2, 6, "received")])
+    await queries.insert_movements(
+        conn, [Movement(small, -1, 2, "damaged", note="torn " * 60), Movement(medium, 2, 6, "received")]
+    )
     assert await statements_run(conn) - before - 1 == 1
-    rows = await fetch_all(conn, "SELECT variant_id, delta, stock_after, reason, order_id, staff_id, note "
-                                 "FROM stock_movements WHERE variant_id IN (%s, %s) ORDER BY variant_id",
-                            (small, medium))
+    rows = await fetch_all(
+        conn,
+        "SELECT variant_id, delta, stock_after, reason, order_id, staff_id, note "
+        "FROM stock_movements WHERE variant_id IN (%s, %s) ORDER BY variant_id",
+        (small, medium),
+    )
     assert [(r["variant_id"], r["delta"], r["stock_after"], r["reason"]) for r in rows] == [
-        (small, -1, 2, "damaged"), (medium, 2, 6, "received")]
+        (small, -1, 2, "damaged"),
+        (medium, 2, 6, "received"),
+    ]
     assert len(rows[0]["note"]) == 200 and rows[1]["order_id"] is None and rows[1]["staff_id"] is None

@@ -53,8 +53,14 @@ def free_port() -> int:
 
 async def test_readyz_is_503_and_healthz_200_when_the_database_is_down():
     # no connection at start-up (pool minimum 0), so the app can start against a closed port
-    app = create_app({"SECRET_KEY": "t", "DATABASE_URL": f"mysql://root@127.0.0.1:{free_port()}/mooncart",
-                      "DB_POOL_MIN": 0, "REDIS_URL": None})
+    app = create_app(
+        {
+            "SECRET_KEY": "t",
+            "DATABASE_URL": f"mysql://root@127.0.0.1:{free_port()}/mooncart",
+            "DB_POOL_MIN": 0,
+            "REDIS_URL": None,
+        }
+    )
     async with app.test_app() as test_app:
         client = test_app.test_client()
         assert (await client.get("/healthz")).status_code == 200
@@ -69,9 +75,21 @@ async def test_readyz_is_503_and_healthz_200_when_the_database_is_down():
 async def own_redis():
     """A Redis server of the test's own, so that the test may stop it."""
     port = free_port()
-    server = subprocess.Popen([shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(port),
-                               "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            shutil.which("redis-server") or "/usr/bin/redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(300):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()

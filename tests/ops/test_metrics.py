@@ -33,8 +33,11 @@ async def scrape(client, scope=LOOPBACK) -> dict:
 
 
 def parse(text: str) -> dict:
-    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
-            for family in text_string_to_metric_families(text) for sample in family.samples}
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
 
 
 def value(samples: dict, name: str, **labels) -> float:
@@ -60,8 +63,14 @@ async def test_other_addresses_get_the_shops_404(client):
 
 
 async def test_the_allow_list_takes_addresses_and_networks(database, conn):
-    app = create_app({"SECRET_KEY": "t", "DATABASE_URL": database.url, "DB_CONNECTION": conn,
-                      "METRICS_ALLOW": "10.0.0.0/8, 192.0.2.7"})
+    app = create_app(
+        {
+            "SECRET_KEY": "t",
+            "DATABASE_URL": database.url,
+            "DB_CONNECTION": conn,
+            "METRICS_ALLOW": "10.0.0.0/8, 192.0.2.7",
+        }
+    )
     async with app.test_app() as test_app:
         client = test_app.test_client()
         assert (await client.get("/metrics", scope_base={"client": ("10.20.30.40", 1)})).status_code == 200
@@ -83,12 +92,21 @@ async def test_requests_are_counted_and_timed_by_route_not_by_path(client, conn)
     assert (await client.get("/no/such/page/ever")).status_code == 404
     after = await scrape(client)
     route = {"method": "GET", "route": "/products/<slug>"}
-    assert value(after, "mooncart_http_requests_total", status="200", **route) - \
-        value(before, "mooncart_http_requests_total", status="200", **route) == 3
-    assert value(after, "mooncart_http_request_duration_seconds_count", **route) - \
-        value(before, "mooncart_http_request_duration_seconds_count", **route) == 3
-    assert value(after, "mooncart_http_requests_total", method="GET", route="unmatched", status="404") - \
-        value(before, "mooncart_http_requests_total", method="GET", route="unmatched", status="404") == 1
+    assert (
+        value(after, "mooncart_http_requests_total", status="200", **route)
+        - value(before, "mooncart_http_requests_total", status="200", **route)
+        == 3
+    )
+    assert (
+        value(after, "mooncart_http_request_duration_seconds_count", **route)
+        - value(before, "mooncart_http_request_duration_seconds_count", **route)
+        == 3
+    )
+    assert (
+        value(after, "mooncart_http_requests_total", method="GET", route="unmatched", status="404")
+        - value(before, "mooncart_http_requests_total", method="GET", route="unmatched", status="404")
+        == 1
+    )
     assert not any(one["slug"] in str(labels) or "/no/such" in str(labels) for _name, labels in after)
 
 
@@ -98,7 +116,10 @@ async def test_a_refused_post_is_counted_with_its_status(client):
     assert response.status_code == 403
     after = await scrape(client)
     labels = {"method": "POST", "route": "/bag/add", "status": "403"}
-    assert value(after, "mooncart_http_requests_total", **labels) - value(before, "mooncart_http_requests_total", **labels) == 1
+    assert (
+        value(after, "mooncart_http_requests_total", **labels) - value(before, "mooncart_http_requests_total", **labels)
+        == 1
+    )
 
 
 async def test_an_order_is_counted_once_with_its_value(app, conn):
@@ -108,12 +129,20 @@ async def test_an_order_is_counted_once_with_its_value(app, conn):
     assert response.status_code == 303
     await post(client, "/checkout", form=form)  # the same form again: the same order, not a new one
     after = await scrape(client)
-    assert value(after, "mooncart_orders_placed_total", payment_method="cod") - \
-        value(before, "mooncart_orders_placed_total", payment_method="cod") == 1
-    charged = await fetch_val(conn, "SELECT subtotal_paise + shipping_paise FROM orders WHERE user_id = %s", (user["id"],))
+    assert (
+        value(after, "mooncart_orders_placed_total", payment_method="cod")
+        - value(before, "mooncart_orders_placed_total", payment_method="cod")
+        == 1
+    )
+    charged = await fetch_val(
+        conn, "SELECT subtotal_paise + shipping_paise FROM orders WHERE user_id = %s", (user["id"],)
+    )
     assert charged == 2 * 49900 + 7900  # what the shopper pays, delivery included
-    assert value(after, "mooncart_order_revenue_paise_total", payment_method="cod") - \
-        value(before, "mooncart_order_revenue_paise_total", payment_method="cod") == charged
+    assert (
+        value(after, "mooncart_order_revenue_paise_total", payment_method="cod")
+        - value(before, "mooncart_order_revenue_paise_total", payment_method="cod")
+        == charged
+    )
 
 
 async def test_a_refused_order_is_not_counted(app, conn):
@@ -122,8 +151,9 @@ async def test_a_refused_order_is_not_counted(app, conn):
     before = await scrape(client)
     assert (await post(client, "/checkout", form=form)).status_code == 422
     after = await scrape(client)
-    assert value(after, "mooncart_orders_placed_total", payment_method="cod") == \
-        value(before, "mooncart_orders_placed_total", payment_method="cod")
+    assert value(after, "mooncart_orders_placed_total", payment_method="cod") == value(
+        before, "mooncart_orders_placed_total", payment_method="cod"
+    )
 
 
 def gauge(name: str) -> float:
@@ -167,8 +197,28 @@ def referenced_series(expression: str) -> set[str]:
     """The metric names a PromQL expression reads (words followed by { or [ or standing alone
     before a comparison), minus PromQL's own functions and keywords."""
     words = set(re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*(?=\s*[{\[)\s]|$)", expression))
-    promql = {"sum", "rate", "by", "or", "and", "unless", "histogram_quantile", "le", "route", "instance", "on",
-              "without", "max", "min", "avg", "count", "irate", "increase", "status", "job"}
+    promql = {
+        "sum",
+        "rate",
+        "by",
+        "or",
+        "and",
+        "unless",
+        "histogram_quantile",
+        "le",
+        "route",
+        "instance",
+        "on",
+        "without",
+        "max",
+        "min",
+        "avg",
+        "count",
+        "irate",
+        "increase",
+        "status",
+        "job",
+    }
     return {w for w in words if w not in promql}
 
 
@@ -186,8 +236,11 @@ async def test_the_example_prometheus_config_and_alerts_parse_and_name_real_metr
     client, _user, _variants, form = await shopper_with_bag(app, conn, 1)
     assert (await post(client, "/checkout", form=form)).status_code == 303
     response = await client.get("/metrics", scope_base=LOOPBACK)
-    exported = {sample.name for family in text_string_to_metric_families(await response.get_data(as_text=True))
-                for sample in family.samples}
+    exported = {
+        sample.name
+        for family in text_string_to_metric_families(await response.get_data(as_text=True))
+        for sample in family.samples
+    }
     for name, rule in alerts.items():
         for series in referenced_series(rule["expr"]):
             if series == "up":  # made by Prometheus itself for every target
@@ -199,8 +252,13 @@ def test_under_hypercorn_workers_one_scrape_adds_up_every_worker(database, tmp_p
     metrics_dir = tmp_path / "prometheus"
     metrics_dir.mkdir()
     (metrics_dir / "counter_999999.db").write_bytes(b"left over from an earlier start")
-    with running_shop(database.url, 2, tmp_path / "shop.log", supervised=True,
-                      env={"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "MOONCART_DB_POOL_MAX": "7"}) as (url, _process):
+    with running_shop(
+        database.url,
+        2,
+        tmp_path / "shop.log",
+        supervised=True,
+        env={"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "MOONCART_DB_POOL_MAX": "7"},
+    ) as (url, _process):
         assert not (metrics_dir / "counter_999999.db").exists()  # emptied for this start
         for _ in range(200):  # both workers have opened their pools
             samples = parse(httpx.get(f"{url}/metrics", timeout=30).text)
@@ -213,7 +271,9 @@ def test_under_hypercorn_workers_one_scrape_adds_up_every_worker(database, tmp_p
         for _ in range(20):  # a new connection each, so both workers take some
             assert httpx.get(f"{url}/healthz", headers={"Connection": "close"}, timeout=30).status_code == 200
         samples = parse(httpx.get(f"{url}/metrics", timeout=30).text)
-        assert value(samples, "mooncart_http_requests_total", method="GET", route="/healthz", status="200") == before + 20
+        assert (
+            value(samples, "mooncart_http_requests_total", method="GET", route="/healthz", status="200") == before + 20
+        )
         assert httpx.get(f"{url}/readyz", timeout=30).json() == {"status": "ready", "checks": {"database": "ok"}}
     # stopped: the workers took their live gauges with them
     assert not list(metrics_dir.glob("gauge_livesum_*.db"))

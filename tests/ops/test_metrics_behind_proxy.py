@@ -14,16 +14,27 @@ PUBLIC = "shop.example.com"
 
 @pytest.fixture
 async def app_behind_local_proxy(database, conn):
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url(database),
-                      "DB_CONNECTION": conn, "REFERENCE_CACHE_SECONDS": 0, "TRUSTED_PROXIES": "127.0.0.1, 10.0.0.2"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": database_url(database),
+            "DB_CONNECTION": conn,
+            "REFERENCE_CACHE_SECONDS": 0,
+            "TRUSTED_PROXIES": "127.0.0.1, 10.0.0.2",
+        }
+    )
     async with app.test_app() as test_app:
         yield test_app
 
 
 @pytest.mark.parametrize("proxy", ["127.0.0.1", "10.0.0.2"])
 async def test_metrics_through_the_trusted_proxy_for_a_public_address_is_404(app_behind_local_proxy, proxy):
-    visitor = Visitor(app_behind_local_proxy, proxy, {"Host": PUBLIC, "X-Forwarded-For": "198.51.100.4",
-                                                      "X-Forwarded-Proto": "https", "X-Forwarded-Host": PUBLIC})
+    visitor = Visitor(
+        app_behind_local_proxy,
+        proxy,
+        {"Host": PUBLIC, "X-Forwarded-For": "198.51.100.4", "X-Forwarded-Proto": "https", "X-Forwarded-Host": PUBLIC},
+    )
     response = await visitor.request("GET", "/metrics")
     assert response.status_code == 404
     assert b"mooncart_" not in await response.get_data()

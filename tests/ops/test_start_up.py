@@ -17,8 +17,13 @@ from tests.shop_server import running_shop
 
 
 def test_mooncart_serve_refuses_a_wrong_metrics_allow_before_starting_hypercorn():
-    result = subprocess.run([sys.executable, "-m", "mooncart", "serve", "--port", "1"], capture_output=True,
-                            text=True, timeout=60, env=dict(os.environ, MOONCART_METRICS_ALLOW="10.0.0.0/8,prometheus"))
+    result = subprocess.run(
+        [sys.executable, "-m", "mooncart", "serve", "--port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, MOONCART_METRICS_ALLOW="10.0.0.0/8,prometheus"),
+    )
     assert result.returncode == 1
     assert "MOONCART_METRICS_ALLOW: 'prometheus' is not an address or network" in result.stderr
     assert "serving" not in result.stdout

@@ -15,7 +15,11 @@ async def test_an_order_keeps_the_address_and_totals_it_was_placed_with(conn):
     order = await make_order(conn, user, product, 2)
     found = await queries.select_order_for(conn, order["number"], user["id"])
     assert (found["id"], found["status"], found["full_name"], found["pin_code"]) == (
-        order["id"], "placed", ADDRESS["full_name"], ADDRESS["pin_code"])
+        order["id"],
+        "placed",
+        ADDRESS["full_name"],
+        ADDRESS["pin_code"],
+    )
     assert (found["subtotal_paise"], found["shipping_paise"], found["total_paise"]) == (299_800, 0, 299_800)
 
 
@@ -28,9 +32,11 @@ async def test_another_shoppers_order_is_not_found(conn):
 async def test_a_checkout_form_finds_the_order_it_already_placed(conn):
     user = await make_user(conn, password_hash="x")
     order = await make_order(conn, user, await make_product(conn), 1)
-    assert await queries.select_order_by_key(conn, user["id"], order["key"]) == {"id": order["id"],
-                                                                                  "number": order["number"],
-                                                                                  "status": "placed"}
+    assert await queries.select_order_by_key(conn, user["id"], order["key"]) == {
+        "id": order["id"],
+        "number": order["number"],
+        "status": "placed",
+    }
     assert await queries.select_order_by_key(conn, user["id"], secrets.token_hex(16)) is None
 
 
@@ -41,7 +47,9 @@ async def test_items_keep_the_name_and_price_even_after_the_product_changes(conn
     await execute(conn, "UPDATE products SET name = 'Renamed' WHERE id = %s", (product["id"],))
     items = await queries.select_order_items(conn, order["id"])
     assert [(i["product_name"], i["size_label"], i["quantity"], i["total_paise"]) for i in items] == [
-        ("Indigo Kurti", "S", 2, 299_800), ("Indigo Kurti", "M", 1, 149_900)]
+        ("Indigo Kurti", "S", 2, 299_800),
+        ("Indigo Kurti", "M", 1, 149_900),
+    ]
 
 
 async def test_a_shoppers_orders_are_listed_newest_first_with_their_units(conn):
@@ -75,11 +83,15 @@ async def test_a_shipped_order_or_someone_elses_cannot_be_cancelled(conn):
 async def test_staff_set_the_status_and_the_payment_together(conn):
     user = await make_user(conn, password_hash="x")
     order = await make_order(conn, user, await make_product(conn), 1)
-    assert await queries.select_order_status_for_update(conn, order["id"]) == {"status": "placed",
-                                                                               "payment_status": "pending"}
+    assert await queries.select_order_status_for_update(conn, order["id"]) == {
+        "status": "placed",
+        "payment_status": "pending",
+    }
     await queries.update_order_status(conn, order["id"], "packed", "pending")
-    assert await queries.select_order_status_for_update(conn, order["id"]) == {"status": "packed",
-                                                                               "payment_status": "pending"}
+    assert await queries.select_order_status_for_update(conn, order["id"]) == {
+        "status": "packed",
+        "payment_status": "pending",
+    }
     assert await queries.select_order_status_for_update(conn, 4_000_000_000) is None
 
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 
 from mooncart.db import execute, fetch_all, fetch_one, fetch_val
-from tests.factories import CARD
 from tests.conftest import HTMX, log_in, post, soup
-from tests.factories import make_address, make_product, make_user
+from tests.factories import CARD, make_address, make_product, make_user
 
 APPROVED = "4111111111111111"
 
@@ -17,8 +16,9 @@ APPROVED = "4111111111111111"
 async def delivered_order(app, conn, *, paid_by="card", days_ago=2, quantities=(2, 1)):
     """A shopper's delivered order of a kurti (2 x M) and another line, paid by card (the test card
     gateway) or cash; the kurti also comes in S and L."""
-    product = await make_product(conn, price_paise=89900, variants=[("S", "Indigo", 5), ("M", "Indigo", 5),
-                                                                    ("L", "Indigo", 5)])
+    product = await make_product(
+        conn, price_paise=89900, variants=[("S", "Indigo", 5), ("M", "Indigo", 5), ("L", "Indigo", 5)]
+    )
     other = await make_product(conn, price_paise=129900, variants=[("Free size", "Red", 5)])
     user = await make_user(conn)
     address_id = await make_address(conn, user["id"])
@@ -30,18 +30,32 @@ async def delivered_order(app, conn, *, paid_by="card", days_ago=2, quantities=(
     checkout = soup(await (await client.get("/checkout")).get_data())
     key = checkout.find("input", attrs={"name": "idempotency_key"})["value"]
     confirmation = checkout.find("input", attrs={"name": "confirmation"})["value"]  # what the page showed
-    form = {"address_id": str(address_id), "payment_method": paid_by, "idempotency_key": key,
-            "confirmation": confirmation}
+    form = {
+        "address_id": str(address_id),
+        "payment_method": paid_by,
+        "idempotency_key": key,
+        "confirmation": confirmation,
+    }
     if paid_by == "card":
         form |= dict(card_number=APPROVED, **CARD)
     response = await post(client, "/checkout", form=form)
     number = response.headers["Location"].rsplit("/", 1)[1]
     order_id = await fetch_val(conn, "SELECT id FROM orders WHERE number = %s", (number,))
-    await execute(conn, "UPDATE orders SET status = 'delivered', delivered_at = NOW(6) - INTERVAL %s DAY, "
-                        "payment_status = 'paid' WHERE id = %s", (days_ago, order_id))
+    await execute(
+        conn,
+        "UPDATE orders SET status = 'delivered', delivered_at = NOW(6) - INTERVAL %s DAY, "
+        "payment_status = 'paid' WHERE id = %s",
+        (days_ago, order_id),
+    )
     lines = await fetch_all(conn, "SELECT id, variant_id FROM order_items WHERE order_id = %s ORDER BY id", (order_id,))
-    return client, user, number, order_id, {"small": small, "medium": medium, "large": large,
-                                            "other": other["variants"][0]}, lines
+    return (
+        client,
+        user,
+        number,
+        order_id,
+        {"small": small, "medium": medium, "large": large, "other": other["variants"][0]},
+        lines,
+    )
 
 
 async def stock(conn, variant):
@@ -64,16 +78,28 @@ async def test_the_shopper_returns_one_kurti_and_exchanges_the_other_for_a_size_
     kurti = lines[0]["id"]
     options = [o["value"] for o in form_page.find(id=f"action-{kurti}").find_all("option")]
     assert options == ["return", f"exchange-{v['small']['id']}", f"exchange-{v['large']['id']}"]
-    response = await post(client, f"/orders/{number}/return", headers=headers, form={
-        f"qty-{kurti}": "2", f"action-{kurti}": f"exchange-{v['large']['id']}", f"qty-{lines[1]['id']}": "1",
-        "reason": "fit", "note": "A size up, please"})
+    response = await post(
+        client,
+        f"/orders/{number}/return",
+        headers=headers,
+        form={
+            f"qty-{kurti}": "2",
+            f"action-{kurti}": f"exchange-{v['large']['id']}",
+            f"qty-{lines[1]['id']}": "1",
+            "reason": "fit",
+            "note": "A size up, please",
+        },
+    )
     if headers:
         assert response.status_code == 200 and response.headers["HX-Redirect"] == f"/orders/{number}"
     else:
         assert response.status_code == 303 and response.headers["Location"] == f"/orders/{number}"
     assert await stock(conn, v["large"]) == 3, "the new size is kept for her at once"
-    ledger = await fetch_all(conn, "SELECT variant_id, delta, reason FROM stock_movements WHERE order_id = %s "
-                                   "AND reason = 'exchange'", (order_id,))
+    ledger = await fetch_all(
+        conn,
+        "SELECT variant_id, delta, reason FROM stock_movements WHERE order_id = %s AND reason = 'exchange'",
+        (order_id,),
+    )
     assert [(r["variant_id"], r["delta"]) for r in ledger] == [(v["large"]["id"], -2)]
     page = soup(await (await client.get(f"/orders/{number}")).get_data())
     returns = page.find(id="returns").get_text()
@@ -91,12 +117,23 @@ async def test_staff_receive_a_partial_return_stock_comes_back_and_only_those_pi
     # receiving before approval is refused, with a reason
     refused = await post(staff, f"/admin/orders/{number}/returns/{return_id}", form={"status": "received"})
     assert refused.status_code == 422 and "cannot become received" in soup(await refused.get_data()).get_text()
-    assert (await post(staff, f"/admin/orders/{number}/returns/{return_id}", form={"status": "approved"})).status_code == 303
+    assert (
+        await post(staff, f"/admin/orders/{number}/returns/{return_id}", form={"status": "approved"})
+    ).status_code == 303
     before = await stock(conn, v["medium"])
-    assert (await post(staff, f"/admin/orders/{number}/returns/{return_id}", form={"status": "received"})).status_code == 303
+    assert (
+        await post(staff, f"/admin/orders/{number}/returns/{return_id}", form={"status": "received"})
+    ).status_code == 303
     assert await stock(conn, v["medium"]) == before + 1
-    assert await fetch_val(conn, "SELECT COUNT(*) FROM stock_movements WHERE order_id = %s AND reason = 'return' "
-                                 "AND variant_id = %s AND delta = 1", (order_id, v["medium"]["id"])) == 1
+    assert (
+        await fetch_val(
+            conn,
+            "SELECT COUNT(*) FROM stock_movements WHERE order_id = %s AND reason = 'return' "
+            "AND variant_id = %s AND delta = 1",
+            (order_id, v["medium"]["id"]),
+        )
+        == 1
+    )
     refund = await fetch_one(conn, "SELECT amount_paise, status FROM refunds WHERE order_id = %s", (order_id,))
     assert refund == {"amount_paise": 89900, "status": "processed"}
     order = await fetch_one(conn, "SELECT status, payment_status FROM orders WHERE id = %s", (order_id,))
@@ -110,23 +147,38 @@ async def test_staff_receive_a_partial_return_stock_comes_back_and_only_those_pi
 
 async def test_returning_everything_returns_the_order_and_refunds_delivery_too(app, conn):
     client, user, number, order_id, v, lines = await delivered_order(app, conn, quantities=(1, 1))
-    await post(client, f"/orders/{number}/return", form={f"qty-{lines[0]['id']}": "1", f"qty-{lines[1]['id']}": "1",
-                                                        "reason": "changed_mind"})
+    await post(
+        client,
+        f"/orders/{number}/return",
+        form={f"qty-{lines[0]['id']}": "1", f"qty-{lines[1]['id']}": "1", "reason": "changed_mind"},
+    )
     return_id = await fetch_val(conn, "SELECT id FROM returns WHERE order_id = %s", (order_id,))
     staff = await staff_client(app, conn)
     for status in ("approved", "received"):
         await post(staff, f"/admin/orders/{number}/returns/{return_id}", form={"status": status})
-    order = await fetch_one(conn, "SELECT status, payment_status, subtotal_paise + shipping_paise AS total "
-                                  "FROM orders WHERE id = %s", (order_id,))
+    order = await fetch_one(
+        conn,
+        "SELECT status, payment_status, subtotal_paise + shipping_paise AS total FROM orders WHERE id = %s",
+        (order_id,),
+    )
     assert (order["status"], order["payment_status"]) == ("returned", "refunded")
-    assert await fetch_val(conn, "SELECT SUM(amount_paise) FROM refunds WHERE order_id = %s", (order_id,)) == order["total"]
+    assert (
+        await fetch_val(conn, "SELECT SUM(amount_paise) FROM refunds WHERE order_id = %s", (order_id,))
+        == order["total"]
+    )
 
 
 async def test_a_rejected_exchange_gives_the_reserved_size_back(app, conn):
     client, user, number, order_id, v, lines = await delivered_order(app, conn)
-    await post(client, f"/orders/{number}/return", form={f"qty-{lines[0]['id']}": "1",
-                                                        f"action-{lines[0]['id']}": f"exchange-{v['small']['id']}",
-                                                        "reason": "fit"})
+    await post(
+        client,
+        f"/orders/{number}/return",
+        form={
+            f"qty-{lines[0]['id']}": "1",
+            f"action-{lines[0]['id']}": f"exchange-{v['small']['id']}",
+            "reason": "fit",
+        },
+    )
     assert await stock(conn, v["small"]) == 4
     return_id = await fetch_val(conn, "SELECT id FROM returns WHERE order_id = %s", (order_id,))
     staff = await staff_client(app, conn)
@@ -135,15 +187,18 @@ async def test_a_rejected_exchange_gives_the_reserved_size_back(app, conn):
     assert await fetch_val(conn, "SELECT COUNT(*) FROM refunds WHERE order_id = %s", (order_id,)) == 0
 
 
-@pytest.mark.parametrize("change, message", [
-    ({}, "at least one piece"),
-    ({"qty-LINE": "3"}, "at most 2"),
-    ({"qty-LINE": "-1"}, "how many"),
-    ({"qty-LINE": "१"}, "how many"),
-    ({"qty-LINE": "1", "action-LINE": "exchange-999999999"}, "not available"),
-    ({"qty-LINE": "1", "action-LINE": "steal"}, "a refund or another size"),
-    ({"qty-LINE": "1", "reason": "bored"}, "why you are sending it back"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({}, "at least one piece"),
+        ({"qty-LINE": "3"}, "at most 2"),
+        ({"qty-LINE": "-1"}, "how many"),
+        ({"qty-LINE": "१"}, "how many"),
+        ({"qty-LINE": "1", "action-LINE": "exchange-999999999"}, "not available"),
+        ({"qty-LINE": "1", "action-LINE": "steal"}, "a refund or another size"),
+        ({"qty-LINE": "1", "reason": "bored"}, "why you are sending it back"),
+    ],
+)
 async def test_bad_return_requests_are_refused_and_change_nothing(app, conn, change, message):
     client, user, number, order_id, v, lines = await delivered_order(app, conn)
     form = {"reason": "fit"} | {k.replace("LINE", str(lines[0]["id"])): value for k, value in change.items()}

@@ -37,8 +37,15 @@ async def test_cancelling_restocks_with_ledger_rows_and_only_once(app, conn):
     assert await fetch_val(conn, "SELECT status FROM orders WHERE id = %s", (order_id,)) == "cancelled"
     stocks = [await fetch_val(conn, "SELECT stock FROM variants WHERE id = %s", (v["id"],)) for v in variants]
     assert stocks == [10, 10]
-    ledger = await fetch_all(conn, "SELECT delta, reason FROM stock_movements WHERE order_id = %s ORDER BY id", (order_id,))
-    assert sorted((r["reason"], r["delta"]) for r in ledger) == [("cancel", 1), ("cancel", 2), ("order", -2), ("order", -1)]
+    ledger = await fetch_all(
+        conn, "SELECT delta, reason FROM stock_movements WHERE order_id = %s ORDER BY id", (order_id,)
+    )
+    assert sorted((r["reason"], r["delta"]) for r in ledger) == [
+        ("cancel", 1),
+        ("cancel", 2),
+        ("order", -2),
+        ("order", -1),
+    ]
     again = await post(client, f"/orders/{number}/cancel")
     page = soup(await (await client.get(again.headers["Location"])).get_data())
     assert "can no longer be cancelled" in page.get_text()
@@ -60,8 +67,12 @@ async def test_another_shoppers_order_is_always_404(app, conn):
     other = await make_user(conn)
     client = app.test_client()
     await log_in(client, other)
-    for response in (await client.get(f"/orders/{number}"), await post(client, f"/orders/{number}/cancel"),
-                     await client.get("/orders/MC000000-000000"), await client.get("/orders/' OR 1=1 --")):
+    for response in (
+        await client.get(f"/orders/{number}"),
+        await post(client, f"/orders/{number}/cancel"),
+        await client.get("/orders/MC000000-000000"),
+        await client.get("/orders/' OR 1=1 --"),
+    ):
         assert response.status_code == 404
     assert await fetch_val(conn, "SELECT status FROM orders WHERE number = %s", (number,)) == "placed"
     listing = soup(await (await client.get("/orders")).get_data())

@@ -18,7 +18,15 @@ async def gateway():
 
 @pytest.fixture
 async def app(database, conn, gateway):
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url(database),
-                      "DB_CONNECTION": conn, "REFERENCE_CACHE_SECONDS": 0, **gateway_config(gateway, timeout=2.0)})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": database_url(database),
+            "DB_CONNECTION": conn,
+            "REFERENCE_CACHE_SECONDS": 0,
+            **gateway_config(gateway, timeout=2.0),
+        }
+    )
     async with app.test_app() as test_app:
         yield test_app

@@ -80,8 +80,9 @@ class FakeGateway:
 
     # ---- webhooks -------------------------------------------------------------------------------
     def event(self, name: str, entity_kind: str, entity: dict) -> None:
-        body = json.dumps({"entity": "event", "event": name, "payload": {entity_kind: {"entity": entity}},
-                           "created_at": 0}).encode()
+        body = json.dumps(
+            {"entity": "event", "event": name, "payload": {entity_kind: {"entity": entity}}, "created_at": 0}
+        ).encode()
         delivery = {"id": "evt_" + secrets.token_hex(7), "name": name, "body": body}
         if self.hold_webhooks:
             self.held.append(delivery)
@@ -93,9 +94,15 @@ class FakeGateway:
     async def send(self, delivery: dict, bad_signature: bool = False) -> int:
         signature = sign(WEBHOOK_SECRET, delivery["body"]) if not bad_signature else sign("wrong", delivery["body"])
         async with httpx.AsyncClient(timeout=30) as client:
-            response = await client.post(self.webhook_url, content=delivery["body"], headers={
-                "Content-Type": "application/json", "X-Razorpay-Signature": signature,
-                "X-Razorpay-Event-Id": delivery["id"]})
+            response = await client.post(
+                self.webhook_url,
+                content=delivery["body"],
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Razorpay-Signature": signature,
+                    "X-Razorpay-Event-Id": delivery["id"],
+                },
+            )
         self.webhook_answers.append((delivery["name"], response.status_code))
         return response.status_code
 
@@ -132,8 +139,11 @@ def make_app(gateway: FakeGateway) -> Quart:
     app = Quart(__name__)
 
     def error(status: int, description: str) -> Response:
-        return Response(json.dumps({"error": {"code": "BAD_REQUEST_ERROR", "description": description}}), status,
-                        mimetype="application/json")
+        return Response(
+            json.dumps({"error": {"code": "BAD_REQUEST_ERROR", "description": description}}),
+            status,
+            mimetype="application/json",
+        )
 
     def ok(body: dict) -> Response:
         return Response(json.dumps(body), 200, mimetype="application/json")
@@ -160,22 +170,33 @@ def make_app(gateway: FakeGateway) -> Quart:
     @app.after_request
     async def remember(response: Response):
         key = request.headers.get("Idempotency-Key")
-        if key and request.method == "POST" and response.status_code < 500 and not request.path.startswith("/v1/checkout"):
+        if (
+            key
+            and request.method == "POST"
+            and response.status_code < 500
+            and not request.path.startswith("/v1/checkout")
+        ):
             gateway.idempotent.setdefault((request.path, key), (response.status_code, await response.get_data()))
         return response
 
     @app.post("/v1/orders")
     async def create_order():
         data = await request.get_json()
-        order = {"id": new_id("order"), "amount": int(data["amount"]), "currency": "INR", "receipt": data["receipt"],
-                 "status": "created"}
+        order = {
+            "id": new_id("order"),
+            "amount": int(data["amount"]),
+            "currency": "INR",
+            "receipt": data["receipt"],
+            "status": "created",
+        }
         gateway.orders[order["id"]] = order
         gateway.calls.append(("create", order["receipt"]))
         return ok(order)
 
     def payment_entity(payment: dict) -> dict:
         return {k: payment[k] for k in ("id", "order_id", "amount", "status", "method")} | {
-            "error_description": payment.get("error_description")}
+            "error_description": payment.get("error_description")
+        }
 
     @app.post("/v1/payments/create/json")
     async def pay_by_card():
@@ -234,8 +255,12 @@ def make_app(gateway: FakeGateway) -> Quart:
         already = sum(r["amount"] for r in gateway.refunds.values() if r["payment_id"] == payment_id)
         if amount <= 0 or already + amount > payment["amount"]:
             return error(400, "The refund amount provided is greater than amount captured")
-        entry = {"id": new_id("rfnd"), "payment_id": payment_id, "amount": amount,
-                 "status": "pending" if gateway.refunds_pending else "processed"}
+        entry = {
+            "id": new_id("rfnd"),
+            "payment_id": payment_id,
+            "amount": amount,
+            "status": "pending" if gateway.refunds_pending else "processed",
+        }
         gateway.refunds[entry["id"]] = entry
         if entry["status"] == "processed":
             gateway.event("refund.processed", "refund", dict(entry))
@@ -254,14 +279,18 @@ def make_app(gateway: FakeGateway) -> Quart:
             return Response("no such order", 404)
         callback = escape(request.args.get("callback_url", ""))
         rupees = f"₹{order['amount'] / 100:,.2f}"
-        form = ('<form method="post" action="/v1/checkout/{id}/{act}"><input type="hidden" name="callback_url" '
-                'value="{cb}"><button type="submit">{label}</button></form>')
+        form = (
+            '<form method="post" action="/v1/checkout/{id}/{act}"><input type="hidden" name="callback_url" '
+            'value="{cb}"><button type="submit">{label}</button></form>'
+        )
         return Response(
             f"<!doctype html><html lang=en><title>Fake gateway</title><h1>Pay {rupees} by UPI</h1>"
             f"<p>Order {escape(order['receipt'])}</p>"
             + form.format(id=order_id, act="pay", cb=callback, label="Pay")
             + form.format(id=order_id, act="fail", cb=callback, label="Fail"),
-            200, mimetype="text/html")
+            200,
+            mimetype="text/html",
+        )
 
     @app.post("/v1/checkout/<order_id>/<action>")
     async def checkout_action(order_id, action):
@@ -275,13 +304,23 @@ def make_app(gateway: FakeGateway) -> Quart:
         if action == "pay":
             payment["status"] = "authorized"
             gateway.event("payment.authorized", "payment", payment_entity(payment))
-            query = httpx.QueryParams({"razorpay_payment_id": payment["id"], "razorpay_order_id": order_id,
-                                       "razorpay_signature": sign(KEY_SECRET, f"{order_id}|{payment['id']}")})
+            query = httpx.QueryParams(
+                {
+                    "razorpay_payment_id": payment["id"],
+                    "razorpay_order_id": order_id,
+                    "razorpay_signature": sign(KEY_SECRET, f"{order_id}|{payment['id']}"),
+                }
+            )
         else:
             payment |= {"status": "failed", "error_description": "The UPI payment was declined by the shopper."}
             gateway.event("payment.failed", "payment", payment_entity(payment))
-            query = httpx.QueryParams({"error[code]": "BAD_REQUEST_ERROR", "razorpay_order_id": order_id,
-                                       "error[description]": "Payment failed"})
+            query = httpx.QueryParams(
+                {
+                    "error[code]": "BAD_REQUEST_ERROR",
+                    "razorpay_order_id": order_id,
+                    "error[description]": "Payment failed",
+                }
+            )
         return redirect(f"{callback}{separator}{query}", 303)
 
     return app
@@ -316,12 +355,21 @@ async def running_gateway(webhook_url: str | None = None):
 
 def gateway_config(gateway: FakeGateway, timeout: float = 5.0) -> dict:
     """The shop's settings for this gateway (test_config keys)."""
-    return {"GATEWAY_URL": gateway.url, "GATEWAY_KEY_ID": KEY_ID, "GATEWAY_KEY_SECRET": KEY_SECRET,
-            "GATEWAY_WEBHOOK_SECRET": WEBHOOK_SECRET, "PAYMENT_TIMEOUT_SECONDS": timeout}
+    return {
+        "GATEWAY_URL": gateway.url,
+        "GATEWAY_KEY_ID": KEY_ID,
+        "GATEWAY_KEY_SECRET": KEY_SECRET,
+        "GATEWAY_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "PAYMENT_TIMEOUT_SECONDS": timeout,
+    }
 
 
 def gateway_env(gateway: FakeGateway, timeout: float = 5.0) -> dict:
     """The same as environment variables, for a shop in its own process."""
-    return {"MOONCART_GATEWAY_URL": gateway.url, "MOONCART_GATEWAY_KEY_ID": KEY_ID,
-            "MOONCART_GATEWAY_KEY_SECRET": KEY_SECRET, "MOONCART_GATEWAY_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "MOONCART_PAYMENT_TIMEOUT_SECONDS": str(timeout)}
+    return {
+        "MOONCART_GATEWAY_URL": gateway.url,
+        "MOONCART_GATEWAY_KEY_ID": KEY_ID,
+        "MOONCART_GATEWAY_KEY_SECRET": KEY_SECRET,
+        "MOONCART_GATEWAY_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "MOONCART_PAYMENT_TIMEOUT_SECONDS": str(timeout),
+    }

@@ -31,17 +31,27 @@ async def deliver(client, gateway, *, reverse=False, duplicate=False, bad_signat
     for delivery in held:
         for _ in range(2 if duplicate else 1):
             signature = sign("not-the-secret" if bad_signature else WEBHOOK_SECRET, delivery["body"])
-            response = await client.post("/payments/webhook", data=delivery["body"], headers={
-                "Content-Type": "application/json", "X-Razorpay-Signature": signature,
-                "X-Razorpay-Event-Id": delivery["id"]})
+            response = await client.post(
+                "/payments/webhook",
+                data=delivery["body"],
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Razorpay-Signature": signature,
+                    "X-Razorpay-Event-Id": delivery["id"],
+                },
+            )
             statuses.append(response.status_code)
     return statuses
 
 
 async def order_of(conn, user):
-    return await fetch_one(conn, "SELECT o.id, o.number, o.status, o.payment_status, o.subtotal_paise + o.shipping_paise "
-                                 "AS total, p.status AS payment FROM orders o LEFT JOIN payments p ON p.order_id = o.id "
-                                 "WHERE o.user_id = %s ORDER BY o.id DESC LIMIT 1", (user["id"],))
+    return await fetch_one(
+        conn,
+        "SELECT o.id, o.number, o.status, o.payment_status, o.subtotal_paise + o.shipping_paise "
+        "AS total, p.status AS payment FROM orders o LEFT JOIN payments p ON p.order_id = o.id "
+        "WHERE o.user_id = %s ORDER BY o.id DESC LIMIT 1",
+        (user["id"],),
+    )
 
 
 async def books_balance(conn, gateway) -> None:
@@ -49,21 +59,31 @@ async def books_balance(conn, gateway) -> None:
     refund to a cancelled or returned order (or a partly returned one, for its returned part)."""
     captured, refunded = gateway.captured(), gateway.refunded()
     for number, amount in captured.items():
-        order = await fetch_one(conn, "SELECT status, payment_status, subtotal_paise + shipping_paise AS total "
-                                      "FROM orders WHERE number = %s", (number,))
+        order = await fetch_one(
+            conn,
+            "SELECT status, payment_status, subtotal_paise + shipping_paise AS total FROM orders WHERE number = %s",
+            (number,),
+        )
         assert order is not None and amount == order["total"], (number, amount, order)
         assert order["payment_status"] in ("paid", "partly_refunded", "refunded"), (number, order)
     for number, amount in refunded.items():
         order = await fetch_one(conn, "SELECT id, status FROM orders WHERE number = %s", (number,))
         assert amount <= captured[number]
-        recorded = await fetch_val(conn, "SELECT COALESCE(SUM(amount_paise), 0) FROM refunds WHERE order_id = %s "
-                                         "AND status <> 'failed'", (order["id"],))
+        recorded = await fetch_val(
+            conn,
+            "SELECT COALESCE(SUM(amount_paise), 0) FROM refunds WHERE order_id = %s AND status <> 'failed'",
+            (order["id"],),
+        )
         assert recorded == amount, (number, amount, recorded)
-        returns = await fetch_val(conn, "SELECT COUNT(*) FROM returns WHERE order_id = %s AND status = 'received'",
-                                  (order["id"],))
+        returns = await fetch_val(
+            conn, "SELECT COUNT(*) FROM returns WHERE order_id = %s AND status = 'received'", (order["id"],)
+        )
         assert order["status"] in ("cancelled", "returned") or returns, (number, order)
-    paid = await fetch_all(conn, "SELECT number FROM orders WHERE payment_method IN ('card', 'upi') "
-                                 "AND payment_status IN ('paid', 'partly_refunded', 'refunded')")
+    paid = await fetch_all(
+        conn,
+        "SELECT number FROM orders WHERE payment_method IN ('card', 'upi') "
+        "AND payment_status IN ('paid', 'partly_refunded', 'refunded')",
+    )
     assert {row["number"] for row in paid} <= set(captured), "an order is marked paid that the gateway never captured"
 
 
@@ -84,8 +104,9 @@ async def test_a_card_order_is_paid_with_three_gateway_calls_and_no_lock_held_me
 
 async def test_a_declined_card_releases_the_order_and_says_she_was_not_charged(app, conn, gateway):
     client, user, variants, form = await shopper_with_bag(app, conn, 1)
-    response = await post(client, "/checkout", form=dict(form, payment_method="card", card_number=DECLINED_CARD, **CARD),
-                          headers=HTMX)
+    response = await post(
+        client, "/checkout", form=dict(form, payment_method="card", card_number=DECLINED_CARD, **CARD), headers=HTMX
+    )
     assert response.status_code == 422
     text = soup(await response.get_data()).get_text()
     assert "declined" in text and "not been charged" in text
@@ -134,7 +155,11 @@ async def test_a_slow_gateway_within_the_timeout_still_takes_one_payment(app, co
     response = await post(client, "/checkout", form=dict(form, payment_method="card", card_number=APPROVED, **CARD))
     assert response.status_code == 303
     order = await order_of(conn, user)
-    assert order["payment_status"] == "paid" and gateway.calls_for(order["number"]) == ["create", "authorise", "capture"]
+    assert order["payment_status"] == "paid" and gateway.calls_for(order["number"]) == [
+        "create",
+        "authorise",
+        "capture",
+    ]
 
 
 async def upi_checkout(app, conn, gateway, client=None):
@@ -187,8 +212,10 @@ async def test_upi_failure_releases_the_order_and_gives_the_bag_back(app, conn, 
 async def test_a_forged_return_is_looked_up_not_believed(app, conn, gateway):
     client, user, variants, page_url = await upi_checkout(app, conn, gateway)
     order = await order_of(conn, user)
-    forged = (f"/checkout/return/{order['number']}?razorpay_payment_id=pay_forged&razorpay_order_id="
-              f"{urlsplit(page_url).path.rsplit('/', 1)[1]}&razorpay_signature={'0' * 64}")
+    forged = (
+        f"/checkout/return/{order['number']}?razorpay_payment_id=pay_forged&razorpay_order_id="
+        f"{urlsplit(page_url).path.rsplit('/', 1)[1]}&razorpay_signature={'0' * 64}"
+    )
     response = await client.get(forged)
     assert response.status_code == 303
     assert (await order_of(conn, user))["status"] == "cancelled", "nothing was paid, so nothing is placed"
@@ -213,8 +240,8 @@ async def test_a_webhook_settles_an_order_whose_shopper_never_came_back(app, con
 
 async def test_webhooks_out_of_order_capture_once(app, conn, gateway):
     client, user, variants, page_url = await upi_checkout(app, conn, gateway)
-    await press(page_url, "Fail")   # a first attempt fails on the page...
-    await press(page_url, "Pay")    # ... she tries again there and pays
+    await press(page_url, "Fail")  # a first attempt fails on the page...
+    await press(page_url, "Pay")  # ... she tries again there and pays
     assert [d["name"] for d in gateway.held] == ["payment.failed", "payment.authorized"]
     assert await deliver(client, gateway, reverse=True) == [200, 200]
     order = await order_of(conn, user)
@@ -284,6 +311,12 @@ async def test_staff_returning_a_paid_order_refunds_what_is_left(app, conn, gate
 async def test_a_webhook_body_that_is_not_an_event_is_refused_without_a_500(app, conn, gateway):
     client = app.test_client()
     for body in [b"not json", b"[]", b'{"event": 1}', json.dumps({"event": "payment.captured"}).encode()]:
-        response = await client.post("/payments/webhook", data=body, headers={
-            "X-Razorpay-Signature": sign(WEBHOOK_SECRET, body), "X-Razorpay-Event-Id": "evt_x" + str(len(body))})
+        response = await client.post(
+            "/payments/webhook",
+            data=body,
+            headers={
+                "X-Razorpay-Signature": sign(WEBHOOK_SECRET, body),
+                "X-Razorpay-Event-Id": "evt_x" + str(len(body)),
+            },
+        )
         assert response.status_code in (200, 400), body

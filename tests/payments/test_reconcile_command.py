@@ -32,19 +32,37 @@ async def test_the_reconcile_command_settles_paid_orders_and_releases_unpaid_one
             for _ in range(2):
                 user = await make_user(conn, password_hash="x")
                 users.append(user["id"])
-                _, cart_id = await execute(conn, "INSERT INTO carts (token, user_id) VALUES (%s, %s)",
-                                           (secrets.token_hex(16), user["id"]))
-                await execute(conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)",
-                              (cart_id, variant_id))
-                placed = await place_order(conn, user_id=user["id"], cart_id=cart_id, address=ADDRESS, provider=upi,
-                                           payment_details={}, idempotency_key=secrets.token_hex(16),
-                                           return_url=lambda number: f"http://shop.invalid/checkout/return/{number}")
+                _, cart_id = await execute(
+                    conn, "INSERT INTO carts (token, user_id) VALUES (%s, %s)", (secrets.token_hex(16), user["id"])
+                )
+                await execute(
+                    conn,
+                    "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)",
+                    (cart_id, variant_id),
+                )
+                placed = await place_order(
+                    conn,
+                    user_id=user["id"],
+                    cart_id=cart_id,
+                    address=ADDRESS,
+                    provider=upi,
+                    payment_details={},
+                    idempotency_key=secrets.token_hex(16),
+                    return_url=lambda number: f"http://shop.invalid/checkout/return/{number}",
+                )
                 orders.append(placed)
             await press(orders[0].payment.redirect_url, "Pay")
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "mooncart", "reconcile-payments", "--hold-minutes", "0",
+                sys.executable,
+                "-m",
+                "mooncart",
+                "reconcile-payments",
+                "--hold-minutes",
+                "0",
                 env=dict(os.environ, MOONCART_DATABASE_URL=database.url, **gateway_env(gateway)),
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
             out, err = await process.communicate()
             assert process.returncode == 0, err.decode()
             assert "1 paid, 1 released" in out.decode()

@@ -70,9 +70,14 @@ class RunningCaddy:
 
 
 @contextmanager
-def running_caddy(upstreams: list[str], authority: LocalAuthority, directory: Path,
-                  config: Path = DEPLOY_CADDYFILE, site_names: tuple[str, ...] = (SITE_NAME, "127.0.0.1"),
-                  env: dict | None = None):
+def running_caddy(
+    upstreams: list[str],
+    authority: LocalAuthority,
+    directory: Path,
+    config: Path = DEPLOY_CADDYFILE,
+    site_names: tuple[str, ...] = (SITE_NAME, "127.0.0.1"),
+    env: dict | None = None,
+):
     """Caddy with `config` on free ports of 127.0.0.1, proxying to `upstreams` ("127.0.0.1:8001"),
     its admin API off and its state under `directory`. Yields a RunningCaddy."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -91,9 +96,12 @@ def running_caddy(upstreams: list[str], authority: LocalAuthority, directory: Pa
         "XDG_DATA_HOME": str(directory / "data"),
         "XDG_CONFIG_HOME": str(directory / "config"),
     }
-    process = subprocess.Popen([caddy_executable(), "run", "--config", str(config), "--adapter", "caddyfile"],
-                               env=dict(os.environ, **settings, **(env or {})), stdout=log_file,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [caddy_executable(), "run", "--config", str(config), "--adapter", "caddyfile"],
+        env=dict(os.environ, **settings, **(env or {})),
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for_port(https_port, process, log_path)
         yield RunningCaddy(https_port, http_port, log_path, process)
@@ -104,4 +112,3 @@ def running_caddy(upstreams: list[str], authority: LocalAuthority, directory: Pa
         except subprocess.TimeoutExpired:
             process.kill()
         log_file.close()
-

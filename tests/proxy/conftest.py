@@ -38,15 +38,24 @@ async def proxied_shop(tmp_path_factory, authority):
     await seed_demo(conn, products=40, seed=5, quiet=True)
     conn.close()
     log_path = directory / "shop.log"
-    env = {"MOONCART_MEDIA_ROOT": str(directory / "media"), "MOONCART_TRUSTED_PROXIES": "127.0.0.1,::1",
-           "MOONCART_LOGIN_FAILURES_PER_IP": str(LOGIN_FAILURES_PER_IP)}
+    env = {
+        "MOONCART_MEDIA_ROOT": str(directory / "media"),
+        "MOONCART_TRUSTED_PROXIES": "127.0.0.1,::1",
+        "MOONCART_LOGIN_FAILURES_PER_IP": str(LOGIN_FAILURES_PER_IP),
+    }
     try:
         # `mooncart serve`, as README's "Production" runs it
         with running_shop(settings.url, workers=1, log_path=log_path, env=env, supervised=True) as (direct, _process):
             upstream = direct.removeprefix("http://")
             with running_caddy([upstream], authority, directory / "caddy") as caddy:
-                yield {"url": caddy.url(), "ip_url": caddy.url("127.0.0.1"), "direct": direct, "db": settings,
-                       "log": log_path, "caddy": caddy}
+                yield {
+                    "url": caddy.url(),
+                    "ip_url": caddy.url("127.0.0.1"),
+                    "direct": direct,
+                    "db": settings,
+                    "log": log_path,
+                    "caddy": caddy,
+                }
     finally:
         drop_test_database(settings)
 
@@ -60,8 +69,10 @@ def nss_home_trusting(authority, home) -> str:
     database = home / ".pki" / "nssdb"
     database.mkdir(parents=True, exist_ok=True)
     subprocess.run([certutil, "-N", "-d", f"sql:{database}", "--empty-password"], check=True)
-    subprocess.run([certutil, "-A", "-d", f"sql:{database}", "-n", "Mooncart tests", "-t", "C,,",
-                    "-i", str(authority.ca_path)], check=True)
+    subprocess.run(
+        [certutil, "-A", "-d", f"sql:{database}", "-n", "Mooncart tests", "-t", "C,,", "-i", str(authority.ca_path)],
+        check=True,
+    )
     return str(home)
 
 
@@ -76,7 +87,9 @@ async def trusting_browser(tmp_path_factory, authority):
     home = nss_home_trusting(authority, tmp_path_factory.mktemp("chromium_home"))
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=executable, env=dict(os.environ, HOME=home),
-            args=CHROMIUM_ARGS + [f"--host-resolver-rules=MAP {SITE_NAME} 127.0.0.1"])
+            executable_path=executable,
+            env=dict(os.environ, HOME=home),
+            args=CHROMIUM_ARGS + [f"--host-resolver-rules=MAP {SITE_NAME} 127.0.0.1"],
+        )
         yield browser
         await browser.close()

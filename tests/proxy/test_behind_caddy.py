@@ -59,8 +59,15 @@ async def test_a_shopper_adds_to_bag_logs_in_and_orders_over_https(proxied_shop,
     await page.get_by_role("button", name="Log in").click()
     await expect(page).to_have_url(f"{base}/checkout")
     await expect(page.locator("#bag-count")).to_have_text("1")
-    await fill_address(page, name="Meera Iyer", line1="12 Residency Road", city="Bengaluru", state="Karnataka",
-                       pin_code="560025", mobile="9845012345")
+    await fill_address(
+        page,
+        name="Meera Iyer",
+        line1="12 Residency Road",
+        city="Bengaluru",
+        state="Karnataka",
+        pin_code="560025",
+        mobile="9845012345",
+    )
     await page.get_by_role("button", name="Place order").click()
     await expect(page.locator("h1")).to_contain_text("Order MC")
     await expect(page.locator("#bag-count")).to_have_text("0")
@@ -94,9 +101,11 @@ def csrf_token(page: httpx.Response) -> str:
 async def failed_log_in(client: httpx.AsyncClient, email: str, headers: dict | None = None) -> httpx.Response:
     token = csrf_token(await client.get("/account/login", headers=headers))
     origin = f"{client.base_url.scheme}://{client.base_url.netloc.decode()}"
-    return await client.post("/account/login", data={"email": email, "password": "not her password",
-                                                      "csrf_token": token},
-                             headers=dict(headers or {}, Origin=origin))
+    return await client.post(
+        "/account/login",
+        data={"email": email, "password": "not her password", "csrf_token": token},
+        headers=dict(headers or {}, Origin=origin),
+    )
 
 
 def log_entries(shop, event: str) -> list[dict]:
@@ -110,8 +119,9 @@ def log_entries(shop, event: str) -> list[dict]:
 async def test_the_shop_sees_the_shoppers_own_address_even_when_she_forges_one(shop):
     email = f"forged.{secrets.token_hex(3)}@example.in"
     async with client_from("127.0.0.5", shop) as client:
-        response = await failed_log_in(client, email, headers={"X-Forwarded-For": "203.0.113.99",
-                                                                "X-Forwarded-Proto": "http"})
+        response = await failed_log_in(
+            client, email, headers={"X-Forwarded-For": "203.0.113.99", "X-Forwarded-Proto": "http"}
+        )
     assert response.status_code == 422  # wrong password; not 403: the https Origin passed
     assert await fetch_one(shop, "SELECT ip FROM login_failures WHERE email = %s", (email,)) == ("127.0.0.5",)
     assert [entry["ip"] for entry in log_entries(shop, "login failed") if entry.get("email") == email] == ["127.0.0.5"]
@@ -129,9 +139,11 @@ async def test_one_attackers_wrong_passwords_do_not_lock_other_shoppers_out(shop
         assert (await failed_log_in(attacker, f"one.more.{secrets.token_hex(3)}@example.in")).status_code == 429
     async with client_from("127.0.0.8", shop) as shopper:
         token = csrf_token(await shopper.get("/account/login"))
-        response = await shopper.post("/account/login", data={"email": user["email"], "password": user["password"],
-                                                              "csrf_token": token},
-                                      headers={"Origin": shop["ip_url"]})
+        response = await shopper.post(
+            "/account/login",
+            data={"email": user["email"], "password": user["password"], "csrf_token": token},
+            headers={"Origin": shop["ip_url"]},
+        )
     assert response.status_code == 303
     assert response.headers["location"] == "/"
 
@@ -140,8 +152,11 @@ async def test_forwarded_headers_sent_straight_to_hypercorn_change_nothing(shop)
     """Someone who reaches hypercorn without the proxy (127.0.0.2 is not a trusted proxy) and
     forges every forwarded header: still their own address, still plain http."""
     email = f"direct.{secrets.token_hex(3)}@example.in"
-    forged = {"X-Forwarded-For": "127.0.0.1, 198.51.100.7", "X-Forwarded-Proto": "https",
-              "X-Forwarded-Host": "shop.mooncart.test"}
+    forged = {
+        "X-Forwarded-For": "127.0.0.1, 198.51.100.7",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "shop.mooncart.test",
+    }
     transport = httpx.AsyncHTTPTransport(local_address="127.0.0.2")
     async with httpx.AsyncClient(transport=transport, base_url=shop["direct"]) as client:
         page = await client.get("/bag", headers=forged)
@@ -149,11 +164,15 @@ async def test_forwarded_headers_sent_straight_to_hypercorn_change_nothing(shop)
         cookie = page.headers["set-cookie"]
         assert cookie.startswith("mooncart=") and "Secure" not in cookie
         token = csrf_token(page)
-        refused = await client.post("/account/login", data={"email": email, "password": "x", "csrf_token": token},
-                                    headers=dict(forged, Origin="https://shop.mooncart.test"))
+        refused = await client.post(
+            "/account/login",
+            data={"email": email, "password": "x", "csrf_token": token},
+            headers=dict(forged, Origin="https://shop.mooncart.test"),
+        )
         assert refused.status_code == 403  # an https Origin is another site to an http shop
-        response = await client.post("/account/login", data={"email": email, "password": "x", "csrf_token": token},
-                                     headers=forged)
+        response = await client.post(
+            "/account/login", data={"email": email, "password": "x", "csrf_token": token}, headers=forged
+        )
     assert response.status_code == 422
     assert await fetch_one(shop, "SELECT ip FROM login_failures WHERE email = %s", (email,)) == ("127.0.0.2",)
 
@@ -170,8 +189,9 @@ async def test_signed_in_buyers_with_https_cookies_order_through_the_proxy(shop)
     conn.close()
     cookie = "; ".join(f"{name}={value}" for name, value in buyer["cookies"].items())
     async with client_from("127.0.0.9", shop) as client:
-        response = await client.post("/checkout", data=buyer["form"],
-                                     headers={"HX-Request": "true", "Cookie": cookie, "Origin": shop["ip_url"]})
+        response = await client.post(
+            "/checkout", data=buyer["form"], headers={"HX-Request": "true", "Cookie": cookie, "Origin": shop["ip_url"]}
+        )
     assert response.status_code == 200 and response.headers["HX-Redirect"].startswith("/orders/")
     assert await fetch_one(shop, "SELECT COUNT(*) FROM orders WHERE user_id = %s", (buyer["user_id"],)) == (1,)
 

@@ -23,7 +23,9 @@ async def pwa_shop(tmp_path_factory):
     await seed_demo(conn, products=12, seed=5, quiet=True)
     conn.close()
     log_path = media_root.parent / "pwa-shop.log"
-    with running_shop(settings.url, workers=1, log_path=log_path,
-                      env={"MOONCART_MEDIA_ROOT": str(media_root)}) as (url, _process):
+    with running_shop(settings.url, workers=1, log_path=log_path, env={"MOONCART_MEDIA_ROOT": str(media_root)}) as (
+        url,
+        _process,
+    ):
         yield {"url": url, "db": settings, "log": log_path}
     drop_test_database(settings)

@@ -30,8 +30,13 @@ def asset_urls(page) -> dict[str, str]:
 async def test_every_static_url_on_a_page_carries_its_files_content_hash(client):
     page = soup(await (await client.get("/")).get_data())
     urls = asset_urls(page)
-    assert {"css/mooncart.css", "vendor/htmx-4.0.1/htmx.min.js", "js/register-sw.js", "favicon.svg",
-            "manifest.webmanifest"} <= set(urls)
+    assert {
+        "css/mooncart.css",
+        "vendor/htmx-4.0.1/htmx.min.js",
+        "js/register-sw.js",
+        "favicon.svg",
+        "manifest.webmanifest",
+    } <= set(urls)
     for name, url in urls.items():
         assert parse_qs(urlsplit(url).query) == {"v": [digest(name)]}
 
@@ -66,8 +71,13 @@ async def test_pngs_are_not_gzipped_again_and_unknown_or_outside_paths_are_404(c
     icon = await client.get("/static/icons/icon-192.png", headers=GZIP)
     assert icon.status_code == 200 and icon.headers["Content-Type"] == "image/png"
     assert "Content-Encoding" not in icon.headers
-    for path in ["/static/nope.css", "/static/../__init__.py", "/static/%2e%2e/config.py", "/static/" + "a" * 5000,
-                 "/static/css"]:
+    for path in [
+        "/static/nope.css",
+        "/static/../__init__.py",
+        "/static/%2e%2e/config.py",
+        "/static/" + "a" * 5000,
+        "/static/css",
+    ]:
         assert (await client.get(path)).status_code == 404
 
 
@@ -130,8 +140,11 @@ async def test_private_pages_and_small_replies_are_never_compressed(client, conn
     login = await client.get("/account/login", headers=GZIP)
     assert "Content-Encoding" not in login.headers
     token = await csrf(client)
-    added = await client.post("/bag/add", headers={**GZIP, **HTMX}, form={
-        "csrf_token": token, "variant_id": str(product["variants"][0]["id"]), "quantity": "1"})
+    added = await client.post(
+        "/bag/add",
+        headers={**GZIP, **HTMX},
+        form={"csrf_token": token, "variant_id": str(product["variants"][0]["id"]), "quantity": "1"},
+    )
     assert added.status_code == 200 and "Content-Encoding" not in added.headers
     not_found = await client.get("/products/no-such-thing", headers={**GZIP, **HTMX})
     assert not_found.status_code == 404 and "Content-Encoding" not in not_found.headers
@@ -141,9 +154,11 @@ async def test_each_page_carries_the_csrf_token_under_a_fresh_mask_and_every_mas
     product = await make_product(conn, stock=9)
     first = soup(await (await client.get("/")).get_data())
     second = soup(await (await client.get("/")).get_data())
-    masks = {first.find("meta", attrs={"name": "csrf-token"})["content"],
-             second.find("meta", attrs={"name": "csrf-token"})["content"],
-             json.loads(second.find("body")["hx-headers:inherited"])["X-CSRF-Token"]}
+    masks = {
+        first.find("meta", attrs={"name": "csrf-token"})["content"],
+        second.find("meta", attrs={"name": "csrf-token"})["content"],
+        json.loads(second.find("body")["hx-headers:inherited"])["X-CSRF-Token"],
+    }
     assert len(masks) == 3  # no two responses hold the same bytes
     unmasked = {security.unmasked(mask) for mask in masks}
     assert len(unmasked) == 1

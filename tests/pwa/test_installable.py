@@ -50,7 +50,8 @@ async def test_the_shop_is_installable_on_a_phone(pwa_shop, tmp_path):
 
     async with async_playwright() as playwright:
         context = await playwright.chromium.launch_persistent_context(
-            tmp_path / "profile", executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS, **phone(playwright))
+            tmp_path / "profile", executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS, **phone(playwright)
+        )
         try:
             page = await context.new_page()
             cdp = await context.new_cdp_session(page)
@@ -70,8 +71,7 @@ async def test_the_shop_is_installable_on_a_phone(pwa_shop, tmp_path):
             await context.close()
 
 
-async def test_a_phones_first_view_of_the_home_page_is_light_and_a_repeat_view_moves_no_static_bytes(
-        pwa_shop, browser):
+async def test_a_phones_first_view_of_the_home_page_is_light_and_a_repeat_view_moves_no_static_bytes(pwa_shop, browser):
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -81,14 +81,19 @@ async def test_a_phones_first_view_of_the_home_page_is_light_and_a_repeat_view_m
     cdp = await context.new_cdp_session(page)
     await cdp.send("Network.enable")
     kinds, moved = {}, {}
-    cdp.on("Network.responseReceived", lambda event: kinds.__setitem__(
-        event["requestId"], (event["type"], event["response"]["url"])))
+    cdp.on(
+        "Network.responseReceived",
+        lambda event: kinds.__setitem__(event["requestId"], (event["type"], event["response"]["url"])),
+    )
     cdp.on("Network.loadingFinished", lambda event: moved.__setitem__(event["requestId"], event["encodedDataLength"]))
     try:
         await page.goto(pwa_shop["url"] + "/")
         await page.wait_for_load_state("networkidle")
-        first = {url: moved[request] for request, (kind, url) in kinds.items()
-                 if kind in ("Document", "Stylesheet", "Script") and request in moved}
+        first = {
+            url: moved[request]
+            for request, (kind, url) in kinds.items()
+            if kind in ("Document", "Stylesheet", "Script") and request in moved
+        }
         scripts = [url for url in first if "/static/" in url and url.split("?")[0].endswith(".js")]
         assert any("htmx.min.js" in url for url in scripts)
         assert not any("/ext/" in url for url in scripts), "the home page streams nothing: no SSE extension"
@@ -103,8 +108,9 @@ async def test_a_phones_first_view_of_the_home_page_is_light_and_a_repeat_view_m
         static = {url: moved.get(request) for request, (kind, url) in kinds.items() if "/static/" in url}
         assert static, "the repeat view uses the stylesheet and scripts"
         assert all(size == 0 for size in static.values()), static
-        transfer = await page.evaluate("performance.getEntriesByType('resource')"
-                                       ".filter(e => e.name.includes('/static/')).map(e => e.transferSize)")
+        transfer = await page.evaluate(
+            "performance.getEntriesByType('resource').filter(e => e.name.includes('/static/')).map(e => e.transferSize)"
+        )
         assert transfer and all(size == 0 for size in transfer)
     finally:
         await context.close()
@@ -121,11 +127,13 @@ async def test_live_pages_load_the_sse_extension_and_its_stream_is_never_compres
         path = await stream.get_attribute("hx-sse:connect")
     finally:
         await context.close()
-    async with (httpx.AsyncClient(base_url=pwa_shop["url"], timeout=10) as client,
-                client.stream("GET", path, headers={"Accept-Encoding": "gzip, deflate, br"}) as response):
-            assert response.status_code == 200
-            assert response.headers["content-type"].startswith("text/event-stream")
-            assert "content-encoding" not in response.headers
+    async with (
+        httpx.AsyncClient(base_url=pwa_shop["url"], timeout=10) as client,
+        client.stream("GET", path, headers={"Accept-Encoding": "gzip, deflate, br"}) as response,
+    ):
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        assert "content-encoding" not in response.headers
 
 
 async def test_offline_a_page_is_the_offline_page_never_an_old_copy_of_the_bag_or_account(pwa_shop, browser):
@@ -177,8 +185,9 @@ async def test_the_service_worker_is_replaced_and_the_old_cache_deleted_when_a_r
     try:
         await page.goto(pwa_shop["url"] + "/")
         await controlled(page)
-        await page.evaluate("caches.open('mooncart-0000000000000000').then(c => c.put('/static/old.css', "
-                            "new Response('old')))")
+        await page.evaluate(
+            "caches.open('mooncart-0000000000000000').then(c => c.put('/static/old.css', new Response('old')))"
+        )
         assert "mooncart-0000000000000000" in await page.evaluate("caches.keys()")
         # the worker's activation clears any cache that is not this release's
         await page.evaluate("""navigator.serviceWorker.getRegistration().then(r => r.unregister())""")

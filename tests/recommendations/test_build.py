@@ -14,14 +14,36 @@ from tests.factories import make_category, make_delivered_order, make_product, m
 
 
 def catalogue_of(rows):
-    return Catalogue.from_rows([dict(dict(id=i, name=f"Teal Cotton Kurti {i}", description="A kurti.", fabric="Cotton",
-                                          category_id=1, category_name="Kurtis", from_price_paise=99900, colours="Teal",
-                                          in_stock=True), **row) for i, row in rows])
+    return Catalogue.from_rows(
+        [
+            dict(
+                dict(
+                    id=i,
+                    name=f"Teal Cotton Kurti {i}",
+                    description="A kurti.",
+                    fabric="Cotton",
+                    category_id=1,
+                    category_name="Kurtis",
+                    from_price_paise=99900,
+                    colours="Teal",
+                    in_stock=True,
+                ),
+                **row,
+            )
+            for i, row in rows
+        ]
+    )
 
 
 def test_content_neighbours_are_never_the_product_itself_nor_sold_out():
-    catalogue = catalogue_of([(1, {}), (2, {}), (3, {"in_stock": False}), (4, {"name": "Black Leather Juttis",
-                                                                             "category_id": 2, "colours": "Black"})])
+    catalogue = catalogue_of(
+        [
+            (1, {}),
+            (2, {}),
+            (3, {"in_stock": False}),
+            (4, {"name": "Black Leather Juttis", "category_id": 2, "colours": "Black"}),
+        ]
+    )
     found = content_neighbours(catalogue)
     assert [p for p, _ in found[1]][:1] == [2]
     for product_id, neighbours in found.items():
@@ -44,9 +66,12 @@ async def test_built_rows_skip_self_sold_out_and_duplicates_and_pages_drop_what_
         user = await make_user(conn)
         order = await make_delivered_order(conn, user, products[0])
         for other in (products[1], sold_out):
-            await execute(conn, "INSERT INTO order_items (order_id, variant_id, product_name, size_label, colour_name, "
-                                "sku, unit_price_paise, quantity) VALUES (%s, %s, 'x', 'M', 'Rani Pink', 'x', 1, 1)",
-                          (order, other["variants"][0]["id"]))
+            await execute(
+                conn,
+                "INSERT INTO order_items (order_id, variant_id, product_name, size_label, colour_name, "
+                "sku, unit_price_paise, quantity) VALUES (%s, %s, 'x', 'M', 'Rani Pink', 'x', 1, 1)",
+                (order, other["variants"][0]["id"]),
+            )
     summary = await build_recommendations(conn)
     assert summary["bought_together"] >= 2
     rows = await fetch_all(conn, "SELECT product_id, kind, recommended_id FROM product_recommendations")
@@ -68,28 +93,39 @@ async def test_personal_picks_beat_popularity_on_shoppers_with_tastes_and_show_a
     assert made["orders"] == 600 and made["reviews"] > 100 and made["events"] > 1000
     summary = await build_recommendations(conn, with_evaluation=True)
     result = summary["evaluation"]
-    print(f"\nhit-rate@10: personal {result['personal']['hit_rate']:.3f}, popularity "
-          f"{result['popularity']['hit_rate']:.3f}; "
-          f"NDCG@10: {result['personal']['ndcg']:.3f} vs {result['popularity']['ndcg']:.3f} ({result['users']} "
-          f"shoppers)")
+    print(
+        f"\nhit-rate@10: personal {result['personal']['hit_rate']:.3f}, popularity "
+        f"{result['popularity']['hit_rate']:.3f}; "
+        f"NDCG@10: {result['personal']['ndcg']:.3f} vs {result['popularity']['ndcg']:.3f} ({result['users']} "
+        f"shoppers)"
+    )
     assert result["users"] >= 50
     assert result["personal"]["hit_rate"] > result["popularity"]["hit_rate"]
     assert result["personal"]["ndcg"] > result["popularity"]["ndcg"]
     # the shopper with the most picks sees them on the home page after log-in, and not before
-    user_id = await fetch_val(conn, "SELECT user_id FROM user_recommendations GROUP BY user_id ORDER BY COUNT(*) DESC "
-                                    "LIMIT 1")
+    user_id = await fetch_val(
+        conn, "SELECT user_id FROM user_recommendations GROUP BY user_id ORDER BY COUNT(*) DESC LIMIT 1"
+    )
     email = await fetch_val(conn, "SELECT email FROM users WHERE id = %s", (user_id,))
     client = app.test_client()
     assert soup(await (await client.get("/")).get_data()).select_one("#personal-picks") is None
     from mooncart.demo import DEMO_SHOPPER_PASSWORD
+
     await log_in(client, {"email": email, "password": DEMO_SHOPPER_PASSWORD})
     picks = soup(await (await client.get("/")).get_data()).select("#personal-picks .product-card")
     assert 1 <= len(picks) <= 8
-    bought = {r["product_id"] for r in await fetch_all(
-        conn, "SELECT v.product_id FROM orders o JOIN order_items i ON i.order_id = o.id JOIN variants v ON v.id = "
-              "i.variant_id "
-              "WHERE o.user_id = %s", (user_id,))}
-    picked = {r["product_id"] for r in await fetch_all(conn, "SELECT product_id FROM user_recommendations WHERE "
-                                                             "user_id = %s",
-                                                        (user_id,))}
+    bought = {
+        r["product_id"]
+        for r in await fetch_all(
+            conn,
+            "SELECT v.product_id FROM orders o JOIN order_items i ON i.order_id = o.id JOIN variants v ON v.id = "
+            "i.variant_id "
+            "WHERE o.user_id = %s",
+            (user_id,),
+        )
+    }
+    picked = {
+        r["product_id"]
+        for r in await fetch_all(conn, "SELECT product_id FROM user_recommendations WHERE user_id = %s", (user_id,))
+    }
     assert not bought & picked

@@ -43,9 +43,11 @@ async def test_a_verified_buyer_reviews_with_her_fit_and_the_page_says_verified(
     assert "4.0" in summary and "1 review" in summary
     # a second post replaces the first
     await post(client, f"/products/{product['slug']}/reviews", form=dict(REVIEW, rating="5", fit="none"))
-    assert await fetch_one(conn, "SELECT COUNT(*) AS n, MAX(rating) AS r, MAX(fit) AS f FROM reviews "
-                                 "WHERE product_id = %s",
-                           (product["id"],)) == {"n": 1, "r": 5, "f": None}
+    assert await fetch_one(
+        conn,
+        "SELECT COUNT(*) AS n, MAX(rating) AS r, MAX(fit) AS f FROM reviews WHERE product_id = %s",
+        (product["id"],),
+    ) == {"n": 1, "r": 5, "f": None}
 
 
 async def test_a_bad_fit_answer_is_refused_with_the_form_and_nothing_is_stored(app, conn):
@@ -109,8 +111,9 @@ async def test_helpful_votes_count_once_per_shopper_and_never_for_one_s_own(app,
 
 async def test_staff_hide_a_review_with_a_reason_and_it_leaves_the_shop(app, conn):
     product = await make_product(conn)
-    review_id = await make_review(conn, await make_user(conn), product, rating=1,
-                                  body="Rude words about the seller here.")
+    review_id = await make_review(
+        conn, await make_user(conn), product, rating=1, body="Rude words about the seller here."
+    )
     await make_review(conn, await make_user(conn), product, rating=5)
     staff = app.test_client()
     await log_in(staff, await make_user(conn, is_staff=True))
@@ -123,8 +126,10 @@ async def test_staff_hide_a_review_with_a_reason_and_it_leaves_the_shop(app, con
     assert page.select_one(f"#review-{review_id}") is None
     summary = page.select_one("#rating-summary").get_text()
     assert "5.0" in summary and "1 review" in summary
-    assert await fetch_val(conn, "SELECT review_count FROM product_review_scores WHERE product_id = "
-                                 "%s", (product["id"],)) == 1
+    assert (
+        await fetch_val(conn, "SELECT review_count FROM product_review_scores WHERE product_id = %s", (product["id"],))
+        == 1
+    )
     office = soup(await (await staff.get("/admin/reviews?show=hidden")).get_data())
     row = office.select_one(f"#review-{review_id}")
     assert "Abusive language" in row.get_text()
@@ -142,11 +147,19 @@ async def test_a_product_page_costs_the_same_statements_with_many_reviews_and_re
         await make_review(conn, await make_user(conn), busy, rating=1 + n % 5, fit="small")
     for position, other in enumerate(others):
         for kind in ("similar", "bought_together", "viewed_together"):
-            await execute(conn, "INSERT INTO product_recommendations (product_id, kind, position, recommended_id, "
-                                "score) "
-                                "VALUES (%s, %s, %s, %s, 0.5)", (busy["id"], kind, position, other["id"]))
-        await execute(conn, "INSERT INTO product_phrases (product_id, polarity, position, phrase, mentions) "
-                            "VALUES (%s, 'positive', %s, %s, 3)", (busy["id"], position, f"soft fabric {position}"))
+            await execute(
+                conn,
+                "INSERT INTO product_recommendations (product_id, kind, position, recommended_id, "
+                "score) "
+                "VALUES (%s, %s, %s, %s, 0.5)",
+                (busy["id"], kind, position, other["id"]),
+            )
+        await execute(
+            conn,
+            "INSERT INTO product_phrases (product_id, polarity, position, phrase, mentions) "
+            "VALUES (%s, 'positive', %s, %s, 3)",
+            (busy["id"], position, f"soft fabric {position}"),
+        )
     client = app.test_client()
     costs = {}
     for name, product in (("bare", bare), ("busy", busy)):

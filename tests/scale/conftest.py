@@ -44,15 +44,31 @@ async def cluster(tmp_path_factory, authority):
     instances = {}
     try:
         for name in ("a", "b"):
-            env = {"MOONCART_INSTANCE_NAME": name, "MOONCART_REDIS_URL": REDIS_URL,
-                   "MOONCART_TRUSTED_PROXIES": "127.0.0.1,::1", "MOONCART_MEDIA_ROOT": str(directory / "media")}
-            instances[name] = ShopProcess(settings.url, workers=2, log_path=directory / f"{name}.log", env=env,
-                                          supervised=True, serve_args=("--graceful-seconds", "30"))
+            env = {
+                "MOONCART_INSTANCE_NAME": name,
+                "MOONCART_REDIS_URL": REDIS_URL,
+                "MOONCART_TRUSTED_PROXIES": "127.0.0.1,::1",
+                "MOONCART_MEDIA_ROOT": str(directory / "media"),
+            }
+            instances[name] = ShopProcess(
+                settings.url,
+                workers=2,
+                log_path=directory / f"{name}.log",
+                env=env,
+                supervised=True,
+                serve_args=("--graceful-seconds", "30"),
+            )
             instances[name].start(wait_for=READY_PATH)
         upstreams = [instance.url.removeprefix("http://") for instance in instances.values()]
         with running_caddy(upstreams, authority, directory / "caddy", config=BALANCER_CADDYFILE) as caddy:
-            yield {"url": caddy.url(), "ip_url": caddy.url("127.0.0.1"), "instances": instances, "db": settings,
-                   "caddy": caddy, "ssl": authority.ssl_context()}
+            yield {
+                "url": caddy.url(),
+                "ip_url": caddy.url("127.0.0.1"),
+                "instances": instances,
+                "db": settings,
+                "caddy": caddy,
+                "ssl": authority.ssl_context(),
+            }
     finally:
         for instance in instances.values():
             if instance.process is not None and instance.process.poll() is None:

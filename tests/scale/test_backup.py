@@ -59,8 +59,9 @@ async def test_a_dump_taken_while_orders_are_placed_restores_to_a_consistent_sho
         while queue:
             buyer = queue.pop()
             cookie = "; ".join(f"{name}={value}" for name, value in buyer["cookies"].items())
-            response = await client.post("/checkout", data=buyer["form"], headers={"HX-Request": "true",
-                                                                                    "Cookie": cookie})
+            response = await client.post(
+                "/checkout", data=buyer["form"], headers={"HX-Request": "true", "Cookie": cookie}
+            )
             assert response.status_code == 200 and response.headers["HX-Redirect"].startswith("/orders/")
             placed.append(buyer["user_id"])
             if len(placed) >= 5:
@@ -72,13 +73,26 @@ async def test_a_dump_taken_while_orders_are_placed_restores_to_a_consistent_sho
         await first_orders.wait()
         before = len(placed)
         with open(dump_path, "wb") as out:
-            await asyncio.to_thread(subprocess.run, [tool("mariadb-dump", "mysqldump"), *options,
-                                                     "--single-transaction", "--routines", "--triggers",
-                                                     "--hex-blob", source.database], stdout=out, env=env, check=True)
+            await asyncio.to_thread(
+                subprocess.run,
+                [
+                    tool("mariadb-dump", "mysqldump"),
+                    *options,
+                    "--single-transaction",
+                    "--routines",
+                    "--triggers",
+                    "--hex-blob",
+                    source.database,
+                ],
+                stdout=out,
+                env=env,
+                check=True,
+            )
         dumped.set()
         with open(dump_path, "rb") as dump:  # into an empty database, while the shop keeps selling
-            await asyncio.to_thread(subprocess.run, [tool("mariadb", "mysql"), *options, restored.database],
-                                    stdin=dump, env=env, check=True)
+            await asyncio.to_thread(
+                subprocess.run, [tool("mariadb", "mysql"), *options, restored.database], stdin=dump, env=env, check=True
+            )
         return before, len(placed)
 
     try:
@@ -92,24 +106,41 @@ async def test_a_dump_taken_while_orders_are_placed_restores_to_a_consistent_sho
             in_copy = await fetch_val(copy, "SELECT COUNT(*) FROM orders WHERE user_id IN (" + marks + ")", user_ids)
             assert before <= in_copy <= BUYERS
             # one consistent moment: each order whole, stock + sold = what there was, the ledger agrees
-            assert await fetch_val(copy, "SELECT COUNT(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM order_items i "
-                                         "WHERE i.order_id = o.id) OR NOT EXISTS (SELECT 1 FROM stock_movements m "
-                                         "WHERE m.order_id = o.id)") == 0
-            sold = await fetch_val(copy, "SELECT COALESCE(SUM(quantity), 0) FROM order_items WHERE variant_id = %s",
-                                   (variant_id,))
+            assert (
+                await fetch_val(
+                    copy,
+                    "SELECT COUNT(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM order_items i "
+                    "WHERE i.order_id = o.id) OR NOT EXISTS (SELECT 1 FROM stock_movements m "
+                    "WHERE m.order_id = o.id)",
+                )
+                == 0
+            )
+            sold = await fetch_val(
+                copy, "SELECT COALESCE(SUM(quantity), 0) FROM order_items WHERE variant_id = %s", (variant_id,)
+            )
             assert sold == in_copy
             assert await fetch_val(copy, "SELECT stock FROM variants WHERE id = %s", (variant_id,)) == STOCK - sold
-            assert await fetch_val(copy, "SELECT -SUM(delta) FROM stock_movements WHERE variant_id = %s",
-                                   (variant_id,)) == sold
-            assert await fetch_val(copy, "SELECT COUNT(*) FROM order_items i LEFT JOIN orders o ON o.id = i.order_id "
-                                         "WHERE o.id IS NULL") == 0
+            assert (
+                await fetch_val(copy, "SELECT -SUM(delta) FROM stock_movements WHERE variant_id = %s", (variant_id,))
+                == sold
+            )
+            assert (
+                await fetch_val(
+                    copy,
+                    "SELECT COUNT(*) FROM order_items i LEFT JOIN orders o ON o.id = i.order_id WHERE o.id IS NULL",
+                )
+                == 0
+            )
             # every table came across, with every row of the tables nobody wrote to meanwhile
             tables = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = %s"
-            assert await fetch_val(copy, tables, (restored.database,)) == await fetch_val(setup, tables,
-                                                                                          (source.database,))
+            assert await fetch_val(copy, tables, (restored.database,)) == await fetch_val(
+                setup, tables, (source.database,)
+            )
             for table in ("products", "variants", "categories", "users", "addresses"):
-                assert (await fetch_val(copy, f"SELECT COUNT(*) FROM {table}")  # nosec B608 # fixed names
-                        == await fetch_val(setup, f"SELECT COUNT(*) FROM {table}")), table  # nosec B608
+                assert (
+                    await fetch_val(copy, f"SELECT COUNT(*) FROM {table}")  # nosec B608 # fixed names
+                    == await fetch_val(setup, f"SELECT COUNT(*) FROM {table}")
+                ), table  # nosec B608
         finally:
             copy.close()
 

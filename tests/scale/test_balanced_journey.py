@@ -35,6 +35,7 @@ async def test_a_shopper_is_served_by_both_instances_and_sees_a_sale_made_on_the
             served_by.setdefault(instance, []).append(f"{response.request.method} {response.url}")
             if "/live/product/" in response.url:
                 streams.append(instance)
+
     page.on("response", note)
 
     await page.goto(f"{base}/account/login?next=/products/{product['slug']}")
@@ -56,16 +57,24 @@ async def test_a_shopper_is_served_by_both_instances_and_sees_a_sale_made_on_the
     other = "b" if streams[-1] == "a" else "a"
     cookie = "; ".join(f"{name}={value}" for name, value in other_buyer["cookies"].items())
     async with httpx.AsyncClient(base_url=cluster["instances"][other].url) as direct:
-        response = await direct.post("/checkout", data=other_buyer["form"], headers={"HX-Request": "true",
-                                                                                      "Cookie": cookie})
+        response = await direct.post(
+            "/checkout", data=other_buyer["form"], headers={"HX-Request": "true", "Cookie": cookie}
+        )
     assert response.status_code == 200 and response.headers["HX-Redirect"].startswith("/orders/")
     assert response.headers["X-Mooncart-Instance"] == other
     await expect(badge).to_contain_text("Only 3 left")  # pushed to the open page, no reload
 
     await page.locator("a.bag-link").click()
     await page.get_by_role("link", name="Checkout").click()
-    await fill_address(page, name="Nila Menon", line1="4 Marine Drive", city="Kochi", state="Kerala",
-                       pin_code="682031", mobile="9847012345")
+    await fill_address(
+        page,
+        name="Nila Menon",
+        line1="4 Marine Drive",
+        city="Kochi",
+        state="Kerala",
+        pin_code="682031",
+        mobile="9847012345",
+    )
     await page.get_by_role("button", name="Place order").click()
     await expect(page.locator("h1")).to_contain_text("Order MC")
     await expect(page.locator("#bag-count")).to_have_text("0")

@@ -27,8 +27,7 @@ async def payment_in_flight(conn, user_id: int) -> int:
     transaction, so this, not an open transaction, is what "in flight" looks like)."""
     await conn.commit()  # a fresh snapshot each time
     async with conn.cursor() as cur:
-        await cur.execute("SELECT COUNT(*) FROM orders WHERE user_id = %s AND status = 'awaiting_payment'",
-                          (user_id,))
+        await cur.execute("SELECT COUNT(*) FROM orders WHERE user_id = %s AND status = 'awaiting_payment'", (user_id,))
         return (await cur.fetchone())[0]
 
 
@@ -38,9 +37,14 @@ async def test_granian_serves_pages_and_live_stock_and_stops_gracefully(cluster,
     variant_id = product["variants"][0]["id"]
     buyer, slow_buyer = await make_buyers(conn, Signers(cluster["db"].url), variant_id, 2, quantity=2)
     # one worker, no Redis: the sale and the stream meet inside one Granian worker
-    shop = ShopProcess(cluster["db"].url, workers=1, log_path=tmp_path / "granian.log", supervised=True,
-                       env={"MOONCART_PAYMENT_TIMEOUT_SECONDS": "5", "MOONCART_INSTANCE_NAME": "granian"},
-                       serve_args=("--server", "granian", "--graceful-seconds", "30"))
+    shop = ShopProcess(
+        cluster["db"].url,
+        workers=1,
+        log_path=tmp_path / "granian.log",
+        supervised=True,
+        env={"MOONCART_PAYMENT_TIMEOUT_SECONDS": "5", "MOONCART_INSTANCE_NAME": "granian"},
+        serve_args=("--server", "granian", "--graceful-seconds", "30"),
+    )
     shop.start(wait_for="/static/favicon.svg")
     try:
         async with httpx.AsyncClient(base_url=shop.url, timeout=30) as client:
@@ -53,18 +57,25 @@ async def test_granian_serves_pages_and_live_stock_and_stops_gracefully(cluster,
                 lines = stream.aiter_lines()
                 await read_until(lines, "listening for stock changes")
                 cookie = "; ".join(f"{name}={value}" for name, value in buyer["cookies"].items())
-                sale = await client.post("/checkout", data=buyer["form"], headers={"HX-Request": "true",
-                                                                                  "Cookie": cookie})
+                sale = await client.post(
+                    "/checkout", data=buyer["form"], headers={"HX-Request": "true", "Cookie": cookie}
+                )
                 assert sale.headers["HX-Redirect"].startswith("/orders/")
                 assert "Only 5 left" in await read_until(lines, f'id="stock-{variant_id}"')
 
                 # a card payment the bank is slow with (5 s, then the shop gives up on it) is in
                 # flight when SIGTERM comes
-                slow_form = dict(slow_buyer["form"], payment_method="card", card_number="4000000000000119",
-                                 card_expiry="12/39", card_cvv="123")
+                slow_form = dict(
+                    slow_buyer["form"],
+                    payment_method="card",
+                    card_number="4000000000000119",
+                    card_expiry="12/39",
+                    card_cvv="123",
+                )
                 slow_cookie = "; ".join(f"{name}={value}" for name, value in slow_buyer["cookies"].items())
-                slow = asyncio.create_task(client.post("/checkout", data=slow_form,
-                                                       headers={"HX-Request": "true", "Cookie": slow_cookie}))
+                slow = asyncio.create_task(
+                    client.post("/checkout", data=slow_form, headers={"HX-Request": "true", "Cookie": slow_cookie})
+                )
                 while not await payment_in_flight(conn, slow_buyer["user_id"]):
                     assert not slow.done(), slow.result()
                     await asyncio.sleep(0.05)

@@ -27,8 +27,9 @@ async def test_a_rolling_restart_under_load_loses_no_request_and_no_order(cluste
     product = await make_product(setup, stock=100_000)
     variant_id = product["variants"][0]["id"]
     async with setup.cursor() as cur:
-        await cur.execute("SELECT p.slug, c.slug FROM products p JOIN categories c ON c.id = p.category_id "
-                          "ORDER BY p.id LIMIT 1")
+        await cur.execute(
+            "SELECT p.slug, c.slug FROM products p JOIN categories c ON c.id = p.category_id ORDER BY p.id LIMIT 1"
+        )
         demo_slug, category_slug = await cur.fetchone()
     buyers = await make_buyers(setup, Signers(cluster["db"].url), variant_id, BUYERS, https=True)
     user_ids = [buyer["user_id"] for buyer in buyers]
@@ -58,8 +59,11 @@ async def test_a_rolling_restart_under_load_loses_no_request_and_no_order(cluste
                     response = await client.get(pages[step % len(pages)])
                 else:
                     cookie = "; ".join(f"{name}={value}" for name, value in buyer["cookies"].items())
-                    response = await client.post("/checkout", data=buyer["form"], headers={
-                        "HX-Request": "true", "Cookie": cookie, "Origin": origin})
+                    response = await client.post(
+                        "/checkout",
+                        data=buyer["form"],
+                        headers={"HX-Request": "true", "Cookie": cookie, "Origin": origin},
+                    )
             except httpx.HTTPError as error:
                 failures.append(f"{'POST /checkout' if buyer else 'GET'}: {error!r}")
                 continue
@@ -79,14 +83,16 @@ async def test_a_rolling_restart_under_load_loses_no_request_and_no_order(cluste
         for name in ("a", "b"):
             instance = cluster["instances"][name]
             # a product page's live-stock stream, open on this instance
-            async with (httpx.AsyncClient(base_url=instance.url, timeout=60) as direct,
-                        direct.stream("GET", f"/live/product/{product['id']}") as stream):
-                    lines = stream.aiter_lines()
-                    assert (await anext(lines)).startswith(": listening")
-                    in_flight_at_sigterm.append(in_flight["checkouts"])
-                    stopping = asyncio.create_task(asyncio.to_thread(instance.stop))
-                    ending = [line async for line in lines]
-                    assert "retry: 1000" in ending and "event: reconnect" in ending, ending
+            async with (
+                httpx.AsyncClient(base_url=instance.url, timeout=60) as direct,
+                direct.stream("GET", f"/live/product/{product['id']}") as stream,
+            ):
+                lines = stream.aiter_lines()
+                assert (await anext(lines)).startswith(": listening")
+                in_flight_at_sigterm.append(in_flight["checkouts"])
+                stopping = asyncio.create_task(asyncio.to_thread(instance.stop))
+                ending = [line async for line in lines]
+                assert "retry: 1000" in ending and "event: reconnect" in ending, ending
             codes.append(await stopping)
             await asyncio.to_thread(instance.start, READY_PATH)
             await asyncio.sleep(1)  # let the balancer send it work again before the next one stops
@@ -97,9 +103,11 @@ async def test_a_rolling_restart_under_load_loses_no_request_and_no_order(cluste
     try:
         async with httpx.AsyncClient(transport=transport, base_url=cluster["ip_url"], timeout=60) as client:
             codes, *_ = await asyncio.gather(rolling_restart(), *(shopper(client, n) for n in range(CLIENTS)))
-        print(f"\n{sent} requests ({BUYERS} checkouts) through the balancer during a rolling restart; "
-              f"checkouts in flight at each SIGTERM: {in_flight_at_sigterm}; statuses {dict(statuses)}; "
-              f"served by {dict(served_by)}; failures {len(failures)}")
+        print(
+            f"\n{sent} requests ({BUYERS} checkouts) through the balancer during a rolling restart; "
+            f"checkouts in flight at each SIGTERM: {in_flight_at_sigterm}; statuses {dict(statuses)}; "
+            f"served by {dict(served_by)}; failures {len(failures)}"
+        )
         assert codes == [0, 0], "each instance drained and exited cleanly on SIGTERM"
         assert failures == []
         assert sum(statuses.values()) == sent  # every request answered, with a 2xx or 3xx
@@ -108,8 +116,14 @@ async def test_a_rolling_restart_under_load_loses_no_request_and_no_order(cluste
         orders = await fetch_val(setup, "SELECT COUNT(*) FROM orders WHERE user_id IN (" + marks + ")", user_ids)
         assert orders == len(told) == BUYERS  # every shopper was told of her order, and it is there once
         for user_id, target in told.items():
-            assert await fetch_val(setup, "SELECT COUNT(*) FROM orders WHERE user_id = %s AND number = %s",
-                                   (user_id, target.rsplit("/", 1)[1])) == 1
+            assert (
+                await fetch_val(
+                    setup,
+                    "SELECT COUNT(*) FROM orders WHERE user_id = %s AND number = %s",
+                    (user_id, target.rsplit("/", 1)[1]),
+                )
+                == 1
+            )
         assert await fetch_val(setup, "SELECT stock FROM variants WHERE id = %s", (variant_id,)) == 100_000 - BUYERS
         assert served_by.keys() >= {"a", "b"}
         for name in ("a", "b"):  # each drained, and the new process took over

@@ -55,6 +55,9 @@ async def test_a_stream_waits_for_a_change_or_the_drain_and_leaves_no_waiter_beh
         await closed_tab
     await asyncio.sleep(0)
     ours = {id(queue), id(drain), id(tab_queue), id(tab_drain)}
-    left = [task for task in asyncio.all_tasks() if task.get_coro().cr_frame is not None
-            and id(task.get_coro().cr_frame.f_locals.get("self")) in ours]
+    left = [
+        task
+        for task in asyncio.all_tasks()
+        if task.get_coro().cr_frame is not None and id(task.get_coro().cr_frame.f_locals.get("self")) in ours
+    ]
     assert left == []  # no queue or drain waiter left running

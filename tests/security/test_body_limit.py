@@ -28,6 +28,7 @@ def parsed(monkeypatch):
     def recording(self):
         calls.append(self.path)
         return original(self)
+
     monkeypatch.setattr(Request, "make_form_data_parser", recording)
     return calls
 
@@ -44,7 +45,7 @@ async def send_streamed(client, path: str, chunks: list[bytes], headers: dict | 
 async def test_a_streamed_body_over_the_limit_is_refused_before_it_is_parsed(client, conn, parsed):
     token = await csrf(client)
     body = f"csrf_token={token}&variant_id=1&note=".encode() + b"x" * (SMALL_BODY_BYTES + 1)
-    response = await send_streamed(client, "/bag/add", [body[i:i + 8192] for i in range(0, len(body), 8192)])
+    response = await send_streamed(client, "/bag/add", [body[i : i + 8192] for i in range(0, len(body), 8192)])
     assert response.status_code == 413
     assert parsed == [], "the form parser never saw it"
 
@@ -59,8 +60,9 @@ async def test_a_streamed_body_within_the_limit_is_a_normal_form(client, conn):
 
 async def test_a_wrong_csrf_header_is_refused_without_parsing_the_body(client, conn, parsed):
     await csrf(client)
-    response = await send_streamed(client, "/bag/add", [b"variant_id=1&quantity=1"],
-                                   headers={"X-CSRF-Token": "forged", "HX-Request": "true"})
+    response = await send_streamed(
+        client, "/bag/add", [b"variant_id=1&quantity=1"], headers={"X-CSRF-Token": "forged", "HX-Request": "true"}
+    )
     assert response.status_code == 403
     assert parsed == []
 
@@ -88,6 +90,7 @@ def hypercorn_shop(tmp_path_factory):
         conn = await aiomysql.connect(**settings.connect_kwargs())
         await apply_schema(conn)
         conn.close()
+
     asyncio.run(schema())
     with running_shop(settings.url, workers=1, log_path=tmp_path_factory.mktemp("body") / "shop.log") as (url, _):
         yield url, Signers(settings.url)
@@ -108,8 +111,12 @@ async def test_hypercorn_refuses_a_chunked_body_over_the_limit(hypercorn_shop):
     token = secrets.token_urlsafe(32)
     cookie = "mooncart=" + signers.session.dumps({"csrf_token": token})
     async with httpx.AsyncClient() as client:
-        request = client.build_request("POST", f"{url}/bag/add", headers={**FORM, "Cookie": cookie},
-                                       content=chunked(200 * 1024, f"csrf_token={token}&note=".encode()))
+        request = client.build_request(
+            "POST",
+            f"{url}/bag/add",
+            headers={**FORM, "Cookie": cookie},
+            content=chunked(200 * 1024, f"csrf_token={token}&note=".encode()),
+        )
         assert request.headers.get("Transfer-Encoding") == "chunked" and "Content-Length" not in request.headers
         response = await client.send(request)
     assert response.status_code == 413
@@ -128,6 +135,9 @@ async def test_hypercorn_takes_a_small_chunked_form(hypercorn_shop):
     token = secrets.token_urlsafe(32)
     cookie = "mooncart=" + signers.session.dumps({"csrf_token": token})
     async with httpx.AsyncClient() as client:
-        response = await client.post(f"{url}/bag/add", headers={**FORM, "Cookie": cookie},
-                                     content=chunked(0, f"csrf_token={token}&variant_id=999999&quantity=1".encode()))
+        response = await client.post(
+            f"{url}/bag/add",
+            headers={**FORM, "Cookie": cookie},
+            content=chunked(0, f"csrf_token={token}&variant_id=999999&quantity=1".encode()),
+        )
     assert response.status_code == 422 and "no longer in our shop" in response.text, "parsed and answered"

@@ -24,39 +24,118 @@ SHOP = ("https", "shop.example", None)
 
 BYPASSES = [
     # slashes and backslashes
-    "//evil.example", "///evil.example", "////evil.example", "//evil.example/", "//evil.example:443/x",
-    "/\\evil.example", "/\\/evil.example", "\\/evil.example", "\\\\evil.example", "\\evil.example",
-    "/\\\\evil.example", "//\\evil.example", "\\//evil.example",
+    "//evil.example",
+    "///evil.example",
+    "////evil.example",
+    "//evil.example/",
+    "//evil.example:443/x",
+    "/\\evil.example",
+    "/\\/evil.example",
+    "\\/evil.example",
+    "\\\\evil.example",
+    "\\evil.example",
+    "/\\\\evil.example",
+    "//\\evil.example",
+    "\\//evil.example",
     # tabs, newlines and other controls that browsers strip or ignore
-    "/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example", "/\t\\evil.example", "\t//evil.example",
-    "\n//evil.example", " //evil.example", "\x00//evil.example", "/\x00/evil.example", "\x0b//evil.example",
-    "\x0c//evil.example", "\x1f//evil.example", "/\x7f/evil.example", "//evil.example\t", "/ /evil.example",
-    "/\u00a0/evil.example", "/\u200b/evil.example", "\u3000//evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/\r\n/evil.example",
+    "/\t\\evil.example",
+    "\t//evil.example",
+    "\n//evil.example",
+    " //evil.example",
+    "\x00//evil.example",
+    "/\x00/evil.example",
+    "\x0b//evil.example",
+    "\x0c//evil.example",
+    "\x1f//evil.example",
+    "/\x7f/evil.example",
+    "//evil.example\t",
+    "/ /evil.example",
+    "/\u00a0/evil.example",
+    "/\u200b/evil.example",
+    "\u3000//evil.example",
     # encoded, double-encoded and mixed-case slashes, backslashes and controls
-    "/%2F/evil.example", "/%2f/evil.example", "/%2F%2Fevil.example", "/%5C/evil.example", "/%5c%5cevil.example",
-    "/%252F/evil.example", "/%25252F/evil.example", "/%255C/evil.example", "%2F%2Fevil.example",
-    "%5C%5Cevil.example", "/%09/evil.example", "/%0a/evil.example", "/%0D%0A/evil.example", "/%00/evil.example",
-    "%00//evil.example", "/%2e%2e//evil.example", "/%E3%80%82/evil.example", "/%EF%BC%8F/evil.example",
-    "/%ff/evil.example", "/%c0%af/evil.example",
+    "/%2F/evil.example",
+    "/%2f/evil.example",
+    "/%2F%2Fevil.example",
+    "/%5C/evil.example",
+    "/%5c%5cevil.example",
+    "/%252F/evil.example",
+    "/%25252F/evil.example",
+    "/%255C/evil.example",
+    "%2F%2Fevil.example",
+    "%5C%5Cevil.example",
+    "/%09/evil.example",
+    "/%0a/evil.example",
+    "/%0D%0A/evil.example",
+    "/%00/evil.example",
+    "%00//evil.example",
+    "/%2e%2e//evil.example",
+    "/%E3%80%82/evil.example",
+    "/%EF%BC%8F/evil.example",
+    "/%ff/evil.example",
+    "/%c0%af/evil.example",
     # schemes, with and without slashes
-    "https://evil.example", "http://evil.example", "https:evil.example", "http:evil.example",
-    "https:/evil.example", "https:\\\\evil.example", "HTTPS://evil.example", "hTtP://evil.example",
-    "ftp://evil.example", "ws://evil.example", "javascript:alert(1)", "JaVaScRiPt:alert(1)",
-    "java\tscript:alert(1)", "javascript://%0aalert(1)", "\x01javascript:alert(1)",
-    "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)", "blob:https://evil.example/x",
+    "https://evil.example",
+    "http://evil.example",
+    "https:evil.example",
+    "http:evil.example",
+    "https:/evil.example",
+    "https:\\\\evil.example",
+    "HTTPS://evil.example",
+    "hTtP://evil.example",
+    "ftp://evil.example",
+    "ws://evil.example",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    "java\tscript:alert(1)",
+    "javascript://%0aalert(1)",
+    "\x01javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
+    "blob:https://evil.example/x",
     # userinfo and look-alikes
-    "https://shop.example@evil.example", "//shop.example@evil.example", "/\\shop.example@evil.example",
-    "//evil.example\\@shop.example", "//evil.example%2f@shop.example", "/\uff0fevil.example",
-    "\uff0f\uff0fevil.example", "/\u2215evil.example", "\u2215\u2215evil.example", "\u2216\u2216evil.example",
-    "//evil\u3002example", "/\u2044evil.example", "\u30fb\u30fbevil.example",
+    "https://shop.example@evil.example",
+    "//shop.example@evil.example",
+    "/\\shop.example@evil.example",
+    "//evil.example\\@shop.example",
+    "//evil.example%2f@shop.example",
+    "/\uff0fevil.example",
+    "\uff0f\uff0fevil.example",
+    "/\u2215evil.example",
+    "\u2215\u2215evil.example",
+    "\u2216\u2216evil.example",
+    "//evil\u3002example",
+    "/\u2044evil.example",
+    "\u30fb\u30fbevil.example",
     # dot segments, relative forms and oversize
-    "/.//evil.example", "/..//evil.example", "/../\\evil.example", "/./\\evil.example", "evil.example",
-    "@evil.example", ".evil.example", "?x=//evil.example", "#//evil.example", "", " ", "/" + "a" * 3000,
+    "/.//evil.example",
+    "/..//evil.example",
+    "/../\\evil.example",
+    "/./\\evil.example",
+    "evil.example",
+    "@evil.example",
+    ".evil.example",
+    "?x=//evil.example",
+    "#//evil.example",
+    "",
+    " ",
+    "/" + "a" * 3000,
 ]
 # odd-looking but harmless: they are paths on the shop, and stay as they are
-LOCAL = ["/", "/c/kurtis?size=M", "/c/kurtis?size=M&colour=Rani+Pink&sort=price_asc", "/products/some-slug",
-         "/orders/MC-2026-0001", "/@evil.example", "/c/kurtis?next=//evil.example", "/products/x#//evil.example",
-         "/admin/products?q=a%2Fb"]
+LOCAL = [
+    "/",
+    "/c/kurtis?size=M",
+    "/c/kurtis?size=M&colour=Rani+Pink&sort=price_asc",
+    "/products/some-slug",
+    "/orders/MC-2026-0001",
+    "/@evil.example",
+    "/c/kurtis?next=//evil.example",
+    "/products/x#//evil.example",
+    "/admin/products?q=a%2Fb",
+]
 
 
 def browser_location(location: str, base: str = BASE) -> str:
@@ -68,7 +147,7 @@ def browser_location(location: str, base: str = BASE) -> str:
     scheme = match.group(0) if match else ""
     if scheme.lower() not in ("", "http:", "https:", "ws:", "wss:", "ftp:"):
         return urljoin(base, cleaned)  # javascript:, data:, blob: ... are absolute
-    rest = cleaned[len(scheme):].replace("\\", "/")
+    rest = cleaned[len(scheme) :].replace("\\", "/")
     if rest.startswith("//") or (scheme and scheme.lower() != urlsplit(base).scheme + ":"):
         rest = "//" + rest.lstrip("/")
     return urljoin(base, scheme + rest)
@@ -111,8 +190,11 @@ async def locations_after_log_in(app, conn, values, *, two_step=False) -> list[s
     for value in values:
         client.cookie_jar.clear()
         client._csrf = None
-        response = await post(client, f"/account/login?next={quote(value, safe='')}",
-                              form={"email": user["email"], "password": user["password"]})
+        response = await post(
+            client,
+            f"/account/login?next={quote(value, safe='')}",
+            form={"email": user["email"], "password": user["password"]},
+        )
         if two_step:
             assert response.headers["Location"] == "/account/login/code"
             response = await post(client, "/account/login/code", form={"code": next_code(user)})
@@ -125,8 +207,8 @@ async def test_log_in_never_sends_the_browser_to_another_site(app, conn):
     locations = await locations_after_log_in(app, conn, BYPASSES + LOCAL)
     for value, location in zip(BYPASSES + LOCAL, locations):
         assert origin(browser_location(location)) == SHOP, (value, location)
-    assert locations[:len(BYPASSES)] == ["/"] * len(BYPASSES)
-    assert locations[len(BYPASSES):] == LOCAL
+    assert locations[: len(BYPASSES)] == ["/"] * len(BYPASSES)
+    assert locations[len(BYPASSES) :] == LOCAL
 
 
 async def test_the_two_step_code_page_keeps_the_same_rule(app, conn):
@@ -136,14 +218,27 @@ async def test_the_two_step_code_page_keeps_the_same_rule(app, conn):
 
 
 async def test_registration_keeps_the_same_rule(app, conn):
-    values = ["/\t/evil.example", "/\\evil.example", "//evil.example", "/%5c/evil.example", "javascript:alert(1)",
-              "/products/some-slug"]
+    values = [
+        "/\t/evil.example",
+        "/\\evil.example",
+        "//evil.example",
+        "/%5c/evil.example",
+        "javascript:alert(1)",
+        "/products/some-slug",
+    ]
     locations = []
     for n, value in enumerate(values):
         client = app.test_client()
-        response = await post(client, f"/account/register?next={quote(value, safe='')}",
-                              form={"name": "Asha Rao", "email": f"redirect{n}@example.in", "mobile": "9876543210",
-                                    "password": "kurti-season-2026-monsoon"})
+        response = await post(
+            client,
+            f"/account/register?next={quote(value, safe='')}",
+            form={
+                "name": "Asha Rao",
+                "email": f"redirect{n}@example.in",
+                "mobile": "9876543210",
+                "password": "kurti-season-2026-monsoon",
+            },
+        )
         assert response.status_code == 303, (value, await response.get_data(as_text=True))
         locations.append(response.headers["Location"])
     assert locations == ["/"] * 5 + ["/products/some-slug"]
@@ -181,8 +276,9 @@ async def test_chromium_resolves_every_answer_to_the_shop():
             sent = await page.evaluate(resolve, [answers, BASE])
         finally:
             await browser.close()
-    escaping = [value for value, (protocol, host) in zip(BYPASSES, raw)
-                if (protocol, host) != ("https:", "shop.example")]
+    escaping = [
+        value for value, (protocol, host) in zip(BYPASSES, raw) if (protocol, host) != ("https:", "shop.example")
+    ]
     assert len(escaping) >= 40  # without the guard, Chromium would follow these elsewhere
     assert "/\t/evil.example" in escaping and "/\\evil.example" in escaping and "http:evil.example" in escaping
     for value, answer, (protocol, host) in zip(BYPASSES + LOCAL, answers, sent):

@@ -35,11 +35,12 @@ def imported_modules(module: str, path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
-            base = package.split(".")[:len(package.split(".")) - node.level + 1] if node.level else []
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
             target = ".".join(base + ([node.module] if node.module else []))
             # `from .. import db` names a module; `from ..db import get_conn` names a function in one
-            found |= {f"{target}.{alias.name}" if f"{target}.{alias.name}" in MODULES else target
-                      for alias in node.names}
+            found |= {
+                f"{target}.{alias.name}" if f"{target}.{alias.name}" in MODULES else target for alias in node.names
+            }
     return {name for name in found if name.split(".")[0] == "mooncart"}
 
 
@@ -58,7 +59,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
     def visit(area: str, path: list[str]) -> list[str] | None:
         if area in path:
-            return path[path.index(area):] + [area]
+            return path[path.index(area) :] + [area]
         if area in done:
             return None
         for other in sorted(graph.get(area, ())):

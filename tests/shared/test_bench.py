@@ -83,12 +83,17 @@ async def test_the_bare_add_to_bag_runs_the_shops_two_statements(client, bare, c
     token = secrets.token_hex(16)
     _, cart_id = await execute(conn, "INSERT INTO carts (token) VALUES (%s)", (token,))
     before = await statements_run(conn)
-    response = await bare.post("/bag/add", form={"variant_id": str(second), "quantity": "1"},
-                               headers={"Cookie": f"bare_bag={token}"})
+    response = await bare.post(
+        "/bag/add", form={"variant_id": str(second), "quantity": "1"}, headers={"Cookie": f"bare_bag={token}"}
+    )
     assert await response.get_data(as_text=True) == "<span>ok</span>"
     assert await statements_run(conn) - before - 1 == shop_statements == 2
-    assert await fetch_val(conn, "SELECT quantity FROM cart_items WHERE cart_id = %s AND variant_id = %s",
-                           (cart_id, second)) == 1
+    assert (
+        await fetch_val(
+            conn, "SELECT quantity FROM cart_items WHERE cart_id = %s AND variant_id = %s", (cart_id, second)
+        )
+        == 1
+    )
 
 
 @pytest.fixture
@@ -129,6 +134,7 @@ async def test_the_seed_design_adds_to_the_bag_and_answers_json(seed_database, m
         def close_and_count():
             statements.append(questions(conn) - opened - 1)
             close()
+
         conn.close = close_and_count
         return conn
 

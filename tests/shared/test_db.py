@@ -61,6 +61,7 @@ async def test_retrying_runs_the_whole_unit_again():
         if len(attempts) < 3:
             raise OperationalError(1213, "Deadlock")
         return "placed"
+
     assert await db.retrying(unit) == "placed" and len(attempts) == 3
 
 
@@ -84,8 +85,7 @@ async def test_in_list_selects_exactly_the_rows_asked_for(conn):
     product = await make_product(conn, variants=[("S", "Mustard", 1), ("M", "Mustard", 2), ("L", "Mustard", 3)])
     small, _, large = (v["id"] for v in product["variants"])
     placeholders, params = db.in_list([large, small])
-    rows = await db.fetch_all(conn, "SELECT stock FROM variants WHERE id IN (" + placeholders + ") ORDER BY id",
-                              params)
+    rows = await db.fetch_all(conn, "SELECT stock FROM variants WHERE id IN (" + placeholders + ") ORDER BY id", params)
     assert [row["stock"] for row in rows] == [1, 3]
 
 
@@ -103,6 +103,9 @@ async def test_named_in_list_selects_exactly_the_rows_asked_for(conn):
     product = await make_product(conn, variants=[("S", "Mustard", 1), ("M", "Mustard", 2), ("L", "Mustard", 3)])
     _, medium, large = (v["id"] for v in product["variants"])
     placeholders, params = db.in_list([medium, large], "variant")
-    rows = await db.fetch_all(conn, "SELECT stock FROM variants WHERE id IN (" + placeholders + ") "
-                                    "AND stock >= %(least)s ORDER BY id", {**params, "least": 3})
+    rows = await db.fetch_all(
+        conn,
+        "SELECT stock FROM variants WHERE id IN (" + placeholders + ") AND stock >= %(least)s ORDER BY id",
+        {**params, "least": 3},
+    )
     assert [row["stock"] for row in rows] == [3]

@@ -43,14 +43,17 @@ def test_anything_else_is_no_whole_number(raw):
     assert parse_whole_number(raw, -10, 10) is None
 
 
-@pytest.mark.parametrize("raw, paise", [("1499", 149900), ("1,499.50", 149950), ("₹ 1499.5", 149950),
-                                        (" 0001499 ", 149900), ("0.01", 1)])
+@pytest.mark.parametrize(
+    "raw, paise", [("1499", 149900), ("1,499.50", 149950), ("₹ 1499.5", 149950), (" 0001499 ", 149900), ("0.01", 1)]
+)
 def test_reads_rupees_as_paise(raw, paise):
     assert parse_rupees(raw, 1, 10**9) == paise
 
 
-@pytest.mark.parametrize("raw", [None, "", "0", "0.00", "-5", "1.999", "1e3", "１４９９", "₹", "10000001",
-                                 "9" * 13, "9" * 5000, "1499 rupees"])
+@pytest.mark.parametrize(
+    "raw",
+    [None, "", "0", "0.00", "-5", "1.999", "1e3", "１４９９", "₹", "10000001", "9" * 13, "9" * 5000, "1499 rupees"],
+)
 def test_refuses_what_is_not_a_price_in_range(raw):
     assert parse_rupees(raw, 1, 10_000_000) is None
 

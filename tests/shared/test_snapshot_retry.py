@@ -50,8 +50,9 @@ async def test_the_server_answers_1020_and_it_is_classed_as_retryable(database, 
             await fetch_val(reader, "SELECT stock FROM variants WHERE id = %s FOR UPDATE", (variant_id,))
         assert error.value.args[0] == 1020
         assert error.value.args[0] in db.RETRYABLE_ERRORS
-        assert await fetch_val(reader, "SELECT @@in_transaction") == 0, \
+        assert await fetch_val(reader, "SELECT @@in_transaction") == 0, (
             "like a deadlock, 1020 rolled the whole transaction back"
+        )
     finally:
         reader.close()
         writer.close()
@@ -74,6 +75,7 @@ async def test_a_transaction_that_gets_1020_is_run_again_on_a_fresh_snapshot(dat
             stock = await fetch_val(reader, "SELECT stock FROM variants WHERE id = %s FOR UPDATE", (variant_id,))
             await execute(reader, "UPDATE variants SET stock = stock - 1 WHERE id = %s", (variant_id,))
             return stock - 1
+
     try:
         assert await db.retrying(take_one) == 3
         assert attempts == [5, 4], "the second attempt read the other buyer's sale"
@@ -94,22 +96,34 @@ async def test_concurrent_checkouts_under_snapshot_isolation_sell_the_stock_and_
     variant_id = product["variants"][0]["id"]
     buyers = []
     for i in range(20):
-        _, user_id = await execute(conn, "INSERT INTO users (email, name, mobile, password_hash) VALUES "
-                                         "(%s, 'Snapshot Buyer', '9876543210', 'x')", (f"snap.{variant_id}.{i}@example.in",))
-        _, cart_id = await execute(conn, "INSERT INTO carts (token, user_id) VALUES (%s, %s)",
-                                   (f"{variant_id:08d}{i:024d}", user_id))
-        await execute(conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)",
-                      (cart_id, variant_id))
+        _, user_id = await execute(
+            conn,
+            "INSERT INTO users (email, name, mobile, password_hash) VALUES (%s, 'Snapshot Buyer', '9876543210', 'x')",
+            (f"snap.{variant_id}.{i}@example.in",),
+        )
+        _, cart_id = await execute(
+            conn, "INSERT INTO carts (token, user_id) VALUES (%s, %s)", (f"{variant_id:08d}{i:024d}", user_id)
+        )
+        await execute(
+            conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)", (cart_id, variant_id)
+        )
         made["users"].append(user_id)
         buyers.append((user_id, cart_id, await snapshot_connection(database)))
 
     async def buy(user_id, cart_id, buyer_conn):
         try:
-            return await place_order(buyer_conn, user_id=user_id, cart_id=cart_id, address=ADDRESS,
-                                     provider=CashOnDelivery(), payment_details={},
-                                     idempotency_key=f"{user_id:032x}")
+            return await place_order(
+                buyer_conn,
+                user_id=user_id,
+                cart_id=cart_id,
+                address=ADDRESS,
+                provider=CashOnDelivery(),
+                payment_details={},
+                idempotency_key=f"{user_id:032x}",
+            )
         except CheckoutProblem as problem:
             return problem
+
     try:
         results = await asyncio.wait_for(asyncio.gather(*(buy(*buyer) for buyer in buyers)), timeout=120)
     finally:

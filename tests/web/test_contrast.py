@@ -20,7 +20,8 @@ def luminance(hex_code: str) -> float:
     def channel(c: int) -> float:
         c = c / 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-    r, g, b = (int(hex_code[i:i + 2], 16) for i in (1, 3, 5))
+
+    r, g, b = (int(hex_code[i : i + 2], 16) for i in (1, 3, 5))
     return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
 
 
@@ -31,13 +32,25 @@ def contrast(foreground: str, background: str) -> float:
 
 PAIRS = [
     # text, background: where it appears
-    ("ink", "#ffffff"), ("ink", "pink-100"), ("ink", "pink-50"),          # body text, header, panels
-    ("muted", "#ffffff"), ("muted", "pink-50"),                            # notes, tax lines
-    ("pink-800", "#ffffff"), ("pink-800", "pink-100"), ("pink-800", "pink-50"),  # links, headings, logo
-    ("#ffffff", "pink-800"),                                               # primary buttons, bag count
-    ("ok", "#ffffff"), ("ok", "pink-100"), ("ok", "#e8f5e9"),              # "In stock", selected size
-    ("warn", "#ffffff"), ("warn", "pink-100"), ("warn", "#fff4e0"),        # "Only 2 left"
-    ("error", "#ffffff"), ("error", "pink-100"), ("error", "#fdecee"), ("error", "#f4f4f4"),  # "Sold out"
+    ("ink", "#ffffff"),
+    ("ink", "pink-100"),
+    ("ink", "pink-50"),  # body text, header, panels
+    ("muted", "#ffffff"),
+    ("muted", "pink-50"),  # notes, tax lines
+    ("pink-800", "#ffffff"),
+    ("pink-800", "pink-100"),
+    ("pink-800", "pink-50"),  # links, headings, logo
+    ("#ffffff", "pink-800"),  # primary buttons, bag count
+    ("ok", "#ffffff"),
+    ("ok", "pink-100"),
+    ("ok", "#e8f5e9"),  # "In stock", selected size
+    ("warn", "#ffffff"),
+    ("warn", "pink-100"),
+    ("warn", "#fff4e0"),  # "Only 2 left"
+    ("error", "#ffffff"),
+    ("error", "pink-100"),
+    ("error", "#fdecee"),
+    ("error", "#f4f4f4"),  # "Sold out"
 ]
 
 

@@ -24,23 +24,80 @@ from mooncart.db import execute
 from tests.conftest import HTMX, log_in, post, soup
 from tests.factories import make_address, make_category, make_delivered_order, make_product, make_user
 
-HOSTILE = ["<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "' OR '1'='1' -- ", "1; DROP TABLE users",
-           "{{7*7}}{% raw %}", "\x00", "\r\nSet-Cookie: pwned=1", "../../etc/passwd", "%00%0d%0a", "९९", "１２", "-1",
-           "99999999999999999999999999", "1e309", "NaN", "\u202e\u0645", "😀" * 50, "A" * 5000, " ", "",
-           "9" * 4400, "-" + "9" * 4400, "0" * 4400 + "1", "1." + "9" * 4400, "1e-309", "-0", "0x1f", "1_000", "+5",
-           "Infinity", "4294967296", "18446744073709551616", "//evil.example", "/\t/evil.example"]
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "' OR '1'='1' -- ",
+    "1; DROP TABLE users",
+    "{{7*7}}{% raw %}",
+    "\x00",
+    "\r\nSet-Cookie: pwned=1",
+    "../../etc/passwd",
+    "%00%0d%0a",
+    "९९",
+    "１２",
+    "-1",
+    "99999999999999999999999999",
+    "1e309",
+    "NaN",
+    "\u202e\u0645",
+    "😀" * 50,
+    "A" * 5000,
+    " ",
+    "",
+    "9" * 4400,
+    "-" + "9" * 4400,
+    "0" * 4400 + "1",
+    "1." + "9" * 4400,
+    "1e-309",
+    "-0",
+    "0x1f",
+    "1_000",
+    "+5",
+    "Infinity",
+    "4294967296",
+    "18446744073709551616",
+    "//evil.example",
+    "/\t/evil.example",
+]
 # numbers far past 10^30: Python refuses int() of more than 4,300 digits, which was a 500
-HUGE_NUMBERS = st.builds(lambda sign, digit, count: sign + digit * count, st.sampled_from(["", "-", "+", "0"]),
-                         st.sampled_from("0123456789"), st.integers(min_value=31, max_value=5000))
-VALUES = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=200),
-                   st.text(alphabet=st.characters(codec="utf-8", categories=["Cc", "Cf", "Zs", "So"]), max_size=40),
-                   st.integers(min_value=-10**30, max_value=10**30).map(str), HUGE_NUMBERS,
-                   st.floats(allow_nan=True, allow_infinity=True).map(repr))
+HUGE_NUMBERS = st.builds(
+    lambda sign, digit, count: sign + digit * count,
+    st.sampled_from(["", "-", "+", "0"]),
+    st.sampled_from("0123456789"),
+    st.integers(min_value=31, max_value=5000),
+)
+VALUES = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.text(max_size=200),
+    st.text(alphabet=st.characters(codec="utf-8", categories=["Cc", "Cf", "Zs", "So"]), max_size=40),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    HUGE_NUMBERS,
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+)
 # url_for's reserved arguments and our routes' path parameters, sent as extra fields and query keys
-RESERVED = ["slug", "endpoint", "_anchor", "_external", "_method", "_scheme", "values", "next", "number",
-            "product_id", "variant_id", "filename", "csrf_token[]", "id"]
-FUZZ = settings(max_examples=25, derandomize=True, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+RESERVED = [
+    "slug",
+    "endpoint",
+    "_anchor",
+    "_external",
+    "_method",
+    "_scheme",
+    "values",
+    "next",
+    "number",
+    "product_id",
+    "variant_id",
+    "filename",
+    "csrf_token[]",
+    "id",
+]
+FUZZ = settings(
+    max_examples=25,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def assert_safe(response, body: str) -> None:
@@ -67,8 +124,9 @@ def new_visitor(app):
     log-ins, sign-ups per hour) start at zero for it."""
     client = app.test_client()
     n = next(_addresses)
-    client.open = functools.partial(client.open, scope_base={"client": (f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}",
-                                                                        50000)})
+    client.open = functools.partial(
+        client.open, scope_base={"client": (f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}", 50000)}
+    )
     return client
 
 
@@ -92,8 +150,9 @@ class Reach:
 
     def check(self) -> None:
         assert self.examples >= 20, f"only {self.examples} examples ran"
-        assert self.reached >= 0.9 * self.examples, \
+        assert self.reached >= 0.9 * self.examples, (
             f"{self.reached} of {self.examples} examples reached the handler; statuses {sorted(set(self.statuses))}"
+        )
         for what, minimum in self.at_least.items():
             assert self.seen[what] >= minimum, f"{what}: {self.seen[what]} of {self.examples} examples"
 
@@ -126,8 +185,11 @@ async def send(client, path, form, htmx=False):
 @given(token=VALUES, htmx=st.booleans())
 async def test_fuzz_the_csrf_token_itself(client, token, htmx):
     """Found by Wapiti: a non-ASCII token made the comparison raise (a 500). Always a 403 now."""
-    response = await client.post("/bag/add", form={"csrf_token": token, "variant_id": "1", "quantity": "1"},
-                                 headers=dict(HTMX, **{"X-CSRF-Token": token}) if htmx and token.isascii() else None)
+    response = await client.post(
+        "/bag/add",
+        form={"csrf_token": token, "variant_id": "1", "quantity": "1"},
+        headers=dict(HTMX, **{"X-CSRF-Token": token}) if htmx and token.isascii() else None,
+    )
     assert response.status_code == 403
     assert_safe(response, await response.get_data(as_text=True))
 
@@ -145,7 +207,8 @@ async def test_fuzz_bag_forms(client, conn, reach, form, htmx):
 async def test_fuzz_registration(app, reach, form):
     response, body = await send(new_visitor(app), "/account/register", form)
     reached = response.status_code == 303 or (
-        response.status_code == 422 and soup(body).select_one('form[action^="/account/register"]') is not None)
+        response.status_code == 422 and soup(body).select_one('form[action^="/account/register"]') is not None
+    )
     reach.count(reached, response.status_code)
 
 
@@ -177,8 +240,20 @@ async def test_fuzz_addresses(signed_in, reach, form):
 
 
 @FUZZ
-@given(form=fields("address_id", "payment_method", "card_number", "card_expiry", "card_cvv", "idempotency_key",
-                   "full_name", "pin_code", "state"), htmx=st.booleans())
+@given(
+    form=fields(
+        "address_id",
+        "payment_method",
+        "card_number",
+        "card_expiry",
+        "card_cvv",
+        "idempotency_key",
+        "full_name",
+        "pin_code",
+        "state",
+    ),
+    htmx=st.booleans(),
+)
 async def test_fuzz_checkout(signed_in, reach, form, htmx):
     response, _ = await send(signed_in, "/checkout", form, htmx)
     reach.count(by_handler(response), response.status_code)
@@ -225,15 +300,30 @@ async def listing(conn):
     """A category with three pages of products, so the "More" link is built (where ?slug=x broke it)."""
     category = await make_category(conn)
     for i in range(60):
-        await make_product(conn, category=category, name=f"Kurti {i:02d}", price_paise=90000 + (i % 7) * 1000,
-                           variants=[("M", "Rani Pink", i % 3), ("L", "Teal", 2)])
+        await make_product(
+            conn,
+            category=category,
+            name=f"Kurti {i:02d}",
+            price_paise=90000 + (i % 7) * 1000,
+            variants=[("M", "Rani Pink", i % 3), ("L", "Teal", 2)],
+        )
     return category
 
 
 @FUZZ
-@given(query=st.lists(st.tuples(st.sampled_from(["size", "colour", "min", "max", "sort", "after", "in_stock", "q",
-                                                 "size[]", "after[]"] + RESERVED), VALUES), max_size=6),
-       htmx=st.booleans(), page_two=st.booleans())
+@given(
+    query=st.lists(
+        st.tuples(
+            st.sampled_from(
+                ["size", "colour", "min", "max", "sort", "after", "in_stock", "q", "size[]", "after[]"] + RESERVED
+            ),
+            VALUES,
+        ),
+        max_size=6,
+    ),
+    htmx=st.booleans(),
+    page_two=st.booleans(),
+)
 async def test_fuzz_listing_query_strings(client, listing, reach, query, htmx, page_two):
     reach.at_least["a More link was built"] = 10  # the path that ?slug=x broke is exercised
     url = f"/c/{listing['slug']}?{urlencode(query)}"
@@ -257,9 +347,12 @@ async def staff(app, conn):
 
 
 @FUZZ
-@given(product=fields("name", "category_id", "fabric", "description", "price"),
-       variant=fields("sku", "price", "low_stock_threshold", "size_id", "colour_id", "stock"),
-       stock=fields("change", "reason", "note"), htmx=st.booleans())
+@given(
+    product=fields("name", "category_id", "fabric", "description", "price"),
+    variant=fields("sku", "price", "low_stock_threshold", "size_id", "colour_id", "stock"),
+    stock=fields("change", "reason", "note"),
+    htmx=st.booleans(),
+)
 async def test_fuzz_back_office_forms(staff, reach, product, variant, stock, htmx):
     product_id, variant_id = staff.product["id"], staff.product["variants"][0]["id"]
     responses = [
@@ -268,7 +361,10 @@ async def test_fuzz_back_office_forms(staff, reach, product, variant, stock, htm
         await send(staff, f"/admin/products/{product_id}/variants", variant),
         await send(staff, f"/admin/variants/{variant_id}", variant, htmx),
         await send(staff, f"/admin/variants/{variant_id}/stock", stock, htmx),
-        await send(staff, "/admin/categories", {"name": stock["note"], "parent_id": variant["size_id"],
-                                                "size_group": stock["reason"]}),
+        await send(
+            staff,
+            "/admin/categories",
+            {"name": stock["note"], "parent_id": variant["size_id"], "size_group": stock["reason"]},
+        ),
     ]
     reach.count(all(by_handler(response) for response, _ in responses), responses[-1][0].status_code)

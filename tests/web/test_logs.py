@@ -22,8 +22,12 @@ async def test_log_lines_are_json_in_utc_and_cannot_be_forged(app, conn):
         user = await make_user(conn)
         forged = 'x@example.in\n{"level": "INFO", "event": "login ok", "user": 1}'
         client = app.test_client()
-        await post(client, "/account/login", form={"email": forged, "password": "wrong"},
-                   headers={"X-Request-ID": "req-12345678"})
+        await post(
+            client,
+            "/account/login",
+            form={"email": forged, "password": "wrong"},
+            headers={"X-Request-ID": "req-12345678"},
+        )
         await log_in(client, user)
     finally:
         logger.removeHandler(handler)

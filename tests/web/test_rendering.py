@@ -18,12 +18,19 @@ NONCES = re.compile(r'(nonce="|content="|value="|"X-CSRF-Token": ")[A-Za-z0-9_=-
 
 
 async def pages_of_the_shop(client, product: dict) -> dict[str, str]:
-    paths = ["/", f"/c/{product['category']['slug']}", product["url"], "/account/login", "/account/register",
-             "/no-such-page", "/products/no-such-product"]
+    paths = [
+        "/",
+        f"/c/{product['category']['slug']}",
+        product["url"],
+        "/account/login",
+        "/account/register",
+        "/no-such-page",
+        "/products/no-such-product",
+    ]
     rendered = {}
     for path in paths:
         response = await client.get(path)
-        rendered[path] = NONCES.sub(r'\1-', (await response.get_data()).decode())
+        rendered[path] = NONCES.sub(r"\1-", (await response.get_data()).decode())
     response = await client.get("/no-such-page", headers=HTMX)
     rendered["htmx 404"] = (await response.get_data()).decode()
     return rendered
@@ -31,8 +38,9 @@ async def pages_of_the_shop(client, product: dict) -> dict[str, str]:
 
 async def test_pages_are_the_html_quarts_render_template_made(app, client, conn, monkeypatch):
     product = await make_product(conn, variants=[("M", "Rani Pink", 4), ("L", "Indigo", 0)])
-    await post(client, "/bag/add", form={"variant_id": str(product["variants"][0]["id"]), "quantity": "1"},
-               headers=HTMX)
+    await post(
+        client, "/bag/add", form={"variant_id": str(product["variants"][0]["id"]), "quantity": "1"}, headers=HTMX
+    )
     now = await pages_of_the_shop(client, product)
     # before: Quart's own render_template and update_template_context (threads for plain processors)
     monkeypatch.setattr(pages, "render", quart.render_template)
@@ -55,8 +63,9 @@ async def test_plain_context_processors_run_inline_not_in_a_worker_thread(app, c
     product = await make_product(conn)
     for path in ("/", product["url"], "/no-such-page", "/account/login"):
         await client.get(path)
-    await post(client, "/bag/add", form={"variant_id": str(product["variants"][0]["id"]), "quantity": "1"},
-               headers=HTMX)
+    await post(
+        client, "/bag/add", form={"variant_id": str(product["variants"][0]["id"]), "quantity": "1"}, headers=HTMX
+    )
     assert len(calls) >= 5 and set(calls) == {threading.get_ident()}  # (post() also fetches a page)
 
 

@@ -23,11 +23,23 @@ async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
     image_id = await fetch_val(conn, "SELECT id FROM product_images WHERE product_id = %s", (product["id"],))
     review_id = await make_review(conn, user_a, product)
     _, voucher_id = await execute(conn, "INSERT INTO vouchers (code, kind, amount) VALUES ('MATRIX10', 'percent', 10)")
-    values = {"slug": product["slug"], "number": number, "address_id": address_a, "variant_id": variants[0]["id"],
-              "product_id": product["id"], "image_id": image_id, "category_id": product["category"]["id"],
-              "user_id": user_b["id"], "voucher_id": voucher_id, "return_id": 1,
-              "filename": "css/mooncart.css", "kind": "kurti", "colour": "e91e63", "review_id": review_id,
-              "report": "funnel"}
+    values = {
+        "slug": product["slug"],
+        "number": number,
+        "address_id": address_a,
+        "variant_id": variants[0]["id"],
+        "product_id": product["id"],
+        "image_id": image_id,
+        "category_id": product["category"]["id"],
+        "user_id": user_b["id"],
+        "voucher_id": voucher_id,
+        "return_id": 1,
+        "filename": "css/mooncart.css",
+        "kind": "kurti",
+        "colour": "e91e63",
+        "review_id": review_id,
+        "report": "funnel",
+    }
 
     checked = 0
     for rule in app.app.url_map.iter_rules():
@@ -41,11 +53,13 @@ async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             if kind == "stream":
                 continue
+
             async def send(client, url=url, method=method):
                 if method == "GET":
                     return await client.get(url)
                 client._csrf = None  # log-out (a public POST) rotates the token
                 return await post(client, url, form={})
+
             if kind == "public":
                 response = await send(anonymous)
                 if method == "POST":  # an empty form is refused with a message, never a 5xx
@@ -89,7 +103,10 @@ async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
                 assert response.status_code == 303 and "/account/login" in response.headers["Location"], (method, url)
                 assert (await send(client_a)).status_code == 403, (method, url)
                 response = await send(staff_password_only)
-                assert response.status_code == 303 and response.headers["Location"] == "/account/two-step", (method, url)
+                assert response.status_code == 303 and response.headers["Location"] == "/account/two-step", (
+                    method,
+                    url,
+                )
                 if method == "GET":
                     assert (await send(staff)).status_code == 200, (method, url)
             checked += 1

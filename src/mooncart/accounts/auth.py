@@ -71,8 +71,9 @@ async def current_shopper() -> dict | None:
         if token:
             conn = await get_conn()
             config = current_app.config
-            user = await queries.select_session_user(conn, token_hash(token), config["SESSION_IDLE_MINUTES"],
-                                                     config["SESSION_ABSOLUTE_HOURS"])
+            user = await queries.select_session_user(
+                conn, token_hash(token), config["SESSION_IDLE_MINUTES"], config["SESSION_ABSOLUTE_HOURS"]
+            )
             if user is not None and user.pop("needs_touch"):
                 await queries.touch_session(conn, token_hash(token))  # idle timeout counts from here
             g.shopper = user
@@ -180,6 +181,7 @@ def login_required(view):
     """Anonymous visitors go to the log-in page and come back afterwards. An htmx request gets
     HX-Redirect, which htmx follows with a full navigation: a 303 would be followed by fetch and
     the whole log-in page swapped into the form's target (a page inside the page)."""
+
     @wraps(view)
     async def wrapper(*args, **kwargs):
         if await current_shopper() is None:
@@ -192,11 +194,13 @@ def login_required(view):
                 return response
             return redirect(login, 303)
         return await view(*args, **kwargs)
+
     return wrapper
 
 
 def init_app(app) -> None:
     """Attach quart-auth with our cookie settings; sessions last at most SESSION_ABSOLUTE_HOURS."""
-    manager = ShopAuth(app, cookie_samesite="Lax", cookie_http_only=True,
-                       duration=app.config["SESSION_ABSOLUTE_HOURS"] * 3600)
+    manager = ShopAuth(
+        app, cookie_samesite="Lax", cookie_http_only=True, duration=app.config["SESSION_ABSOLUTE_HOURS"] * 3600
+    )
     app.extensions[auth_manager_key] = manager

@@ -9,8 +9,10 @@ import unicodedata
 from .india import STATES, normalise_mobile, normalise_pin
 from .passwords import password_problem
 
-_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"  # the local part, then the domain's labels
-                    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+")
+_EMAIL = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"  # the local part, then the domain's labels
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+"
+)
 
 
 def clean_text(raw: str | None, limit: int) -> str:
@@ -41,14 +43,18 @@ def normalise_field(values: dict, errors: dict, field: str, normalise, message: 
 def registration(form) -> tuple[dict, dict]:
     """A sign-up form's cleaned values and a message per field that is wrong (the password is
     judged separately, by passwords.py)."""
-    values = {"name": clean_text(form.get("name"), 120), "email": (form.get("email") or "").strip()[:254],
-              "mobile": (form.get("mobile") or "").strip()[:20]}
+    values = {
+        "name": clean_text(form.get("name"), 120),
+        "email": (form.get("email") or "").strip()[:254],
+        "mobile": (form.get("mobile") or "").strip()[:20],
+    }
     errors = {}
     if len(values["name"]) < 2:
         errors["name"] = "Please tell us your name."
     normalise_field(values, errors, "email", clean_email, "Please enter an email address like asha@example.com.")
-    normalise_field(values, errors, "mobile", normalise_mobile,
-                    "Please enter a 10-digit Indian mobile number, like 98765 43210.")
+    normalise_field(
+        values, errors, "mobile", normalise_mobile, "Please enter a 10-digit Indian mobile number, like 98765 43210."
+    )
     password = form.get("password") or ""
     problem = password_problem(password, values["email"], values["name"])
     if problem:
@@ -78,6 +84,7 @@ def address(form) -> tuple[dict, dict]:
     if values["state"] not in STATES:
         errors["state"] = "Please choose a state or union territory from the list."
     normalise_field(values, errors, "pin_code", normalise_pin, "A PIN code has 6 digits, like 560001.")
-    normalise_field(values, errors, "mobile", normalise_mobile,
-                    "Please enter a 10-digit mobile number for the courier.")
+    normalise_field(
+        values, errors, "mobile", normalise_mobile, "Please enter a 10-digit mobile number for the courier."
+    )
     return values, errors

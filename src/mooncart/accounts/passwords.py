@@ -19,8 +19,9 @@ MAX_LENGTH = 128  # long enough for any passphrase, short enough not to be a has
 def hasher(time_cost: int = 2, memory_kib: int = 19 * 1024, parallelism: int = 1) -> PasswordHasher:
     """An argon2id hasher with the given cost, so the parameters can rise without a migration
     (old hashes are rehashed at the next log-in)."""
-    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism,
-                          hash_len=32, salt_len=16, type=Type.ID)
+    return PasswordHasher(
+        time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, hash_len=32, salt_len=16, type=Type.ID
+    )
 
 
 HERE = Path(__file__).parent
@@ -73,8 +74,9 @@ def _verify(stored_hash: str, password: str, params: tuple[int, int, int]) -> tu
     return True, current.hash(password) if current.check_needs_rehash(stored_hash) else None
 
 
-async def verify_password(stored_hash: str | None, password: str,
-                          params: tuple[int, int, int] = (2, 19 * 1024, 1)) -> tuple[bool, str | None]:
+async def verify_password(
+    stored_hash: str | None, password: str, params: tuple[int, int, int] = (2, 19 * 1024, 1)
+) -> tuple[bool, str | None]:
     """(matches, a new hash when the parameters have changed). With no stored hash (an unknown
     email) the same work is done against a dummy, so timing does not reveal which emails exist."""
     if stored_hash is None:

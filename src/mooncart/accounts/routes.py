@@ -15,8 +15,15 @@ from ..pages import render_page
 from ..redirects import safe_next
 from ..security import rotate_csrf_token
 from . import forms, queries, throttle, two_step
-from .auth import (current_shopper, current_token_hash, end_session, login_required, sign_in_hooks,
-                   sign_out_hooks, start_session)
+from .auth import (
+    current_shopper,
+    current_token_hash,
+    end_session,
+    login_required,
+    sign_in_hooks,
+    sign_out_hooks,
+    start_session,
+)
 from .india import STATES
 from .passwords import hash_password, password_problem, verify_password
 
@@ -24,8 +31,10 @@ bp = Blueprint("accounts", __name__, url_prefix="/account")
 log = logging.getLogger("mooncart.auth")
 
 BAD_LOGIN = "That email and password don't match an account. Please check them and try again."
-BAD_CODE = ("That code didn't work. Codes change every 30 seconds and each works once: type the newest one "
-            "from your app, or one of your recovery codes.")
+BAD_CODE = (
+    "That code didn't work. Codes change every 30 seconds and each works once: type the newest one "
+    "from your app, or one of your recovery codes."
+)
 PENDING = "two_step_login"  # in the signed session: who typed the right password, and when
 
 
@@ -84,15 +93,20 @@ async def login():
     config = current_app.config
     attempt = await throttle.admit(conn, email)
     if attempt is None:
-        return too_many(await render_page("accounts/login.html", values={"email": email}, next=next_url,
-                                          error=throttle.refusal_message()))
+        return too_many(
+            await render_page(
+                "accounts/login.html", values={"email": email}, next=next_url, error=throttle.refusal_message()
+            )
+        )
     user = await queries.select_user_by_email(conn, email)
-    matches, new_hash = await verify_password(user["password_hash"] if user else None, password,
-                                              config["ARGON2_PARAMETERS"])
+    matches, new_hash = await verify_password(
+        user["password_hash"] if user else None, password, config["ARGON2_PARAMETERS"]
+    )
     if not matches:  # the attempt's row stays counted as a failure
         log.warning("login failed", extra={"email": email, "user": user["id"] if user else None})
-        return await render_page("accounts/login.html", status=422, values={"email": email}, next=next_url,
-                                 error=BAD_LOGIN)
+        return await render_page(
+            "accounts/login.html", status=422, values={"email": email}, next=next_url, error=BAD_LOGIN
+        )
     if new_hash:
         await queries.update_password_hash(conn, user["id"], new_hash)
     if await queries.has_two_step(conn, user["id"]):
@@ -117,8 +131,9 @@ async def spend_code(conn, user_id: int, typed: str) -> str | None:
     step = two_step.matching_step(row["secret"], code)
     if step is not None and await queries.use_step(conn, user_id, step):
         return "app"
-    if two_step.looks_like_recovery_code(code) and \
-            await queries.use_recovery_code(conn, user_id, two_step.recovery_code_hash(code)):
+    if two_step.looks_like_recovery_code(code) and await queries.use_recovery_code(
+        conn, user_id, two_step.recovery_code_hash(code)
+    ):
         return "recovery"
     return None
 
@@ -129,8 +144,10 @@ async def login_code():
     pending = session.get(PENDING)
     if not pending or time.time() - pending["at"] > two_step.PENDING_LOGIN_SECONDS:
         session.pop(PENDING, None)
-        await flash(f"Please log in again: the code must follow the password within "
-                    f"{two_step.PENDING_LOGIN_SECONDS // 60} minutes.")
+        await flash(
+            f"Please log in again: the code must follow the password within "
+            f"{two_step.PENDING_LOGIN_SECONDS // 60} minutes."
+        )
         return see_other(url_for("accounts.login"))
     if request.method == "GET":
         return await render_page("accounts/login_code.html")
@@ -148,10 +165,13 @@ async def login_code():
     user = await queries.select_user(conn, pending["user"])  # a code was spent, so the account exists
     if used == "recovery":
         left = await queries.count_recovery_codes(conn, user["id"])
-        await flash(f"You used a recovery code; {left} are left. If you lost your phone, turn two-step "
-                    f"sign-in off and set it up again with your new phone on your account page.")
-    return await signed_in(conn, user["id"], safe_next(pending.get("next")),
-                           f"Welcome back, {user['name'].split()[0]}!")
+        await flash(
+            f"You used a recovery code; {left} are left. If you lost your phone, turn two-step "
+            f"sign-in off and set it up again with your new phone on your account page."
+        )
+    return await signed_in(
+        conn, user["id"], safe_next(pending.get("next")), f"Welcome back, {user['name'].split()[0]}!"
+    )
 
 
 @bp.post("/logout")
@@ -186,11 +206,13 @@ async def change_password():
     config = current_app.config
     attempt = await throttle.admit(conn, shopper["email"])
     if attempt is None:  # the current password is guessed no faster here than at log-in
-        return too_many(await render_page("accounts/password.html",
-                                          errors={"current_password": throttle.refusal_message()}))
+        return too_many(
+            await render_page("accounts/password.html", errors={"current_password": throttle.refusal_message()})
+        )
     user = await queries.select_user_by_email(conn, shopper["email"])
-    matches, _ = await verify_password(user["password_hash"], (form.get("current_password") or "")[:1024],
-                                       config["ARGON2_PARAMETERS"])
+    matches, _ = await verify_password(
+        user["password_hash"], (form.get("current_password") or "")[:1024], config["ARGON2_PARAMETERS"]
+    )
     errors = {}
     if matches:
         await throttle.succeeded(conn, attempt)
@@ -202,7 +224,9 @@ async def change_password():
         errors["new_password"] = problem
     if errors:
         return await render_page("accounts/password.html", status=422, errors=errors)
-    await queries.update_password_hash(conn, shopper["id"], await hash_password(new_password, config["ARGON2_PARAMETERS"]))
+    await queries.update_password_hash(
+        conn, shopper["id"], await hash_password(new_password, config["ARGON2_PARAMETERS"])
+    )
     ended = await queries.revoke_user_sessions(conn, shopper["id"], except_token_hash=current_token_hash())
     log.info("password changed", extra={"user": shopper["id"], "reason": f"{ended} other sessions ended"})
     await flash("Your password is changed, and you have been logged out everywhere else.")
@@ -222,8 +246,14 @@ async def addresses():
             await flash("Address saved.")
             return see_other(url_for("accounts.addresses"))
         status = 422
-    return await render_page("accounts/addresses.html", status=status, values=values, errors=errors,
-                             states=STATES, addresses=await queries.select_addresses(conn, shopper["id"]))
+    return await render_page(
+        "accounts/addresses.html",
+        status=status,
+        values=values,
+        errors=errors,
+        states=STATES,
+        addresses=await queries.select_addresses(conn, shopper["id"]),
+    )
 
 
 @bp.post("/addresses/<int(max=4294967295):address_id>/delete")
@@ -239,6 +269,7 @@ async def delete_address(address_id: int):
 
 # ---- two-step sign-in ------------------------------------------------------------------------
 
+
 def staff_need_two_step(shopper: dict) -> bool:
     return shopper["is_staff"] and current_app.config["STAFF_TWO_STEP"] == "required"
 
@@ -249,12 +280,14 @@ async def two_step_page(status: int = 200, **context):
     conn = await get_conn()
     row = await queries.select_two_step(conn, shopper["id"])
     if row and row["confirmed_at"] is not None:
-        context.update(state="on", codes_left=await queries.count_recovery_codes(conn, shopper["id"]),
-                       staff_need_it=staff_need_two_step(shopper))
+        context.update(
+            state="on",
+            codes_left=await queries.count_recovery_codes(conn, shopper["id"]),
+            staff_need_it=staff_need_two_step(shopper),
+        )
     elif row:
         uri = two_step.provisioning_uri(row["secret"], shopper["email"])
-        context.update(state="setting-up", qr_code=two_step.qr_code_svg(uri),
-                       secret=two_step.grouped(row["secret"]))
+        context.update(state="setting-up", qr_code=two_step.qr_code_svg(uri), secret=two_step.grouped(row["secret"]))
     else:
         context.update(state="off")
     return await render_page("accounts/two_step.html", status=status, **context)
@@ -289,8 +322,10 @@ async def confirm_two_step():
         return too_many(await two_step_page(error=throttle.refusal_message()))
     step = two_step.matching_step(row["secret"], two_step.clean_code((await request.form).get("code")))
     if step is None:  # the attempt's row stays counted as a failure
-        return await two_step_page(422, error="That code doesn't match. Check that the app shows "
-                                              "\"Mooncart\" and type the six digits it shows now.")
+        return await two_step_page(
+            422,
+            error='That code doesn\'t match. Check that the app shows "Mooncart" and type the six digits it shows now.',
+        )
     await throttle.succeeded(conn, attempt)
     codes = two_step.new_recovery_codes()
     async with transaction(conn):
@@ -341,7 +376,9 @@ async def turn_off_two_step():
     await queries.delete_two_step(conn, shopper["id"])
     log.info("two-step off", extra={"user": shopper["id"]})
     if staff_need_two_step(shopper):
-        await flash("Two-step sign-in is off. Set it up again (on your new phone, say) before you open the back office.")
+        await flash(
+            "Two-step sign-in is off. Set it up again (on your new phone, say) before you open the back office."
+        )
     else:
         await flash("Two-step sign-in is off. Your password alone now signs you in.")
     return see_other(url_for("accounts.two_step_settings"))

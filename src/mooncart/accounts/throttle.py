@@ -26,6 +26,7 @@ log = logging.getLogger("mooncart.auth")
 @dataclass(frozen=True)
 class Attempt:
     """An admitted check: its failure row (already counted) and the account it is against."""
+
     id: int
     email: str
 
@@ -36,8 +37,7 @@ async def admit(conn, email: str) -> Attempt | None:
     config = current_app.config
     ip = throttle_ip()  # an IPv6 client counts as its /64
     attempt_id = await queries.insert_attempt(conn, email, ip)
-    by_email, by_ip = await queries.count_recent_failures(conn, email[:254], ip,
-                                                          config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    by_email, by_ip = await queries.count_recent_failures(conn, email[:254], ip, config["LOGIN_FAILURE_WINDOW_MINUTES"])
     if by_email <= config["LOGIN_FAILURES_PER_ACCOUNT"] and by_ip <= config["LOGIN_FAILURES_PER_IP"]:
         return Attempt(attempt_id, email)
     await queries.delete_attempt(conn, attempt_id)
@@ -56,5 +56,4 @@ def retry_after_seconds() -> int:
 
 def refusal_message() -> str:
     minutes = current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
-    return (f"Too many unsuccessful log-ins. For your safety, please wait {minutes} minutes before "
-            f"trying again.")
+    return f"Too many unsuccessful log-ins. For your safety, please wait {minutes} minutes before trying again."

@@ -34,14 +34,13 @@ def qr_code_svg(uri: str) -> Markup:
     """The otpauth:// address as an inline SVG QR code (drawn here: no script, no image request)."""
     # omitsize: a viewBox instead of a fixed width, so the stylesheet can shrink it to a small
     # phone without cutting off its edge (a clipped QR code does not scan)
-    svg = segno.make(uri, error="m").svg_inline(scale=5, dark="#1d1d1f", light="#ffffff", border=3,
-                                                omitsize=True)
+    svg = segno.make(uri, error="m").svg_inline(scale=5, dark="#1d1d1f", light="#ffffff", border=3, omitsize=True)
     return Markup(svg.replace("<svg ", '<svg role="img" aria-labelledby="qr-label" ', 1))  # nosec B704 # segno's own SVG, no user text
 
 
 def grouped(secret: str) -> str:
     """The secret in groups of four, for typing into an app by hand."""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def clean_code(text: str | None) -> str:
@@ -63,8 +62,10 @@ def matching_step(secret: str, code: str, now: float | None = None) -> int | Non
 
 def new_recovery_codes() -> list[str]:
     """Ten codes like "k7fq-3mzr-x2bd" (60 bits each)."""
-    return ["-".join("".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(4)) for _ in range(3))
-            for _ in range(RECOVERY_CODES)]
+    return [
+        "-".join("".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(4)) for _ in range(3))
+        for _ in range(RECOVERY_CODES)
+    ]
 
 
 def recovery_code_hash(code: str) -> str:

@@ -17,6 +17,7 @@ def staff_required(view):
     """Wrap a back-office view: anonymous visitors are sent to log in (and back here after),
     shoppers get 403, staff without two-step sign-in are sent to set it up when it is
     required. Refusals are logged for the security log."""
+
     @wraps(view)
     async def wrapper(*args, **kwargs):
         user = await current_shopper()
@@ -27,8 +28,11 @@ def staff_required(view):
             abort(403)
         if not user["two_step"] and current_app.config["STAFF_TWO_STEP"] == "required":
             log.warning("access refused", extra={"user": user["id"], "reason": "staff without two-step sign-in"})
-            await flash("The back office needs two-step sign-in. Set it up here with an authenticator app, "
-                        "then open the back office again.")
+            await flash(
+                "The back office needs two-step sign-in. Set it up here with an authenticator app, "
+                "then open the back office again."
+            )
             return redirect(url_for("accounts.two_step_settings"), 303)
         return await view(*args, **kwargs)
+
     return wrapper

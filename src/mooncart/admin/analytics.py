@@ -47,16 +47,25 @@ def rate(part, whole) -> float | None:
 
 
 async def gather(conn, start: date, end: date, dimension: str) -> dict:
-    funnel = [dict(row, view_to_order=rate(row["ordered"], row["viewed"])) for row in
-              await queries.select_funnel(conn, start, end, dimension)]
+    funnel = [
+        dict(row, view_to_order=rate(row["ordered"], row["viewed"]))
+        for row in await queries.select_funnel(conn, start, end, dimension)
+    ]
     days = (end - start).days + 1
     products = []
     for row in await queries.select_product_conversion(conn, start, end):
         units, stock = int(row["units"]), int(row["stock"])
-        products.append(dict(row, conversion=rate(row["buyers"], row["viewers"]),
-                             sell_through=sell_through(units, stock), days_of_cover=days_of_cover(units, stock, days)))
-    return dict(funnel=funnel, searches=await queries.select_searches_without_results(conn, start, end),
-                products=products)
+        products.append(
+            dict(
+                row,
+                conversion=rate(row["buyers"], row["viewers"]),
+                sell_through=sell_through(units, stock),
+                days_of_cover=days_of_cover(units, stock, days),
+            )
+        )
+    return dict(
+        funnel=funnel, searches=await queries.select_searches_without_results(conn, start, end), products=products
+    )
 
 
 @bp.get("/analytics")
@@ -65,8 +74,9 @@ async def analytics():
     """The analytics page."""
     start, end, dimension = parse_range(request.args)
     data = await gather(await get_conn(), start, end, dimension)
-    return await render_page("admin/analytics.html", start=start, end=end, dimension=dimension,
-                             dimensions=queries.DIMENSIONS, **data)
+    return await render_page(
+        "admin/analytics.html", start=start, end=end, dimension=dimension, dimensions=queries.DIMENSIONS, **data
+    )
 
 
 @bp.get("/analytics/<report>.csv")
@@ -75,27 +85,55 @@ async def analytics_csv(report: str):
     """One report as CSV (a spreadsheet opens it), for the same dates and dimension."""
     if report not in REPORTS:
         from quart import abort
+
         abort(404)
     start, end, dimension = parse_range(request.args)
     conn = await get_conn()
     if report == "events":
         rows = await queries.select_events(conn, start, end)
-        columns = ["id", "occurred_at", "visitor_id", "kind", "device", "product_id", "category_id", "variant_id",
-                   "order_id", "quantity", "query", "results", "step"]
+        columns = [
+            "id",
+            "occurred_at",
+            "visitor_id",
+            "kind",
+            "device",
+            "product_id",
+            "category_id",
+            "variant_id",
+            "order_id",
+            "quantity",
+            "query",
+            "results",
+            "step",
+        ]
     else:
         rows = (await gather(conn, start, end, dimension))[report]
-        columns = {"funnel": ["day", "dim", "category_name", "viewed", "added", "checkout", "ordered", "view_to_order"],
-                   "searches": ["query", "searches", "visitors"],
-                   "products": ["id", "name", "viewers", "buyers", "conversion", "units", "stock", "sell_through",
-                                "days_of_cover"]}[report]
+        columns = {
+            "funnel": ["day", "dim", "category_name", "viewed", "added", "checkout", "ordered", "view_to_order"],
+            "searches": ["query", "searches", "visitors"],
+            "products": [
+                "id",
+                "name",
+                "viewers",
+                "buyers",
+                "conversion",
+                "units",
+                "stock",
+                "sell_through",
+                "days_of_cover",
+            ],
+        }[report]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns)
     for row in rows:
         writer.writerow([_cell(row.get(c)) for c in columns])
     filename = f"mooncart-{report}-{start.isoformat()}-{end.isoformat()}.csv"
-    return Response(out.getvalue(), content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        out.getvalue(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def _cell(value):

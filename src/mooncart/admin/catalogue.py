@@ -46,22 +46,38 @@ async def variant_or_404(conn, variant_id: int) -> dict:
 async def product_context(conn, product_id: int) -> dict:
     """Everything the product page shows, so a refused form can show the whole page again."""
     product = await product_or_404(conn, product_id)
-    return dict(product=product, variants=await queries.select_variants(conn, product_id),
-                images=await catalog_queries.select_images(conn, product_id),
-                categories=await queries.select_categories_flat(conn), sizes=await catalog_queries.select_sizes(conn),
-                colours=await catalog_queries.select_colours(conn), reasons=forms.STOCK_REASONS,
-                values={}, errors={}, variant_errors={}, row_messages={})
+    return dict(
+        product=product,
+        variants=await queries.select_variants(conn, product_id),
+        images=await catalog_queries.select_images(conn, product_id),
+        categories=await queries.select_categories_flat(conn),
+        sizes=await catalog_queries.select_sizes(conn),
+        colours=await catalog_queries.select_colours(conn),
+        reasons=forms.STOCK_REASONS,
+        values={},
+        errors={},
+        variant_errors={},
+        row_messages={},
+    )
 
 
-async def variant_row_response(conn, variant_id: int, message: str | None = None, error: str | None = None,
-                               errors: dict | None = None):
+async def variant_row_response(
+    conn, variant_id: int, message: str | None = None, error: str | None = None, errors: dict | None = None
+):
     """The answer to any change of one variant: over htmx only its row (422 when refused);
     without JavaScript the product page with the row's message, or back to it with a flash."""
     variant = await variant_or_404(conn, variant_id)
     status = 422 if (error or errors) else 200
     if is_htmx():
-        return await fragment("admin/_variant_row.html", status=status, variant=variant, reasons=forms.STOCK_REASONS,
-                              row_message=message, row_error=error, row_errors=errors or {})
+        return await fragment(
+            "admin/_variant_row.html",
+            status=status,
+            variant=variant,
+            reasons=forms.STOCK_REASONS,
+            row_message=message,
+            row_error=error,
+            row_errors=errors or {},
+        )
     if status == 422:
         context = await product_context(conn, variant["product_id"])
         context["row_messages"] = {variant_id: (None, error, errors or {})}
@@ -76,8 +92,9 @@ async def variant_row_response(conn, variant_id: int, message: str | None = None
 async def products():
     """Newest products first; staff find one by a word of its name or a SKU from a label."""
     query = (request.args.get("q") or "").strip()[:100]
-    return await render_page("admin/products.html", products=await queries.search_products(await get_conn(), query),
-                             query=query)
+    return await render_page(
+        "admin/products.html", products=await queries.search_products(await get_conn(), query), query=query
+    )
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
@@ -100,8 +117,9 @@ async def new_product():
             product_id = await queries.insert_product(conn, values, slug)
             await flash("Product created. Now add its sizes and colours, and a photo.")
             return see_other(url_for("admin.product", product_id=product_id))
-    return await render_page("admin/new_product.html", status=422 if errors else 200, categories=categories,
-                             values=values, errors=errors)
+    return await render_page(
+        "admin/new_product.html", status=422 if errors else 200, categories=categories, values=values, errors=errors
+    )
 
 
 @bp.get("/products/" + ID.format("product_id"))
@@ -153,8 +171,9 @@ async def add_variant(product_id: int):
     and the product's "from" price follows, all in one transaction."""
     conn = await get_conn()
     context = await product_context(conn, product_id)
-    values, errors = forms.variant(await request.form, {s["id"] for s in context["sizes"]},
-                                   {c["id"] for c in context["colours"]}, new=True)
+    values, errors = forms.variant(
+        await request.form, {s["id"] for s in context["sizes"]}, {c["id"] for c in context["colours"]}, new=True
+    )
     if not errors:
         staff = await signed_in_shopper()
         try:
@@ -162,8 +181,14 @@ async def add_variant(product_id: int):
                 variant_id = await queries.insert_variant(conn, product_id, values)
                 if values["stock"]:
                     locked = await lock_variants(conn, [variant_id])
-                    await move_stock(conn, {variant_id: values["stock"]}, locked, "received",
-                                     staff_id=staff["id"], note="opening stock")
+                    await move_stock(
+                        conn,
+                        {variant_id: values["stock"]},
+                        locked,
+                        "received",
+                        staff_id=staff["id"],
+                        note="opening stock",
+                    )
                 await queries.refresh_from_price(conn, product_id)
         except IntegrityError:
             errors["sku"] = "That SKU, or this size in this colour, already exists."
@@ -189,8 +214,9 @@ async def update_variant(variant_id: int):
             await queries.update_variant(conn, variant_id, values)
             await queries.refresh_from_price(conn, variant["product_id"])
     except IntegrityError:
-        return await variant_row_response(conn, variant_id, errors={"sku": "Another variant has that SKU."},
-                                          error="That SKU is taken.")
+        return await variant_row_response(
+            conn, variant_id, errors={"sku": "Another variant has that SKU."}, error="That SKU is taken."
+        )
     return await variant_row_response(conn, variant_id, message="Saved.")
 
 
@@ -252,8 +278,12 @@ async def categories():
                 forget_reference_data()
                 await flash(f"Category {name} added.")
                 return see_other(url_for("admin.categories"))
-    return await render_page("admin/categories.html", status=422 if error else 200, error=error,
-                             categories=await queries.select_categories_flat(conn))
+    return await render_page(
+        "admin/categories.html",
+        status=422 if error else 200,
+        error=error,
+        categories=await queries.select_categories_flat(conn),
+    )
 
 
 @bp.post("/categories/" + ID.format("category_id"))

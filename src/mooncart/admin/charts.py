@@ -9,6 +9,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Bar:
     """One bar: where it sits in the SVG, its label below and its formatted value above."""
+
     x: float
     y: float
     width: float
@@ -20,6 +21,7 @@ class Bar:
 @dataclass(frozen=True)
 class BarChart:
     """What admin/_bar_chart.html draws as SVG rectangles: no script is needed to see it."""
+
     width: int
     height: int
     bars: tuple[Bar, ...]
@@ -32,8 +34,15 @@ class BarChart:
         return not any(bar.height for bar in self.bars)
 
 
-def bar_chart(points: list[tuple[str, int]], title: str, value_format=str, width: int = 640,
-              height: int = 240, label_space: int = 28, top_space: int = 22) -> BarChart:
+def bar_chart(
+    points: list[tuple[str, int]],
+    title: str,
+    value_format=str,
+    width: int = 640,
+    height: int = 240,
+    label_space: int = 28,
+    top_space: int = 22,
+) -> BarChart:
     """Bars scaled to the largest value; each keeps its label and formatted value."""
     plot_height = height - label_space - top_space
     biggest = max((value for _, value in points), default=0) or 1
@@ -41,8 +50,16 @@ def bar_chart(points: list[tuple[str, int]], title: str, value_format=str, width
     bars = []
     for i, (label, value) in enumerate(points):
         bar_height = round(plot_height * value / biggest, 1)
-        bars.append(Bar(x=round(i * slot + slot * 0.15, 1), y=round(top_space + plot_height - bar_height, 1),
-                        width=round(slot * 0.7, 1), height=bar_height, label=label, value_label=value_format(value)))
+        bars.append(
+            Bar(
+                x=round(i * slot + slot * 0.15, 1),
+                y=round(top_space + plot_height - bar_height, 1),
+                width=round(slot * 0.7, 1),
+                height=bar_height,
+                label=label,
+                value_label=value_format(value),
+            )
+        )
     return BarChart(width, height, tuple(bars), top_space + plot_height, title)
 
 

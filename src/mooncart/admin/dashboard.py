@@ -29,14 +29,28 @@ async def dashboard():
     by_day = {row["day"]: int(row["paise"]) for row in await queries.daily_sales(conn, 14)}
     today = date.today()
     days = [today - timedelta(days=n) for n in range(13, -1, -1)]
-    sales_chart = bar_chart([(d.strftime("%d/%m"), by_day.get(d, 0)) for d in days], "Sales over the last 14 days",
-                            value_format=short_rupees)
+    sales_chart = bar_chart(
+        [(d.strftime("%d/%m"), by_day.get(d, 0)) for d in days],
+        "Sales over the last 14 days",
+        value_format=short_rupees,
+    )
     statuses = {row["status"]: row["orders"] for row in await queries.orders_by_status(conn)}
     status_chart = bar_chart([(LABELS[s], statuses.get(s, 0)) for s in TRANSITIONS], "Orders by status")
     rotation = []
     for row in await queries.inventory_rotation(conn, 30):
-        rotation.append(dict(row, sell_through=sell_through(int(row["units"]), int(row["stock"])),
-                             days_of_cover=days_of_cover(int(row["units"]), int(row["stock"]), 30)))
-    return await render_page("admin/dashboard.html", summary=summary, sales_chart=sales_chart,
-                             status_chart=status_chart, top=await queries.top_sellers(conn),
-                             rotation=rotation, low_stock=await queries.select_low_stock(conn, 10))
+        rotation.append(
+            dict(
+                row,
+                sell_through=sell_through(int(row["units"]), int(row["stock"])),
+                days_of_cover=days_of_cover(int(row["units"]), int(row["stock"]), 30),
+            )
+        )
+    return await render_page(
+        "admin/dashboard.html",
+        summary=summary,
+        sales_chart=sales_chart,
+        status_chart=status_chart,
+        top=await queries.top_sellers(conn),
+        rotation=rotation,
+        low_stock=await queries.select_low_stock(conn, 10),
+    )

@@ -8,17 +8,22 @@ from typing import Any
 from ..accounts.forms import clean_text
 from ..parsing import parse_rupees, parse_whole_number
 
-STOCK_REASONS = {"received": "Received from supplier", "damaged": "Damaged or lost",
-                 "correction": "Stock count correction"}
+STOCK_REASONS = {
+    "received": "Received from supplier",
+    "damaged": "Damaged or lost",
+    "correction": "Stock count correction",
+}
 MAX_PRICE_PAISE = 10_00_000 * 100  # ₹10 lakh
 
 
 def product(form, category_ids: set[int]) -> tuple[dict, dict]:
     """A product form's cleaned values and a message per field that is wrong."""
     values: dict[str, Any] = {
-        "name": clean_text(form.get("name"), 160), "description": clean_text(form.get("description"), 5000),
+        "name": clean_text(form.get("name"), 160),
+        "description": clean_text(form.get("description"), 5000),
         "fabric": clean_text(form.get("fabric"), 80),
-        "category_id": parse_whole_number(form.get("category_id"), 1, 2**32)}
+        "category_id": parse_whole_number(form.get("category_id"), 1, 2**32),
+    }
     errors = {}
     if len(values["name"]) < 3:
         errors["name"] = "Give the product a name of at least 3 characters."
@@ -30,9 +35,11 @@ def product(form, category_ids: set[int]) -> tuple[dict, dict]:
 def variant(form, size_ids: set[int], colour_ids: set[int], new: bool) -> tuple[dict, dict]:
     """A variant form's cleaned values and errors; a new variant also needs its size, colour
     and opening stock."""
-    values: dict[str, Any] = {"sku": clean_text(form.get("sku"), 40).upper().replace(" ", "-"),
-              "price_paise": parse_rupees(form.get("price"), 1, MAX_PRICE_PAISE),
-              "low_stock_threshold": parse_whole_number(form.get("low_stock_threshold") or "5", 0, 10_000)}
+    values: dict[str, Any] = {
+        "sku": clean_text(form.get("sku"), 40).upper().replace(" ", "-"),
+        "price_paise": parse_rupees(form.get("price"), 1, MAX_PRICE_PAISE),
+        "low_stock_threshold": parse_whole_number(form.get("low_stock_threshold") or "5", 0, 10_000),
+    }
     errors = {}
     if not re.fullmatch(r"[A-Z0-9][A-Z0-9._-]{2,39}", values["sku"]):
         errors["sku"] = "A SKU is 3-40 letters, digits, dots, dashes or underscores."

@@ -41,8 +41,9 @@ def process_upload(data: bytes, media_root: str) -> str:
                 if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
                     raise BadImage(f"That photo is {width}×{height}; the largest we take is {MAX_SIDE} pixels a side.")
                 if min(width, height) < MIN_SIDE:
-                    raise BadImage(f"That photo is only {width}×{height}; "
-                                   f"please use one at least {MIN_SIDE} pixels a side.")
+                    raise BadImage(
+                        f"That photo is only {width}×{height}; please use one at least {MIN_SIDE} pixels a side."
+                    )
                 probe.verify()  # structural check of the whole file
             with Image.open(io.BytesIO(data)) as decoded:  # verify() spends the image; decode afresh
                 decoded.load()
@@ -50,8 +51,9 @@ def process_upload(data: bytes, media_root: str) -> str:
     except BadImage:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise BadImage("That photo has far too many pixels; "
-                       f"the largest we take is {MAX_SIDE} pixels a side.") from None
+        raise BadImage(
+            f"That photo has far too many pixels; the largest we take is {MAX_SIDE} pixels a side."
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise BadImage("That file is not a photo we can read. Please upload a JPEG, PNG or WebP image.") from None
     name = secrets.token_hex(12)

@@ -28,10 +28,15 @@ async def order_context(conn, number: str) -> dict:
     order = await queries.select_order(conn, number[:20])
     if order is None:
         abort(404)
-    return dict(order=order, items=await order_queries.select_order_items(conn, order["id"]),
-                next_statuses=TRANSITIONS[order["status"]], labels=LABELS,
-                returns=await order_queries.select_returns(conn, order["id"]), return_labels=RETURN_LABELS,
-                refunds=await payment_queries.select_refunds(conn, order["id"]))
+    return dict(
+        order=order,
+        items=await order_queries.select_order_items(conn, order["id"]),
+        next_statuses=TRANSITIONS[order["status"]],
+        labels=LABELS,
+        returns=await order_queries.select_returns(conn, order["id"]),
+        return_labels=RETURN_LABELS,
+        refunds=await payment_queries.select_refunds(conn, order["id"]),
+    )
 
 
 @bp.get("/orders")
@@ -42,8 +47,13 @@ async def orders():
     if status not in TRANSITIONS:
         status = None
     query = (request.args.get("q") or "").strip()[:254]
-    return await render_page("admin/orders.html", orders=await queries.search_orders(await get_conn(), status, query),
-                             chosen_status=status, query=query, labels=LABELS)
+    return await render_page(
+        "admin/orders.html",
+        orders=await queries.search_orders(await get_conn(), status, query),
+        chosen_status=status,
+        query=query,
+        labels=LABELS,
+    )
 
 
 @bp.get("/orders/<number>")
@@ -88,8 +98,9 @@ async def order_return(number: str, return_id: int):
     new_status = (await request.form).get("status", "")
     staff = await signed_in_shopper()
     try:
-        levels = await move_return(conn, context["order"]["id"], return_id, new_status, staff["id"],
-                                   providers_of(current_app))
+        levels = await move_return(
+            conn, context["order"]["id"], return_id, new_status, staff["id"], providers_of(current_app)
+        )
     except ReturnProblem as problem:
         context["status_error"] = str(problem)
         return await render_page("admin/order.html", status=422, **context)

@@ -28,15 +28,20 @@ async def adjust_stock(variant_id: int):
         return await variant_row_response(conn, variant_id, error=problem)
     staff = await signed_in_shopper()
     try:
-        levels = await adjust_variant_stock(conn, variant_id, values["change"], values["reason"], staff_id=staff["id"],
-                                            note=values["note"])
+        levels = await adjust_variant_stock(
+            conn, variant_id, values["change"], values["reason"], staff_id=staff["id"], note=values["note"]
+        )
     except InsufficientStock as short:
-        return await variant_row_response(conn, variant_id, error=f"There are only {short.left[variant_id]} in stock, "
-                                                                  "so that many cannot be taken away.")
+        return await variant_row_response(
+            conn,
+            variant_id,
+            error=f"There are only {short.left[variant_id]} in stock, so that many cannot be taken away.",
+        )
     await publish(levels)
     change = values["change"]
-    return await variant_row_response(conn, variant_id,
-                                      message=f"Stock {'+' if change > 0 else ''}{change}: now {levels[variant_id]}.")
+    return await variant_row_response(
+        conn, variant_id, message=f"Stock {'+' if change > 0 else ''}{change}: now {levels[variant_id]}."
+    )
 
 
 @bp.get("/variants/" + ID.format("variant_id") + "/history")

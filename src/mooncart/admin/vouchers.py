@@ -87,38 +87,68 @@ def read_form(form, category_ids: set[int]) -> tuple[dict, list[int], dict]:
     limits = {}
     for name, label in (("usage_limit", "The limit"), ("per_shopper_limit", "The limit per shopper")):
         raw = (form.get(name) or "").strip()
-        limits[name] = parse_whole_number(raw, 1, 65_535 if name == "per_shopper_limit" else 1_000_000_000) if raw else None
+        limits[name] = (
+            parse_whole_number(raw, 1, 65_535 if name == "per_shopper_limit" else 1_000_000_000) if raw else None
+        )
         if raw and limits[name] is None:
             errors[name] = f"{label} is a whole number of uses (or empty for no limit)."
     chosen = [parse_whole_number(raw, 1, 2**32 - 1) for raw in form.getlist("category_ids")]
     if any(c not in category_ids for c in chosen):
         errors["category_ids"] = "Choose categories from the list."
-    values = {"code": code, "description": " ".join((form.get("description") or "").split())[:200], "kind": kind,
-              "amount": amount, "max_discount_paise": max_discount if kind == "percent" else None,
-              "min_order_paise": min_order or 0, "starts_at": starts_at, "expires_at": expires_at,
-              "active": bool(form.get("active")), **limits}
+    values = {
+        "code": code,
+        "description": " ".join((form.get("description") or "").split())[:200],
+        "kind": kind,
+        "amount": amount,
+        "max_discount_paise": max_discount if kind == "percent" else None,
+        "min_order_paise": min_order or 0,
+        "starts_at": starts_at,
+        "expires_at": expires_at,
+        "active": bool(form.get("active")),
+        **limits,
+    }
     return values, sorted({c for c in chosen if c in category_ids}), errors
 
 
 def form_values(voucher: Voucher | None, form=None) -> dict:
     """What the form's fields show: what was sent back, or the voucher as it is, or a new one's defaults."""
     if form is not None:
-        return {k: form.get(k, "") for k in ("code", "description", "kind", "amount", "max_discount", "min_order",
-                                             "starts_at", "expires_at", "usage_limit", "per_shopper_limit", "active")} \
-            | {"category_ids": [c for c in form.getlist("category_ids")]}
+        return {
+            k: form.get(k, "")
+            for k in (
+                "code",
+                "description",
+                "kind",
+                "amount",
+                "max_discount",
+                "min_order",
+                "starts_at",
+                "expires_at",
+                "usage_limit",
+                "per_shopper_limit",
+                "active",
+            )
+        } | {"category_ids": [c for c in form.getlist("category_ids")]}
     if voucher is None:
         return {"kind": "percent", "per_shopper_limit": "1", "active": "1", "category_ids": []}
 
     def rupees(paise):
         return "" if paise is None else (f"{paise // 100}" if paise % 100 == 0 else f"{paise / 100:.2f}")
-    return {"code": voucher.code, "description": voucher.description, "kind": voucher.kind,
-            "amount": str(voucher.amount) if voucher.kind == "percent" else rupees(voucher.amount),
-            "max_discount": rupees(voucher.max_discount_paise),
-            "min_order": rupees(voucher.min_order_paise) if voucher.min_order_paise else "",
-            "starts_at": india_time(voucher.starts_at), "expires_at": india_time(voucher.expires_at),
-            "usage_limit": "" if voucher.usage_limit is None else str(voucher.usage_limit),
-            "per_shopper_limit": "" if voucher.per_shopper_limit is None else str(voucher.per_shopper_limit),
-            "active": "1" if voucher.active else "", "category_ids": [str(c) for c in sorted(voucher.category_ids)]}
+
+    return {
+        "code": voucher.code,
+        "description": voucher.description,
+        "kind": voucher.kind,
+        "amount": str(voucher.amount) if voucher.kind == "percent" else rupees(voucher.amount),
+        "max_discount": rupees(voucher.max_discount_paise),
+        "min_order": rupees(voucher.min_order_paise) if voucher.min_order_paise else "",
+        "starts_at": india_time(voucher.starts_at),
+        "expires_at": india_time(voucher.expires_at),
+        "usage_limit": "" if voucher.usage_limit is None else str(voucher.usage_limit),
+        "per_shopper_limit": "" if voucher.per_shopper_limit is None else str(voucher.per_shopper_limit),
+        "active": "1" if voucher.active else "",
+        "category_ids": [str(c) for c in sorted(voucher.category_ids)],
+    }
 
 
 async def load_voucher(conn, voucher_id: int) -> Voucher:
@@ -129,8 +159,15 @@ async def load_voucher(conn, voucher_id: int) -> Voucher:
 
 
 async def form_page(conn, voucher: Voucher | None, values: dict, errors: dict, status: int = 200):
-    return await render_page("admin/vouchers_form.html", status=status, voucher=voucher, values=values,
-                             errors=errors, kinds=KINDS, categories=await queries.select_categories_flat(conn))
+    return await render_page(
+        "admin/vouchers_form.html",
+        status=status,
+        voucher=voucher,
+        values=values,
+        errors=errors,
+        kinds=KINDS,
+        categories=await queries.select_categories_flat(conn),
+    )
 
 
 @bp.get("/vouchers")
@@ -138,8 +175,9 @@ async def form_page(conn, voucher: Voucher | None, values: dict, errors: dict, s
 async def vouchers():
     """Every voucher, newest first, with what it gives, its dates and how often it was used."""
     rows = await checkout_queries.select_vouchers(await get_conn())
-    return await render_page("admin/vouchers.html", vouchers=[Voucher.from_row(row) for row in rows],
-                             india_time=india_time)
+    return await render_page(
+        "admin/vouchers.html", vouchers=[Voucher.from_row(row) for row in rows], india_time=india_time
+    )
 
 
 @bp.route("/vouchers/new", methods=["GET", "POST"])
@@ -177,15 +215,20 @@ async def edit_voucher(voucher_id: int):
     form = await request.form
     categories = {c["id"] for c in await queries.select_categories_flat(conn)}
     values, category_ids, errors = read_form(form, categories)
-    if not errors and values["code"] != voucher.code and await checkout_queries.select_voucher_by_code(conn, values["code"]):
+    if (
+        not errors
+        and values["code"] != voucher.code
+        and await checkout_queries.select_voucher_by_code(conn, values["code"])
+    ):
         errors["code"] = CODE_TAKEN
     if not errors:
         try:
             async with transaction(conn):
                 used = await checkout_queries.select_voucher_used_for_update(conn, voucher_id)
                 if values["usage_limit"] is not None and values["usage_limit"] < used:
-                    errors["usage_limit"] = (f"This voucher has already been used {used} times: the limit cannot "
-                                             f"be lower.")
+                    errors["usage_limit"] = (
+                        f"This voucher has already been used {used} times: the limit cannot be lower."
+                    )
                 else:
                     await checkout_queries.update_voucher(conn, voucher_id, values)
                     await checkout_queries.replace_voucher_categories(conn, voucher_id, category_ids)

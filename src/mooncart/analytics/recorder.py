@@ -34,8 +34,14 @@ class Event:
 class EventRecorder:
     """record() is synchronous and cheap; flush() writes everything queued so far."""
 
-    def __init__(self, database, flush_seconds: float = 1.0, max_pending: int = 100_000,
-                 retention_days: int = 90, purge_every_seconds: float = 3600.0):
+    def __init__(
+        self,
+        database,
+        flush_seconds: float = 1.0,
+        max_pending: int = 100_000,
+        retention_days: int = 90,
+        purge_every_seconds: float = 3600.0,
+    ):
         self.database = database
         self.flush_seconds = flush_seconds
         self.max_pending = max_pending

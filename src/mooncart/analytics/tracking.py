@@ -81,8 +81,11 @@ def init_app(app: Quart) -> None:
     async def recorder_lifespan():
         # a while_serving generator resumes before the after_serving functions close the pool,
         # so the last batch is written while there is still a connection to write it with
-        recorder = EventRecorder(app.extensions["db"], flush_seconds=app.config["EVENTS_FLUSH_SECONDS"],
-                                 retention_days=app.config["EVENTS_RETENTION_DAYS"])
+        recorder = EventRecorder(
+            app.extensions["db"],
+            flush_seconds=app.config["EVENTS_FLUSH_SECONDS"],
+            retention_days=app.config["EVENTS_RETENTION_DAYS"],
+        )
         app.extensions["events"] = recorder
         if app.extensions["db"].shared_connection is None:
             recorder.start()  # a test's shared connection is never written from the background
@@ -100,8 +103,14 @@ def init_app(app: Quart) -> None:
         visitor = request.cookies.get(VISITOR_COOKIE, "")
         if not _VISITOR.fullmatch(visitor):
             visitor = secrets.token_urlsafe(16)
-            response.set_cookie(VISITOR_COOKIE, visitor, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
-                                secure=request.is_secure)
+            response.set_cookie(
+                VISITOR_COOKIE,
+                visitor,
+                max_age=365 * 24 * 3600,
+                httponly=True,
+                samesite="Lax",
+                secure=request.is_secure,
+            )
         now = datetime.now()
         device = device_of(request.headers.get("User-Agent", ""))
         for fields in found:

@@ -69,5 +69,6 @@ async def bag_in_layout(conn, context: dict) -> None:
         context["bag_count"] = count or 0
     if cookie.tampered:
         context.setdefault("notices", []).append(
-            "Your bag cookie could not be verified, so we set it aside and started you a fresh bag.")
+            "Your bag cookie could not be verified, so we set it aside and started you a fresh bag."
+        )
         after_this_request(forget_bag_cookie)

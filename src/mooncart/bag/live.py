@@ -26,9 +26,9 @@ async def product(product_id: int):
         abort(404)
 
     async def render(conn, changed: set[int]) -> str:
-        return await render_template("bag/replies/live_product.html",
-                                     picker=await picker(conn, product_id, token, user_id),
-                                     changed=changed)
+        return await render_template(
+            "bag/replies/live_product.html", picker=await picker(conn, product_id, token, user_id), changed=changed
+        )
 
     return event_stream(ids, render)
 
@@ -42,7 +42,8 @@ async def bag():
         return Response(status=204)  # nothing to watch; htmx does not retry a 204
 
     async def render(conn, changed: set[int]) -> str:
-        return await render_template("bag/replies/live_bag.html", summary=await bag_summary(conn, token, user_id),
-                                     changed=changed)
+        return await render_template(
+            "bag/replies/live_bag.html", summary=await bag_summary(conn, token, user_id), changed=changed
+        )
 
     return event_stream(ids, render)

@@ -41,8 +41,11 @@ async def claim_bag(conn, guest_token: str | None, user_id: int) -> tuple[str | 
             limit = Availability(line.stock).line_limit
             total = min(line.in_bag + line.quantity, limit)
             if total < line.in_bag + line.quantity:
-                notes.append(f"{line.name} ({line.size}): only {limit} can be in your bag, so it has {total}."
-                             if limit else f"{line.name} ({line.size}) has sold out, so we left it out.")
+                notes.append(
+                    f"{line.name} ({line.size}): only {limit} can be in your bag, so it has {total}."
+                    if limit
+                    else f"{line.name} ({line.size}) has sold out, so we left it out."
+                )
             if total > 0:
                 merged[line.variant_id] = total
                 moved += max(0, total - line.in_bag)

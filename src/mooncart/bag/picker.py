@@ -25,8 +25,9 @@ def after_adding(variant: dict, quantity: int) -> dict:
     """The variant from `select_variant_in_bag` once `quantity` more are in the bag. Add-to-bag
     answers with the new badge and header count without a third statement, so both are worked
     out here, once: each grows by exactly what the conditional upsert added."""
-    return variant_stock(dict(variant, in_bag=variant["in_bag"] + quantity,
-                              bag_count=int(variant["bag_count"]) + quantity))
+    return variant_stock(
+        dict(variant, in_bag=variant["in_bag"] + quantity, bag_count=int(variant["bag_count"]) + quantity)
+    )
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,9 @@ class Picker:
 async def picker(conn, product_id: int, token: str | None, user_id: int | None) -> Picker:
     """A product's picker for the bag `token` (if it is a guest's or `user_id`'s): the page, the
     live stream and nothing else build it."""
-    return Picker([variant_stock(row)
-                   for row in await queries.select_product_variants(conn, product_id, token, user_id)])
+    return Picker(
+        [variant_stock(row) for row in await queries.select_product_variants(conn, product_id, token, user_id)]
+    )
 
 
 @picker_source

@@ -20,8 +20,11 @@ async def select_bag_count(conn, token: str | None, user_id: int | None) -> int 
     """Units in the bag, for the header; None when the token names no bag this visitor may use."""
     if token is None:
         return 0
-    count = await fetch_val(conn, "SELECT " + BAG_COUNT_SQL + " FROM carts c WHERE c.token = %s AND " + MINE_SQL,  # nosec B608 # values are %s parameters
-                            (token, user_id))
+    count = await fetch_val(
+        conn,
+        "SELECT " + BAG_COUNT_SQL + " FROM carts c WHERE c.token = %s AND " + MINE_SQL,  # nosec B608 # values are %s parameters
+        (token, user_id),
+    )
     return None if count is None else int(count)
 
 
@@ -35,7 +38,8 @@ async def select_variant_in_bag(conn, variant_id: int, token: str | None, user_i
         "FROM variants v JOIN products p ON p.id = v.product_id LEFT JOIN carts c ON c.token = %s AND " + MINE_SQL + " "
         "LEFT JOIN cart_items ci ON ci.cart_id = c.id AND ci.variant_id = v.id "
         "WHERE v.id = %s",
-        (token or "", user_id, variant_id))
+        (token or "", user_id, variant_id),
+    )
 
 
 async def insert_cart(conn, token: str) -> int:
@@ -51,27 +55,34 @@ async def add_to_line(conn, cart_id: int, variant_id: int, quantity: int, line_l
         conn,
         "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, %s) "
         "ON DUPLICATE KEY UPDATE quantity = IF(quantity + %s <= %s, quantity + %s, quantity)",
-        (cart_id, variant_id, quantity, quantity, line_limit, quantity))
+        (cart_id, variant_id, quantity, quantity, line_limit, quantity),
+    )
     return affected > 0
 
 
 async def update_line_quantity(conn, cart_id: int, variant_id: int, quantity: int) -> bool:
     """Set a bag line's quantity (the caller has checked it); False when the line is gone."""
     affected, _ = await execute(
-        conn, "UPDATE cart_items SET quantity = %s WHERE cart_id = %s AND variant_id = %s",
-        (quantity, cart_id, variant_id))
+        conn,
+        "UPDATE cart_items SET quantity = %s WHERE cart_id = %s AND variant_id = %s",
+        (quantity, cart_id, variant_id),
+    )
     return affected > 0
 
 
 async def delete_line(conn, token: str, user_id: int | None, variant_id: int) -> bool:
     """By the line's unique key: a join here may scan and lock other bags' lines, which
     deadlocks with checkouts (seen under the random-history test)."""
-    cart_id = await fetch_val(conn, "SELECT id FROM carts c WHERE c.token = %s AND " + MINE_SQL,  # nosec B608 # values are %s parameters
-                              (token, user_id))
+    cart_id = await fetch_val(
+        conn,
+        "SELECT id FROM carts c WHERE c.token = %s AND " + MINE_SQL,  # nosec B608 # values are %s parameters
+        (token, user_id),
+    )
     if cart_id is None:
         return False
-    affected, _ = await execute(conn, "DELETE FROM cart_items WHERE cart_id = %s AND variant_id = %s",
-                                (cart_id, variant_id))
+    affected, _ = await execute(
+        conn, "DELETE FROM cart_items WHERE cart_id = %s AND variant_id = %s", (cart_id, variant_id)
+    )
     return affected > 0
 
 
@@ -82,20 +93,22 @@ async def select_bag_lines(conn, token: str | None, user_id: int | None) -> list
     return await fetch_all(
         conn,
         "SELECT ci.variant_id, ci.quantity, v.stock, v.sku, v.price_paise, s.label AS size, "  # nosec B608 # values are %s parameters
-        "co.name AS colour, p.name AS product_name, p.slug AS product_slug, "
-        + FIRST_IMAGE_SQL + " AS image_path "
+        "co.name AS colour, p.name AS product_name, p.slug AS product_slug, " + FIRST_IMAGE_SQL + " AS image_path "
         "FROM carts c JOIN cart_items ci ON ci.cart_id = c.id "
         "JOIN variants v ON v.id = ci.variant_id JOIN products p ON p.id = v.product_id "
         "JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
         "WHERE c.token = %s AND " + MINE_SQL + " ORDER BY ci.added_at, ci.id",
-        (token, user_id))
+        (token, user_id),
+    )
 
 
 # ---- a guest's bag joining the account's bag at log-in (bag/merge.py holds the rules) ----------
 
+
 @dataclass(frozen=True)
 class Cart:
     """A bag: its id for joins, its token for the signed cookie."""
+
     id: int
     token: str
 
@@ -103,6 +116,7 @@ class Cart:
 @dataclass(frozen=True)
 class GuestLine:
     """A guest bag's line beside what the account's bag already holds of the same variant."""
+
     variant_id: int
     quantity: int
     stock: int
@@ -141,8 +155,9 @@ async def update_cart_owner(conn, cart_id: int, user_id: int) -> None:
 
 async def select_cart_units(conn, cart_id: int) -> int:
     """Units in a bag known by id (select_bag_count is by the cookie's token)."""
-    return int(await fetch_val(conn, "SELECT COALESCE(SUM(quantity), 0) FROM cart_items WHERE cart_id = %s",
-                               (cart_id,)))
+    return int(
+        await fetch_val(conn, "SELECT COALESCE(SUM(quantity), 0) FROM cart_items WHERE cart_id = %s", (cart_id,))
+    )
 
 
 async def select_guest_lines(conn, guest_cart_id: int, user_cart_id: int) -> list[GuestLine]:
@@ -155,15 +170,19 @@ async def select_guest_lines(conn, guest_cart_id: int, user_cart_id: int) -> lis
         "JOIN sizes s ON s.id = v.size_id "
         "LEFT JOIN cart_items m ON m.cart_id = %s AND m.variant_id = g.variant_id "
         "WHERE g.cart_id = %s ORDER BY g.variant_id",
-        (user_cart_id, guest_cart_id))
+        (user_cart_id, guest_cart_id),
+    )
     return [GuestLine(**row) for row in rows]
 
 
 async def upsert_line_quantities(conn, cart_id: int, quantities: dict[int, int]) -> None:
     """Set {variant_id: quantity} in the bag, adding the lines it lacks, in one INSERT."""
-    await execute_many(conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, %s) "
-                             "ON DUPLICATE KEY UPDATE quantity = VALUES(quantity)",
-                       [(cart_id, variant_id, quantity) for variant_id, quantity in quantities.items()])
+    await execute_many(
+        conn,
+        "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, %s) "
+        "ON DUPLICATE KEY UPDATE quantity = VALUES(quantity)",
+        [(cart_id, variant_id, quantity) for variant_id, quantity in quantities.items()],
+    )
 
 
 async def delete_cart(conn, cart_id: int) -> None:
@@ -183,7 +202,8 @@ async def select_product_variants(conn, product_id: int, token: str | None, user
         "LEFT JOIN carts c ON c.token = %s AND " + MINE_SQL + " "
         "LEFT JOIN cart_items ci ON ci.variant_id = v.id AND ci.cart_id = c.id "
         "WHERE v.product_id = %s ORDER BY co.name, s.position",
-        (token or "", user_id, product_id))
+        (token or "", user_id, product_id),
+    )
 
 
 async def select_bag_quantities(conn, token: str, user_id: int | None, product_id: int) -> dict[int, int]:
@@ -194,5 +214,6 @@ async def select_bag_quantities(conn, token: str, user_id: int | None, product_i
         conn,
         "SELECT ci.variant_id, ci.quantity FROM carts c JOIN cart_items ci ON ci.cart_id = c.id "
         "JOIN variants v ON v.id = ci.variant_id WHERE c.token = %s AND " + MINE_SQL + " AND v.product_id = %s",  # nosec B608 # values are %s parameters
-        (token, user_id, product_id))
+        (token, user_id, product_id),
+    )
     return {row["variant_id"]: row["quantity"] for row in rows}

@@ -21,19 +21,23 @@ from .token import clear_bag_cookie, read_bag_cookie, set_bag_cookie
 
 bp = Blueprint("bag", __name__)
 
-TAMPERED = ("Your bag cookie could not be verified, so nothing was changed. "
-            "We have cleared it: please try again.")
+TAMPERED = "Your bag cookie could not be verified, so nothing was changed. We have cleared it: please try again."
 UNKNOWN_VARIANT = "Sorry, that item is no longer in our shop."
 
 
-async def bag_page(status: int = 200, error: str | None = None, error_variant_id: int | None = None,
-                   **region_message):
+async def bag_page(status: int = 200, error: str | None = None, error_variant_id: int | None = None, **region_message):
     """The bag page, also with a line's error when a change was refused without JavaScript."""
     conn = await get_conn()
     summary = await bag_summary(conn, read_bag_cookie().token, await shopper_id())
-    return await render_page("bag/bag.html", status=status, summary=summary, bag_count=summary.count,
-                             error=error, error_variant_id=error_variant_id,
-                             **await page_regions(conn, summary, **region_message))
+    return await render_page(
+        "bag/bag.html",
+        status=status,
+        summary=summary,
+        bag_count=summary.count,
+        error=error,
+        error_variant_id=error_variant_id,
+        **await page_regions(conn, summary, **region_message),
+    )
 
 
 @bp.get("/bag")
@@ -46,8 +50,9 @@ async def refuse_add(message: str, *, variant: dict | None = None, clear_cookie:
     """Bad input on add-to-bag: change nothing, say why (422). htmx gets the status message and
     the variant's badge; without JavaScript the product page comes back with the message."""
     if is_htmx():
-        response = await fragment("bag/replies/add.html", status=422, add_error=message,
-                                  variant=variant_stock(variant) if variant else None)
+        response = await fragment(
+            "bag/replies/add.html", status=422, add_error=message, variant=variant_stock(variant) if variant else None
+        )
     else:
         context = None
         if variant is not None:
@@ -71,8 +76,9 @@ async def add():
         return await refuse_add(TAMPERED, clear_cookie=True)
     variant_id = parse_id(form.get("variant_id"))
     if variant_id is None:
-        return await refuse_add("Please choose a size and colour first." if not form.get("variant_id")
-                                else UNKNOWN_VARIANT)
+        return await refuse_add(
+            "Please choose a size and colour first." if not form.get("variant_id") else UNKNOWN_VARIANT
+        )
     conn = await get_conn()
     variant = await queries.select_variant_in_bag(conn, variant_id, cookie.token, await shopper_id())
     if variant is None:
@@ -88,8 +94,7 @@ async def add():
 
     token, cart_id = await ensure_bag(conn, cookie.token, variant["cart_id"])
     if not await queries.add_to_line(conn, cart_id, variant_id, quantity, availability.line_limit):
-        return await refuse_add("Your bag changed in another tab; please check it and try again.",
-                                variant=variant)
+        return await refuse_add("Your bag changed in another tab; please check it and try again.", variant=variant)
 
     if is_htmx():
         response = await fragment("bag/replies/add.html", variant=after_adding(variant, quantity), added=quantity)
@@ -101,12 +106,18 @@ async def add():
     return response
 
 
-async def refuse_line_change(message: str, variant_id: int, summary: BagSummary | None = None,
-                             clear_cookie: bool = False) -> Response:
+async def refuse_line_change(
+    message: str, variant_id: int, summary: BagSummary | None = None, clear_cookie: bool = False
+) -> Response:
     """A refused change to a bag line (422): htmx gets the line back with the message in it."""
     if is_htmx():
-        response = await fragment("bag/replies/line_error.html", status=422, error=message, variant_id=variant_id,
-                                  line=summary.line(variant_id) if summary else None)
+        response = await fragment(
+            "bag/replies/line_error.html",
+            status=422,
+            error=message,
+            variant_id=variant_id,
+            line=summary.line(variant_id) if summary else None,
+        )
     else:
         response = await bag_page(status=422, error=message, error_variant_id=variant_id)
     if clear_cookie:
@@ -118,9 +129,15 @@ async def bag_changed(summary: BagSummary, variant_id: int, removed: bool) -> Re
     """After a line changed: htmx gets the line (or its removal), the summary and the header count."""
     if not is_htmx():
         return see_other(url_for("bag.show"))
-    return await fragment("bag/replies/line_changed.html", summary=summary, line=summary.line(variant_id),
-                          variant_id=variant_id, removed=removed, bag_count=summary.count,
-                          **await page_regions(await get_conn(), summary))
+    return await fragment(
+        "bag/replies/line_changed.html",
+        summary=summary,
+        line=summary.line(variant_id),
+        variant_id=variant_id,
+        removed=removed,
+        bag_count=summary.count,
+        **await page_regions(await get_conn(), summary),
+    )
 
 
 @bp.post("/bag/items/<int(max=4294967295):variant_id>")

@@ -33,8 +33,10 @@ class Availability(StockLevel):
         total = self.in_bag + quantity
         if total > self.stock:
             if self.in_bag:
-                return False, (f"Only {self.stock} left and {self.in_bag} already in your bag, "
-                               f"so you can add {max(self.stock - self.in_bag, 0)} more.")
+                return False, (
+                    f"Only {self.stock} left and {self.in_bag} already in your bag, "
+                    f"so you can add {max(self.stock - self.in_bag, 0)} more."
+                )
             return False, f"Only {self.stock} left: choose {self.stock} or fewer."
         if total > MAX_PER_LINE:
             return False, f"You can have at most {MAX_PER_LINE} of one item in your bag."

@@ -63,8 +63,15 @@ def cookie_name() -> str:
 
 def set_bag_cookie(response, token: str) -> None:
     """Give the browser its bag token, signed so a forged or edited cookie is simply ignored."""
-    response.set_cookie(cookie_name(), _signer().sign(token).decode("ascii"), max_age=COOKIE_MAX_AGE,
-                        httponly=True, samesite="Lax", secure=request.is_secure, path="/")
+    response.set_cookie(
+        cookie_name(),
+        _signer().sign(token).decode("ascii"),
+        max_age=COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure,
+        path="/",
+    )
 
 
 def _move_to_secure_name(response):

@@ -111,12 +111,20 @@ def parse_listing_args(args, sizes: list[dict], colours: list[dict]) -> ListingR
     filters = ListingFilters(
         size_ids=tuple(size_by_label[v] for v in chosen_sizes),
         colour_ids=tuple(colour_by_name[v.lower()] for v in chosen_colours),
-        min_paise=min_paise, max_paise=max_paise,
+        min_paise=min_paise,
+        max_paise=max_paise,
         in_stock_only=args.get("in_stock") in ("1", "on", "true"),
     )
-    return ListingRequest(filters, sort, after, notices, chosen_sizes, chosen_colours,
-                          "" if min_paise is None else str(min_paise // 100),
-                          "" if max_paise is None else str(max_paise // 100))
+    return ListingRequest(
+        filters,
+        sort,
+        after,
+        notices,
+        chosen_sizes,
+        chosen_colours,
+        "" if min_paise is None else str(min_paise // 100),
+        "" if max_paise is None else str(max_paise // 100),
+    )
 
 
 async def listing_context(conn, reference: Reference, current: Category, args, page_size: int) -> dict:
@@ -129,16 +137,24 @@ async def listing_context(conn, reference: Reference, current: Category, args, p
         # an XS filter need not search the sarees: only categories that come in the chosen sizes
         wanted_groups = {s["size_group"] for s in reference.sizes if s["id"] in listing.filters.size_ids}
         categories = [c for c in categories if c.size_group in wanted_groups] or categories[:1]
-    rows = await queries.select_listing(conn, [c.id for c in categories], listing.filters, listing.sort,
-                                        listing.after, page_size)
+    rows = await queries.select_listing(
+        conn, [c.id for c in categories], listing.filters, listing.sort, listing.after, page_size
+    )
     products, has_more = rows[:page_size], len(rows) > page_size
     next_url = None
     if has_more:
-        next_url = url_for("catalog.category", slug=current.slug,
-                           **listing.query_args(after=make_cursor(products[-1], listing.sort)))
+        next_url = url_for(
+            "catalog.category", slug=current.slug, **listing.query_args(after=make_cursor(products[-1], listing.sort))
+        )
     # offer only the sizes this category's clothes come in (no shoe sizes among the kurtis)
     size_groups = {child.size_group for child in current.children} or {current.size_group}
     filter_sizes = [size for size in reference.sizes if size["size_group"] in size_groups]
-    return dict(category=current, products=products, next_url=next_url, listing=listing,
-                sizes=filter_sizes if len(filter_sizes) > 1 else [], colours=reference.colours,
-                sort_labels=SORT_LABELS)
+    return dict(
+        category=current,
+        products=products,
+        next_url=next_url,
+        listing=listing,
+        sizes=filter_sizes if len(filter_sizes) > 1 else [],
+        colours=reference.colours,
+        sort_labels=SORT_LABELS,
+    )

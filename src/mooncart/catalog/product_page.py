@@ -56,8 +56,9 @@ async def product_page_context(conn, slug: str) -> dict | None:
     for variant in picker.variants:
         colours.setdefault(variant["colour"], []).append(variant)
     sizes = [v["size"] for v in sorted(picker.variants, key=lambda v: v["size_position"])]
-    context = dict(product=product, picker=picker, variants_by_colour=colours, images=images,
-                   size_guide=size_guide(sizes))
+    context = dict(
+        product=product, picker=picker, variants_by_colour=colours, images=images, size_guide=size_guide(sizes)
+    )
     for extra in _extras:
         context.update(await extra(conn, product))
     return context

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from ..db import fetch_all, fetch_one, in_list
 
 # The first image of a product, for cards and bag lines: one correlated lookup on an index.
-FIRST_IMAGE_SQL = ("(SELECT pi.path FROM product_images pi WHERE pi.product_id = p.id "
-                   "ORDER BY pi.position, pi.id LIMIT 1)")
+FIRST_IMAGE_SQL = (
+    "(SELECT pi.path FROM product_images pi WHERE pi.product_id = p.id ORDER BY pi.position, pi.id LIMIT 1)"
+)
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,11 @@ class Category:
 
 async def select_categories(conn) -> list[Category]:
     """Every category, as a tree: top-level ones with their children (the table is small)."""
-    rows = await fetch_all(conn, "SELECT id, parent_id, slug, name, blurb, art_kind, size_group, position "
-                                 "FROM categories ORDER BY position, name")
+    rows = await fetch_all(
+        conn,
+        "SELECT id, parent_id, slug, name, blurb, art_kind, size_group, position "
+        "FROM categories ORDER BY position, name",
+    )
     by_id = {row["id"]: Category(**row) for row in rows}
     roots: list[Category] = []
     for category in by_id.values():
@@ -73,17 +77,22 @@ class ListingFilters:
 # one and sort every product of the category (measured: 1,000 rows filtered and sorted for 9).
 SORTS = {
     "new": ((("id", "DESC"),), "p.id < %(after_id)s"),
-    "price_asc": ((("from_price_paise", "ASC"), ("id", "ASC")),
-                  "(p.from_price_paise > %(after_price)s OR "
-                  "(p.from_price_paise = %(after_price)s AND p.id > %(after_id)s))"),
-    "price_desc": ((("from_price_paise", "DESC"), ("id", "DESC")),
-                   "(p.from_price_paise < %(after_price)s OR "
-                   "(p.from_price_paise = %(after_price)s AND p.id < %(after_id)s))"),
+    "price_asc": (
+        (("from_price_paise", "ASC"), ("id", "ASC")),
+        "(p.from_price_paise > %(after_price)s OR (p.from_price_paise = %(after_price)s AND p.id > %(after_id)s))",
+    ),
+    "price_desc": (
+        (("from_price_paise", "DESC"), ("id", "DESC")),
+        "(p.from_price_paise < %(after_price)s OR (p.from_price_paise = %(after_price)s AND p.id < %(after_id)s))",
+    ),
 }
 
 
-SORT_INDEXES = {"new": "ix_products_category_id", "price_asc": "ix_products_category_price",
-                "price_desc": "ix_products_category_price"}
+SORT_INDEXES = {
+    "new": "ix_products_category_id",
+    "price_asc": "ix_products_category_price",
+    "price_desc": "ix_products_category_price",
+}
 
 
 def _order_by(columns, table: str) -> str:
@@ -114,15 +123,19 @@ def _listing_conditions(filters: ListingFilters, keyset: str | None, params: dic
         # in blue. Written as a scalar subquery, not EXISTS, so that MariaDB checks it row by row
         # in the index's order instead of turning it into a semi-join that first reads every
         # variant of that size (100,000 of them on a million products).
-        where.append("(SELECT 1 FROM variants v WHERE v.product_id = p.id AND "  # nosec B608 # values are %s parameters
-                     + " AND ".join(variant_conditions) + " LIMIT 1) IS NOT NULL")
+        where.append(
+            "(SELECT 1 FROM variants v WHERE v.product_id = p.id AND "  # nosec B608 # values are %s parameters
+            + " AND ".join(variant_conditions)
+            + " LIMIT 1) IS NOT NULL"
+        )
     if keyset:
         where.append(keyset)
     return where
 
 
-async def select_listing(conn, category_ids: list[int] | None, filters: ListingFilters,
-                         sort: str, after: tuple[int, int] | None, limit: int) -> list[dict]:
+async def select_listing(
+    conn, category_ids: list[int] | None, filters: ListingFilters, sort: str, after: tuple[int, int] | None, limit: int
+) -> list[dict]:
     """One page of product cards. `after` is the (price, id) of the last card shown: keyset
     pagination costs the same on page 1 and page 40,000. Returns up to limit + 1 rows so the
     caller knows whether a next page exists.
@@ -144,18 +157,31 @@ async def select_listing(conn, category_ids: list[int] | None, filters: ListingF
             params[f"cat{i}"] = category_id
             where.insert(0, f"p.category_id = %(cat{i})s")
         hint = " FORCE INDEX (" + SORT_INDEXES[sort] + ")" if category_id is not None else ""
-        branches.append("(SELECT p.id, p.from_price_paise FROM products p" + hint + " "  # nosec B608 # values are %s parameters
-                        + ("WHERE " + " AND ".join(where) + " " if where else "")
-                        + "ORDER BY " + _order_by(order_columns, "p") + " LIMIT %(limit)s)")
-    page = branches[0] if len(branches) == 1 else (
-        "(SELECT merged.id, merged.from_price_paise FROM (" + " UNION ALL ".join(branches) + ") merged "  # nosec B608 # values are %s parameters
-        "ORDER BY " + _order_by(order_columns, "merged") + " LIMIT %(limit)s)")
-    sql = ("SELECT p.id, p.slug, p.name, p.from_price_paise, " + FIRST_IMAGE_SQL + " AS image_path, "  # nosec B608 # values are %s parameters
-           "EXISTS (SELECT 1 FROM variants sv WHERE sv.product_id = p.id AND sv.stock > 0) AS in_stock, "
-           "rs.avg_rating, rs.review_count "
-           "FROM " + page + " page JOIN products p ON p.id = page.id "
-           "LEFT JOIN product_review_scores rs ON rs.product_id = p.id "
-           "ORDER BY " + _order_by(order_columns, "p"))
+        branches.append(
+            "(SELECT p.id, p.from_price_paise FROM products p"
+            + hint
+            + " "  # nosec B608 # values are %s parameters
+            + ("WHERE " + " AND ".join(where) + " " if where else "")
+            + "ORDER BY "
+            + _order_by(order_columns, "p")
+            + " LIMIT %(limit)s)"
+        )
+    page = (
+        branches[0]
+        if len(branches) == 1
+        else (
+            "(SELECT merged.id, merged.from_price_paise FROM (" + " UNION ALL ".join(branches) + ") merged "  # nosec B608 # values are %s parameters
+            "ORDER BY " + _order_by(order_columns, "merged") + " LIMIT %(limit)s)"
+        )
+    )
+    sql = (
+        "SELECT p.id, p.slug, p.name, p.from_price_paise, " + FIRST_IMAGE_SQL + " AS image_path, "  # nosec B608 # values are %s parameters
+        "EXISTS (SELECT 1 FROM variants sv WHERE sv.product_id = p.id AND sv.stock > 0) AS in_stock, "
+        "rs.avg_rating, rs.review_count "
+        "FROM " + page + " page JOIN products p ON p.id = page.id "
+        "LEFT JOIN product_review_scores rs ON rs.product_id = p.id "
+        "ORDER BY " + _order_by(order_columns, "p")
+    )
     return await fetch_all(conn, sql, params)
 
 
@@ -171,11 +197,13 @@ async def select_product(conn, slug: str) -> dict | None:
         "SELECT p.id, p.category_id, p.slug, p.name, p.description, p.fabric, p.from_price_paise, "
         "c.slug AS category_slug, c.name AS category_name "
         "FROM products p JOIN categories c ON c.id = p.category_id WHERE p.slug = %s",
-        (slug,))
+        (slug,),
+    )
 
 
 async def select_product_page(conn, slug: str) -> dict | None:
-    """{product, variants, images}: a product with its variants (size, colour, price, stock: read fresh, never cached) and its
+    """{product, variants, images}: a product with its variants (size, colour, price, stock: read
+    fresh, never cached) and its
     images, in ONE statement: the product row plus a JSON array for each (each statement costs
     the worker about 0.1 ms in aiomysql plus a round trip). Neither MySQL 8 nor MariaDB 10.11
     orders inside JSON_ARRAYAGG portably, so the arrays carry their sort keys and are sorted here:
@@ -194,11 +222,13 @@ async def select_product_page(conn, slug: str) -> dict | None:
         "(SELECT JSON_ARRAYAGG(JSON_OBJECT('id', pi.id, 'path', pi.path, 'alt', pi.alt, "
         "'position', pi.position)) FROM product_images pi WHERE pi.product_id = p.id) AS images_json "
         "FROM products p JOIN categories c ON c.id = p.category_id WHERE p.slug = %s",
-        (slug,))
+        (slug,),
+    )
     if product is None:
         return None
-    variants = sorted(json.loads(product.pop("variants_json") or "[]"),
-                      key=lambda v: (v["colour_rank"], v["size_position"]))
+    variants = sorted(
+        json.loads(product.pop("variants_json") or "[]"), key=lambda v: (v["colour_rank"], v["size_position"])
+    )
     images = sorted(json.loads(product.pop("images_json") or "[]"), key=lambda i: (i["position"], i["id"]))
     for variant in variants:
         del variant["colour_rank"]
@@ -210,5 +240,5 @@ async def select_product_page(conn, slug: str) -> dict | None:
 async def select_images(conn, product_id: int) -> list[dict]:
     """A product's photos in the order staff set."""
     return await fetch_all(
-        conn, "SELECT id, path, alt FROM product_images WHERE product_id = %s ORDER BY position, id",
-        (product_id,))
+        conn, "SELECT id, path, alt FROM product_images WHERE product_id = %s ORDER BY position, id", (product_id,)
+    )

@@ -26,8 +26,9 @@ async def reference_data(conn) -> Reference:
     ttl = current_app.config["REFERENCE_CACHE_SECONDS"]
     now = time.monotonic()
     if cache.get("data") is None or now - cache["loaded_at"] > ttl:
-        cache["data"] = Reference(await queries.select_categories(conn), await queries.select_sizes(conn),
-                                  await queries.select_colours(conn))
+        cache["data"] = Reference(
+            await queries.select_categories(conn), await queries.select_sizes(conn), await queries.select_colours(conn)
+        )
         cache["loaded_at"] = now
     return cache["data"]
 

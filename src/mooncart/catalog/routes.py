@@ -24,8 +24,13 @@ async def home():
     conn = await get_conn()
     categories = (await reference_data(conn)).categories
     arrivals = await queries.select_new_arrivals(conn, limit=8)
-    return await render_page("catalog/home.html", categories=categories, arrivals=arrivals,
-                             nav_categories=categories, picks=await home_picks(conn))
+    return await render_page(
+        "catalog/home.html",
+        categories=categories,
+        arrivals=arrivals,
+        nav_categories=categories,
+        picks=await home_picks(conn),
+    )
 
 
 def moved_to(endpoint: str, slug: str):

@@ -9,12 +9,24 @@ HEADERS = {
     "shoe": ("Size", "Foot length (cm)", "EU", "US"),
 }
 ROWS = {
-    "XS": ("apparel", (32, 26, 35)), "S": ("apparel", (34, 28, 37)), "M": ("apparel", (36, 30, 39)),
-    "L": ("apparel", (38, 32, 41)), "XL": ("apparel", (40, 34, 43)), "XXL": ("apparel", (42, 36, 45)),
-    "26": ("waist", (26, 35, 30)), "28": ("waist", (28, 37, 30)), "30": ("waist", (30, 39, 30)),
-    "32": ("waist", (32, 41, 31)), "34": ("waist", (34, 43, 31)), "36": ("waist", (36, 45, 31)),
-    "UK 3": ("shoe", (22.2, 36, 5)), "UK 4": ("shoe", (23.0, 37, 6)), "UK 5": ("shoe", (23.8, 38, 7)),
-    "UK 6": ("shoe", (24.6, 39, 8)), "UK 7": ("shoe", (25.4, 40, 9)), "UK 8": ("shoe", (26.2, 41, 10)),
+    "XS": ("apparel", (32, 26, 35)),
+    "S": ("apparel", (34, 28, 37)),
+    "M": ("apparel", (36, 30, 39)),
+    "L": ("apparel", (38, 32, 41)),
+    "XL": ("apparel", (40, 34, 43)),
+    "XXL": ("apparel", (42, 36, 45)),
+    "26": ("waist", (26, 35, 30)),
+    "28": ("waist", (28, 37, 30)),
+    "30": ("waist", (30, 39, 30)),
+    "32": ("waist", (32, 41, 31)),
+    "34": ("waist", (34, 43, 31)),
+    "36": ("waist", (36, 45, 31)),
+    "UK 3": ("shoe", (22.2, 36, 5)),
+    "UK 4": ("shoe", (23.0, 37, 6)),
+    "UK 5": ("shoe", (23.8, 38, 7)),
+    "UK 6": ("shoe", (24.6, 39, 8)),
+    "UK 7": ("shoe", (25.4, 40, 9)),
+    "UK 8": ("shoe", (26.2, 41, 10)),
 }
 
 
@@ -24,5 +36,4 @@ def size_guide(size_labels: list[str]) -> dict | None:
     if not labels:
         return None
     kind = ROWS[labels[0]][0]
-    return {"header": HEADERS[kind],
-            "rows": [(label, *ROWS[label][1]) for label in labels if ROWS[label][0] == kind]}
+    return {"header": HEADERS[kind], "rows": [(label, *ROWS[label][1]) for label in labels if ROWS[label][0] == kind]}

@@ -21,8 +21,10 @@ from .vouchers import price_bag
 
 FIELD = "confirmation"
 SALT = "mooncart.checkout.confirmation"
-MESSAGE = ("Your bag changed after this page was shown, so nothing was ordered and you have not been charged. "
-           "Please check the changes below and place the order again.")
+MESSAGE = (
+    "Your bag changed after this page was shown, so nothing was ordered and you have not been charged. "
+    "Please check the changes below and place the order again."
+)
 
 
 def _serializer() -> URLSafeSerializer:
@@ -33,8 +35,13 @@ def shown(lines, priced) -> dict:
     """What the page shows, compactly: lines as [variant id, quantity, unit price]."""
     totals = priced.totals
     ordered = sorted(lines, key=lambda line: line.variant_id)  # the bag page's order may differ from the order's
-    return {"l": [[line.variant_id, line.quantity, line.price_paise] for line in ordered], "v": priced.code,
-            "d": totals.discount_paise, "s": totals.shipping_paise, "t": totals.total_paise}
+    return {
+        "l": [[line.variant_id, line.quantity, line.price_paise] for line in ordered],
+        "v": priced.code,
+        "d": totals.discount_paise,
+        "s": totals.shipping_paise,
+        "t": totals.total_paise,
+    }
 
 
 def sign(lines, priced) -> str:
@@ -49,9 +56,15 @@ def read(token: str | None) -> dict | None:
         data = _serializer().loads(token)
     except BadSignature:
         return None
-    ok = (isinstance(data, dict) and isinstance(data.get("l"), list) and isinstance(data.get("v"), str)
-          and all(isinstance(data.get(k), int) for k in ("d", "s", "t"))
-          and all(isinstance(l, list) and len(l) == 3 and all(isinstance(x, int) for x in l) for l in data["l"]))
+    ok = (
+        isinstance(data, dict)
+        and isinstance(data.get("l"), list)
+        and isinstance(data.get("v"), str)
+        and all(isinstance(data.get(k), int) for k in ("d", "s", "t"))
+        and all(
+            isinstance(line, list) and len(line) == 3 and all(isinstance(x, int) for x in line) for line in data["l"]
+        )
+    )
     return data if ok else None
 
 
@@ -59,6 +72,7 @@ def read(token: str | None) -> dict | None:
 class Change:
     """One difference between the page and the bag now, in the shop's words; variant_id for a
     line (None for the voucher, delivery and total)."""
+
     text: str
     variant_id: int | None = None
 
@@ -81,16 +95,19 @@ async def compare(conn, confirmed: dict, lines, priced) -> list[Change]:
     for line in lines:
         label = _label(vars(line))
         if line.variant_id not in before:
-            changes.append(Change(f"{label} was added to your bag: {line.quantity} × {inr(line.price_paise)}.",
-                                  line.variant_id))
+            changes.append(
+                Change(f"{label} was added to your bag: {line.quantity} × {inr(line.price_paise)}.", line.variant_id)
+            )
             continue
         quantity, price = before[line.variant_id]
         if price != line.price_paise:
-            changes.append(Change(f"{label} now costs {inr(line.price_paise)} each (it was {inr(price)}).",
-                                  line.variant_id))
+            changes.append(
+                Change(f"{label} now costs {inr(line.price_paise)} each (it was {inr(price)}).", line.variant_id)
+            )
         if quantity != line.quantity:
-            changes.append(Change(f"{label}: you now have {line.quantity} in your bag (it was {quantity}).",
-                                  line.variant_id))
+            changes.append(
+                Change(f"{label}: you now have {line.quantity} in your bag (it was {quantity}).", line.variant_id)
+            )
     for vid in gone:
         label = _label(names[vid]) if vid in names else "An item that has left the shop"
         changes.append(Change(f"{label} is no longer in your bag.", vid))
@@ -103,8 +120,12 @@ async def compare(conn, confirmed: dict, lines, priced) -> list[Change]:
             text = f"The voucher {confirmed['v'] or ''} is no longer on your bag (it took {inr(confirmed['d'])} off)."
         changes.append(Change(" ".join(text.split())))
     if confirmed["s"] != now["s"]:
-        changes.append(Change(f"Delivery is now {inr(now['s']) if now['s'] else 'free'} "
-                              f"(it was {inr(confirmed['s']) if confirmed['s'] else 'free'})."))
+        changes.append(
+            Change(
+                f"Delivery is now {inr(now['s']) if now['s'] else 'free'} "
+                f"(it was {inr(confirmed['s']) if confirmed['s'] else 'free'})."
+            )
+        )
     changes.append(Change(f"The new total is {inr(now['t'])} (it was {inr(confirmed['t'])})."))
     return changes
 
@@ -113,5 +134,11 @@ async def page_money(conn, lines, cart_id: int | None, user_id: int) -> dict:
     """The checkout page's money: the bag priced with its voucher, and the signed record of it
     that the form sends back. Also the voucher box's defaults (no message)."""
     priced = await price_bag(conn, lines, cart_id, user_id)
-    return dict(priced=priced, totals=priced.totals, confirmation=sign(lines, priced),
-                voucher_message=None, voucher_failed=False, voucher_code="")
+    return dict(
+        priced=priced,
+        totals=priced.totals,
+        confirmation=sign(lines, priced),
+        voucher_message=None,
+        voucher_failed=False,
+        voucher_code="",
+    )

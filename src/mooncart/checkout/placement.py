@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from pymysql.err import IntegrityError
 
@@ -26,8 +26,8 @@ from ..inventory.stock import InsufficientStock, lock_variants, move_stock
 from ..ops import metrics
 from ..orders import queries as order_queries
 from ..payments import queries as payment_queries
-from ..payments.providers import PaymentProvider
 from ..payments import settlement
+from ..payments.providers import PaymentProvider
 from ..payments.settlement import Outcome, collect
 from . import confirmation, queries, vouchers
 
@@ -39,8 +39,13 @@ class CheckoutProblem(Exception):
     short_lines lists (line, units left), changes what differs from the page the shopper
     confirmed (confirmation.Change), stock_levels the stock given back, for live pages."""
 
-    def __init__(self, message: str, short_lines: list[tuple[BagLine, int]] | None = None,
-                 changes: list | None = None, stock_levels: dict | None = None):
+    def __init__(
+        self,
+        message: str,
+        short_lines: list[tuple[BagLine, int]] | None = None,
+        changes: list | None = None,
+        stock_levels: dict | None = None,
+    ):
         super().__init__(message)
         self.short_lines = short_lines or []
         self.changes = changes or []
@@ -52,6 +57,7 @@ class PlacedOrder:
     """What the shopper is shown after placing: the order, whether this was a re-sent form
     answered with the earlier order, the new stock levels to tell open pages, and where its
     payment stands (None for cash on delivery)."""
+
     id: int
     number: str
     replayed: bool = False
@@ -70,41 +76,74 @@ def new_order_number(now: datetime | None = None) -> str:
     in two groups of four. At 1,000 orders a day two share a number once in about 6,000 years
     (n^2/2 / 2^40 a day); and should it happen, the order is written again with another number
     before anything is charged. A guessed number finds nothing: orders are looked up with their owner."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     code = "".join(secrets.choice(ALPHABET) for _ in range(8))
     return "MC" + now.strftime("%y%m%d") + "-" + code[:4] + "-" + code[4:]
 
 
-async def place_order(conn, *, user_id: int, cart_id: int, address: dict, provider: PaymentProvider,
-                      payment_details: dict, idempotency_key: str, payment_timeout: float = 15.0,
-                      return_url: Callable[[str], str] | None = None,
-                      confirmed: dict | None = None) -> PlacedOrder:
+async def place_order(
+    conn,
+    *,
+    user_id: int,
+    cart_id: int,
+    address: dict,
+    provider: PaymentProvider,
+    payment_details: dict,
+    idempotency_key: str,
+    payment_timeout: float = 15.0,
+    return_url: Callable[[str], str] | None = None,
+    confirmed: dict | None = None,
+) -> PlacedOrder:
     """Reserve the bag as an order, then take the payment (see the module's docstring). Raises
     CheckoutProblem with the shopper's message when no order stands; the same form sent twice
     gives back the first order (and finishes its payment if that was cut short). confirmed:
     what the checkout page showed (confirmation.read()); when given, an order at any other
     price is never placed."""
-    placed = await reserve(conn, user_id=user_id, cart_id=cart_id, address=address, provider=provider,
-                           idempotency_key=idempotency_key, confirmed=confirmed)
+    placed = await reserve(
+        conn,
+        user_id=user_id,
+        cart_id=cart_id,
+        address=address,
+        provider=provider,
+        idempotency_key=idempotency_key,
+        confirmed=confirmed,
+    )
     if placed.status != "awaiting_payment":
         return placed
-    outcome = await collect(conn, provider, placed.id, payment_details,
-                            return_url=return_url(placed.number) if return_url else "", timeout=payment_timeout)
+    outcome = await collect(
+        conn,
+        provider,
+        placed.id,
+        payment_details,
+        return_url=return_url(placed.number) if return_url else "",
+        timeout=payment_timeout,
+    )
     if outcome.state == "failed":
-        raise CheckoutProblem(outcome.message or "The payment did not go through; you have not been charged.",
-                              stock_levels=outcome.stock_levels)
+        raise CheckoutProblem(
+            outcome.message or "The payment did not go through; you have not been charged.",
+            stock_levels=outcome.stock_levels,
+        )
     return replace(placed, payment=outcome, status="placed" if outcome.state == "paid" else placed.status)
 
 
-async def reserve(conn, *, user_id: int, cart_id: int, address: dict, provider: PaymentProvider,
-                  idempotency_key: str, confirmed: dict | None = None) -> PlacedOrder:
+async def reserve(
+    conn,
+    *,
+    user_id: int,
+    cart_id: int,
+    address: dict,
+    provider: PaymentProvider,
+    idempotency_key: str,
+    confirmed: dict | None = None,
+) -> PlacedOrder:
     """Step 1, retried on a deadlock; a clash of order numbers (see new_order_number) is written
     again with a new one. An order placed outright (cash on delivery) is counted once it has
     committed; one awaiting payment is counted when its payment is confirmed (settlement.confirm)."""
     for attempt in range(3):
         try:
-            placed = await retrying(lambda: _reserve_once(conn, user_id, cart_id, address, provider,
-                                                          idempotency_key, confirmed))
+            placed = await retrying(
+                lambda: _reserve_once(conn, user_id, cart_id, address, provider, idempotency_key, confirmed)
+            )
         except IntegrityError as error:
             # the same form placed a moment ago on another connection: answer with that order
             existing = await order_queries.select_order_by_key(conn, user_id, idempotency_key)
@@ -140,8 +179,10 @@ async def _reserve_once(conn, user_id, cart_id, address, provider, idempotency_k
         lines = await queries.select_lines_for_order(conn, cart_id)
         if existing is not None:
             if lines:  # the bag was filled again since: this form belongs to the earlier order
-                raise CheckoutProblem(f"This checkout page was already used for order {existing['number']}. "
-                                      "Please check your bag and place the new order from a fresh checkout page.")
+                raise CheckoutProblem(
+                    f"This checkout page was already used for order {existing['number']}. "
+                    "Please check your bag and place the new order from a fresh checkout page."
+                )
             return PlacedOrder(existing["id"], existing["number"], replayed=True, status=existing["status"])
         if not lines:
             raise CheckoutProblem("Your bag is empty, so there is nothing to order.")
@@ -152,36 +193,51 @@ async def _reserve_once(conn, user_id, cart_id, address, provider, idempotency_k
         if confirmed is not None and (changes := await confirmation.compare(conn, confirmed, lines, priced)):
             raise CheckoutProblem(confirmation.MESSAGE, changes=changes)
         # --
-        locked = {**locked_first, **await lock_variants(  # only a line added since hot_variants were read
-            conn, [line.variant_id for line in lines if line.variant_id not in locked_first])}
-        short = [(line, locked.get(line.variant_id, 0)) for line in lines
-                 if locked.get(line.variant_id, 0) < line.quantity]
+        locked = {
+            **locked_first,
+            **await lock_variants(  # only a line added since hot_variants were read
+                conn, [line.variant_id for line in lines if line.variant_id not in locked_first]
+            ),
+        }
+        short = [
+            (line, locked.get(line.variant_id, 0)) for line in lines if locked.get(line.variant_id, 0) < line.quantity
+        ]
         if short:
             raise CheckoutProblem("Some items in your bag have sold out or run low since you added them.", short)
         totals = priced.totals
-        if (voucher_problem := await vouchers.claim_use(conn, priced, user_id)):  # before any payment (12.6)
+        if voucher_problem := await vouchers.claim_use(conn, priced, user_id):  # before any payment (12.6)
             raise CheckoutProblem(voucher_problem)
         number = new_order_number()
         status = "placed" if provider.collects_later else "awaiting_payment"
         order_id = await order_queries.insert_order(
-            conn, number=number, user_id=user_id, idempotency_key=idempotency_key, payment_method=provider.code,
-            payment_status="pending", payment_reference="COD" if provider.collects_later else "", address=address,
-            totals=totals, status=status)
+            conn,
+            number=number,
+            user_id=user_id,
+            idempotency_key=idempotency_key,
+            payment_method=provider.code,
+            payment_status="pending",
+            payment_reference="COD" if provider.collects_later else "",
+            address=address,
+            totals=totals,
+            status=status,
+        )
         if not provider.collects_later:
             await payment_queries.insert_payment(conn, order_id, provider.code, totals.total_paise)
         await order_queries.insert_order_items(conn, order_id, lines)
         await vouchers.record_use(conn, priced, user_id, order_id, cart_id)  # (12.6)
         try:
-            levels = await move_stock(conn, {line.variant_id: -line.quantity for line in lines}, locked, "order",
-                                      order_id=order_id)
+            levels = await move_stock(
+                conn, {line.variant_id: -line.quantity for line in lines}, locked, "order", order_id=order_id
+            )
         except InsufficientStock:  # cannot happen under the locks above; abort everything if it does
             raise CheckoutProblem("Some items in your bag have just sold out.") from None
         # only the lines ordered, each by its unique key (why: see delete_ordered_lines)
         await queries.delete_ordered_lines(conn, cart_id, [line.variant_id for line in lines])
-        log.info("order reserved" if status == "awaiting_payment" else "order placed",
-                 extra={"order": number, "user": user_id, "total": totals.total_paise, "lines": len(lines)})
-        return PlacedOrder(order_id, number, stock_levels=levels, status=status,
-                           total_paise=totals.total_paise)
+        log.info(
+            "order reserved" if status == "awaiting_payment" else "order placed",
+            extra={"order": number, "user": user_id, "total": totals.total_paise, "lines": len(lines)},
+        )
+        return PlacedOrder(order_id, number, stock_levels=levels, status=status, total_paise=totals.total_paise)
 
 
 @settlement.on_release(rank=2)

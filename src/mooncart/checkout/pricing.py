@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 FREE_SHIPPING_FROM_PAISE = 99_900  # ₹999
-SHIPPING_FEE_PAISE = 7_900          # ₹79
-GST_THRESHOLD_PAISE = 100_000       # apparel up to ₹1,000 a piece is taxed at 5%, above at 12%
+SHIPPING_FEE_PAISE = 7_900  # ₹79
+GST_THRESHOLD_PAISE = 100_000  # apparel up to ₹1,000 a piece is taxed at 5%, above at 12%
 
 
 def gst_rate_percent(unit_price_paise: int) -> int:
@@ -65,6 +65,7 @@ def prorate(amount: int, weights: list[int]) -> list[int]:
 class Totals:
     """An order's money in paise: what the goods cost, shipping, the GST inside the goods (after
     any discount) and the discount."""
+
     subtotal_paise: int
     shipping_paise: int
     gst_paise: int
@@ -84,15 +85,19 @@ class Totals:
 def order_totals(lines, line_discounts: list[int] | None = None) -> Totals:
     """lines: objects or dicts with unit price and quantity; line_discounts: each line's share of
     a discount, in the same order (see prorate), or None."""
+
     def get(line, key):
         return line[key] if isinstance(line, dict) else getattr(line, key)
+
     lines = list(lines)
     discounts = list(line_discounts) if line_discounts is not None else [0] * len(lines)
     if len(discounts) != len(lines):
         raise ValueError("one discount share per line")
-    subtotal = sum(get(l, "price_paise") * get(l, "quantity") for l in lines)
+    subtotal = sum(get(line, "price_paise") * get(line, "quantity") for line in lines)
     discount = sum(discounts)
-    gst = sum(discounted_line_gst(get(l, "price_paise"), get(l, "quantity"), d) for l, d in zip(lines, discounts))
+    gst = sum(
+        discounted_line_gst(get(line, "price_paise"), get(line, "quantity"), d) for line, d in zip(lines, discounts)
+    )
     goods = subtotal - discount
     shipping = 0 if goods >= FREE_SHIPPING_FROM_PAISE or subtotal == 0 else SHIPPING_FEE_PAISE
     return Totals(subtotal, shipping, gst, discount)

@@ -29,7 +29,8 @@ async def select_lines_for_order(conn, cart_id: int) -> list[BagLine]:
         "FROM cart_items ci JOIN variants v ON v.id = ci.variant_id JOIN products p ON p.id = v.product_id "
         "JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
         "WHERE ci.cart_id = %s ORDER BY ci.variant_id",
-        (cart_id,))
+        (cart_id,),
+    )
     return [BagLine(**row) for row in rows]
 
 
@@ -39,8 +40,13 @@ async def delete_ordered_lines(conn, cart_id: int, variant_ids) -> int:
     deadlock with their adds (seen under the random-history test). A line added from another tab
     while the order was being placed stays in the bag."""
     placeholders, params = in_list(variant_ids)
-    affected, _ = await execute(conn, "DELETE FROM cart_items WHERE cart_id = %s AND variant_id IN ("  # nosec B608 # only in_list()'s %s placeholders are joined in
-                                      + placeholders + ")", [cart_id, *params])
+    affected, _ = await execute(
+        conn,
+        "DELETE FROM cart_items WHERE cart_id = %s AND variant_id IN ("  # nosec B608 # only in_list()'s %s placeholders are joined in
+        + placeholders
+        + ")",
+        [cart_id, *params],
+    )
     return affected
 
 
@@ -51,14 +57,20 @@ async def restore_lines(conn, user_id: int, order_id: int) -> int:
     AUTO-INC lock, and a deadlock on that lock reaches the client as error 1467 ("Failed to read
     auto-increment value"), which nothing retries (seen under the random-history test)."""
     cart_id = await fetch_val(conn, "SELECT id FROM carts WHERE user_id = %s", (user_id,))
-    lines = await fetch_all(conn, "SELECT variant_id, quantity FROM order_items WHERE order_id = %s "
-                                  "AND variant_id IS NOT NULL ORDER BY variant_id", (order_id,))
+    lines = await fetch_all(
+        conn,
+        "SELECT variant_id, quantity FROM order_items WHERE order_id = %s "
+        "AND variant_id IS NOT NULL ORDER BY variant_id",
+        (order_id,),
+    )
     if cart_id is None or not lines:
         return 0
     return await execute_many(
-        conn, "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, %s) "
-              "ON DUPLICATE KEY UPDATE quantity = LEAST(cart_items.quantity + VALUES(quantity), 999)",
-        [(cart_id, line["variant_id"], line["quantity"]) for line in lines])
+        conn,
+        "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, %s) "
+        "ON DUPLICATE KEY UPDATE quantity = LEAST(cart_items.quantity + VALUES(quantity), 999)",
+        [(cart_id, line["variant_id"], line["quantity"]) for line in lines],
+    )
 
 
 # ---- vouchers (checkout/vouchers.py) and the confirmed prices (checkout/confirmation.py) ---------
@@ -69,7 +81,8 @@ VOUCHER_COLUMNS = (
     "(v.starts_at IS NOT NULL AND v.starts_at > UTC_TIMESTAMP(6)) AS not_started, "
     "(v.expires_at IS NOT NULL AND v.expires_at <= UTC_TIMESTAMP(6)) AS expired, "
     "(SELECT GROUP_CONCAT(vc.category_id ORDER BY vc.category_id) FROM voucher_categories vc "
-    "WHERE vc.voucher_id = v.id) AS category_ids")
+    "WHERE vc.voucher_id = v.id) AS category_ids"
+)
 
 
 async def select_voucher_by_code(conn, code: str) -> dict | None:
@@ -84,8 +97,12 @@ async def select_voucher(conn, voucher_id: int) -> dict | None:
 
 async def select_cart_voucher(conn, cart_id: int) -> dict | None:
     """The voucher this bag carries, as select_voucher_by_code() gives it; None when none."""
-    return await fetch_one(conn, "SELECT " + VOUCHER_COLUMNS + " FROM cart_vouchers cv "  # nosec B608 # values are %s parameters
-                                 "JOIN vouchers v ON v.id = cv.voucher_id WHERE cv.cart_id = %s", (cart_id,))
+    return await fetch_one(
+        conn,
+        "SELECT " + VOUCHER_COLUMNS + " FROM cart_vouchers cv "  # nosec B608 # values are %s parameters
+        "JOIN vouchers v ON v.id = cv.voucher_id WHERE cv.cart_id = %s",
+        (cart_id,),
+    )
 
 
 async def select_cart_id(conn, token: str | None) -> int | None:
@@ -95,9 +112,12 @@ async def select_cart_id(conn, token: str | None) -> int | None:
 
 async def put_cart_voucher(conn, cart_id: int, voucher_id: int) -> None:
     """Put this voucher on the bag, in place of any other (one voucher at a time)."""
-    await execute(conn, "INSERT INTO cart_vouchers (cart_id, voucher_id) VALUES (%s, %s) "
-                        "ON DUPLICATE KEY UPDATE voucher_id = %s, applied_at = CURRENT_TIMESTAMP(6)",
-                  (cart_id, voucher_id, voucher_id))
+    await execute(
+        conn,
+        "INSERT INTO cart_vouchers (cart_id, voucher_id) VALUES (%s, %s) "
+        "ON DUPLICATE KEY UPDATE voucher_id = %s, applied_at = CURRENT_TIMESTAMP(6)",
+        (cart_id, voucher_id, voucher_id),
+    )
 
 
 async def delete_cart_voucher(conn, cart_id: int) -> bool:
@@ -109,17 +129,26 @@ async def select_line_categories(conn, variant_ids) -> dict[int, set[int]]:
     """Each variant's category and that category's parent: a voucher for a parent category
     (Ethnic wear) covers its subcategories (Kurtis)."""
     placeholders, params = in_list(variant_ids)
-    rows = await fetch_all(conn, "SELECT v.id AS variant_id, c.id AS category_id, c.parent_id FROM variants v "  # nosec B608 # only in_list()'s %s placeholders are joined in
-                                 "JOIN products p ON p.id = v.product_id JOIN categories c ON c.id = p.category_id "
-                                 "WHERE v.id IN (" + placeholders + ")", params)
-    return {row["variant_id"]: {row["category_id"]} | ({row["parent_id"]} if row["parent_id"] else set())
-            for row in rows}
+    rows = await fetch_all(
+        conn,
+        "SELECT v.id AS variant_id, c.id AS category_id, c.parent_id FROM variants v "  # nosec B608 # only in_list()'s %s placeholders are joined in
+        "JOIN products p ON p.id = v.product_id JOIN categories c ON c.id = p.category_id "
+        "WHERE v.id IN (" + placeholders + ")",
+        params,
+    )
+    return {
+        row["variant_id"]: {row["category_id"]} | ({row["parent_id"]} if row["parent_id"] else set()) for row in rows
+    }
 
 
 async def select_category_names(conn, category_ids) -> list[str]:
     placeholders, params = in_list(category_ids)
-    return [row["name"] for row in await fetch_all(
-        conn, "SELECT name FROM categories WHERE id IN (" + placeholders + ") ORDER BY position, name", params)]  # nosec B608 # only in_list()'s %s placeholders are joined in
+    return [
+        row["name"]
+        for row in await fetch_all(
+            conn, "SELECT name FROM categories WHERE id IN (" + placeholders + ") ORDER BY position, name", params
+        )
+    ]  # nosec B608 # only in_list()'s %s placeholders are joined in
 
 
 async def count_shopper_redemptions(conn, voucher_id: int, user_id: int, lock: bool = False) -> int:
@@ -136,21 +165,28 @@ async def claim_voucher_use(conn, voucher_id: int) -> bool:
     (each waits for the row's lock, then sees the count the one before it left). Locks the row
     until the order's transaction ends; False when it may not be used."""
     affected, _ = await execute(
-        conn, "UPDATE vouchers SET used = used + 1 WHERE id = %s AND active "
-              "AND (usage_limit IS NULL OR used < usage_limit) "
-              "AND (starts_at IS NULL OR starts_at <= UTC_TIMESTAMP(6)) "
-              "AND (expires_at IS NULL OR expires_at > UTC_TIMESTAMP(6))", (voucher_id,))
+        conn,
+        "UPDATE vouchers SET used = used + 1 WHERE id = %s AND active "
+        "AND (usage_limit IS NULL OR used < usage_limit) "
+        "AND (starts_at IS NULL OR starts_at <= UTC_TIMESTAMP(6)) "
+        "AND (expires_at IS NULL OR expires_at > UTC_TIMESTAMP(6))",
+        (voucher_id,),
+    )
     return affected == 1
 
 
 async def insert_redemption(conn, voucher_id: int, user_id: int, order_id: int, discount_paise: int) -> None:
-    await execute(conn, "INSERT INTO voucher_redemptions (voucher_id, user_id, order_id, discount_paise) "
-                        "VALUES (%s, %s, %s, %s)", (voucher_id, user_id, order_id, discount_paise))
+    await execute(
+        conn,
+        "INSERT INTO voucher_redemptions (voucher_id, user_id, order_id, discount_paise) VALUES (%s, %s, %s, %s)",
+        (voucher_id, user_id, order_id, discount_paise),
+    )
 
 
 async def select_redemption_for_update(conn, order_id: int) -> dict | None:
-    return await fetch_one(conn, "SELECT id, voucher_id FROM voucher_redemptions WHERE order_id = %s FOR UPDATE",
-                           (order_id,))
+    return await fetch_one(
+        conn, "SELECT id, voucher_id FROM voucher_redemptions WHERE order_id = %s FOR UPDATE", (order_id,)
+    )
 
 
 async def release_voucher_use(conn, redemption_id: int, voucher_id: int) -> None:
@@ -162,14 +198,19 @@ async def release_voucher_use(conn, redemption_id: int, voucher_id: int) -> None
 async def select_variant_names(conn, variant_ids) -> dict[int, dict]:
     """Name, size and colour of variants (for a line that has left the bag since the shopper saw it)."""
     placeholders, params = in_list(variant_ids)
-    rows = await fetch_all(conn, "SELECT v.id AS variant_id, p.name AS product_name, s.label AS size, "  # nosec B608 # only in_list()'s %s placeholders are joined in
-                                 "co.name AS colour FROM variants v JOIN products p ON p.id = v.product_id "
-                                 "JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
-                                 "WHERE v.id IN (" + placeholders + ")", params)
+    rows = await fetch_all(
+        conn,
+        "SELECT v.id AS variant_id, p.name AS product_name, s.label AS size, "  # nosec B608 # only in_list()'s %s placeholders are joined in
+        "co.name AS colour FROM variants v JOIN products p ON p.id = v.product_id "
+        "JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
+        "WHERE v.id IN (" + placeholders + ")",
+        params,
+    )
     return {row["variant_id"]: row for row in rows}
 
 
 # the back office's vouchers (admin/vouchers.py)
+
 
 async def select_vouchers(conn) -> list[dict]:
     """Every voucher, newest first, with its uses."""
@@ -178,10 +219,13 @@ async def select_vouchers(conn) -> list[dict]:
 
 async def insert_voucher(conn, values: dict) -> int:
     _, voucher_id = await execute(
-        conn, "INSERT INTO vouchers (code, description, kind, amount, max_discount_paise, min_order_paise, starts_at, "
-              "expires_at, usage_limit, per_shopper_limit, active) "
-              "VALUES (%(code)s, %(description)s, %(kind)s, %(amount)s, %(max_discount_paise)s, %(min_order_paise)s, "
-              "%(starts_at)s, %(expires_at)s, %(usage_limit)s, %(per_shopper_limit)s, %(active)s)", values)
+        conn,
+        "INSERT INTO vouchers (code, description, kind, amount, max_discount_paise, min_order_paise, starts_at, "
+        "expires_at, usage_limit, per_shopper_limit, active) "
+        "VALUES (%(code)s, %(description)s, %(kind)s, %(amount)s, %(max_discount_paise)s, %(min_order_paise)s, "
+        "%(starts_at)s, %(expires_at)s, %(usage_limit)s, %(per_shopper_limit)s, %(active)s)",
+        values,
+    )
     return voucher_id
 
 
@@ -189,19 +233,24 @@ async def update_voucher(conn, voucher_id: int, values: dict) -> bool:
     """Change a voucher (not its uses). A limit below the uses already counted is refused by the
     CHECK constraint; the caller checks first to say so."""
     affected, _ = await execute(
-        conn, "UPDATE vouchers SET code = %(code)s, description = %(description)s, kind = %(kind)s, "
-              "amount = %(amount)s, max_discount_paise = %(max_discount_paise)s, min_order_paise = %(min_order_paise)s, "
-              "starts_at = %(starts_at)s, expires_at = %(expires_at)s, usage_limit = %(usage_limit)s, "
-              "per_shopper_limit = %(per_shopper_limit)s, active = %(active)s WHERE id = %(id)s",
-        dict(values, id=voucher_id))
+        conn,
+        "UPDATE vouchers SET code = %(code)s, description = %(description)s, kind = %(kind)s, "
+        "amount = %(amount)s, max_discount_paise = %(max_discount_paise)s, min_order_paise = %(min_order_paise)s, "
+        "starts_at = %(starts_at)s, expires_at = %(expires_at)s, usage_limit = %(usage_limit)s, "
+        "per_shopper_limit = %(per_shopper_limit)s, active = %(active)s WHERE id = %(id)s",
+        dict(values, id=voucher_id),
+    )
     return affected > 0
 
 
 async def replace_voucher_categories(conn, voucher_id: int, category_ids) -> None:
     await execute(conn, "DELETE FROM voucher_categories WHERE voucher_id = %s", (voucher_id,))
     if category_ids:
-        await execute_many(conn, "INSERT INTO voucher_categories (voucher_id, category_id) VALUES (%s, %s)",
-                           [(voucher_id, category_id) for category_id in category_ids])
+        await execute_many(
+            conn,
+            "INSERT INTO voucher_categories (voucher_id, category_id) VALUES (%s, %s)",
+            [(voucher_id, category_id) for category_id in category_ids],
+        )
 
 
 async def select_voucher_used_for_update(conn, voucher_id: int) -> int:
@@ -213,9 +262,13 @@ async def select_voucher_used_for_update(conn, voucher_id: int) -> int:
 async def select_hot_rows(conn, cart_id: int) -> tuple[list[int], int | None]:
     """The bag's variant ids and its voucher's id, read before the order's transaction begins,
     so that transaction can lock those rows before its first plain read (see placement.py)."""
-    rows = await fetch_all(conn, "SELECT ci.variant_id, cv.voucher_id FROM carts c "
-                                 "LEFT JOIN cart_items ci ON ci.cart_id = c.id "
-                                 "LEFT JOIN cart_vouchers cv ON cv.cart_id = c.id WHERE c.id = %s", (cart_id,))
+    rows = await fetch_all(
+        conn,
+        "SELECT ci.variant_id, cv.voucher_id FROM carts c "
+        "LEFT JOIN cart_items ci ON ci.cart_id = c.id "
+        "LEFT JOIN cart_vouchers cv ON cv.cart_id = c.id WHERE c.id = %s",
+        (cart_id,),
+    )
     variant_ids = sorted({row["variant_id"] for row in rows if row["variant_id"] is not None})
     voucher_id = next((row["voucher_id"] for row in rows if row["voucher_id"] is not None), None)
     return variant_ids, voucher_id

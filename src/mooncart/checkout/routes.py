@@ -8,7 +8,6 @@ import json
 import logging
 import re
 import secrets
-
 from urllib.parse import urlsplit
 
 from quart import Blueprint, Response, abort, current_app, flash, request, url_for
@@ -21,22 +20,22 @@ from ..bag.summary import bag_summary
 from ..bag.token import read_bag_cookie
 from ..db import get_conn
 from ..htmx import fragment, is_htmx, see_other
-from ..pages import render_page
-from ..parsing import parse_id
 from ..inventory.events import publish
 from ..orders import queries as order_queries
+from ..pages import render_page
+from ..parsing import parse_id
 from ..payments import queries as payment_queries
 from ..payments.gateway import signature_ok
 from ..payments.providers import Charge, PaymentDetailsError, TestCardGateway, providers_of
 from ..payments.refunds import send_refunds
 from ..payments.settlement import settle
 from ..security import CONTENT_SECURITY_POLICY, csp_nonce, signed_by_sender
-from . import confirmation
-from . import queries
+from . import confirmation, queries
 from .placement import CheckoutProblem, place_order
 
 bp = Blueprint("checkout", __name__)
 log = logging.getLogger("mooncart.checkout")
+
 
 @bp.after_request
 async def allow_the_gateways_page(response: Response) -> Response:
@@ -47,36 +46,54 @@ async def allow_the_gateways_page(response: Response) -> Response:
     if gateway and "Content-Security-Policy" not in response.headers:
         parts = urlsplit(gateway)
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(nonce=csp_nonce()).replace(
-            "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}")
+            "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}"
+        )
     return response
 
 
-NOT_YOUR_ADDRESS = ("We could not find that address in your account. Please choose a delivery address below, "
-                    "or add a new one.")
+NOT_YOUR_ADDRESS = (
+    "We could not find that address in your account. Please choose a delivery address below, or add a new one."
+)
 
 
 async def checkout_context(conn, shopper: dict, form=None, **extra) -> dict:
     token = read_bag_cookie().token
     summary = await bag_summary(conn, token, shopper["id"])
     # the totals with the bag's voucher, and the signed record of them the form sends back (issue 12: 2, 6)
-    money = await confirmation.page_money(conn, summary.lines, await queries.select_shoppers_cart_id(
-        conn, token, shopper["id"]), shopper["id"])
+    money = await confirmation.page_money(
+        conn, summary.lines, await queries.select_shoppers_cart_id(conn, token, shopper["id"]), shopper["id"]
+    )
     addresses = await account_queries.select_addresses(conn, shopper["id"])
     form = form or {}
     providers = providers_of(current_app)
     # the choice sent back, if it is still one on this page (another shopper's id, or an address removed
     # meanwhile, is not): otherwise her newest address, or a new one when she has none
     offered = {str(address["id"]) for address in addresses} | {"new"}
-    chosen_address = form.get("address_id") if form.get("address_id") in offered else \
-        (str(addresses[0]["id"]) if addresses else "new")
-    context = dict(summary=summary, **money, addresses=addresses,
-                   chosen_address=chosen_address, providers=providers.values(), provider_codes=set(providers),
-                   test_cards=isinstance(providers.get("card"), TestCardGateway),
-                   chosen_payment=form.get("payment_method") or "cod", states=STATES,
-                   idempotency_key=form.get("idempotency_key") or secrets.token_hex(16),
-                   values={k: form.get(k, "") for k in ("full_name", "line1", "line2", "city", "state",
-                                                        "pin_code", "mobile", "card_expiry")},
-                   errors={}, problem=None, short={}, changes=[])
+    chosen_address = (
+        form.get("address_id")
+        if form.get("address_id") in offered
+        else (str(addresses[0]["id"]) if addresses else "new")
+    )
+    context = dict(
+        summary=summary,
+        **money,
+        addresses=addresses,
+        chosen_address=chosen_address,
+        providers=providers.values(),
+        provider_codes=set(providers),
+        test_cards=isinstance(providers.get("card"), TestCardGateway),
+        chosen_payment=form.get("payment_method") or "cod",
+        states=STATES,
+        idempotency_key=form.get("idempotency_key") or secrets.token_hex(16),
+        values={
+            k: form.get(k, "")
+            for k in ("full_name", "line1", "line2", "city", "state", "pin_code", "mobile", "card_expiry")
+        },
+        errors={},
+        problem=None,
+        short={},
+        changes=[],
+    )
     context.update(extra)
     return context
 
@@ -90,8 +107,10 @@ async def saved_address(conn, address_id: str, user_id: int) -> dict | None:
 
 async def already_saved(conn, user_id: int, address: dict) -> bool:
     """A new address typed at checkout that is the same as a saved one is not saved twice."""
-    return any(all(saved[k] == v for k, v in address.items())
-               for saved in await account_queries.select_addresses(conn, user_id))
+    return any(
+        all(saved[k] == v for k, v in address.items())
+        for saved in await account_queries.select_addresses(conn, user_id)
+    )
 
 
 async def refuse(conn, shopper, form, message: str, **extra):
@@ -121,7 +140,9 @@ async def place():
     key = form.get("idempotency_key") or ""
     confirmed = confirmation.read(form.get(confirmation.FIELD))  # what the page showed (issue 12.2)
     if not re.fullmatch(r"[0-9a-f]{32}", key) or confirmed is None:
-        return await refuse(conn, shopper, None, "This checkout page is out of date. Please check it and place the order again.")
+        return await refuse(
+            conn, shopper, None, "This checkout page is out of date. Please check it and place the order again."
+        )
 
     # every problem with the form at once; the new-address fields count only when a new address is
     # chosen (they stay in the page, hidden, when a saved one is)
@@ -154,12 +175,18 @@ async def place():
     if cart_id is None:
         return await refuse(conn, shopper, form, "Your bag is empty, so there is nothing to order.")
     try:
-        order = await place_order(conn, user_id=shopper["id"], cart_id=cart_id, address=address, provider=provider,
-                                  payment_details=payment_details, idempotency_key=key,
-                                  payment_timeout=current_app.config["PAYMENT_TIMEOUT_SECONDS"],
-                                  return_url=lambda number: url_for("checkout.payment_return", number=number,
-                                                                    _external=True),
-                                  confirmed=confirmed)
+        order = await place_order(
+            conn,
+            user_id=shopper["id"],
+            cart_id=cart_id,
+            address=address,
+            provider=provider,
+            payment_details=payment_details,
+            idempotency_key=key,
+            payment_timeout=current_app.config["PAYMENT_TIMEOUT_SECONDS"],
+            return_url=lambda number: url_for("checkout.payment_return", number=number, _external=True),
+            confirmed=confirmed,
+        )
     except CheckoutProblem as problem:
         if problem.stock_levels:  # a payment failed and its reservation came back
             await publish(problem.stock_levels)
@@ -204,15 +231,25 @@ async def payment_return(number: str):
     hint = None
     if verified is not None and verified[0] == payment["gateway_order_id"]:
         hint = Charge("authorised", verified[1])
-    outcome = await settle(conn, provider, order["id"], hint=hint, release_unpaid=hint is None,
-                           timeout=current_app.config["PAYMENT_TIMEOUT_SECONDS"])
+    outcome = await settle(
+        conn,
+        provider,
+        order["id"],
+        hint=hint,
+        release_unpaid=hint is None,
+        timeout=current_app.config["PAYMENT_TIMEOUT_SECONDS"],
+    )
     if outcome.stock_levels:
         await publish(outcome.stock_levels)
     if outcome.state == "failed":
-        await flash("Your UPI payment did not go through, so you have not been charged and order "
-                    f"{order['number']} was cancelled. Your bag is as it was: please try again.")
+        await flash(
+            "Your UPI payment did not go through, so you have not been charged and order "
+            f"{order['number']} was cancelled. Your bag is as it was: please try again."
+        )
         return see_other(url_for("checkout.show"))
-    await flash(outcome.message if outcome.state == "pending" else f"Thank you! Your order {order['number']} is placed.")
+    await flash(
+        outcome.message if outcome.state == "pending" else f"Thank you! Your order {order['number']} is placed."
+    )
     return see_other(url_for("orders.show", number=order["number"]))
 
 
@@ -259,8 +296,9 @@ async def handle_event(conn, name: str, payload: dict) -> None:
             return
         state = {"payment.authorized": "authorised", "payment.captured": "captured", "order.paid": "captured"}.get(name)
         hint = Charge(state, str(entity.get("id") or "")) if state and entity.get("id") else None
-        outcome = await settle(conn, provider, payment["order_id"], hint=hint,
-                               timeout=current_app.config["PAYMENT_TIMEOUT_SECONDS"])
+        outcome = await settle(
+            conn, provider, payment["order_id"], hint=hint, timeout=current_app.config["PAYMENT_TIMEOUT_SECONDS"]
+        )
         if outcome.stock_levels:
             await publish(outcome.stock_levels)
     elif name.startswith("refund."):

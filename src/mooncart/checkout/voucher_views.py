@@ -24,12 +24,13 @@ from ..pages import render_page
 from . import queries, vouchers
 from .routes import bp, checkout_context
 
-
 # ---- the bag page -------------------------------------------------------------------------------
 
+
 @add_page_region
-async def bag_voucher_box(conn, summary: BagSummary, message: str | None = None, failed: bool = False,
-                          code: str = "") -> dict:
+async def bag_voucher_box(
+    conn, summary: BagSummary, message: str | None = None, failed: bool = False, code: str = ""
+) -> dict:
     """The bag page's voucher box: the bag priced with its voucher (priced), and a message after
     applying or removing one (failed: it is a refusal, and code is what was typed)."""
     cart_id = await queries.select_cart_id(conn, read_bag_cookie().token)
@@ -62,7 +63,7 @@ async def apply_bag_voucher():
     user_id = await shopper_id()
     lines = (await bag_summary(conn, token, user_id)).lines
     ok, message = await vouchers.apply_code(conn, cart_id, lines, typed, user_id)
-    return await bag_answer(ok, message, "" if ok else vouchers.clean_code(typed)[:vouchers.MAX_CODE_LENGTH])
+    return await bag_answer(ok, message, "" if ok else vouchers.clean_code(typed)[: vouchers.MAX_CODE_LENGTH])
 
 
 @bp.post("/bag/voucher/remove")
@@ -103,7 +104,7 @@ async def apply_voucher():
     conn = await get_conn()
     cart_id, lines = await shoppers_bag(conn, shopper)
     ok, message = await vouchers.apply_code(conn, cart_id, lines, typed, shopper["id"])
-    return await answer(shopper, ok, message, "" if ok else vouchers.clean_code(typed)[:vouchers.MAX_CODE_LENGTH])
+    return await answer(shopper, ok, message, "" if ok else vouchers.clean_code(typed)[: vouchers.MAX_CODE_LENGTH])
 
 
 @bp.post("/checkout/voucher/remove")

@@ -57,8 +57,15 @@ class Voucher:
     @classmethod
     def from_row(cls, row: dict) -> Voucher:
         ids = frozenset(int(i) for i in (row["category_ids"] or "").split(",") if i)
-        return cls(**{**row, "active": bool(row["active"]), "not_started": bool(row["not_started"]),
-                      "expired": bool(row["expired"]), "category_ids": ids})
+        return cls(
+            **{
+                **row,
+                "active": bool(row["active"]),
+                "not_started": bool(row["not_started"]),
+                "expired": bool(row["expired"]),
+                "category_ids": ids,
+            }
+        )
 
     @property
     def offer(self) -> str:
@@ -89,11 +96,14 @@ def unusable_because(voucher: Voucher, shopper_uses: int = 0) -> str | None:
     return None
 
 
-def discount_shares(voucher: Voucher, lines, line_categories: dict[int, set[int]],
-                    category_names: list[str] | None = None) -> tuple[list[int], str | None]:
+def discount_shares(
+    voucher: Voucher, lines, line_categories: dict[int, set[int]], category_names: list[str] | None = None
+) -> tuple[list[int], str | None]:
     """Each line's share of the discount (in the lines' order), or no discount and the reason."""
-    covered = [not voucher.category_ids or bool(line_categories.get(line.variant_id, set()) & voucher.category_ids)
-               for line in lines]
+    covered = [
+        not voucher.category_ids or bool(line_categories.get(line.variant_id, set()) & voucher.category_ids)
+        for line in lines
+    ]
     values = [line.price_paise * line.quantity if ok else 0 for line, ok in zip(lines, covered)]
     eligible = sum(values)
     nothing = [0] * len(values)
@@ -102,8 +112,10 @@ def discount_shares(voucher: Voucher, lines, line_categories: dict[int, set[int]
         return nothing, f"The code {voucher.code} is for {names} only, and nothing in your bag is."
     if eligible < voucher.min_order_paise:
         what = "of those items " if voucher.category_ids else ""
-        return nothing, (f"The code {voucher.code} needs an order of {inr(voucher.min_order_paise)} {what}or more: "
-                         f"add {inr(voucher.min_order_paise - eligible)} more to use it.")
+        return nothing, (
+            f"The code {voucher.code} needs an order of {inr(voucher.min_order_paise)} {what}or more: "
+            f"add {inr(voucher.min_order_paise - eligible)} more to use it."
+        )
     if voucher.kind == "percent":
         discount = eligible * voucher.amount // 100
         if voucher.max_discount_paise:
@@ -117,6 +129,7 @@ def discount_shares(voucher: Voucher, lines, line_categories: dict[int, set[int]
 class Priced:
     """The bag's money with the voucher it carries: the totals, each line's share of the
     discount, and why the voucher gives nothing (if it does not)."""
+
     totals: Totals
     voucher: Voucher | None = None
     shares: tuple[int, ...] = ()
@@ -192,12 +205,18 @@ async def claim_use(conn, priced: Priced, user_id: int) -> str | None:
     if voucher is None or priced.discount_paise == 0:
         return None
     if not await queries.claim_voucher_use(conn, voucher.id):
-        return (f"The code {voucher.code} has just been fully used (or has ended), so your order was not "
-                f"placed and you have not been charged. Please check the new total.")
-    if voucher.per_shopper_limit is not None and \
-            await queries.count_shopper_redemptions(conn, voucher.id, user_id, lock=True) >= voucher.per_shopper_limit:
-        return (f"You have already used the code {voucher.code}, so this order was not placed and you have "
-                f"not been charged. Please check the new total.")
+        return (
+            f"The code {voucher.code} has just been fully used (or has ended), so your order was not "
+            f"placed and you have not been charged. Please check the new total."
+        )
+    if (
+        voucher.per_shopper_limit is not None
+        and await queries.count_shopper_redemptions(conn, voucher.id, user_id, lock=True) >= voucher.per_shopper_limit
+    ):
+        return (
+            f"You have already used the code {voucher.code}, so this order was not placed and you have "
+            f"not been charged. Please check the new total."
+        )
     return None
 
 

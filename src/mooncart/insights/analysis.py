@@ -21,14 +21,55 @@ from . import minilm  # noqa: F401  # sets the BLAS threads (package __init__) b
 
 # Words VADER does not know, on its scale (-4 .. +4), as shoppers use them about clothes.
 DOMAIN_LEXICON = {
-    "faded": -2.0, "fades": -2.0, "fade": -1.5, "fading": -1.8, "shrunk": -2.2, "shrank": -2.2, "shrinks": -2.0,
-    "shrinkage": -2.0, "pilling": -1.8, "pills": -1.2, "itchy": -2.0, "scratchy": -1.6, "tight": -1.0,
-    "baggy": -1.2, "transparent": -1.4, "see-through": -1.6, "flimsy": -2.0, "torn": -2.4, "defective": -2.4,
-    "damaged": -2.4, "stained": -2.0, "bleeds": -2.0, "bled": -1.8, "smelly": -2.0, "overpriced": -2.0,
-    "wrinkled": -1.2, "crumpled": -1.2, "cheap": -1.0, "refund": -1.2, "returned": -1.5,
-    "comfy": 2.0, "comfortable": 1.8, "breathable": 1.8, "soft": 1.5, "flattering": 2.0, "sturdy": 1.5,
-    "durable": 1.6, "premium": 1.6, "classy": 2.0, "stylish": 1.8, "compliments": 2.2, "superb": 3.1,
-    "osm": 2.5, "awsm": 2.5, "gud": 1.8, "vibrant": 2.4, "elegant": 2.1, "worth": 1.2, "fits": 0.8,
+    "faded": -2.0,
+    "fades": -2.0,
+    "fade": -1.5,
+    "fading": -1.8,
+    "shrunk": -2.2,
+    "shrank": -2.2,
+    "shrinks": -2.0,
+    "shrinkage": -2.0,
+    "pilling": -1.8,
+    "pills": -1.2,
+    "itchy": -2.0,
+    "scratchy": -1.6,
+    "tight": -1.0,
+    "baggy": -1.2,
+    "transparent": -1.4,
+    "see-through": -1.6,
+    "flimsy": -2.0,
+    "torn": -2.4,
+    "defective": -2.4,
+    "damaged": -2.4,
+    "stained": -2.0,
+    "bleeds": -2.0,
+    "bled": -1.8,
+    "smelly": -2.0,
+    "overpriced": -2.0,
+    "wrinkled": -1.2,
+    "crumpled": -1.2,
+    "cheap": -1.0,
+    "refund": -1.2,
+    "returned": -1.5,
+    "comfy": 2.0,
+    "comfortable": 1.8,
+    "breathable": 1.8,
+    "soft": 1.5,
+    "flattering": 2.0,
+    "sturdy": 1.5,
+    "durable": 1.6,
+    "premium": 1.6,
+    "classy": 2.0,
+    "stylish": 1.8,
+    "compliments": 2.2,
+    "superb": 3.1,
+    "osm": 2.5,
+    "awsm": 2.5,
+    "gud": 1.8,
+    "vibrant": 2.4,
+    "elegant": 2.1,
+    "worth": 1.2,
+    "fits": 0.8,
 }
 
 # (pattern, valence) for what VADER reads word by word and gets wrong. Negative patterns first:
@@ -41,17 +82,26 @@ PHRASES = [
     (r"\bwaste of (money|time)", -1.5),
     (r"\bnot worth\b", -2.2),
     (r"\b(had|have|want|need|going) to (return|exchange)|\bsent (it )?back|\breturned it|\breturn(ed)? request", -1.6),
-    (r"\bstitch(ing|es)? (came|coming|come|is coming) (off|out|apart|loose)|\bloose threads|\bthreads? coming "
-     r"out", -2.2),
+    (
+        r"\bstitch(ing|es)? (came|coming|come|is coming) (off|out|apart|loose)|\bloose threads|\bthreads? coming "
+        r"out",
+        -2.2,
+    ),
     (r"\b(received|got|came) (a )?(damaged|torn|wrong|defective|used)", -2.4),
     (r"\b(colou?r|color) (ran|runs|bled|bleeds|is dull|looks dull|is different|was different)", -2.0),
     (r"\blooks? cheap|cheap (quality|material|fabric)", -1.6),
     (r"\btoo (tight|loose|short|long|big|small|large)\b|\bfitting is (too )?(tight|loose|bad|not good)", -1.2),
-    (r"\b(exactly|just|same|identical) (same )?(as|like) (shown|pictured|in the (pic|picture|photo|image)|the "
-     r"(pic|picture|photo|image))", 2.2),
+    (
+        r"\b(exactly|just|same|identical) (same )?(as|like) (shown|pictured|in the (pic|picture|photo|image)|the "
+        r"(pic|picture|photo|image))",
+        2.2,
+    ),
     (r"\bvalue for money|\bworth (the|every) (money|penny|rupee|price)|\bpaisa vasool", 2.2),
-    (r"\b(fits|fitted|fitting is|fit is) (perfect|perfectly|well|great|good|nicely)|\bperfect fit|\bfits like a "
-     r"glove", 1.6),
+    (
+        r"\b(fits|fitted|fitting is|fit is) (perfect|perfectly|well|great|good|nicely)|\bperfect fit|\bfits like a "
+        r"glove",
+        1.6,
+    ),
     (r"\bno complaints|\bnothing to complain", 1.8),
     (r"\b(as|met my) expect(ed|ations)\b", 1.0),
     (r"\bmust (buy|have)\b|\bgo for it\b", 2.0),
@@ -61,42 +111,235 @@ _PHRASES = [(re.compile(pattern), valence) for pattern, valence in PHRASES]
 NEUTRAL_BAND = 0.05  # VADER's own convention: |compound| below this is neutral
 
 FIT_PATTERNS = [
-    ("small", r"\bruns? small|\b(too|very|bit|little|slightly|quite) (tight|small|snug)|\bfitting is (too |very |bit "
-              r")?tight"
-              r"|\bsize up\b|\bsized up\b|\b(a|one) size (up|bigger|larger)|\b(bigger|larger) size|\bsmaller than "
-              r"(expected|usual|size chart)"
-              r"|\bcould ?n[o']?t (zip|button|close)|\bdoes ?n[o']?t close|\btight (at|on|around|in)\b|\bis tight\b"),
-    ("large", r"\bruns? (large|big)|\b(too|very|bit|little|slightly|quite) (loose|big|large|baggy)|\bfitting is (too "
-              r"|very |bit )?loose"
-              r"|\bsize down\b|\bsized down\b|\b(a|one) size (down|smaller)|\bsmaller size|\b(bigger|larger) than "
-              r"(expected|usual|size chart)"
-              r"|\bis loose\b|\bloose (at|on|around|in)\b"),
-    ("true", r"\btrue to size|\bfits? (perfectly|well|great|nicely|as expected)|\bperfect fit|\bfitting is "
-             r"(perfect|good|great|fine)"
-             r"|\bsize is (perfect|correct|right|accurate|spot on)|\bas per (the )?size chart|\bfits like a "
-             r"glove|\bright size"),
+    (
+        "small",
+        r"\bruns? small|\b(too|very|bit|little|slightly|quite) (tight|small|snug)|\bfitting is (too |very |bit "
+        r")?tight"
+        r"|\bsize up\b|\bsized up\b|\b(a|one) size (up|bigger|larger)|\b(bigger|larger) size|\bsmaller than "
+        r"(expected|usual|size chart)"
+        r"|\bcould ?n[o']?t (zip|button|close)|\bdoes ?n[o']?t close|\btight (at|on|around|in)\b|\bis tight\b",
+    ),
+    (
+        "large",
+        r"\bruns? (large|big)|\b(too|very|bit|little|slightly|quite) (loose|big|large|baggy)|\bfitting is (too "
+        r"|very |bit )?loose"
+        r"|\bsize down\b|\bsized down\b|\b(a|one) size (down|smaller)|\bsmaller size|\b(bigger|larger) than "
+        r"(expected|usual|size chart)"
+        r"|\bis loose\b|\bloose (at|on|around|in)\b",
+    ),
+    (
+        "true",
+        r"\btrue to size|\bfits? (perfectly|well|great|nicely|as expected)|\bperfect fit|\bfitting is "
+        r"(perfect|good|great|fine)"
+        r"|\bsize is (perfect|correct|right|accurate|spot on)|\bas per (the )?size chart|\bfits like a "
+        r"glove|\bright size",
+    ),
 ]
 _FIT = [(signal, re.compile(pattern)) for signal, pattern in FIT_PATTERNS]
 
 STOPWORDS = {
-    "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be",
-    "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do",
-    "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having",
-    "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it",
-    "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on",
-    "once", "only", "or", "other", "our", "ours", "ourselves", "over", "own", "same", "she", "should", "so", "some",
-    "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they",
-    "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when",
-    "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself",
-    "yourselves", "also", "really", "much", "got", "get", "getting", "bought", "ordered", "order", "received",
-    "one", "even", "still", "though", "although", "well", "quite", "bit", "little", "lot", "lots", "thing",
-    "things", "like", "product", "item", "piece", "it's", "i'm", "i've", "dont", "don't", "didn't",
-    "doesn't", "isn't", "wasn't", "ok", "okay", "exactly", "shown",
+    "a",
+    "about",
+    "above",
+    "after",
+    "again",
+    "against",
+    "all",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "below",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "down",
+    "during",
+    "each",
+    "few",
+    "for",
+    "from",
+    "further",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "herself",
+    "him",
+    "himself",
+    "his",
+    "how",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "itself",
+    "just",
+    "me",
+    "more",
+    "most",
+    "my",
+    "myself",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "on",
+    "once",
+    "only",
+    "or",
+    "other",
+    "our",
+    "ours",
+    "ourselves",
+    "over",
+    "own",
+    "same",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "than",
+    "that",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "to",
+    "too",
+    "under",
+    "until",
+    "up",
+    "very",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "would",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+    "also",
+    "really",
+    "much",
+    "got",
+    "get",
+    "getting",
+    "bought",
+    "ordered",
+    "order",
+    "received",
+    "one",
+    "even",
+    "still",
+    "though",
+    "although",
+    "well",
+    "quite",
+    "bit",
+    "little",
+    "lot",
+    "lots",
+    "thing",
+    "things",
+    "like",
+    "product",
+    "item",
+    "piece",
+    "it's",
+    "i'm",
+    "i've",
+    "dont",
+    "don't",
+    "didn't",
+    "doesn't",
+    "isn't",
+    "wasn't",
+    "ok",
+    "okay",
+    "exactly",
+    "shown",
 }
 # words too generic to stand alone as a phrase
-GENERIC = {"good", "nice", "great", "bad", "product", "item", "buy", "purchase", "overall", "quality", "love", "loved",
-           "happy", "best", "worst", "awesome", "amazing", "excellent", "poor", "time", "money", "colour", "fabric",
-           "size", "fit", "fits", "material", "superb", "beautiful", "disappointed", "lovely", "wear", "wash"}
+GENERIC = {
+    "good",
+    "nice",
+    "great",
+    "bad",
+    "product",
+    "item",
+    "buy",
+    "purchase",
+    "overall",
+    "quality",
+    "love",
+    "loved",
+    "happy",
+    "best",
+    "worst",
+    "awesome",
+    "amazing",
+    "excellent",
+    "poor",
+    "time",
+    "money",
+    "colour",
+    "fabric",
+    "size",
+    "fit",
+    "fits",
+    "material",
+    "superb",
+    "beautiful",
+    "disappointed",
+    "lovely",
+    "wear",
+    "wash",
+}
 
 _WORD = re.compile(r"[a-z][a-z'-]*")
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\s*\n+\s*|,?\s+\bbut\b\s+")
@@ -188,9 +431,13 @@ def candidates(sentence: str, longest: int = 4) -> list[str]:
 def _grams(words: list[str], longest: int, found: list[str]) -> None:
     for size in range(1, longest + 1):
         for i in range(len(words) - size + 1):
-            gram = words[i:i + size]
-            if (gram[0] in STOPWORDS or gram[-1] in STOPWORDS or gram[-1].endswith("'")
-                    or (gram[0] == gram[-1] and size > 1)):
+            gram = words[i : i + size]
+            if (
+                gram[0] in STOPWORDS
+                or gram[-1] in STOPWORDS
+                or gram[-1].endswith("'")
+                or (gram[0] == gram[-1] and size > 1)
+            ):
                 continue
             if size == 1 and (gram[0] in GENERIC or len(gram[0]) < 4):
                 continue
@@ -245,8 +492,9 @@ class Analyser:
         vectors = self.embed(options)
         relevance = vectors @ sentence_vector
         # a longer phrase says more: a small bonus per word, so "colour faded after wash" beats "faded"
-        relevance = relevance + np.array([min(0.06, 0.03 * (len(o.split()) - 1)) - (0.08 if " " not in o else 0)
-                                          for o in options])
+        relevance = relevance + np.array(
+            [min(0.06, 0.03 * (len(o.split()) - 1)) - (0.08 if " " not in o else 0) for o in options]
+        )
         chosen: list[int] = []
         while len(chosen) < min(top, len(options)):
             if chosen:
@@ -287,7 +535,7 @@ class Analyser:
 
 
 def loved_score(ratings_and_sentiments: list[tuple[int, float]], prior_mean: float, prior_weight: float = 5.0) -> float:
-    """"Loved by buyers": each review's stars nudged by what its words say (sentiment 1 is up to
+    """ "Loved by buyers": each review's stars nudged by what its words say (sentiment 1 is up to
     half a star more), averaged with `prior_weight` imaginary reviews at the shop's mean, so one
     5-star review ranks below forty reviews averaging 4.6."""
     adjusted = [min(5.0, max(1.0, rating + 0.5 * sentiment)) for rating, sentiment in ratings_and_sentiments]

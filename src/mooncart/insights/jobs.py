@@ -14,8 +14,7 @@ MODEL_NAME = "vader+shop/minilm-l6-v2"
 PHRASES_PER_SIDE = 4
 
 
-async def analyse_reviews(conn, analyser: Analyser, everything: bool = False, batch: int = 200,
-                          progress=None) -> dict:
+async def analyse_reviews(conn, analyser: Analyser, everything: bool = False, batch: int = 200, progress=None) -> dict:
     """Analyse in batches; returns {"reviews": n, "products": m}. Hidden reviews are read too
     (staff may show them again) but never counted in a product's summary."""
     analysed, touched = 0, set()
@@ -28,9 +27,17 @@ async def analyse_reviews(conn, analyser: Analyser, everything: bool = False, ba
         for row in rows:
             text = (row["title"] + ". " if row["title"] else "") + row["body"]
             reading = analyser.read(text, row["fit"])
-            readings.append((row["id"], reading.sentiment, reading.vader, reading.fit,
-                             queries.phrases_json(reading.phrases), MODEL_NAME if analyser.model else "vader+shop",
-                             row["updated_at"]))
+            readings.append(
+                (
+                    row["id"],
+                    reading.sentiment,
+                    reading.vader,
+                    reading.fit,
+                    queries.phrases_json(reading.phrases),
+                    MODEL_NAME if analyser.model else "vader+shop",
+                    row["updated_at"],
+                )
+            )
             touched.add(row["product_id"])
         async with transaction(conn):
             await queries.upsert_analysis(conn, readings)
@@ -48,15 +55,22 @@ async def rebuild_product_summaries(conn, analyser: Analyser, product_ids: list[
     """Each product's top phrases (similar ones merged) and its "Loved by buyers" score."""
     prior = await queries.select_shop_mean(conn) or 4.0
     for start in range(0, len(product_ids), chunk):
-        ids = product_ids[start:start + chunk]
+        ids = product_ids[start : start + chunk]
         by_product: dict[int, list[dict]] = defaultdict(list)
         for row in await queries.select_product_readings(conn, ids):
             by_product[row["product_id"]].append(row)
         phrase_rows, score_rows = [], []
         for product_id, rows in by_product.items():
             ratings = [(int(r["rating"]), float(r["sentiment"])) for r in rows]
-            score_rows.append((product_id, len(rows), sum(r for r, _ in ratings) / len(rows),
-                               sum(s for _, s in ratings) / len(rows), loved_score(ratings, prior)))
+            score_rows.append(
+                (
+                    product_id,
+                    len(rows),
+                    sum(r for r, _ in ratings) / len(rows),
+                    sum(s for _, s in ratings) / len(rows),
+                    loved_score(ratings, prior),
+                )
+            )
             for polarity, top in top_phrases(analyser, [json.loads(r["phrases"]) for r in rows]).items():
                 for position, (phrase, mentions) in enumerate(top):
                     phrase_rows.append((product_id, polarity, position, phrase[:80], mentions))
@@ -64,8 +78,9 @@ async def rebuild_product_summaries(conn, analyser: Analyser, product_ids: list[
             await queries.replace_product_summaries(conn, ids, phrase_rows, score_rows)
 
 
-def top_phrases(analyser: Analyser, readings: list[list[dict]],
-                merge_at: float = 0.75) -> dict[str, list[tuple[str, int]]]:
+def top_phrases(
+    analyser: Analyser, readings: list[list[dict]], merge_at: float = 0.75
+) -> dict[str, list[tuple[str, int]]]:
     """The phrases most reviews mention, per polarity. Near-duplicates ("soft fabric", "fabric is
     soft") count as one, named by the most frequent wording. A phrase needs two reviews once a
     product has three or more."""

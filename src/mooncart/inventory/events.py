@@ -22,6 +22,7 @@ CHANNEL = "mooncart:stock"
 
 class Subscription:
     """One open stream's interest: the variants its page shows and a queue of changes to them."""
+
     def __init__(self, variant_ids: set[int]):
         self.variant_ids = variant_ids
         self.queue: asyncio.Queue[set[int]] = asyncio.Queue(maxsize=100)
@@ -76,6 +77,7 @@ class StockEvents:
 
 class RedisStockEvents(StockEvents):
     """Stock events through Redis pub/sub, so every worker on every machine hears every sale."""
+
     def __init__(self, url: str):
         super().__init__()
         self.url = url

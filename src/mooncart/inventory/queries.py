@@ -11,6 +11,7 @@ from ..db import execute, execute_many, fetch_all, in_list
 @dataclass(frozen=True)
 class Movement:
     """One row of the stock ledger: why a variant's stock changed, and what it became."""
+
     variant_id: int
     delta: int
     stock_after: int
@@ -25,8 +26,12 @@ async def select_stock_for_update(conn, variant_ids) -> dict[int, int]:
     The locks are taken in primary-key order (ORDER BY id), so two checkouts that share
     variants queue on the first shared row instead of each holding one the other needs."""
     placeholders, params = in_list(sorted(set(variant_ids)))
-    rows = await fetch_all(conn, "SELECT id, stock FROM variants WHERE id IN (" + placeholders + ") "  # nosec B608 # only in_list()'s %s placeholders are joined in
-                                 "ORDER BY id FOR UPDATE", params)
+    rows = await fetch_all(
+        conn,
+        "SELECT id, stock FROM variants WHERE id IN (" + placeholders + ") "  # nosec B608 # only in_list()'s %s placeholders are joined in
+        "ORDER BY id FOR UPDATE",
+        params,
+    )
     return {row["id"]: row["stock"] for row in rows}
 
 
@@ -38,14 +43,19 @@ async def update_stock_by(conn, deltas: dict[int, int]) -> int:
     case = "CASE id " + " ".join("WHEN %s THEN %s" for _ in deltas) + " END"
     case_params = [x for item in deltas.items() for x in item]
     affected, _ = await execute(
-        conn, "UPDATE variants SET stock = stock + (" + case + ") WHERE stock + (" + case + ") >= 0 "  # nosec B608 # only fixed text and %s placeholders are joined in
-              "AND id IN (" + placeholders + ")", [*case_params, *case_params, *ids])
+        conn,
+        "UPDATE variants SET stock = stock + (" + case + ") WHERE stock + (" + case + ") >= 0 "  # nosec B608 # only fixed text and %s placeholders are joined in
+        "AND id IN (" + placeholders + ")",
+        [*case_params, *case_params, *ids],
+    )
     return affected
 
 
 async def insert_movements(conn, movements: list[Movement]) -> None:
     """The ledger rows of one change, in one multi-row INSERT."""
     await execute_many(
-        conn, "INSERT INTO stock_movements (variant_id, delta, stock_after, reason, order_id, staff_id, note) "
-              "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-        [(m.variant_id, m.delta, m.stock_after, m.reason, m.order_id, m.staff_id, m.note[:200]) for m in movements])
+        conn,
+        "INSERT INTO stock_movements (variant_id, delta, stock_after, reason, order_id, staff_id, note) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        [(m.variant_id, m.delta, m.stock_after, m.reason, m.order_id, m.staff_id, m.note[:200]) for m in movements],
+    )

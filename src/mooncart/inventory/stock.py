@@ -27,8 +27,16 @@ async def lock_variants(conn, variant_ids) -> dict[int, int]:
     return await queries.select_stock_for_update(conn, ids)
 
 
-async def move_stock(conn, deltas: dict[int, int], locked: dict[int, int], reason: str, *,
-                     order_id: int | None = None, staff_id: int | None = None, note: str = "") -> dict[int, int]:
+async def move_stock(
+    conn,
+    deltas: dict[int, int],
+    locked: dict[int, int],
+    reason: str,
+    *,
+    order_id: int | None = None,
+    staff_id: int | None = None,
+    note: str = "",
+) -> dict[int, int]:
     """Apply {variant_id: delta} to variants already locked by lock_variants(); returns the new
     stock levels. One UPDATE and one ledger INSERT, whatever the number of variants."""
     deltas = {variant_id: delta for variant_id, delta in sorted(deltas.items()) if delta}
@@ -41,16 +49,20 @@ async def move_stock(conn, deltas: dict[int, int], locked: dict[int, int], reaso
         # cannot happen under the lock; never write a half-applied change
         raise InsufficientStock({v: locked.get(v, 0) for v in deltas})
     after = {v: locked[v] + d for v, d in deltas.items()}
-    await queries.insert_movements(conn, [Movement(v, d, after[v], reason, order_id, staff_id, note)
-                                          for v, d in deltas.items()])
+    await queries.insert_movements(
+        conn, [Movement(v, d, after[v], reason, order_id, staff_id, note) for v, d in deltas.items()]
+    )
     return after
 
 
-async def adjust_stock(conn, variant_id: int, change: int, reason: str, *, staff_id: int | None = None,
-                       note: str = "") -> dict[int, int]:
+async def adjust_stock(
+    conn, variant_id: int, change: int, reason: str, *, staff_id: int | None = None, note: str = ""
+) -> dict[int, int]:
     """A staff adjustment in its own transaction; a deadlock or lock timeout is retried, never shown."""
+
     async def once():
         async with transaction(conn):
             locked = await lock_variants(conn, [variant_id])
             return await move_stock(conn, {variant_id: change}, locked, reason, staff_id=staff_id, note=note)
+
     return await retrying(once)

@@ -88,8 +88,13 @@ def lock_name(database: str) -> str:
     return name if len(name) <= 64 else "mooncart-migrate:" + hashlib.sha256(database.encode()).hexdigest()[:40]
 
 
-async def migrate(settings: DatabaseSettings, *, create: bool = False, lock_timeout: float = 600,
-                  report: Callable[[str], None] = print) -> list[Migration]:
+async def migrate(
+    settings: DatabaseSettings,
+    *,
+    create: bool = False,
+    lock_timeout: float = 600,
+    report: Callable[[str], None] = print,
+) -> list[Migration]:
     """Apply every pending migration, holding the database's migrate lock. With create=True,
     create the database first if it is missing (init-db). Returns the migrations applied now."""
     if not re.fullmatch(r"[A-Za-z0-9_]+", settings.database):
@@ -98,10 +103,13 @@ async def migrate(settings: DatabaseSettings, *, create: bool = False, lock_time
     try:
         if create:
             # identifiers cannot be parameters; the name was checked above
-            await execute(conn, f"CREATE DATABASE IF NOT EXISTS `{settings.database}` "
-                                "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-        elif not await fetch_val(conn, "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = %s",
-                                 (settings.database,)):
+            await execute(
+                conn,
+                f"CREATE DATABASE IF NOT EXISTS `{settings.database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
+            )
+        elif not await fetch_val(
+            conn, "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = %s", (settings.database,)
+        ):
             raise MigrationError(f"database {settings.database!r} does not exist (mooncart init-db creates it)")
         await conn.select_db(settings.database)
         async with MigrateLock(conn, lock_name(settings.database), lock_timeout, report):
@@ -123,16 +131,19 @@ class MigrateLock:
         self.report("Another `mooncart migrate` is running on this database; waiting for it to finish.")
         got = await fetch_val(self.conn, "SELECT GET_LOCK(%s, %s)", (self.name, self.timeout))
         if got != 1:
-            raise MigrationError(f"another migrate still held the lock {self.name!r} after {self.timeout:g} "
-                                 "seconds; is one stuck? (it is freed when that connection ends)")
+            raise MigrationError(
+                f"another migrate still held the lock {self.name!r} after {self.timeout:g} "
+                "seconds; is one stuck? (it is freed when that connection ends)"
+            )
         return self
 
     async def __aexit__(self, *_exc):
         await fetch_val(self.conn, "SELECT RELEASE_LOCK(%s)", (self.name,))
 
 
-async def migrate_connection(conn, *, migrations: list[Migration] | None = None,
-                             report: Callable[[str], None] = print) -> list[Migration]:
+async def migrate_connection(
+    conn, *, migrations: list[Migration] | None = None, report: Callable[[str], None] = print
+) -> list[Migration]:
     """The work of migrate() on an open connection to the database; the caller holds the lock."""
     migrations = available() if migrations is None else migrations
     applied = await applied_versions(conn)
@@ -147,20 +158,27 @@ async def migrate_connection(conn, *, migrations: list[Migration] | None = None,
     known = {m.version: m for m in migrations}
     newer = sorted(set(applied) - set(known))
     if newer:
-        raise MigrationError(f"the database has migration {newer[-1]:04d}, which this Mooncart does not know: "
-                             "it was migrated by a newer release. Run that release (or newer).")
+        raise MigrationError(
+            f"the database has migration {newer[-1]:04d}, which this Mooncart does not know: "
+            "it was migrated by a newer release. Run that release (or newer)."
+        )
     for version, checksum in applied.items():
         if checksum != known[version].checksum:
-            raise MigrationError(f"migration {known[version].label} was changed after it was applied; "
-                                 "put the change in a new migration instead (and restore the file)")
+            raise MigrationError(
+                f"migration {known[version].label} was changed after it was applied; "
+                "put the change in a new migration instead (and restore the file)"
+            )
     done = []
     for migration in migrations:
         if migration.version in applied:
             continue
         report(f"Applying {migration.label}")
         await run_statements(conn, migration)
-        await execute(conn, f"INSERT INTO {RECORD_TABLE} (version, name, checksum) VALUES (%s, %s, %s)",  # nosec B608 # fixed table name
-                      (migration.version, migration.name, migration.checksum))
+        await execute(
+            conn,
+            f"INSERT INTO {RECORD_TABLE} (version, name, checksum) VALUES (%s, %s, %s)",  # nosec B608 # fixed table name
+            (migration.version, migration.name, migration.checksum),
+        )
         done.append(migration)
     return done
 
@@ -175,7 +193,8 @@ async def run_statements(conn, migration: Migration) -> None:
             raise MigrationError(
                 f"migration {migration.label} failed at statement {number} of {len(statements)}: {error}. "
                 + ("The statements before it were applied (MySQL commits DDL at once). " if number > 1 else "")
-                + "Nothing was recorded; fix the cause and run migrate again.") from error
+                + "Nothing was recorded; fix the cause and run migrate again."
+            ) from error
 
 
 async def applied_versions(conn) -> dict[int, str] | None:
@@ -187,53 +206,77 @@ async def applied_versions(conn) -> dict[int, str] | None:
 
 
 async def table_names(conn) -> set[str]:
-    rows = await fetch_all(conn, "SELECT table_name AS name FROM information_schema.tables "
-                                 "WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'")
+    rows = await fetch_all(
+        conn,
+        "SELECT table_name AS name FROM information_schema.tables "
+        "WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'",
+    )
     return {row["name"] for row in rows}
 
 
 async def create_record_table(conn) -> None:
-    await execute(conn, f"CREATE TABLE IF NOT EXISTS {RECORD_TABLE} ("
-                        "version     INT UNSIGNED NOT NULL PRIMARY KEY, "
-                        "name        VARCHAR(100) NOT NULL, "
-                        "checksum    CHAR(64)     NOT NULL, "
-                        "applied_at  DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6), "
-                        # TRUE: found already in place (a database made before migrations) and checked
-                        "baseline    BOOLEAN      NOT NULL DEFAULT FALSE"
-                        ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci")
+    await execute(
+        conn,
+        f"CREATE TABLE IF NOT EXISTS {RECORD_TABLE} ("
+        "version     INT UNSIGNED NOT NULL PRIMARY KEY, "
+        "name        VARCHAR(100) NOT NULL, "
+        "checksum    CHAR(64)     NOT NULL, "
+        "applied_at  DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6), "
+        # TRUE: found already in place (a database made before migrations) and checked
+        "baseline    BOOLEAN      NOT NULL DEFAULT FALSE"
+        ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
+    )
 
 
 # --- databases made before migrations existed ---------------------------------------------------
+
 
 async def adopt(conn, tables: set[str], baseline: Migration, report: Callable[[str], None]) -> None:
     """Bring a database made by an earlier release's init-db up to the baseline, check it, and
     record the baseline as applied."""
     if not tables >= MOONCART_TABLES:
-        raise MigrationError(f"the database has tables ({', '.join(sorted(tables)[:5])}...) but no {RECORD_TABLE} "
-                             "table, and they are not Mooncart's; refusing to change it. Use an empty database.")
+        raise MigrationError(
+            f"the database has tables ({', '.join(sorted(tables)[:5])}...) but no {RECORD_TABLE} "
+            "table, and they are not Mooncart's; refusing to change it. Use an empty database."
+        )
     report(f"This database was made before migrations; bringing it up to {baseline.label}")
     await upgrade_earlier_releases(conn)
     await run_statements(conn, baseline)
     missing = await missing_parts(conn, baseline)
     if missing:
-        raise MigrationError(f"after adoption the database still lacks parts of {baseline.label}: "
-                             + ", ".join(missing[:20]) + ". It was not recorded; please check it by hand.")
+        raise MigrationError(
+            f"after adoption the database still lacks parts of {baseline.label}: "
+            + ", ".join(missing[:20])
+            + ". It was not recorded; please check it by hand."
+        )
     # the record table comes last: a refused or failed adoption leaves none, so the next run adopts again
     await create_record_table(conn)
-    await execute(conn, f"INSERT INTO {RECORD_TABLE} (version, name, checksum, baseline) "  # nosec B608 # fixed table name
-                        "VALUES (%s, %s, %s, TRUE)", (baseline.version, baseline.name, baseline.checksum))
+    await execute(
+        conn,
+        f"INSERT INTO {RECORD_TABLE} (version, name, checksum, baseline) "  # nosec B608 # fixed table name
+        "VALUES (%s, %s, %s, TRUE)",
+        (baseline.version, baseline.name, baseline.checksum),
+    )
     report(f"Recorded {baseline.label} as applied (checked: every table, column, index and constraint is there)")
 
 
 async def columns_of(conn, table: str) -> set[str]:
-    rows = await fetch_all(conn, "SELECT column_name AS name FROM information_schema.columns "
-                                 "WHERE table_schema = DATABASE() AND table_name = %s", (table,))
+    rows = await fetch_all(
+        conn,
+        "SELECT column_name AS name FROM information_schema.columns "
+        "WHERE table_schema = DATABASE() AND table_name = %s",
+        (table,),
+    )
     return {row["name"] for row in rows}
 
 
 async def indexes_of(conn, table: str) -> set[str]:
-    rows = await fetch_all(conn, "SELECT DISTINCT index_name AS name FROM information_schema.statistics "
-                                 "WHERE table_schema = DATABASE() AND table_name = %s", (table,))
+    rows = await fetch_all(
+        conn,
+        "SELECT DISTINCT index_name AS name FROM information_schema.statistics "
+        "WHERE table_schema = DATABASE() AND table_name = %s",
+        (table,),
+    )
     return {row["name"] for row in rows}
 
 
@@ -245,31 +288,44 @@ async def upgrade_earlier_releases(conn) -> None:
     if "size_group" not in await columns_of(conn, "sizes"):
         await execute(conn, "ALTER TABLE sizes ADD COLUMN size_group VARCHAR(10) NOT NULL DEFAULT '' AFTER label")
         # the families the baseline's own size rows carry
-        await execute(conn, "UPDATE sizes SET size_group = CASE WHEN label = 'Free size' THEN 'free' "
-                            "WHEN label LIKE 'UK %%' THEN 'shoe' WHEN label REGEXP '^[0-9]+$' THEN 'waist' "
-                            "ELSE 'apparel' END")
+        await execute(
+            conn,
+            "UPDATE sizes SET size_group = CASE WHEN label = 'Free size' THEN 'free' "
+            "WHEN label LIKE 'UK %%' THEN 'shoe' WHEN label REGEXP '^[0-9]+$' THEN 'waist' "
+            "ELSE 'apparel' END",
+        )
         await execute(conn, "ALTER TABLE sizes ALTER COLUMN size_group DROP DEFAULT")
     if "size_group" not in await columns_of(conn, "categories"):
-        await execute(conn, "ALTER TABLE categories ADD COLUMN size_group VARCHAR(10) NOT NULL DEFAULT 'apparel' "
-                            "AFTER art_kind")
+        await execute(
+            conn, "ALTER TABLE categories ADD COLUMN size_group VARCHAR(10) NOT NULL DEFAULT 'apparel' AFTER art_kind"
+        )
         # a category's sizes are those its products are sold in (the most common family wins)
-        await execute(conn, "UPDATE categories c SET size_group = COALESCE((SELECT s.size_group FROM products p "
-                            "JOIN variants v ON v.product_id = p.id JOIN sizes s ON s.id = v.size_id "
-                            "WHERE p.category_id = c.id GROUP BY s.size_group "
-                            "ORDER BY COUNT(*) DESC, s.size_group LIMIT 1), 'apparel')")
+        await execute(
+            conn,
+            "UPDATE categories c SET size_group = COALESCE((SELECT s.size_group FROM products p "
+            "JOIN variants v ON v.product_id = p.id JOIN sizes s ON s.id = v.size_id "
+            "WHERE p.category_id = c.id GROUP BY s.size_group "
+            "ORDER BY COUNT(*) DESC, s.size_group LIMIT 1), 'apparel')",
+        )
     if "is_low_stock" not in await columns_of(conn, "variants"):
-        await execute(conn, "ALTER TABLE variants ADD COLUMN is_low_stock TINYINT "
-                            "AS (stock <= low_stock_threshold) STORED AFTER low_stock_threshold")
+        await execute(
+            conn,
+            "ALTER TABLE variants ADD COLUMN is_low_stock TINYINT "
+            "AS (stock <= low_stock_threshold) STORED AFTER low_stock_threshold",
+        )
     variant_indexes = await indexes_of(conn, "variants")
     if "ix_variants_low_stock" not in variant_indexes:
         await execute(conn, "ALTER TABLE variants ADD KEY ix_variants_low_stock (is_low_stock, stock)")
     if "ix_variants_colour_size" not in variant_indexes:
-        await execute(conn, "ALTER TABLE variants ADD KEY ix_variants_colour_size (colour_id, size_id, product_id, stock)")
+        await execute(
+            conn, "ALTER TABLE variants ADD KEY ix_variants_colour_size (colour_id, size_id, product_id, stock)"
+        )
     if "ix_variants_colour" in variant_indexes:  # the new index leads with colour_id, so the foreign key keeps one
         await execute(conn, "ALTER TABLE variants DROP KEY ix_variants_colour")
     if "payment_reference" not in await columns_of(conn, "orders"):
-        await execute(conn, "ALTER TABLE orders ADD COLUMN payment_reference VARCHAR(64) NOT NULL DEFAULT '' "
-                            "AFTER payment_status")
+        await execute(
+            conn, "ALTER TABLE orders ADD COLUMN payment_reference VARCHAR(64) NOT NULL DEFAULT '' AFTER payment_status"
+        )
 
 
 def expected_parts(migration: Migration) -> dict[str, dict[str, set[str]]]:
@@ -316,9 +372,14 @@ async def missing_parts(conn, migration: Migration) -> list[str]:
     """What the database lacks of the tables, columns, indexes and constraints a migration names."""
     missing = []
     tables = await table_names(conn)
-    constraints = {(row["t"], row["c"]) for row in await fetch_all(
-        conn, "SELECT table_name AS t, constraint_name AS c FROM information_schema.table_constraints "
-              "WHERE constraint_schema = DATABASE()")}
+    constraints = {
+        (row["t"], row["c"])
+        for row in await fetch_all(
+            conn,
+            "SELECT table_name AS t, constraint_name AS c FROM information_schema.table_constraints "
+            "WHERE constraint_schema = DATABASE()",
+        )
+    }
     for table, parts in expected_parts(migration).items():
         if table not in tables:
             missing.append(f"table {table}")

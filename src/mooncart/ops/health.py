@@ -49,7 +49,8 @@ async def redis_answers() -> None:
         import redis.asyncio as redis
 
         client = current_app.extensions["health_redis"] = redis.from_url(
-            current_app.config["REDIS_URL"], socket_connect_timeout=CHECK_SECONDS, socket_timeout=CHECK_SECONDS)
+            current_app.config["REDIS_URL"], socket_connect_timeout=CHECK_SECONDS, socket_timeout=CHECK_SECONDS
+        )
     await client.ping()
 
 

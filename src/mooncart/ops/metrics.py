@@ -37,20 +37,28 @@ MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 DEFAULT_ALLOW = "127.0.0.0/8,::1"
 
 REQUEST_SECONDS = Histogram(
-    "mooncart_http_request_duration_seconds", "Time to answer a request (to the response's headers), by route",
-    ["method", "route"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+    "mooncart_http_request_duration_seconds",
+    "Time to answer a request (to the response's headers), by route",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 REQUESTS = Counter("mooncart_http_requests", "Requests answered, by route and status", ["method", "route", "status"])
 # gauges add up across live workers; a worker that stops takes its share with it
-POOL_IN_USE = Gauge("mooncart_db_pool_connections_in_use", "Database connections lent out of the pools",
-                    multiprocess_mode="livesum")
-POOL_WAITING = Gauge("mooncart_db_pool_waiting", "Requests waiting for a database connection from a pool",
-                     multiprocess_mode="livesum")
-POOL_MAX = Gauge("mooncart_db_pool_connections_max", "The most connections the pools may open",
-                 multiprocess_mode="livesum")
-LIVE_STREAMS = Gauge("mooncart_live_stock_subscribers", "Open live-stock streams (server-sent events)",
-                     multiprocess_mode="livesum")
-ORDERS = Counter("mooncart_orders_placed", "Orders placed (counted after their transaction commits)",
-                 ["payment_method"])
+POOL_IN_USE = Gauge(
+    "mooncart_db_pool_connections_in_use", "Database connections lent out of the pools", multiprocess_mode="livesum"
+)
+POOL_WAITING = Gauge(
+    "mooncart_db_pool_waiting", "Requests waiting for a database connection from a pool", multiprocess_mode="livesum"
+)
+POOL_MAX = Gauge(
+    "mooncart_db_pool_connections_max", "The most connections the pools may open", multiprocess_mode="livesum"
+)
+LIVE_STREAMS = Gauge(
+    "mooncart_live_stock_subscribers", "Open live-stock streams (server-sent events)", multiprocess_mode="livesum"
+)
+ORDERS = Counter(
+    "mooncart_orders_placed", "Orders placed (counted after their transaction commits)", ["payment_method"]
+)
 REVENUE = Counter("mooncart_order_revenue_paise", "Value of the orders placed, in paise", ["payment_method"])
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -74,8 +82,9 @@ def parse_allow(text: str) -> tuple:
             try:
                 networks.append(ipaddress.ip_network(part, strict=False))
             except ValueError:
-                raise ValueError(f"MOONCART_METRICS_ALLOW: {part!r} is not an address or network "
-                                 "(e.g. 127.0.0.1, 10.0.0.0/8, ::1)") from None
+                raise ValueError(
+                    f"MOONCART_METRICS_ALLOW: {part!r} is not an address or network (e.g. 127.0.0.1, 10.0.0.0/8, ::1)"
+                ) from None
     return tuple(networks)
 
 
@@ -99,12 +108,17 @@ async def record(response: Response) -> Response:
     started = getattr(req, "mooncart_started", None)
     if started is not None:
         rule, method = req.url_rule, req.method
-        key = (method if method in METHODS else "other", rule.rule if rule is not None else "unmatched",
-               response.status_code)
+        key = (
+            method if method in METHODS else "other",
+            rule.rule if rule is not None else "unmatched",
+            response.status_code,
+        )
         children = _children.get(key)
         if children is None:
-            children = _children[key] = (REQUEST_SECONDS.labels(key[0], key[1]),
-                                         REQUESTS.labels(key[0], key[1], str(key[2])))
+            children = _children[key] = (
+                REQUEST_SECONDS.labels(key[0], key[1]),
+                REQUESTS.labels(key[0], key[1], str(key[2])),
+            )
         children[0].observe(time.perf_counter() - started)
         children[1].inc()
     return response
@@ -130,7 +144,8 @@ def init_app(app: Quart) -> None:
     """Time every request from before the first before_request hook to after the last
     after_request hook, and serve /metrics."""
     app.extensions["metrics_allow"] = parse_allow(
-        app.config.get("METRICS_ALLOW") or os.environ.get("MOONCART_METRICS_ALLOW") or DEFAULT_ALLOW)
+        app.config.get("METRICS_ALLOW") or os.environ.get("MOONCART_METRICS_ALLOW") or DEFAULT_ALLOW
+    )
     app.before_request_funcs.setdefault(None, []).insert(0, start_timer)
     app.after_request_funcs.setdefault(None, []).insert(0, record)  # they run last-registered first
     app.register_blueprint(bp)

@@ -19,14 +19,16 @@ async def restock_order(conn, order_id: int, reason: str, staff_id: int | None =
     for variant_id, quantity in await queries.select_restockable_items(conn, order_id):
         restock[variant_id] = restock.get(variant_id, 0) + quantity
     locked = await lock_variants(conn, restock)
-    return await move_stock(conn, {v: q for v, q in restock.items() if v in locked}, locked, reason,
-                            order_id=order_id, staff_id=staff_id)
+    return await move_stock(
+        conn, {v: q for v, q in restock.items() if v in locked}, locked, reason, order_id=order_id, staff_id=staff_id
+    )
 
 
 async def cancel_order(conn, order_id: int, user_id: int | None = None, providers: dict | None = None) -> dict | None:
     """The restocked variants' new stock levels if this call cancelled the order; None if it was
     already cancelled or has shipped. A paid order's money goes back through its provider
     (when providers are given; otherwise reconcile-payments sends the refund)."""
+
     async def once():
         async with transaction(conn):
             order = await payment_queries.select_order_for_update(conn, order_id)
@@ -35,6 +37,7 @@ async def cancel_order(conn, order_id: int, user_id: int | None = None, provider
             if order["payment_status"] in ("paid", "partly_refunded"):
                 await refund_remaining(conn, order_id, order["total_paise"], "cancel")
             return await restock_order(conn, order_id, "cancel")
+
     levels = await retrying(once)
     if levels is not None and providers:
         await send_refunds(conn, providers, order_id)

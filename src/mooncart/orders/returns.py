@@ -27,8 +27,12 @@ REASONS = {
     "changed_mind": "I changed my mind",
 }
 STAFF_MOVES = {"requested": ("approved", "rejected"), "approved": ("received", "rejected")}
-STATUS_LABELS = {"requested": "Requested", "approved": "Approved: please hand the parcel to our courier",
-                 "received": "Received", "rejected": "Not accepted"}
+STATUS_LABELS = {
+    "requested": "Requested",
+    "approved": "Approved: please hand the parcel to our courier",
+    "received": "Received",
+    "rejected": "Not accepted",
+}
 
 
 class ReturnProblem(ValueError):
@@ -39,6 +43,7 @@ class ReturnProblem(ValueError):
 class Choice:
     """One line of a request: so many units of an order line, back for a refund
     (exchange_variant_id None) or for another size."""
+
     order_item_id: int
     quantity: int
     exchange_variant_id: int | None = None
@@ -98,8 +103,9 @@ def parse_choices(form, lines: list[dict]) -> list[Choice]:
     return choices
 
 
-async def request_return(conn, order_id: int, user_id: int, choices: list[Choice], reason: str,
-                         note: str = "") -> tuple[int, dict]:
+async def request_return(
+    conn, order_id: int, user_id: int, choices: list[Choice], reason: str, note: str = ""
+) -> tuple[int, dict]:
     """Write the request (and reserve exchange sizes) in one transaction, checked again under the
     order's row lock; returns (return id, new stock levels). Raises ReturnProblem."""
     if reason not in REASONS:
@@ -110,9 +116,16 @@ async def request_return(conn, order_id: int, user_id: int, choices: list[Choice
             order = await payment_queries.select_order_for_update(conn, order_id)
             full = await queries.select_order_for(conn, order["number"], user_id) if order else None
             if full is None or not window_open(full):
-                raise ReturnProblem("This order can no longer be returned: returns are open for 15 days after delivery.")
-            lines = {line["id"]: line for line in returnable_lines(
-                await queries.select_returnable_items(conn, order_id), await queries.select_exchange_options(conn, order_id))}
+                raise ReturnProblem(
+                    "This order can no longer be returned: returns are open for 15 days after delivery."
+                )
+            lines = {
+                line["id"]: line
+                for line in returnable_lines(
+                    await queries.select_returnable_items(conn, order_id),
+                    await queries.select_exchange_options(conn, order_id),
+                )
+            }
             for choice in choices:
                 line = lines.get(choice.order_item_id)
                 if line is None or choice.quantity > line["left"]:
@@ -125,19 +138,29 @@ async def request_return(conn, order_id: int, user_id: int, choices: list[Choice
             try:
                 levels = await move_stock(conn, wanted, locked, "exchange", order_id=order_id)
             except InsufficientStock:
-                raise ReturnProblem("The size you asked for has just sold out. Please choose another or a refund.") from None
+                raise ReturnProblem(
+                    "The size you asked for has just sold out. Please choose another or a refund."
+                ) from None
             kind = "exchange" if wanted else "return"
             return_id = await queries.insert_return(
-                conn, order_id, kind, reason, note,
-                [(c.order_item_id, c.quantity, c.exchange_variant_id) for c in choices])
+                conn,
+                order_id,
+                kind,
+                reason,
+                note,
+                [(c.order_item_id, c.quantity, c.exchange_variant_id) for c in choices],
+            )
             return return_id, levels
+
     return await retrying(once)
 
 
-async def move_return(conn, order_id: int, return_id: int, new_status: str, staff_id: int,
-                      providers: dict | None = None) -> dict:
+async def move_return(
+    conn, order_id: int, return_id: int, new_status: str, staff_id: int, providers: dict | None = None
+) -> dict:
     """Staff move a return on (approve, reject, receive); returns new stock levels. Raises
     ReturnProblem for a move that is not allowed from where it is."""
+
     async def once():
         async with transaction(conn):
             order = await payment_queries.select_order_for_update(conn, order_id)
@@ -154,8 +177,15 @@ async def move_return(conn, order_id: int, return_id: int, new_status: str, staf
                     if line["exchange_variant_id"] is not None:
                         back[line["exchange_variant_id"]] = back.get(line["exchange_variant_id"], 0) + line["quantity"]
                 locked = await lock_variants(conn, back)
-                return await move_stock(conn, {v: q for v, q in back.items() if v in locked}, locked, "exchange",
-                                        order_id=order_id, staff_id=staff_id, note=f"return {return_id} rejected")
+                return await move_stock(
+                    conn,
+                    {v: q for v, q in back.items() if v in locked},
+                    locked,
+                    "exchange",
+                    order_id=order_id,
+                    staff_id=staff_id,
+                    note=f"return {return_id} rejected",
+                )
             if new_status != "received":
                 return {}
             back = {}
@@ -163,8 +193,15 @@ async def move_return(conn, order_id: int, return_id: int, new_status: str, staf
                 if line["variant_id"] is not None:
                     back[line["variant_id"]] = back.get(line["variant_id"], 0) + line["quantity"]
             locked = await lock_variants(conn, back)
-            levels = await move_stock(conn, {v: q for v, q in back.items() if v in locked}, locked, "return",
-                                      order_id=order_id, staff_id=staff_id, note=f"return {return_id}")
+            levels = await move_stock(
+                conn,
+                {v: q for v, q in back.items() if v in locked},
+                locked,
+                "return",
+                order_id=order_id,
+                staff_id=staff_id,
+                note=f"return {return_id}",
+            )
             sold, returned = await queries.select_units_returned_for_refund(conn, order_id)
             everything = bool(sold) and returned >= sold
             if everything:
@@ -173,10 +210,16 @@ async def move_return(conn, order_id: int, return_id: int, new_status: str, staf
                 if everything:  # delivery too is refunded
                     await refund_remaining(conn, order_id, order["total_paise"], f"return-{return_id}")
                 else:
-                    await request_refund(conn, order_id, f"return-{return_id}",
-                                         sum(l["unit_price_paise"] * l["quantity"] for l in lines
-                                             if l["exchange_variant_id"] is None))
+                    await request_refund(
+                        conn,
+                        order_id,
+                        f"return-{return_id}",
+                        sum(
+                            ln["unit_price_paise"] * ln["quantity"] for ln in lines if ln["exchange_variant_id"] is None
+                        ),
+                    )
             return levels
+
     levels = await retrying(once)
     if new_status == "received" and providers:
         await send_refunds(conn, providers, order_id)

@@ -36,9 +36,13 @@ async def get_order(number: str) -> dict:
 def payment_label(order: dict) -> str:
     """How the order is paid and where that stands, in the shopper's words."""
     method = {"cod": "Cash on delivery", "upi": "UPI", "card": "Card"}.get(order["payment_method"], "Card")
-    status = {"pending": "to pay on delivery" if order["payment_method"] == "cod" else "waiting for the bank",
-              "paid": "paid", "partly_refunded": "paid, partly refunded", "refunded": "refunded",
-              "failed": "not paid"}.get(order["payment_status"], order["payment_status"])
+    status = {
+        "pending": "to pay on delivery" if order["payment_method"] == "cod" else "waiting for the bank",
+        "paid": "paid",
+        "partly_refunded": "paid, partly refunded",
+        "refunded": "refunded",
+        "failed": "not paid",
+    }.get(order["payment_status"], order["payment_status"])
     return f"{method} ({status})"
 
 
@@ -60,12 +64,22 @@ async def show(number: str):
     conn = await get_conn()
     items = await queries.select_order_items(conn, order["id"])
     returnable = window_open(order) and any(
-        line for line in returnable_lines(await queries.select_returnable_items(conn, order["id"]), []))
-    return await render_page("orders/detail.html", order=order, items=items, labels=LABELS,
-                             cancellable=order["status"] in CANCELLABLE, payment=payment_label(order),
-                             refunds=await payment_queries.select_refunds(conn, order["id"]), refund_labels=REFUND_LABELS,
-                             returns=await queries.select_returns(conn, order["id"]), return_labels=STATUS_LABELS,
-                             reasons=REASONS, returnable=returnable)
+        line for line in returnable_lines(await queries.select_returnable_items(conn, order["id"]), [])
+    )
+    return await render_page(
+        "orders/detail.html",
+        order=order,
+        items=items,
+        labels=LABELS,
+        cancellable=order["status"] in CANCELLABLE,
+        payment=payment_label(order),
+        refunds=await payment_queries.select_refunds(conn, order["id"]),
+        refund_labels=REFUND_LABELS,
+        returns=await queries.select_returns(conn, order["id"]),
+        return_labels=STATUS_LABELS,
+        reasons=REASONS,
+        returnable=returnable,
+    )
 
 
 @bp.post("/<number>/cancel")
@@ -82,9 +96,16 @@ async def cancel(number: str):
         await publish(levels)
         refunds = await payment_queries.select_refunds(conn, order["id"])
         refunded = any(r["status"] == "processed" for r in refunds)
-        await flash(f"Order {order['number']} is cancelled and your items are back in stock for others."
-                    + (" Your refund has been sent to your bank; it shows in your account in 5-7 working days."
-                       if refunded else " Your refund is being sent to your bank." if refunds else ""))
+        await flash(
+            f"Order {order['number']} is cancelled and your items are back in stock for others."
+            + (
+                " Your refund has been sent to your bank; it shows in your account in 5-7 working days."
+                if refunded
+                else " Your refund is being sent to your bank."
+                if refunds
+                else ""
+            )
+        )
     else:
         await flash("This order can no longer be cancelled: it has already been cancelled or has shipped.")
     return see_other(url_for("orders.show", number=order["number"]))
@@ -93,7 +114,7 @@ async def cancel(number: str):
 @bp.post("/<number>/payment")
 @login_required
 async def check_payment(number: str):
-    """"Check again" on an order whose bank has not answered: ask the gateway (never charges)."""
+    """ "Check again" on an order whose bank has not answered: ask the gateway (never charges)."""
     order = await get_order(number)
     conn = await get_conn()
     payment = await payment_queries.select_payment(conn, order["id"])
@@ -102,15 +123,21 @@ async def check_payment(number: str):
         outcome = await settle(conn, provider, order["id"], timeout=current_app.config["PAYMENT_TIMEOUT_SECONDS"])
         if outcome.stock_levels:
             await publish(outcome.stock_levels)
-        await flash({"paid": f"Your payment is confirmed: order {order['number']} is placed.",
-                     "failed": "The payment did not go through, so you have not been charged and the order is "
-                               "cancelled. Your items are back in your bag."}.get(outcome.state, outcome.message))
+        await flash(
+            {
+                "paid": f"Your payment is confirmed: order {order['number']} is placed.",
+                "failed": "The payment did not go through, so you have not been charged and the order is "
+                "cancelled. Your items are back in your bag.",
+            }.get(outcome.state, outcome.message)
+        )
     return see_other(url_for("orders.show", number=order["number"]))
 
 
 async def return_context(conn, order: dict, **extra) -> dict:
-    lines = returnable_lines(await queries.select_returnable_items(conn, order["id"]),
-                             await queries.select_exchange_options(conn, order["id"]))
+    lines = returnable_lines(
+        await queries.select_returnable_items(conn, order["id"]),
+        await queries.select_exchange_options(conn, order["id"]),
+    )
     return dict(order=order, lines=lines, reasons=REASONS, values={}, problem=None) | extra
 
 
@@ -121,8 +148,11 @@ async def return_form(number: str):
     order = await get_order(number)
     context = await return_context(await get_conn(), order)
     if not window_open(order):
-        context["closed"] = ("This order can't be returned: returns and exchanges are open for 15 days after "
-                             "delivery." if order["status"] != "returned" else "This order has been returned.")
+        context["closed"] = (
+            "This order can't be returned: returns and exchanges are open for 15 days after delivery."
+            if order["status"] != "returned"
+            else "This order has been returned."
+        )
     elif not context["lines"]:
         context["closed"] = "Everything in this order is already on its way back."
     return await render_page("orders/return.html", **context)
@@ -142,8 +172,9 @@ async def request_return_view(number: str):
         if not window_open(order):
             raise ReturnProblem("This order can no longer be returned: returns are open for 15 days after delivery.")
         choices = parse_choices(form, context["lines"])
-        return_id, levels = await request_return(conn, order["id"], shopper["id"], choices, form.get("reason", ""),
-                                                 (form.get("note") or "").strip()[:500])
+        return_id, levels = await request_return(
+            conn, order["id"], shopper["id"], choices, form.get("reason", ""), (form.get("note") or "").strip()[:500]
+        )
     except ReturnProblem as problem:
         context["problem"] = str(problem)
         if is_htmx():
@@ -151,8 +182,10 @@ async def request_return_view(number: str):
         return await render_page("orders/return.html", status=422, **context)
     await publish(levels)
     exchange = any(c.exchange_variant_id for c in choices)
-    await flash("Your " + ("exchange" if exchange else "return") + " is requested. We will email you when our "
-                "courier can collect it" + (" (your new size is kept for you)." if exchange else "."))
+    await flash(
+        "Your " + ("exchange" if exchange else "return") + " is requested. We will email you when our "
+        "courier can collect it" + (" (your new size is kept for you)." if exchange else ".")
+    )
     target = url_for("orders.show", number=order["number"])
     if is_htmx():
         return Response("", 200, headers={"HX-Redirect": target})

@@ -12,12 +12,20 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "returned": (),
 }
 RESTOCKING = {"cancelled": "cancel", "returned": "return"}  # new status -> ledger reason
-LABELS = {"awaiting_payment": "Awaiting payment", "placed": "Placed", "packed": "Packed", "shipped": "Shipped", "delivered": "Delivered",
-          "cancelled": "Cancelled", "returned": "Returned"}
+LABELS = {
+    "awaiting_payment": "Awaiting payment",
+    "placed": "Placed",
+    "packed": "Packed",
+    "shipped": "Shipped",
+    "delivered": "Delivered",
+    "cancelled": "Cancelled",
+    "returned": "Returned",
+}
 
 
 class IllegalTransition(ValueError):
     """A status change the state machine forbids; str() says what is allowed instead."""
+
     pass
 
 
@@ -27,5 +35,7 @@ def check_transition(current: str, new: str) -> None:
         raise IllegalTransition(f"'{new}' is not an order status.")
     if new not in TRANSITIONS.get(current, ()):
         allowed = ", ".join(LABELS[s].lower() for s in TRANSITIONS.get(current, ())) or "nothing: it is final"
-        raise IllegalTransition(f"An order that is {LABELS.get(current, current).lower()} cannot become "
-                                f"{LABELS[new].lower()}. From here it can become {allowed}.")
+        raise IllegalTransition(
+            f"An order that is {LABELS.get(current, current).lower()} cannot become "
+            f"{LABELS[new].lower()}. From here it can become {allowed}."
+        )

@@ -71,16 +71,26 @@ class GatewayClient:
     def __init__(self, settings: GatewaySettings):
         self.settings = settings
 
-    async def call(self, method: str, path: str, *, json: dict | None = None, idempotency_key: str | None = None,
-                   params: dict | None = None) -> dict:
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: dict | None = None,
+        idempotency_key: str | None = None,
+        params: dict | None = None,
+    ) -> dict:
         """One API call, retried on a connection error or a 5xx (same idempotency key, so the
         gateway answers a repeat with the first result). GatewayUnavailable when it never answers."""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         last: Exception | None = None
         for attempt in range(1, RETRIES + 1):
             try:
-                async with httpx.AsyncClient(base_url=self.settings.url, timeout=self.settings.timeout,
-                                             auth=(self.settings.key_id, self.settings.key_secret)) as client:
+                async with httpx.AsyncClient(
+                    base_url=self.settings.url,
+                    timeout=self.settings.timeout,
+                    auth=(self.settings.key_id, self.settings.key_secret),
+                ) as client:
                     response = await client.request(method, path, json=json, params=params, headers=headers)
             except httpx.TimeoutException as error:
                 # no retry: the call may be taking effect right now; the caller finds out later
@@ -103,25 +113,42 @@ class GatewayClient:
         raise GatewayUnavailable(f"{method} {path}: {last}")
 
     async def create_order(self, amount_paise: int, receipt: str) -> dict:
-        return await self.call("POST", "/v1/orders", json={"amount": amount_paise, "currency": "INR",
-                                                           "receipt": receipt, "payment_capture": 0},
-                               idempotency_key=f"order-{receipt}")
+        return await self.call(
+            "POST",
+            "/v1/orders",
+            json={"amount": amount_paise, "currency": "INR", "receipt": receipt, "payment_capture": 0},
+            idempotency_key=f"order-{receipt}",
+        )
 
     async def pay_by_card(self, gateway_order_id: str, amount_paise: int, card: dict, key: str) -> dict:
-        return await self.call("POST", "/v1/payments/create/json",
-                               json={"order_id": gateway_order_id, "amount": amount_paise, "currency": "INR",
-                                     "method": "card", "card": card}, idempotency_key=key)
+        return await self.call(
+            "POST",
+            "/v1/payments/create/json",
+            json={
+                "order_id": gateway_order_id,
+                "amount": amount_paise,
+                "currency": "INR",
+                "method": "card",
+                "card": card,
+            },
+            idempotency_key=key,
+        )
 
     async def capture(self, payment_id: str, amount_paise: int, key: str) -> dict:
-        return await self.call("POST", f"/v1/payments/{payment_id}/capture",
-                               json={"amount": amount_paise, "currency": "INR"}, idempotency_key=key)
+        return await self.call(
+            "POST",
+            f"/v1/payments/{payment_id}/capture",
+            json={"amount": amount_paise, "currency": "INR"},
+            idempotency_key=key,
+        )
 
     async def order_payments(self, gateway_order_id: str) -> list[dict]:
         return (await self.call("GET", f"/v1/orders/{gateway_order_id}/payments")).get("items", [])
 
     async def refund(self, payment_id: str, amount_paise: int, key: str) -> dict:
-        return await self.call("POST", f"/v1/payments/{payment_id}/refund", json={"amount": amount_paise},
-                               idempotency_key=key)
+        return await self.call(
+            "POST", f"/v1/payments/{payment_id}/refund", json={"amount": amount_paise}, idempotency_key=key
+        )
 
     async def fetch_refund(self, refund_id: str) -> dict:
         return await self.call("GET", f"/v1/refunds/{refund_id}")

@@ -31,6 +31,7 @@ class Charge:
     """What the provider says about an order's money. state: 'none' (nothing paid yet),
     'authorised' (held, not yet taken), 'captured' (taken), 'failed', or 'unknown' (no answer:
     ask again later)."""
+
     state: str
     payment_id: str = ""
     message: str = ""
@@ -40,6 +41,7 @@ class Charge:
 class RefundResult:
     """'processed' (money sent back), 'requested' (the gateway is on it; a webhook or reconcile
     finds out), 'failed', or 'unknown' (no answer)."""
+
     state: str
     refund_id: str = ""
 
@@ -52,7 +54,7 @@ class PaymentProvider(Protocol):
     code: str
     label: str
     collects_later: bool  # cash on delivery: the order is placed without calling anyone
-    redirects: bool       # the shopper pays on the gateway's page (UPI)
+    redirects: bool  # the shopper pays on the gateway's page (UPI)
 
     def check_details(self, form) -> dict:
         """Validate the payment fields before anything is reserved; raise PaymentDetailsError."""
@@ -107,6 +109,7 @@ def check_card(form, today: date | None = None) -> dict:
 
 class CashOnDelivery:
     """Nothing is charged now; the order is written with the payment pending until delivery."""
+
     code, label = "cod", "Cash on delivery"
     collects_later, redirects = True, False
 
@@ -118,6 +121,7 @@ class TestCardGateway:
     """A sandbox card gateway in the process (no MOONCART_GATEWAY_URL): APPROVE is captured,
     DECLINE is declined and TIMEOUT never answers in time. It remembers its own captures, so
     look-ups and refunds behave; a restart forgets them (it is for trying the shop, not for money)."""
+
     __test__ = False  # a name pytest would otherwise try to collect
     code, label = "card", "Credit or debit card (test gateway)"
     collects_later, redirects = False, False
@@ -139,8 +143,9 @@ class TestCardGateway:
             await asyncio.sleep(self.delay_seconds)
         if number == DECLINE:
             return Charge("failed", message="Your bank declined the payment. You have not been charged.")
-        payment = self.payments.setdefault(gateway_order_id, {
-            "id": f"TEST-{secrets.token_hex(6).upper()}-{number[-4:]}", "state": "authorised"})
+        payment = self.payments.setdefault(
+            gateway_order_id, {"id": f"TEST-{secrets.token_hex(6).upper()}-{number[-4:]}", "state": "authorised"}
+        )
         return Charge(payment["state"], payment["id"])
 
     async def capture(self, payment_id, amount_paise, key) -> Charge:
@@ -166,6 +171,7 @@ STATE_RANK = {"captured": 4, "authorized": 3, "authorised": 3, "created": 1, "fa
 
 class GatewayProvider:
     """Card or UPI through the Razorpay-style gateway (gateway.py)."""
+
     collects_later = False
 
     def __init__(self, settings: GatewaySettings):
@@ -214,8 +220,11 @@ class GatewayProvider:
     def verified_return(self, args) -> tuple[str, str] | None:
         """(gateway order id, payment id) when the return URL's signature is the gateway's; None otherwise."""
         order_id, payment_id = args.get("razorpay_order_id", ""), args.get("razorpay_payment_id", "")
-        if order_id and payment_id and payment_signature_ok(self.settings.key_secret, order_id, payment_id,
-                                                            args.get("razorpay_signature")):
+        if (
+            order_id
+            and payment_id
+            and payment_signature_ok(self.settings.key_secret, order_id, payment_id, args.get("razorpay_signature"))
+        ):
             return order_id, payment_id
         return None
 
@@ -227,8 +236,12 @@ class GatewayCard(GatewayProvider):
         return check_card(form, today)
 
     async def authorise(self, gateway_order_id, amount_paise, details, key) -> Charge:
-        card = {"number": details["number"], "expiry_month": f"{details['expiry_month']:02d}",
-                "expiry_year": str(details["expiry_year"]), "cvv": details["cvv"]}
+        card = {
+            "number": details["number"],
+            "expiry_month": f"{details['expiry_month']:02d}",
+            "expiry_year": str(details["expiry_year"]),
+            "cvv": details["cvv"],
+        }
         try:
             payment = await self.client.pay_by_card(gateway_order_id, amount_paise, card, key)
         except GatewayUnavailable:
@@ -266,9 +279,13 @@ def build_providers(config) -> dict[str, PaymentProvider]:
     """The ways to pay this shop offers, by code, in the order the checkout lists them."""
     providers: list = [CashOnDelivery()]
     if config.get("GATEWAY_URL"):
-        settings = GatewaySettings(config["GATEWAY_URL"], config.get("GATEWAY_KEY_ID") or "",
-                                   config.get("GATEWAY_KEY_SECRET") or "", config.get("GATEWAY_WEBHOOK_SECRET") or "",
-                                   float(config.get("PAYMENT_TIMEOUT_SECONDS") or 15))
+        settings = GatewaySettings(
+            config["GATEWAY_URL"],
+            config.get("GATEWAY_KEY_ID") or "",
+            config.get("GATEWAY_KEY_SECRET") or "",
+            config.get("GATEWAY_WEBHOOK_SECRET") or "",
+            float(config.get("PAYMENT_TIMEOUT_SECONDS") or 15),
+        )
         providers += [GatewayUpi(settings), GatewayCard(settings)]
     else:
         providers.append(TestCardGateway())

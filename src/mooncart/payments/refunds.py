@@ -46,14 +46,18 @@ async def send_refunds(conn, providers: dict, order_id: int) -> int:
         if refund["gateway_refund_id"]:
             result = await provider.refund_status(refund["gateway_refund_id"])
         else:
-            result = await provider.refund(payment["gateway_payment_id"], refund["amount_paise"],
-                                           f"{order['number']}-refund-{refund['reason_key']}")
+            result = await provider.refund(
+                payment["gateway_payment_id"],
+                refund["amount_paise"],
+                f"{order['number']}-refund-{refund['reason_key']}",
+            )
         if result.state == "unknown":
             continue  # asked again by reconcile-payments; the same key refunds once
         if result.state != refund["status"] or result.refund_id != (refund["gateway_refund_id"] or ""):
             await queries.update_refund(conn, refund["id"], result.state, result.refund_id)
             changed += 1
-        log.info("refund sent", extra={"order": order["number"], "amount": refund["amount_paise"],
-                                       "state": result.state})
+        log.info(
+            "refund sent", extra={"order": order["number"], "amount": refund["amount_paise"], "state": result.state}
+        )
     await queries.update_payment_status_from_refunds(conn, order_id)
     return changed

@@ -44,10 +44,12 @@ _release_steps: list[tuple[int, ReleaseStep]] = []
 
 def on_release(rank: int) -> Callable[[ReleaseStep], ReleaseStep]:
     """Register `step(conn, order)` to run when an unpaid order is released."""
+
     def register(step: ReleaseStep) -> ReleaseStep:
         _release_steps.append((rank, step))
         _release_steps.sort(key=lambda ranked: ranked[0])
         return step
+
     return register
 
 
@@ -60,15 +62,19 @@ async def give_back(conn, order: dict) -> dict[int, int]:
         levels.update(await step(conn, order) or {})
     return levels
 
-PENDING_MESSAGE = ("We are waiting for your bank to confirm the payment. Your items are kept for you; this page "
-                   "shows the result as soon as the bank answers, and if no money is taken the order is "
-                   "cancelled by itself.")
+
+PENDING_MESSAGE = (
+    "We are waiting for your bank to confirm the payment. Your items are kept for you; this page "
+    "shows the result as soon as the bank answers, and if no money is taken the order is "
+    "cancelled by itself."
+)
 
 
 @dataclass(frozen=True)
 class Outcome:
     """Where the order's payment stands: 'paid', 'failed' (released), 'pending' (ask again
     later) or 'redirect' (the shopper pays on the gateway's page at redirect_url)."""
+
     state: str
     message: str = ""
     redirect_url: str = ""
@@ -80,8 +86,9 @@ def key(order_number: str, step: str) -> str:
     return f"{order_number}-{step}"
 
 
-async def collect(conn, provider: PaymentProvider, order_id: int, details: dict | None, *,
-                  return_url: str = "", timeout: float = 15.0) -> Outcome:
+async def collect(
+    conn, provider: PaymentProvider, order_id: int, details: dict | None, *, return_url: str = "", timeout: float = 15.0
+) -> Outcome:
     """Ask for the money of a reserved order: make (or reuse) the gateway order, then either
     send the shopper to the gateway's page (UPI) or authorise the card and capture. Safe to
     call again for the same order (a re-sent form): every step reuses the first one's result."""
@@ -92,12 +99,18 @@ async def collect(conn, provider: PaymentProvider, order_id: int, details: dict 
     gateway_order_id = payment["gateway_order_id"]
     if gateway_order_id is None:
         try:
-            gateway_order_id = await asyncio.wait_for(provider.create(order["number"], payment["amount_paise"]), timeout)
+            gateway_order_id = await asyncio.wait_for(
+                provider.create(order["number"], payment["amount_paise"]), timeout
+            )
         except (TimeoutError, GatewayUnavailable, GatewayRefused) as error:
             # no payment can exist without a gateway order, so "not charged" is true here
             log.warning("gateway order not created", extra={"order": order["number"], "error": str(error)})
-            return await release(conn, order_id, "We could not reach the payment gateway, so your order was not "
-                                                 "placed and you have not been charged. Please try again.")
+            return await release(
+                conn,
+                order_id,
+                "We could not reach the payment gateway, so your order was not "
+                "placed and you have not been charged. Please try again.",
+            )
         await queries.update_gateway_order(conn, payment["id"], gateway_order_id)
     if provider.redirects:
         return Outcome("redirect", redirect_url=provider.checkout_url(gateway_order_id, return_url))
@@ -106,14 +119,22 @@ async def collect(conn, provider: PaymentProvider, order_id: int, details: dict 
     try:
         charge = await asyncio.wait_for(
             provider.authorise(gateway_order_id, payment["amount_paise"], details, key(order["number"], "authorise")),
-            timeout)
+            timeout,
+        )
     except TimeoutError:
         charge = Charge("unknown")
     return await finish(conn, provider, order_id, charge, timeout=timeout)
 
 
-async def settle(conn, provider: PaymentProvider, order_id: int, *, hint: Charge | None = None,
-                 release_unpaid: bool = False, timeout: float = 15.0) -> Outcome:
+async def settle(
+    conn,
+    provider: PaymentProvider,
+    order_id: int,
+    *,
+    hint: Charge | None = None,
+    release_unpaid: bool = False,
+    timeout: float = 15.0,
+) -> Outcome:
     """Bring a reserved order in line with what the gateway knows (a return, a webhook,
     reconcile-payments, the shopper's "check again"). A signed, verified hint (authorised or
     captured) is used as it is; anything else is looked up. release_unpaid: nothing paid means
@@ -136,14 +157,16 @@ async def settle(conn, provider: PaymentProvider, order_id: int, *, hint: Charge
     if charge.state in ("none", "failed"):
         # a failed attempt is not the end of a UPI order: she may try again on the gateway's page
         if release_unpaid:
-            return await release(conn, order_id, charge.message or "The payment did not go through.",
-                                 even_if_capturing=True)
+            return await release(
+                conn, order_id, charge.message or "The payment did not go through.", even_if_capturing=True
+            )
         return Outcome("pending", PENDING_MESSAGE)
     return await finish(conn, provider, order_id, charge, take_over=release_unpaid, timeout=timeout)
 
 
-async def finish(conn, provider: PaymentProvider, order_id: int, charge: Charge, *, take_over: bool = False,
-                 timeout: float = 15.0) -> Outcome:
+async def finish(
+    conn, provider: PaymentProvider, order_id: int, charge: Charge, *, take_over: bool = False, timeout: float = 15.0
+) -> Outcome:
     """Authorised: claim, capture, confirm. Captured: confirm. Failed: release. Else: pending.
     A capture that does not plainly succeed (a timeout, "already captured", a 5xx), or one that
     another request is already sending (a webhook racing the shopper's return), is followed by
@@ -162,7 +185,8 @@ async def finish(conn, provider: PaymentProvider, order_id: int, charge: Charge,
             try:
                 charge = await asyncio.wait_for(
                     provider.capture(charge.payment_id, claimed["amount_paise"], key(claimed["number"], "capture")),
-                    timeout)
+                    timeout,
+                )
             except TimeoutError:
                 charge = Charge("unknown", charge.payment_id)
         if charge.state != "captured" and claimed["gateway_order_id"]:
@@ -175,8 +199,9 @@ async def finish(conn, provider: PaymentProvider, order_id: int, charge: Charge,
     if charge.state == "captured":
         return await confirm(conn, provider, order_id, charge.payment_id)
     if charge.state == "failed":
-        return await release(conn, order_id, charge.message or "The payment did not go through.",
-                             even_if_capturing=True)
+        return await release(
+            conn, order_id, charge.message or "The payment did not go through.", even_if_capturing=True
+        )
     return Outcome("pending", PENDING_MESSAGE)
 
 
@@ -205,13 +230,18 @@ async def claim(conn, order_id: int, payment_id: str, take_over: bool = False) -
         in_flight = payment["status"] == "capturing" and not take_over
         if not in_flight:
             await queries.update_payment(conn, payment["id"], "capturing", payment_id)
-        return {"number": order["number"], "amount_paise": payment["amount_paise"],
-                "gateway_order_id": payment["gateway_order_id"], "in_flight": in_flight}
+        return {
+            "number": order["number"],
+            "amount_paise": payment["amount_paise"],
+            "gateway_order_id": payment["gateway_order_id"],
+            "in_flight": in_flight,
+        }
 
 
 async def confirm(conn, provider, order_id: int, payment_id: str) -> Outcome:
     """The money is captured: the order is placed (once, however many confirm it). Money
     captured for an order released meanwhile is refunded in full, never kept."""
+
     async def once():
         async with transaction(conn):
             order = await queries.select_order_for_update(conn, order_id)
@@ -225,6 +255,7 @@ async def confirm(conn, provider, order_id: int, payment_id: str) -> Outcome:
             await queries.update_payment(conn, payment["id"], "captured", payment_id)
             await request_refund(conn, order_id, "late-capture", payment["amount_paise"])
             return "refund"
+
     result = await retrying(once)
     if isinstance(result, tuple):  # this call moved the order to placed, and its transaction has committed
         metrics.order_placed(provider.code, result[1])
@@ -240,6 +271,7 @@ async def release(conn, order_id: int, message: str, *, even_if_capturing: bool 
     """Give up an order whose payment failed: cancelled, its stock back (ledger 'release') and
     its lines back in the shopper's bag. Refused while a capture is claimed, unless the caller
     knows from the gateway that nothing was taken."""
+
     async def once():
         async with transaction(conn):
             order = await queries.select_order_for_update(conn, order_id)
@@ -251,6 +283,7 @@ async def release(conn, order_id: int, message: str, *, even_if_capturing: bool 
             await queries.update_payment(conn, payment["id"], "failed", failure=message)
             await queries.update_order_released(conn, order_id)
             return await give_back(conn, order)
+
     levels = await retrying(once)
     if levels == "pending":
         return Outcome("pending", PENDING_MESSAGE)

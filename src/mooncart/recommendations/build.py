@@ -19,8 +19,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _WORD = re.compile(r"[a-z]+")
-STOP = {"a", "an", "the", "in", "of", "for", "and", "with", "made", "pairs", "beautifully", "gentle", "hand",
-        "wash", "recommended", "to", "on", "at", "by", "is", "it"}
+STOP = {
+    "a",
+    "an",
+    "the",
+    "in",
+    "of",
+    "for",
+    "and",
+    "with",
+    "made",
+    "pairs",
+    "beautifully",
+    "gentle",
+    "hand",
+    "wash",
+    "recommended",
+    "to",
+    "on",
+    "at",
+    "by",
+    "is",
+    "it",
+}
 PER_KIND = 12
 PICKS = 12
 
@@ -37,8 +58,14 @@ class Catalogue:
 
     @classmethod
     def from_rows(cls, rows: list[dict]) -> Catalogue:
-        catalogue = cls({row["id"]: dict(row, colour_list=(row["colours"] or "").split("|"),
-                                         band=price_band(int(row["from_price_paise"]))) for row in rows})
+        catalogue = cls(
+            {
+                row["id"]: dict(
+                    row, colour_list=(row["colours"] or "").split("|"), band=price_band(int(row["from_price_paise"]))
+                )
+                for row in rows
+            }
+        )
         catalogue.vectors = tfidf({pid: features(p) for pid, p in catalogue.products.items()})
         return catalogue
 
@@ -82,8 +109,9 @@ def tfidf(documents: dict[int, Counter]) -> dict[int, dict[str, float]]:
     return vectors
 
 
-def content_neighbours(catalogue: Catalogue, top: int = PER_KIND,
-                       common: float = 0.2) -> dict[int, list[tuple[int, float]]]:
+def content_neighbours(
+    catalogue: Catalogue, top: int = PER_KIND, common: float = 0.2
+) -> dict[int, list[tuple[int, float]]]:
     """Each product's most similar others, in stock, never itself."""
     vectors = catalogue.vectors
     postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -104,8 +132,9 @@ def content_neighbours(catalogue: Catalogue, top: int = PER_KIND,
     return result
 
 
-def co_occurrence(baskets: list[set[int]], catalogue: Catalogue, min_support: int = 2,
-                  top: int = PER_KIND) -> dict[int, list[tuple[int, float]]]:
+def co_occurrence(
+    baskets: list[set[int]], catalogue: Catalogue, min_support: int = 2, top: int = PER_KIND
+) -> dict[int, list[tuple[int, float]]]:
     """Item-item cosine over baskets (orders, or a visitor's day of views); pairs seen together
     in fewer than `min_support` baskets are noise and are left out."""
     single: Counter = Counter()
@@ -116,7 +145,7 @@ def co_occurrence(baskets: list[set[int]], catalogue: Catalogue, min_support: in
             items = items[:50]  # a crawler's day of views is not a shopper's
         single.update(items)
         for i, a in enumerate(items):
-            for b in items[i + 1:]:
+            for b in items[i + 1 :]:
                 pairs[(a, b)] += 1
     neighbours: dict[int, list[tuple[int, float]]] = defaultdict(list)
     for (a, b), together in pairs.items():
@@ -161,8 +190,13 @@ class Taste:
         return (category + colour + min(band, 1.0)) / 3
 
 
-def personal_picks(taste: Taste, catalogue: Catalogue, neighbours: list[dict[int, list[tuple[int, float]]]],
-                   popularity: Counter, top: int = PICKS) -> list[tuple[int, float]]:
+def personal_picks(
+    taste: Taste,
+    catalogue: Catalogue,
+    neighbours: list[dict[int, list[tuple[int, float]]]],
+    popularity: Counter,
+    top: int = PICKS,
+) -> list[tuple[int, float]]:
     """Products for one shopper: taste affinity, plus the neighbours of what she bought, plus a
     little popularity to break ties; in stock and not bought before."""
     scores: dict[int, float] = defaultdict(float)
@@ -181,8 +215,9 @@ def personal_picks(taste: Taste, catalogue: Catalogue, neighbours: list[dict[int
     return sorted(scores.items(), key=lambda x: (-x[1], x[0]))[:top]
 
 
-def popular_picks(bought: set[int], catalogue: Catalogue, popularity: Counter,
-                  top: int = PICKS) -> list[tuple[int, float]]:
+def popular_picks(
+    bought: set[int], catalogue: Catalogue, popularity: Counter, top: int = PICKS
+) -> list[tuple[int, float]]:
     """The baseline: the most-ordered products she has not bought, in stock."""
     ranked = [(p, float(n)) for p, n in popularity.most_common() if p not in bought and catalogue.in_stock(p)]
     return ranked[:top]

@@ -41,15 +41,20 @@ async def build_recommendations(conn, min_support: int = 2, with_evaluation: boo
     picks = []
     for user_id, user_lines in by_user.items():
         for position, (product_id, score) in enumerate(
-                personal_picks(Taste.of(user_lines, catalogue), catalogue, [content, cobuy], popularity)):
+            personal_picks(Taste.of(user_lines, catalogue), catalogue, [content, cobuy], popularity)
+        ):
             picks.append((user_id, position, product_id, round(score, 5)))
     async with transaction(conn):
         await queries.replace_product_recommendations(conn, rows)
         await queries.replace_user_recommendations(conn, picks)
-    summary: dict[str, Any] = {"products": len(catalogue.products), "rows": len(rows), "shoppers": len(by_user),
-               "similar": sum(1 for r in rows if r[1] == "similar"),
-               "bought_together": sum(1 for r in rows if r[1] == "bought_together"),
-               "viewed_together": sum(1 for r in rows if r[1] == "viewed_together")}
+    summary: dict[str, Any] = {
+        "products": len(catalogue.products),
+        "rows": len(rows),
+        "shoppers": len(by_user),
+        "similar": sum(1 for r in rows if r[1] == "similar"),
+        "bought_together": sum(1 for r in rows if r[1] == "bought_together"),
+        "viewed_together": sum(1 for r in rows if r[1] == "viewed_together"),
+    }
     if with_evaluation:
         summary["evaluation"] = evaluate(lines, catalogue, content, 10, min_support)
     return summary
@@ -57,7 +62,9 @@ async def build_recommendations(conn, min_support: int = 2, with_evaluation: boo
 
 def evaluation_markdown(result: dict) -> str:
     k = result["k"]
-    return (f"| recommender | hit-rate@{k} | NDCG@{k} |\n| --- | --- | --- |\n"
-            f"| personal picks | {result['personal']['hit_rate']:.3f} | {result['personal']['ndcg']:.3f} |\n"
-            f"| popularity (baseline) | {result['popularity']['hit_rate']:.3f} | {result['popularity']['ndcg']:.3f} |\n"
-            f"\n{result['users']} shoppers with two or more orders; each one's last order held out.\n")
+    return (
+        f"| recommender | hit-rate@{k} | NDCG@{k} |\n| --- | --- | --- |\n"
+        f"| personal picks | {result['personal']['hit_rate']:.3f} | {result['personal']['ndcg']:.3f} |\n"
+        f"| popularity (baseline) | {result['popularity']['hit_rate']:.3f} | {result['popularity']['ndcg']:.3f} |\n"
+        f"\n{result['users']} shoppers with two or more orders; each one's last order held out.\n"
+    )

@@ -23,24 +23,41 @@ def parse_review_args(args) -> tuple[str, int | None, int]:
     return sort, stars, page
 
 
-async def review_list(conn, product_id: int, shopper: dict | None, sort: str = "newest", stars: int | None = None,
-                      page: int = 1) -> dict:
+async def review_list(
+    conn, product_id: int, shopper: dict | None, sort: str = "newest", stars: int | None = None, page: int = 1
+) -> dict:
     """One page of reviews with the controls' state (one statement)."""
-    rows = await queries.select_reviews(conn, product_id, sort=sort, stars=stars,
-                                        viewer_id=shopper["id"] if shopper else None,
-                                        limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
-    return dict(reviews=rows[:PAGE_SIZE], review_sort=sort, review_stars=stars, review_page=page,
-                reviews_more=len(rows) > PAGE_SIZE, sort_labels=SORT_LABELS, fit_labels=FIT_LABELS)
+    rows = await queries.select_reviews(
+        conn,
+        product_id,
+        sort=sort,
+        stars=stars,
+        viewer_id=shopper["id"] if shopper else None,
+        limit=PAGE_SIZE + 1,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    return dict(
+        reviews=rows[:PAGE_SIZE],
+        review_sort=sort,
+        review_stars=stars,
+        review_page=page,
+        reviews_more=len(rows) > PAGE_SIZE,
+        sort_labels=SORT_LABELS,
+        fit_labels=FIT_LABELS,
+    )
 
 
-async def review_section(conn, product: dict, shopper: dict | None, sort: str = "newest", stars: int | None = None,
-                         page: int = 1) -> dict:
+async def review_section(
+    conn, product: dict, shopper: dict | None, sort: str = "newest", stars: int | None = None, page: int = 1
+) -> dict:
     """Rating summary with fit advice (one statement), key phrases (one), the list (one), and
     for a signed-in shopper whether she may review and her own review (one)."""
     summary = await insight_queries.select_rating_summary(conn, product["id"])
-    context = dict(rating=summary, fit_advice=fit_advice(summary["fit"]),
-                   phrases=await insight_queries.select_product_phrases(conn, product["id"]),
-                   review_rights=(await queries.select_review_rights(conn, product["id"], shopper["id"])
-                                  if shopper else None))
+    context = dict(
+        rating=summary,
+        fit_advice=fit_advice(summary["fit"]),
+        phrases=await insight_queries.select_product_phrases(conn, product["id"]),
+        review_rights=(await queries.select_review_rights(conn, product["id"], shopper["id"]) if shopper else None),
+    )
     context.update(await review_list(conn, product["id"], shopper, sort, stars, page))
     return context

@@ -21,17 +21,21 @@ from .page import parse_review_args, review_list
 bp = Blueprint("reviews", __name__)
 
 ID = "<int(max=4294967295):review_id>"
-NOT_RECEIVED = ("Only shoppers who have received this product can review it, so every review here is "
-                "from a verified buyer.")
+NOT_RECEIVED = (
+    "Only shoppers who have received this product can review it, so every review here is from a verified buyer."
+)
 
 
 def read_review_form(form) -> tuple[dict, dict]:
     """The form's values, cleaned, and a message per field that is wrong."""
     rating = form.get("rating", "")
     fit = form.get("fit", "")
-    values: dict[str, Any] = {"rating": int(rating) if rating in {"1", "2", "3", "4", "5"} else None,
-              "title": clean_text(form.get("title"), 120), "body": clean_text(form.get("body"), 2000),
-              "fit": fit if fit in queries.FIT_LABELS else None}
+    values: dict[str, Any] = {
+        "rating": int(rating) if rating in {"1", "2", "3", "4", "5"} else None,
+        "title": clean_text(form.get("title"), 120),
+        "body": clean_text(form.get("body"), 2000),
+        "fit": fit if fit in queries.FIT_LABELS else None,
+    }
     errors = {}
     if values["rating"] is None:
         errors["rating"] = "Choose from 1 to 5 stars."
@@ -60,8 +64,9 @@ async def create(slug: str):
         errors, status = {"form": NOT_RECEIVED}, 403
     if errors:
         context = await product_page_context(conn, slug) or {}
-        return await render_page("catalog/product.html", status=status, review_values=values, review_errors=errors,
-                                 **context)
+        return await render_page(
+            "catalog/product.html", status=status, review_values=values, review_errors=errors, **context
+        )
     new = await queries.upsert_review(conn, product["id"], shopper["id"], **values)
     await flash("Thank you for your review!" if new else "Your review is updated.")
     return see_other(url_for("catalog.product", slug=slug) + "#reviews-heading")
@@ -85,7 +90,7 @@ async def index(slug: str):
 @bp.post("/reviews/" + ID + "/helpful")
 @login_required
 async def helpful(review_id: int):
-    """"Was this helpful?": one vote per shopper, never for her own review. htmx gets the
+    """ "Was this helpful?": one vote per shopper, never for her own review. htmx gets the
     button's region back; without JavaScript, the product page."""
     conn = await get_conn()
     review = await queries.select_review(conn, review_id)
@@ -96,16 +101,23 @@ async def helpful(review_id: int):
     if not own:
         await queries.add_helpful_vote(conn, review_id, shopper["id"])
     if is_htmx():
-        return await fragment("reviews/_helpful.html", review=dict(
-            id=review_id, helpful_count=await queries.select_helpful_count(conn, review_id),
-            voted=not own, user_id=review["user_id"]), shopper=shopper)
+        return await fragment(
+            "reviews/_helpful.html",
+            review=dict(
+                id=review_id,
+                helpful_count=await queries.select_helpful_count(conn, review_id),
+                voted=not own,
+                user_id=review["user_id"],
+            ),
+            shopper=shopper,
+        )
     await flash("That's your own review." if own else "Thank you for your vote.")
     return see_other(url_for("catalog.product", slug=review["product_slug"]) + f"#review-{review_id}")
 
 
 @bp.get("/loved")
 async def loved():
-    """"Loved by buyers": products ranked by their sentiment-weighted rating with a Bayesian
+    """ "Loved by buyers": products ranked by their sentiment-weighted rating with a Bayesian
     prior (a single 5-star review does not win), optionally in one category."""
     from ..catalog import queries as catalog_queries
     from ..catalog.reference import reference_data
