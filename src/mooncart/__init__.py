@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 
 from pymysql.err import MySQLError
 from quart import Quart, Response, g, has_request_context, render_template, request
@@ -147,6 +148,10 @@ def register_error_pages(app: Quart) -> None:
     @app.errorhandler(security.CrossSiteRequest)
     async def cross_site(error: security.CrossSiteRequest):
         security.log.warning("csrf refused", extra={"reason": str(error)})
+        # read what is left of the body (within the limit check_request set) before answering, so
+        # the connection can carry the visitor's next request: a refusal must not cost a reconnect
+        with suppress(HTTPException):
+            await request.get_data(parse_form_data=False)
         return await error_response(
             403,
             "Please try that again",
