@@ -16,6 +16,7 @@ import logging
 from quart import Blueprint, Quart, Response, current_app, jsonify
 
 from ..draining import begin_draining
+from .queries import ping
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger("mooncart.health")
@@ -36,9 +37,7 @@ async def database_answers() -> None:
     db = current_app.extensions["db"]
     conn = await db.acquire()
     try:
-        async with conn.cursor() as cur:
-            await cur.execute("SELECT 1")
-            await cur.fetchone()
+        await ping(conn)
     finally:
         db.release(conn)
 
