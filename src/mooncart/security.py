@@ -131,7 +131,7 @@ async def check_request() -> None:
     limit, else 413) before the form parser sees a byte of it."""
     if request.method in SAFE_METHODS:
         return
-    view = current_app.view_functions.get(request.endpoint)
+    view = current_app.view_functions.get(request.endpoint or "")
     limit = getattr(view, "max_body_bytes", SMALL_BODY_BYTES)
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge()

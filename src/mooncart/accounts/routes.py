@@ -22,6 +22,7 @@ from .auth import (
     login_required,
     sign_in_hooks,
     sign_out_hooks,
+    signed_in_shopper,
     start_session,
 )
 from .india import STATES
@@ -121,7 +122,7 @@ async def login():
     return await signed_in(conn, user["id"], next_url, f"Welcome back, {user['name'].split()[0]}!")
 
 
-async def spend_code(conn, user_id: int, typed: str) -> str | None:
+async def spend_code(conn, user_id: int, typed: str | None) -> str | None:
     """Use a code for a user with two-step sign-in: "app" or "recovery" when it is good (and now
     spent), None when not."""
     code = two_step.clean_code(typed)
@@ -191,14 +192,14 @@ async def logout():
 @bp.get("")
 @login_required
 async def account():
-    return await render_page("accounts/account.html", shopper=await current_shopper())
+    return await render_page("accounts/account.html", shopper=await signed_in_shopper())
 
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 async def change_password():
     """A new password ends every other session of this account (a thief's copied cookie too)."""
-    shopper = await current_shopper()
+    shopper = await signed_in_shopper()
     if request.method == "GET":
         return await render_page("accounts/password.html", errors={})
     form = await request.form
@@ -236,7 +237,7 @@ async def change_password():
 @bp.route("/addresses", methods=["GET", "POST"])
 @login_required
 async def addresses():
-    shopper = await current_shopper()
+    shopper = await signed_in_shopper()
     conn = await get_conn()
     values, errors, status = {}, {}, 200
     if request.method == "POST":
@@ -259,7 +260,7 @@ async def addresses():
 @bp.post("/addresses/<int(max=4294967295):address_id>/delete")
 @login_required
 async def delete_address(address_id: int):
-    shopper = await current_shopper()
+    shopper = await signed_in_shopper()
     if not await queries.delete_address(await get_conn(), address_id, shopper["id"]):
         await flash("That address was already removed.")
     else:
@@ -276,7 +277,7 @@ def staff_need_two_step(shopper: dict) -> bool:
 
 async def two_step_page(status: int = 200, **context):
     """Off (with a button to start), being set up (QR code and a box for the first code), or on."""
-    shopper = await current_shopper()
+    shopper = await signed_in_shopper()
     conn = await get_conn()
     row = await queries.select_two_step(conn, shopper["id"])
     if row and row["confirmed_at"] is not None:
@@ -302,7 +303,7 @@ async def two_step_settings():
 @bp.post("/two-step/start")
 @login_required
 async def start_two_step():
-    shopper = await current_shopper()
+    shopper = await signed_in_shopper()
     await queries.save_pending_secret(await get_conn(), shopper["id"], two_step.new_secret())
     return see_other(url_for("accounts.two_step_settings"))
 
@@ -312,7 +313,7 @@ async def start_two_step():
 async def confirm_two_step():
     """The first code proves the app holds the secret. Then: recovery codes, shown once, and every
     other session (signed in with the password alone) ends."""
-    shopper = await current_shopper()
+    shopper = await signed_in_shopper()
     conn = await get_conn()
     row = await queries.select_two_step(conn, shopper["id"])
     if row is None or row["confirmed_at"] is not None:
@@ -353,7 +354,7 @@ async def checked_code(conn, shopper: dict):
 @bp.post("/two-step/recovery-codes")
 @login_required
 async def new_recovery_codes():
-    shopper = await current_shopper()
+    shopper = await signed_in_shopper()
     conn = await get_conn()
     if (refused := await checked_code(conn, shopper)) is not None:
         return refused
@@ -369,7 +370,7 @@ async def new_recovery_codes():
 async def turn_off_two_step():
     """Off, with a code (a recovery code will do): also the way to move to a new phone. Staff
     who turn it off are asked to set it up again before the back office opens."""
-    shopper = await current_shopper()
+    shopper = await signed_in_shopper()
     conn = await get_conn()
     if (refused := await checked_code(conn, shopper)) is not None:
         return refused

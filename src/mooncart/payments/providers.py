@@ -19,7 +19,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Protocol, TypeGuard
 
 from .gateway import GatewayClient, GatewayRefused, GatewaySettings, GatewayUnavailable, payment_signature_ok
 
@@ -76,6 +76,23 @@ class PaymentProvider(Protocol):
 
     async def refund_status(self, refund_id: str) -> RefundResult:
         """Where a refund the gateway accepted has got to."""
+
+
+class RedirectingProvider(PaymentProvider, Protocol):
+    """A provider whose shopper pays on the gateway's own page (UPI): it has the page's address
+    and checks the signed return from it."""
+
+    def checkout_url(self, gateway_order_id: str, return_url: str) -> str:
+        """The gateway's page for this gateway order, which sends the shopper back to return_url."""
+
+    def verified_return(self, args) -> tuple[str, str] | None:
+        """(gateway order id, payment id) when the return URL is signed by the gateway; None otherwise."""
+
+
+def redirecting(provider: PaymentProvider) -> TypeGuard[RedirectingProvider]:
+    """Whether the shopper pays on the gateway's page: then the provider has checkout_url and
+    verified_return (the flag redirects says so, as every provider declares it)."""
+    return provider.redirects
 
 
 def luhn_ok(number: str) -> bool:
@@ -197,7 +214,7 @@ class GatewayProvider:
             return Charge("unknown")
         if not payments:
             return Charge("none")
-        return charge_of(max(payments, key=lambda p: STATE_RANK.get(p.get("status"), 0)))
+        return charge_of(max(payments, key=lambda p: STATE_RANK.get(p.get("status") or "", 0)))
 
     async def refund(self, payment_id, amount_paise, key) -> RefundResult:
         try:
@@ -259,13 +276,15 @@ class GatewayUpi(GatewayProvider):
 
 
 def charge_of(payment: dict) -> Charge:
-    state = {"authorized": "authorised", "captured": "captured", "failed": "failed"}.get(payment.get("status"), "none")
+    state = {"authorized": "authorised", "captured": "captured", "failed": "failed"}.get(
+        payment.get("status") or "", "none"
+    )
     error = payment.get("error_description") or ""
     return Charge(state, payment.get("id") or payment.get("razorpay_payment_id") or "", error)
 
 
 def refund_result(refund: dict) -> RefundResult:
-    state = {"processed": "processed", "failed": "failed"}.get(refund.get("status"), "requested")
+    state = {"processed": "processed", "failed": "failed"}.get(refund.get("status") or "", "requested")
     return RefundResult(state, refund.get("id", ""))
 
 
