@@ -128,14 +128,17 @@ def init_app(app: Quart) -> None:
 
     @app.before_serving
     async def open_pool() -> None:
+        """Open the pool when serving starts, inside the loop that will use it."""
         await app.extensions["db"].start()
 
     @app.after_serving
     async def close_pool() -> None:
+        """Close the pool when serving ends, so the server sees connections end cleanly."""
         await app.extensions["db"].close()
 
     @app.teardown_appcontext
     async def release_connection(_exc) -> None:
+        """Give this request's connection back to the pool, whatever happened."""
         conn = g.pop("db_conn", None)
         if conn is not None:
             current_app.extensions["db"].release(conn)

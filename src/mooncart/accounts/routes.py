@@ -53,6 +53,7 @@ async def signed_in(conn, user_id: int, next_url: str, greeting: str):
 @bp.route("/register", methods=["GET", "POST"])
 @hourly_limit("REGISTRATIONS_PER_HOUR", address_key)
 async def register():
+    """Create an account and sign the new shopper in; the form comes back with its errors when something is wrong."""
     next_url = safe_next(request.args.get("next"))
     if request.method == "GET":
         return await render_page("accounts/register.html", values={}, errors={}, next=next_url)
@@ -84,6 +85,7 @@ def too_many(response):
 
 @bp.route("/login", methods=["GET", "POST"])
 async def login():
+    """Sign in with email and password (then a two-step code when the account has one), throttled against guessing."""
     next_url = safe_next(request.args.get("next"))
     if request.method == "GET":
         return await render_page("accounts/login.html", values={}, next=next_url)
@@ -177,6 +179,7 @@ async def login_code():
 
 @bp.post("/logout")
 async def logout():
+    """End this session and rotate the CSRF token, so nothing of the session stays usable in this browser."""
     conn = await get_conn()
     shopper = await current_shopper()
     await end_session(conn)
@@ -192,6 +195,7 @@ async def logout():
 @bp.get("")
 @login_required
 async def account():
+    """The shopper's own account page."""
     return await render_page("accounts/account.html", shopper=await signed_in_shopper())
 
 
@@ -237,6 +241,7 @@ async def change_password():
 @bp.route("/addresses", methods=["GET", "POST"])
 @login_required
 async def addresses():
+    """List the saved addresses and add one, so checkout can offer them."""
     shopper = await signed_in_shopper()
     conn = await get_conn()
     values, errors, status = {}, {}, 200
@@ -260,6 +265,7 @@ async def addresses():
 @bp.post("/addresses/<int(max=4294967295):address_id>/delete")
 @login_required
 async def delete_address(address_id: int):
+    """Remove one of the shopper's own saved addresses (someone else's id just finds nothing)."""
     shopper = await signed_in_shopper()
     if not await queries.delete_address(await get_conn(), address_id, shopper["id"]):
         await flash("That address was already removed.")
@@ -272,6 +278,7 @@ async def delete_address(address_id: int):
 
 
 def staff_need_two_step(shopper: dict) -> bool:
+    """Whether this user must keep two-step sign-in on (staff, when the shop requires it)."""
     return shopper["is_staff"] and current_app.config["STAFF_TWO_STEP"] == "required"
 
 
@@ -297,12 +304,14 @@ async def two_step_page(status: int = 200, **context):
 @bp.get("/two-step")
 @login_required
 async def two_step_settings():
+    """The two-step sign-in page: turn it on, finish setting it up, or manage it."""
     return await two_step_page()
 
 
 @bp.post("/two-step/start")
 @login_required
 async def start_two_step():
+    """Make a new pending secret; it only takes effect once a code from the app confirms it."""
     shopper = await signed_in_shopper()
     await queries.save_pending_secret(await get_conn(), shopper["id"], two_step.new_secret())
     return see_other(url_for("accounts.two_step_settings"))
@@ -354,6 +363,7 @@ async def checked_code(conn, shopper: dict):
 @bp.post("/two-step/recovery-codes")
 @login_required
 async def new_recovery_codes():
+    """Replace the recovery codes (a code from the app first), shown once."""
     shopper = await signed_in_shopper()
     conn = await get_conn()
     if (refused := await checked_code(conn, shopper)) is not None:

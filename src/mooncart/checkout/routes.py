@@ -57,6 +57,7 @@ NOT_YOUR_ADDRESS = (
 
 
 async def checkout_context(conn, shopper: dict, form=None, **extra) -> dict:
+    """Everything the checkout page shows: the bag, addresses, the totals with the voucher and their signed record."""
     token = read_bag_cookie().token
     summary = await bag_summary(conn, token, shopper["id"])
     # the totals with the bag's voucher, and the signed record of them the form sends back (issue 12: 2, 6)
@@ -114,6 +115,7 @@ async def already_saved(conn, user_id: int, address: dict) -> bool:
 
 
 async def refuse(conn, shopper, form, message: str, **extra):
+    """The checkout form again with what was wrong (422), keeping what the shopper typed."""
     context = await checkout_context(conn, shopper, form, problem=message, **extra)
     if is_htmx():
         return await fragment("checkout/_checkout_form.html", status=422, **context)
@@ -123,6 +125,7 @@ async def refuse(conn, shopper, form, message: str, **extra):
 @bp.get("/checkout")
 @login_required
 async def show():
+    """The checkout page; an empty bag goes back to the bag page instead."""
     conn = await get_conn()
     context = await checkout_context(conn, await signed_in_shopper())
     if context["summary"].is_empty:
@@ -134,6 +137,8 @@ async def show():
 @bp.post("/checkout")
 @login_required
 async def place():
+    """Place the order: check the totals the page showed, reserve the stock and take the payment,
+    once however often the form is sent."""
     form = await request.form
     shopper = await signed_in_shopper()
     conn = await get_conn()

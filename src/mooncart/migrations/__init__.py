@@ -58,14 +58,17 @@ class Migration:
 
     @property
     def sql(self) -> str:
+        """The migration's SQL text."""
         return self.path.read_text(encoding="utf-8")
 
     @property
     def checksum(self) -> str:
+        """The file's hash, recorded so a migration changed after it was applied is noticed."""
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
     @property
     def label(self) -> str:
+        """NNNN_name, how messages name the migration."""
         return f"{self.version:04d}_{self.name}"
 
 
@@ -173,6 +176,7 @@ async def migrate_connection(
 
 
 async def run_statements(conn, migration: Migration) -> None:
+    """Run a migration's statements one by one, saying which failed and what stands."""
     statements = split_sql(migration.sql)
     for number, statement in enumerate(statements, 1):
         try:

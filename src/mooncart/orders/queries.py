@@ -251,6 +251,7 @@ async def select_return_lines(conn, return_id: int) -> list[dict]:
 
 
 async def update_return_status(conn, return_id: int, status: str) -> None:
+    """Move a return to its next status."""
     await execute(conn, "UPDATE returns SET status = %s WHERE id = %s", (status, return_id))
 
 

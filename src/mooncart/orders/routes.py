@@ -134,6 +134,7 @@ async def check_payment(number: str):
 
 
 async def return_context(conn, order: dict, **extra) -> dict:
+    """What the return form shows for an order: its returnable lines, exchange options and the reasons."""
     lines = returnable_lines(
         await queries.select_returnable_items(conn, order["id"]),
         await queries.select_exchange_options(conn, order["id"]),

@@ -130,6 +130,7 @@ async def update_refund(conn, refund_id: int, status: str, gateway_refund_id: st
 
 
 async def select_refund_by_gateway_id(conn, gateway_refund_id: str) -> dict | None:
+    """Our refund for a gateway refund id (from a webhook), or None."""
     return await fetch_one(
         conn, "SELECT id, order_id, status FROM refunds WHERE gateway_refund_id = %s", (gateway_refund_id,)
     )

@@ -46,6 +46,7 @@ def on_release(rank: int) -> Callable[[ReleaseStep], ReleaseStep]:
     """Register `step(conn, order)` to run when an unpaid order is released."""
 
     def register(step: ReleaseStep) -> ReleaseStep:
+        """Add the step to those run when an order is released, in rank order."""
         _release_steps.append((rank, step))
         _release_steps.sort(key=lambda ranked: ranked[0])
         return step
@@ -243,6 +244,7 @@ async def confirm(conn, provider, order_id: int, payment_id: str) -> Outcome:
     captured for an order released meanwhile is refunded in full, never kept."""
 
     async def once():
+        """One try of confirming in its own transaction (retried on a deadlock)."""
         async with transaction(conn):
             order = await queries.order_for_update(conn, order_id)
             payment = await queries.payment_of(conn, order_id, for_update=True)
@@ -273,6 +275,7 @@ async def release(conn, order_id: int, message: str, *, even_if_capturing: bool 
     knows from the gateway that nothing was taken."""
 
     async def once():
+        """One try of releasing in its own transaction (retried on a deadlock)."""
         async with transaction(conn):
             order = await queries.order_for_update(conn, order_id)
             if order["status"] != "awaiting_payment":
