@@ -98,6 +98,8 @@ def create_app(test_config: dict | None = None) -> Quart:
 
     @app.after_request
     async def security_headers(response: Response) -> Response:
+        """Every answer carries the CSP (with this request's nonce) and the other hardening headers;
+        a shopper's own pages are never stored by any cache."""
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(nonce=csp_nonce()))
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
@@ -117,6 +119,7 @@ def register_error_pages(app: Quart) -> None:
     """Every error is a page (or, for htmx, a short fragment) in the shop's words: never a trace."""
 
     async def error_response(status: int, title: str, message: str) -> Response:
+        """One error page for every error, as a fragment for htmx so the page around it stays."""
         template = "errors/replies/message.html" if is_htmx() else "errors/error.html"
         body = await render_template(
             template, status=status, title=title, message=message, bag_count=None, nav_categories=[]
@@ -125,6 +128,7 @@ def register_error_pages(app: Quart) -> None:
 
     @app.errorhandler(HTTPException)
     async def http_error(error: HTTPException):
+        """A 4xx or 5xx raised by a view gets the shop's page and words, not Quart's bare one."""
         if error.code is not None and error.code < 400:
             return error
         messages = {
@@ -138,6 +142,7 @@ def register_error_pages(app: Quart) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     async def rate_limited(error: RateLimitExceeded):
+        """429 with Retry-After, logged, so a shopper knows to wait and an operator sees abuse."""
         security.log.warning("rate limited", extra={"reason": request.endpoint})
         response = await error_response(
             429, "Please slow down", "You have done that many times in the last hour. Please try again later."
@@ -147,6 +152,7 @@ def register_error_pages(app: Quart) -> None:
 
     @app.errorhandler(security.CrossSiteRequest)
     async def cross_site(error: security.CrossSiteRequest):
+        """A refused CSRF check says nothing was changed and how to retry, instead of a bare 403."""
         security.log.warning("csrf refused", extra={"reason": str(error)})
         # read what is left of the body (within the limit check_request set) before answering, so
         # the connection can carry the visitor's next request: a refusal must not cost a reconnect
@@ -161,6 +167,7 @@ def register_error_pages(app: Quart) -> None:
 
     @app.errorhandler(MySQLError)
     async def database_error(error: MySQLError):
+        """The database is down or refused: 503 (try again), never a 500 with a traceback."""
         log.exception("database error")
         return await error_response(
             503, "We'll be right back", "The shop can't reach its stock room just now. Please try again in a moment."
@@ -168,6 +175,7 @@ def register_error_pages(app: Quart) -> None:
 
     @app.errorhandler(Exception)
     async def unexpected_error(error: Exception):
+        """The last resort: the error goes to the log, the shopper gets a calm 500 page."""
         log.exception("unhandled error")
         return await error_response(
             500,

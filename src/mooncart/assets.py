@@ -44,12 +44,14 @@ class Asset:
 
 
 def content_type(name: str) -> str:
+    """The Content-Type of a static file, with charset=utf-8 for text."""
     suffix = Path(name).suffix
     kind = TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
     return kind + "; charset=utf-8" if kind.startswith("text/") or kind.endswith(("javascript", "json")) else kind
 
 
 def load_asset(path: Path) -> Asset:
+    """A static file read once, with its hash and its gzipped body when compressing is worth it."""
     body = path.read_bytes()
     kind = content_type(path.name)
     gzipped = None
@@ -69,6 +71,7 @@ def load_assets(folder: str) -> dict[str, Asset]:
 
 
 def assets() -> dict[str, Asset]:
+    """Every static file of this app, read and gzipped once per process."""
     return load_assets(current_app.static_folder)
 
 
@@ -81,6 +84,7 @@ def release(files: dict[str, Asset]) -> str:
 
 
 def accepts_gzip() -> bool:
+    """Whether the browser takes a gzipped body."""
     return request.accept_encodings["gzip"] > 0
 
 
@@ -112,6 +116,7 @@ def hashed_static_urls(endpoint: str, values: dict) -> None:
 
 @lru_cache(maxsize=4)
 def render_service_worker(source: bytes, version: str, precache: tuple[str, ...]) -> bytes:
+    """The service worker with this release's version and precache list filled in (cached: the inputs rarely change)."""
     text = source.decode()
     text = text.replace('"__RELEASE__"', json.dumps(version)).replace('["__PRECACHE__"]', json.dumps(list(precache)))
     return text.encode()
@@ -144,6 +149,7 @@ async def offline() -> Response:
 
 
 def init_app(app: Quart) -> None:
+    """Serve static files from memory with hashed URLs, read at start-up rather than on a visitor's request."""
     load_assets(app.static_folder)  # read and gzip at start-up, not on the first visitor's request
     app.url_defaults(hashed_static_urls)
     app.view_functions["static"] = static  # instead of Quart's send_static_file

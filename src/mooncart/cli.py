@@ -35,6 +35,7 @@ async def init_db() -> None:
 
 
 async def migrate(lock_timeout: float) -> None:
+    """`mooncart migrate`: apply the pending migrations and say which."""
     from .migrations import migrate as run_migrations
 
     settings = database_settings()
@@ -112,6 +113,7 @@ def classify_reviews(stream, out, with_phrases: bool = True) -> int:
 
 
 async def build_recommendations(evaluate: bool, min_support: int) -> None:
+    """`mooncart build-recommendations`: rebuild the recommendation tables, optionally with their offline evaluation."""
     from .recommendations.jobs import build_recommendations as run
     from .recommendations.jobs import evaluation_markdown
 
@@ -130,6 +132,7 @@ async def build_recommendations(evaluate: bool, min_support: int) -> None:
 
 
 async def purge_events(days: int | None) -> None:
+    """`mooncart purge-events`: delete analytics events older than the retention period."""
     from .analytics.queries import delete_old_events
 
     days = days if days is not None else load_config({"SECRET_KEY": "cli"})["EVENTS_RETENTION_DAYS"]  # nosec B105

@@ -52,6 +52,7 @@ def init_app(app: Quart, private_prefixes: tuple[str, ...]) -> None:
 
     @app.after_request
     async def compress(response: Response) -> Response:
+        """Gzip a response when it is big enough to be worth it and compressible() allows it."""
         if request.method == "HEAD" or not compressible(response, private_prefixes):
             return response
         body = await response.get_data()

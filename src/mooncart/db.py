@@ -71,13 +71,16 @@ class Database:
                 },
             )
 
-    async def _open_lazily(self) -> None:
+    async def _open_lazily(self) -> aiomysql.Pool:
         """The pool, opened by the first request after the database came back (one at a time)."""
         if self.opening is None:
             self.opening = asyncio.Lock()
         async with self.opening:
             if self.pool is None:
                 await self.open()
+        if self.pool is None:  # open() makes it or raises; only a test's shared connection has none
+            raise RuntimeError("the connection pool did not open")
+        return self.pool
 
     async def close(self) -> None:
         """Close every pooled connection once serving stops, so hypercorn exits cleanly."""
@@ -92,14 +95,15 @@ class Database:
         or one from the pool."""
         if self.shared_connection is not None:
             return self.shared_connection
-        if self.pool is None:
-            await self._open_lazily()  # raises a MySQLError while the database is down: the 503 page
-        if self.pool.freesize or self.pool.size < self.pool.maxsize:
-            conn = await self.pool.acquire()  # one is free or may be opened: no queue to count
+        pool = self.pool
+        if pool is None:
+            pool = await self._open_lazily()  # raises a MySQLError while the database is down: the 503 page
+        if pool.freesize or pool.size < pool.maxsize:
+            conn = await pool.acquire()  # one is free or may be opened: no queue to count
         else:
             metrics.POOL_WAITING.inc()  # every connection is lent: this request queues for one
             try:
-                conn = await self.pool.acquire()
+                conn = await pool.acquire()
             finally:
                 metrics.POOL_WAITING.dec()
         metrics.POOL_IN_USE.inc()
@@ -109,7 +113,10 @@ class Database:
         """Give a pooled connection back; a test's shared one stays with the test."""
         if conn is not self.shared_connection:
             metrics.POOL_IN_USE.dec()
-            self.pool.release(conn)
+            if self.pool is not None:
+                self.pool.release(conn)
+            else:  # cannot happen while close() waits for lent connections; never leak one if it does
+                conn.close()
 
 
 def init_app(app: Quart) -> None:
@@ -121,14 +128,17 @@ def init_app(app: Quart) -> None:
 
     @app.before_serving
     async def open_pool() -> None:
+        """Open the pool when serving starts, inside the loop that will use it."""
         await app.extensions["db"].start()
 
     @app.after_serving
     async def close_pool() -> None:
+        """Close the pool when serving ends, so the server sees connections end cleanly."""
         await app.extensions["db"].close()
 
     @app.teardown_appcontext
     async def release_connection(_exc) -> None:
+        """Give this request's connection back to the pool, whatever happened."""
         conn = g.pop("db_conn", None)
         if conn is not None:
             current_app.extensions["db"].release(conn)

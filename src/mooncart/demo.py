@@ -470,6 +470,7 @@ async def seed_orders(conn, orders: int, seed: int = 11, quiet: bool = False) ->
     band_edges = (prices[len(prices) // 3], prices[2 * len(prices) // 3])
 
     def band(paise: int) -> int:
+        """The price band (0, 1, 2) of a price, for the demo shoppers' tastes."""
         return 0 if paise < band_edges[0] else 1 if paise < band_edges[1] else 2
 
     # what each product is like: a cut (its fit) and traits its buyers will mention
@@ -509,6 +510,7 @@ async def seed_orders(conn, orders: int, seed: int = 11, quiet: bool = False) ->
         )
 
     def liked(shopper, product) -> bool:
+        """Whether a demo shopper would buy this product: her categories and her colours or price band."""
         colours = {v["colour"] for v in by_product[product["id"]]}
         return bool(
             product["category_id"] in shopper["categories"]

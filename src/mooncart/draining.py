@@ -24,15 +24,18 @@ def begin_draining(app) -> None:
 
 
 def init_app(app) -> None:
+    """Start not draining; drain on SIGUSR1 when asked, and close keep-alive connections while draining."""
     app.extensions["draining"], app.extensions["drain"] = False, asyncio.Event()
 
     @app.before_serving
     async def drain_on_signal() -> None:
+        """Under granian, SIGUSR1 means: begin draining."""
         if os.environ.get("MOONCART_DRAIN_ON_SIGUSR1"):  # `mooncart serve --server granian` sends it
             asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, begin_draining, app)
 
     @app.after_request
     async def close_when_draining(response):
+        """While draining, ask the client to close the connection so it reconnects to a live worker."""
         if app.extensions["draining"]:
             response.headers["Connection"] = "close"
         return response

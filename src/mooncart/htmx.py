@@ -53,6 +53,7 @@ def call_context_processors_inline(app) -> None:
     The context is exactly Quart's: every processor's values, the view's own winning."""
 
     async def update_template_context(context: dict) -> None:
+        """Run the context processors for a fragment too, so it sees what a page would."""
         context.update(await _context_processors(app, context))
 
     app.update_template_context = update_template_context

@@ -30,6 +30,7 @@ def throttle_key(ip: str) -> str:
 
 
 async def address_key() -> str:
+    """Rate limits by client address for visitors who are not signed in."""
     return throttle_key(request.remote_addr or "unknown")
 
 
@@ -43,6 +44,7 @@ def hourly_limit(config_key: str, key_function, default: int | None = None):
     starts serving, so tests and deployments can tune it. Put it right under the route decorator."""
 
     def mark(view):
+        """Mark the view; its limit is read from the config when serving starts."""
         view.mooncart_hourly_limit = (config_key, key_function, default)
         return view
 
@@ -54,6 +56,7 @@ VOUCHER_CODES_PER_HOUR = 30  # codes tried on the bag per address, at checkout p
 
 
 def init_app(app: Quart) -> None:
+    """The rate limiter, with Redis when configured so every worker counts together."""
     store = None
     if app.config.get("REDIS_URL"):
         from quart_rate_limiter.redis_store import RedisStore
@@ -63,6 +66,7 @@ def init_app(app: Quart) -> None:
 
     @app.before_serving
     async def apply_configured_limits() -> None:
+        """Give every marked view its hourly limit from the config, now that the config is final."""
         for view in app.view_functions.values():
             marked = getattr(view, "mooncart_hourly_limit", None)
             if marked:

@@ -88,11 +88,13 @@ def init_app(app: Quart) -> None:
 
     @app.before_request
     async def assign_request_id() -> None:
+        """Take the proxy's X-Request-ID when it is well formed, else make one, so log lines tie to a request."""
         sent = request.headers.get("X-Request-ID")
         g.request_id = sent if sent and valid(sent) else secrets.token_hex(16)
 
     @app.after_request
     async def echo_request_id(response):
+        """Send the request id back, so a report from a shopper can be found in the log."""
         request_id = g.get("request_id")
         if request_id:
             response.headers["X-Request-ID"] = request_id

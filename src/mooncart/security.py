@@ -72,6 +72,7 @@ def unmasked(sent: str) -> str:
 
 
 def csrf_field() -> Markup:
+    """The hidden CSRF field for a plain form."""
     return Markup('<input type="hidden" name="%s" value="%s">') % (FIELD, escape(masked_csrf_token()))
 
 
@@ -98,6 +99,7 @@ def accepts_uploads(max_bytes: int):
     """Mark a view that may receive a body larger than an ordinary form."""
 
     def mark(view):
+        """Mark the view with its larger body limit."""
         view.max_body_bytes = max_bytes
         return view
 
@@ -131,7 +133,7 @@ async def check_request() -> None:
     limit, else 413) before the form parser sees a byte of it."""
     if request.method in SAFE_METHODS:
         return
-    view = current_app.view_functions.get(request.endpoint)
+    view = current_app.view_functions.get(request.endpoint or "")
     limit = getattr(view, "max_body_bytes", SMALL_BODY_BYTES)
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge()
@@ -158,6 +160,7 @@ async def check_request() -> None:
 
 
 def init_app(app: Quart) -> None:
+    """Install the request class, the template helpers and the CSRF and origin check before every view."""
     app.request_class = ShopRequest
     app.jinja_env.globals["csrf_token"] = masked_csrf_token
     app.jinja_env.globals["csrf_field"] = csrf_field

@@ -37,6 +37,7 @@ from pathlib import Path
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
+    """One socket the workers share, so a restart never refuses a connection."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -106,6 +107,7 @@ def _serve(
     children: dict[int, subprocess.Popen] = {}
 
     def stop(signum, _frame) -> None:
+        """SIGTERM or SIGINT: stop accepting, then tell every worker to drain and stop."""
         nonlocal stopping
         if not stopping and sock is not None:
             refuse_new_connections(sock)
@@ -189,6 +191,7 @@ def supervise(argv, count: int, children: dict, stopping, sock: socket.socket | 
     code = 0
 
     def start(slot: int) -> None:
+        """Start (or restart) the worker in a slot, pausing after a crash at start-up."""
         if slot in started and time.monotonic() - started[slot] < 2:
             time.sleep(1)  # a crash at start-up: do not spin
         if stopping():  # told to stop meanwhile: nobody would signal this one
@@ -250,9 +253,11 @@ def run_worker(fd: int, graceful_seconds: float, drain_seconds: float, access_lo
         config.accesslog = "-"
 
     async def main() -> None:
+        """Serve until told to stop, then drain before the server ends."""
         stop = asyncio.Event()
 
         async def drain() -> None:
+            """Say draining, give the load balancer time to notice, then stop."""
             begin_draining(app)
             await asyncio.sleep(drain_seconds)
             stop.set()

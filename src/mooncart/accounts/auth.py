@@ -184,6 +184,7 @@ def login_required(view):
 
     @wraps(view)
     async def wrapper(*args, **kwargs):
+        """Sends a signed-out visitor to log in (and back here afterwards) instead of running the view."""
         if await current_shopper() is None:
             back = _come_back_to()
             login = url_for("accounts.login", next=back) if back else url_for("accounts.login")

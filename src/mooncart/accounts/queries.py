@@ -241,4 +241,6 @@ async def insert_attempt(conn, email: str, ip: str) -> int:
 
 
 async def delete_attempt(conn, attempt_id: int) -> None:
+    """Take back one attempt's row, written before it was known to count (refused by the throttle,
+    or a right password still waiting for its code), so it is not counted as a failure."""
     await execute(conn, "DELETE FROM login_failures WHERE id = %s", (attempt_id,))

@@ -22,6 +22,7 @@ from .auth import (
     login_required,
     sign_in_hooks,
     sign_out_hooks,
+    signed_in_shopper,
     start_session,
 )
 from .india import STATES
@@ -52,6 +53,7 @@ async def signed_in(conn, user_id: int, next_url: str, greeting: str):
 @bp.route("/register", methods=["GET", "POST"])
 @hourly_limit("REGISTRATIONS_PER_HOUR", address_key)
 async def register():
+    """Create an account and sign the new shopper in; the form comes back with its errors when something is wrong."""
     next_url = safe_next(request.args.get("next"))
     if request.method == "GET":
         return await render_page("accounts/register.html", values={}, errors={}, next=next_url)
@@ -83,6 +85,7 @@ def too_many(response):
 
 @bp.route("/login", methods=["GET", "POST"])
 async def login():
+    """Sign in with email and password (then a two-step code when the account has one), throttled against guessing."""
     next_url = safe_next(request.args.get("next"))
     if request.method == "GET":
         return await render_page("accounts/login.html", values={}, next=next_url)
@@ -121,7 +124,7 @@ async def login():
     return await signed_in(conn, user["id"], next_url, f"Welcome back, {user['name'].split()[0]}!")
 
 
-async def spend_code(conn, user_id: int, typed: str) -> str | None:
+async def spend_code(conn, user_id: int, typed: str | None) -> str | None:
     """Use a code for a user with two-step sign-in: "app" or "recovery" when it is good (and now
     spent), None when not."""
     code = two_step.clean_code(typed)
@@ -176,6 +179,7 @@ async def login_code():
 
 @bp.post("/logout")
 async def logout():
+    """End this session and rotate the CSRF token, so nothing of the session stays usable in this browser."""
     conn = await get_conn()
     shopper = await current_shopper()
     await end_session(conn)
@@ -191,14 +195,15 @@ async def logout():
 @bp.get("")
 @login_required
 async def account():
-    return await render_page("accounts/account.html", shopper=await current_shopper())
+    """The shopper's own account page."""
+    return await render_page("accounts/account.html", shopper=await signed_in_shopper())
 
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 async def change_password():
     """A new password ends every other session of this account (a thief's copied cookie too)."""
-    shopper = await current_shopper()
+    shopper = await signed_in_shopper()
     if request.method == "GET":
         return await render_page("accounts/password.html", errors={})
     form = await request.form
@@ -236,7 +241,8 @@ async def change_password():
 @bp.route("/addresses", methods=["GET", "POST"])
 @login_required
 async def addresses():
-    shopper = await current_shopper()
+    """List the saved addresses and add one, so checkout can offer them."""
+    shopper = await signed_in_shopper()
     conn = await get_conn()
     values, errors, status = {}, {}, 200
     if request.method == "POST":
@@ -259,7 +265,8 @@ async def addresses():
 @bp.post("/addresses/<int(max=4294967295):address_id>/delete")
 @login_required
 async def delete_address(address_id: int):
-    shopper = await current_shopper()
+    """Remove one of the shopper's own saved addresses (someone else's id just finds nothing)."""
+    shopper = await signed_in_shopper()
     if not await queries.delete_address(await get_conn(), address_id, shopper["id"]):
         await flash("That address was already removed.")
     else:
@@ -271,12 +278,13 @@ async def delete_address(address_id: int):
 
 
 def staff_need_two_step(shopper: dict) -> bool:
+    """Whether this user must keep two-step sign-in on (staff, when the shop requires it)."""
     return shopper["is_staff"] and current_app.config["STAFF_TWO_STEP"] == "required"
 
 
 async def two_step_page(status: int = 200, **context):
     """Off (with a button to start), being set up (QR code and a box for the first code), or on."""
-    shopper = await current_shopper()
+    shopper = await signed_in_shopper()
     conn = await get_conn()
     row = await queries.select_two_step(conn, shopper["id"])
     if row and row["confirmed_at"] is not None:
@@ -296,13 +304,15 @@ async def two_step_page(status: int = 200, **context):
 @bp.get("/two-step")
 @login_required
 async def two_step_settings():
+    """The two-step sign-in page: turn it on, finish setting it up, or manage it."""
     return await two_step_page()
 
 
 @bp.post("/two-step/start")
 @login_required
 async def start_two_step():
-    shopper = await current_shopper()
+    """Make a new pending secret; it only takes effect once a code from the app confirms it."""
+    shopper = await signed_in_shopper()
     await queries.save_pending_secret(await get_conn(), shopper["id"], two_step.new_secret())
     return see_other(url_for("accounts.two_step_settings"))
 
@@ -312,7 +322,7 @@ async def start_two_step():
 async def confirm_two_step():
     """The first code proves the app holds the secret. Then: recovery codes, shown once, and every
     other session (signed in with the password alone) ends."""
-    shopper = await current_shopper()
+    shopper = await signed_in_shopper()
     conn = await get_conn()
     row = await queries.select_two_step(conn, shopper["id"])
     if row is None or row["confirmed_at"] is not None:
@@ -353,7 +363,8 @@ async def checked_code(conn, shopper: dict):
 @bp.post("/two-step/recovery-codes")
 @login_required
 async def new_recovery_codes():
-    shopper = await current_shopper()
+    """Replace the recovery codes (a code from the app first), shown once."""
+    shopper = await signed_in_shopper()
     conn = await get_conn()
     if (refused := await checked_code(conn, shopper)) is not None:
         return refused
@@ -369,7 +380,7 @@ async def new_recovery_codes():
 async def turn_off_two_step():
     """Off, with a code (a recovery code will do): also the way to move to a new phone. Staff
     who turn it off are asked to set it up again before the back office opens."""
-    shopper = await current_shopper()
+    shopper = await signed_in_shopper()
     conn = await get_conn()
     if (refused := await checked_code(conn, shopper)) is not None:
         return refused

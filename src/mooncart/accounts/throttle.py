@@ -51,9 +51,11 @@ async def succeeded(conn, attempt: Attempt) -> None:
 
 
 def retry_after_seconds() -> int:
+    """How long a throttled visitor should wait: the failure window, for the Retry-After header."""
     return current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"] * 60
 
 
 def refusal_message() -> str:
+    """What a throttled shopper reads: why she is refused and for how long."""
     minutes = current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
     return f"Too many unsuccessful log-ins. For your safety, please wait {minutes} minutes before trying again."

@@ -23,10 +23,12 @@ _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misre
 
 
 def new_secret() -> str:
+    """A fresh random TOTP secret for an authenticator app."""
     return pyotp.random_base32()  # 160 bits, as RFC 4226 recommends
 
 
 def provisioning_uri(secret: str, email: str) -> str:
+    """The otpauth:// URI the QR code carries, so an app can add the account in one scan."""
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
 
 
@@ -74,4 +76,5 @@ def recovery_code_hash(code: str) -> str:
 
 
 def looks_like_recovery_code(code: str) -> bool:
+    """Whether typed text has a recovery code's shape, so it is checked as one instead of as an app code."""
     return len(code) == 12 and all(c in _RECOVERY_ALPHABET for c in code)

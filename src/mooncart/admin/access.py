@@ -20,6 +20,7 @@ def staff_required(view):
 
     @wraps(view)
     async def wrapper(*args, **kwargs):
+        """Signed-out visitors go to log in; shoppers who are not staff are refused (and logged)."""
         user = await current_shopper()
         if user is None:
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")), 303)

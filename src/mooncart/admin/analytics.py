@@ -26,6 +26,7 @@ def parse_range(args) -> tuple[date, date, str]:
     today = date.today()
 
     def day(name: str, default: date) -> date:
+        """A date from the query string, or the default when it is missing or not a date (never a 500)."""
         raw = args.get(name, "")
         try:
             return date.fromisoformat(raw) if len(raw) == 10 else default
@@ -43,10 +44,12 @@ def parse_range(args) -> tuple[date, date, str]:
 
 
 def rate(part, whole) -> float | None:
+    """part / whole, or None when there is nothing to divide by (the page shows a dash, not 0%)."""
     return int(part) / int(whole) if whole else None
 
 
 async def gather(conn, start: date, end: date, dimension: str) -> dict:
+    """Everything the analytics page shows for one date range and dimension, in one dict for the template."""
     funnel = [
         dict(row, view_to_order=rate(row["ordered"], row["viewed"]))
         for row in await queries.select_funnel(conn, start, end, dimension)

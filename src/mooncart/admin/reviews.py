@@ -46,6 +46,7 @@ async def hide_review(review_id: int):
 @bp.post("/reviews/" + ID.format("review_id") + "/show")
 @staff_required
 async def show_review(review_id: int):
+    """Put a hidden review back in the shop (404 for an unknown id)."""
     if not await review_queries.set_hidden(await get_conn(), review_id, None, None):
         abort(404)
     await flash("The review is back in the shop.")

@@ -133,6 +133,7 @@ def form_values(voucher: Voucher | None, form=None) -> dict:
         return {"kind": "percent", "per_shopper_limit": "1", "active": "1", "category_ids": []}
 
     def rupees(paise):
+        """Paise as the rupees a person types (no .00 for whole rupees)."""
         return "" if paise is None else (f"{paise // 100}" if paise % 100 == 0 else f"{paise / 100:.2f}")
 
     return {
@@ -152,6 +153,7 @@ def form_values(voucher: Voucher | None, form=None) -> dict:
 
 
 async def load_voucher(conn, voucher_id: int) -> Voucher:
+    """The voucher a staff URL names, or 404."""
     row = await checkout_queries.select_voucher(conn, voucher_id)
     if row is None:
         abort(404)
@@ -159,6 +161,7 @@ async def load_voucher(conn, voucher_id: int) -> Voucher:
 
 
 async def form_page(conn, voucher: Voucher | None, values: dict, errors: dict, status: int = 200):
+    """The voucher form with its values and errors, for both new and edit."""
     return await render_page(
         "admin/vouchers_form.html",
         status=status,
@@ -183,6 +186,7 @@ async def vouchers():
 @bp.route("/vouchers/new", methods=["GET", "POST"])
 @staff_required
 async def new_voucher():
+    """Create a voucher from the staff form; the form comes back with its errors when something is wrong."""
     conn = await get_conn()
     if request.method == "GET":
         return await form_page(conn, None, form_values(None), {})

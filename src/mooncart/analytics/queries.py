@@ -109,6 +109,7 @@ async def select_funnel(conn, start: date, end: date, dimension: str = "day") ->
 
 
 async def select_searches_without_results(conn, start: date, end: date, limit: int = 20) -> list[dict]:
+    """What shoppers looked for and did not find: the gaps in the range to fill first."""
     return await fetch_all(
         conn,
         "SELECT LOWER(query) AS query, COUNT(*) AS searches, COUNT(DISTINCT visitor_id) AS visitors FROM events "

@@ -22,6 +22,7 @@ def tracking_refused() -> bool:
 
 
 def device_of(user_agent: str) -> str:
+    """mobile, tablet or desktop from the User-Agent, for the analytics by device."""
     if re.search(r"iPad|Tablet|Kindle|Silk/|Android(?!.*Mobile)", user_agent):
         return "tablet"
     if re.search(r"Mobi|iPhone|iPod|Android|Opera Mini|IEMobile", user_agent):
@@ -79,6 +80,7 @@ def init_app(app: Quart) -> None:
 
     @app.while_serving
     async def recorder_lifespan():
+        """Run the event recorder while the app serves, so events are written in batches off the request path."""
         # a while_serving generator resumes before the after_serving functions close the pool,
         # so the last batch is written while there is still a connection to write it with
         recorder = EventRecorder(
@@ -94,6 +96,7 @@ def init_app(app: Quart) -> None:
 
     @app.after_request
     async def record_events(response: Response) -> Response:
+        """Note the events this response stands for (unless the visitor refused tracking); written later in a batch."""
         recorder: EventRecorder | None = current_app.extensions.get("events")
         if recorder is None or tracking_refused():
             return response

@@ -36,6 +36,7 @@ async def bring_the_guest_bag(conn, user_id: int) -> None:
 
     @after_this_request
     def point_cookie(response):
+        """Point the bag cookie at the bag now in use, or clear it when there is none."""
         if token:
             set_bag_cookie(response, token)
         else:

@@ -26,6 +26,7 @@ async def product(product_id: int):
         abort(404)
 
     async def render(conn, changed: set[int]) -> str:
+        """The product's size picker as it is now, for the live stock update."""
         return await render_template(
             "bag/replies/live_product.html", picker=await picker(conn, product_id, token, user_id), changed=changed
         )
@@ -42,6 +43,7 @@ async def bag():
         return Response(status=204)  # nothing to watch; htmx does not retry a 204
 
     async def render(conn, changed: set[int]) -> str:
+        """The bag as it is now, for the live stock update."""
         return await render_template(
             "bag/replies/live_bag.html", summary=await bag_summary(conn, token, user_id), changed=changed
         )

@@ -47,6 +47,7 @@ async def category_with_slash(slug: str):
 
 @bp.get("/products/<slug>/")
 async def product_with_slash(slug: str):
+    """A product URL with a trailing slash moves permanently to the canonical one (one URL per page)."""
     return moved_to("catalog.product", slug.lower())
 
 

@@ -45,6 +45,7 @@ def shown(lines, priced) -> dict:
 
 
 def sign(lines, priced) -> str:
+    """The signed record of what the checkout page showed, which the form sends back to be compared."""
     return _serializer().dumps(shown(lines, priced))
 
 

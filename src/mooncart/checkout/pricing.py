@@ -87,6 +87,7 @@ def order_totals(lines, line_discounts: list[int] | None = None) -> Totals:
     a discount, in the same order (see prorate), or None."""
 
     def get(line, key):
+        """A field of a line, whether it is a dict (a query row) or an object."""
         return line[key] if isinstance(line, dict) else getattr(line, key)
 
     lines = list(lines)

@@ -92,6 +92,7 @@ async def select_voucher_by_code(conn, code: str) -> dict | None:
 
 
 async def select_voucher(conn, voucher_id: int) -> dict | None:
+    """One voucher with its categories and use count, or None."""
     return await fetch_one(conn, "SELECT " + VOUCHER_COLUMNS + " FROM vouchers v WHERE v.id = %s", (voucher_id,))  # nosec B608 # values are %s parameters
 
 
@@ -121,6 +122,7 @@ async def put_cart_voucher(conn, cart_id: int, voucher_id: int) -> None:
 
 
 async def delete_cart_voucher(conn, cart_id: int) -> bool:
+    """Take the voucher off a bag; False when there was none."""
     affected, _ = await execute(conn, "DELETE FROM cart_vouchers WHERE cart_id = %s", (cart_id,))
     return affected > 0
 
@@ -142,6 +144,7 @@ async def select_line_categories(conn, variant_ids) -> dict[int, set[int]]:
 
 
 async def select_category_names(conn, category_ids) -> list[str]:
+    """The names of these categories, in shop order, to say where a voucher applies."""
     placeholders, params = in_list(category_ids)
     return [
         row["name"]
@@ -176,6 +179,7 @@ async def claim_voucher_use(conn, voucher_id: int) -> bool:
 
 
 async def insert_redemption(conn, voucher_id: int, user_id: int, order_id: int, discount_paise: int) -> None:
+    """Record that an order used a voucher, which counts against its limits."""
     await execute(
         conn,
         "INSERT INTO voucher_redemptions (voucher_id, user_id, order_id, discount_paise) VALUES (%s, %s, %s, %s)",
@@ -184,6 +188,7 @@ async def insert_redemption(conn, voucher_id: int, user_id: int, order_id: int, 
 
 
 async def select_redemption_for_update(conn, order_id: int) -> dict | None:
+    """An order's voucher redemption, locked, so cancelling gives the use back once."""
     return await fetch_one(
         conn, "SELECT id, voucher_id FROM voucher_redemptions WHERE order_id = %s FOR UPDATE", (order_id,)
     )
@@ -218,6 +223,7 @@ async def select_vouchers(conn) -> list[dict]:
 
 
 async def insert_voucher(conn, values: dict) -> int:
+    """Create a voucher from the staff form's values; returns its id."""
     _, voucher_id = await execute(
         conn,
         "INSERT INTO vouchers (code, description, kind, amount, max_discount_paise, min_order_paise, starts_at, "
@@ -244,6 +250,7 @@ async def update_voucher(conn, voucher_id: int, values: dict) -> bool:
 
 
 async def replace_voucher_categories(conn, voucher_id: int, category_ids) -> None:
+    """Set the categories a voucher applies to (none: every category)."""
     await execute(conn, "DELETE FROM voucher_categories WHERE voucher_id = %s", (voucher_id,))
     if category_ids:
         await execute_many(
@@ -275,4 +282,5 @@ async def select_hot_rows(conn, cart_id: int) -> tuple[list[int], int | None]:
 
 
 async def lock_voucher(conn, voucher_id: int) -> None:
+    """Lock a voucher's row so two orders cannot both take its last use."""
     await fetch_val(conn, "SELECT id FROM vouchers WHERE id = %s FOR UPDATE", (voucher_id,))

@@ -14,7 +14,7 @@ from quart import Blueprint, Response, abort, current_app, flash, request, url_f
 
 from ..accounts import forms as account_forms
 from ..accounts import queries as account_queries
-from ..accounts.auth import current_shopper, login_required
+from ..accounts.auth import login_required, signed_in_shopper
 from ..accounts.india import STATES
 from ..bag.summary import bag_summary
 from ..bag.token import read_bag_cookie
@@ -26,7 +26,7 @@ from ..pages import render_page
 from ..parsing import parse_id
 from ..payments import queries as payment_queries
 from ..payments.gateway import signature_ok
-from ..payments.providers import Charge, PaymentDetailsError, TestCardGateway, providers_of
+from ..payments.providers import Charge, PaymentDetailsError, TestCardGateway, providers_of, redirecting
 from ..payments.refunds import send_refunds
 from ..payments.settlement import settle
 from ..security import CONTENT_SECURITY_POLICY, csp_nonce, signed_by_sender
@@ -57,6 +57,7 @@ NOT_YOUR_ADDRESS = (
 
 
 async def checkout_context(conn, shopper: dict, form=None, **extra) -> dict:
+    """Everything the checkout page shows: the bag, addresses, the totals with the voucher and their signed record."""
     token = read_bag_cookie().token
     summary = await bag_summary(conn, token, shopper["id"])
     # the totals with the bag's voucher, and the signed record of them the form sends back (issue 12: 2, 6)
@@ -114,6 +115,7 @@ async def already_saved(conn, user_id: int, address: dict) -> bool:
 
 
 async def refuse(conn, shopper, form, message: str, **extra):
+    """The checkout form again with what was wrong (422), keeping what the shopper typed."""
     context = await checkout_context(conn, shopper, form, problem=message, **extra)
     if is_htmx():
         return await fragment("checkout/_checkout_form.html", status=422, **context)
@@ -123,8 +125,9 @@ async def refuse(conn, shopper, form, message: str, **extra):
 @bp.get("/checkout")
 @login_required
 async def show():
+    """The checkout page; an empty bag goes back to the bag page instead."""
     conn = await get_conn()
-    context = await checkout_context(conn, await current_shopper())
+    context = await checkout_context(conn, await signed_in_shopper())
     if context["summary"].is_empty:
         await flash("Your bag is empty: add something you love first.")
         return see_other(url_for("bag.show"))
@@ -134,8 +137,10 @@ async def show():
 @bp.post("/checkout")
 @login_required
 async def place():
+    """Place the order: check the totals the page showed, reserve the stock and take the payment,
+    once however often the form is sent."""
     form = await request.form
-    shopper = await current_shopper()
+    shopper = await signed_in_shopper()
     conn = await get_conn()
     key = form.get("idempotency_key") or ""
     confirmed = confirmation.read(form.get(confirmation.FIELD))  # what the page showed (issue 12.2)
@@ -220,12 +225,14 @@ async def payment_return(number: str):
     order id and payment id) is captured at once; anything else (she chose "Fail", pressed
     back, or the link was tampered with) is looked up at the gateway: nothing paid releases the
     order and puts her bag back. A webhook may have settled it already; either way, once."""
-    shopper = await current_shopper()
+    shopper = await signed_in_shopper()
     conn = await get_conn()
     order = await order_queries.select_order_for(conn, number[:20], shopper["id"])
     payment = await payment_queries.select_payment(conn, order["id"]) if order else None
-    provider = providers_of(current_app).get(payment["provider"]) if payment else None
-    if provider is None or not getattr(provider, "redirects", False):
+    if order is None or payment is None:
+        abort(404)
+    provider = providers_of(current_app).get(payment["provider"])
+    if provider is None or not redirecting(provider):
         abort(404)
     verified = provider.verified_return(request.args)
     hint = None
@@ -291,7 +298,7 @@ async def handle_event(conn, name: str, payload: dict) -> None:
         entity = (payload.get("payment") or {}).get("entity") or {}
         payment = await payment_queries.select_payment_by_gateway_order(conn, str(entity.get("order_id") or ""))
         provider = providers.get(payment["provider"]) if payment else None
-        if provider is None:
+        if payment is None or provider is None:
             log.warning("webhook for an unknown payment", extra={"event": name})
             return
         state = {"payment.authorized": "authorised", "payment.captured": "captured", "order.paid": "captured"}.get(name)

@@ -40,6 +40,7 @@ async def bag_voucher_box(
 
 
 async def bag_answer(ok: bool, message: str, code: str = ""):
+    """The answer to a voucher change on the bag page: the voucher box for htmx, else back to the bag."""
     conn = await get_conn()
     if is_htmx():
         summary = await bag_summary(conn, read_bag_cookie().token, await shopper_id())
@@ -68,6 +69,7 @@ async def apply_bag_voucher():
 
 @bp.post("/bag/voucher/remove")
 async def remove_bag_voucher():
+    """Take the voucher off the bag from the bag page."""
     conn = await get_conn()
     cart_id = await queries.select_cart_id(conn, read_bag_cookie().token)
     removed = await vouchers.remove_from_bag(conn, cart_id)
@@ -78,6 +80,7 @@ async def remove_bag_voucher():
 
 
 async def answer(shopper: dict, ok: bool, message: str, code: str = ""):
+    """The answer to a voucher change at checkout: the checkout form for htmx or an error, else back to checkout."""
     conn = await get_conn()
     if ok and not is_htmx():
         await flash(message)
@@ -90,6 +93,7 @@ async def answer(shopper: dict, ok: bool, message: str, code: str = ""):
 
 
 async def shoppers_bag(conn, shopper: dict) -> tuple[int | None, list]:
+    """The signed-in shopper's bag id and its lines, for pricing a voucher."""
     token = read_bag_cookie().token
     cart_id = await queries.select_shoppers_cart_id(conn, token, shopper["id"])
     return cart_id, (await queries.select_lines_for_order(conn, cart_id) if cart_id else [])
@@ -99,6 +103,7 @@ async def shoppers_bag(conn, shopper: dict) -> tuple[int | None, list]:
 @hourly_limit("VOUCHER_CODES_PER_HOUR", account_key, VOUCHER_CODES_PER_HOUR)
 @login_required
 async def apply_voucher():
+    """Apply a voucher code at checkout (rate-limited against guessing codes)."""
     typed = (await request.form).get("code")
     shopper = await current_shopper()
     conn = await get_conn()
@@ -110,6 +115,7 @@ async def apply_voucher():
 @bp.post("/checkout/voucher/remove")
 @login_required
 async def remove_voucher():
+    """Take the voucher off the bag at checkout."""
     shopper = await current_shopper()
     conn = await get_conn()
     cart_id, _lines = await shoppers_bag(conn, shopper)

@@ -56,6 +56,7 @@ class Voucher:
 
     @classmethod
     def from_row(cls, row: dict) -> Voucher:
+        """A Voucher from its query row (category ids arrive as one comma-separated string)."""
         ids = frozenset(int(i) for i in (row["category_ids"] or "").split(",") if i)
         return cls(
             **{
@@ -77,6 +78,7 @@ class Voucher:
 
     @property
     def used_up(self) -> bool:
+        """Whether the voucher has no uses left."""
         return self.usage_limit is not None and self.used >= self.usage_limit
 
 
@@ -137,10 +139,12 @@ class Priced:
 
     @property
     def discount_paise(self) -> int:
+        """The discount the voucher gives on these lines."""
         return self.totals.discount_paise
 
     @property
     def code(self) -> str:
+        """The applied voucher's code, or empty."""
         return self.voucher.code if self.voucher else ""
 
 
@@ -194,6 +198,7 @@ async def apply_code(conn, cart_id: int | None, lines, typed: str | None, user_i
 
 
 async def remove_from_bag(conn, cart_id: int | None) -> bool:
+    """Take the voucher off a bag; False when there was none (or no bag)."""
     return cart_id is not None and await queries.delete_cart_voucher(conn, cart_id)
 
 

@@ -360,10 +360,12 @@ def unsquash(compound: float) -> float:
 
 
 def polarity(score: float) -> str:
+    """positive, negative or neutral for a sentiment score."""
     return "positive" if score >= NEUTRAL_BAND else "negative" if score <= -NEUTRAL_BAND else "neutral"
 
 
 def split_sentences(text: str) -> list[str]:
+    """A review's sentences, each read on its own so one complaint does not sink a whole review."""
     return [s.strip(" ,") for s in _SENTENCE.split(text.strip()) if s and len(s.strip(" ,")) > 2]
 
 
@@ -398,9 +400,11 @@ class Sentiment:
         self.analyzer.lexicon.update(DOMAIN_LEXICON)
 
     def vader(self, text: str) -> float:
+        """VADER's compound score of a text, the baseline the shop's own scoring is compared with."""
         return self.baseline.polarity_scores(text)["compound"]
 
     def score(self, text: str) -> float:
+        """The shop's sentiment of a text: its fashion phrases first, VADER for the rest."""
         text = normalise(text)
         raw = 0.0
         claimed: list[tuple[int, int]] = []
@@ -458,6 +462,7 @@ class Reading:
     phrases: list[dict] = field(default_factory=list)
 
     def as_json(self) -> dict:
+        """What is stored of a review's reading."""
         return {"sentiment": self.sentiment, "fit": self.fit, "phrases": [p["phrase"] for p in self.phrases]}
 
 
@@ -543,4 +548,5 @@ def loved_score(ratings_and_sentiments: list[tuple[int, float]], prior_mean: flo
 
 
 def adjusted_rating(rating: int, sentiment: float) -> float:
+    """The star rating nudged by what the words say, kept within 1 to 5."""
     return min(5.0, max(1.0, rating + 0.5 * sentiment))

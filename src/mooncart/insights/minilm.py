@@ -99,6 +99,7 @@ class MiniLM:
             p = f"encoder.layer.{n}."
 
             def heads(t):
+                """Split the hidden size into attention heads."""
                 return t.reshape(batch, length, self.heads, size).transpose(0, 2, 1, 3)
 
             q = heads(self._linear(x, p + "attention.self.query"))

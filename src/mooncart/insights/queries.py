@@ -62,6 +62,7 @@ async def select_shop_mean(conn) -> float | None:
 
 
 async def select_products_with_reviews(conn) -> list[int]:
+    """The products that have reviews, whose phrases are worth computing."""
     return [row["product_id"] for row in await fetch_all(conn, "SELECT DISTINCT product_id FROM reviews")]
 
 
@@ -115,6 +116,7 @@ async def select_rating_summary(conn, product_id: int) -> dict:
 
 
 async def select_product_phrases(conn, product_id: int) -> dict[str, list[dict]]:
+    """A product's stored phrases by polarity, for its product page."""
     rows = await fetch_all(
         conn,
         "SELECT polarity, phrase, mentions FROM product_phrases WHERE product_id = %s ORDER BY polarity, position",
@@ -149,4 +151,5 @@ async def select_loved(conn, limit: int = 24, category_ids: list[int] | None = N
 
 
 def phrases_json(phrases: list[dict]) -> str:
+    """Phrases as JSON that keeps non-ASCII text readable."""
     return json.dumps(phrases, ensure_ascii=False)

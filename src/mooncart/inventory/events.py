@@ -137,10 +137,12 @@ def init_app(app) -> None:
 
     @app.before_serving
     async def start_events() -> None:
+        """Start listening for stock changes when serving starts."""
         await app.extensions["stock_events"].start()
 
     @app.after_serving
     async def stop_events() -> None:
+        """Stop listening for stock changes when serving ends."""
         await app.extensions["stock_events"].stop()
 
 

@@ -40,6 +40,7 @@ def event_stream(variant_ids: set[int], render: Render) -> Response:
 
     @stream_with_context
     async def generate():
+        """The event stream: a heartbeat, then one event per stock change of these variants until the server drains."""
         async with events.subscribe(variant_ids) as subscription:
             yield ": listening for stock changes\n\n"
             while True:

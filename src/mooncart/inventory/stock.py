@@ -61,6 +61,7 @@ async def adjust_stock(
     """A staff adjustment in its own transaction; a deadlock or lock timeout is retried, never shown."""
 
     async def once():
+        """One try of the adjustment in its own transaction (retried on a deadlock)."""
         async with transaction(conn):
             locked = await lock_variants(conn, [variant_id])
             return await move_stock(conn, {variant_id: change}, locked, reason, staff_id=staff_id, note=note)

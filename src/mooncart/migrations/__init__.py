@@ -37,10 +37,11 @@ from pathlib import Path
 import aiomysql
 
 from ..config import DatabaseSettings
-from ..db import execute, fetch_all, fetch_val, split_sql
+from ..db import split_sql
+from . import queries
+from .queries import RECORD_TABLE, columns_of, create_record_table, indexes_of, table_names
 
 MIGRATIONS_DIR = Path(__file__).parent
-RECORD_TABLE = "schema_migrations"
 # tables every Mooncart release has had: their presence marks a database as ours
 MOONCART_TABLES = {"categories", "sizes", "colours", "products", "variants", "orders"}
 
@@ -57,14 +58,17 @@ class Migration:
 
     @property
     def sql(self) -> str:
+        """The migration's SQL text."""
         return self.path.read_text(encoding="utf-8")
 
     @property
     def checksum(self) -> str:
+        """The file's hash, recorded so a migration changed after it was applied is noticed."""
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
     @property
     def label(self) -> str:
+        """NNNN_name, how messages name the migration."""
         return f"{self.version:04d}_{self.name}"
 
 
@@ -102,14 +106,8 @@ async def migrate(
     conn = await aiomysql.connect(**settings.connect_kwargs(with_database=False), connect_timeout=10)
     try:
         if create:
-            # identifiers cannot be parameters; the name was checked above
-            await execute(
-                conn,
-                f"CREATE DATABASE IF NOT EXISTS `{settings.database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
-            )
-        elif not await fetch_val(
-            conn, "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = %s", (settings.database,)
-        ):
+            await queries.create_database(conn, settings.database)  # the name was checked above
+        elif not await queries.database_exists(conn, settings.database):
             raise MigrationError(f"database {settings.database!r} does not exist (mooncart init-db creates it)")
         await conn.select_db(settings.database)
         async with MigrateLock(conn, lock_name(settings.database), lock_timeout, report):
@@ -125,12 +123,10 @@ class MigrateLock:
         self.conn, self.name, self.timeout, self.report = conn, name, timeout, report
 
     async def __aenter__(self):
-        got = await fetch_val(self.conn, "SELECT GET_LOCK(%s, 0)", (self.name,))
-        if got == 1:
+        if await queries.get_lock(self.conn, self.name, 0):
             return self
         self.report("Another `mooncart migrate` is running on this database; waiting for it to finish.")
-        got = await fetch_val(self.conn, "SELECT GET_LOCK(%s, %s)", (self.name, self.timeout))
-        if got != 1:
+        if not await queries.get_lock(self.conn, self.name, self.timeout):
             raise MigrationError(
                 f"another migrate still held the lock {self.name!r} after {self.timeout:g} "
                 "seconds; is one stuck? (it is freed when that connection ends)"
@@ -138,7 +134,7 @@ class MigrateLock:
         return self
 
     async def __aexit__(self, *_exc):
-        await fetch_val(self.conn, "SELECT RELEASE_LOCK(%s)", (self.name,))
+        await queries.release_lock(self.conn, self.name)
 
 
 async def migrate_connection(
@@ -174,16 +170,13 @@ async def migrate_connection(
             continue
         report(f"Applying {migration.label}")
         await run_statements(conn, migration)
-        await execute(
-            conn,
-            f"INSERT INTO {RECORD_TABLE} (version, name, checksum) VALUES (%s, %s, %s)",  # nosec B608 # fixed table name
-            (migration.version, migration.name, migration.checksum),
-        )
+        await queries.record_applied(conn, migration.version, migration.name, migration.checksum)
         done.append(migration)
     return done
 
 
 async def run_statements(conn, migration: Migration) -> None:
+    """Run a migration's statements one by one, saying which failed and what stands."""
     statements = split_sql(migration.sql)
     for number, statement in enumerate(statements, 1):
         try:
@@ -201,31 +194,7 @@ async def applied_versions(conn) -> dict[int, str] | None:
     """version -> checksum of what is recorded, or None when there is no record table yet."""
     if RECORD_TABLE not in await table_names(conn):
         return None
-    rows = await fetch_all(conn, f"SELECT version, checksum FROM {RECORD_TABLE}")  # nosec B608 # fixed table name
-    return {row["version"]: row["checksum"] for row in rows}
-
-
-async def table_names(conn) -> set[str]:
-    rows = await fetch_all(
-        conn,
-        "SELECT table_name AS name FROM information_schema.tables "
-        "WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'",
-    )
-    return {row["name"] for row in rows}
-
-
-async def create_record_table(conn) -> None:
-    await execute(
-        conn,
-        f"CREATE TABLE IF NOT EXISTS {RECORD_TABLE} ("
-        "version     INT UNSIGNED NOT NULL PRIMARY KEY, "
-        "name        VARCHAR(100) NOT NULL, "
-        "checksum    CHAR(64)     NOT NULL, "
-        "applied_at  DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6), "
-        # TRUE: found already in place (a database made before migrations) and checked
-        "baseline    BOOLEAN      NOT NULL DEFAULT FALSE"
-        ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci",
-    )
+    return await queries.recorded_checksums(conn)
 
 
 # --- databases made before migrations existed ---------------------------------------------------
@@ -251,33 +220,8 @@ async def adopt(conn, tables: set[str], baseline: Migration, report: Callable[[s
         )
     # the record table comes last: a refused or failed adoption leaves none, so the next run adopts again
     await create_record_table(conn)
-    await execute(
-        conn,
-        f"INSERT INTO {RECORD_TABLE} (version, name, checksum, baseline) "  # nosec B608 # fixed table name
-        "VALUES (%s, %s, %s, TRUE)",
-        (baseline.version, baseline.name, baseline.checksum),
-    )
+    await queries.record_applied(conn, baseline.version, baseline.name, baseline.checksum, baseline=True)
     report(f"Recorded {baseline.label} as applied (checked: every table, column, index and constraint is there)")
-
-
-async def columns_of(conn, table: str) -> set[str]:
-    rows = await fetch_all(
-        conn,
-        "SELECT column_name AS name FROM information_schema.columns "
-        "WHERE table_schema = DATABASE() AND table_name = %s",
-        (table,),
-    )
-    return {row["name"] for row in rows}
-
-
-async def indexes_of(conn, table: str) -> set[str]:
-    rows = await fetch_all(
-        conn,
-        "SELECT DISTINCT index_name AS name FROM information_schema.statistics "
-        "WHERE table_schema = DATABASE() AND table_name = %s",
-        (table,),
-    )
-    return {row["name"] for row in rows}
 
 
 async def upgrade_earlier_releases(conn) -> None:
@@ -286,46 +230,20 @@ async def upgrade_earlier_releases(conn) -> None:
     from any earlier release (or one half-way through this) comes out the same. New tables are
     left to the baseline's own CREATE TABLE IF NOT EXISTS."""
     if "size_group" not in await columns_of(conn, "sizes"):
-        await execute(conn, "ALTER TABLE sizes ADD COLUMN size_group VARCHAR(10) NOT NULL DEFAULT '' AFTER label")
-        # the families the baseline's own size rows carry
-        await execute(
-            conn,
-            "UPDATE sizes SET size_group = CASE WHEN label = 'Free size' THEN 'free' "
-            "WHEN label LIKE 'UK %%' THEN 'shoe' WHEN label REGEXP '^[0-9]+$' THEN 'waist' "
-            "ELSE 'apparel' END",
-        )
-        await execute(conn, "ALTER TABLE sizes ALTER COLUMN size_group DROP DEFAULT")
+        await queries.add_sizes_size_group(conn)
     if "size_group" not in await columns_of(conn, "categories"):
-        await execute(
-            conn, "ALTER TABLE categories ADD COLUMN size_group VARCHAR(10) NOT NULL DEFAULT 'apparel' AFTER art_kind"
-        )
-        # a category's sizes are those its products are sold in (the most common family wins)
-        await execute(
-            conn,
-            "UPDATE categories c SET size_group = COALESCE((SELECT s.size_group FROM products p "
-            "JOIN variants v ON v.product_id = p.id JOIN sizes s ON s.id = v.size_id "
-            "WHERE p.category_id = c.id GROUP BY s.size_group "
-            "ORDER BY COUNT(*) DESC, s.size_group LIMIT 1), 'apparel')",
-        )
+        await queries.add_categories_size_group(conn)
     if "is_low_stock" not in await columns_of(conn, "variants"):
-        await execute(
-            conn,
-            "ALTER TABLE variants ADD COLUMN is_low_stock TINYINT "
-            "AS (stock <= low_stock_threshold) STORED AFTER low_stock_threshold",
-        )
+        await queries.add_variants_is_low_stock(conn)
     variant_indexes = await indexes_of(conn, "variants")
     if "ix_variants_low_stock" not in variant_indexes:
-        await execute(conn, "ALTER TABLE variants ADD KEY ix_variants_low_stock (is_low_stock, stock)")
+        await queries.add_variants_low_stock_index(conn)
     if "ix_variants_colour_size" not in variant_indexes:
-        await execute(
-            conn, "ALTER TABLE variants ADD KEY ix_variants_colour_size (colour_id, size_id, product_id, stock)"
-        )
+        await queries.add_variants_colour_size_index(conn)
     if "ix_variants_colour" in variant_indexes:  # the new index leads with colour_id, so the foreign key keeps one
-        await execute(conn, "ALTER TABLE variants DROP KEY ix_variants_colour")
+        await queries.drop_variants_colour_index(conn)
     if "payment_reference" not in await columns_of(conn, "orders"):
-        await execute(
-            conn, "ALTER TABLE orders ADD COLUMN payment_reference VARCHAR(64) NOT NULL DEFAULT '' AFTER payment_status"
-        )
+        await queries.add_orders_payment_reference(conn)
 
 
 def expected_parts(migration: Migration) -> dict[str, dict[str, set[str]]]:
@@ -372,14 +290,7 @@ async def missing_parts(conn, migration: Migration) -> list[str]:
     """What the database lacks of the tables, columns, indexes and constraints a migration names."""
     missing = []
     tables = await table_names(conn)
-    constraints = {
-        (row["t"], row["c"])
-        for row in await fetch_all(
-            conn,
-            "SELECT table_name AS t, constraint_name AS c FROM information_schema.table_constraints "
-            "WHERE constraint_schema = DATABASE()",
-        )
-    }
+    constraints = await queries.constraint_names(conn)
     for table, parts in expected_parts(migration).items():
         if table not in tables:
             missing.append(f"table {table}")

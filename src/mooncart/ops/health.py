@@ -16,6 +16,7 @@ import logging
 from quart import Blueprint, Quart, Response, current_app, jsonify
 
 from ..draining import begin_draining
+from .queries import ping
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger("mooncart.health")
@@ -29,21 +30,22 @@ def draining() -> bool:
 
 @bp.get("/healthz")
 async def healthz():
+    """Liveness: the process and its event loop answer; nothing else is touched."""
     return Response("ok\n", content_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-store"})
 
 
 async def database_answers() -> None:
+    """Readiness: a pooled connection answers SELECT 1."""
     db = current_app.extensions["db"]
     conn = await db.acquire()
     try:
-        async with conn.cursor() as cur:
-            await cur.execute("SELECT 1")
-            await cur.fetchone()
+        await ping(conn)
     finally:
         db.release(conn)
 
 
 async def redis_answers() -> None:
+    """Readiness: Redis answers PING (one client per worker, made on first use)."""
     client = current_app.extensions.get("health_redis")
     if client is None:
         import redis.asyncio as redis
@@ -55,6 +57,7 @@ async def redis_answers() -> None:
 
 
 async def check(name: str, probe) -> str:
+    """ok or unavailable for one probe within CHECK_SECONDS; the reason goes to the log only."""
     try:
         await asyncio.wait_for(probe(), CHECK_SECONDS)
         return "ok"
@@ -65,6 +68,7 @@ async def check(name: str, probe) -> str:
 
 @bp.get("/readyz")
 async def readyz():
+    """Readiness: 200 when every check is ok, else 503 with each check's word."""
     if draining():
         response = jsonify(status="draining", checks={})
         response.status_code = 503
@@ -80,10 +84,12 @@ async def readyz():
 
 
 def init_app(app: Quart) -> None:
+    """Register the health routes; start draining and close the Redis client when serving ends."""
     app.register_blueprint(bp)
 
     @app.after_serving
     async def drain() -> None:
+        """Serving is ending: /readyz says draining, and the Redis client closes."""
         begin_draining(app)
         client = app.extensions.pop("health_redis", None)
         if client is not None:

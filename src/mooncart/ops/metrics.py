@@ -89,6 +89,7 @@ def parse_allow(text: str) -> tuple:
 
 
 def allowed(address: str | None, networks: tuple) -> bool:
+    """Whether an address may read /metrics (IPv4-mapped IPv6 addresses count as their IPv4)."""
     try:
         ip = ipaddress.ip_address(address or "")
     except ValueError:
@@ -99,11 +100,13 @@ def allowed(address: str | None, networks: tuple) -> bool:
 
 
 async def start_timer() -> None:
+    """Note when the request started, for its duration."""
     # on the request object itself: g and repeated proxy look-ups cost several times more
     request._get_current_object().mooncart_started = time.perf_counter()  # type: ignore[attr-defined]
 
 
 async def record(response: Response) -> Response:
+    """Count the request and its duration by route, method and status."""
     req = request._get_current_object()  # type: ignore[attr-defined]  # a werkzeug LocalProxy
     started = getattr(req, "mooncart_started", None)
     if started is not None:
@@ -125,6 +128,7 @@ async def record(response: Response) -> Response:
 
 
 def exposition() -> bytes:
+    """The metrics text, summed over every worker in multiprocess mode."""
     if MULTIPROCESS:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
@@ -134,6 +138,7 @@ def exposition() -> bytes:
 
 @bp.get("/metrics")
 async def metrics():
+    """The Prometheus metrics, for the allowed networks only; anyone else gets the usual 404."""
     if not allowed(request.remote_addr, current_app.extensions["metrics_allow"]):
         abort(404)  # the same page as any unknown address: nothing here to find
     body = await asyncio.to_thread(exposition)  # reads every worker's files in multiprocess mode
@@ -152,5 +157,6 @@ def init_app(app: Quart) -> None:
 
     @app.after_serving
     async def forget_this_worker() -> None:
+        """A stopped worker's live gauges leave the sums."""
         if MULTIPROCESS:  # its live gauges stop counting; its counters stay in the sums
             multiprocess.mark_process_dead(os.getpid())

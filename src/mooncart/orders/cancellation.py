@@ -30,6 +30,7 @@ async def cancel_order(conn, order_id: int, user_id: int | None = None, provider
     (when providers are given; otherwise reconcile-payments sends the refund)."""
 
     async def once():
+        """One try of the cancellation in its own transaction (retried on a deadlock)."""
         async with transaction(conn):
             order = await payment_queries.select_order_for_update(conn, order_id)
             if not await queries.mark_cancelled(conn, order_id, user_id):

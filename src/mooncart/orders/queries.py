@@ -251,12 +251,14 @@ async def select_return_lines(conn, return_id: int) -> list[dict]:
 
 
 async def update_return_status(conn, return_id: int, status: str) -> None:
+    """Move a return to its next status."""
     await execute(conn, "UPDATE returns SET status = %s WHERE id = %s", (status, return_id))
 
 
 async def select_units_returned_for_refund(conn, order_id: int) -> tuple[int, int]:
     """(units sold, units received back for a refund): equal means the whole order came back."""
-    row = await fetch_one(
+    # a SELECT without FROM always gives exactly one row
+    [row] = await fetch_all(
         conn,
         "SELECT (SELECT SUM(quantity) FROM order_items WHERE order_id = %s) AS sold, "
         "(SELECT COALESCE(SUM(ri.quantity), 0) FROM return_items ri JOIN returns r ON r.id = ri.return_id "

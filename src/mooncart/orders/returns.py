@@ -112,6 +112,7 @@ async def request_return(
         raise ReturnProblem("Please tell us why you are sending it back.")
 
     async def once():
+        """One try of the return request in its own transaction (retried on a deadlock)."""
         async with transaction(conn):
             order = await payment_queries.select_order_for_update(conn, order_id)
             full = await queries.select_order_for(conn, order["number"], user_id) if order else None
@@ -162,6 +163,7 @@ async def move_return(
     ReturnProblem for a move that is not allowed from where it is."""
 
     async def once():
+        """One try of moving the return in its own transaction (retried on a deadlock)."""
         async with transaction(conn):
             order = await payment_queries.select_order_for_update(conn, order_id)
             found = await queries.select_return_for_update(conn, return_id, order_id)

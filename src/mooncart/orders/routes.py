@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from quart import Blueprint, Response, abort, current_app, flash, request, url_for
 
-from ..accounts.auth import current_shopper, login_required
+from ..accounts.auth import login_required, signed_in_shopper
 from ..db import get_conn
 from ..htmx import fragment, is_htmx, see_other
 from ..inventory.events import publish
@@ -26,7 +26,7 @@ REFUND_LABELS = {"requested": "On its way", "processed": "Refunded", "failed": "
 
 async def get_order(number: str) -> dict:
     """The signed-in shopper's order, or 404: another shopper's order looks exactly like none."""
-    shopper = await current_shopper()
+    shopper = await signed_in_shopper()
     order = await queries.select_order_for(await get_conn(), number[:20], shopper["id"])
     if order is None:
         abort(404)
@@ -50,7 +50,7 @@ def payment_label(order: dict) -> str:
 @login_required
 async def list_orders():
     """The signed-in shopper's orders, newest first."""
-    shopper = await current_shopper()
+    shopper = await signed_in_shopper()
     orders = await queries.select_orders_of(await get_conn(), shopper["id"])
     return await render_page("orders/list.html", orders=orders, labels=LABELS)
 
@@ -89,7 +89,7 @@ async def cancel(number: str):
     hear it), and a paid order's money goes back through its provider. A second click, or an
     order that has shipped, changes nothing and says why."""
     order = await get_order(number)
-    shopper = await current_shopper()
+    shopper = await signed_in_shopper()
     conn = await get_conn()
     levels = await cancel_order(conn, order["id"], shopper["id"], providers_of(current_app))
     if levels is not None:
@@ -134,6 +134,7 @@ async def check_payment(number: str):
 
 
 async def return_context(conn, order: dict, **extra) -> dict:
+    """What the return form shows for an order: its returnable lines, exchange options and the reasons."""
     lines = returnable_lines(
         await queries.select_returnable_items(conn, order["id"]),
         await queries.select_exchange_options(conn, order["id"]),
@@ -165,7 +166,7 @@ async def request_return_view(number: str):
     form's fragment for htmx); an exchange's size is reserved at once."""
     order = await get_order(number)
     conn = await get_conn()
-    shopper = await current_shopper()
+    shopper = await signed_in_shopper()
     form = await request.form
     context = await return_context(conn, order, values=form)
     try:

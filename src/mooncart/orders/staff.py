@@ -33,7 +33,7 @@ def payment_status_after(new_status: str, payment: str) -> str:
 
 async def _change_once(conn, order_id: int, new_status: str, staff_id: int) -> dict:
     async with transaction(conn):
-        order = await payment_queries.select_order_for_update(conn, order_id)
+        order = await payment_queries.order_for_update(conn, order_id)
         check_transition(order["status"], new_status)
         await queries.update_order_status(
             conn, order_id, new_status, payment_status_after(new_status, order["payment_status"])

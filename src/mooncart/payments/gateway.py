@@ -113,6 +113,7 @@ class GatewayClient:
         raise GatewayUnavailable(f"{method} {path}: {last}")
 
     async def create_order(self, amount_paise: int, receipt: str) -> dict:
+        """The gateway's order for a shop order (idempotent by receipt); capture is ours to do later."""
         return await self.call(
             "POST",
             "/v1/orders",
@@ -121,6 +122,7 @@ class GatewayClient:
         )
 
     async def pay_by_card(self, gateway_order_id: str, amount_paise: int, card: dict, key: str) -> dict:
+        """Authorise a card payment on a gateway order."""
         return await self.call(
             "POST",
             "/v1/payments/create/json",
@@ -135,6 +137,7 @@ class GatewayClient:
         )
 
     async def capture(self, payment_id: str, amount_paise: int, key: str) -> dict:
+        """Take an authorised payment (idempotent by key)."""
         return await self.call(
             "POST",
             f"/v1/payments/{payment_id}/capture",
@@ -143,14 +146,17 @@ class GatewayClient:
         )
 
     async def order_payments(self, gateway_order_id: str) -> list[dict]:
+        """Every payment attempt on a gateway order, to learn what really happened."""
         return (await self.call("GET", f"/v1/orders/{gateway_order_id}/payments")).get("items", [])
 
     async def refund(self, payment_id: str, amount_paise: int, key: str) -> dict:
+        """Send (part of) a captured payment back (idempotent by key)."""
         return await self.call(
             "POST", f"/v1/payments/{payment_id}/refund", json={"amount": amount_paise}, idempotency_key=key
         )
 
     async def fetch_refund(self, refund_id: str) -> dict:
+        """Where a refund has got to."""
         return await self.call("GET", f"/v1/refunds/{refund_id}")
 
     def checkout_url(self, gateway_order_id: str, callback_url: str) -> str:

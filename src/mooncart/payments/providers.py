@@ -19,7 +19,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Protocol, TypeGuard
 
 from .gateway import GatewayClient, GatewayRefused, GatewaySettings, GatewayUnavailable, payment_signature_ok
 
@@ -78,6 +78,23 @@ class PaymentProvider(Protocol):
         """Where a refund the gateway accepted has got to."""
 
 
+class RedirectingProvider(PaymentProvider, Protocol):
+    """A provider whose shopper pays on the gateway's own page (UPI): it has the page's address
+    and checks the signed return from it."""
+
+    def checkout_url(self, gateway_order_id: str, return_url: str) -> str:
+        """The gateway's page for this gateway order, which sends the shopper back to return_url."""
+
+    def verified_return(self, args) -> tuple[str, str] | None:
+        """(gateway order id, payment id) when the return URL is signed by the gateway; None otherwise."""
+
+
+def redirecting(provider: PaymentProvider) -> TypeGuard[RedirectingProvider]:
+    """Whether the shopper pays on the gateway's page: then the provider has checkout_url and
+    verified_return (the flag redirects says so, as every provider declares it)."""
+    return provider.redirects
+
+
 def luhn_ok(number: str) -> bool:
     """The card number's own check digit: catches a mistyped digit before asking the bank."""
     total = 0
@@ -114,6 +131,7 @@ class CashOnDelivery:
     collects_later, redirects = True, False
 
     def check_details(self, form) -> dict:
+        """Cash on delivery asks for no payment details."""
         return {}
 
 
@@ -132,12 +150,15 @@ class TestCardGateway:
         self.refunds: dict[str, RefundResult] = {}
 
     def check_details(self, form, today: date | None = None) -> dict:
+        """The same card checks as the real gateway, so tests meet real validation."""
         return check_card(form, today)
 
     async def create(self, order_number: str, amount_paise: int) -> str:
+        """A gateway order id derived from the order number: the same one however often it is asked."""
         return "test_" + order_number
 
     async def authorise(self, gateway_order_id, amount_paise, details, key) -> Charge:
+        """Authorise by test card number: special numbers decline or time out, the rest succeed."""
         number = details["number"]
         if number == TIMEOUT:
             await asyncio.sleep(self.delay_seconds)
@@ -149,6 +170,7 @@ class TestCardGateway:
         return Charge(payment["state"], payment["id"])
 
     async def capture(self, payment_id, amount_paise, key) -> Charge:
+        """Capture an authorised test payment."""
         for payment in self.payments.values():
             if payment["id"] == payment_id:
                 payment["state"] = "captured"
@@ -156,13 +178,16 @@ class TestCardGateway:
         return Charge("failed", payment_id, "Unknown payment.")
 
     async def look_up(self, gateway_order_id) -> Charge:
+        """What happened to a test gateway order."""
         payment = self.payments.get(gateway_order_id)
         return Charge(payment["state"], payment["id"]) if payment else Charge("none")
 
     async def refund(self, payment_id, amount_paise, key) -> RefundResult:
+        """A processed refund, the same one for a repeated key."""
         return self.refunds.setdefault(key, RefundResult("processed", "TESTRF-" + secrets.token_hex(5).upper()))
 
     async def refund_status(self, refund_id) -> RefundResult:
+        """Test refunds are processed at once."""
         return RefundResult("processed", refund_id)
 
 
@@ -179,9 +204,11 @@ class GatewayProvider:
         self.settings = settings
 
     async def create(self, order_number: str, amount_paise: int) -> str:
+        """The gateway's order for this shop order."""
         return (await self.client.create_order(amount_paise, order_number))["id"]
 
     async def capture(self, payment_id, amount_paise, key) -> Charge:
+        """Capture; a refusal or an outage is 'unknown' so the caller looks the payment up."""
         try:
             payment = await self.client.capture(payment_id, amount_paise, key)
         except GatewayUnavailable:
@@ -191,15 +218,17 @@ class GatewayProvider:
         return charge_of(payment)
 
     async def look_up(self, gateway_order_id) -> Charge:
+        """The best state among the gateway order's payments; 'unknown' while the gateway does not answer."""
         try:
             payments = await self.client.order_payments(gateway_order_id)
         except (GatewayUnavailable, GatewayRefused):
             return Charge("unknown")
         if not payments:
             return Charge("none")
-        return charge_of(max(payments, key=lambda p: STATE_RANK.get(p.get("status"), 0)))
+        return charge_of(max(payments, key=lambda p: STATE_RANK.get(p.get("status") or "", 0)))
 
     async def refund(self, payment_id, amount_paise, key) -> RefundResult:
+        """Send a refund; 'unknown' while the gateway does not answer, so it is asked again later."""
         try:
             refund = await self.client.refund(payment_id, amount_paise, key)
         except GatewayUnavailable:
@@ -209,12 +238,14 @@ class GatewayProvider:
         return refund_result(refund)
 
     async def refund_status(self, refund_id) -> RefundResult:
+        """Where a refund has got to; 'unknown' while the gateway does not answer."""
         try:
             return refund_result(await self.client.fetch_refund(refund_id))
         except (GatewayUnavailable, GatewayRefused):
             return RefundResult("unknown", refund_id)
 
     def checkout_url(self, gateway_order_id: str, return_url: str) -> str:
+        """The gateway's payment page for this gateway order."""
         return self.client.checkout_url(gateway_order_id, return_url)
 
     def verified_return(self, args) -> tuple[str, str] | None:
@@ -233,9 +264,11 @@ class GatewayCard(GatewayProvider):
     code, label, redirects = "card", "Credit or debit card", False
 
     def check_details(self, form, today: date | None = None) -> dict:
+        """Check the card fields before anything is reserved."""
         return check_card(form, today)
 
     async def authorise(self, gateway_order_id, amount_paise, details, key) -> Charge:
+        """Authorise the card on the gateway order; a refusal is 'failed' with the bank's reason."""
         card = {
             "number": details["number"],
             "expiry_month": f"{details['expiry_month']:02d}",
@@ -255,21 +288,27 @@ class GatewayUpi(GatewayProvider):
     code, label, redirects = "upi", "UPI (Google Pay, PhonePe, Paytm, BHIM)", True
 
     def check_details(self, form) -> dict:
+        """UPI asks for no details here: the shopper pays on the gateway's page."""
         return {}
 
 
 def charge_of(payment: dict) -> Charge:
-    state = {"authorized": "authorised", "captured": "captured", "failed": "failed"}.get(payment.get("status"), "none")
+    """Our Charge for a gateway payment, in our words for its state."""
+    state = {"authorized": "authorised", "captured": "captured", "failed": "failed"}.get(
+        payment.get("status") or "", "none"
+    )
     error = payment.get("error_description") or ""
     return Charge(state, payment.get("id") or payment.get("razorpay_payment_id") or "", error)
 
 
 def refund_result(refund: dict) -> RefundResult:
-    state = {"processed": "processed", "failed": "failed"}.get(refund.get("status"), "requested")
+    """Our RefundResult for a gateway refund."""
+    state = {"processed": "processed", "failed": "failed"}.get(refund.get("status") or "", "requested")
     return RefundResult(state, refund.get("id", ""))
 
 
 def describe(refused: GatewayRefused) -> str:
+    """The gateway's own reason for a refusal (short), or a plain one."""
     error = refused.body.get("error") if isinstance(refused.body, dict) else None
     description = error.get("description") if isinstance(error, dict) else None
     return str(description or "Your bank declined the payment.")[:200]

@@ -130,6 +130,7 @@ async def update_refund(conn, refund_id: int, status: str, gateway_refund_id: st
 
 
 async def select_refund_by_gateway_id(conn, gateway_refund_id: str) -> dict | None:
+    """Our refund for a gateway refund id (from a webhook), or None."""
     return await fetch_one(
         conn, "SELECT id, order_id, status FROM refunds WHERE gateway_refund_id = %s", (gateway_refund_id,)
     )
@@ -165,6 +166,32 @@ async def select_order_brief(conn, order_id: int) -> dict | None:
         "subtotal_paise + shipping_paise AS total_paise FROM orders WHERE id = %s",
         (order_id,),
     )
+
+
+async def order_brief(conn, order_id: int) -> dict:
+    """select_order_brief for an order the caller knows exists (settling, refunding): a missing
+    row is a LookupError that names it, never a None indexed further on."""
+    order = await select_order_brief(conn, order_id)
+    if order is None:
+        raise LookupError(f"order {order_id} does not exist")
+    return order
+
+
+async def order_for_update(conn, order_id: int) -> dict:
+    """select_order_for_update for an order the caller knows exists; LookupError when it does not."""
+    order = await select_order_for_update(conn, order_id)
+    if order is None:
+        raise LookupError(f"order {order_id} does not exist")
+    return order
+
+
+async def payment_of(conn, order_id: int, *, for_update: bool = False) -> dict:
+    """select_payment for an order that was paid for online (every one has its payment row from
+    the moment it is reserved); LookupError when there is none."""
+    payment = await select_payment(conn, order_id, for_update=for_update)
+    if payment is None:
+        raise LookupError(f"order {order_id} has no payment")
+    return payment
 
 
 async def update_order_paid(conn, order_id: int, reference: str) -> None:

@@ -36,8 +36,10 @@ async def send_refunds(conn, providers: dict, order_id: int) -> int:
     processed ones. Returns how many refunds changed."""
     order = await queries.select_order_brief(conn, order_id)
     payment = await queries.select_payment(conn, order_id)
-    provider = providers.get(payment["provider"]) if payment else None
-    if order is None or provider is None or payment["status"] != "captured" or not payment["gateway_payment_id"]:
+    if order is None or payment is None:
+        return 0
+    provider = providers.get(payment["provider"])
+    if provider is None or payment["status"] != "captured" or not payment["gateway_payment_id"]:
         return 0
     changed = 0
     for refund in await queries.select_refunds(conn, order_id):

@@ -29,7 +29,7 @@ from ..db import retrying, transaction
 from ..ops import metrics
 from . import queries
 from .gateway import GatewayRefused, GatewayUnavailable
-from .providers import Charge, PaymentProvider
+from .providers import Charge, PaymentProvider, redirecting
 from .refunds import request_refund, send_refunds
 
 log = logging.getLogger("mooncart.payments")
@@ -46,6 +46,7 @@ def on_release(rank: int) -> Callable[[ReleaseStep], ReleaseStep]:
     """Register `step(conn, order)` to run when an unpaid order is released."""
 
     def register(step: ReleaseStep) -> ReleaseStep:
+        """Add the step to those run when an order is released, in rank order."""
         _release_steps.append((rank, step))
         _release_steps.sort(key=lambda ranked: ranked[0])
         return step
@@ -92,10 +93,10 @@ async def collect(
     """Ask for the money of a reserved order: make (or reuse) the gateway order, then either
     send the shopper to the gateway's page (UPI) or authorise the card and capture. Safe to
     call again for the same order (a re-sent form): every step reuses the first one's result."""
-    order = await queries.select_order_brief(conn, order_id)
+    order = await queries.order_brief(conn, order_id)
     if order["status"] != "awaiting_payment":
         return outcome_of(order)
-    payment = await queries.select_payment(conn, order_id)
+    payment = await queries.payment_of(conn, order_id)
     gateway_order_id = payment["gateway_order_id"]
     if gateway_order_id is None:
         try:
@@ -112,7 +113,7 @@ async def collect(
                 "placed and you have not been charged. Please try again.",
             )
         await queries.update_gateway_order(conn, payment["id"], gateway_order_id)
-    if provider.redirects:
+    if redirecting(provider):
         return Outcome("redirect", redirect_url=provider.checkout_url(gateway_order_id, return_url))
     if details is None:  # a card order resumed without the card (webhook, reconcile): look it up
         return await settle(conn, provider, order_id)
@@ -139,7 +140,7 @@ async def settle(
     reconcile-payments, the shopper's "check again"). A signed, verified hint (authorised or
     captured) is used as it is; anything else is looked up. release_unpaid: nothing paid means
     the order is given up (the shopper came back with a failure, or the hold ran out)."""
-    order = await queries.select_order_brief(conn, order_id)
+    order = await queries.order_brief(conn, order_id)
     payment = await queries.select_payment(conn, order_id)
     if payment is None:
         return outcome_of(order)
@@ -175,7 +176,7 @@ async def finish(
     if charge.state == "authorised":
         claimed = await retrying(lambda: claim(conn, order_id, charge.payment_id, take_over))
         if claimed is None:  # released meanwhile: this authorisation is never captured (it lapses)
-            return outcome_of(await queries.select_order_brief(conn, order_id))
+            return outcome_of(await queries.order_brief(conn, order_id))
         if claimed["in_flight"]:
             settled = await wait_for_settlement(conn, order_id, timeout)
             if settled is not None:
@@ -212,7 +213,7 @@ async def wait_for_settlement(conn, order_id: int, timeout: float) -> Outcome | 
     None if it has not settled within the timeout."""
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
-        order = await queries.select_order_brief(conn, order_id)
+        order = await queries.order_brief(conn, order_id)
         if order["status"] != "awaiting_payment":
             return outcome_of(order)
         await asyncio.sleep(0.05)
@@ -223,8 +224,8 @@ async def claim(conn, order_id: int, payment_id: str, take_over: bool = False) -
     """Mark the payment 'capturing' while the order still awaits it; None when it does not.
     in_flight: another request holds the claim (only take_over captures again)."""
     async with transaction(conn):
-        order = await queries.select_order_for_update(conn, order_id)
-        payment = await queries.select_payment(conn, order_id, for_update=True)
+        order = await queries.order_for_update(conn, order_id)
+        payment = await queries.payment_of(conn, order_id, for_update=True)
         if order["status"] != "awaiting_payment" or payment["status"] not in ("created", "authorised", "capturing"):
             return None
         in_flight = payment["status"] == "capturing" and not take_over
@@ -243,9 +244,10 @@ async def confirm(conn, provider, order_id: int, payment_id: str) -> Outcome:
     captured for an order released meanwhile is refunded in full, never kept."""
 
     async def once():
+        """One try of confirming in its own transaction (retried on a deadlock)."""
         async with transaction(conn):
-            order = await queries.select_order_for_update(conn, order_id)
-            payment = await queries.select_payment(conn, order_id, for_update=True)
+            order = await queries.order_for_update(conn, order_id)
+            payment = await queries.payment_of(conn, order_id, for_update=True)
             if order["status"] == "awaiting_payment":
                 await queries.update_payment(conn, payment["id"], "captured", payment_id)
                 await queries.update_order_paid(conn, order_id, payment_id)
@@ -262,7 +264,7 @@ async def confirm(conn, provider, order_id: int, payment_id: str) -> Outcome:
     elif result == "refund":
         log.warning("captured after release: refunding", extra={"order_id": order_id})
         await send_refunds(conn, {provider.code: provider}, order_id)
-        return outcome_of(await queries.select_order_brief(conn, order_id))
+        return outcome_of(await queries.order_brief(conn, order_id))
     log.info("payment captured", extra={"order_id": order_id, "payment": payment_id})
     return Outcome("paid")
 
@@ -273,11 +275,12 @@ async def release(conn, order_id: int, message: str, *, even_if_capturing: bool 
     knows from the gateway that nothing was taken."""
 
     async def once():
+        """One try of releasing in its own transaction (retried on a deadlock)."""
         async with transaction(conn):
-            order = await queries.select_order_for_update(conn, order_id)
+            order = await queries.order_for_update(conn, order_id)
             if order["status"] != "awaiting_payment":
                 return None
-            payment = await queries.select_payment(conn, order_id, for_update=True)
+            payment = await queries.payment_of(conn, order_id, for_update=True)
             if payment["status"] == "capturing" and not even_if_capturing:
                 return "pending"
             await queries.update_payment(conn, payment["id"], "failed", failure=message)
@@ -288,7 +291,7 @@ async def release(conn, order_id: int, message: str, *, even_if_capturing: bool 
     if levels == "pending":
         return Outcome("pending", PENDING_MESSAGE)
     if levels is None:
-        return outcome_of(await queries.select_order_brief(conn, order_id))
+        return outcome_of(await queries.order_brief(conn, order_id))
     log.info("payment failed: order released", extra={"order_id": order_id})
     return Outcome("failed", message, stock_levels=levels)
 
@@ -307,7 +310,7 @@ async def reconcile(conn, providers: dict, *, hold_seconds: int, timeout: float 
     paid: released), and ask again about refunds not yet processed. Returns counts."""
     counts = {"paid": 0, "failed": 0, "pending": 0, "placed": 0, "refunds": 0}
     for row in await queries.select_unsettled(conn, hold_seconds):
-        payment = await queries.select_payment(conn, row["order_id"])
+        payment = await queries.payment_of(conn, row["order_id"])
         provider = providers.get(payment["provider"])
         if provider is None:
             counts["pending"] += 1

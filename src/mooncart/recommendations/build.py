@@ -58,6 +58,7 @@ class Catalogue:
 
     @classmethod
     def from_rows(cls, rows: list[dict]) -> Catalogue:
+        """The catalogue from its query rows, with colour lists and price bands worked out once."""
         catalogue = cls(
             {
                 row["id"]: dict(
@@ -70,6 +71,7 @@ class Catalogue:
         return catalogue
 
     def in_stock(self, product_id: int) -> bool:
+        """Whether a product can be recommended (known and in stock)."""
         product = self.products.get(product_id)
         return bool(product and product["in_stock"])
 
@@ -97,6 +99,7 @@ def features(product: dict) -> Counter:
 
 
 def tfidf(documents: dict[int, Counter]) -> dict[int, dict[str, float]]:
+    """TF-IDF vectors of each product's words, so rare words weigh more than common ones."""
     n = len(documents)
     df: Counter = Counter()
     for terms in documents.values():
@@ -168,6 +171,7 @@ class Taste:
 
     @classmethod
     def of(cls, lines: list[dict], catalogue: Catalogue) -> Taste:
+        """A shopper's taste, from the order lines she bought."""
         taste = cls(Counter(), Counter(), Counter(), set())
         for line in lines:
             product = catalogue.products.get(line["product_id"])
@@ -224,6 +228,7 @@ def popular_picks(
 
 
 def baskets_of(lines: list[dict]) -> list[set[int]]:
+    """The set of products of each order, for what is bought together."""
     orders: dict[int, set[int]] = defaultdict(set)
     for line in lines:
         orders[line["order_id"]].add(line["product_id"])

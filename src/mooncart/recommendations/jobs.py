@@ -12,6 +12,7 @@ from .build import PER_KIND, Catalogue, Taste, baskets_of, co_occurrence, conten
 
 
 async def build_recommendations(conn, min_support: int = 2, with_evaluation: bool = False) -> dict:
+    """Rebuild every recommendation table from orders, views and the catalogue; optionally evaluate them."""
     catalogue = Catalogue.from_rows(await queries.select_products_for_similarity(conn))
     lines = await queries.select_order_lines(conn)
     views = await queries.select_views(conn)
@@ -61,6 +62,7 @@ async def build_recommendations(conn, min_support: int = 2, with_evaluation: boo
 
 
 def evaluation_markdown(result: dict) -> str:
+    """The evaluation as a Markdown table, for the docs."""
     k = result["k"]
     return (
         f"| recommender | hit-rate@{k} | NDCG@{k} |\n| --- | --- | --- |\n"

@@ -7,6 +7,7 @@ from . import queries
 
 
 async def home_picks(conn) -> list[dict]:
+    """The signed-in shopper's picks for the home page; none for a visitor."""
     shopper = await current_shopper()
     if shopper is None:
         return []

@@ -18,6 +18,7 @@ from .page import review_section
 
 @product_page_extra
 async def product_insights(conn, product: dict) -> dict:
+    """The product page's reviews, phrases and recommendations; the view is counted for analytics."""
     # an app without log-ins (bench/bare_app.py renders this page bare) has no shopper to ask for
     shopper = await current_shopper() if auth_manager_key in current_app.extensions else None
     context = await review_section(conn, product, shopper)

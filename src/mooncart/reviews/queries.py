@@ -111,6 +111,7 @@ async def refresh_all_product_ratings(conn) -> None:
 
 
 async def select_review(conn, review_id: int) -> dict | None:
+    """One review with its product's slug (for links back), or None."""
     return await fetch_one(
         conn,
         "SELECT r.id, r.product_id, r.user_id, r.helpful_count, r.hidden_at, p.slug AS product_slug "
@@ -131,6 +132,7 @@ async def add_helpful_vote(conn, review_id: int, user_id: int) -> bool:
 
 
 async def select_helpful_count(conn, review_id: int) -> int:
+    """How many found a review helpful (0 for an unknown review)."""
     row = await fetch_one(conn, "SELECT helpful_count FROM reviews WHERE id = %s", (review_id,))
     return int(row["helpful_count"]) if row else 0
 
