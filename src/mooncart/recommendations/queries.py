@@ -8,7 +8,10 @@ from ..db import execute, execute_many, fetch_all
 
 KINDS = ("similar", "bought_together", "viewed_together")
 LIVE_ORDER = "o.status NOT IN ('cancelled', 'returned')"
-IN_STOCK = "EXISTS (SELECT 1 FROM variants sv WHERE sv.product_id = p.id AND sv.stock > 0)"
+# A correlated look-up per candidate, not EXISTS: MariaDB turns that EXISTS into a semi-join that
+# materialises every in-stock variant of the shop (59,000 rows, 10 ms on the 10k-product bench
+# catalogue, a 6x slower product page); this form reads one index entry per product (0.45 ms).
+IN_STOCK = "(SELECT 1 FROM variants sv WHERE sv.product_id = p.id AND sv.stock > 0 LIMIT 1) IS NOT NULL"
 CARD_COLUMNS = (
     "p.id, p.slug, p.name, p.from_price_paise, 1 AS in_stock, "
     "(SELECT pi.path FROM product_images pi WHERE pi.product_id = p.id ORDER BY pi.position, pi.id LIMIT "
