@@ -161,7 +161,10 @@ def reset_bags(settings, guests) -> None:
         cart_ids = [g[3] for g in guests]
         cur.execute("DELETE FROM cart_items WHERE cart_id IN (" + ",".join(["%s"] * len(cart_ids)) + ")", cart_ids)
         cur.executemany(
-            "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)",
+            # a slow server may still be working through requests wrk left queued: it may add a
+            # line between the DELETE and this INSERT, so the line is set, not added
+            "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1) "
+            "ON DUPLICATE KEY UPDATE quantity = 1",
             [(cart_id, v) for _, _, lines, cart_id in guests for v in lines],
         )
     conn.commit()
