@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from mooncart.db import execute, fetch_val
 from tests.conftest import csrf, log_in, post, soup
-from tests.factories import make_product, make_user
+from tests.factories import make_product, make_user, make_voucher
 
 
 def bag_count(page) -> str:
@@ -88,3 +88,19 @@ async def test_a_signed_in_shopper_never_sees_another_accounts_bag(app, conn):
     assert bag_count(await page.get_data()) == "0"
     # while the owner still sees hers
     assert bag_count(await (await client.get("/bag")).get_data()) == "2"
+
+
+async def test_a_stale_account_cookie_cannot_take_the_voucher_off_the_account_bag(app, conn):
+    client, user, product, variant_id = await signed_in_with_a_bag(app, conn)
+    await make_voucher(conn, "STALE10")
+    applied = await post(client, "/bag/voucher", form={"code": "STALE10"})
+    assert applied.status_code == 303
+    on_the_bag = "SELECT COUNT(*) FROM cart_vouchers v JOIN carts c ON c.id = v.cart_id WHERE c.user_id = %s"
+    assert await fetch_val(conn, on_the_bag, (user["id"],)) == 1
+    bag_cookie = next(c for c in client.cookie_jar if c.name == "mooncart_bag").value
+    stranger = app.test_client()
+    token = await csrf(stranger)
+    cookie = {"Cookie": f"mooncart_bag={bag_cookie}; " + "; ".join(f"{c.name}={c.value}" for c in stranger.cookie_jar)}
+    stranger.cookie_jar = None
+    await stranger.post("/bag/voucher/remove", form={"csrf_token": token}, headers=cookie)
+    assert await fetch_val(conn, on_the_bag, (user["id"],)) == 1, "a stale cookie took the account's voucher off"

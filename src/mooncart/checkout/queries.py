@@ -3,6 +3,7 @@ The order itself is written by orders/queries.py and the stock moved by inventor
 
 from __future__ import annotations
 
+from ..bag.queries import MINE_SQL
 from ..bag.summary import BagLine
 from ..db import execute, execute_many, fetch_all, fetch_one, fetch_val, in_list
 
@@ -106,9 +107,14 @@ async def select_cart_voucher(conn, cart_id: int) -> dict | None:
     )
 
 
-async def select_cart_id(conn, token: str | None) -> int | None:
-    """The bag's id from its cookie token, or None."""
-    return await fetch_val(conn, "SELECT id FROM carts WHERE token = %s", (token or "",))
+async def select_cart_id(conn, token: str | None, user_id: int | None) -> int | None:
+    """The bag's id from its cookie token, or None; like every bag look-up, only a guest's bag or
+    this shopper's own (a cookie left from an ended session opens nobody's account bag)."""
+    return await fetch_val(
+        conn,
+        "SELECT c.id FROM carts c WHERE c.token = %s AND " + MINE_SQL,  # nosec B608 # values are %s parameters
+        (token or "", user_id),
+    )
 
 
 async def put_cart_voucher(conn, cart_id: int, voucher_id: int) -> None:

@@ -33,9 +33,9 @@ async def bag_voucher_box(
 ) -> dict:
     """The bag page's voucher box: the bag priced with its voucher (priced), and a message after
     applying or removing one (failed: it is a refusal, and code is what was typed)."""
-    cart_id = await queries.select_cart_id(conn, read_bag_cookie().token)
-    shopper = await current_shopper()
-    priced = await vouchers.price_bag(conn, summary.lines, cart_id, shopper["id"] if shopper else None)
+    user_id = await shopper_id()
+    cart_id = await queries.select_cart_id(conn, read_bag_cookie().token, user_id)
+    priced = await vouchers.price_bag(conn, summary.lines, cart_id, user_id)
     return dict(priced=priced, voucher_message=message, voucher_failed=failed, voucher_code=code)
 
 
@@ -60,8 +60,8 @@ async def apply_bag_voucher():
     typed = (await request.form).get("code")
     conn = await get_conn()
     token = read_bag_cookie().token
-    cart_id = await queries.select_cart_id(conn, token)
     user_id = await shopper_id()
+    cart_id = await queries.select_cart_id(conn, token, user_id)
     lines = (await bag_summary(conn, token, user_id)).lines
     ok, message = await vouchers.apply_code(conn, cart_id, lines, typed, user_id)
     return await bag_answer(ok, message, "" if ok else vouchers.clean_code(typed)[: vouchers.MAX_CODE_LENGTH])
@@ -71,7 +71,7 @@ async def apply_bag_voucher():
 async def remove_bag_voucher():
     """Take the voucher off the bag from the bag page."""
     conn = await get_conn()
-    cart_id = await queries.select_cart_id(conn, read_bag_cookie().token)
+    cart_id = await queries.select_cart_id(conn, read_bag_cookie().token, await shopper_id())
     removed = await vouchers.remove_from_bag(conn, cart_id)
     return await bag_answer(True, "Voucher removed." if removed else "There was no voucher on your bag.")
 
