@@ -32,16 +32,19 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import aiomysql
 import pymysql
-from itsdangerous import Signer
+from itsdangerous import Signer, URLSafeSerializer
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, os.environ.get("MOONCART_BENCH_SRC", str(ROOT / "src")))  # bench/cpu.py may pass an older src/
 sys.path.insert(0, str(ROOT))
 
 from mooncart import create_app  # noqa: E402
+from mooncart.checkout import confirmation  # noqa: E402
+from mooncart.checkout.pricing import order_totals  # noqa: E402
 from mooncart.config import DatabaseSettings  # noqa: E402
 from mooncart.demo import seed_demo  # noqa: E402
 from mooncart.migrations import create_database  # noqa: E402
@@ -108,6 +111,13 @@ class Signers:
         self.session = self.app.session_interface.get_signing_serializer(self.app)
         self.bag = Signer(SECRET, salt="mooncart.bag")
         self.auth = self.app.extensions["mooncart_auth"]
+
+    def confirmation(self, variant_id: int, price_paise: int) -> str:
+        """The checkout page's signed record of a one-piece bag with no voucher, as the shop signs
+        it (checkout/confirmation.py), so a prepared order is one the shopper has seen."""
+        line = SimpleNamespace(variant_id=variant_id, quantity=1, price_paise=price_paise)
+        priced = SimpleNamespace(totals=order_totals([line]), code="")
+        return URLSafeSerializer(SECRET, salt=confirmation.SALT).dumps(confirmation.shown([line], priced))
 
     def cookies(self, csrf: str, bag_token: str | None = None, auth_token: str | None = None) -> str:
         parts = [f"mooncart={self.session.dumps({'csrf_token': csrf})}"]
@@ -181,6 +191,11 @@ def prepare_checkout_requests(settings, signers, workdir: Path, shoppers: int) -
         cur.execute("SELECT id FROM variants ORDER BY RAND(11) LIMIT 500")
         variants = [row["id"] for row in cur.fetchall()]
         cur.execute(
+            "SELECT id, price_paise AS price FROM variants WHERE id IN (" + ",".join(["%s"] * len(variants)) + ")",
+            variants,
+        )
+        prices = {row["id"]: row["price"] for row in cur.fetchall()}
+        cur.execute(
             "UPDATE variants SET stock = 1000000 WHERE id IN (" + ",".join(["%s"] * len(variants)) + ")", variants
         )
         run = secrets.token_hex(3)
@@ -197,9 +212,9 @@ def prepare_checkout_requests(settings, signers, workdir: Path, shoppers: int) -
                 (hashlib.sha256(auth_token.encode()).hexdigest(), user_id),
             )
             cur.execute("INSERT INTO carts (token, user_id) VALUES (%s, %s)", (bag_token, user_id))
+            variant_id = variants[i % len(variants)]
             cur.execute(
-                "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)",
-                (cur.lastrowid, variants[i % len(variants)]),
+                "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1)", (cur.lastrowid, variant_id)
             )
             cur.execute(
                 "INSERT INTO addresses (user_id, full_name, line1, city, state, pin_code, mobile) VALUES "
@@ -208,7 +223,7 @@ def prepare_checkout_requests(settings, signers, workdir: Path, shoppers: int) -
             )
             body = (
                 f"csrf_token={csrf}&idempotency_key={secrets.token_hex(16)}&address_id={cur.lastrowid}"
-                "&payment_method=cod"
+                f"&payment_method=cod&confirmation={signers.confirmation(variant_id, prices[variant_id])}"
             )
             out.write(f"POST\t/checkout\t{signers.cookies(csrf, bag_token, auth_token)}\t{csrf}\t{body}\n")
     conn.commit()
