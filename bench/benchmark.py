@@ -234,6 +234,15 @@ def prepare_checkout_requests(settings, signers, workdir: Path, shoppers: int) -
 # ---- servers and load ----------------------------------------------------------------------
 
 
+def flush_redis(url: str) -> None:
+    """Empty the bench's Redis database, so the cached shop starts cold, as after a deploy."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -403,6 +412,9 @@ TARGETS = [
     ("product page", "bare: product page", 0.8, 1.5),
     ("category listing", "bare: category listing", 0.8, 1.5),
     ("add to bag (htmx)", "seed design: add to bag (JSON)", 2.0, None),
+    # issue 13: the shared Redis cache at least doubles what the heaviest reads serve
+    ("product page (Redis cache)", "product page", 2.0, None),
+    ("category listing (Redis cache)", "category listing", 2.0, None),
 ]
 
 
@@ -522,6 +534,10 @@ def main() -> None:
     shop = Server("mooncart.asgi:app", small, args.workers)
     bare = Server("bare_app:app", small, args.workers)
     seed = Server("seed_app:app", small, args.workers, gunicorn=True)
+    # the same shop with the shared cache on (its own Redis database, emptied so it starts cold)
+    redis_url = os.environ.get("MOONCART_BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+    flush_redis(redis_url)
+    cached = Server("mooncart.asgi:app", small, args.workers, env={"MOONCART_REDIS_URL": redis_url})
     product_path = f"/products/{small_product}"
     # each group: the endpoint and its references, run back to back and alternated round by round
     groups = []
@@ -529,10 +545,20 @@ def main() -> None:
         groups.append([("home", shop, "/", None)])
     if "listing" in only:
         groups.append(
-            [("category listing", shop, "/c/kurtis", None), ("bare: category listing", bare, "/c/kurtis", None)]
+            [
+                ("category listing", shop, "/c/kurtis", None),
+                ("bare: category listing", bare, "/c/kurtis", None),
+                ("category listing (Redis cache)", cached, "/c/kurtis", None),
+            ]
         )
     if "product" in only:
-        groups.append([("product page", shop, product_path, None), ("bare: product page", bare, product_path, None)])
+        groups.append(
+            [
+                ("product page", shop, product_path, None),
+                ("bare: product page", bare, product_path, None),
+                ("product page (Redis cache)", cached, product_path, None),
+            ]
+        )
     if "add" in only:
         groups.append(
             [
@@ -569,7 +595,7 @@ def main() -> None:
             placed = count_orders(small) - orders_before
             log(f"  ({placed} orders placed)")
     finally:
-        for server in (shop, bare, seed):
+        for server in (shop, bare, seed, cached):
             server.stop()
         reset()
 

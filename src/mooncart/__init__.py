@@ -11,7 +11,7 @@ from quart.sessions import SecureCookieSessionInterface
 from quart_rate_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
-from . import assets, compression, db, draining, formatting, limits, logs, security
+from . import assets, cache, compression, db, draining, formatting, limits, logs, security
 from .config import load_config
 from .htmx import call_context_processors_inline, is_htmx, vary_on_htmx
 from .ops import health, metrics
@@ -69,6 +69,7 @@ def create_app(test_config: dict | None = None) -> Quart:
     health.init_app(app)  # before the pool: on shutdown, readiness turns 503 first
     metrics.init_app(app)
     db.init_app(app)
+    cache.init_app(app)  # shared with every instance through Redis, when configured
     security.init_app(app)
 
     from .accounts import auth

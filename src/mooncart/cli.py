@@ -25,6 +25,29 @@ async def _connect(settings: DatabaseSettings):
     return await aiomysql.connect(**settings.connect_kwargs())
 
 
+# commands whose writes shop pages show (products, stock, reviews, recommendations): afterwards the
+# shared cache is told, as the app tells it after a staff edit (see cache.py)
+CHANGES_SHOP_PAGES = {
+    "init-db",
+    "migrate",
+    "seed-demo",
+    "reconcile-payments",
+    "analyse-reviews",
+    "build-recommendations",
+}
+
+
+async def announce_to_cache() -> None:
+    """Bump every cache generation, so no page is served from before this command's writes."""
+    from . import cache
+
+    config = load_config({"SECRET_KEY": "cli"})  # nosec B105 # not a password
+    shared = cache.connect(config["REDIS_URL"], config["DATABASE_URL"])
+    if shared.redis is not None:
+        await shared.bump([cache.CATALOG, cache.REVIEWS, cache.STOCK])
+        await shared.redis.aclose()
+
+
 async def init_db() -> None:
     """Create the database if missing and apply every pending migration; safe to repeat on a live shop."""
     from .migrations import create_database
@@ -362,6 +385,8 @@ def main(argv: list[str] | None = None) -> None:
                     args.drain_seconds,
                 )
             )
+        if args.command in CHANGES_SHOP_PAGES:
+            asyncio.run(announce_to_cache())
     except ImportError as error:
         print(
             f"mooncart {args.command}: {error} (pip install 'mooncart[ml]' and "

@@ -7,6 +7,7 @@ from typing import Any
 
 from quart import url_for
 
+from .. import cache
 from ..parsing import MAX_NUMBER_LENGTH, parse_rupees, typed_rupees
 from . import queries
 from .queries import SORTS, Category, ListingFilters
@@ -137,8 +138,12 @@ async def listing_context(conn, reference: Reference, current: Category, args, p
         # an XS filter need not search the sarees: only categories that come in the chosen sizes
         wanted_groups = {s["size_group"] for s in reference.sizes if s["id"] in listing.filters.size_ids}
         categories = [c for c in categories if c.size_group in wanted_groups] or categories[:1]
-    rows = await queries.select_listing(
-        conn, [c.id for c in categories], listing.filters, listing.sort, listing.after, page_size
+    category_ids = [c.id for c in categories]
+    rows = await cache.current().get_or_load(
+        cache.key("listing", category_ids, listing.filters, listing.sort, listing.after, page_size),
+        lambda: queries.select_listing(conn, category_ids, listing.filters, listing.sort, listing.after, page_size),
+        # cards show "sold out" and the rating; filters may ask for stock
+        generations=[cache.CATALOG, cache.STOCK, cache.REVIEWS],
     )
     products, has_more = rows[:page_size], len(rows) > page_size
     next_url = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from .. import cache
 from . import queries
 from .size_guide import size_guide
 
@@ -41,11 +42,23 @@ def picker_source(source: PickerSource) -> PickerSource:
     return source
 
 
+async def product_data(conn, slug: str) -> dict | None:
+    """The product with its variants (their stock) and images: from the shared cache while no
+    stock event for one of its variants and no staff edit came since it was read (cache.py)."""
+    return await cache.current().get_or_load(
+        cache.key("product", slug),
+        lambda: queries.select_product_page(conn, slug),
+        generations=[cache.CATALOG],
+        generations_of=lambda page: [cache.variant(v["id"]) for v in page["variants"]],
+    )
+
+
 async def product_page_context(conn, slug: str) -> dict | None:
     """Everything the product page shows; None when there is no such product. One statement for
-    the product with its variants and images, one for what a bag holds of it (only when there is a
-    bag), and the registered extras' own (reviews and recommendations: four for a visitor)."""
-    page = await queries.select_product_page(conn, slug)
+    the product with its variants and images (none while the cache holds them: see cache.py),
+    one for what a bag holds of it (only when there is a bag), and the registered extras' own
+    (reviews and recommendations: four for a visitor, none of them while cached)."""
+    page = await product_data(conn, slug)
     if page is None:
         return None
     product, images = page["product"], page["images"]

@@ -151,4 +151,8 @@ async def publish(levels: dict[int, int]) -> None:
     so no page shows stock that a rollback took back."""
     from quart import current_app
 
+    from .. import cache
+
+    if levels:  # first the cache, so a page woken by the event below reads the new stock
+        await cache.current().bump([cache.STOCK, *(cache.variant(v) for v in levels)])
     await current_app.extensions["stock_events"].publish(levels)
