@@ -23,7 +23,7 @@ def read_recent(raw: str | None) -> list[int]:
     ids: list[int] = []
     for part in raw.split("."):
         product_id = parse_id(part)
-        if product_id is not None and product_id not in ids:
+        if product_id and product_id not in ids:  # ids start at 1
             ids.append(product_id)
         if len(ids) == RECENT_LIMIT:
             break
