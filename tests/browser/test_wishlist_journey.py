@@ -74,7 +74,9 @@ async def test_a_guest_hearts_a_card_logs_in_and_moves_it_to_the_bag(shop, brows
     await expect(page).to_have_url(base + listing)
     await expect(page.get_by_text("We saved the piece you chose to your wishlist.")).to_be_visible()
     await page.wait_for_load_state("load")
-    await expect(page.get_by_role("button", name=f"Remove {name} from wishlist")).to_have_attribute("aria-pressed", "true")
+    await expect(page.get_by_role("button", name=f"Remove {name} from wishlist")).to_have_attribute(
+        "aria-pressed", "true"
+    )
 
     # the heart empties and fills again, in place with JavaScript (no page load), or by a round trip without
     if javascript:
@@ -82,11 +84,15 @@ async def test_a_guest_hearts_a_card_logs_in_and_moves_it_to_the_bag(shop, brows
     await click(page, page.get_by_role("button", name=f"Remove {name} from wishlist"), javascript)
     await expect(page.get_by_role("button", name=f"Add {name} to wishlist")).to_have_attribute("aria-pressed", "false")
     await click(page, page.get_by_role("button", name=f"Add {name} to wishlist"), javascript)
-    await expect(page.get_by_role("button", name=f"Remove {name} from wishlist")).to_have_attribute("aria-pressed", "true")
+    await expect(page.get_by_role("button", name=f"Remove {name} from wishlist")).to_have_attribute(
+        "aria-pressed", "true"
+    )
     if javascript:
         assert await page.evaluate("window.__stillHere") == "yes"
         # the button kept the keyboard focus through the swap
-        assert await page.evaluate("document.activeElement.getAttribute('aria-label')") == f"Remove {name} from wishlist"
+        assert (
+            await page.evaluate("document.activeElement.getAttribute('aria-label')") == f"Remove {name} from wishlist"
+        )
     assert page.url == base + listing
 
     # the header's link, then "Move to bag" with the first size in stock

@@ -6,12 +6,14 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 from mooncart.db import execute, fetch_all, fetch_val
-from tests.conftest import HTMX, log_in, post, soup
+from tests.conftest import HTMX, log_in, post, soup, statements_run
 from tests.factories import make_product, make_user
 
 
 async def wished(conn, user: dict) -> list[int]:
-    rows = await fetch_all(conn, "SELECT product_id FROM wishlist_items WHERE user_id = %s ORDER BY product_id", (user["id"],))
+    rows = await fetch_all(
+        conn, "SELECT product_id FROM wishlist_items WHERE user_id = %s ORDER BY product_id", (user["id"],)
+    )
     return [row["product_id"] for row in rows]
 
 
@@ -53,7 +55,9 @@ async def test_the_heart_fills_and_empties_in_place_over_htmx(app, conn):
     page = soup(await (await client.get(product["url"])).get_data())
     assert heart_of(page, product)["aria-pressed"] == "true"
 
-    response = await post(client, f"/wishlist/items/{product['id']}/remove", form={"next": product["url"]}, headers=HTMX)
+    response = await post(
+        client, f"/wishlist/items/{product['id']}/remove", form={"next": product["url"]}, headers=HTMX
+    )
     assert heart_of(soup(await response.get_data()), product)["aria-pressed"] == "false"
     assert await wished(conn, user) == []
 
@@ -110,7 +114,9 @@ async def test_a_heart_without_a_csrf_token_changes_nothing(app, conn):
     product = await make_product(conn)
     response = await client.post(f"/wishlist/items/{product['id']}", form={"next": "/"})
     assert response.status_code == 403
-    response = await client.post(f"/wishlist/items/{product['id']}", form={"next": "/", "csrf_token": "forged"}, headers=HTMX)
+    response = await client.post(
+        f"/wishlist/items/{product['id']}", form={"next": "/", "csrf_token": "forged"}, headers=HTMX
+    )
     assert response.status_code == 403
     assert await wished(conn, user) == []
 
@@ -194,7 +200,9 @@ async def test_the_wishlist_page_lists_products_with_their_sizes(app, conn):
     small, medium = (item.find("input", attrs={"value": str(v["id"])}) for v in product["variants"])
     assert small.has_attr("disabled") and not small.has_attr("checked")
     assert medium.has_attr("checked") and not medium.has_attr("disabled")
-    assert "Sold out" in small.find_parent("label").get_text() and "Only 3 left" in medium.find_parent("label").get_text()
+    assert (
+        "Sold out" in small.find_parent("label").get_text() and "Only 3 left" in medium.find_parent("label").get_text()
+    )
     assert item.find("button", string="Move to bag")
     assert heart_of(item, product)["aria-pressed"] == "true"
     assert page.select_one("[hx-sse\\:connect]")["hx-sse:connect"] == "/wishlist/live"
@@ -216,13 +224,17 @@ async def test_move_to_bag_adds_one_and_takes_the_wish_out(app, conn):
     await post(client, "/bag/add", form={"variant_id": str(medium), "quantity": "2"})
     await post(client, f"/wishlist/items/{product['id']}", form={})
 
-    response = await post(client, f"/wishlist/items/{product['id']}/move", form={"variant_id": str(medium)}, headers=HTMX)
+    response = await post(
+        client, f"/wishlist/items/{product['id']}/move", form={"variant_id": str(medium)}, headers=HTMX
+    )
     assert response.status_code == 200
     reply = soup(await response.get_data())
     assert reply.find("body") is None
     assert "Your wishlist is empty" in reply.find(id="wishlist").get_text()
     assert reply.find("hx-partial", attrs={"hx-target": "#bag-count"}).get_text() == "3"
-    assert "Moved Rani Kurti to your bag." in reply.find("hx-partial", attrs={"hx-target": "#wishlist-status"}).get_text()
+    assert (
+        "Moved Rani Kurti to your bag." in reply.find("hx-partial", attrs={"hx-target": "#wishlist-status"}).get_text()
+    )
     assert await bag_lines(conn, user) == {medium: 3}
     assert await wished(conn, user) == []
 
@@ -238,7 +250,9 @@ async def test_a_shopper_without_a_bag_cookie_moves_into_her_accounts_bag(app, c
     client, user = await shopper(app, conn)
     product = await make_product(conn, stock=4)
     await post(client, f"/wishlist/items/{product['id']}", form={})
-    response = await post(client, f"/wishlist/items/{product['id']}/move", form={"variant_id": str(product["variants"][0]["id"])})
+    response = await post(
+        client, f"/wishlist/items/{product['id']}/move", form={"variant_id": str(product["variants"][0]["id"])}
+    )
     assert response.status_code == 303
     assert await bag_lines(conn, user) == {product["variants"][0]["id"]: 1}
     assert soup(await (await client.get("/bag")).get_data()).find(id="bag-count").get_text() == "1"
@@ -251,7 +265,9 @@ async def test_a_sold_out_size_is_refused_and_nothing_is_written(app, conn):
     await post(client, f"/wishlist/items/{product['id']}", form={})
     carts_before = await fetch_val(conn, "SELECT COUNT(*) FROM carts")
 
-    response = await post(client, f"/wishlist/items/{product['id']}/move", form={"variant_id": str(small)}, headers=HTMX)
+    response = await post(
+        client, f"/wishlist/items/{product['id']}/move", form={"variant_id": str(small)}, headers=HTMX
+    )
     assert response.status_code == 422
     item = soup(await response.get_data()).find(id=f"wish-{product['id']}")
     assert item.find(role="alert").get_text() == "Sorry, this one is sold out."
@@ -285,7 +301,9 @@ async def test_bad_sizes_get_a_clear_message(app, conn):
     }
     for value, message in cases.items():
         for headers in (HTMX, None):
-            response = await post(client, f"/wishlist/items/{product['id']}/move", form={"variant_id": value}, headers=headers)
+            response = await post(
+                client, f"/wishlist/items/{product['id']}/move", form={"variant_id": value}, headers=headers
+            )
             assert response.status_code == 422, value
             assert message in (await response.get_data(as_text=True)), value
     assert await bag_lines(conn, user) == {} and await wished(conn, user) == [product["id"]]
@@ -294,7 +312,12 @@ async def test_bad_sizes_get_a_clear_message(app, conn):
 async def test_moving_a_product_that_is_no_longer_wished_undoes_the_bag_line(app, conn):
     client, user = await shopper(app, conn)
     product = await make_product(conn, stock=3)
-    response = await post(client, f"/wishlist/items/{product['id']}/move", form={"variant_id": str(product["variants"][0]["id"])}, headers=HTMX)
+    response = await post(
+        client,
+        f"/wishlist/items/{product['id']}/move",
+        form={"variant_id": str(product["variants"][0]["id"])},
+        headers=HTMX,
+    )
     assert response.status_code == 422
     status = soup(await response.get_data()).find("hx-partial", attrs={"hx-target": "#wishlist-status"})
     assert status.get_text() == "That is not in your wishlist any more."
@@ -306,6 +329,38 @@ async def test_wishlist_routes_need_a_log_in(app, conn):
     guest = app.test_client()
     response = await guest.get("/wishlist")
     assert response.status_code == 303 and response.headers["Location"] == "/account/login?next=/wishlist"
-    response = await post(guest, f"/wishlist/items/{product['id']}/move", form={"variant_id": str(product["variants"][0]["id"])})
+    response = await post(
+        guest, f"/wishlist/items/{product['id']}/move", form={"variant_id": str(product["variants"][0]["id"])}
+    )
     assert response.status_code == 303 and "/account/login" in response.headers["Location"]
     assert (await guest.get("/wishlist/live")).status_code == 204
+
+
+async def test_the_listings_htmx_fragments_show_the_filled_hearts_too(app, conn):
+    client, _ = await shopper(app, conn)
+    product = await make_product(conn, name="Fragment Kurti")
+    await post(client, f"/wishlist/items/{product['id']}", form={})
+    response = await client.get(f"/c/{product['category']['slug']}?sort=new", headers=HTMX)
+    fragment = soup(await response.get_data())
+    assert fragment.find("body") is None
+    assert heart_of(fragment, product)["aria-pressed"] == "true"
+    guest = app.test_client()
+    fragment = soup(await (await guest.get(f"/c/{product['category']['slug']}?sort=new", headers=HTMX)).get_data())
+    assert heart_of(fragment, product)["aria-pressed"] == "false"
+
+
+async def test_a_heart_costs_three_statements_and_add_to_bag_pays_nothing_for_hearts(app, conn):
+    client, _ = await shopper(app, conn)
+    product = await make_product(conn, stock=5)
+    await post(client, "/bag/add", form={"variant_id": str(product["variants"][0]["id"])}, headers=HTMX)
+    costs = {}
+    for name, path, form in (
+        ("heart", f"/wishlist/items/{product['id']}", {}),
+        ("add to bag", "/bag/add", {"variant_id": str(product["variants"][0]["id"])}),
+    ):
+        before = await statements_run(conn)
+        response = await post(client, path, form=form, headers=HTMX)
+        assert response.status_code == 200
+        costs[name] = await statements_run(conn) - before - 1
+    # the session check, the product, the insert; add to bag as before the wishlist
+    assert costs == {"heart": 3, "add to bag": 3}, costs

@@ -22,7 +22,7 @@ from ..pages import render_page
 from ..parsing import parse_id
 from ..redirects import safe_next
 from . import queries, recent  # noqa: F401  # recent registers the recently-viewed rows when imported
-from .hearts import forget_wished_ids, hearts_in_catalog_fragments, wished_ids
+from .hearts import forget_wished_ids, hearts_in_catalog_fragments
 from .moving import Refused, move_to_bag
 from .rules import back_in_stock, group_wishlist, pending_wish, sold_out_sizes
 
@@ -41,12 +41,11 @@ async def wished_product(product_id: int) -> dict:
     return product
 
 
-async def heart_changed(product: dict, back: str, message: str) -> Response:
+async def heart_changed(product: dict, wished: bool, back: str, message: str) -> Response:
     """The heart as it is now (htmx swaps it in place), or without JavaScript a 303 back with a note."""
     if is_htmx():
-        return await fragment(
-            "wishlist/_heart.html", product=product, wished_ids=await wished_ids(await get_conn()), heart_next=back
-        )
+        ids = frozenset({product["id"]}) if wished else frozenset()
+        return await fragment("wishlist/_heart.html", product=product, wished_ids=ids, heart_next=back)
     await flash(message)
     return see_other(back)
 
@@ -75,7 +74,7 @@ async def add(product_id: int):
         return to_log_in(back)
     await queries.insert_item(await get_conn(), shopper["id"], product_id)
     forget_wished_ids()
-    return await heart_changed(product, back, f"{product['name']} is in your wishlist.")
+    return await heart_changed(product, True, back, f"{product['name']} is in your wishlist.")
 
 
 @bp.post("/wishlist/items/" + ID + "/remove")
@@ -89,7 +88,7 @@ async def remove(product_id: int):
         return to_log_in(back)
     await queries.delete_item(await get_conn(), shopper["id"], product_id)
     forget_wished_ids()
-    return await heart_changed(product, back, f"{product['name']} is out of your wishlist.")
+    return await heart_changed(product, False, back, f"{product['name']} is out of your wishlist.")
 
 
 @on_sign_in
@@ -114,7 +113,9 @@ async def wishlist_context(conn, user_id: int, **extra) -> dict:
 async def wishlist_page(status: int = 200, **extra) -> Response:
     """The wishlist page, also with a refusal's message beside its product."""
     shopper = await signed_in_shopper()
-    return await render_page("wishlist/wishlist.html", status=status, **await wishlist_context(await get_conn(), shopper["id"], **extra))
+    return await render_page(
+        "wishlist/wishlist.html", status=status, **await wishlist_context(await get_conn(), shopper["id"], **extra)
+    )
 
 
 @bp.get("/wishlist")
@@ -142,7 +143,9 @@ async def move(product_id: int):
     variant_id = parse_id(form.get("variant_id"))
     if variant_id is None:
         return await refuse_move(
-            "Please choose a size first." if not form.get("variant_id") else "Sorry, that size is no longer in our shop.",
+            "Please choose a size first."
+            if not form.get("variant_id")
+            else "Sorry, that size is no longer in our shop.",
             product_id,
         )
     conn, cookie = await get_conn(), read_bag_cookie()

@@ -106,4 +106,9 @@ def sold_out_sizes(products: list[WishedProduct]) -> set[int]:
 
 def back_in_stock(watched_sold_out: set[int], products: list[WishedProduct]) -> set[int]:
     """Of the variants that were sold out when the page opened, those in stock now."""
-    return {size["id"] for product in products for size in product.sizes if size["id"] in watched_sold_out and size["stock"] > 0}
+    return {
+        size["id"]
+        for product in products
+        for size in product.sizes
+        if size["id"] in watched_sold_out and size["stock"] > 0
+    }
