@@ -19,10 +19,10 @@ class Refused(Exception):
     """The move cannot be made; str() is the message for the shopper."""
 
 
-async def move_to_bag(conn, user_id: int, product_id: int, variant_id: int, token: str | None) -> tuple[str, dict]:
+async def move_to_bag(conn, user_id: int, product_id: int, variant_id: int, token: str | None) -> str:
     """Put one of `variant_id` (a size of `product_id`) in the shopper's bag and take the product
     out of her wishlist. Returns the bag's token (the reply points the cookie at it when it
-    differs) and the variant. Raises Refused, with nothing written, when the size is unknown or
+    differs). Raises Refused, with nothing written, when the size is unknown or
     sold out, the bag may hold no more of it, or the product is no longer wished."""
     async with transaction(conn):
         if token is None:  # a signed-in shopper on a browser without a bag cookie: her account's bag
@@ -39,4 +39,4 @@ async def move_to_bag(conn, user_id: int, product_id: int, variant_id: int, toke
             raise Refused("Your bag changed in another tab; please check it and try again.")
         if not await queries.delete_item(conn, user_id, product_id):
             raise Refused(NOT_WISHED)  # moved in another tab a moment ago: the bag line above is undone
-    return token, variant
+    return token

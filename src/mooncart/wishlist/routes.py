@@ -21,7 +21,10 @@ from ..inventory.live import event_stream
 from ..pages import render_page
 from ..parsing import parse_id
 from ..redirects import safe_next
-from . import queries, recent  # noqa: F401  # recent registers the recently-viewed rows when imported
+from . import (
+    queries,
+    recent,  # noqa: F401  # registers the recently-viewed rows of the product and bag pages
+)
 from .hearts import forget_wished_ids, hearts_in_catalog_fragments
 from .moving import Refused, move_to_bag
 from .rules import back_in_stock, group_wishlist, pending_wish, sold_out_sizes
@@ -150,7 +153,7 @@ async def move(product_id: int):
         )
     conn, cookie = await get_conn(), read_bag_cookie()
     try:
-        token, variant = await retrying(lambda: move_to_bag(conn, shopper["id"], product_id, variant_id, cookie.token))
+        token = await retrying(lambda: move_to_bag(conn, shopper["id"], product_id, variant_id, cookie.token))
     except Refused as refusal:
         return await refuse_move(str(refusal), product_id)
     product = await queries.select_product(conn, product_id)
