@@ -141,7 +141,7 @@ PATH_VALUES = [
     "\x00",
     "a/%00",
 ]
-STREAMS = {"live.bag", "live.product"}
+STREAMS = {"live.bag", "live.product", "wishlist.live"}
 
 
 async def get(client, url: str, stream: bool, htmx: bool):
@@ -179,6 +179,7 @@ async def test_no_get_route_answers_5xx_to_any_query_string_or_path_value(app, c
     placed = await post(shopper, "/checkout", form=form)
     number = placed.headers["Location"].rsplit("/", 1)[1]
     await post(shopper, "/bag/add", form={"variant_id": str(product["variants"][0]["id"]), "quantity": "1"})
+    await post(shopper, f"/wishlist/items/{product['id']}", form={})  # so the wishlist has a stream
     staff = app.test_client()
     await log_in(staff, await make_user(conn, is_staff=True))
     clients = {"anonymous": app.test_client(), "shopper": shopper, "staff": staff}
