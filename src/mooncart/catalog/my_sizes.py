@@ -9,7 +9,7 @@ guest signs in, the newer of her cookie's choice and her account's is kept."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from quart import after_this_request, g, request
 
@@ -57,6 +57,8 @@ def parse_cookie(raw: str | None, known_ids: set[int]) -> MySizes | None:
     try:
         chosen_at = datetime.fromtimestamp(int(stamp), UTC).replace(tzinfo=None)
     except (OverflowError, OSError, ValueError):
+        return None
+    if chosen_at > now() + timedelta(days=1):  # from the future: it would beat every later choice at sign-in
         return None
     size_ids = tuple(sorted({int(bit) for bit in bits} & known_ids))
     return MySizes(size_ids, flag == "1", chosen_at)
