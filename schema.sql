@@ -94,6 +94,8 @@ CREATE TABLE IF NOT EXISTS variants (
     KEY ix_variants_size (size_id),
     -- listing filters: a rare colour-and-size choice is found from the variant side
     KEY ix_variants_colour_size (colour_id, size_id, product_id, stock),
+    -- facet counts (migration 0503): a listing's products joined to their variants, covered
+    KEY ix_variants_product_facets (product_id, size_id, colour_id, stock),
     CONSTRAINT fk_variants_product FOREIGN KEY (product_id) REFERENCES products (id) ON DELETE CASCADE,
     CONSTRAINT fk_variants_size FOREIGN KEY (size_id) REFERENCES sizes (id) ON DELETE RESTRICT,
     CONSTRAINT fk_variants_colour FOREIGN KEY (colour_id) REFERENCES colours (id) ON DELETE RESTRICT,

@@ -17,3 +17,9 @@ CREATE TABLE IF NOT EXISTS my_sizes (
     CONSTRAINT fk_my_sizes_settings FOREIGN KEY (user_id) REFERENCES my_size_settings (user_id) ON DELETE CASCADE,
     CONSTRAINT fk_my_sizes_size FOREIGN KEY (size_id) REFERENCES sizes (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Facet counts (issue 13, part 2) join a listing's products to their variants and group by size or
+-- colour with the stock condition: with this index that join never reads the variant rows
+-- themselves (without it, "in stock" read every variant row of a category: 48 s and more on the
+-- million-product catalogue with a small buffer pool).
+ALTER TABLE variants ADD KEY ix_variants_product_facets (product_id, size_id, colour_id, stock);
