@@ -128,8 +128,12 @@ def facet_labels(page, name: str) -> dict[str, tuple[str, bool, bool]]:
 
 async def test_the_listing_shows_counts_and_disables_choices_that_would_show_nothing(client, conn):
     category = await make_category(conn)
-    await make_product(conn, category=category, price_paise=79900, variants=[("M", "Facet Teal", 5), ("L", "Facet Teal", 0)])
-    await make_product(conn, category=category, price_paise=129900, variants=[("M", "Facet Plum", 2), ("S", "Facet Plum", 1)])
+    await make_product(
+        conn, category=category, price_paise=79900, variants=[("M", "Facet Teal", 5), ("L", "Facet Teal", 0)]
+    )
+    await make_product(
+        conn, category=category, price_paise=129900, variants=[("M", "Facet Plum", 2), ("S", "Facet Plum", 1)]
+    )
     page = soup(await (await client.get(f"/c/{category['slug']}")).get_data())
     sizes = facet_labels(page, "size")
     assert sizes["M"] == ("2", False, False)

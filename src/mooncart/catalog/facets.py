@@ -126,7 +126,9 @@ async def listing_facets(
             args.update({"min": [] if band.min_rupees is None else [str(band.min_rupees)]})
             args.update({"max": [] if band.max_rupees is None else [str(band.max_rupees)]})
         price_options.append(
-            FacetOption(f"{i}", band.label, counts.bands.get(i, 0), is_chosen, url=link({k: v for k, v in args.items() if v}))
+            FacetOption(
+                f"{i}", band.label, counts.bands.get(i, 0), is_chosen, url=link({k: v for k, v in args.items() if v})
+            )
         )
     return Facets(size_options, colour_options, price_options)
 

@@ -146,7 +146,9 @@ async def listing_context(conn, reference: Reference, current: Category, args, p
         # an XS filter need not search the sarees: only categories that come in the chosen sizes
         wanted_groups = {s["size_group"] for s in reference.sizes if s["id"] in filters.size_ids}
         categories = [c for c in categories if c.size_group in wanted_groups] or categories[:1]
-    rows = await queries.select_listing(conn, [c.id for c in categories], filters, listing.sort, listing.after, page_size)
+    rows = await queries.select_listing(
+        conn, [c.id for c in categories], filters, listing.sort, listing.after, page_size
+    )
     products, has_more = rows[:page_size], len(rows) > page_size
     await mine.read_cards(conn, [product["id"] for product in products])
     next_url = None

@@ -121,7 +121,7 @@ async def save_my_sizes(conn, size_ids: tuple[int, ...], only_mine: bool) -> MyS
 
 
 async def switch_only_mine(conn, only_mine: bool) -> MySizes:
-    """"Show all" and "show only my sizes": the switch, keeping her sizes."""
+    """ "Show all" and "show only my sizes": the switch, keeping her sizes."""
     mine = replace(await current_my_sizes(conn), only_mine=only_mine, chosen_at=now())
     shopper = await current_shopper()
     if shopper is not None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from ..db import execute, execute_many, fetch_all, fetch_one, in_list, transaction
 
@@ -272,9 +272,7 @@ def _product_conditions(filters: ListingFilters, params: dict) -> list[str]:
     return _listing_conditions(replace(filters, size_ids=(), colour_ids=(), in_stock_only=False), None, params)
 
 
-def _variant_facet_branch(
-    facet: str, column: str, filters: ListingFilters, scope: list[str], params: dict
-) -> str:
+def _variant_facet_branch(facet: str, column: str, filters: ListingFilters, scope: list[str], params: dict) -> str:
     """Products per value of a variant column (size or colour): one variant must match every other
     variant condition, the same rule as the listing's filter (a pink M in stock, not pink in L and
     M in blue), so the count is exactly what choosing that value shows. COUNT(DISTINCT): a product
@@ -300,7 +298,12 @@ def _variant_facet_branch(
 
 
 def _band_facet_branch(
-    facet: str, column: str, bands: list[tuple[int | None, int | None]], filters: ListingFilters, scope: list[str], params: dict
+    facet: str,
+    column: str,
+    bands: list[tuple[int | None, int | None]],
+    filters: ListingFilters,
+    scope: list[str],
+    params: dict,
 ) -> str:
     """Products per band of a product column (price): each band is the same inclusive >= / <= pair
     the filter boxes apply, so a band's count is exactly what choosing it shows, even for a price
@@ -318,7 +321,9 @@ def _band_facet_branch(
     where = scope + _listing_conditions(filters, None, params)
     return (
         "SELECT '" + facet + "' AS facet, band.value, COUNT(*) AS n FROM ("  # nosec B608 # fixed names; values are %s parameters
-        "SELECT CASE " + " ".join(cases) + " END AS value FROM products p "
+        "SELECT CASE "
+        + " ".join(cases)
+        + " END AS value FROM products p "
         + ("WHERE " + " AND ".join(where) + " " if where else "")
         + ") band WHERE band.value IS NOT NULL GROUP BY band.value"
     )
@@ -353,7 +358,12 @@ async def select_facet_counts(
             "(" + _variant_facet_branch("colour", "colour_id", replace(filters, colour_ids=()), scope, params) + ")",
             "("
             + _band_facet_branch(
-                "price", "from_price_paise", price_bands, replace(filters, min_paise=None, max_paise=None), scope, params
+                "price",
+                "from_price_paise",
+                price_bands,
+                replace(filters, min_paise=None, max_paise=None),
+                scope,
+                params,
             )
             + ")",
         )
@@ -422,7 +432,7 @@ async def replace_my_sizes(conn, user_id: int, size_ids: tuple[int, ...], only_m
 
 
 async def update_only_my_sizes(conn, user_id: int, only_mine: bool, at: datetime) -> None:
-    """"Show all" / "show only my sizes": the switch alone; a shopper with no settings row has no
+    """The "show all" / "show only my sizes" switch alone; a shopper with no settings row has no
     sizes, so there is nothing to switch."""
     await execute(
         conn,

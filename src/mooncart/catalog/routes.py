@@ -9,8 +9,8 @@ from quart import Blueprint, abort, current_app, flash, redirect, request, url_f
 from ..db import get_conn
 from ..htmx import fragment, is_htmx, see_other
 from ..pages import render_page
-from ..redirects import safe_next
 from ..recommendations.page import home_picks
+from ..redirects import safe_next
 from . import queries
 from .listing import listing_context
 from .my_sizes import choosable_sizes, current_my_sizes, save_my_sizes, switch_only_mine
@@ -134,7 +134,7 @@ async def save_my_sizes_form():
 
 @bp.post("/my-sizes/showing")
 async def show_my_sizes():
-    """"show all" / "show only your sizes" above a listing: the switch alone, then back to it."""
+    """The "show all" / "show only your sizes" switch above a listing: the switch alone, then back to it."""
     conn = await get_conn()
     form = await request.form
     if form.get("only_mine") not in ("0", "1"):
