@@ -290,7 +290,10 @@ def _variant_facet_branch(facet: str, column: str, filters: ListingFilters, scop
         where.append("v.stock > 0")
     return (
         "SELECT '" + facet + "' AS facet, v." + column + " AS value, COUNT(DISTINCT v.product_id) AS n "  # nosec B608 # fixed names; values are %s parameters
-        "FROM products p JOIN variants v ON v.product_id = p.id "
+        # From the category's products to their variants, on the covering index, always in that
+        # order: given a colour, MariaDB would start from the colour's variants in every category
+        # and read each one's product row (measured: 112 s against 14 s on the million catalogue).
+        "FROM products p STRAIGHT_JOIN variants v FORCE INDEX (ix_variants_product_facets) ON v.product_id = p.id "
         + ("WHERE " + " AND ".join(where) + " " if where else "")
         + "GROUP BY v."
         + column
