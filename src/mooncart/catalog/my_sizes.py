@@ -136,7 +136,10 @@ async def switch_only_mine(conn, only_mine: bool) -> MySizes:
 async def keep_guest_sizes(conn, user_id: int) -> None:
     """A guest who chose her sizes and then signs in keeps them: the cookie's choice goes onto the
     account unless the account's is newer (chosen since, on another device)."""
-    cookie = parse_cookie(request.cookies.get(COOKIE_NAME), await _known_size_ids(conn))
+    raw = request.cookies.get(COOKIE_NAME)
+    if not raw:  # most sign-ins: nothing to read, so not a statement spent
+        return
+    cookie = parse_cookie(raw, await _known_size_ids(conn))
     if cookie is None or not cookie.size_ids or cookie.chosen_at is None:
         return
     account = await queries.select_my_sizes(conn, user_id)
