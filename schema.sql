@@ -94,6 +94,8 @@ CREATE TABLE IF NOT EXISTS variants (
     KEY ix_variants_size (size_id),
     -- listing filters: a rare colour-and-size choice is found from the variant side
     KEY ix_variants_colour_size (colour_id, size_id, product_id, stock),
+    -- facet counts (migration 0503): a listing's products joined to their variants, covered
+    KEY ix_variants_product_facets (product_id, size_id, colour_id, stock),
     CONSTRAINT fk_variants_product FOREIGN KEY (product_id) REFERENCES products (id) ON DELETE CASCADE,
     CONSTRAINT fk_variants_size FOREIGN KEY (size_id) REFERENCES sizes (id) ON DELETE RESTRICT,
     CONSTRAINT fk_variants_colour FOREIGN KEY (colour_id) REFERENCES colours (id) ON DELETE RESTRICT,
@@ -165,6 +167,26 @@ CREATE TABLE IF NOT EXISTS addresses (
     KEY ix_addresses_user (user_id),
     CONSTRAINT fk_addresses_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE,
     CONSTRAINT ck_addresses_pin CHECK (pin_code REGEXP '^[1-9][0-9]{5}$')
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- "My size everywhere" (migration 0503): a signed-in shopper's sizes (a guest's live in a cookie)
+-- and whether listings show only products with one of them in stock.
+CREATE TABLE IF NOT EXISTS my_size_settings (
+    user_id      INT UNSIGNED NOT NULL PRIMARY KEY,
+    -- listings show only products with one of her sizes in stock; she may turn it off ("show all")
+    only_mine    BOOLEAN      NOT NULL DEFAULT TRUE,
+    -- when she last chose: at sign-in the newer of this and a guest cookie's choice is kept
+    updated_at   DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    CONSTRAINT fk_my_size_settings_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE IF NOT EXISTS my_sizes (
+    user_id  INT UNSIGNED      NOT NULL,
+    size_id  SMALLINT UNSIGNED NOT NULL,
+    PRIMARY KEY (user_id, size_id),
+    KEY ix_my_sizes_size (size_id),
+    CONSTRAINT fk_my_sizes_settings FOREIGN KEY (user_id) REFERENCES my_size_settings (user_id) ON DELETE CASCADE,
+    CONSTRAINT fk_my_sizes_size FOREIGN KEY (size_id) REFERENCES sizes (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- A bag. A guest's is found by the opaque token in a signed cookie; a signed-in shopper's by user_id.

@@ -8,8 +8,11 @@ from typing import Any
 from quart import url_for
 
 from .. import cache
+from ..htmx import is_htmx
 from ..parsing import MAX_NUMBER_LENGTH, parse_rupees, typed_rupees
 from . import queries
+from .facets import listing_facets, size_facet_filters
+from .my_sizes import current_my_sizes, my_sizes_in_listing
 from .queries import SORTS, Category, ListingFilters
 from .reference import Reference
 
@@ -133,27 +136,44 @@ async def listing_context(conn, reference: Reference, current: Category, args, p
     with the shopper's choices), in one place, so the full page, the filter reply and the "More"
     reply cannot disagree about which products a query string means."""
     listing = parse_listing_args(args, reference.sizes, reference.colours)
+    # offer only the sizes this category's clothes come in (no shoe sizes among the kurtis)
+    size_groups = {child.size_group for child in current.children} or {current.size_group}
+    filter_sizes = [size for size in reference.sizes if size["size_group"] in size_groups]
+    # her sizes (issue 13): when she has some here and has not ticked sizes, the listing shows them
+    mine = my_sizes_in_listing(await current_my_sizes(conn), filter_sizes, listing.filters)
+    filters = mine.filters(listing.filters)
     categories = [current] + current.children
-    if listing.filters.size_ids:
+    if filters.size_ids:
         # an XS filter need not search the sarees: only categories that come in the chosen sizes
-        wanted_groups = {s["size_group"] for s in reference.sizes if s["id"] in listing.filters.size_ids}
+        wanted_groups = {s["size_group"] for s in reference.sizes if s["id"] in filters.size_ids}
         categories = [c for c in categories if c.size_group in wanted_groups] or categories[:1]
     category_ids = [c.id for c in categories]
     rows = await cache.current().get_or_load(
-        cache.key("listing", category_ids, listing.filters, listing.sort, listing.after, page_size),
-        lambda: queries.select_listing(conn, category_ids, listing.filters, listing.sort, listing.after, page_size),
+        cache.key("listing", category_ids, filters, listing.sort, listing.after, page_size),
+        lambda: queries.select_listing(conn, category_ids, filters, listing.sort, listing.after, page_size),
         # cards show "sold out" and the rating; filters may ask for stock
         generations=[cache.CATALOG, cache.STOCK, cache.REVIEWS],
     )
     products, has_more = rows[:page_size], len(rows) > page_size
+    await mine.read_cards(conn, [product["id"] for product in products])
     next_url = None
     if has_more:
         next_url = url_for(
             "catalog.category", slug=current.slug, **listing.query_args(after=make_cursor(products[-1], listing.sort))
         )
-    # offer only the sizes this category's clothes come in (no shoe sizes among the kurtis)
-    size_groups = {child.size_group for child in current.children} or {current.size_group}
-    filter_sizes = [size for size in reference.sizes if size["size_group"] in size_groups]
+    facets = None
+    if listing.after is None or not is_htmx():  # "More" over htmx appends cards only: the facets stay
+        facets = await listing_facets(
+            conn,
+            category_ids=[c.id for c in [current] + current.children],
+            filters=filters,
+            chosen=listing.filters,
+            sizes=filter_sizes if len(filter_sizes) > 1 else [],
+            colours=reference.colours,
+            link=lambda link_args: url_for("catalog.category", slug=current.slug, **link_args),
+            link_args=listing.query_args(),
+            size_filters=size_facet_filters(filters, listing.filters),
+        )
     return dict(
         category=current,
         products=products,
@@ -162,4 +182,6 @@ async def listing_context(conn, reference: Reference, current: Category, args, p
         sizes=filter_sizes if len(filter_sizes) > 1 else [],
         colours=reference.colours,
         sort_labels=SORT_LABELS,
+        facets=facets,
+        my_sizes=mine,
     )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
-from ..db import fetch_all, fetch_one, in_list
+from ..db import execute, execute_many, fetch_all, fetch_one, in_list, transaction
 
 # The first image of a product, for cards and bag lines: one correlated lookup on an index.
 FIRST_IMAGE_SQL = (
@@ -241,4 +242,203 @@ async def select_images(conn, product_id: int) -> list[dict]:
     """A product's photos in the order staff set."""
     return await fetch_all(
         conn, "SELECT id, path, alt FROM product_images WHERE product_id = %s ORDER BY position, id", (product_id,)
+    )
+
+
+# ---- Facets (issue 13): how many products each size, colour and price band would show ----------
+
+
+@dataclass(frozen=True)
+class ProductCondition:
+    """One more condition on a listing's products, for pages that narrow the same listing further
+    (search passes its words here): SQL on the products alias `p` with %(name)s parameters, whose
+    names must not clash with the listing's own (min_paise, size0, colour0, fcat0, band...)."""
+
+    sql: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FacetCounts:
+    sizes: dict[int, int]  # size id -> products
+    colours: dict[int, int]  # colour id -> products
+    bands: dict[int, int]  # index into the bands passed in -> products
+
+
+def _product_conditions(filters: ListingFilters, params: dict) -> list[str]:
+    """The listing's conditions on the product row alone (its price, and whatever product-level
+    filter _listing_conditions learns later), without the variant ones, which a facet branch
+    applies to the variant it groups by."""
+    return _listing_conditions(replace(filters, size_ids=(), colour_ids=(), in_stock_only=False), None, params)
+
+
+def _variant_facet_branch(facet: str, column: str, filters: ListingFilters, scope: list[str], params: dict) -> str:
+    """Products per value of a variant column (size or colour): one variant must match every other
+    variant condition, the same rule as the listing's filter (a pink M in stock, not pink in L and
+    M in blue), so the count is exactly what choosing that value shows. COUNT(DISTINCT): a product
+    with M in two colours is one product."""
+    where = scope + _product_conditions(filters, params)
+    if filters.size_ids and column != "size_id":
+        placeholders, named = in_list(filters.size_ids, "size")
+        params.update(named)
+        where.append("v.size_id IN (" + placeholders + ")")
+    if filters.colour_ids and column != "colour_id":
+        placeholders, named = in_list(filters.colour_ids, "colour")
+        params.update(named)
+        where.append("v.colour_id IN (" + placeholders + ")")
+    if filters.in_stock_only:
+        where.append("v.stock > 0")
+    return (
+        "SELECT '" + facet + "' AS facet, v." + column + " AS value, COUNT(DISTINCT v.product_id) AS n "  # nosec B608 # fixed names; values are %s parameters
+        # From the category's products to their variants, on the covering index, always in that
+        # order: given a colour, MariaDB would start from the colour's variants in every category
+        # and read each one's product row (measured: 112 s against 14 s on the million catalogue).
+        "FROM products p STRAIGHT_JOIN variants v FORCE INDEX (ix_variants_product_facets) ON v.product_id = p.id "
+        + ("WHERE " + " AND ".join(where) + " " if where else "")
+        + "GROUP BY v."
+        + column
+    )
+
+
+def _band_facet_branch(
+    facet: str,
+    column: str,
+    bands: list[tuple[int | None, int | None]],
+    filters: ListingFilters,
+    scope: list[str],
+    params: dict,
+) -> str:
+    """Products per band of a product column (price): each band is the same inclusive >= / <= pair
+    the filter boxes apply, so a band's count is exactly what choosing it shows, even for a price
+    that falls between two bands."""
+    cases = []
+    for i, (low, high) in enumerate(bands):
+        tests = []
+        if low is not None:
+            params[f"{facet}_low{i}"] = low
+            tests.append(f"p.{column} >= %({facet}_low{i})s")
+        if high is not None:
+            params[f"{facet}_high{i}"] = high
+            tests.append(f"p.{column} <= %({facet}_high{i})s")
+        cases.append(f"WHEN {' AND '.join(tests) or 'TRUE'} THEN {i}")
+    where = scope + _listing_conditions(filters, None, params)
+    return (
+        "SELECT '" + facet + "' AS facet, band.value, COUNT(*) AS n FROM ("  # nosec B608 # fixed names; values are %s parameters
+        "SELECT CASE "
+        + " ".join(cases)
+        + " END AS value FROM products p "
+        + ("WHERE " + " AND ".join(where) + " " if where else "")
+        + ") band WHERE band.value IS NOT NULL GROUP BY band.value"
+    )
+
+
+async def select_facet_counts(
+    conn,
+    category_ids: list[int] | None,
+    filters: ListingFilters,
+    price_bands: list[tuple[int | None, int | None]],
+    *,
+    size_filters: ListingFilters | None = None,
+    extra: ProductCondition | None = None,
+) -> FacetCounts:
+    """Every facet's counts in ONE statement (a UNION ALL of one GROUP BY per facet; never a query
+    per option). Disjunctive: each facet ignores its own selection and applies all the others, so
+    "M (42)" is what ticking M would show. `size_filters` replaces `filters` for the size facet
+    (a listing showing "your sizes" counts sizes without them); `extra` narrows every branch."""
+    params: dict = {}
+    scope: list[str] = []
+    if category_ids:
+        placeholders, named = in_list(category_ids, "fcat")
+        params.update(named)
+        scope.append("p.category_id IN (" + placeholders + ")")
+    if extra is not None:
+        params.update(extra.params)
+        scope.append("(" + extra.sql + ")")
+    sizes = replace(size_filters or filters, size_ids=())
+    sql = " UNION ALL ".join(
+        (
+            "(" + _variant_facet_branch("size", "size_id", sizes, scope, params) + ")",
+            "(" + _variant_facet_branch("colour", "colour_id", replace(filters, colour_ids=()), scope, params) + ")",
+            "("
+            + _band_facet_branch(
+                "price",
+                "from_price_paise",
+                price_bands,
+                replace(filters, min_paise=None, max_paise=None),
+                scope,
+                params,
+            )
+            + ")",
+        )
+    )
+    counts: dict[str, dict[int, int]] = {"size": {}, "colour": {}, "price": {}}
+    for row in await fetch_all(conn, sql, params):
+        counts[row["facet"]][int(row["value"])] = int(row["n"])
+    return FacetCounts(counts["size"], counts["colour"], counts["price"])
+
+
+async def select_sizes_in_stock(conn, product_ids: list[int], size_ids: tuple[int, ...]) -> dict[int, set[int]]:
+    """product id -> which of these sizes it has in stock (in any colour), for the cards' "Your size
+    M: in stock": one statement for a page of cards, on the (product_id, size_id, ...) key."""
+    if not product_ids or not size_ids:
+        return {}
+    products, product_params = in_list(product_ids, "product")
+    sizes, size_params = in_list(size_ids, "size")
+    rows = await fetch_all(
+        conn,
+        "SELECT DISTINCT v.product_id, v.size_id FROM variants v "  # nosec B608 # values are %s parameters
+        "WHERE v.product_id IN (" + products + ") AND v.size_id IN (" + sizes + ") AND v.stock > 0",
+        {**product_params, **size_params},
+    )
+    found: dict[int, set[int]] = {}
+    for row in rows:
+        found.setdefault(row["product_id"], set()).add(row["size_id"])
+    return found
+
+
+# ---- My sizes (issue 13): a signed-in shopper's sizes; a guest's live in a cookie ----------------
+
+
+async def select_my_sizes(conn, user_id: int) -> dict | None:
+    """{size_ids, only_mine, updated_at} of the shopper, or None when she never chose: one statement."""
+    rows = await fetch_all(
+        conn,
+        "SELECT st.only_mine, st.updated_at, ms.size_id FROM my_size_settings st "
+        "LEFT JOIN my_sizes ms ON ms.user_id = st.user_id WHERE st.user_id = %s ORDER BY ms.size_id",
+        (user_id,),
+    )
+    if not rows:
+        return None
+    return dict(
+        size_ids=tuple(row["size_id"] for row in rows if row["size_id"] is not None),
+        only_mine=bool(rows[0]["only_mine"]),
+        updated_at=rows[0]["updated_at"],
+    )
+
+
+async def replace_my_sizes(conn, user_id: int, size_ids: tuple[int, ...], only_mine: bool, at: datetime) -> None:
+    """Save her choice whole (the settings row, then exactly these sizes), in one transaction. `at`
+    (naive UTC, from the application, not the server's clock or time zone) is compared with a guest
+    cookie's time at sign-in."""
+    async with transaction(conn):
+        await execute(
+            conn,
+            "INSERT INTO my_size_settings (user_id, only_mine, updated_at) VALUES (%s, %s, %s) "
+            "ON DUPLICATE KEY UPDATE only_mine = VALUES(only_mine), updated_at = VALUES(updated_at)",
+            (user_id, only_mine, at),
+        )
+        await execute(conn, "DELETE FROM my_sizes WHERE user_id = %s", (user_id,))
+        if size_ids:
+            await execute_many(
+                conn, "INSERT INTO my_sizes (user_id, size_id) VALUES (%s, %s)", [(user_id, s) for s in size_ids]
+            )
+
+
+async def update_only_my_sizes(conn, user_id: int, only_mine: bool, at: datetime) -> None:
+    """The "show all" / "show only my sizes" switch alone; a shopper with no settings row has no
+    sizes, so there is nothing to switch."""
+    await execute(
+        conn,
+        "UPDATE my_size_settings SET only_mine = %s, updated_at = %s WHERE user_id = %s",
+        (only_mine, at, user_id),
     )

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from quart import Blueprint, abort, current_app, redirect, request, url_for
+from quart import Blueprint, abort, current_app, flash, redirect, request, url_for
 
 from ..db import get_conn
-from ..htmx import fragment, is_htmx
+from ..htmx import fragment, is_htmx, see_other
 from ..pages import render_page
 from ..recommendations.page import home_picks
+from ..redirects import safe_next
 from . import queries
 from .listing import listing_context
+from .my_sizes import choosable_sizes, current_my_sizes, save_my_sizes, switch_only_mine
 from .product_page import product_page_context
 from .reference import reference_data
 
@@ -67,7 +69,7 @@ async def category(slug: str):
     if is_htmx():
         if context["listing"].after is not None:
             return await fragment("catalog/replies/more_products.html", **context)
-        return await fragment("catalog/_listing_results.html", **context)
+        return await fragment("catalog/replies/filter.html", **context)
     return await render_page("catalog/listing.html", nav_categories=reference.categories, **context)
 
 
@@ -81,3 +83,62 @@ async def product(slug: str):
     if context["product"]["slug"] != slug:  # the collation matched /products/KURTA-...: one address per page
         return moved_to("catalog.product", context["product"]["slug"])
     return await render_page("catalog/product.html", **context)
+
+
+SIZE_GROUP_NAMES = {"apparel": "Clothes", "waist": "Jeans (waist, inches)", "shoe": "Footwear"}
+
+
+async def my_sizes_page(conn, status: int = 200, error: str | None = None, ticked: set[int] | None = None):
+    """The "My sizes" form: every size but Free size, by family, her sizes ticked."""
+    mine = await current_my_sizes(conn)
+    groups: dict[str, list[dict]] = {}
+    for size in choosable_sizes((await reference_data(conn)).sizes):
+        groups.setdefault(size["size_group"], []).append(size)
+    return await render_page(
+        "catalog/my_sizes.html",
+        status=status,
+        groups=[(SIZE_GROUP_NAMES.get(group, group.title()), sizes) for group, sizes in groups.items()],
+        mine=mine,
+        ticked=set(mine.size_ids) if ticked is None else ticked,
+        error=error,
+        next=safe_next(request.args.get("next") or None, ""),
+    )
+
+
+@bp.get("/my-sizes")
+async def my_sizes():
+    """Set your sizes once: listings then show what is in stock in them. Reachable from every
+    listing's filters and the account page; a guest's choice is kept in a cookie."""
+    return await my_sizes_page(await get_conn())
+
+
+@bp.post("/my-sizes")
+async def save_my_sizes_form():
+    """Keep her sizes (on her account, or in the guest cookie) and go back to the listing she came
+    from. An unknown size changes nothing and says so."""
+    conn = await get_conn()
+    form = await request.form
+    by_label = {size["label"]: size["id"] for size in choosable_sizes((await reference_data(conn)).sizes)}
+    labels = form.getlist("size")
+    if len(labels) > len(by_label) or any(label not in by_label for label in labels):
+        return await my_sizes_page(
+            conn,
+            422,
+            "We don't sell one of those sizes, so nothing was saved. Please tick your sizes again.",
+            {by_label[label] for label in labels if label in by_label},
+        )
+    await save_my_sizes(conn, tuple(by_label[label] for label in labels), form.get("only_mine") == "1")
+    await flash("Your sizes are saved." if labels else "Your sizes are cleared.")
+    return see_other(safe_next(form.get("next") or None, url_for("catalog.my_sizes")))
+
+
+@bp.post("/my-sizes/showing")
+async def show_my_sizes():
+    """The "show all" / "show only your sizes" switch above a listing: the switch alone, then back to it."""
+    conn = await get_conn()
+    form = await request.form
+    if form.get("only_mine") not in ("0", "1"):
+        await flash("We didn't understand that choice, so nothing changed.")
+    else:
+        await switch_only_mine(conn, form["only_mine"] == "1")
+    return see_other(safe_next(form.get("next") or None, url_for("catalog.my_sizes")))
