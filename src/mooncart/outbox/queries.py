@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..db import execute, fetch_all, fetch_one, fetch_val
+from ..db import execute, fetch_all, fetch_one, fetch_val, in_list
 
 # the domain of the Message-IDs we make; a fixed one, so a message's id never depends on config
 MESSAGE_ID_DOMAIN = "mooncart.in"
@@ -111,12 +111,17 @@ async def mark_failed_attempt(
     )
 
 
-async def release_claim(conn, claim: str) -> None:
-    """Let go of every message of a batch that was not tried (the sender is stopping)."""
+async def release_claims(conn, claim: str, message_ids: list[int]) -> None:
+    """Let go of the messages of a batch that were not tried (the sender is stopping), so another
+    sender need not wait for the lease to end."""
+    if not message_ids:
+        return
+    placeholders, ids = in_list(message_ids)
     await execute(
         conn,
-        "UPDATE outbox_messages SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = %s",
-        (claim,),
+        "UPDATE outbox_messages SET claimed_by = NULL, claimed_until = NULL "
+        "WHERE claimed_by = %s AND id IN (" + placeholders + ")",  # nosec B608 # only in_list()'s %s placeholders
+        [claim, *ids],
     )
 
 
