@@ -236,7 +236,7 @@ class OutboxSender:
         text = f"{type(error).__name__}: {error}".strip()
         log.warning(
             "e-mail not sent" + (" (permanent)" if permanent else ""),
-            extra={"message": message.message_key, "attempt": message.attempts + 1, "error": text[:200]},
+            extra={"reason": f"{message.message_key}, attempt {message.attempts + 1}: {text[:200]}"},
         )
         await queries.mark_failed_attempt(
             conn,
