@@ -76,7 +76,9 @@ async def test_a_sender_killed_between_send_and_mark_sends_again_with_the_same_m
         if process["first"].poll() is None:
             process["first"].kill()
     assert len(smtp_server.to(address)) == 1
-    left = await fetch_one(conn, "SELECT status, attempts, claimed_by FROM outbox_messages WHERE message_key = %s", (key,))
+    left = await fetch_one(
+        conn, "SELECT status, attempts, claimed_by FROM outbox_messages WHERE message_key = %s", (key,)
+    )
     assert left["status"] == "queued" and left["attempts"] == 0 and left["claimed_by"]  # sent, never marked
 
     # a sender started at once finds it claimed and leaves it be: no third copy while the lease runs
@@ -101,7 +103,9 @@ async def test_a_sender_killed_between_send_and_mark_sends_again_with_the_same_m
     received = smtp_server.to(address)
     assert 1 <= len(received) <= 2
     assert {m["Message-ID"] for m in received} == {message_id_for(key)}  # one message to a mail client
-    done = await fetch_one(conn, "SELECT status, attempts, claimed_by FROM outbox_messages WHERE message_key = %s", (key,))
+    done = await fetch_one(
+        conn, "SELECT status, attempts, claimed_by FROM outbox_messages WHERE message_key = %s", (key,)
+    )
     assert done["status"] == "sent" and done["attempts"] == 1 and done["claimed_by"] is None
 
 

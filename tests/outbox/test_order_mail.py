@@ -31,7 +31,9 @@ async def test_placing_an_order_delivers_one_email_with_its_lines_total_and_addr
     response = await post(client, "/checkout", form=form)
     assert response.status_code == 303
     number = await fetch_val(conn, "SELECT number FROM orders WHERE user_id = %s", (user["id"],))
-    queued = await fetch_all(conn, "SELECT status FROM outbox_messages WHERE message_key = %s", (f"order-placed:{number}",))
+    queued = await fetch_all(
+        conn, "SELECT status FROM outbox_messages WHERE message_key = %s", (f"order-placed:{number}",)
+    )
     assert [row["status"] for row in queued] == ["queued"]  # in the order's own transaction
 
     await sender_for(app, smtp_server).drain()
@@ -53,7 +55,9 @@ async def test_placing_an_order_delivers_one_email_with_its_lines_total_and_addr
 
     await sender_for(app, smtp_server).drain()  # nothing more to send: it went once
     assert len(smtp_server.to(user["email"])) == 1
-    status = await fetch_val(conn, "SELECT status FROM outbox_messages WHERE message_key = %s", (f"order-placed:{number}",))
+    status = await fetch_val(
+        conn, "SELECT status FROM outbox_messages WHERE message_key = %s", (f"order-placed:{number}",)
+    )
     assert status == "sent"
 
 

@@ -4,8 +4,7 @@ Message-ID that depends only on the event."""
 from __future__ import annotations
 
 from mooncart.db import fetch_all, fetch_val, transaction
-from mooncart.outbox import enqueue_email, message_id_for
-from mooncart.outbox import queries
+from mooncart.outbox import enqueue_email, message_id_for, queries
 
 
 async def queue(conn, key="test:1", to="asha@example.com"):

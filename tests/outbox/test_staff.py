@@ -20,7 +20,9 @@ async def staff(app, conn):
 
 
 async def message(conn, key: str, status: str = "queued", attempts: int = 0, error: str = "") -> int:
-    await enqueue_email(conn, to=f"{key}@example.in", subject=f"Subject {key}", text="t", html="<p>h</p>", message_key=key)
+    await enqueue_email(
+        conn, to=f"{key}@example.in", subject=f"Subject {key}", text="t", html="<p>h</p>", message_key=key
+    )
     await execute(
         conn,
         "UPDATE outbox_messages SET status = %s, attempts = %s, last_error = %s WHERE message_key = %s",
