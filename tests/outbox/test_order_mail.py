@@ -10,7 +10,9 @@ from mooncart.orders.staff import change_status
 from mooncart.outbox import message_id_for
 from mooncart.outbox.sender import OutboxSender, SmtpSettings
 from tests.conftest import post, soup
-from tests.factories import ADDRESS, make_order, make_product, make_user, shopper_with_bag
+from tests.factories import ADDRESS, CARD, make_order, make_product, make_user, shopper_with_bag
+
+APPROVED, DECLINED = "4111111111111111", "4000000000000002"  # the built-in test card gateway's cards
 
 
 def sender_for(app, smtp_server) -> OutboxSender:
@@ -109,3 +111,19 @@ async def test_staff_cancelling_sends_the_cancelled_email(app, conn, smtp_server
     await sender_for(app, smtp_server).drain()
     [message] = smtp_server.to(user["email"])
     assert message["Message-ID"] == message_id_for(f"order-cancelled:{order['number']}")
+
+
+async def test_a_card_order_gets_its_email_when_paid_and_a_declined_one_none(app, conn, smtp_server):
+    client, user, _, form = await shopper_with_bag(app, conn, 1)
+    response = await post(client, "/checkout", form=dict(form, payment_method="card", card_number=APPROVED, **CARD))
+    assert response.status_code == 303
+    number = await fetch_val(conn, "SELECT number FROM orders WHERE user_id = %s AND status = 'placed'", (user["id"],))
+    declined_client, declined_user, _, declined_form = await shopper_with_bag(app, conn, 1)
+    await post(
+        declined_client, "/checkout", form=dict(declined_form, payment_method="card", card_number=DECLINED, **CARD)
+    )
+    assert await fetch_val(conn, "SELECT status FROM orders WHERE user_id = %s", (declined_user["id"],)) == "cancelled"
+    await sender_for(app, smtp_server).drain()
+    [message] = smtp_server.to(user["email"])
+    assert message["Message-ID"] == message_id_for(f"order-placed:{number}")
+    assert smtp_server.to(declined_user["email"]) == []

@@ -61,3 +61,15 @@ async def test_failed_attempts_end_in_failed_and_staff_can_retry(conn):
     again = await queries.select_message(conn, message.id)
     assert again.status == "queued" and again.attempts == 0
     assert not await queries.retry_now(conn, message.id)  # only a failed message is retried
+
+
+async def test_a_sender_whose_lease_ran_out_cannot_renew_a_claim_another_took(conn):
+    await queue(conn, "taken-over")
+    [mine] = [m for m in await queries.claim_due(conn, "slow", 100, 0.000001) if m.message_key == "taken-over"]
+    await fetch_val(conn, "SELECT SLEEP(0.01)")
+    [theirs] = [m for m in await queries.claim_due(conn, "fast", 100, 60) if m.message_key == "taken-over"]
+    assert mine.id == theirs.id
+    assert not await queries.renew_claim(conn, mine.id, "slow", 60)  # the slow sender must not send it
+    assert await queries.renew_claim(conn, theirs.id, "fast", 60)
+    assert not await queries.mark_sent(conn, mine.id, "slow")
+    assert await queries.mark_sent(conn, theirs.id, "fast")

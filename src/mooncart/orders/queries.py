@@ -274,10 +274,10 @@ async def update_order_returned(conn, order_id: int) -> None:
 
 
 async def select_order_for_mail(conn, order_id: int) -> dict | None:
-    """An order with its shopper's name and e-mail address, for the order e-mails (orders/mail.py)."""
+    """An order with its shopper's e-mail address, for the order e-mails (orders/mail.py)."""
     return await fetch_one(
         conn,
-        "SELECT " + ORDER_COLUMNS + ", u.email, u.name AS shopper_name "  # nosec B608 # values are %s parameters
+        "SELECT " + ORDER_COLUMNS + ", u.email "  # nosec B608 # values are %s parameters
         "FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = %s",
         (order_id,),
     )

@@ -4,6 +4,6 @@ never lost, and a slow or absent mail server never slows a request. See docs/EMA
 
 from __future__ import annotations
 
-from .queries import enqueue_email, message_id_for
+from .queries import enqueue_email, enqueue_email_to_user, message_id_for
 
-__all__ = ["enqueue_email", "message_id_for"]
+__all__ = ["enqueue_email", "enqueue_email_to_user", "message_id_for"]

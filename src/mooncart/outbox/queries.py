@@ -35,6 +35,21 @@ async def enqueue_email(conn, *, to: str, subject: str, text: str, html: str, me
     )
 
 
+async def enqueue_email_to_user(conn, *, user_id: int, subject: str, text: str, html: str, message_key: str) -> None:
+    """enqueue_email() to a shopper's account address, read by the INSERT itself: one statement
+    where the caller has no e-mail address in hand (placing an order, whose statement count is
+    watched). Nothing is queued for a user that does not exist."""
+    if not message_key or len(message_key) > 191:
+        raise ValueError("message_key must be 1-191 characters")
+    await execute(
+        conn,
+        "INSERT INTO outbox_messages (message_key, message_id, to_address, subject, body_text, body_html) "
+        "SELECT %s, %s, u.email, %s, %s, %s FROM users u WHERE u.id = %s "
+        "ON DUPLICATE KEY UPDATE outbox_messages.id = outbox_messages.id",
+        (message_key, message_id_for(message_key), subject[:300], text, html, user_id),
+    )
+
+
 @dataclass(frozen=True)
 class OutboxMessage:
     """One queued, sent or failed e-mail."""
@@ -81,6 +96,19 @@ async def claim_due(conn, claim: str, limit: int, lease_seconds: float) -> list[
         (claim,),
     )
     return [OutboxMessage(**row) for row in rows]
+
+
+async def renew_claim(conn, message_id: int, claim: str, lease_seconds: float) -> bool:
+    """Extend this sender's claim on one message just before sending it, so a long batch never
+    outlives its lease; False when the claim was lost (the lease ran out and another sender
+    took the message): then this sender must not send it."""
+    affected, _ = await execute(
+        conn,
+        "UPDATE outbox_messages SET claimed_until = NOW(6) + INTERVAL %s MICROSECOND "
+        "WHERE id = %s AND claimed_by = %s AND status = 'queued'",
+        (int(lease_seconds * 1_000_000), message_id, claim),
+    )
+    return affected == 1
 
 
 async def mark_sent(conn, message_id: int, claim: str) -> bool:

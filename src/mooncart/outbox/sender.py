@@ -140,8 +140,9 @@ class OutboxSender:
         self.mail_from = mail_from
         self.max_attempts = max(1, max_attempts)
         self.retry_seconds = retry_seconds
-        # a claim must outlast the longest send of a batch, or another sender could take a message in flight
-        self.lease_seconds = max(lease_seconds, smtp.timeout * 2)
+        # each message's claim is renewed just before it is sent, so the lease must outlast one
+        # send (connect, greeting, TLS, log-in, the message: each bounded by the SMTP timeout)
+        self.lease_seconds = max(lease_seconds, smtp.timeout * 4)
         self.poll_seconds = poll_seconds
         self.batch_size = batch_size
         self.drain_event = drain_event
@@ -198,6 +199,8 @@ class OutboxSender:
         try:
             for message in messages:
                 untried.remove(message.id)
+                if not await queries.renew_claim(conn, message.id, claim, self.lease_seconds):
+                    continue  # the batch outlived its lease and another sender took this one
                 try:
                     email = build_message(message, self.mail_from)
                     if client is None or not client.is_connected:
