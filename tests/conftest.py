@@ -223,3 +223,72 @@ class Visitor:
     async def token(self) -> str:
         page = soup(await (await self.request("GET", "/bag")).get_data())
         return page.find("meta", attrs={"name": "csrf-token"})["content"]
+
+
+class MailCatcher:
+    """What a real SMTP server on loopback (aiosmtpd) received: `messages` (parsed e-mails).
+    `refuse` answers that many messages with 451 (a server that is busy) before accepting;
+    `on_message(message)` runs as each accepted message arrives, before the server says 250;
+    `delay` seconds of thought per message make senders overlap."""
+
+    def __init__(self):
+        import email
+        import email.policy
+
+        self._parse = lambda data: email.message_from_bytes(data, policy=email.policy.default)
+        self.messages: list = []
+        self.refused = 0
+        self.refuse = 0
+        self.delay = 0.0
+        self.on_message = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}?timeout=5"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse > 0:
+            self.refuse -= 1
+            self.refused += 1
+            return "451 4.3.0 Try again later"
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        message = self._parse(envelope.original_content or envelope.content)
+        self.messages.append(message)
+        if self.on_message is not None:
+            self.on_message(message)
+        return "250 2.0.0 OK"
+
+    def to(self, address: str) -> list:
+        """The messages received for one address."""
+        return [m for m in self.messages if m["To"] == address]
+
+    async def wait_for(self, count: int, address: str | None = None, timeout: float = 10.0) -> list:
+        """Wait until `count` messages (for `address`) have arrived; the messages, or AssertionError."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.messages if address is None else self.to(address)
+            if len(found) >= count:
+                return found
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{count} messages did not arrive in {timeout}s (got {len(found)})")
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free loopback port for the test (aiosmtpd, in its own thread)."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    catcher = MailCatcher()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        catcher.port = probe.getsockname()[1]
+    controller = Controller(catcher, hostname="127.0.0.1", port=catcher.port)
+    controller.start()
+    try:
+        yield catcher
+    finally:
+        controller.stop()

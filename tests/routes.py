@@ -70,6 +70,8 @@ MATRIX = {
     "health.healthz": "public",
     "health.readyz": "public",
     "metrics.metrics": "operator",
+    "admin.mail": "staff",
+    "admin.retry_mail": "staff",
 }
 
 

@@ -83,6 +83,7 @@ def create_app(test_config: dict | None = None) -> Quart:
     from .checkout.routes import bp as checkout_bp
     from .inventory import events
     from .orders.routes import bp as orders_bp
+    from .outbox import sender as outbox_sender
     from .reviews.routes import bp as reviews_bp
     from .wishlist.routes import bp as wishlist_bp
 
@@ -90,6 +91,7 @@ def create_app(test_config: dict | None = None) -> Quart:
     events.init_app(app)
     limits.init_app(app)
     tracking.init_app(app)
+    outbox_sender.init_app(app)  # drains the e-mail outbox while serving, when MOONCART_SMTP_URL is set
     for blueprint in (catalog_bp, bag_bp, accounts_bp, checkout_bp, orders_bp, admin_bp, live_bp, media_bp, reviews_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(wishlist_bp)

@@ -1,5 +1,5 @@
 """`mooncart` commands: init-db, migrate, seed-demo, serve, check-db, create-admin, reconcile-payments,
-analyse-reviews, classify-review, build-recommendations, purge-events."""
+analyse-reviews, classify-review, build-recommendations, purge-events, send-mail."""
 
 from __future__ import annotations
 
@@ -164,6 +164,43 @@ async def purge_events(days: int | None) -> None:
         print(f"Deleted {await delete_old_events(conn, days):,} events older than {days} days.")
     finally:
         conn.close()
+
+
+async def send_mail() -> int:
+    """`mooncart send-mail`: send every e-mail due in the outbox once, with a progress line, for
+    shops without a running server's sender (or from cron). Safe beside running senders: each
+    message is claimed by one of them. Returns the exit status: 0, or 1 when some failed."""
+    from tqdm import tqdm
+
+    from .db import Database
+    from .outbox import queries as outbox_queries
+    from .outbox.sender import OutboxSender
+
+    config = load_config({"SECRET_KEY": "cli"})  # nosec B105 # not a password
+    if not config["SMTP_URL"]:
+        print("mooncart send-mail: set MOONCART_SMTP_URL (smtp://host:port) to send e-mail", file=sys.stderr)
+        return 2
+    settings = database_settings()
+    conn = await _connect(settings)
+    try:
+        due = await outbox_queries.count_due(conn)
+        sender = OutboxSender.from_config(Database(settings, shared_connection=conn), config)
+        with tqdm(total=due, unit="mail", desc="Sending", file=sys.stderr) as bar:
+
+            def progress(sent: int, failed: int) -> None:
+                """Move the bar to what has been tried so far."""
+                bar.update(sent + failed - bar.n)
+                bar.set_postfix(sent=sent, failed=failed)
+
+            sent, failed = await sender.drain(progress)
+        left = await outbox_queries.count_by_status(conn)
+    finally:
+        conn.close()
+    print(
+        f"E-mail: {sent} sent, {failed} failed attempts (tried again later); "
+        f"{left.get('queued', 0)} queued, {left.get('failed', 0)} given up (see the back office)."
+    )
+    return 1 if failed else 0
 
 
 async def create_admin(email: str, password: str, name: str) -> None:
@@ -342,6 +379,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     purge_parser = commands.add_parser("purge-events", help="delete clickstream events past the retention period")
     purge_parser.add_argument("--days", type=int, default=None)
+    commands.add_parser("send-mail", help="send the e-mail due in the outbox once (MOONCART_SMTP_URL)")
     args = parser.parse_args(argv)
 
     try:
@@ -371,6 +409,8 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(build_recommendations(args.evaluate, max(1, args.min_support)))
         elif args.command == "purge-events":
             asyncio.run(purge_events(args.days))
+        elif args.command == "send-mail":
+            sys.exit(asyncio.run(send_mail()))
         elif args.command == "serve":
             if args.workers < 1 or args.graceful_seconds < 0 or args.drain_seconds < 0:
                 parser.error("--workers must be at least 1, and the seconds 0 or more")

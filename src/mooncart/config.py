@@ -133,6 +133,18 @@ def load_config(test_config: dict | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         # clickstream events older than this are deleted (analytics.recorder)
         "EVENTS_RETENTION_DAYS": int(os.environ.get("MOONCART_EVENTS_RETENTION_DAYS", "90")),
+        # e-mail (mooncart.outbox): the SMTP server the background sender drains the outbox to,
+        # smtp://user:password@host:587?starttls=true or smtps://host:465; unset: mail stays queued
+        "SMTP_URL": os.environ.get("MOONCART_SMTP_URL") or None,
+        "MAIL_FROM": os.environ.get("MOONCART_MAIL_FROM", "Mooncart <orders@mooncart.in>"),
+        # a message that fails this many times is marked failed for staff to retry by hand
+        "MAIL_MAX_ATTEMPTS": int(os.environ.get("MOONCART_MAIL_MAX_ATTEMPTS", "8")),
+        # the first retry after this many seconds, then twice as long each time (at most an hour)
+        "MAIL_RETRY_SECONDS": float(os.environ.get("MOONCART_MAIL_RETRY_SECONDS", "30")),
+        # how long a sender's claim on a message lasts: a sender that died lets go after this
+        "MAIL_LEASE_SECONDS": float(os.environ.get("MOONCART_MAIL_LEASE_SECONDS", "120")),
+        # how often an idle sender looks for due mail
+        "MAIL_POLL_SECONDS": float(os.environ.get("MOONCART_MAIL_POLL_SECONDS", "5")),
         # a test passes one open connection that app and test share
         "DB_CONNECTION": None,
     }

@@ -39,6 +39,7 @@ async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
         "colour": "e91e63",
         "review_id": review_id,
         "report": "funnel",
+        "message_id": await fetch_val(conn, "SELECT MAX(id) FROM outbox_messages"),  # the order's e-mail
     }
 
     checked = 0

@@ -25,6 +25,7 @@ from ..db import retrying, transaction
 from ..inventory.stock import InsufficientStock, lock_variants, move_stock
 from ..ops import metrics
 from ..orders import queries as order_queries
+from ..orders.mail import queue_placed_email
 from ..payments import queries as payment_queries
 from ..payments import settlement
 from ..payments.providers import PaymentProvider
@@ -233,6 +234,8 @@ async def _reserve_once(conn, user_id, cart_id, address, provider, idempotency_k
             raise CheckoutProblem("Some items in your bag have just sold out.") from None
         # only the lines ordered, each by its unique key (why: see delete_ordered_lines)
         await queries.delete_ordered_lines(conn, cart_id, [line.variant_id for line in lines])
+        if status == "placed":  # the e-mail, in this transaction; a card order's is queued when it is paid
+            await queue_placed_email(conn, user_id, number, lines, totals, address)
         log.info(
             "order reserved" if status == "awaiting_payment" else "order placed",
             extra={"order": number, "user": user_id, "total": totals.total_paise, "lines": len(lines)},

@@ -10,6 +10,7 @@ from ..payments import queries as payment_queries
 from ..payments import settlement
 from ..payments.refunds import refund_remaining, send_refunds
 from . import queries
+from .mail import queue_order_email
 
 
 async def restock_order(conn, order_id: int, reason: str, staff_id: int | None = None) -> dict[int, int]:
@@ -35,6 +36,7 @@ async def cancel_order(conn, order_id: int, user_id: int | None = None, provider
             order = await payment_queries.select_order_for_update(conn, order_id)
             if not await queries.mark_cancelled(conn, order_id, user_id):
                 return None
+            await queue_order_email(conn, order_id, "cancelled")
             if order["payment_status"] in ("paid", "partly_refunded"):
                 await refund_remaining(conn, order_id, order["total_paise"], "cancel")
             return await restock_order(conn, order_id, "cancel")

@@ -271,3 +271,13 @@ async def select_units_returned_for_refund(conn, order_id: int) -> tuple[int, in
 async def update_order_returned(conn, order_id: int) -> None:
     """Every unit came back: the order itself is returned."""
     await execute(conn, "UPDATE orders SET status = 'returned' WHERE id = %s AND status = 'delivered'", (order_id,))
+
+
+async def select_order_for_mail(conn, order_id: int) -> dict | None:
+    """An order with its shopper's e-mail address, for the order e-mails (orders/mail.py)."""
+    return await fetch_one(
+        conn,
+        "SELECT " + ORDER_COLUMNS + ", u.email "  # nosec B608 # values are %s parameters
+        "FROM orders o JOIN users u ON u.id = o.user_id WHERE o.id = %s",
+        (order_id,),
+    )

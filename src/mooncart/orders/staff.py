@@ -8,6 +8,7 @@ from ..payments import queries as payment_queries
 from ..payments.refunds import refund_remaining, send_refunds
 from . import queries
 from .cancellation import restock_order
+from .mail import queue_order_email
 from .status import RESTOCKING, check_transition
 
 
@@ -38,6 +39,7 @@ async def _change_once(conn, order_id: int, new_status: str, staff_id: int) -> d
         await queries.update_order_status(
             conn, order_id, new_status, payment_status_after(new_status, order["payment_status"])
         )
+        await queue_order_email(conn, order_id, new_status)  # shipped, cancelled: the shopper is told
         if new_status not in RESTOCKING:
             return {}
         if order["payment_status"] in ("paid", "partly_refunded"):

@@ -27,6 +27,7 @@ from typing import Any
 
 from ..db import retrying, transaction
 from ..ops import metrics
+from ..orders.mail import queue_order_email
 from . import queries
 from .gateway import GatewayRefused, GatewayUnavailable
 from .providers import Charge, PaymentProvider, redirecting
@@ -251,6 +252,7 @@ async def confirm(conn, provider, order_id: int, payment_id: str) -> Outcome:
             if order["status"] == "awaiting_payment":
                 await queries.update_payment(conn, payment["id"], "captured", payment_id)
                 await queries.update_order_paid(conn, order_id, payment_id)
+                await queue_order_email(conn, order_id, "placed")  # in the transaction that places it
                 return "placed", payment["amount_paise"]
             if payment["status"] == "captured":
                 return "paid"
