@@ -605,6 +605,8 @@ CREATE TABLE IF NOT EXISTS notifications (
     KEY ix_notifications_user (user_id, id),
     CONSTRAINT fk_notifications_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE,
     CONSTRAINT fk_notifications_variant FOREIGN KEY (variant_id) REFERENCES variants (id) ON DELETE SET NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 -- E-mail waiting to go out: a row is written in the same transaction as the change it tells of
 -- (an order placed, shipped, cancelled; a size back in stock), so a rolled-back change sends
 -- nothing and a committed one is never lost. A background sender claims rows (claimed_by,
