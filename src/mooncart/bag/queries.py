@@ -99,7 +99,9 @@ async def select_bag_lines(conn, token: str | None, user_id: int | None) -> list
     return await fetch_all(
         conn,
         "SELECT ci.variant_id, ci.quantity, " + FREE_STOCK_SQL + ", v.sku, v.price_paise, s.label AS size, "  # nosec B608 # values are %s parameters
-        "co.name AS colour, p.name AS product_name, p.slug AS product_slug, " + FIRST_IMAGE_SQL + " AS image_path, "
+        "co.name AS colour, p.name AS product_name, p.slug AS product_slug, "
+        + FIRST_IMAGE_SQL
+        + " AS image_path, "
         + own_hold_sql("v.id", "expires_at")
         + " AS held_until, "
         + own_hold_sql("v.id", "quantity")

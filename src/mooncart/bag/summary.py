@@ -26,6 +26,8 @@ class BagLine:
     # it) and how many units; None when nothing is held for her
     held_until: datetime | None = None
     held_quantity: int | None = None
+    # units others' live holds keep (read by checkout's placement, 0 elsewhere)
+    others_held: int = 0
 
     @property
     def total_paise(self) -> int:

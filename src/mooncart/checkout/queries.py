@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..bag.queries import MINE_SQL
 from ..bag.summary import BagLine
 from ..db import execute, execute_many, fetch_all, fetch_one, fetch_val, in_list
+from ..inventory.queries import held_by_others_sql
 
 
 async def select_shoppers_cart_id(conn, token: str | None, user_id: int) -> int | None:
@@ -14,23 +15,38 @@ async def select_shoppers_cart_id(conn, token: str | None, user_id: int) -> int 
     return await fetch_val(conn, "SELECT id FROM carts WHERE token = %s AND user_id = %s", (token or "", user_id))
 
 
+async def select_bag_quantities(conn, token: str | None, user_id: int) -> dict[int, int]:
+    """{variant id: quantity} of her bag (the cookie's, if it is hers): what opening checkout holds."""
+    rows = await fetch_all(
+        conn,
+        "SELECT ci.variant_id, ci.quantity FROM carts c JOIN cart_items ci ON ci.cart_id = c.id "
+        "WHERE c.token = %s AND c.user_id = %s",
+        (token or "", user_id),
+    )
+    return {row["variant_id"]: row["quantity"] for row in rows}
+
+
 async def select_cart_for_update(conn, cart_id: int) -> int | None:
     """Lock the bag's row (its id, or None if it is gone): one checkout at a time per bag, so a
     double-click waits here and then sees the order the first click placed."""
     return await fetch_val(conn, "SELECT id FROM carts WHERE id = %s FOR UPDATE", (cart_id,))
 
 
-async def select_lines_for_order(conn, cart_id: int) -> list[BagLine]:
+async def select_lines_for_order(conn, cart_id: int, user_id: int | None = None) -> list[BagLine]:
     """The bag's lines with the prices and names the order will keep, in variant id order (the
-    order their stock rows are then locked in). No picture: an order does not show one."""
+    order their stock rows are then locked in), and what others' live holds keep of each
+    (issue 14; read in the placement's snapshot, taken after its variant locks). No picture: an
+    order does not show one."""
     rows = await fetch_all(
         conn,
-        "SELECT ci.variant_id, ci.quantity, v.stock, v.sku, v.price_paise, s.label AS size, co.name AS colour, "
-        "p.name AS product_name, p.slug AS product_slug, NULL AS image_path "
+        "SELECT ci.variant_id, ci.quantity, v.stock, v.sku, v.price_paise, s.label AS size, co.name AS colour, "  # nosec B608 # fixed SQL text and %s parameters only
+        "p.name AS product_name, p.slug AS product_slug, NULL AS image_path, "
+        + held_by_others_sql("v.id")
+        + " AS others_held "
         "FROM cart_items ci JOIN variants v ON v.id = ci.variant_id JOIN products p ON p.id = v.product_id "
         "JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
         "WHERE ci.cart_id = %s ORDER BY ci.variant_id",
-        (cart_id,),
+        (user_id, cart_id),
     )
     return [BagLine(**row) for row in rows]
 

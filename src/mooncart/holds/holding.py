@@ -64,12 +64,6 @@ async def hold_bag(conn, user_id: int, wanted: dict[int, int], minutes: float) -
     return await retrying(once)
 
 
-async def held_by_others(conn, user_id: int, locked: dict[int, int]) -> dict[int, int]:
-    """{variant id: units others' live holds keep} of variants the caller has locked: what a sale
-    must leave alone. No variants: no statement."""
-    return await queries.select_held(conn, locked, except_user=user_id) if locked else {}
-
-
 async def convert(conn, user_id: int, variant_ids) -> None:
     """The order is written: her holds on its variants (checkout or waitlist) are now the sale,
     in the caller's transaction. One statement."""
@@ -102,9 +96,15 @@ def shop_time(utc: datetime | None) -> datetime | None:
 
 
 def held_until_text(utc: datetime | None) -> str:
-    """"14:32" (India time) for "Held for you until 14:32"."""
+    """ "14:32" (India time) for "Held for you until 14:32"."""
     local = shop_time(utc)
     return "" if local is None else local.strftime("%H:%M")
+
+
+def held_until_day_text(utc: datetime | None) -> str:
+    """ "14:32 on 29 Nov" (India time), for holds that last past today (the waitlist's)."""
+    local = shop_time(utc)
+    return "" if local is None else f"{local:%H:%M} on {local.day} {local:%b}"
 
 
 def iso_utc(utc: datetime | None) -> str:
@@ -118,3 +118,19 @@ def seconds_left(utc: datetime | None, now: datetime | None = None) -> int:
         return 0
     now = now or datetime.now(UTC)
     return max(0, int((utc.replace(tzinfo=UTC) - now).total_seconds()))
+
+
+def short_message(summary, short: dict[int, int]) -> str:
+    """What she reads when lines could not be held in full: each line by name, with what is left."""
+    parts = []
+    for line in summary.lines:
+        if line.variant_id in short:
+            left = short[line.variant_id]
+            parts.append(
+                f"{line.product_name} ({line.colour}, {line.size}): "
+                + (f"only {left} left, you asked for {line.quantity}" if left else "sold out")
+            )
+    return (
+        "Some items could not be held for you: your hold ended or they sold out, and other shoppers "
+        "have them now. " + "; ".join(parts) + ". Please change your bag."
+    )

@@ -55,7 +55,10 @@ async def upsert_checkout_holds(conn, user_id: int, quantities: dict[int, int], 
         "expires_at, VALUES(expires_at)), "
         "kind = IF(kind = 'waitlist' AND expires_at > VALUES(expires_at), 'waitlist', 'checkout'), "
         "quantity = IF(kind = 'waitlist', quantity, VALUES(quantity))",
-        [(user_id, variant_id, quantity, int(seconds * 1_000_000)) for variant_id, quantity in sorted(quantities.items())],
+        [
+            (user_id, variant_id, quantity, int(seconds * 1_000_000))
+            for variant_id, quantity in sorted(quantities.items())
+        ],
     )
 
 
@@ -97,7 +100,9 @@ async def delete_holds(conn, user_id: int, variant_ids=None, *, kinds=("checkout
     placeholders, ids = in_list([row["variant_id"] for row in rows])
     await execute(
         conn,
-        "DELETE FROM stock_holds WHERE user_id = %s AND kind IN (" + kind_list + ") AND variant_id IN ("  # nosec B608 # only in_list()'s %s placeholders are joined in
+        "DELETE FROM stock_holds WHERE user_id = %s AND kind IN ("
+        + kind_list
+        + ") AND variant_id IN ("  # nosec B608 # only in_list()'s %s placeholders are joined in
         + placeholders
         + ")",
         [user_id, *kind_params, *ids],
@@ -112,6 +117,16 @@ async def delete_holds_on(conn, user_id: int, variant_ids) -> int:
         conn,
         "DELETE FROM stock_holds WHERE user_id = %s AND variant_id IN (" + placeholders + ")",  # nosec B608 # only in_list()'s %s placeholders are joined in
         [user_id, *ids],
+    )
+    return affected
+
+
+async def delete_checkout_hold(conn, user_id: int, variant_id: int) -> int:
+    """Her checkout hold on one variant, gone (its line left the bag); one statement."""
+    affected, _ = await execute(
+        conn,
+        "DELETE FROM stock_holds WHERE user_id = %s AND variant_id = %s AND kind = 'checkout'",
+        (user_id, variant_id),
     )
     return affected
 
@@ -202,17 +217,22 @@ async def select_waiting_for_update(conn, variant_id: int, limit: int) -> list[d
     )
 
 
-async def insert_waitlist_holds(conn, variant_id: int, user_ids: list[int], seconds: float) -> None:
-    """One unit held for each of these shoppers for `seconds`. A live hold she has on it already
+async def select_utc_now(conn) -> datetime:
+    """The database's clock, in UTC: the one clock holds are measured by."""
+    return await fetch_val(conn, "SELECT UTC_TIMESTAMP(6)")
+
+
+async def insert_waitlist_holds(conn, variant_id: int, user_ids: list[int], until: datetime) -> None:
+    """One unit held for each of these shoppers until `until` (UTC). A live hold she has on it already
     (rare: the variant was sold out for her when she joined) grows by the unit and lasts longer."""
     await execute_many(
         conn,
         "INSERT INTO stock_holds (user_id, variant_id, quantity, kind, expires_at) "
-        "VALUES (%s, %s, 1, 'waitlist', UTC_TIMESTAMP(6) + INTERVAL %s MICROSECOND) "
+        "VALUES (%s, %s, 1, 'waitlist', %s) "
         "ON DUPLICATE KEY UPDATE "
         "quantity = IF(expires_at > UTC_TIMESTAMP(6), quantity + 1, 1), "
         "kind = 'waitlist', expires_at = GREATEST(expires_at, VALUES(expires_at))",
-        [(user_id, variant_id, int(seconds * 1_000_000)) for user_id in user_ids],
+        [(user_id, variant_id, until) for user_id in user_ids],
     )
 
 
@@ -223,13 +243,6 @@ async def update_entries_served(conn, entry_ids: list[int]) -> None:
         conn,
         "UPDATE waitlist_entries SET served_at = UTC_TIMESTAMP(6) WHERE id IN (" + placeholders + ")",  # nosec B608 # only in_list()'s %s placeholders are joined in
         ids,
-    )
-
-
-async def select_expires_at(conn, user_id: int, variant_id: int) -> datetime | None:
-    """When her hold on the variant ends (UTC), or None."""
-    return await fetch_val(
-        conn, "SELECT expires_at FROM stock_holds WHERE user_id = %s AND variant_id = %s", (user_id, variant_id)
     )
 
 

@@ -92,7 +92,9 @@ def own_hold_sql(variant_id_sql: str, column: str) -> str:
     """The viewer's own live hold's `column` (expires_at or quantity) on the variant, NULL
     without one; one %s parameter: the viewer's user id (None: never a hold)."""
     return (
-        "(SELECT sh." + column + " FROM stock_holds sh WHERE sh.user_id = %s AND sh.variant_id = "
+        "(SELECT sh."
+        + column
+        + " FROM stock_holds sh WHERE sh.user_id = %s AND sh.variant_id = "
         + variant_id_sql
         + " AND sh.expires_at > UTC_TIMESTAMP(6))"
     )
