@@ -104,7 +104,8 @@ async def test_notify_me_from_a_guest_click_to_already_on_the_list(shop, browser
         await expect(where).to_contain_text("You're already on the list")
         async with conn.cursor() as cur:
             await cur.execute(
-                "SELECT COUNT(*) FROM waitlist_entries WHERE variant_id = %s AND user_id = %s", (medium["id"], user["id"])
+                "SELECT COUNT(*) FROM waitlist_entries WHERE variant_id = %s AND user_id = %s",
+                (medium["id"], user["id"]),
             )
             assert (await cur.fetchone())[0] == 1
     finally:

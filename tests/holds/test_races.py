@@ -143,7 +143,10 @@ async def test_holds_lapsing_while_orders_are_placed_never_oversell(database, co
     placed = [r for r in results if not isinstance(r, CheckoutProblem)]
     assert len(placed) == 2
     assert await fetch_val(conn, "SELECT stock FROM variants WHERE id = %s", (variant_id,)) == 0
-    assert await fetch_val(conn, "SELECT COALESCE(SUM(quantity), 0) FROM order_items WHERE variant_id = %s", (variant_id,)) == 2
+    assert (
+        await fetch_val(conn, "SELECT COALESCE(SUM(quantity), 0) FROM order_items WHERE variant_id = %s", (variant_id,))
+        == 2
+    )
 
 
 async def test_a_shopper_holding_units_buys_them_even_while_others_rush_in(database, committed):

@@ -66,7 +66,9 @@ async def test_joining_puts_her_on_the_list_and_twice_changes_nothing(app, conn)
     page = soup(await (await client.get(response.headers["Location"])).get_data())
     assert "You're already on the list" in page.get_text()
     assert await waiting(conn, medium["id"]) == [user["id"]]
-    assert await fetch_val(conn, "SELECT joined_at FROM waitlist_entries WHERE user_id = %s", (user["id"],)) == joined_at
+    assert (
+        await fetch_val(conn, "SELECT joined_at FROM waitlist_entries WHERE user_id = %s", (user["id"],)) == joined_at
+    )
 
 
 async def test_a_guest_is_sent_to_log_in_and_comes_back_to_the_product(app, client, conn):
@@ -128,11 +130,16 @@ async def test_a_restock_serves_waiters_in_join_order_with_a_hold_a_notification
     note = await fetch_val(conn, "SELECT message FROM notifications WHERE user_id = %s", (first["id"],))
     assert note.startswith("Your size M is back and held for you until ") and "Waitlist Kurti (Teal)" in note
     mail = await fetch_all(
-        conn, "SELECT to_address, subject, body_text, body_html FROM outbox_messages WHERE to_address IN (%s, %s, %s)",
+        conn,
+        "SELECT to_address, subject, body_text, body_html FROM outbox_messages WHERE to_address IN (%s, %s, %s)",
         (first["email"], second["email"], third["email"]),
     )
     assert sorted(m["to_address"] for m in mail) == sorted([first["email"], second["email"]])
-    assert all("Your size M is back" in m["subject"] and note.split(":")[0] in m["body_text"] for m in mail if m["to_address"] == first["email"])
+    assert all(
+        "Your size M is back" in m["subject"] and note.split(":")[0] in m["body_text"]
+        for m in mail
+        if m["to_address"] == first["email"]
+    )
     assert all(m["body_html"].startswith("<!doctype html>") for m in mail)
 
 
@@ -199,7 +206,10 @@ async def test_staff_see_each_variants_waitlist_length_and_restock_through_the_b
     row = next(tr for tr in low.find_all("tr") if "Waitlist Kurti" in tr.get_text())
     assert row.find_all("td")[-1].get_text() == "3"
     response = await post(
-        staff, f"/admin/variants/{medium['id']}/stock", form={"change": "2", "reason": "received", "note": ""}, headers=HTMX
+        staff,
+        f"/admin/variants/{medium['id']}/stock",
+        form={"change": "2", "reason": "received", "note": ""},
+        headers=HTMX,
     )
     assert response.status_code == 200
     assert "2 waiting shopper(s) now have one held for them" in await response.get_data(as_text=True)

@@ -15,17 +15,6 @@ async def select_shoppers_cart_id(conn, token: str | None, user_id: int) -> int 
     return await fetch_val(conn, "SELECT id FROM carts WHERE token = %s AND user_id = %s", (token or "", user_id))
 
 
-async def select_bag_quantities(conn, token: str | None, user_id: int) -> dict[int, int]:
-    """{variant id: quantity} of her bag (the cookie's, if it is hers): what opening checkout holds."""
-    rows = await fetch_all(
-        conn,
-        "SELECT ci.variant_id, ci.quantity FROM carts c JOIN cart_items ci ON ci.cart_id = c.id "
-        "WHERE c.token = %s AND c.user_id = %s",
-        (token or "", user_id),
-    )
-    return {row["variant_id"]: row["quantity"] for row in rows}
-
-
 async def select_cart_for_update(conn, cart_id: int) -> int | None:
     """Lock the bag's row (its id, or None if it is gone): one checkout at a time per bag, so a
     double-click waits here and then sees the order the first click placed."""

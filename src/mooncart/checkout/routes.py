@@ -131,15 +131,19 @@ async def show():
     full (her hold lapsed and the units went to someone else) is named, with what is left."""
     conn = await get_conn()
     shopper = await signed_in_shopper()
-    wanted = await queries.select_bag_quantities(conn, read_bag_cookie().token, shopper["id"])
-    if not wanted:
+    context = await checkout_context(conn, shopper)
+    summary = context["summary"]
+    if summary.is_empty:
         await flash("Your bag is empty: add something you love first.")
         return see_other(url_for("bag.show"))
+    wanted: dict[int, int] = {}
+    for line in summary.lines:
+        wanted[line.variant_id] = wanted.get(line.variant_id, 0) + line.quantity
     held = await holding.hold_bag(conn, shopper["id"], wanted, current_app.config["HOLD_MINUTES"])
     await publish(dict.fromkeys(held.changed, 0))  # others' badges and bags count her hold now
-    context = await checkout_context(conn, shopper)
+    context["summary"] = holding.with_holds(summary, held)
     if held.short:
-        context.update(short=held.short, problem=holding.short_message(context["summary"], held.short))
+        context.update(short=held.short, problem=holding.short_message(summary, held.short))
     return await render_page("checkout/checkout.html", **context)
 
 

@@ -13,7 +13,7 @@ transaction (checkout/placement.py calls held_by_others() and convert())."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,18 +29,20 @@ except ZoneInfoNotFoundError:  # a system without tzdata: India keeps no dayligh
 
 @dataclass(frozen=True)
 class BagHold:
-    """What opening checkout held: {variant id: units held} and the lines it could not hold in
-    full ({variant id: units left for her}), with when the hold ends (UTC)."""
+    """What opening checkout held: {variant id: units held}, the lines it could not hold in full
+    ({variant id: units left for her}), the variants it looked at, and when the hold ends (UTC)."""
 
     held: dict[int, int] = field(default_factory=dict)
     short: dict[int, int] = field(default_factory=dict)
     changed: set[int] = field(default_factory=set)
+    until: datetime | None = None
 
 
 async def hold_bag(conn, user_id: int, wanted: dict[int, int], minutes: float) -> BagHold:
-    """Hold {variant id: units} of her bag for `minutes`, or refresh the hold she has (her own
+    """Hold {variant id: units} of her bag for `minutes`, or renew the hold she has (her own
     hold never counts against her). A line that cannot be held in full holds what is left and is
-    named in `short`. Four statements inside one short transaction, retried on a deadlock."""
+    named in `short`. One short transaction of four statements (lock, others' holds with the
+    database's clock, upsert, let go of lines gone from the bag), retried on a deadlock."""
     wanted = {variant_id: quantity for variant_id, quantity in wanted.items() if quantity > 0}
 
     async def once() -> BagHold:
@@ -48,7 +50,10 @@ async def hold_bag(conn, user_id: int, wanted: dict[int, int], minutes: float) -
         async with transaction(conn):
             # the locks first: this transaction's snapshot (its first plain read) comes after them
             locked = await lock_variants(conn, wanted)
-            others = await queries.select_held(conn, locked, except_user=user_id) if locked else {}
+            if not locked:
+                await queries.delete_checkout_holds_except(conn, user_id, [])
+                return BagHold(short={variant_id: 0 for variant_id in wanted}, changed=set(wanted))
+            others, now = await queries.select_held_and_now(conn, locked, except_user=user_id)
             held, short = {}, {}
             for variant_id, quantity in sorted(wanted.items()):
                 free = max(0, locked.get(variant_id, 0) - others.get(variant_id, 0))
@@ -56,12 +61,28 @@ async def hold_bag(conn, user_id: int, wanted: dict[int, int], minutes: float) -
                     short[variant_id] = free
                 if min(free, quantity):
                     held[variant_id] = min(free, quantity)
+            until = now + timedelta(minutes=minutes)
             if held:
-                await queries.upsert_checkout_holds(conn, user_id, held, minutes * 60)
+                await queries.upsert_checkout_holds(conn, user_id, held, until)
             await queries.delete_checkout_holds_except(conn, user_id, held)
-            return BagHold(held, short, set(wanted))
+            return BagHold(held, short, set(wanted), until)
 
     return await retrying(once)
+
+
+def with_holds(summary, hold: BagHold):
+    """The bag as read before the hold was taken, with each line's hold as it now stands (a
+    waitlist hold that lasts longer keeps its own end), so the page needs no second read."""
+    lines = []
+    for line in summary.lines:
+        units = hold.held.get(line.variant_id)
+        if units and hold.until is not None:
+            until = max(line.held_until or hold.until, hold.until)
+            line = replace(line, held_until=until, held_quantity=max(units, line.held_quantity or 0))
+        else:
+            line = replace(line, held_until=None, held_quantity=None)
+        lines.append(line)
+    return type(summary)(tuple(lines))
 
 
 async def convert(conn, user_id: int, variant_ids) -> None:

@@ -41,24 +41,39 @@ async def select_held(conn, variant_ids, *, except_user: int | None = None) -> d
     return {row["variant_id"]: int(row["held"]) for row in rows}
 
 
-async def upsert_checkout_holds(conn, user_id: int, quantities: dict[int, int], seconds: float) -> None:
-    """Hold {variant id: units} for her until `seconds` from now, in one INSERT. A live waitlist
+async def select_held_and_now(conn, variant_ids, *, except_user: int | None) -> tuple[dict[int, int], datetime]:
+    """({variant id: units others' live holds keep}, the database's UTC clock) in one statement,
+    for opening checkout: read after the variants are locked (see select_held)."""
+    placeholders, ids = in_list(sorted(set(variant_ids)))
+    rows = await fetch_all(
+        conn,
+        "SELECT v.id, UTC_TIMESTAMP(6) AS now, "  # nosec B608 # fixed SQL text and %s placeholders only
+        + held_by_others_sql("v.id")
+        + " AS held FROM variants v WHERE v.id IN ("
+        + placeholders
+        + ")",
+        [except_user, *ids],
+    )
+    now = rows[0]["now"] if rows else await select_utc_now(conn)
+    return {row["id"]: int(row["held"]) for row in rows if row["held"]}, now
+
+
+async def upsert_checkout_holds(conn, user_id: int, quantities: dict[int, int], until: datetime) -> None:
+    """Hold {variant id: units} for her until `until` (UTC), in one INSERT. A live waitlist
     hold that already covers the units and lasts longer is kept as it is (her 12 hours are not
     cut to 10 minutes); anything else becomes a checkout hold of the new quantity and time.
     (MySQL applies the assignments left to right: expires_at is decided before kind reads it.)"""
-    await execute_many(
+    rows = sorted(quantities.items())
+    await execute(
         conn,
-        "INSERT INTO stock_holds (user_id, variant_id, quantity, kind, expires_at) "
-        "VALUES (%s, %s, %s, 'checkout', UTC_TIMESTAMP(6) + INTERVAL %s MICROSECOND) "
-        "ON DUPLICATE KEY UPDATE "
+        "INSERT INTO stock_holds (user_id, variant_id, quantity, kind, expires_at) VALUES "  # nosec B608 # fixed SQL text and %s placeholders only
+        + ", ".join(["(%s, %s, %s, 'checkout', %s)"] * len(rows))
+        + " ON DUPLICATE KEY UPDATE "
         "expires_at = IF(kind = 'waitlist' AND expires_at > VALUES(expires_at) AND quantity >= VALUES(quantity), "
         "expires_at, VALUES(expires_at)), "
         "kind = IF(kind = 'waitlist' AND expires_at > VALUES(expires_at), 'waitlist', 'checkout'), "
         "quantity = IF(kind = 'waitlist', quantity, VALUES(quantity))",
-        [
-            (user_id, variant_id, quantity, int(seconds * 1_000_000))
-            for variant_id, quantity in sorted(quantities.items())
-        ],
+        [x for variant_id, quantity in rows for x in (user_id, variant_id, quantity, until)],
     )
 
 
@@ -223,16 +238,17 @@ async def select_utc_now(conn) -> datetime:
 
 
 async def insert_waitlist_holds(conn, variant_id: int, user_ids: list[int], until: datetime) -> None:
-    """One unit held for each of these shoppers until `until` (UTC). A live hold she has on it already
-    (rare: the variant was sold out for her when she joined) grows by the unit and lasts longer."""
-    await execute_many(
+    """One unit held for each of these shoppers until `until` (UTC), in one INSERT. A live hold
+    she has on it already (rare: the variant was sold out for her when she joined) grows by the
+    unit and lasts longer."""
+    await execute(
         conn,
-        "INSERT INTO stock_holds (user_id, variant_id, quantity, kind, expires_at) "
-        "VALUES (%s, %s, 1, 'waitlist', %s) "
-        "ON DUPLICATE KEY UPDATE "
+        "INSERT INTO stock_holds (user_id, variant_id, quantity, kind, expires_at) VALUES "  # nosec B608 # fixed SQL text and %s placeholders only
+        + ", ".join(["(%s, %s, 1, 'waitlist', %s)"] * len(user_ids))
+        + " ON DUPLICATE KEY UPDATE "
         "quantity = IF(expires_at > UTC_TIMESTAMP(6), quantity + 1, 1), "
         "kind = 'waitlist', expires_at = GREATEST(expires_at, VALUES(expires_at))",
-        [(user_id, variant_id, until) for user_id in user_ids],
+        [x for user_id in user_ids for x in (user_id, variant_id, until)],
     )
 
 
