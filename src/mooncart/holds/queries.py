@@ -196,8 +196,9 @@ async def delete_lapsed(conn, user_id: int, variant_id: int) -> int:
 # ---- the waitlist ------------------------------------------------------------------------------
 
 
-async def select_variant_for_waitlist(conn, variant_id: int, user_id: int) -> dict | None:
-    """The variant with its product, size and what is free for her (stock less others' live holds)."""
+async def select_variant_for_waitlist(conn, variant_id: int, user_id: int | None) -> dict | None:
+    """The variant with its product, size and what is free for her (stock less others' live holds;
+    user_id None: less every live hold)."""
     return await fetch_one(
         conn,
         "SELECT v.id, p.slug AS product_slug, p.name AS product_name, s.label AS size, co.name AS colour, "  # nosec B608 # values are %s parameters
