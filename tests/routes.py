@@ -72,6 +72,8 @@ MATRIX = {
     "metrics.metrics": "operator",
     "admin.mail": "staff",
     "admin.retry_mail": "staff",
+    "holds.join": "shopper",
+    "holds.mine": "shopper",
 }
 
 

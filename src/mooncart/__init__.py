@@ -81,6 +81,7 @@ def create_app(test_config: dict | None = None) -> Quart:
     from .catalog.media import bp as media_bp
     from .catalog.routes import bp as catalog_bp
     from .checkout.routes import bp as checkout_bp
+    from .holds import routes as holds
     from .inventory import events
     from .orders.routes import bp as orders_bp
     from .outbox import sender as outbox_sender
@@ -92,9 +93,11 @@ def create_app(test_config: dict | None = None) -> Quart:
     limits.init_app(app)
     tracking.init_app(app)
     outbox_sender.init_app(app)  # drains the e-mail outbox while serving, when MOONCART_SMTP_URL is set
+    holds.init_app(app)
     for blueprint in (catalog_bp, bag_bp, accounts_bp, checkout_bp, orders_bp, admin_bp, live_bp, media_bp, reviews_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(wishlist_bp)
+    app.register_blueprint(holds.bp)
 
     register_error_pages(app)
     # Quart would run each plain context processor (quart-auth's current_user, Flask's per-blueprint

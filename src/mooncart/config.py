@@ -119,6 +119,10 @@ def load_config(test_config: dict | None = None) -> dict:
         "GATEWAY_WEBHOOK_SECRET": os.environ.get("MOONCART_GATEWAY_WEBHOOK_SECRET", ""),
         # how long an order awaiting its payment holds its stock before reconcile-payments gives it up
         "PAYMENT_HOLD_MINUTES": int(os.environ.get("MOONCART_PAYMENT_HOLD_MINUTES", "15")),
+        # issue 14: how long opening checkout holds the bag's units, and a waitlist hold lasts
+        "HOLD_MINUTES": float(os.environ.get("MOONCART_HOLD_MINUTES", "10")),
+        "WAITLIST_HOLD_HOURS": float(os.environ.get("MOONCART_WAITLIST_HOLD_HOURS", "12")),
+        "HOLD_TIDY_SECONDS": float(os.environ.get("MOONCART_HOLD_TIDY_SECONDS", "30")),
         # the reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (addresses or networks,
         # comma-separated); empty: nobody's, the connection's own address and scheme count
         "TRUSTED_PROXIES": os.environ.get("MOONCART_TRUSTED_PROXIES", ""),

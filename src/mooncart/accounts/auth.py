@@ -148,6 +148,7 @@ async def end_session(conn) -> None:
     if token:
         await queries.revoke_session(conn, token_hash(token))
     logout_user()
+    g.signed_out_id = (g.get("shopper") or {}).get("id")  # for the sign-out hooks (issue 14: her holds)
     g.shopper = None
 
 

@@ -83,6 +83,8 @@ async def select_variants(conn, product_id: int) -> list[dict]:
     return await fetch_all(
         conn,
         "SELECT v.id, v.product_id, v.sku, v.price_paise, v.stock, v.low_stock_threshold, v.is_low_stock, "
+        # issue 14.2: shoppers waiting for the size, which tells staff what to reorder
+        "(SELECT COUNT(*) FROM waitlist_entries w WHERE w.variant_id = v.id AND w.served_at IS NULL) AS waiting, "
         "s.label AS size, co.name AS colour FROM variants v JOIN sizes s ON s.id = v.size_id "
         "JOIN colours co ON co.id = v.colour_id WHERE v.product_id = %s ORDER BY co.name, s.position",
         (product_id,),
@@ -94,6 +96,7 @@ async def select_variant(conn, variant_id: int) -> dict | None:
     return await fetch_one(
         conn,
         "SELECT v.id, v.product_id, v.sku, v.price_paise, v.stock, v.low_stock_threshold, v.is_low_stock, "
+        "(SELECT COUNT(*) FROM waitlist_entries w WHERE w.variant_id = v.id AND w.served_at IS NULL) AS waiting, "
         "s.label AS size, co.name AS colour, p.name AS product_name FROM variants v "
         "JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
         "JOIN products p ON p.id = v.product_id WHERE v.id = %s",
@@ -144,6 +147,7 @@ async def select_low_stock(conn, limit: int = 100) -> list[dict]:
     return await fetch_all(
         conn,
         "SELECT v.id, v.sku, v.stock, v.low_stock_threshold, s.label AS size, co.name AS colour, "
+        "(SELECT COUNT(*) FROM waitlist_entries w WHERE w.variant_id = v.id AND w.served_at IS NULL) AS waiting, "
         "p.id AS product_id, p.name AS product_name FROM variants v JOIN products p ON p.id = v.product_id "
         "JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
         "WHERE v.is_low_stock = 1 ORDER BY v.stock, v.id LIMIT %s",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from quart import request
+from quart import current_app, request
 
 from ..accounts.auth import signed_in_shopper
 from ..db import get_conn
+from ..holds import waitlist
 from ..inventory.events import publish
 from ..inventory.stock import InsufficientStock
-from ..inventory.stock import adjust_stock as adjust_variant_stock
 from ..pages import render_page
 from . import forms, queries
 from .access import staff_required
@@ -20,7 +20,8 @@ from .catalogue import variant_or_404, variant_row_response
 @staff_required
 async def adjust_stock(variant_id: int):
     """Stock received, damaged or counted again: a change with a reason and a ledger row, never
-    below zero. Open product and bag pages hear the new level at once."""
+    below zero nor below what shoppers' live holds keep. Stock received serves the size's
+    waitlist in the same transaction (issue 14.2). Open product and bag pages hear the new level at once."""
     conn = await get_conn()
     await variant_or_404(conn, variant_id)
     values, problem = forms.stock_adjustment(await request.form)
@@ -28,19 +29,28 @@ async def adjust_stock(variant_id: int):
         return await variant_row_response(conn, variant_id, error=problem)
     staff = await signed_in_shopper()
     try:
-        levels = await adjust_variant_stock(
-            conn, variant_id, values["change"], values["reason"], staff_id=staff["id"], note=values["note"]
+        restocked = await waitlist.restock(
+            conn,
+            variant_id,
+            values["change"],
+            values["reason"],
+            hours=current_app.config["WAITLIST_HOLD_HOURS"],
+            staff_id=staff["id"],
+            note=values["note"],
         )
     except InsufficientStock as short:
         return await variant_row_response(
             conn,
             variant_id,
-            error=f"There are only {short.left[variant_id]} in stock, so that many cannot be taken away.",
+            error=f"There are only {short.left[variant_id]} in stock that shoppers are not holding, "
+            "so that many cannot be taken away.",
         )
+    levels = restocked.levels
     await publish(levels)
     change = values["change"]
+    served = f" {len(restocked.served)} waiting shopper(s) now have one held for them." if restocked.served else ""
     return await variant_row_response(
-        conn, variant_id, message=f"Stock {'+' if change > 0 else ''}{change}: now {levels[variant_id]}."
+        conn, variant_id, message=f"Stock {'+' if change > 0 else ''}{change}: now {levels[variant_id]}.{served}"
     )
 
 

@@ -27,3 +27,24 @@ async def page_regions(conn, summary: BagSummary, **message) -> dict:
     for region in _regions:
         context.update(await region(conn, summary, **message))
     return context
+
+
+# What areas above the bag do when a line changes (issue 14: holds let go of what left the bag):
+# `async hook(conn, user_id, variant_id, quantity)`, quantity 0 when the line was removed; only
+# for a signed-in shopper (a guest holds nothing).
+LineHook = Callable[..., Awaitable[None]]
+_line_hooks: list[LineHook] = []
+
+
+def on_line_change(hook: LineHook) -> LineHook:
+    """Register a hook run after a bag line changed or was removed (once per function)."""
+    if hook not in _line_hooks:
+        _line_hooks.append(hook)
+    return hook
+
+
+async def line_changed(conn, user_id: int | None, variant_id: int, quantity: int) -> None:
+    """Run every registered line hook (nothing for a guest)."""
+    if user_id is not None:
+        for hook in _line_hooks:
+            await hook(conn, user_id, variant_id, quantity)

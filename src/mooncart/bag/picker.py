@@ -56,5 +56,16 @@ async def product_page_picker(conn, product_id: int, variants: list[dict]) -> Pi
     catalogue read with the product: a visitor without a bag costs no statement here, and one with
     a bag one small read of its lines for this product. Same rows as `picker()` (a test keeps them so)."""
     token = read_bag_cookie().token
-    in_bag = await queries.select_bag_quantities(conn, token, await shopper_id(), product_id) if token else {}
-    return Picker([variant_stock(dict(variant, in_bag=in_bag.get(variant["id"], 0))) for variant in variants])
+    in_bag: dict[int, int] = {}
+    own: dict[int, int] = {}
+    if token:
+        in_bag, own = await queries.select_bag_quantities_and_holds(conn, token, await shopper_id(), product_id)
+    return Picker(
+        [
+            # the catalogue took every live hold off; her own holds are hers to buy (issue 14)
+            variant_stock(
+                dict(variant, stock=variant["stock"] + own.get(variant["id"], 0), in_bag=in_bag.get(variant["id"], 0))
+            )
+            for variant in variants
+        ]
+    )

@@ -6,6 +6,12 @@ from dataclasses import dataclass
 
 from ..catalog.queries import FIRST_IMAGE_SQL
 from ..db import execute, execute_many, fetch_all, fetch_one, fetch_val
+from ..inventory.queries import held_by_others_sql, own_hold_sql
+
+# A variant's stock as this shopper may have it: what others' live holds leave (issue 14). The
+# column keeps its name, `stock`, so every rule and badge built on it counts holds unchanged.
+# One %s parameter: the viewer's user id.
+FREE_STOCK_SQL = "GREATEST(v.stock - " + held_by_others_sql("v.id") + ", 0) AS stock"
 
 # The header's number: units in the bag `c`. One definition, read by pages and by add-to-bag.
 BAG_COUNT_SQL = "(SELECT COALESCE(SUM(b.quantity), 0) FROM cart_items b WHERE b.cart_id = c.id)"
@@ -33,12 +39,12 @@ async def select_variant_in_bag(conn, variant_id: int, token: str | None, user_i
     bag (if any), how many of this variant it holds, and its total count for the header."""
     return await fetch_one(
         conn,
-        "SELECT v.id, v.product_id, p.slug AS product_slug, v.stock, c.id AS cart_id, "  # nosec B608 # values are %s parameters
+        "SELECT v.id, v.product_id, p.slug AS product_slug, " + FREE_STOCK_SQL + ", c.id AS cart_id, "  # nosec B608 # values are %s parameters
         "COALESCE(ci.quantity, 0) AS in_bag, " + BAG_COUNT_SQL + " AS bag_count "
         "FROM variants v JOIN products p ON p.id = v.product_id LEFT JOIN carts c ON c.token = %s AND " + MINE_SQL + " "
         "LEFT JOIN cart_items ci ON ci.cart_id = c.id AND ci.variant_id = v.id "
         "WHERE v.id = %s",
-        (token or "", user_id, variant_id),
+        (user_id, token or "", user_id, variant_id),
     )
 
 
@@ -92,13 +98,19 @@ async def select_bag_lines(conn, token: str | None, user_id: int | None) -> list
         return []
     return await fetch_all(
         conn,
-        "SELECT ci.variant_id, ci.quantity, v.stock, v.sku, v.price_paise, s.label AS size, "  # nosec B608 # values are %s parameters
-        "co.name AS colour, p.name AS product_name, p.slug AS product_slug, " + FIRST_IMAGE_SQL + " AS image_path "
+        "SELECT ci.variant_id, ci.quantity, " + FREE_STOCK_SQL + ", v.sku, v.price_paise, s.label AS size, "  # nosec B608 # values are %s parameters
+        "co.name AS colour, p.name AS product_name, p.slug AS product_slug, "
+        + FIRST_IMAGE_SQL
+        + " AS image_path, "
+        + own_hold_sql("v.id", "expires_at")
+        + " AS held_until, "
+        + own_hold_sql("v.id", "quantity")
+        + " AS held_quantity "
         "FROM carts c JOIN cart_items ci ON ci.cart_id = c.id "
         "JOIN variants v ON v.id = ci.variant_id JOIN products p ON p.id = v.product_id "
         "JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
         "WHERE c.token = %s AND " + MINE_SQL + " ORDER BY ci.added_at, ci.id",
-        (token, user_id),
+        (user_id, user_id, user_id, token, user_id),
     )
 
 
@@ -195,25 +207,40 @@ async def select_product_variants(conn, product_id: int, token: str | None, user
     each are already in this bag, in one statement."""
     return await fetch_all(
         conn,
-        "SELECT v.id, v.sku, v.price_paise, v.stock, s.label AS size, s.position AS size_position, "
+        "SELECT v.id, v.sku, v.price_paise, " + FREE_STOCK_SQL + ", s.label AS size, s.position AS size_position, "  # nosec B608 # values are %s parameters
         "co.name AS colour, "
         "co.hex AS colour_hex, COALESCE(ci.quantity, 0) AS in_bag "
         "FROM variants v JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
         "LEFT JOIN carts c ON c.token = %s AND " + MINE_SQL + " "
         "LEFT JOIN cart_items ci ON ci.variant_id = v.id AND ci.cart_id = c.id "
         "WHERE v.product_id = %s ORDER BY co.name, s.position",
-        (token or "", user_id, product_id),
+        (user_id, token or "", user_id, product_id),
     )
 
 
 async def select_bag_quantities(conn, token: str, user_id: int | None, product_id: int) -> dict[int, int]:
-    """How many of each of a product's variants the bag `token` holds ({variant id: quantity}),
-    for the product page, whose variants the catalogue reads with the product (the stream and
-    the add reply use select_product_variants: the same numbers, a test keeps them so)."""
+    """How many of each of a product's variants the bag `token` holds ({variant id: quantity})."""
+    return (await select_bag_quantities_and_holds(conn, token, user_id, product_id))[0]
+
+
+async def select_bag_quantities_and_holds(
+    conn, token: str, user_id: int | None, product_id: int
+) -> tuple[dict[int, int], dict[int, int]]:
+    """How many of each of a product's variants the bag `token` holds, and how many the shopper's
+    own live holds keep for her ({variant id: quantity} each), for the product page, whose variants
+    the catalogue reads with the product (with every hold taken off: the page is the same for
+    everyone; the picker gives her own back). The stream and the add reply use
+    select_product_variants: the same numbers, a test keeps them so."""
     rows = await fetch_all(
         conn,
-        "SELECT ci.variant_id, ci.quantity FROM carts c JOIN cart_items ci ON ci.cart_id = c.id "
-        "JOIN variants v ON v.id = ci.variant_id WHERE c.token = %s AND " + MINE_SQL + " AND v.product_id = %s",  # nosec B608 # values are %s parameters
-        (token, user_id, product_id),
+        "SELECT v.id AS variant_id, COALESCE(ci.quantity, 0) AS quantity, COALESCE(sh.quantity, 0) AS held "  # nosec B608 # values are %s parameters
+        "FROM variants v LEFT JOIN carts c ON c.token = %s AND " + MINE_SQL + " "
+        "LEFT JOIN cart_items ci ON ci.cart_id = c.id AND ci.variant_id = v.id "
+        "LEFT JOIN stock_holds sh ON sh.user_id = %s AND sh.variant_id = v.id AND sh.expires_at > UTC_TIMESTAMP(6) "
+        "WHERE v.product_id = %s",
+        (token, user_id, user_id, product_id),
     )
-    return {row["variant_id"]: row["quantity"] for row in rows}
+    return (
+        {row["variant_id"]: row["quantity"] for row in rows if row["quantity"]},
+        {row["variant_id"]: row["held"] for row in rows if row["held"]},
+    )

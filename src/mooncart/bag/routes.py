@@ -13,7 +13,7 @@ from ..pages import render_page
 from ..parsing import BadQuantity, parse_id, parse_quantity
 from . import queries
 from .carts import ensure_bag
-from .extras import page_regions
+from .extras import line_changed, page_regions
 from .picker import after_adding, variant_stock
 from .rules import MAX_PER_LINE, Availability
 from .summary import BagSummary, bag_summary
@@ -159,6 +159,7 @@ async def change_quantity(variant_id: int):
     except BadQuantity as bad:
         return await refuse_line_change(str(bad), variant_id, await bag_summary(conn, cookie.token, user_id))
     await queries.update_line_quantity(conn, variant["cart_id"], variant_id, quantity)
+    await line_changed(conn, user_id, variant_id, quantity)
     return await bag_changed(await bag_summary(conn, cookie.token, user_id), variant_id, removed=False)
 
 
@@ -171,4 +172,5 @@ async def remove(variant_id: int):
     conn, user_id = await get_conn(), await shopper_id()
     if cookie.token is None or not await queries.delete_line(conn, cookie.token, user_id, variant_id):
         return await refuse_line_change("That item is not in your bag any more.", variant_id)
+    await line_changed(conn, user_id, variant_id, 0)
     return await bag_changed(await bag_summary(conn, cookie.token, user_id), variant_id, removed=True)

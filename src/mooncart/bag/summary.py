@@ -4,6 +4,7 @@ the one way to read a bag: its page, its replies, its live stream and checkout a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from . import queries
 from .rules import MAX_PER_LINE, Availability
@@ -21,6 +22,12 @@ class BagLine:
     product_name: str
     product_slug: str
     image_path: str | None
+    # her own live hold on the variant (issue 14): until when (UTC, naive, as the database keeps
+    # it) and how many units; None when nothing is held for her
+    held_until: datetime | None = None
+    held_quantity: int | None = None
+    # units others' live holds keep (read by checkout's placement, 0 elsewhere)
+    others_held: int = 0
 
     @property
     def total_paise(self) -> int:
@@ -71,6 +78,11 @@ class BagSummary:
     def has_short_lines(self) -> bool:
         """Does some line ask for more than is left? The summary warns the shopper."""
         return any(line.short_by for line in self.lines)
+
+    @property
+    def held_until(self) -> datetime | None:
+        """When the first of her holds on these lines ends (the checkout page's countdown)."""
+        return min((line.held_until for line in self.lines if line.held_until), default=None)
 
     def line(self, variant_id: int) -> BagLine | None:
         """The line for this variant, or None when it is not in the bag (an htmx reply re-renders it)."""

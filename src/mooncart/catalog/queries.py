@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from ..db import execute, execute_many, fetch_all, fetch_one, in_list, transaction
+from ..inventory.queries import held_by_anyone_sql
 
 # The first image of a product, for cards and bag lines: one correlated lookup on an index.
 FIRST_IMAGE_SQL = (
@@ -216,7 +217,8 @@ async def select_product_page(conn, slug: str) -> dict | None:
         "SELECT p.id, p.category_id, p.slug, p.name, p.description, p.fabric, p.from_price_paise, "
         "c.slug AS category_slug, c.name AS category_name, "
         "(SELECT JSON_ARRAYAGG(JSON_OBJECT('id', v.id, 'sku', v.sku, 'price_paise', v.price_paise, "
-        "'stock', v.stock, 'size', s.label, 'size_position', s.position, 'colour', co.name, "
+        "'stock', GREATEST(v.stock - " + held_by_anyone_sql("v.id") + ", 0), 'size', s.label, "  # nosec B608 # fixed SQL text only
+        "'size_position', s.position, 'colour', co.name, "
         "'colour_hex', co.hex, 'colour_rank', (SELECT COUNT(*) FROM colours c2 WHERE c2.name < co.name))) "
         "FROM variants v JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
         "WHERE v.product_id = p.id) AS variants_json, "

@@ -22,6 +22,7 @@ from pymysql.err import IntegrityError
 
 from ..bag.summary import BagLine
 from ..db import retrying, transaction
+from ..holds import holding
 from ..inventory.stock import InsufficientStock, lock_variants, move_stock
 from ..ops import metrics
 from ..orders import queries as order_queries
@@ -177,7 +178,7 @@ async def _reserve_once(conn, user_id, cart_id, address, provider, idempotency_k
         if hot_voucher is not None:
             await queries.lock_voucher(conn, hot_voucher)
         existing = await order_queries.select_order_by_key(conn, user_id, idempotency_key)
-        lines = await queries.select_lines_for_order(conn, cart_id)
+        lines = await queries.select_lines_for_order(conn, cart_id, user_id)
         if existing is not None:
             if lines:  # the bag was filled again since: this form belongs to the earlier order
                 raise CheckoutProblem(
@@ -200,11 +201,25 @@ async def _reserve_once(conn, user_id, cart_id, address, provider, idempotency_k
                 conn, [line.variant_id for line in lines if line.variant_id not in locked_first]
             ),
         }
-        short = [
-            (line, locked.get(line.variant_id, 0)) for line in lines if locked.get(line.variant_id, 0) < line.quantity
-        ]
+        # what others' live holds keep is not hers to buy; her own hold is (issue 14). Read with the
+        # lines, after the hot variants' locks: every hold that adds units is written under those
+        # locks (holds/holding.py). A line added since hot_variants were read changes the
+        # confirmed record, so nothing is placed on its older reading.
+        others = {line.variant_id: int(line.others_held) for line in lines}
+        free = {variant_id: max(0, stock - others.get(variant_id, 0)) for variant_id, stock in locked.items()}
+        short = [(line, free.get(line.variant_id, 0)) for line in lines if free.get(line.variant_id, 0) < line.quantity]
         if short:
-            raise CheckoutProblem("Some items in your bag have sold out or run low since you added them.", short)
+            raise CheckoutProblem(
+                "Some items in your bag have sold out or run low since you added them "
+                "(a hold that ended lets other shoppers have them): "
+                + "; ".join(
+                    f"{line.product_name} ({line.colour}, {line.size}): "
+                    + (f"only {left} left" if left else "sold out")
+                    for line, left in short
+                )
+                + ".",
+                short,
+            )
         totals = priced.totals
         if voucher_problem := await vouchers.claim_use(conn, priced, user_id):  # before any payment (12.6)
             raise CheckoutProblem(voucher_problem)
@@ -232,6 +247,7 @@ async def _reserve_once(conn, user_id, cart_id, address, provider, idempotency_k
             )
         except InsufficientStock:  # cannot happen under the locks above; abort everything if it does
             raise CheckoutProblem("Some items in your bag have just sold out.") from None
+        await holding.convert(conn, user_id, [line.variant_id for line in lines])  # her hold is now the sale
         # only the lines ordered, each by its unique key (why: see delete_ordered_lines)
         await queries.delete_ordered_lines(conn, cart_id, [line.variant_id for line in lines])
         if status == "placed":  # the e-mail, in this transaction; a card order's is queued when it is paid

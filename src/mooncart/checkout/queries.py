@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..bag.queries import MINE_SQL
 from ..bag.summary import BagLine
 from ..db import execute, execute_many, fetch_all, fetch_one, fetch_val, in_list
+from ..inventory.queries import held_by_others_sql
 
 
 async def select_shoppers_cart_id(conn, token: str | None, user_id: int) -> int | None:
@@ -20,17 +21,21 @@ async def select_cart_for_update(conn, cart_id: int) -> int | None:
     return await fetch_val(conn, "SELECT id FROM carts WHERE id = %s FOR UPDATE", (cart_id,))
 
 
-async def select_lines_for_order(conn, cart_id: int) -> list[BagLine]:
+async def select_lines_for_order(conn, cart_id: int, user_id: int | None = None) -> list[BagLine]:
     """The bag's lines with the prices and names the order will keep, in variant id order (the
-    order their stock rows are then locked in). No picture: an order does not show one."""
+    order their stock rows are then locked in), and what others' live holds keep of each
+    (issue 14; read in the placement's snapshot, taken after its variant locks). No picture: an
+    order does not show one."""
     rows = await fetch_all(
         conn,
-        "SELECT ci.variant_id, ci.quantity, v.stock, v.sku, v.price_paise, s.label AS size, co.name AS colour, "
-        "p.name AS product_name, p.slug AS product_slug, NULL AS image_path "
+        "SELECT ci.variant_id, ci.quantity, v.stock, v.sku, v.price_paise, s.label AS size, co.name AS colour, "  # nosec B608 # fixed SQL text and %s parameters only
+        "p.name AS product_name, p.slug AS product_slug, NULL AS image_path, "
+        + held_by_others_sql("v.id")
+        + " AS others_held "
         "FROM cart_items ci JOIN variants v ON v.id = ci.variant_id JOIN products p ON p.id = v.product_id "
         "JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
         "WHERE ci.cart_id = %s ORDER BY ci.variant_id",
-        (cart_id,),
+        (user_id, cart_id),
     )
     return [BagLine(**row) for row in rows]
 

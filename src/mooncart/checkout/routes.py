@@ -19,6 +19,7 @@ from ..accounts.india import STATES
 from ..bag.summary import bag_summary
 from ..bag.token import read_bag_cookie
 from ..db import get_conn
+from ..holds import holding
 from ..htmx import fragment, is_htmx, see_other
 from ..inventory.events import publish
 from ..orders import queries as order_queries
@@ -125,12 +126,24 @@ async def refuse(conn, shopper, form, message: str, **extra):
 @bp.get("/checkout")
 @login_required
 async def show():
-    """The checkout page; an empty bag goes back to the bag page instead."""
+    """The checkout page; an empty bag goes back to the bag page instead. Opening it holds the
+    bag's units for HOLD_MINUTES (reopening it renews the hold): a line that cannot be held in
+    full (her hold lapsed and the units went to someone else) is named, with what is left."""
     conn = await get_conn()
-    context = await checkout_context(conn, await signed_in_shopper())
-    if context["summary"].is_empty:
+    shopper = await signed_in_shopper()
+    context = await checkout_context(conn, shopper)
+    summary = context["summary"]
+    if summary.is_empty:
         await flash("Your bag is empty: add something you love first.")
         return see_other(url_for("bag.show"))
+    wanted: dict[int, int] = {}
+    for line in summary.lines:
+        wanted[line.variant_id] = wanted.get(line.variant_id, 0) + line.quantity
+    held = await holding.hold_bag(conn, shopper["id"], wanted, current_app.config["HOLD_MINUTES"])
+    await publish(dict.fromkeys(held.changed, 0))  # others' badges and bags count her hold now
+    context["summary"] = holding.with_holds(summary, held)
+    if held.short:
+        context.update(short=held.short, problem=holding.short_message(summary, held.short))
     return await render_page("checkout/checkout.html", **context)
 
 

@@ -59,3 +59,42 @@ async def insert_movements(conn, movements: list[Movement]) -> None:
         "VALUES (%s, %s, %s, %s, %s, %s, %s)",
         [(m.variant_id, m.delta, m.stock_after, m.reason, m.order_id, m.staff_id, m.note[:200]) for m in movements],
     )
+
+
+# ---- timed holds (issue 14; holds/ takes and gives them back) ------------------------------------
+# A hold counts while its expires_at (UTC) is after the database's UTC_TIMESTAMP(6): one clock, the
+# database's, in UTC, everywhere a hold is read or written; a lapsed hold counts nowhere even
+# before the background tidy deletes it. These fragments fold holds into the queries that read
+# stock (the product page, the bag, add to bag), so holds cost those paths no extra statement.
+
+
+def held_by_others_sql(variant_id_sql: str) -> str:
+    """Units of the variant `variant_id_sql` (fixed SQL text, e.g. "v.id") held by live holds
+    of anyone but the viewer; one %s parameter: the viewer's user id, or None for a guest (a
+    shopper's own hold never counts against her)."""
+    return (
+        "(SELECT COALESCE(SUM(sh.quantity), 0) FROM stock_holds sh WHERE sh.variant_id = "
+        + variant_id_sql
+        + " AND sh.expires_at > UTC_TIMESTAMP(6) AND sh.user_id <> COALESCE(%s, 0))"
+    )
+
+
+def held_by_anyone_sql(variant_id_sql: str) -> str:
+    """Units of the variant held by every live hold: what the shared product page subtracts."""
+    return (
+        "(SELECT COALESCE(SUM(sh.quantity), 0) FROM stock_holds sh WHERE sh.variant_id = "
+        + variant_id_sql
+        + " AND sh.expires_at > UTC_TIMESTAMP(6))"
+    )
+
+
+def own_hold_sql(variant_id_sql: str, column: str) -> str:
+    """The viewer's own live hold's `column` (expires_at or quantity) on the variant, NULL
+    without one; one %s parameter: the viewer's user id (None: never a hold)."""
+    return (
+        "(SELECT sh."
+        + column
+        + " FROM stock_holds sh WHERE sh.user_id = %s AND sh.variant_id = "
+        + variant_id_sql
+        + " AND sh.expires_at > UTC_TIMESTAMP(6))"
+    )
