@@ -21,6 +21,10 @@ value); old entries simply stop matching and age out with their TTL. The generat
   a command makes (seeding, analyses);
 - `reviews`: any review written, voted on or moderated.
 
+Timed holds (holds/) count in the stock a product page shows; a hold that lapses is no event of
+its own, so until the background tidy deletes it and publishes (every MOONCART_HOLD_TIDY_SECONDS,
+30 s) a cached page may still count it: for that long it shows fewer units free, never more.
+
 If Redis is unreachable the cache reads through to the database (and says so in the log): a
 cache that fails must cost speed, never correctness. A bump that fails is the one way an entry
 could outlive its truth, so entries also carry a TTL (ENTRY_SECONDS) as the bound on that case."""
