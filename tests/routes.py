@@ -62,6 +62,16 @@ MATRIX = {
     "health.healthz": "public",
     "health.readyz": "public",
     "metrics.metrics": "operator",
+    "looks.show": "public",
+    "looks.add": "public-post",
+    "looks.staff_list": "staff",
+    "looks.new": "staff",
+    "looks.edit": "staff",
+    "looks.add_piece": "staff",
+    "looks.remove_piece": "staff",
+    "looks.move_piece": "staff",
+    "looks.publish": "staff",
+    "looks.delete": "staff",
 }
 
 

@@ -81,6 +81,7 @@ def create_app(test_config: dict | None = None) -> Quart:
     from .catalog.routes import bp as catalog_bp
     from .checkout.routes import bp as checkout_bp
     from .inventory import events
+    from .looks.routes import bp as looks_bp
     from .orders.routes import bp as orders_bp
     from .reviews.routes import bp as reviews_bp
 
@@ -90,6 +91,7 @@ def create_app(test_config: dict | None = None) -> Quart:
     tracking.init_app(app)
     for blueprint in (catalog_bp, bag_bp, accounts_bp, checkout_bp, orders_bp, admin_bp, live_bp, media_bp, reviews_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(looks_bp)
 
     register_error_pages(app)
     # Quart would run each plain context processor (quart-auth's current_user, Flask's per-blueprint
