@@ -342,7 +342,8 @@ async def make_look(conn, products: list[dict], *, name: str | None = None, publ
     name = name or f"Test Look {n}"
     slug = f"test-look-{n}"
     _, look_id = await execute(
-        conn, "INSERT INTO looks (slug, name, description, published) VALUES (%s, %s, %s, %s)",
+        conn,
+        "INSERT INTO looks (slug, name, description, published) VALUES (%s, %s, %s, %s)",
         (slug, name, "A kurti, a dupatta and juttis.", published),
     )
     for position, product in enumerate(products, 1):

@@ -141,7 +141,9 @@ async def test_a_piece_that_sold_out_since_the_page_opened_is_refused_on_the_pag
 
 async def test_two_short_pieces_are_both_named(client, conn):
     o = await outfit(conn)
-    await execute(conn, "UPDATE variants SET stock = 0 WHERE product_id IN (%s, %s)", (o["kurti"]["id"], o["juttis"]["id"]))
+    await execute(
+        conn, "UPDATE variants SET stock = 0 WHERE product_id IN (%s, %s)", (o["kurti"]["id"], o["juttis"]["id"])
+    )
     response = await add_look(client, o, sizes(o))
     problems = [li.get_text() for li in soup(await response.get_data()).select(".look-error li")]
     assert problems == ["Ivory Chikankari Kurti in size M: sold out.", "Juttis in size UK 6: sold out."]
@@ -154,13 +156,34 @@ async def test_bad_input_is_refused_with_a_message_and_nothing_is_added(client, 
     k, d, j = o["kurti"]["id"], o["dupatta"]["id"], o["juttis"]["id"]
     cases = {
         "missing size": (dict(sizes(o), **{f"piece-{k}": ""}), "Ivory Chikankari Kurti: please choose a size."),
-        "missing field": ({f"piece-{d}": sizes(o)[f"piece-{d}"], f"piece-{j}": sizes(o)[f"piece-{j}"]}, "Ivory Chikankari Kurti: please choose a size."),
-        "unknown variant": (dict(sizes(o), **{f"piece-{d}": "4294967295"}), "Mulmul Dupatta: please choose one of the sizes shown."),
-        "not a number": (dict(sizes(o), **{f"piece-{d}": "1e3"}), "Mulmul Dupatta: please choose one of the sizes shown."),
-        "hostile": (dict(sizes(o), **{f"piece-{d}": "' OR '1'='1"}), "Mulmul Dupatta: please choose one of the sizes shown."),
-        "another piece's size": (dict(sizes(o), **{f"piece-{d}": sizes(o)[f"piece-{k}"]}), "Mulmul Dupatta: please choose one of the sizes shown."),
-        "a product not in the look's size": (dict(sizes(o), **{f"piece-{k}": str(other["variants"][0]["id"])}), "Ivory Chikankari Kurti: please choose one of the sizes shown."),
-        "a product not in the look": (dict(sizes(o), **{f"piece-{other['id']}": str(other["variants"][0]["id"])}), "no longer part of this look"),
+        "missing field": (
+            {f"piece-{d}": sizes(o)[f"piece-{d}"], f"piece-{j}": sizes(o)[f"piece-{j}"]},
+            "Ivory Chikankari Kurti: please choose a size.",
+        ),
+        "unknown variant": (
+            dict(sizes(o), **{f"piece-{d}": "4294967295"}),
+            "Mulmul Dupatta: please choose one of the sizes shown.",
+        ),
+        "not a number": (
+            dict(sizes(o), **{f"piece-{d}": "1e3"}),
+            "Mulmul Dupatta: please choose one of the sizes shown.",
+        ),
+        "hostile": (
+            dict(sizes(o), **{f"piece-{d}": "' OR '1'='1"}),
+            "Mulmul Dupatta: please choose one of the sizes shown.",
+        ),
+        "another piece's size": (
+            dict(sizes(o), **{f"piece-{d}": sizes(o)[f"piece-{k}"]}),
+            "Mulmul Dupatta: please choose one of the sizes shown.",
+        ),
+        "a product not in the look's size": (
+            dict(sizes(o), **{f"piece-{k}": str(other["variants"][0]["id"])}),
+            "Ivory Chikankari Kurti: please choose one of the sizes shown.",
+        ),
+        "a product not in the look": (
+            dict(sizes(o), **{f"piece-{other['id']}": str(other["variants"][0]["id"])}),
+            "no longer part of this look",
+        ),
         "a bad piece name": (dict(sizes(o), **{"piece-x": "1"}), "no longer part of this look"),
         "quantity tampering": (dict(sizes(o), quantity="5"), "A look adds one of each piece"),
         "negative quantity": (dict(sizes(o), quantity="-1"), "A look adds one of each piece"),
@@ -189,7 +212,9 @@ async def test_a_deleted_piece_leaves_the_look_and_a_form_naming_it_is_refused(c
     region = soup(await (await client.get(o["kurti"]["url"])).get_data()).select_one(f"#look-{o['look']['id']}")
     assert [a.get_text() for a in region.select(".look-piece-name a")] == ["Ivory Chikankari Kurti", "Juttis"]
     # a page opened before the dupatta was deleted still names it
-    response = await add_look(client, o, {**sizes(o), f"piece-{o['dupatta']['id']}": str(o["dupatta"]["variants"][0]["id"])})
+    response = await add_look(
+        client, o, {**sizes(o), f"piece-{o['dupatta']['id']}": str(o["dupatta"]["variants"][0]["id"])}
+    )
     assert response.status_code == 422
     assert "One of the pieces you chose is no longer part of this look" in (await response.get_data(as_text=True))
     assert await bag_lines(conn) == {}

@@ -17,7 +17,9 @@ async def look_and_statements(conn, product_id: int):
 async def test_the_product_pages_look_is_one_statement_with_or_without_a_look(conn):
     lonely = await make_product(conn)
     assert await look_and_statements(conn, lonely["id"]) == (None, 1)
-    pieces = [await make_product(conn, variants=[("S", "Teal", 1), ("M", "Teal", 0), ("XS", "Teal", 2)]) for _ in range(4)]
+    pieces = [
+        await make_product(conn, variants=[("S", "Teal", 1), ("M", "Teal", 0), ("XS", "Teal", 2)]) for _ in range(4)
+    ]
     await make_look(conn, pieces[:3], name="Older look")
     newer = await make_look(conn, pieces[1:], name="Newer look")
     look, statements = await look_and_statements(conn, pieces[1]["id"])

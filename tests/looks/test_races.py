@@ -37,10 +37,19 @@ async def racing(database, committed):
     variant_ids = [p["variants"][0]["id"] for p in pieces]
     try:
         async with app.test_app() as test_app:
-            yield {"app": test_app, "conn": conn, "look": look, "pieces": pieces, "other": other, "variants": variant_ids}
+            yield {
+                "app": test_app,
+                "conn": conn,
+                "look": look,
+                "pieces": pieces,
+                "other": other,
+                "variants": variant_ids,
+            }
     finally:
         placeholders, ids = in_list([*variant_ids, other["variants"][0]["id"]])
-        carts = await fetch_all(conn, f"SELECT DISTINCT cart_id FROM cart_items WHERE variant_id IN ({placeholders})", ids)
+        carts = await fetch_all(
+            conn, f"SELECT DISTINCT cart_id FROM cart_items WHERE variant_id IN ({placeholders})", ids
+        )
         for row in carts:
             await execute(conn, "DELETE FROM carts WHERE id = %s", (row["cart_id"],))
         await execute(conn, "DELETE FROM looks WHERE id = %s", (look["id"],))
@@ -54,7 +63,9 @@ async def shopper_with_a_bag(race: dict):
     """A guest whose bag already exists (something else is in it), so her tabs share that bag."""
     client = race["app"].test_client()
     await csrf(client)
-    response = await post(client, "/bag/add", form={"variant_id": str(race["other"]["variants"][0]["id"]), "quantity": "1"})
+    response = await post(
+        client, "/bag/add", form={"variant_id": str(race["other"]["variants"][0]["id"]), "quantity": "1"}
+    )
     assert response.status_code == 303
     return client
 

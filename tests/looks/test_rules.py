@@ -28,7 +28,10 @@ def piece(product_id: int, name: str, *variants: tuple[int, str, str, int]) -> P
         99900,
         None,
         product_id,
-        tuple({"id": i, "size": s, "colour": c, "stock": n, "price_paise": 99900, "size_position": 1} for i, s, c, n in variants),
+        tuple(
+            {"id": i, "size": s, "colour": c, "stock": n, "price_paise": 99900, "size_position": 1}
+            for i, s, c, n in variants
+        ),
     )
 
 
@@ -69,7 +72,11 @@ def test_the_form_gives_a_size_per_piece():
     ("form", "message", "problems"),
     [
         ({"piece-2": "21"}, "Nothing was added", {1: "Kurti: please choose a size."}),
-        ({"piece-1": " ", "piece-2": ""}, "Nothing was added", {1: "Kurti: please choose a size.", 2: "Juttis: please choose a size."}),
+        (
+            {"piece-1": " ", "piece-2": ""},
+            "Nothing was added",
+            {1: "Kurti: please choose a size.", 2: "Juttis: please choose a size."},
+        ),
         ({"piece-1": "21", "piece-2": "21"}, "Nothing was added", {1: "Kurti: please choose one of the sizes shown."}),
         ({"piece-1": "-11", "piece-2": "21"}, "Nothing was added", {1: "Kurti: please choose one of the sizes shown."}),
         ({"piece-1": "11", "piece-2": "21", "piece-3": "31"}, "no longer part of this look", {}),
@@ -93,7 +100,9 @@ def test_two_sizes_for_one_piece_are_refused():
 def test_a_short_piece_is_named_with_what_the_bag_says_is_left():
     juttis = JUTTIS.variants[0]
     sold_out = Availability(0, 0)
-    assert short_piece(JUTTIS, juttis, sold_out, sold_out.is_purchase_permitted(1)[1]) == "Juttis in size UK 6: sold out."
+    assert (
+        short_piece(JUTTIS, juttis, sold_out, sold_out.is_purchase_permitted(1)[1]) == "Juttis in size UK 6: sold out."
+    )
     one_in_bag = Availability(1, 1)
     allowed, reason = one_in_bag.is_purchase_permitted(1)
     assert not allowed
@@ -104,7 +113,9 @@ def test_a_short_piece_is_named_with_what_the_bag_says_is_left():
 
 def test_look_details_and_addresses():
     assert slug_from_name("Festive Kurti Set – Diwali ’26") == "festive-kurti-set-diwali-26"
-    values, errors = read_look_details(MultiDict({"name": "  Haldi   look ", "slug": "", "description": "Yellow\r\nand bright"}))
+    values, errors = read_look_details(
+        MultiDict({"name": "  Haldi   look ", "slug": "", "description": "Yellow\r\nand bright"})
+    )
     assert values == {"name": "Haldi look", "slug": "haldi-look", "description": "Yellow\nand bright"} and errors == {}
     _, errors = read_look_details(MultiDict({"name": "नमस्ते", "slug": ""}))
     assert "slug" in errors  # nothing to make an address of: staff type one

@@ -33,12 +33,21 @@ async def test_staff_create_a_look_add_reorder_and_remove_pieces_and_publish_it(
     kurti, dupatta, juttis = [await make_product(conn, name=name) for name in ("Kurti", "Dupatta", "Juttis")]
     look_id = await new_look(staff, conn, description="For Diwali.")
     look = await fetch_one(conn, "SELECT slug, name, description, published FROM looks WHERE id = %s", (look_id,))
-    assert look == {"slug": "festive-kurti-set", "name": "Festive kurti set", "description": "For Diwali.", "published": 0}
+    assert look == {
+        "slug": "festive-kurti-set",
+        "name": "Festive kurti set",
+        "description": "For Diwali.",
+        "published": 0,
+    }
     page = soup(await (await staff.get(f"/admin/looks/{look_id}")).get_data())
     assert "Look “Festive kurti set” created. Now add its pieces." in page.get_text()
 
     # by style code, by address, by the whole link; over htmx the pieces region comes back alone
-    for typed, product in ((f"MC{kurti['id']:07d}", kurti), (dupatta["slug"], dupatta), (f"https://shop.example{juttis['url']}?x=1", juttis)):
+    for typed, product in (
+        (f"MC{kurti['id']:07d}", kurti),
+        (dupatta["slug"], dupatta),
+        (f"https://shop.example{juttis['url']}?x=1", juttis),
+    ):
         response = await post(staff, f"/admin/looks/{look_id}/pieces", form={"product": typed}, headers=HTMX)
         assert response.status_code == 200
         region = soup(await response.get_data())
@@ -82,8 +91,16 @@ async def test_refusals_say_what_is_wrong_and_change_nothing(staff, conn):
         ("pieces", {"product": "<script>'"}, "No product matches"),
         ("pieces", {"product": "x" * 5000}, "No product matches"),
         ("pieces", {"product": kurti["slug"]}, "Kurti is already in this look."),
-        ("pieces", {"product": bare["slug"]}, "Kurti without sizes has no sizes for sale, so it cannot be part of a look."),
-        ("publish", {"published": "1"}, "A look needs at least 2 pieces that are for sale before it can be published (this one has 1)."),
+        (
+            "pieces",
+            {"product": bare["slug"]},
+            "Kurti without sizes has no sizes for sale, so it cannot be part of a look.",
+        ),
+        (
+            "publish",
+            {"published": "1"},
+            "A look needs at least 2 pieces that are for sale before it can be published (this one has 1).",
+        ),
         ("publish", {"published": "yes"}, "Choose to publish the look or to stop showing it."),
         (f"pieces/{kurti['id']}/move", {"direction": "sideways"}, "Choose to move the piece up or down."),
         (f"pieces/{bare['id']}/move", {"direction": "up"}, "That product is not in this look"),
@@ -114,8 +131,12 @@ async def test_the_details_form_checks_the_name_and_the_address(staff, conn):
         assert response.status_code == 422, form
         assert message in soup(await response.get_data()).select_one(f"#f-{field}-error").get_text(), form
     response = await post(staff, "/admin/looks/new", form={"name": "Festive kurti set"})
-    assert response.status_code == 422 and "There is already a look at this address" in (await response.get_data(as_text=True))
-    response = await post(staff, f"/admin/looks/{other_id}", form={"name": "Sangeet night", "slug": "", "description": "Dance."})
+    assert response.status_code == 422 and "There is already a look at this address" in (
+        await response.get_data(as_text=True)
+    )
+    response = await post(
+        staff, f"/admin/looks/{other_id}", form={"name": "Sangeet night", "slug": "", "description": "Dance."}
+    )
     assert response.status_code == 303
     assert await fetch_one(conn, "SELECT slug, name, description FROM looks WHERE id = %s", (other_id,)) == {
         "slug": "sangeet-night",
@@ -134,7 +155,9 @@ async def test_staff_delete_a_look_and_its_products_stay(staff, conn):
     assert response.status_code == 303 and response.headers["Location"] == "/admin/looks"
     assert await fetch_val(conn, "SELECT COUNT(*) FROM looks WHERE id = %s", (look["id"],)) == 0
     assert await fetch_val(conn, "SELECT COUNT(*) FROM look_pieces WHERE look_id = %s", (look["id"],)) == 0
-    assert await fetch_val(conn, "SELECT COUNT(*) FROM products WHERE id IN (%s, %s)", (kurti["id"], dupatta["id"])) == 2
+    assert (
+        await fetch_val(conn, "SELECT COUNT(*) FROM products WHERE id IN (%s, %s)", (kurti["id"], dupatta["id"])) == 2
+    )
     assert (await staff.get(look["url"])).status_code == 404
     assert (await post(staff, f"/admin/looks/{look['id']}/delete", form={})).status_code == 404
 
@@ -157,10 +180,20 @@ async def test_every_look_route_for_staff_refuses_visitors_shoppers_and_missing_
     ]
     anonymous, shopper = app.test_client(), app.test_client()
     await log_in(shopper, await make_user(conn))
-    forms = {"/admin/looks/new": {"name": "Hacked"}, base: {"name": "Hacked"}, f"{base}/pieces": {"product": kurti["slug"]}, f"{base}/publish": {"published": "1"}, f"{base}/pieces/{kurti['id']}/move": {"direction": "down"}}
+    forms = {
+        "/admin/looks/new": {"name": "Hacked"},
+        base: {"name": "Hacked"},
+        f"{base}/pieces": {"product": kurti["slug"]},
+        f"{base}/publish": {"published": "1"},
+        f"{base}/pieces/{kurti['id']}/move": {"direction": "down"},
+    }
     for method, url in routes:
         form = forms.get(url, {})
-        send = (lambda c, url=url: c.get(url)) if method == "GET" else (lambda c, url=url, form=form: post(c, url, form=form))
+        send = (
+            (lambda c, url=url: c.get(url))
+            if method == "GET"
+            else (lambda c, url=url, form=form: post(c, url, form=form))
+        )
         response = await send(anonymous)
         assert response.status_code == 303 and "/account/login" in response.headers["Location"], (method, url)
         response = await send(shopper)
@@ -169,8 +202,13 @@ async def test_every_look_route_for_staff_refuses_visitors_shoppers_and_missing_
             for headers, token in ((None, None), (None, "forged"), ({"X-CSRF-Token": "forged"}, None)):
                 data = dict(form, **({"csrf_token": token} if token else {}))
                 response = await staff.post(url, form=data, headers=headers)
-                assert response.status_code == 403 and "nothing was changed" in (await response.get_data(as_text=True)), (method, url)
-    assert await fetch_one(conn, "SELECT name, published FROM looks WHERE id = %s", (look["id"],)) == {"name": look["name"], "published": 0}
+                assert response.status_code == 403 and "nothing was changed" in (
+                    await response.get_data(as_text=True)
+                ), (method, url)
+    assert await fetch_one(conn, "SELECT name, published FROM looks WHERE id = %s", (look["id"],)) == {
+        "name": look["name"],
+        "published": 0,
+    }
     assert await pieces_of(conn, look["id"]) == [kurti["id"], dupatta["id"]]
     assert await fetch_val(conn, "SELECT COUNT(*) FROM looks WHERE name = 'Hacked'") == 0
     # the same pages open for staff

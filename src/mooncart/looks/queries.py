@@ -51,7 +51,9 @@ def look_from_rows(rows: list[dict]) -> Look | None:
         return None
     first = rows[0]
     pieces = tuple(piece_from_row(row) for row in rows if row["product_id"] is not None)
-    return Look(first["look_id"], first["look_slug"], first["look_name"], first["description"], bool(first["published"]), pieces)
+    return Look(
+        first["look_id"], first["look_slug"], first["look_name"], first["description"], bool(first["published"]), pieces
+    )
 
 
 async def select_look_for_product(conn, product_id: int) -> Look | None:

@@ -55,7 +55,7 @@ async def refuse(look: Look | None, refused: LookRefused, form, *, clear_cookie:
     region = dict(
         look_error=refused.message,
         look_problems=refused.problems,
-        look_chosen={key.removeprefix("piece-"): form.get(key) for key in form.keys() if key.startswith("piece-")},
+        look_chosen={key.removeprefix("piece-"): form.get(key) for key in form if key.startswith("piece-")},
     )
     if look is None:
         if is_htmx():

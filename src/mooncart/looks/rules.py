@@ -163,11 +163,11 @@ def read_choices(form, look: Look) -> dict[int, dict]:
     """The size chosen for each piece, {product id: variant}, from the form's `piece-<product id>`
     fields; or LookRefused saying what is wrong (every piece's problem at once). A field naming a
     product that is not (or no longer) in the look, or a quantity other than one, refuses the form."""
-    for name in form.keys():
+    for name in form:
         if name.startswith("quantity") and any(value.strip() != "1" for value in form.getlist(name)):
             raise LookRefused(ONE_OF_EACH)
     pieces = {piece.product_id: piece for piece in look.pieces}
-    for name in form.keys():
+    for name in form:
         if name.startswith("piece-") and parse_id(name.removeprefix("piece-")) not in pieces:
             raise LookRefused(NOT_IN_LOOK)
     chosen, problems = {}, {}
@@ -189,8 +189,5 @@ def read_choices(form, look: Look) -> dict[int, dict]:
 def short_piece(piece: Piece, variant: dict, availability, reason: str) -> str:
     """A size the bag refused, naming the piece and what is left: "Juttis in size UK 6: sold out",
     or the bag's own reason ("…: only 1 left and 1 already in your bag, so you can add 0 more.")."""
-    if availability.code == "outofstock":
-        left = "sold out"
-    else:
-        left = reason[:1].lower() + reason[1:].rstrip(".")
+    left = "sold out" if availability.code == "outofstock" else reason[:1].lower() + reason[1:].rstrip(".")
     return f"{piece.name} in size {piece.label(variant)}: {left}."
