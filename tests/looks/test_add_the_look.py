@@ -6,7 +6,7 @@ again (422) with the same message."""
 from __future__ import annotations
 
 from mooncart.db import execute, fetch_all, fetch_val
-from tests.conftest import HTMX, log_in, post, soup
+from tests.conftest import HTMX, log_in, post, soup, statements_run
 from tests.factories import add, make_look, make_product, make_user
 
 
@@ -270,3 +270,18 @@ async def test_a_guest_adds_the_look_to_a_new_guest_bag_and_a_shopper_to_her_own
     assert (await add_look(shopper, o, sizes(o, kurti=0))).status_code == 200
     cart = await fetch_val(conn, "SELECT id FROM carts WHERE user_id = %s", (user["id"],))
     assert await fetch_val(conn, "SELECT SUM(quantity) FROM cart_items WHERE cart_id = %s", (cart,)) == 3
+
+
+async def test_a_product_page_costs_the_same_statements_in_a_look_or_not(client, conn):
+    o = await outfit(conn)
+    lonely = await make_product(conn)
+    costs = {}
+    for name, product in (("lonely", lonely), ("in a look", o["kurti"])):
+        await client.get(product["url"])  # the first request of a client sets cookies up
+        before = await statements_run(conn)
+        response = await client.get(product["url"])
+        costs[name] = await statements_run(conn) - before - 1
+        assert response.status_code == 200
+    assert soup(await (await client.get(o["kurti"]["url"])).get_data()).select_one(".look") is not None
+    assert costs["lonely"] == costs["in a look"], costs
+    print(f"\nproduct page (a visitor, no bag): {costs['in a look']} statements, the look's one included")
