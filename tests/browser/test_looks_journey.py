@@ -6,6 +6,7 @@ look's own page. And axe finds no serious accessibility problem on the look page
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 
 import aiomysql
@@ -13,7 +14,7 @@ import pytest
 from playwright.async_api import expect
 
 from mooncart.db import execute
-from tests.factories import make_look, make_product
+from tests.factories import make_look, make_product, make_user, next_code
 
 pytestmark = pytest.mark.browser
 
@@ -133,3 +134,51 @@ async def test_the_look_page_and_region_have_no_serious_accessibility_violations
             ]
         await context.close()
     assert problems == []
+
+
+async def test_staff_make_a_look_without_leaving_its_page(shop, browser):
+    conn = await aiomysql.connect(**shop["db"].connect_kwargs())
+    try:
+        kurti = await make_product(conn, name="Staff Journey Kurti", variants=[("M", "Teal", 4)])
+        dupatta = await make_product(conn, name="Staff Journey Dupatta", variants=[("Free size", "Teal", 4)])
+        staff = await make_user(
+            conn, email=f"looks.{secrets.token_hex(3)}@mooncart.in", name="Meera Staff", is_staff=True
+        )
+    finally:
+        conn.close()
+    base = shop["url"]
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(f"{base}/account/login")
+    await page.fill("#f-email", staff["email"])
+    await page.fill("#f-password", staff["password"])
+    await page.get_by_role("button", name="Log in").click()
+    await page.fill("#f-code", next_code(staff))
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page.locator("main")).to_contain_text("Welcome")
+
+    name = f"Teal day look {secrets.token_hex(2)}"
+    await page.goto(f"{base}/admin/looks/new")
+    await page.fill("#f-name", name)
+    await page.get_by_role("button", name="Create look").click()
+    await expect(page.locator("main")).to_contain_text("Now add its pieces.")
+    await page.evaluate("window.__stillHere = 'yes'")
+    pieces = page.locator("#look-pieces")
+    for product in (kurti, dupatta):
+        await page.fill("#f-product", f"MC{product['id']:07d}")
+        await pieces.get_by_role("button", name="Add piece").click()
+        await expect(page.locator("#look-pieces")).to_contain_text(f"Added {product['name']} to the look.")
+    await page.fill("#f-product", "no-such-thing")
+    await page.locator("#look-pieces").get_by_role("button", name="Add piece").click()
+    await expect(page.locator("#look-pieces .notice.error")).to_contain_text("No product matches “no-such-thing”.")
+    await page.locator("#look-pieces").get_by_role("button", name="Move up Staff Journey Dupatta").click()
+    await expect(page.locator("#look-pieces .staff-piece a").first).to_have_text("Staff Journey Dupatta")
+    await page.locator("#look-pieces").get_by_role("button", name="Publish the look").click()
+    await expect(page.locator("#look-pieces")).to_contain_text("The look is published.")
+    assert await page.evaluate("window.__stillHere") == "yes", "every change stayed on the page"
+
+    await page.goto(f"{base}{kurti['url']}")
+    region = page.locator(".look")
+    await expect(region.get_by_role("link", name=name)).to_be_visible()
+    await expect(region.locator(".look-piece-name a")).to_have_text(["Staff Journey Dupatta", "Staff Journey Kurti"])
+    await context.close()
