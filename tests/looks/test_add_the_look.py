@@ -5,6 +5,7 @@ again (422) with the same message."""
 
 from __future__ import annotations
 
+from mooncart.bag.token import COOKIE_NAME
 from mooncart.db import execute, fetch_all, fetch_val
 from tests.conftest import HTMX, log_in, post, soup, statements_run
 from tests.factories import add, make_look, make_product, make_user
@@ -285,3 +286,17 @@ async def test_a_product_page_costs_the_same_statements_in_a_look_or_not(client,
     assert soup(await (await client.get(o["kurti"]["url"])).get_data()).select_one(".look") is not None
     assert costs["lonely"] == costs["in a look"], costs
     print(f"\nproduct page (a visitor, no bag): {costs['in a look']} statements, the look's one included")
+
+
+async def test_a_tampered_bag_cookie_adds_nothing_and_is_cleared(client, conn):
+    o = await outfit(conn, jutti_stock=5)
+    first = await add(client, o["kurti"]["variants"][0]["id"])
+    signed = first.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    forged = "0" * 32 + "." + signed.split(".", 1)[1]  # someone else's bag, with our signature pasted on
+    for htmx in (True, False):
+        client.set_cookie("localhost", COOKIE_NAME, forged)  # each refusal clears it
+        response = await add_look(client, o, sizes(o), htmx=htmx)
+        assert response.status_code == 422
+        assert "could not be verified" in soup(await response.get_data()).select_one(".look-error").get_text()
+        assert COOKIE_NAME + "=;" in response.headers["Set-Cookie"]
+    assert await bag_lines(conn) == {o["kurti"]["variants"][0]["id"]: 1}
