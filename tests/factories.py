@@ -334,3 +334,22 @@ async def press(page_url: str, button: str) -> str:
 def gateway_base(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+async def make_look(conn, products: list[dict], *, name: str | None = None, published: bool = True) -> dict:
+    """A look of these products in this order (written directly: the staff pages are not what such tests are about)."""
+    n = next(_counter)
+    name = name or f"Test Look {n}"
+    slug = f"test-look-{n}"
+    _, look_id = await execute(
+        conn,
+        "INSERT INTO looks (slug, name, description, published) VALUES (%s, %s, %s, %s)",
+        (slug, name, "A kurti, a dupatta and juttis.", published),
+    )
+    for position, product in enumerate(products, 1):
+        await execute(
+            conn,
+            "INSERT INTO look_pieces (look_id, product_id, position) VALUES (%s, %s, %s)",
+            (look_id, product["id"], position),
+        )
+    return {"id": look_id, "slug": slug, "name": name, "url": f"/look/{slug}"}

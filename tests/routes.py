@@ -74,6 +74,16 @@ MATRIX = {
     "admin.retry_mail": "staff",
     "holds.join": "shopper",
     "holds.mine": "shopper",
+    "looks.show": "public",
+    "looks.add": "public-post",
+    "looks.staff_list": "staff",
+    "looks.new": "staff",
+    "looks.edit": "staff",
+    "looks.add_piece": "staff",
+    "looks.remove_piece": "staff",
+    "looks.move_piece": "staff",
+    "looks.publish": "staff",
+    "looks.delete": "staff",
 }
 
 

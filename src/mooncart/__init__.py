@@ -83,6 +83,7 @@ def create_app(test_config: dict | None = None) -> Quart:
     from .checkout.routes import bp as checkout_bp
     from .holds import routes as holds
     from .inventory import events
+    from .looks.routes import bp as looks_bp
     from .orders.routes import bp as orders_bp
     from .outbox import sender as outbox_sender
     from .reviews.routes import bp as reviews_bp
@@ -98,6 +99,7 @@ def create_app(test_config: dict | None = None) -> Quart:
         app.register_blueprint(blueprint)
     app.register_blueprint(wishlist_bp)
     app.register_blueprint(holds.bp)
+    app.register_blueprint(looks_bp)
 
     register_error_pages(app)
     # Quart would run each plain context processor (quart-auth's current_user, Flask's per-blueprint

@@ -82,21 +82,22 @@ async def test_images_come_in_position_order_and_a_bare_product_has_none(conn):
     assert await queries.select_product_page(conn, "no-such-product") is None
 
 
-async def test_product_page_costs_five_statements_without_a_bag_and_six_with_one(app, client, conn):
+async def test_product_page_costs_six_statements_without_a_bag_and_seven_with_one(app, client, conn):
     product = await make_product(conn, variants=MIXED)
     async with app.app.test_request_context(product["url"]):
         before = await statements_run(conn)
         context = await product_page_context(conn, product["slug"])
         # the product with its variants and images; the rating summary, key phrases, a page of reviews and
-        # the recommendation rows (reviews/extras.py): fixed, whatever the product has
-        assert await statements_run(conn) - before - 1 == 5
+        # the recommendation rows (reviews/extras.py); the look it is in, if any (looks/extras.py): fixed,
+        # whatever the product has
+        assert await statements_run(conn) - before - 1 == 6
     assert all(variant["in_bag"] == 0 for variant in context["picker"].variants)
     await add(client, product["variants"][0]["id"], 2)
     cookie = f"{COOKIE_NAME}={await bag_token(client)}"
     async with app.app.test_request_context(product["url"], headers={"Cookie": cookie}):
         before = await statements_run(conn)
         context = await product_page_context(conn, product["slug"])
-        assert await statements_run(conn) - before - 1 == 6  # and what the bag holds of it
+        assert await statements_run(conn) - before - 1 == 7  # and what the bag holds of it
     assert [v["in_bag"] for v in context["picker"].variants if v["id"] == product["variants"][0]["id"]] == [2]
 
 

@@ -16,7 +16,7 @@ from collections import Counter
 
 from mooncart.db import fetch_val
 from tests.conftest import HTMX, log_in, post, soup
-from tests.factories import make_category, make_product, make_user, make_voucher, shopper_with_bag
+from tests.factories import make_category, make_look, make_product, make_user, make_voucher, shopper_with_bag
 from tests.routes import kind_of
 
 # url_for's reserved arguments, our routes' own path parameters, and the names routes do read
@@ -194,6 +194,8 @@ async def test_no_get_route_answers_5xx_to_any_query_string_or_path_value(app, c
         "report": "funnel",
         "voucher_id": await make_voucher(conn, "SWEEP10"),
     }
+    look = await make_look(conn, [product, await make_product(conn)])
+    real.update(look_id=look["id"], look_slug=look["slug"])
 
     rules = [rule for rule in app.app.url_map.iter_rules() if "GET" in rule.methods]
     # first, each route's real path with no query, as the visitor it is for, answers as it should:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from mooncart.db import execute, fetch_val
 from tests.conftest import log_in, post
-from tests.factories import make_address, make_product, make_review, make_user, shopper_with_bag
+from tests.factories import make_address, make_look, make_product, make_review, make_user, shopper_with_bag
 from tests.routes import kind_of
 
 
@@ -23,6 +23,7 @@ async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
     image_id = await fetch_val(conn, "SELECT id FROM product_images WHERE product_id = %s", (product["id"],))
     review_id = await make_review(conn, user_a, product)
     _, voucher_id = await execute(conn, "INSERT INTO vouchers (code, kind, amount) VALUES ('MATRIX10', 'percent', 10)")
+    look = await make_look(conn, [product, await make_product(conn)])
     values = {
         "slug": product["slug"],
         "number": number,
@@ -40,6 +41,8 @@ async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
         "review_id": review_id,
         "report": "funnel",
         "message_id": await fetch_val(conn, "SELECT MAX(id) FROM outbox_messages"),  # the order's e-mail
+        "look_id": look["id"],
+        "look_slug": look["slug"],
     }
 
     checked = 0
