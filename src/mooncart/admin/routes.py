@@ -5,7 +5,7 @@ blueprint that create_app() mounts at /admin."""
 
 from __future__ import annotations
 
-from . import analytics, catalogue, customers, dashboard, orders, reviews, stock, vouchers  # noqa: F401 # importing registers the views
+from . import analytics, catalogue, customers, dashboard, orders, reviews, search_terms, stock, vouchers  # noqa: F401 # importing registers the views
 from .blueprint import bp
 
 __all__ = ["bp"]
