@@ -62,6 +62,8 @@ MATRIX = {
     "health.healthz": "public",
     "health.readyz": "public",
     "metrics.metrics": "operator",
+    "search.results": "public",
+    "search.suggest": "public",
 }
 
 

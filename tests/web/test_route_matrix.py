@@ -39,6 +39,7 @@ async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
         "colour": "e91e63",
         "review_id": review_id,
         "report": "funnel",
+        "synonym_id": await fetch_val(conn, "SELECT MIN(id) FROM search_synonyms"),
     }
 
     checked = 0

@@ -145,24 +145,27 @@ def understand(query: str, synonyms: Synonyms) -> list[Unit]:
 
 
 def _alternative(term: str) -> str | None:
-    """One alternative in boolean-mode syntax: a word as a prefix (its singular's), a phrase in
-    quotes with its unsearchable words dropped. Only [a-z0-9 ] and letters reach here (normalise),
-    so no operator of the shopper's can."""
+    """One alternative in boolean-mode syntax: a word as a prefix (its singular's); several words
+    as a group that needs them all. Not a quoted phrase: on MariaDB 10.11 a phrase placed first
+    in an OR group made the group match only the phrase ('+("lehenga choli" lehenga*)' found no
+    "Lehenga Set"). Only letters, digits and spaces reach here (normalise), so no operator of the
+    shopper's can."""
     parts = [stem(w) for w in term.split() if searchable(w)]
-    parts = [w for w in parts if len(w) >= MIN_WORD_LENGTH]
+    parts = [w + "*" for w in parts if len(w) >= MIN_WORD_LENGTH]
     if not parts:
         return None
     if len(parts) == 1:
-        return parts[0] + "*"
-    return '"' + " ".join(parts) + '"'
+        return parts[0]
+    return "(+" + " +".join(parts) + ")"
 
 
 def expression(units: list[Unit]) -> str:
     """The FULLTEXT boolean-mode expression: every unit required (+), each unit any of its
-    alternatives. Empty when no word is one the index holds (the caller then finds nothing)."""
+    alternatives (single words first). Empty when no word is one the index holds (the caller
+    then finds nothing)."""
     required = []
     for unit in units:
-        alternatives = sorted({a for a in map(_alternative, unit.alternatives) if a})
+        alternatives = sorted({a for a in map(_alternative, unit.alternatives) if a}, key=lambda a: (a[0] == "(", a))
         if not alternatives:
             continue
         required.append("+" + alternatives[0] if len(alternatives) == 1 else "+(" + " ".join(alternatives) + ")")
