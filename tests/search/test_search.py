@@ -452,3 +452,20 @@ async def test_staff_edits_keep_the_search_words_in_step(committed, app, conn):
     assert response.status_code == 303
     title = await fetch_val(conn, "SELECT title FROM product_search WHERE product_id = %s", (product["id"],))
     assert "Blouses" in title
+
+
+async def test_a_results_page_costs_one_statement_for_its_cards_once_the_worker_has_its_caches(catalogue, app, conn):
+    app.app.config["REFERENCE_CACHE_SECONDS"] = 60  # as served
+    client = app.test_client()
+    await search(client, "sari")  # caches warm
+    costs = {}
+    for query in ("lehnga", "spacesuit"):
+        before = await statements_run(conn)
+        await search(client, query)
+        costs[query] = await statements_run(conn) - before - 1
+    # the cards (one page, fewer than a page: no count); nothing found: also the vocabulary and
+    # the popular categories, cached from then on
+    assert costs == {"lehnga": 1, "spacesuit": 3}
+    before = await statements_run(conn)
+    await search(client, "spacesuit")
+    assert await statements_run(conn) - before - 1 == 1
