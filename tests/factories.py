@@ -57,6 +57,8 @@ async def make_product(
     price_paise: int = 149900,
     variants: list[tuple[str, str, int]] | None = None,
     stock: int | None = None,
+    description: str = "A test kurti.",
+    fabric: str = "Cotton",
 ) -> dict:
     """A product with variants given as (size, colour, stock); `stock=n` is one M/Rani Pink variant."""
     n = next(_counter)
@@ -68,8 +70,8 @@ async def make_product(
     _, product_id = await execute(
         conn,
         "INSERT INTO products (category_id, slug, name, description, fabric, from_price_paise) "
-        "VALUES (%s, %s, %s, %s, 'Cotton', %s)",
-        (category["id"], slug, name, "A test kurti.", price_paise),
+        "VALUES (%s, %s, %s, %s, %s, %s)",
+        (category["id"], slug, name, description, fabric, price_paise),
     )
     made = []
     for size, colour, variant_stock in variants:
@@ -353,3 +355,23 @@ async def make_look(conn, products: list[dict], *, name: str | None = None, publ
             (look_id, product["id"], position),
         )
     return {"id": look_id, "slug": slug, "name": name, "url": f"/look/{slug}"}
+
+
+async def make_searchable_products(conn, made: dict, specs: list[dict]) -> dict[str, dict]:
+    """Products that search can find, on a `committed` connection (InnoDB's FULLTEXT index sees
+    only committed rows), recorded in `made` for clean-up. Each spec: key, category (a name),
+    and make_product's keyword arguments. Returns them by key."""
+    from mooncart.search.queries import refresh_search_text
+
+    categories: dict[str, dict] = {}
+    products: dict[str, dict] = {}
+    for spec in specs:
+        spec = dict(spec)
+        key, category_name = spec.pop("key"), spec.pop("category")
+        if category_name not in categories:
+            categories[category_name] = await make_category(conn, category_name)
+            made["categories"].append(categories[category_name]["id"])
+        products[key] = await make_product(conn, category=categories[category_name], **spec)
+        made["products"].insert(0, products[key]["id"])  # deleted before their categories
+    await refresh_search_text(conn, [p["id"] for p in products.values()])
+    return products

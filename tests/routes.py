@@ -84,6 +84,8 @@ MATRIX = {
     "looks.move_piece": "staff",
     "looks.publish": "staff",
     "looks.delete": "staff",
+    "search.results": "public",
+    "search.suggest": "public",
 }
 
 

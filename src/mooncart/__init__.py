@@ -87,6 +87,7 @@ def create_app(test_config: dict | None = None) -> Quart:
     from .orders.routes import bp as orders_bp
     from .outbox import sender as outbox_sender
     from .reviews.routes import bp as reviews_bp
+    from .search.routes import bp as search_bp
     from .wishlist.routes import bp as wishlist_bp
 
     auth.init_app(app)
@@ -100,6 +101,7 @@ def create_app(test_config: dict | None = None) -> Quart:
     app.register_blueprint(wishlist_bp)
     app.register_blueprint(holds.bp)
     app.register_blueprint(looks_bp)
+    app.register_blueprint(search_bp)
 
     register_error_pages(app)
     # Quart would run each plain context processor (quart-auth's current_user, Flask's per-blueprint

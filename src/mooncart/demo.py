@@ -14,6 +14,7 @@ import sys
 from tqdm import tqdm
 
 from .db import execute, execute_many, fetch_all, fetch_val, transaction
+from .search.queries import refresh_search_text_range
 from .text import slugify
 
 # parent slug, name, [(slug, name, art kind, sizes kind, price range in rupees, nouns, blurb)]
@@ -336,6 +337,7 @@ async def seed_demo(conn, products: int = 200, seed: int = 7, batch_size: int = 
                     "WHERE product_id BETWEEN %s AND %s AND stock > 0",
                     (next_id, next_id + count - 1),
                 )
+                await refresh_search_text_range(conn, next_id, next_id + count - 1)
             next_id += count
             written += count
             bar.update(count)

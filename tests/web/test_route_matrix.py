@@ -43,6 +43,7 @@ async def test_every_route_answers_each_kind_of_visitor_as_it_should(app, conn):
         "message_id": await fetch_val(conn, "SELECT MAX(id) FROM outbox_messages"),  # the order's e-mail
         "look_id": look["id"],
         "look_slug": look["slug"],
+        "synonym_id": await fetch_val(conn, "SELECT MIN(id) FROM search_synonyms"),
     }
 
     checked = 0

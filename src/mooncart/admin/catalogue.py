@@ -17,6 +17,7 @@ from ..htmx import fragment, is_htmx, see_other
 from ..inventory.stock import lock_variants, move_stock
 from ..pages import render_page
 from ..parsing import parse_rupees, parse_whole_number
+from ..search import queries as search_queries
 from ..security import accepts_uploads
 from ..text import slugify
 from . import forms, queries
@@ -115,6 +116,7 @@ async def new_product():
             values["price_paise"] = price
             slug = f"{slugify(values['name'])[:160]}-{secrets.token_hex(3)}"
             product_id = await queries.insert_product(conn, values, slug)
+            await search_queries.refresh_search_text(conn, [product_id])
             await flash("Product created. Now add its sizes and colours, and a photo.")
             return see_other(url_for("admin.product", product_id=product_id))
     return await render_page(
@@ -139,6 +141,7 @@ async def update_product(product_id: int):
     values, errors = forms.product(await request.form, {c["id"] for c in context["categories"]})
     if not errors:
         await queries.update_product(conn, product_id, values)
+        await search_queries.refresh_search_text(conn, [product_id])
         context["product"] = await queries.select_product(conn, product_id)
         context["saved"] = True
     else:
@@ -190,6 +193,7 @@ async def add_variant(product_id: int):
                         note="opening stock",
                     )
                 await queries.refresh_from_price(conn, product_id)
+                await search_queries.refresh_search_text(conn, [product_id])  # a new colour is searchable
         except IntegrityError:
             errors["sku"] = "That SKU, or this size in this colour, already exists."
         else:
@@ -296,6 +300,7 @@ async def rename_category(category_id: int):
     elif not await queries.rename_category(await get_conn(), category_id, name):
         abort(404)
     else:
+        await search_queries.refresh_category_search_text(await get_conn(), category_id)
         forget_reference_data()
         await flash("Category renamed.")
     return see_other(url_for("admin.categories"))

@@ -5,7 +5,18 @@ blueprint that create_app() mounts at /admin."""
 
 from __future__ import annotations
 
-from . import analytics, catalogue, customers, dashboard, mail, orders, reviews, stock, vouchers  # noqa: F401 # importing registers the views
+from . import (  # noqa: F401 # importing registers the views
+    analytics,
+    catalogue,
+    customers,
+    dashboard,
+    mail,
+    orders,
+    reviews,
+    search_terms,
+    stock,
+    vouchers,
+)
 from .blueprint import bp
 
 __all__ = ["bp"]

@@ -71,6 +71,8 @@ class ListingFilters:
     min_paise: int | None = None
     max_paise: int | None = None
     in_stock_only: bool = False
+    # a search's FULLTEXT boolean-mode expression (search.rules builds it): only products it matches
+    matching: str | None = None
 
 
 # sort name -> (ORDER BY, keyset condition for the page after (price, id)); fixed text only.
@@ -130,6 +132,12 @@ def _listing_conditions(filters: ListingFilters, keyset: str | None, params: dic
             + " AND ".join(variant_conditions)
             + " LIMIT 1) IS NOT NULL"
         )
+    if filters.matching is not None:
+        where.append(
+            "p.id IN (SELECT ps.product_id FROM product_search ps "
+            "WHERE MATCH (ps.title, ps.body) AGAINST (%(matching)s IN BOOLEAN MODE))"
+        )
+        params["matching"] = filters.matching
     if keyset:
         where.append(keyset)
     return where

@@ -1,0 +1,176 @@
+"""What the search results page and the type-ahead show, in one place each, so the full page,
+the filter reply and the "More" reply cannot disagree about what a query string means. The
+filters, sorts and keyset pages are the category listings' own (catalog.listing), plus a
+"Best match" order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from quart import url_for
+from werkzeug.datastructures import MultiDict
+
+from ..catalog import queries as catalog_queries
+from ..catalog.listing import SORT_LABELS as LISTING_SORT_LABELS
+from ..catalog.listing import ListingRequest, make_cursor, parse_cursor, parse_listing_args
+from ..catalog.reference import Reference
+from . import lexicon, queries
+from .rules import MAX_QUERY_LENGTH, Unit, did_you_mean, expression, normalise, stem, understand
+
+RELEVANCE = "relevance"
+SORT_LABELS = {RELEVANCE: "Best match", **LISTING_SORT_LABELS}
+COUNT_CAP = 1000
+SUGGESTIONS = 6
+SUGGESTED_CATEGORIES = 3
+
+
+@dataclass
+class SearchRequest:
+    typed: str  # what the shopper typed, for the box (escaped by Jinja like any text)
+    query: str  # normalised: what is searched for and recorded
+    listing: ListingRequest
+    corrected_from: str | None = None  # the words that found nothing, when we show a correction's results
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def has_filters(self) -> bool:
+        """Any filter chosen (the sort is not a filter)."""
+        listing = self.listing
+        return bool(
+            listing.chosen_sizes
+            or listing.chosen_colours
+            or listing.min_rupees
+            or listing.max_rupees
+            or listing.filters.in_stock_only
+        )
+
+    def query_args(self, after: str | None = None, **changes: Any) -> dict[str, Any]:
+        """The query string of this search (the "More" link, the chips): the listing's own,
+        with the words and our sort (relevance, the default, is left out)."""
+        args = self.listing.query_args(after=after)
+        args.pop("sort", None)
+        if self.listing.sort != RELEVANCE:
+            args["sort"] = [self.listing.sort]
+        args["q"] = [self.query]
+        args.update(changes)
+        return {k: v for k, v in args.items() if v not in (None, [], "")}
+
+
+def parse_search_args(args, reference: Reference) -> SearchRequest:
+    """The words, and the listing's filters, sort and cursor; bad values are dropped with a notice."""
+    typed = (args.get("q") or "")[: MAX_QUERY_LENGTH * 2].strip()
+    sort = args.get("sort") or RELEVANCE
+    notices: list[str] = []
+    if sort != RELEVANCE and sort not in catalog_queries.SORTS:
+        notices.append("We didn't recognise that sort order, so we show the best matches first.")
+        sort = RELEVANCE
+    if sort == RELEVANCE:
+        rest = MultiDict([(k, v) for k, v in args.items(multi=True) if k not in ("sort", "after")])
+        listing = parse_listing_args(rest, reference.sizes, reference.colours)
+        listing.sort = RELEVANCE
+        raw_after = args.get("after")
+        listing.after = parse_cursor(raw_after, RELEVANCE)
+        if raw_after and listing.after is None:
+            listing.notices.append("That page link was out of date, so we started from the first page.")
+    else:
+        listing = parse_listing_args(args, reference.sizes, reference.colours)
+    listing.notices[:0] = notices
+    return SearchRequest(typed=typed, query=normalise(typed), listing=listing)
+
+
+def _leaf_categories(reference: Reference) -> list:
+    return [child for parent in reference.categories for child in (parent.children or [parent])]
+
+
+def matching_categories(units: list[Unit], reference: Reference, limit: int) -> list:
+    """The categories a query names ('sari' -> Sarees, 'kurta' -> Kurtis): a category word that
+    begins with one of a unit's alternatives (singular), from the cached category tree."""
+    stems = {stem(word) for unit in units for alt in unit.alternatives for word in alt.split() if len(word) >= 3}
+    found = []
+    for category in _leaf_categories(reference):
+        words = [stem(w) for w in normalise(category.name).split()]
+        if any(w.startswith(s) for w in words for s in stems):
+            found.append(category)
+    return found[:limit]
+
+
+async def popular_categories(conn, reference: Reference) -> list:
+    """The most viewed categories lately, else the menu's own order: a next step from an empty page."""
+    leaves = _leaf_categories(reference)
+    by_id = {c.id: c for c in leaves}
+    ranked = [by_id[i] for i in await lexicon.popular_category_ids(conn) if i in by_id]
+    return (ranked + [c for c in leaves if c not in ranked])[:8]
+
+
+async def _page(conn, match: str, listing: ListingRequest, page_size: int) -> list[dict]:
+    if listing.sort == RELEVANCE:
+        return await queries.select_relevance_page(conn, match, listing.filters, listing.after, page_size)
+    filters = replace(listing.filters, matching=match)
+    return await catalog_queries.select_listing(conn, None, filters, listing.sort, listing.after, page_size)
+
+
+def _cursor(row: dict, sort: str) -> str:
+    return f"{row['score']}.{row['id']}" if sort == RELEVANCE else make_cursor(row, sort)
+
+
+async def search_context(conn, reference: Reference, args, page_size: int) -> dict:
+    """Everything the results page shows: one keyset page of cards, how many there are (on the
+    first page, counted up to COUNT_CAP), the link to the next page, the filters, and for an
+    empty query or no results the next steps: a correction, categories, clearing the filters."""
+    search = parse_search_args(args, reference)
+    listing = search.listing
+    groups = await lexicon.synonyms(conn)
+    units = understand(search.query, groups)
+    match = expression(units)
+    rows = await _page(conn, match, listing, page_size) if match else []
+    suggestion = None
+    if search.query and not rows and listing.after is None:
+        suggestion = did_you_mean(search.query, await lexicon.vocabulary(conn))
+        corrected_match = expression(understand(suggestion, groups)) if suggestion else ""
+        if corrected_match:
+            corrected_rows = await _page(conn, corrected_match, listing, page_size)
+            if corrected_rows:  # show what they meant at once, and say so
+                search.corrected_from, search.query, search.typed = search.query, suggestion or "", suggestion or ""
+                units, match, rows, suggestion = understand(search.query, groups), corrected_match, corrected_rows, None
+    products, has_more = rows[:page_size], len(rows) > page_size
+    total = None
+    if listing.after is None:
+        total = len(products) if not has_more else await queries.count_matches(conn, match, listing.filters, COUNT_CAP)
+    next_url = None
+    if has_more:
+        next_url = url_for("search.results", **search.query_args(after=_cursor(products[-1], listing.sort)))
+    categories = matching_categories(units, reference, SUGGESTED_CATEGORIES) if search.query else []
+    popular = await popular_categories(conn, reference) if not products and listing.after is None else []
+    return dict(
+        search=search,
+        listing=listing,
+        products=products,
+        total=total,
+        count_cap=COUNT_CAP,
+        next_url=next_url,
+        suggestion=suggestion,
+        categories=categories,
+        popular=popular,
+        sizes=reference.sizes,
+        colours=reference.colours,
+        sort_labels=SORT_LABELS,
+    )
+
+
+async def suggestion_context(conn, reference: Reference, args) -> dict:
+    """The type-ahead: the categories the words name and the best few products (one statement
+    once this worker has the synonyms), or a "Did you mean" when nothing matches."""
+    query = normalise(args.get("q"))
+    products: list[dict] = []
+    categories: list = []
+    correction = None
+    if len(query) >= 2:
+        units = understand(query, await lexicon.synonyms(conn))
+        match = expression(units)
+        categories = matching_categories(units, reference, SUGGESTED_CATEGORIES)
+        if match:
+            products = await queries.select_suggestions(conn, match, SUGGESTIONS)
+        if not products and not categories:
+            correction = did_you_mean(query, await lexicon.vocabulary(conn))
+    return dict(query=query, products=products, categories=categories, correction=correction)
