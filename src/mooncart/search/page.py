@@ -11,6 +11,7 @@ from typing import Any
 from quart import url_for
 from werkzeug.datastructures import MultiDict
 
+from .. import cache
 from ..catalog import queries as catalog_queries
 from ..catalog.listing import SORT_LABELS as LISTING_SORT_LABELS
 from ..catalog.listing import ListingRequest, make_cursor, parse_cursor, parse_listing_args
@@ -170,7 +171,12 @@ async def suggestion_context(conn, reference: Reference, args) -> dict:
         match = expression(units)
         categories = matching_categories(units, reference, SUGGESTED_CATEGORIES)
         if match:
-            products = await queries.select_suggestions(conn, match, SUGGESTIONS)
+            # names and prices only: kept in the shared cache until staff change the catalogue
+            products = await cache.current().get_or_load(
+                cache.key("suggestions", match, SUGGESTIONS),
+                lambda: queries.select_suggestions(conn, match, SUGGESTIONS),
+                generations=[cache.CATALOG],
+            )
         if not products and not categories:
             correction = did_you_mean(query, await lexicon.vocabulary(conn))
     return dict(query=query, products=products, categories=categories, correction=correction)
