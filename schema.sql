@@ -655,6 +655,8 @@ CREATE TABLE IF NOT EXISTS outbox_messages (
     UNIQUE KEY uq_outbox_messages_key (message_key),
     KEY ix_outbox_messages_due (status, next_attempt_at),
     KEY ix_outbox_messages_created (created_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 -- Issue 14, part 3: "Complete the look". Staff put products together as a look (a kurti, a
 -- dupatta and juttis); the product page of each piece offers the whole look in one add.
 -- A look is shown only when published and when at least two of its pieces are still for sale;
