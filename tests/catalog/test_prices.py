@@ -263,3 +263,17 @@ async def test_the_loved_sort_ranks_as_the_loved_page_does(client, conn):
     assert names == [loved["name"], liked["name"], unreviewed["name"]]
     page = soup(await (await client.get(f"/loved?category={category['slug']}")).get_data())
     assert [c.get_text(strip=True) for c in page.select(".product-card .product-name")] == names[:2]
+
+
+async def test_checkout_charges_the_selling_price_not_the_mrp(app, conn):
+    from tests.conftest import post
+    from tests.factories import shopper_with_bag
+
+    client, user, variants, form = await shopper_with_bag(app, conn, 2, price_paise=49_900)
+    await execute(conn, "UPDATE variants SET mrp_paise = 99900 WHERE id = %s", (variants[0]["id"],))
+    response = await post(client, "/checkout", form=form)
+    assert response.status_code == 303
+    order = (await fetch_all(conn, "SELECT id, subtotal_paise FROM orders WHERE user_id = %s", (user["id"],)))[0]
+    assert order["subtotal_paise"] == 2 * 49_900
+    lines = await fetch_all(conn, "SELECT unit_price_paise, quantity FROM order_items WHERE order_id = %s", (order["id"],))
+    assert lines == [{"unit_price_paise": 49_900, "quantity": 2}]

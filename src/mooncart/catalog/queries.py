@@ -302,7 +302,6 @@ async def select_product_page(conn, slug: str) -> dict | None:
         "SELECT p.id, p.category_id, p.slug, p.name, p.description, p.fabric, p.from_price_paise, p.from_mrp_paise, "
         "c.slug AS category_slug, c.name AS category_name, "
         "(SELECT JSON_ARRAYAGG(JSON_OBJECT('id', v.id, 'sku', v.sku, 'price_paise', v.price_paise, "
-        "'mrp_paise', v.mrp_paise, "
         "'stock', v.stock, 'size', s.label, 'size_position', s.position, 'colour', co.name, "
         "'colour_hex', co.hex, 'colour_rank', (SELECT COUNT(*) FROM colours c2 WHERE c2.name < co.name))) "
         "FROM variants v JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
