@@ -72,8 +72,15 @@ async def make_product(
         conn,
         "INSERT INTO products (category_id, slug, name, description, fabric, from_price_paise, from_mrp_paise, "
         "discount_percent) VALUES (%s, %s, %s, %s, 'Cotton', %s, %s, %s)",
-        (category["id"], slug, name, "A test kurti.", price_paise, mrp_paise or price_paise,
-         discount_percent(price_paise, mrp_paise)),
+        (
+            category["id"],
+            slug,
+            name,
+            "A test kurti.",
+            price_paise,
+            mrp_paise or price_paise,
+            discount_percent(price_paise, mrp_paise),
+        ),
     )
     made = []
     for size, colour, variant_stock in variants:
@@ -83,7 +90,15 @@ async def make_product(
             conn,
             "INSERT INTO variants (product_id, size_id, colour_id, sku, price_paise, mrp_paise, stock) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            (product_id, await size_id(conn, size), colour_id, sku, price_paise, mrp_paise or price_paise, variant_stock),
+            (
+                product_id,
+                await size_id(conn, size),
+                colour_id,
+                sku,
+                price_paise,
+                mrp_paise or price_paise,
+                variant_stock,
+            ),
         )
         made.append({"id": variant_id, "size": size, "colour": colour, "stock": variant_stock, "sku": sku})
     await execute(

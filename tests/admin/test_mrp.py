@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from mooncart.db import fetch_one, fetch_val
-from tests.conftest import HTMX, post, soup
+from tests.conftest import HTMX, log_in, post, soup
 from tests.factories import make_category, make_colour, make_product, make_user, size_id
-from tests.conftest import log_in
 
 
 @pytest.fixture
@@ -34,7 +33,10 @@ async def test_staff_set_a_variants_mrp_and_the_listing_follows(conn, staff, htm
     product = await make_product(conn, price_paise=249_900)
     variant = product["variants"][0]
     response = await post(
-        staff, f"/admin/variants/{variant['id']}", form=variant_form("1999", "3999", variant["sku"]), headers=HTMX if htmx else None
+        staff,
+        f"/admin/variants/{variant['id']}",
+        form=variant_form("1999", "3999", variant["sku"]),
+        headers=HTMX if htmx else None,
     )
     assert response.status_code == (200 if htmx else 303)
     saved = await fetch_one(conn, "SELECT price_paise, mrp_paise FROM variants WHERE id = %s", (variant["id"],))
@@ -55,7 +57,10 @@ async def test_a_price_above_the_mrp_is_refused_and_nothing_is_written(conn, sta
     variant = product["variants"][0]
     before = await listing_row(conn, product["id"])
     response = await post(
-        staff, f"/admin/variants/{variant['id']}", form=variant_form("4500", "3999", "CHANGED-SKU"), headers=HTMX if htmx else None
+        staff,
+        f"/admin/variants/{variant['id']}",
+        form=variant_form("4500", "3999", "CHANGED-SKU"),
+        headers=HTMX if htmx else None,
     )
     assert response.status_code == 422
     text = soup(await response.get_data()).get_text(" ", strip=True)

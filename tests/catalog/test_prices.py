@@ -164,7 +164,9 @@ async def test_a_new_sort_pages_a_parent_category_merged_from_its_children(conn,
             conn, category=children[i % 2], price_paise=99_900, mrp_paise=(99_900, 199_900, 149_900)[i % 3]
         )
         await execute(
-            conn, "UPDATE products SET units_sold_30d = %s, loved_points = %s WHERE id = %s", (i % 3, i % 4, product["id"])
+            conn,
+            "UPDATE products SET units_sold_30d = %s, loved_points = %s WHERE id = %s",
+            (i % 3, i % 4, product["id"]),
         )
     ids = [c["id"] for c in children]
     seen: list[int] = []
@@ -234,7 +236,9 @@ async def test_popular_counts_units_sold_in_the_last_30_days(conn):
     await queries.refresh_units_sold(conn)
     units = {
         r["id"]: r["units_sold_30d"]
-        for r in await fetch_all(conn, "SELECT id, units_sold_30d FROM products WHERE category_id = %s", (category["id"],))
+        for r in await fetch_all(
+            conn, "SELECT id, units_sold_30d FROM products WHERE category_id = %s", (category["id"],)
+        )
     }
     assert units == {hit["id"]: 3, old["id"]: 0, cancelled["id"]: 0, unsold["id"]: 0}
     assert "'cancelled'" not in SOLD_STATUSES
@@ -244,7 +248,9 @@ async def test_popular_counts_units_sold_in_the_last_30_days(conn):
 async def test_loved_points_follow_the_loved_score(conn):
     product = await make_product(conn)
     await make_review(conn, await make_user(conn), product, rating=5)
-    score = await fetch_val(conn, "SELECT loved_score FROM product_review_scores WHERE product_id = %s", (product["id"],))
+    score = await fetch_val(
+        conn, "SELECT loved_score FROM product_review_scores WHERE product_id = %s", (product["id"],)
+    )
     points = await fetch_val(conn, "SELECT loved_points FROM products WHERE id = %s", (product["id"],))
     assert points == round(score * 1000) and points > 4000
     await execute(conn, "DELETE FROM product_review_scores WHERE product_id = %s", (product["id"],))
@@ -275,5 +281,7 @@ async def test_checkout_charges_the_selling_price_not_the_mrp(app, conn):
     assert response.status_code == 303
     order = (await fetch_all(conn, "SELECT id, subtotal_paise FROM orders WHERE user_id = %s", (user["id"],)))[0]
     assert order["subtotal_paise"] == 2 * 49_900
-    lines = await fetch_all(conn, "SELECT unit_price_paise, quantity FROM order_items WHERE order_id = %s", (order["id"],))
+    lines = await fetch_all(
+        conn, "SELECT unit_price_paise, quantity FROM order_items WHERE order_id = %s", (order["id"],)
+    )
     assert lines == [{"unit_price_paise": 49_900, "quantity": 2}]

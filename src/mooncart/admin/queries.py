@@ -123,8 +123,8 @@ async def insert_variant(conn, product_id: int, values: dict) -> int:
     """A new variant with no stock: its opening stock is then added through the ledger."""
     _, variant_id = await execute(
         conn,
-        "INSERT INTO variants (product_id, size_id, colour_id, sku, price_paise, mrp_paise, stock, low_stock_threshold) "
-        "VALUES (%s, %s, %s, %s, %s, %s, 0, %s)",
+        "INSERT INTO variants (product_id, size_id, colour_id, sku, price_paise, mrp_paise, stock, "
+        "low_stock_threshold) VALUES (%s, %s, %s, %s, %s, %s, 0, %s)",
         (
             product_id,
             values["size_id"],

@@ -192,7 +192,9 @@ async def select_listing(
             where.insert(0, f"p.category_id = %(cat{i})s")
         hint = " FORCE INDEX (" + SORT_INDEXES[sort] + ")" if category_id is not None else ""
         branches.append(
-            "(SELECT p.id" + (f", p.{key}" if key else "") + " FROM products p"
+            "(SELECT p.id"
+            + (f", p.{key}" if key else "")
+            + " FROM products p"
             + hint
             + " "  # nosec B608 # values are %s parameters
             + ("WHERE " + " AND ".join(where) + " " if where else "")
@@ -204,7 +206,9 @@ async def select_listing(
         branches[0]
         if len(branches) == 1
         else (
-            "(SELECT merged.id" + (f", merged.{key}" if key else "") + " FROM ("  # nosec B608 # values are %s parameters
+            "(SELECT merged.id"
+            + (f", merged.{key}" if key else "")
+            + " FROM ("  # nosec B608 # values are %s parameters
             + " UNION ALL ".join(branches)
             + ") merged "
             "ORDER BY " + _order_by(order_columns, "merged") + " LIMIT %(limit)s)"

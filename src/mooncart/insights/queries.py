@@ -164,7 +164,8 @@ async def select_loved(conn, limit: int = 24, category_ids: list[int] | None = N
         where = "WHERE p.category_id IN (" + placeholders + ") "
     return await fetch_all(
         conn,
-        "SELECT p.id, p.slug, p.name, p.from_price_paise, p.from_mrp_paise, s.loved_score, s.avg_rating, s.review_count, "
+        "SELECT p.id, p.slug, p.name, p.from_price_paise, p.from_mrp_paise, s.loved_score, s.avg_rating, "
+        "s.review_count, "
         ""  # nosec B608 # values are %s parameters
         "(SELECT pi.path FROM product_images pi WHERE pi.product_id = p.id ORDER BY pi.position, pi.id LIMIT 1) "
         "AS image_path, "
