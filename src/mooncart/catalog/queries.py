@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from ..db import execute_many, fetch_all, fetch_one, in_list, transaction
+from ..db import execute, fetch_all, fetch_one, in_list
 
 # The first image of a product, for cards and bag lines: one correlated lookup on an index.
 FIRST_IMAGE_SQL = (
@@ -231,7 +231,7 @@ async def select_listing(
 SOLD_STATUSES = "('placed', 'packed', 'shipped', 'delivered')"
 
 
-async def refresh_units_sold(conn, days: int = 30, chunk: int = 2000) -> int:
+async def refresh_units_sold(conn, days: int = 30, chunk: int = 1000) -> int:
     """Rebuild products.units_sold_30d, the "Popular" sort's column, from the order lines of the
     last `days` days; returns how many products changed. Run by `mooncart build-recommendations`
     (nightly, or as often as Popular should move) and after seed-demo's orders.
@@ -255,24 +255,35 @@ async def refresh_units_sold(conn, days: int = 30, chunk: int = 2000) -> int:
             {"days": days},
         )
     }
-    # the products counted now: one range per category of (category_id, units_sold_30d, id)
-    counted = {
-        int(row["id"]): int(row["units_sold_30d"])
+    # the products counted now: one range per category of (category_id, units_sold_30d, id), as
+    # an IN list (a join on categories made MariaDB read every product's entry: 33 s on 300k)
+    category_ids = [int(row["id"]) for row in await fetch_all(conn, "SELECT id FROM categories")]
+    counted: dict[int, int] = {}
+    if category_ids:
+        placeholders, params = in_list(category_ids)
         for row in await fetch_all(
             conn,
-            "SELECT p.id, p.units_sold_30d FROM categories c "
-            "JOIN products p FORCE INDEX (ix_products_category_popular) "
-            "ON p.category_id = c.id AND p.units_sold_30d > 0",
-        )
-    }
-    changes = [(units, product_id) for product_id, units in sold.items() if counted.get(product_id) != units]
-    changes += [(0, product_id) for product_id in counted if product_id not in sold]
-    changes.sort(key=lambda change: change[1])  # rows locked in id order, like every other writer
+            "SELECT id, units_sold_30d FROM products FORCE INDEX (ix_products_category_popular) "  # nosec B608 # values are %s parameters
+            "WHERE category_id IN (" + placeholders + ") AND units_sold_30d > 0",
+            params,
+        ):
+            counted[int(row["id"])] = int(row["units_sold_30d"])
+    changes = [(product_id, units) for product_id, units in sold.items() if counted.get(product_id) != units]
+    changes += [(product_id, 0) for product_id in counted if product_id not in sold]
+    changes.sort()  # rows locked in id order, like every other writer
     for start in range(0, len(changes), chunk):
-        async with transaction(conn):
-            await execute_many(
-                conn, "UPDATE products SET units_sold_30d = %s WHERE id = %s", changes[start : start + chunk]
-            )
+        part = changes[start : start + chunk]
+        # one statement a chunk (a statement a row took 12 ms each on a busy server)
+        values = [value for change in part for value in change]
+        await execute(
+            conn,
+            "UPDATE products SET units_sold_30d = CASE id "  # nosec B608 # only fixed text and %s placeholders
+            + " ".join(["WHEN %s THEN %s"] * len(part))
+            + " END WHERE id IN ("
+            + ", ".join(["%s"] * len(part))
+            + ")",
+            values + [product_id for product_id, _ in part],
+        )
     return len(changes)
 
 
