@@ -54,13 +54,30 @@ CREATE TABLE IF NOT EXISTS products (
     -- filter by it on a million products, which needs an index; catalog.queries keeps it
     -- in step whenever a variant price is written.
     from_price_paise INT UNSIGNED NOT NULL,
+    -- The MRP of the from-price's variant (the lowest MRP among several at that price, so a card
+    -- never overstates a discount) and the discount they make, in whole percent rounded down;
+    -- written with from_price_paise (admin.queries.refresh_from_price) and checked below. A
+    -- plain column, not a generated one: MariaDB refuses division in an indexed generated column.
+    from_mrp_paise   INT UNSIGNED NOT NULL DEFAULT (from_price_paise),
+    discount_percent TINYINT UNSIGNED NOT NULL DEFAULT 0,
+    -- units sold in the last 30 days ("Popular"), rebuilt by build-recommendations
+    -- (catalog.queries.refresh_units_sold says why it is precomputed)
+    units_sold_30d   INT UNSIGNED NOT NULL DEFAULT 0,
+    -- "Loved by buyers": product_review_scores.loved_score x 1000 (an integer, so a keyset cursor
+    -- compares exactly), 0 without reviews; kept in step by reviews.queries.sync_loved_points
+    loved_points     SMALLINT UNSIGNED NOT NULL DEFAULT 0,
     created_at       DATETIME(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
     UNIQUE KEY uq_products_slug (slug),
     -- listings: newest first is id order inside a category; price order needs its own index
     KEY ix_products_category_id (category_id, id),
     KEY ix_products_category_price (category_id, from_price_paise, id),
+    KEY ix_products_category_discount (category_id, discount_percent, id),
+    KEY ix_products_category_popular (category_id, units_sold_30d, id),
+    KEY ix_products_category_loved (category_id, loved_points, id),
     CONSTRAINT fk_products_category FOREIGN KEY (category_id) REFERENCES categories (id) ON DELETE RESTRICT,
-    CONSTRAINT ck_products_price CHECK (from_price_paise > 0)
+    CONSTRAINT ck_products_price CHECK (from_price_paise > 0),
+    CONSTRAINT ck_products_mrp CHECK (from_price_paise <= from_mrp_paise),
+    CONSTRAINT ck_products_discount CHECK (discount_percent = (from_mrp_paise - from_price_paise) * 100 DIV from_mrp_paise)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS product_images (
@@ -84,6 +101,9 @@ CREATE TABLE IF NOT EXISTS variants (
     colour_id            SMALLINT UNSIGNED NOT NULL,
     sku                  VARCHAR(40)  NOT NULL,
     price_paise          INT UNSIGNED NOT NULL,
+    -- the MRP printed on the tag (taxes included); the price is never above it. A row written
+    -- without one has its price as MRP: no discount
+    mrp_paise            INT UNSIGNED NOT NULL DEFAULT (price_paise),
     stock                INT          NOT NULL DEFAULT 0,
     low_stock_threshold  SMALLINT UNSIGNED NOT NULL DEFAULT 5,
     -- derived, so that the back office's low-stock list is an index range even on millions of variants
@@ -100,7 +120,8 @@ CREATE TABLE IF NOT EXISTS variants (
     CONSTRAINT fk_variants_size FOREIGN KEY (size_id) REFERENCES sizes (id) ON DELETE RESTRICT,
     CONSTRAINT fk_variants_colour FOREIGN KEY (colour_id) REFERENCES colours (id) ON DELETE RESTRICT,
     CONSTRAINT ck_variants_stock CHECK (stock >= 0),
-    CONSTRAINT ck_variants_price CHECK (price_paise > 0)
+    CONSTRAINT ck_variants_price CHECK (price_paise > 0),
+    CONSTRAINT ck_variants_mrp CHECK (price_paise <= mrp_paise)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS users (

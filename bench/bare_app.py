@@ -30,7 +30,7 @@ from mooncart import assets, create_app, formatting
 from mooncart.bag.queries import add_to_line, select_bag_count, select_variant_in_bag
 from mooncart.bag.token import read_bag_cookie
 from mooncart.catalog import queries
-from mooncart.catalog.listing import SORT_LABELS, make_cursor, parse_listing_args
+from mooncart.catalog.listing import DISCOUNT_CHOICES, SORT_LABELS, make_cursor, parse_listing_args
 from mooncart.catalog.product_page import product_page_context
 from mooncart.catalog.reference import reference_data
 from mooncart.config import DEFAULT_DATABASE_URL, DatabaseSettings
@@ -162,6 +162,7 @@ async def category(slug: str):
         sizes=filter_sizes if len(filter_sizes) > 1 else [],
         colours=colours,
         sort_labels=SORT_LABELS,
+        discount_choices=DISCOUNT_CHOICES,
         **context,
     )
 

@@ -18,6 +18,7 @@ from mooncart.bag.summary import BagLine
 from mooncart.checkout.placement import new_order_number
 from mooncart.checkout.pricing import order_totals
 from mooncart.db import execute, fetch_val
+from mooncart.formatting import discount_percent
 from mooncart.orders import queries as order_queries
 from tests.conftest import HTMX, log_in, post, soup
 
@@ -59,8 +60,10 @@ async def make_product(
     stock: int | None = None,
     description: str = "A test kurti.",
     fabric: str = "Cotton",
+    mrp_paise: int | None = None,
 ) -> dict:
-    """A product with variants given as (size, colour, stock); `stock=n` is one M/Rani Pink variant."""
+    """A product with variants given as (size, colour, stock); `stock=n` is one M/Rani Pink variant.
+    `mrp_paise` is every variant's MRP (default: the price, no discount)."""
     n = next(_counter)
     category = category or await make_category(conn)
     name = name or f"Test Chikankari Kurti {n}"
@@ -69,9 +72,18 @@ async def make_product(
     slug = f"test-product-{n}"
     _, product_id = await execute(
         conn,
-        "INSERT INTO products (category_id, slug, name, description, fabric, from_price_paise) "
-        "VALUES (%s, %s, %s, %s, %s, %s)",
-        (category["id"], slug, name, description, fabric, price_paise),
+        "INSERT INTO products (category_id, slug, name, description, fabric, from_price_paise, from_mrp_paise, "
+        "discount_percent) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        (
+            category["id"],
+            slug,
+            name,
+            description,
+            fabric,
+            price_paise,
+            mrp_paise or price_paise,
+            discount_percent(price_paise, mrp_paise),
+        ),
     )
     made = []
     for size, colour, variant_stock in variants:
@@ -79,9 +91,17 @@ async def make_product(
         sku = f"T{n}-{size}-{colour_id}".replace(" ", "")
         _, variant_id = await execute(
             conn,
-            "INSERT INTO variants (product_id, size_id, colour_id, sku, price_paise, stock) "
-            "VALUES (%s, %s, %s, %s, %s, %s)",
-            (product_id, await size_id(conn, size), colour_id, sku, price_paise, variant_stock),
+            "INSERT INTO variants (product_id, size_id, colour_id, sku, price_paise, mrp_paise, stock) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (
+                product_id,
+                await size_id(conn, size),
+                colour_id,
+                sku,
+                price_paise,
+                mrp_paise or price_paise,
+                variant_stock,
+            ),
         )
         made.append({"id": variant_id, "size": size, "colour": colour, "stock": variant_stock, "sku": sku})
     await execute(

@@ -84,7 +84,10 @@ async def seed(products: int, seed_value: int, if_empty: bool, orders: int = 0) 
             written = await seed_demo(conn, products=products, seed=seed_value + existing)
             print(f"Added {written:,} demo products.")
         if orders:
+            from .catalog.queries import refresh_units_sold
+
             made = await seed_orders(conn, orders, seed=seed_value)
+            await refresh_units_sold(conn)  # "Popular" reads what these orders sold
             print(
                 f"Added {made['shoppers']:,} shoppers, {made['orders']:,} orders, {made['reviews']:,} reviews and "
                 f"{made['events']:,} clickstream events. A demo shopper: {DEMO_SHOPPER_EMAIL} / "
@@ -136,7 +139,9 @@ def classify_reviews(stream, out, with_phrases: bool = True) -> int:
 
 
 async def build_recommendations(evaluate: bool, min_support: int) -> None:
-    """`mooncart build-recommendations`: rebuild the recommendation tables, optionally with their offline evaluation."""
+    """`mooncart build-recommendations`: rebuild the recommendation tables, optionally with their offline
+    evaluation, and the "Popular" sort's units sold in the last 30 days (the same nightly job reads the orders)."""
+    from .catalog.queries import refresh_units_sold
     from .recommendations.jobs import build_recommendations as run
     from .recommendations.jobs import evaluation_markdown
 
@@ -148,6 +153,8 @@ async def build_recommendations(evaluate: bool, min_support: int) -> None:
             f"{done['bought_together']:,} bought together, {done['viewed_together']:,} viewed together); "
             f"personal picks for {done['shoppers']:,} shoppers."
         )
+        changed = await refresh_units_sold(conn)
+        print(f"Popular: units sold in the last 30 days rebuilt ({changed:,} products changed).")
         if evaluate:
             print(evaluation_markdown(done["evaluation"]))
     finally:

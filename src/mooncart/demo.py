@@ -7,6 +7,7 @@ transaction a batch, with a progress bar.
 
 from __future__ import annotations
 
+import math
 import random
 import secrets
 import sys
@@ -14,6 +15,7 @@ import sys
 from tqdm import tqdm
 
 from .db import execute, execute_many, fetch_all, fetch_val, transaction
+from .formatting import discount_percent
 from .search.queries import refresh_search_text_range
 from .text import slugify
 
@@ -247,10 +249,30 @@ def make_stock(rng: random.Random) -> int:
     return rng.randint(6, 60)
 
 
+# How far below MRP demo products sell, in percent: most 20-60% off as Indian fashion shops
+# show them, some at MRP, a few on a big sale.
+DISCOUNTS = (0, 0, 0, 10, 20, 20, 25, 30, 30, 35, 40, 40, 45, 50, 50, 55, 60, 60, 70)
+
+
+def mrp_for(price_paise: int, discount: int) -> int:
+    """The MRP a price sits `discount` percent below, as a round figure ending in 99 (₹2,999),
+    never below the price; the discount shown is then about `discount`, rounded down."""
+    if not discount:
+        return price_paise
+    exact = price_paise * 100 / (100 - discount)
+    return max(price_paise, math.ceil(exact / 10000) * 10000 - 100)
+
+
 def make_product(
-    rng: random.Random, product_id: int, leaf: dict, colours: list[tuple[str, str]], large: bool
+    rng: random.Random,
+    product_id: int,
+    leaf: dict,
+    colours: list[tuple[str, str]],
+    large: bool,
+    mrp_rng: random.Random | None = None,
 ) -> tuple[tuple, list[tuple], list[tuple]]:
-    """One product row, its variant rows and its image rows (ids of colours/sizes resolved later)."""
+    """One product row, its variant rows and its image rows (ids of colours/sizes resolved later).
+    The MRPs come from their own random stream, so a seed makes the same products as before."""
     style = rng.choice(STYLES)
     fabric = rng.choice(NON_FABRIC.get(leaf["slug"], FABRICS))
     n_colours = 1 if large else rng.choice([1, 1, 2, 2, 3])
@@ -271,11 +293,12 @@ def make_product(
     )
     variants: list[tuple] = []
     images: list[tuple] = []
+    discount = (mrp_rng or random.Random(product_id)).choice(DISCOUNTS)  # nosec B311 # demo data
     for colour_name, colour_hex in chosen:
         for size in sizes:
             price = price_rupees * 100 + (20000 if size == "XXL" else 0)  # XXL uses more fabric
             sku = f"MC{product_id:07d}-{slugify(colour_name)[:6].upper()}-{slugify(size).upper()}"
-            variants.append((product_id, size, colour_name, sku, price, make_stock(rng)))
+            variants.append((product_id, size, colour_name, sku, price, make_stock(rng), mrp_for(price, discount)))
         images.append(
             (
                 product_id,
@@ -286,7 +309,18 @@ def make_product(
             )
         )
     min_price = min(v[4] for v in variants)
-    product = (product_id, leaf["id"], f"{slugify(name)}-{product_id}", name, description, fabric, min_price)
+    min_mrp = min(v[6] for v in variants if v[4] == min_price)
+    product = (
+        product_id,
+        leaf["id"],
+        f"{slugify(name)}-{product_id}",
+        name,
+        description,
+        fabric,
+        min_price,
+        min_mrp,
+        discount_percent(min_price, min_mrp),
+    )
     return product, variants, images
 
 
@@ -294,6 +328,7 @@ async def seed_demo(conn, products: int = 200, seed: int = 7, batch_size: int = 
     """Add `products` demo products (with variants, pictures and an 'initial' ledger row per
     stocked variant). Returns the number of products written."""
     rng = random.Random(seed)  # nosec B311 # jitter, demo data: not security
+    mrp_rng = random.Random(seed + 1_000_003)  # nosec B311 # demo data
     leaves, colour_ids, size_ids = await ensure_reference_data(conn)
     next_id = int(await fetch_val(conn, "SELECT COALESCE(MAX(id), 0) FROM products") or 0) + 1
     large = products > 20_000  # a million products: fewer variants each, to keep the size sane
@@ -305,23 +340,24 @@ async def seed_demo(conn, products: int = 200, seed: int = 7, batch_size: int = 
             variant_rows: list[tuple] = []
             image_rows: list[tuple] = []
             for product_id in range(next_id, next_id + count):
-                product, variants, images = make_product(rng, product_id, rng.choice(leaves), COLOURS, large)
+                product, variants, images = make_product(rng, product_id, rng.choice(leaves), COLOURS, large, mrp_rng)
                 product_rows.append(product)
                 variant_rows.extend(
-                    (pid, size_ids[s], colour_ids[c], sku, price, stock) for pid, s, c, sku, price, stock in variants
+                    (pid, size_ids[s], colour_ids[c], sku, price, mrp, stock)
+                    for pid, s, c, sku, price, stock, mrp in variants
                 )
                 image_rows.extend((pid, colour_ids[c], pos, path, alt) for pid, c, pos, path, alt in images)
             async with transaction(conn):
                 await execute_many(
                     conn,
                     "INSERT INTO products (id, category_id, slug, name, description, fabric, "
-                    "from_price_paise) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                    "from_price_paise, from_mrp_paise, discount_percent) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     product_rows,
                 )
                 await execute_many(
                     conn,
                     "INSERT INTO variants (product_id, size_id, colour_id, sku, price_paise, "
-                    "stock) VALUES (%s, %s, %s, %s, %s, %s)",
+                    "mrp_paise, stock) VALUES (%s, %s, %s, %s, %s, %s, %s)",
                     variant_rows,
                 )
                 await execute_many(

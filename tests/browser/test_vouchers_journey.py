@@ -133,7 +133,11 @@ async def test_a_price_edited_by_staff_after_the_checkout_page_was_shown_is_not_
     try:
         await go_to_checkout(page)
         await mark(page, javascript)
-        await run_sql(shop, "UPDATE variants SET price_paise = price_paise + 10000 WHERE id = %s", (variant_id,))
+        await run_sql(
+            shop,
+            "UPDATE variants SET mrp_paise = mrp_paise + 10000, price_paise = price_paise + 10000 WHERE id = %s",
+            (variant_id,),
+        )
         await page.get_by_role("button", name="Place order").click()
         changes = page.locator("#checkout-changes")
         await expect(changes).to_contain_text("now costs")

@@ -24,7 +24,10 @@ async def orders_of(conn, user) -> int:
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain"])
 async def test_a_price_edited_by_staff_after_the_page_was_shown_places_nothing_and_says_so(app, conn, htmx):
     client, user, variants, form = await shopper_with_bag(app, conn, 2, price_paise=49_900)
-    await execute(conn, "UPDATE variants SET price_paise = 54900 WHERE id = %s", (variants[0]["id"],))  # staff
+    # staff raise the price (and the MRP with it: a price may not be above its MRP)
+    await execute(
+        conn, "UPDATE variants SET mrp_paise = 54900, price_paise = 54900 WHERE id = %s", (variants[0]["id"],)
+    )
     response = await post(client, "/checkout", form=form, headers=HTMX if htmx else None)
     assert response.status_code == 422
     body = await response.get_data()
@@ -83,7 +86,9 @@ async def test_a_voucher_taken_off_in_another_tab_is_a_change(app, conn):
 
 async def test_a_change_that_moves_delivery_says_so(app, conn):
     client, user, variants, form = await shopper_with_bag(app, conn, 2, price_paise=49_900)  # ₹998: ₹79 delivery
-    await execute(conn, "UPDATE variants SET price_paise = 50000 WHERE id = %s", (variants[0]["id"],))
+    await execute(
+        conn, "UPDATE variants SET mrp_paise = 50000, price_paise = 50000 WHERE id = %s", (variants[0]["id"],)
+    )
     response = await post(client, "/checkout", form=form)
     assert changes_in(await response.get_data())[1:] == [
         "Delivery is now free (it was ₹79).",

@@ -112,8 +112,9 @@ async def new_product():
         price = parse_rupees(form.get("price"), 1, forms.MAX_PRICE_PAISE)
         if price is None:
             errors["price"] = "Enter the price in rupees, like 1499."
+        mrp = forms.mrp(form, price, errors)
         if not errors:
-            values["price_paise"] = price
+            values["price_paise"], values["mrp_paise"] = price, mrp
             slug = f"{slugify(values['name'])[:160]}-{secrets.token_hex(3)}"
             product_id = await queries.insert_product(conn, values, slug)
             await search_queries.refresh_search_text(conn, [product_id])

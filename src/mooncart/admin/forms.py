@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from ..accounts.forms import clean_text
+from ..formatting import inr
 from ..parsing import parse_rupees, parse_whole_number
 
 STOCK_REASONS = {
@@ -32,6 +33,25 @@ def product(form, category_ids: set[int]) -> tuple[dict, dict]:
     return values, errors
 
 
+def mrp(form, price_paise: int | None, errors: dict) -> int | None:
+    """The MRP box beside a price: blank means the price itself (no discount shown); a price above
+    its MRP is refused, since an Indian shop may not charge more than the printed MRP (Legal
+    Metrology). None when the MRP is wrong (its message is in errors["mrp"])."""
+    raw = (form.get("mrp") or "").strip()
+    if not raw:
+        return price_paise
+    value = parse_rupees(raw, 1, MAX_PRICE_PAISE)
+    if value is None:
+        errors["mrp"] = "Enter the MRP in rupees, like 2999, or leave it empty when it is the price."
+    elif price_paise is not None and price_paise > value:
+        errors["mrp"] = (
+            f"The price ({inr(price_paise)}) is above the MRP ({inr(value)}): nothing may sell above its MRP. "
+            "Lower the price or correct the MRP."
+        )
+        return None
+    return value
+
+
 def variant(form, size_ids: set[int], colour_ids: set[int], new: bool) -> tuple[dict, dict]:
     """A variant form's cleaned values and errors; a new variant also needs its size, colour
     and opening stock."""
@@ -45,6 +65,7 @@ def variant(form, size_ids: set[int], colour_ids: set[int], new: bool) -> tuple[
         errors["sku"] = "A SKU is 3-40 letters, digits, dots, dashes or underscores."
     if values["price_paise"] is None:
         errors["price"] = "Enter a price in rupees, like 1499 or 1499.50 (up to ₹10,00,000)."
+    values["mrp_paise"] = mrp(form, values["price_paise"], errors)
     if values["low_stock_threshold"] is None:
         errors["low_stock_threshold"] = "The low-stock level is a whole number from 0 to 10,000."
     if new:

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..catalog.queries import FIRST_IMAGE_SQL
 from ..db import execute, fetch_all, fetch_one, fetch_val
+from ..formatting import discount_percent
 from ..orders.queries import ORDER_COLUMNS
 
 # ---- catalogue ---------------------------------------------------------------------------
@@ -36,18 +37,29 @@ async def select_product(conn, product_id: int) -> dict | None:
     """One product's editable fields, or None (the view answers 404)."""
     return await fetch_one(
         conn,
-        "SELECT id, category_id, slug, name, description, fabric, from_price_paise FROM products WHERE id = %s",
+        "SELECT id, category_id, slug, name, description, fabric, from_price_paise, from_mrp_paise FROM products "
+        "WHERE id = %s",
         (product_id,),
     )
 
 
 async def insert_product(conn, values: dict, slug: str) -> int:
-    """A new product without variants yet; its from-price is the typed price until it has some."""
+    """A new product without variants yet; its from-price and MRP are the typed ones until it has some."""
+    price, mrp = values["price_paise"], values.get("mrp_paise") or values["price_paise"]
     _, product_id = await execute(
         conn,
-        "INSERT INTO products (category_id, slug, name, description, fabric, from_price_paise) "
-        "VALUES (%s, %s, %s, %s, %s, %s)",
-        (values["category_id"], slug, values["name"], values["description"], values["fabric"], values["price_paise"]),
+        "INSERT INTO products (category_id, slug, name, description, fabric, from_price_paise, from_mrp_paise, "
+        "discount_percent) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        (
+            values["category_id"],
+            slug,
+            values["name"],
+            values["description"],
+            values["fabric"],
+            price,
+            mrp,
+            discount_percent(price, mrp),
+        ),
     )
     return product_id
 
@@ -69,12 +81,18 @@ async def delete_product(conn, product_id: int) -> bool:
 
 
 async def refresh_from_price(conn, product_id: int) -> None:
-    """Keep the listing's sort column equal to the lowest variant price (see schema.sql)."""
+    """Keep the listing's columns equal to the lowest variant price, its MRP (the lowest among
+    variants at that price: a card never overstates a discount) and their discount (see
+    schema.sql, whose CHECK holds the discount to the same rounding down). A product without
+    variants keeps what it has."""
     await execute(
         conn,
-        "UPDATE products SET from_price_paise = COALESCE((SELECT MIN(price_paise) FROM variants "
-        "WHERE product_id = %s), from_price_paise) WHERE id = %s",
-        (product_id, product_id),
+        "UPDATE products p JOIN (SELECT v.price_paise, MIN(v.mrp_paise) AS mrp_paise FROM variants v "
+        "WHERE v.product_id = %(id)s GROUP BY v.price_paise ORDER BY v.price_paise LIMIT 1) cheapest "
+        "SET p.from_price_paise = cheapest.price_paise, p.from_mrp_paise = cheapest.mrp_paise, "
+        "p.discount_percent = (cheapest.mrp_paise - cheapest.price_paise) * 100 DIV cheapest.mrp_paise "
+        "WHERE p.id = %(id)s",
+        {"id": product_id},
     )
 
 
@@ -82,7 +100,8 @@ async def select_variants(conn, product_id: int) -> list[dict]:
     """The product's variants for its page, grouped by colour, sizes in their usual order."""
     return await fetch_all(
         conn,
-        "SELECT v.id, v.product_id, v.sku, v.price_paise, v.stock, v.low_stock_threshold, v.is_low_stock, "
+        "SELECT v.id, v.product_id, v.sku, v.price_paise, v.mrp_paise, v.stock, v.low_stock_threshold, "
+        "v.is_low_stock, "
         # issue 14.2: shoppers waiting for the size, which tells staff what to reorder
         "(SELECT COUNT(*) FROM waitlist_entries w WHERE w.variant_id = v.id AND w.served_at IS NULL) AS waiting, "
         "s.label AS size, co.name AS colour FROM variants v JOIN sizes s ON s.id = v.size_id "
@@ -95,7 +114,8 @@ async def select_variant(conn, variant_id: int) -> dict | None:
     """One variant with its product's name, for its row and its stock history; or None."""
     return await fetch_one(
         conn,
-        "SELECT v.id, v.product_id, v.sku, v.price_paise, v.stock, v.low_stock_threshold, v.is_low_stock, "
+        "SELECT v.id, v.product_id, v.sku, v.price_paise, v.mrp_paise, v.stock, v.low_stock_threshold, "
+        "v.is_low_stock, "
         "(SELECT COUNT(*) FROM waitlist_entries w WHERE w.variant_id = v.id AND w.served_at IS NULL) AS waiting, "
         "s.label AS size, co.name AS colour, p.name AS product_name FROM variants v "
         "JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
@@ -108,14 +128,15 @@ async def insert_variant(conn, product_id: int, values: dict) -> int:
     """A new variant with no stock: its opening stock is then added through the ledger."""
     _, variant_id = await execute(
         conn,
-        "INSERT INTO variants (product_id, size_id, colour_id, sku, price_paise, stock, low_stock_threshold) "
-        "VALUES (%s, %s, %s, %s, %s, 0, %s)",
+        "INSERT INTO variants (product_id, size_id, colour_id, sku, price_paise, mrp_paise, stock, "
+        "low_stock_threshold) VALUES (%s, %s, %s, %s, %s, %s, 0, %s)",
         (
             product_id,
             values["size_id"],
             values["colour_id"],
             values["sku"],
             values["price_paise"],
+            values["mrp_paise"],
             values["low_stock_threshold"],
         ),
     )
@@ -123,11 +144,12 @@ async def insert_variant(conn, product_id: int, values: dict) -> int:
 
 
 async def update_variant(conn, variant_id: int, values: dict) -> None:
-    """SKU, price and low-stock level; never the stock, which only moves through the ledger."""
+    """SKU, price, MRP and low-stock level; never the stock, which only moves through the ledger.
+    One statement sets price and MRP together, so the CHECK (price <= MRP) sees the pair."""
     await execute(
         conn,
-        "UPDATE variants SET sku = %s, price_paise = %s, low_stock_threshold = %s WHERE id = %s",
-        (values["sku"], values["price_paise"], values["low_stock_threshold"], variant_id),
+        "UPDATE variants SET sku = %s, price_paise = %s, mrp_paise = %s, low_stock_threshold = %s WHERE id = %s",
+        (values["sku"], values["price_paise"], values["mrp_paise"], values["low_stock_threshold"], variant_id),
     )
 
 

@@ -13,10 +13,13 @@ from ..parsing import MAX_NUMBER_LENGTH, parse_rupees, typed_rupees
 from . import queries
 from .facets import listing_facets, size_facet_filters
 from .my_sizes import current_my_sizes, my_sizes_in_listing
-from .queries import SORTS, Category, ListingFilters
+from .queries import SORT_KEYS, SORTS, Category, ListingFilters
 from .reference import Reference
 
 SORT_LABELS = {"new": "Newest first", "price_asc": "Price: low to high", "price_desc": "Price: high to low"}
+SORT_LABELS.update(discount="Biggest discount", popular="Popular", loved="Loved by buyers")
+# the discount filter's choices: "10% and above", ...
+DISCOUNT_CHOICES = (10, 20, 30, 40, 50, 60, 70)
 MAX_RUPEES = 10_000_000
 
 
@@ -47,6 +50,8 @@ class ListingRequest:
             args["max"] = [self.max_rupees]
         if self.filters.in_stock_only:
             args["in_stock"] = ["1"]
+        if self.filters.min_discount:
+            args["discount"] = [str(self.filters.min_discount)]
         if self.sort != "new":
             args["sort"] = [self.sort]
         if after is not None:
@@ -81,7 +86,7 @@ def parse_cursor(raw: str | None, sort: str) -> tuple[int, int] | None:
 
 def make_cursor(row: dict, sort: str) -> str:
     """The keyset cursor after `row`, in the form parse_cursor reads back."""
-    return str(row["id"]) if sort == "new" else f"{row['from_price_paise']}.{row['id']}"
+    return str(row["id"]) if sort == "new" else f"{row[SORT_KEYS[sort]]}.{row['id']}"
 
 
 def parse_listing_args(args, sizes: list[dict], colours: list[dict]) -> ListingRequest:
@@ -103,6 +108,14 @@ def parse_listing_args(args, sizes: list[dict], colours: list[dict]) -> ListingR
         notices.append("The lowest price was above the highest, so we swapped them.")
         min_paise, max_paise = max_paise, min_paise
 
+    min_discount = None
+    raw_discount = args.get("discount", "")
+    if raw_discount:
+        if raw_discount.isascii() and raw_discount.isdigit() and int(raw_discount) in DISCOUNT_CHOICES:
+            min_discount = int(raw_discount)
+        else:
+            notices.append("We didn't recognise that discount, so we show every discount.")
+
     sort = args.get("sort", "new")
     if sort not in SORTS:
         notices.append("We didn't recognise that sort order, so we show the newest first.")
@@ -118,6 +131,7 @@ def parse_listing_args(args, sizes: list[dict], colours: list[dict]) -> ListingR
         min_paise=min_paise,
         max_paise=max_paise,
         in_stock_only=args.get("in_stock") in ("1", "on", "true"),
+        min_discount=min_discount,
     )
     return ListingRequest(
         filters,
@@ -184,4 +198,5 @@ async def listing_context(conn, reference: Reference, current: Category, args, p
         sort_labels=SORT_LABELS,
         facets=facets,
         my_sizes=mine,
+        discount_choices=DISCOUNT_CHOICES,
     )

@@ -73,6 +73,8 @@ class ListingFilters:
     in_stock_only: bool = False
     # a search's FULLTEXT boolean-mode expression (search.rules builds it): only products it matches
     matching: str | None = None
+    # "30% and above": products.discount_percent, the card's own discount
+    min_discount: int | None = None
 
 
 # sort name -> (ORDER BY, keyset condition for the page after (price, id)); fixed text only.
@@ -89,6 +91,30 @@ SORTS = {
         (("from_price_paise", "DESC"), ("id", "DESC")),
         "(p.from_price_paise < %(after_price)s OR (p.from_price_paise = %(after_price)s AND p.id < %(after_id)s))",
     ),
+    # Biggest discount, Popular and Loved by buyers: each a whole-number column of products kept
+    # in step by its writers (schema.sql says which), in its own (category_id, column, id) index;
+    # ties newest first. The cursor is '<column value>.<id>' like the price sorts'.
+    "discount": (
+        (("discount_percent", "DESC"), ("id", "DESC")),
+        "(p.discount_percent < %(after_key)s OR (p.discount_percent = %(after_key)s AND p.id < %(after_id)s))",
+    ),
+    "popular": (
+        (("units_sold_30d", "DESC"), ("id", "DESC")),
+        "(p.units_sold_30d < %(after_key)s OR (p.units_sold_30d = %(after_key)s AND p.id < %(after_id)s))",
+    ),
+    "loved": (
+        (("loved_points", "DESC"), ("id", "DESC")),
+        "(p.loved_points < %(after_key)s OR (p.loved_points = %(after_key)s AND p.id < %(after_id)s))",
+    ),
+}
+
+# the column a sort's cursor carries before the id (none for newest first)
+SORT_KEYS = {
+    "price_asc": "from_price_paise",
+    "price_desc": "from_price_paise",
+    "discount": "discount_percent",
+    "popular": "units_sold_30d",
+    "loved": "loved_points",
 }
 
 
@@ -96,6 +122,9 @@ SORT_INDEXES = {
     "new": "ix_products_category_id",
     "price_asc": "ix_products_category_price",
     "price_desc": "ix_products_category_price",
+    "discount": "ix_products_category_discount",
+    "popular": "ix_products_category_popular",
+    "loved": "ix_products_category_loved",
 }
 
 
@@ -111,6 +140,9 @@ def _listing_conditions(filters: ListingFilters, keyset: str | None, params: dic
     if filters.max_paise is not None:
         where.append("p.from_price_paise <= %(max_paise)s")
         params["max_paise"] = filters.max_paise
+    if filters.min_discount:
+        where.append("p.discount_percent >= %(min_discount)s")
+        params["min_discount"] = filters.min_discount
     variant_conditions = []
     if filters.size_ids:
         placeholders, named = in_list(filters.size_ids, "size")
@@ -159,6 +191,8 @@ async def select_listing(
     params: dict = {"limit": limit + 1}
     if after is not None:
         params["after_price"], params["after_id"] = after
+        params["after_key"] = params["after_price"]
+    key = SORT_KEYS.get(sort)
     conditions = _listing_conditions(filters, keyset if after is not None else None, params)
     branches = []
     for i, category_id in enumerate(category_ids or [None]):
@@ -168,7 +202,9 @@ async def select_listing(
             where.insert(0, f"p.category_id = %(cat{i})s")
         hint = " FORCE INDEX (" + SORT_INDEXES[sort] + ")" if category_id is not None else ""
         branches.append(
-            "(SELECT p.id, p.from_price_paise FROM products p"
+            "(SELECT p.id"
+            + (f", p.{key}" if key else "")
+            + " FROM products p"
             + hint
             + " "  # nosec B608 # values are %s parameters
             + ("WHERE " + " AND ".join(where) + " " if where else "")
@@ -180,12 +216,17 @@ async def select_listing(
         branches[0]
         if len(branches) == 1
         else (
-            "(SELECT merged.id, merged.from_price_paise FROM (" + " UNION ALL ".join(branches) + ") merged "  # nosec B608 # values are %s parameters
+            "(SELECT merged.id"
+            + (f", merged.{key}" if key else "")
+            + " FROM ("  # nosec B608 # values are %s parameters
+            + " UNION ALL ".join(branches)
+            + ") merged "
             "ORDER BY " + _order_by(order_columns, "merged") + " LIMIT %(limit)s)"
         )
     )
     sql = (
-        "SELECT p.id, p.slug, p.name, p.from_price_paise, " + FIRST_IMAGE_SQL + " AS image_path, "  # nosec B608 # values are %s parameters
+        "SELECT p.id, p.slug, p.name, p.from_price_paise, p.from_mrp_paise, p.discount_percent, p.units_sold_30d, "  # nosec B608 # values are %s parameters
+        "p.loved_points, " + FIRST_IMAGE_SQL + " AS image_path, "
         "EXISTS (SELECT 1 FROM variants sv WHERE sv.product_id = p.id AND sv.stock > 0) AS in_stock, "
         "rs.avg_rating, rs.review_count "
         "FROM " + page + " page JOIN products p ON p.id = page.id "
@@ -193,6 +234,67 @@ async def select_listing(
         "ORDER BY " + _order_by(order_columns, "p")
     )
     return await fetch_all(conn, sql, params)
+
+
+# Orders that count as sold for "Popular": paid or cash on delivery, not cancelled or returned, and
+# not still waiting for the bank.
+SOLD_STATUSES = "('placed', 'packed', 'shipped', 'delivered')"
+
+
+async def refresh_units_sold(conn, days: int = 30, chunk: int = 1000) -> int:
+    """Rebuild products.units_sold_30d, the "Popular" sort's column, from the order lines of the
+    last `days` days; returns how many products changed. Run by `mooncart build-recommendations`
+    (nightly, or as often as Popular should move) and after seed-demo's orders.
+
+    Why precomputed rather than a counter kept by checkout: a 30-day window needs sales to drop
+    out as they age, which increments on placing and cancelling cannot do without a second job
+    anyway; and a counter would lock the best-sellers' product rows inside every order's
+    reservation transaction (the hottest rows of the shop, the hottest transaction). The number
+    must live on products, beside category_id in ix_products_category_popular, for the listing
+    to read a page in index order on a million products. This costs: one range of orders on
+    ix_orders_placed with their lines, one index range per category for the products now
+    counted, and an UPDATE only for products whose number changed."""
+    since = "NOW(6) - INTERVAL %(days)s DAY"
+    sold = {
+        int(row["product_id"]): int(row["units"])
+        for row in await fetch_all(
+            conn,
+            "SELECT v.product_id, SUM(i.quantity) AS units FROM orders o "  # nosec B608 # fixed text only
+            "JOIN order_items i ON i.order_id = o.id JOIN variants v ON v.id = i.variant_id "
+            "WHERE o.placed_at >= " + since + " AND o.status IN " + SOLD_STATUSES + " GROUP BY v.product_id",
+            {"days": days},
+        )
+    }
+    # the products counted now: one range per category of (category_id, units_sold_30d, id), as
+    # an IN list (a join on categories made MariaDB read every product's entry: 33 s on 300k)
+    category_ids = [int(row["id"]) for row in await fetch_all(conn, "SELECT id FROM categories")]
+    counted: dict[int, int] = {}
+    if category_ids:
+        placeholders, params = in_list(category_ids)
+        for row in await fetch_all(
+            conn,
+            "SELECT id, units_sold_30d FROM products FORCE INDEX (ix_products_category_popular) "  # nosec B608 # values are %s parameters
+            "WHERE category_id IN (" + placeholders + ") AND units_sold_30d > 0",
+            params,
+        ):
+            counted[int(row["id"])] = int(row["units_sold_30d"])
+    changes = [(product_id, units) for product_id, units in sold.items() if counted.get(product_id) != units]
+    changes += [(product_id, 0) for product_id in counted if product_id not in sold]
+    changes.sort()  # rows locked in id order, like every other writer
+    for start in range(0, len(changes), chunk):
+        part = changes[start : start + chunk]
+        # one statement a chunk (a statement a row took 12 ms each on a busy server)
+        values = [value for change in part for value in change]
+        await execute(
+            conn,
+            "UPDATE products SET units_sold_30d = CASE id "  # nosec B608 # only fixed text and %s placeholders
+            + " ".join(["WHEN %s THEN %s"] * len(part))
+            + " END WHERE id IN ("
+            + ", ".join(["%s"] * len(part))
+            + ")",
+            values + [product_id for product_id, _ in part],
+        )
+    return len(changes)
 
 
 async def select_new_arrivals(conn, limit: int = 8) -> list[dict]:
@@ -222,7 +324,7 @@ async def select_product_page(conn, slug: str) -> dict | None:
     MariaDB returns JSON as text (so does MySQL 8 through PyMySQL): hence json.loads."""
     product = await fetch_one(
         conn,
-        "SELECT p.id, p.category_id, p.slug, p.name, p.description, p.fabric, p.from_price_paise, "
+        "SELECT p.id, p.category_id, p.slug, p.name, p.description, p.fabric, p.from_price_paise, p.from_mrp_paise, "
         "c.slug AS category_slug, c.name AS category_name, "
         "(SELECT JSON_ARRAYAGG(JSON_OBJECT('id', v.id, 'sku', v.sku, 'price_paise', v.price_paise, "
         "'stock', GREATEST(v.stock - " + held_by_anyone_sql("v.id") + ", 0), 'size', s.label, "  # nosec B608 # fixed SQL text only

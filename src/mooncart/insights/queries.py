@@ -87,6 +87,32 @@ async def replace_product_summaries(
             "avg_sentiment, loved_score) VALUES (%s, %s, %s, %s, %s)",
             score_rows,
         )
+    await sync_loved_points(conn, product_ids)
+
+
+async def sync_loved_points(conn, product_ids: list[int] | None = None) -> None:
+    """Copy each product's loved score onto products.loved_points (x 1000, 0 without reviews),
+    which listings sort "Loved by buyers" by from the (category_id, loved_points, id) index:
+    product_review_scores has no category, so a category's listing could not be read in score
+    order from it. Called by every writer of product_review_scores; with no ids, every product
+    whose number differs (after a bulk rebuild)."""
+    points = "COALESCE(LEAST(65535, GREATEST(0, ROUND(s.loved_score * 1000))), 0)"
+    if product_ids is None:
+        await execute(
+            conn,
+            "UPDATE products p JOIN product_review_scores s ON s.product_id = p.id "  # nosec B608 # fixed text only
+            "SET p.loved_points = " + points + " WHERE p.loved_points <> " + points,
+        )
+        return
+    if not product_ids:
+        return
+    placeholders, params = in_list(product_ids)
+    await execute(
+        conn,
+        "UPDATE products p LEFT JOIN product_review_scores s ON s.product_id = p.id "  # nosec B608 # values are %s parameters
+        "SET p.loved_points = " + points + " WHERE p.id IN (" + placeholders + ")",
+        params,
+    )
 
 
 async def select_rating_summary(conn, product_id: int) -> dict:
@@ -138,7 +164,8 @@ async def select_loved(conn, limit: int = 24, category_ids: list[int] | None = N
         where = "WHERE p.category_id IN (" + placeholders + ") "
     return await fetch_all(
         conn,
-        "SELECT p.id, p.slug, p.name, p.from_price_paise, s.loved_score, s.avg_rating, s.review_count, "
+        "SELECT p.id, p.slug, p.name, p.from_price_paise, p.from_mrp_paise, s.loved_score, s.avg_rating, "
+        "s.review_count, "
         ""  # nosec B608 # values are %s parameters
         "(SELECT pi.path FROM product_images pi WHERE pi.product_id = p.id ORDER BY pi.position, pi.id LIMIT 1) "
         "AS image_path, "

@@ -13,7 +13,7 @@ LIVE_ORDER = "o.status NOT IN ('cancelled', 'returned')"
 # catalogue, a 6x slower product page); this form reads one index entry per product (0.45 ms).
 IN_STOCK = "(SELECT 1 FROM variants sv WHERE sv.product_id = p.id AND sv.stock > 0 LIMIT 1) IS NOT NULL"
 CARD_COLUMNS = (
-    "p.id, p.slug, p.name, p.from_price_paise, 1 AS in_stock, "
+    "p.id, p.slug, p.name, p.from_price_paise, p.from_mrp_paise, 1 AS in_stock, "
     "(SELECT pi.path FROM product_images pi WHERE pi.product_id = p.id ORDER BY pi.position, pi.id LIMIT "
     "1) AS image_path, "
     "rs.avg_rating, rs.review_count"

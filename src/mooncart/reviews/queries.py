@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..db import execute, fetch_all, fetch_one, transaction
+from ..insights.queries import sync_loved_points
 
 # sort name -> ORDER BY (fixed text: the name the shopper sends only picks one of these)
 SORTS = {
@@ -94,6 +95,7 @@ async def refresh_product_rating(conn, product_id: int) -> None:
         (product_id, product_id),
     )
     await execute(conn, "DELETE FROM product_review_scores WHERE product_id = %s AND review_count = 0", (product_id,))
+    await sync_loved_points(conn, [product_id])
 
 
 async def refresh_all_product_ratings(conn) -> None:
@@ -108,6 +110,7 @@ async def refresh_all_product_ratings(conn) -> None:
         "avg_rating = VALUES(avg_rating), avg_sentiment = VALUES(avg_sentiment), loved_score = "
         "VALUES(loved_score)",
     )
+    await sync_loved_points(conn)
 
 
 async def select_review(conn, review_id: int) -> dict | None:
