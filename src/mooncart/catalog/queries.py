@@ -14,6 +14,14 @@ FIRST_IMAGE_SQL = (
     "(SELECT pi.path FROM product_images pi WHERE pi.product_id = p.id ORDER BY pi.position, pi.id LIMIT 1)"
 )
 
+# What a product card shows (products `p`, review scores `rs`): listings and search read the same.
+CARD_COLUMNS = (
+    "p.id, p.slug, p.name, p.from_price_paise, p.from_mrp_paise, p.discount_percent, p.units_sold_30d, "
+    "p.loved_points, " + FIRST_IMAGE_SQL + " AS image_path, "
+    "EXISTS (SELECT 1 FROM variants sv WHERE sv.product_id = p.id AND sv.stock > 0) AS in_stock, "
+    "rs.avg_rating, rs.review_count"
+)
+
 
 @dataclass(frozen=True)
 class Category:
@@ -225,10 +233,7 @@ async def select_listing(
         )
     )
     sql = (
-        "SELECT p.id, p.slug, p.name, p.from_price_paise, p.from_mrp_paise, p.discount_percent, p.units_sold_30d, "  # nosec B608 # values are %s parameters
-        "p.loved_points, " + FIRST_IMAGE_SQL + " AS image_path, "
-        "EXISTS (SELECT 1 FROM variants sv WHERE sv.product_id = p.id AND sv.stock > 0) AS in_stock, "
-        "rs.avg_rating, rs.review_count "
+        "SELECT " + CARD_COLUMNS + " "  # nosec B608 # values are %s parameters
         "FROM " + page + " page JOIN products p ON p.id = page.id "
         "LEFT JOIN product_review_scores rs ON rs.product_id = p.id "
         "ORDER BY " + _order_by(order_columns, "p")

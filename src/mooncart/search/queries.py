@@ -6,7 +6,7 @@ found once that transaction commits (tests that search commit their products).""
 
 from __future__ import annotations
 
-from ..catalog.queries import FIRST_IMAGE_SQL, ListingFilters, _listing_conditions
+from ..catalog.queries import CARD_COLUMNS, ListingFilters, _listing_conditions
 from ..db import execute, fetch_all, in_list
 
 # The words a product is found by: its name, its category and that category's parent, its
@@ -67,9 +67,7 @@ async def select_relevance_page(
         keyset = "(m.score < %(after_score)s OR (m.score = %(after_score)s AND p.id < %(after_id)s))"
     conditions = _listing_conditions(filters, keyset, params)
     sql = (
-        "SELECT p.id, p.slug, p.name, p.from_price_paise, " + FIRST_IMAGE_SQL + " AS image_path, "  # nosec B608 # values are %s parameters
-        "EXISTS (SELECT 1 FROM variants sv WHERE sv.product_id = p.id AND sv.stock > 0) AS in_stock, "
-        "rs.avg_rating, rs.review_count, m.score "
+        "SELECT " + CARD_COLUMNS + ", m.score "  # nosec B608 # values are %s parameters
         "FROM (SELECT ps.product_id, " + _SCORE_SQL + " AS score FROM product_search ps "
         "WHERE " + _MATCHES_SQL + ") m "
         "JOIN products p ON p.id = m.product_id "
