@@ -80,6 +80,7 @@ def create_app(test_config: dict | None = None) -> Quart:
     from .catalog.media import bp as media_bp
     from .catalog.routes import bp as catalog_bp
     from .checkout.routes import bp as checkout_bp
+    from .delivery.routes import bp as delivery_bp
     from .inventory import events
     from .orders.routes import bp as orders_bp
     from .reviews.routes import bp as reviews_bp
@@ -90,6 +91,7 @@ def create_app(test_config: dict | None = None) -> Quart:
     tracking.init_app(app)
     for blueprint in (catalog_bp, bag_bp, accounts_bp, checkout_bp, orders_bp, admin_bp, live_bp, media_bp, reviews_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(delivery_bp)
 
     register_error_pages(app)
     # Quart would run each plain context processor (quart-auth's current_user, Flask's per-blueprint

@@ -36,7 +36,8 @@ async def select_product(conn, product_id: int) -> dict | None:
     """One product's editable fields, or None (the view answers 404)."""
     return await fetch_one(
         conn,
-        "SELECT id, category_id, slug, name, description, fabric, from_price_paise FROM products WHERE id = %s",
+        "SELECT id, category_id, slug, name, description, fabric, fit_note, from_price_paise "
+        "FROM products WHERE id = %s",
         (product_id,),
     )
 
@@ -45,9 +46,17 @@ async def insert_product(conn, values: dict, slug: str) -> int:
     """A new product without variants yet; its from-price is the typed price until it has some."""
     _, product_id = await execute(
         conn,
-        "INSERT INTO products (category_id, slug, name, description, fabric, from_price_paise) "
-        "VALUES (%s, %s, %s, %s, %s, %s)",
-        (values["category_id"], slug, values["name"], values["description"], values["fabric"], values["price_paise"]),
+        "INSERT INTO products (category_id, slug, name, description, fabric, fit_note, from_price_paise) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        (
+            values["category_id"],
+            slug,
+            values["name"],
+            values["description"],
+            values["fabric"],
+            values.get("fit_note", ""),
+            values["price_paise"],
+        ),
     )
     return product_id
 
@@ -56,8 +65,15 @@ async def update_product(conn, product_id: int, values: dict) -> None:
     """The product's words and category; prices live on variants."""
     await execute(
         conn,
-        "UPDATE products SET category_id = %s, name = %s, description = %s, fabric = %s WHERE id = %s",
-        (values["category_id"], values["name"], values["description"], values["fabric"], product_id),
+        "UPDATE products SET category_id = %s, name = %s, description = %s, fabric = %s, fit_note = %s WHERE id = %s",
+        (
+            values["category_id"],
+            values["name"],
+            values["description"],
+            values["fabric"],
+            values["fit_note"],
+            product_id,
+        ),
     )
 
 

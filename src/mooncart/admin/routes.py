@@ -6,6 +6,8 @@ blueprint that create_app() mounts at /admin."""
 from __future__ import annotations
 
 from . import analytics, catalogue, customers, dashboard, orders, reviews, stock, vouchers  # noqa: F401 # importing registers the views
+from . import delivery as delivery_views  # noqa: F401 # issue 13.5: the delivery table
+from . import size_charts as size_chart_views  # noqa: F401 # issue 13.7: size charts
 from .blueprint import bp
 
 __all__ = ["bp"]
