@@ -104,7 +104,7 @@ def read_row(row: dict[str, str], width: int, expected: int) -> tuple[Zone | Non
     if cod_text not in YES | NO:
         problems.append(f"cod_allowed “{row['cod_allowed'].strip()}” must be yes or no")
     cod = cod_text in YES
-    if cod and days is None:
+    if cod and not days_text:  # (a bad number of days is reported once, above)
         problems.append("cash on delivery cannot be allowed where we do not deliver (delivery_days is empty)")
     limit = None
     if limit_text:
