@@ -364,7 +364,7 @@ async def seed_demo(conn, products: int = 200, seed: int = 7, batch_size: int = 
                 await execute(  # a fit note on clothes (issue 13.7), one of a few by the product's id
                     conn,
                     "UPDATE products p JOIN categories c ON c.id = p.category_id "
-                    "SET p.fit_note = ELT(1 + p.id % %s, %s, %s, %s, %s) "
+                    "SET p.fit_note = ELT(1 + MOD(p.id, %s), %s, %s, %s, %s) "
                     "WHERE p.id BETWEEN %s AND %s AND c.size_group IN ('apparel', 'waist')",
                     (len(FIT_NOTES), *FIT_NOTES, next_id, next_id + count - 1),
                 )
