@@ -258,7 +258,7 @@ FIT_NOTES = (
 
 async def seed_size_charts(conn, category_ids: dict[str, int], size_ids: dict[str, int]) -> None:
     """The demo's size charts in cm, from the standard measurements (idempotent)."""
-    rows = []
+    rows: list[tuple[int, int, str, float]] = []
     for slug, labels in CHARTS.items():
         for label in labels:
             measures = dict(STANDARD[label], **({"length": KURTI_LENGTH[label]} if slug == "kurtis" else {}))

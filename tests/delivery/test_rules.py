@@ -3,7 +3,7 @@ skipped, India's calendar) and when cash on delivery is refused."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from mooncart.delivery.rules import (
     MALFORMED_PIN,
@@ -57,13 +57,13 @@ def test_sundays_are_skipped_and_the_date_is_never_a_sunday():
 
 def test_today_is_indias_date_not_the_servers():
     # 20:00 UTC on Saturday is 01:30 on Sunday in India
-    late_saturday_utc = datetime(2026, 11, 28, 20, 0, tzinfo=timezone.utc)
+    late_saturday_utc = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
     assert today_in_india(late_saturday_utc) == date(2026, 11, 29)
-    assert today_in_india(datetime(2026, 11, 28, 18, 0, tzinfo=timezone.utc)) == date(2026, 11, 28)
+    assert today_in_india(datetime(2026, 11, 28, 18, 0, tzinfo=UTC)) == date(2026, 11, 28)
     # a 1-day PIN: ordered at 00:30 on Saturday in India (Friday in UTC), it arrives on Monday
-    friday_night_utc = datetime(2026, 11, 27, 19, 0, tzinfo=timezone.utc)  # 00:30 Saturday in India
+    friday_night_utc = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)  # 00:30 Saturday in India
     assert estimate("560001", BENGALURU, 100_00, friday_night_utc).arrives == date(2026, 11, 30)
-    assert estimate("560001", BENGALURU, 100_00, datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)).arrives == date(
+    assert estimate("560001", BENGALURU, 100_00, datetime(2026, 11, 27, 12, 0, tzinfo=UTC)).arrives == date(
         2026, 11, 28
     )
 

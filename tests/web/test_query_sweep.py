@@ -192,6 +192,7 @@ async def test_no_get_route_answers_5xx_to_any_query_string_or_path_value(app, c
         "colour": "e91e63",
         "report": "funnel",
         "voucher_id": await make_voucher(conn, "SWEEP10"),
+        "category_id": kurtis["id"],  # a category's size chart (admin/size_charts.py)
     }
 
     rules = [rule for rule in app.app.url_map.iter_rules() if "GET" in rule.methods]

@@ -25,7 +25,8 @@ async def estimate(slug: str):
     product = await queries.select_product_for_estimate(conn, slug)
     if product is None:
         abort(404)
-    context = await delivery_check(conn, product, request.args.get("pin", ""))
+    # no ?pin= at all: the PIN this session checked before, if any; an empty one is a message
+    context = await delivery_check(conn, product, request.args.get("pin"))
     status = 422 if context["delivery_error"] else 200
     if is_htmx():
         return await fragment("delivery/_delivery_estimate.html", status=status, product=product, **context)
