@@ -37,7 +37,8 @@ async def delivery_check(conn, product: dict, typed: str | None, now: datetime |
             error = EMPTY_PIN
     answer = None
     if pin is not None:
-        session[SESSION_KEY] = pin
+        if session.get(SESSION_KEY) != pin:  # unchanged: no new session cookie on every page
+            session[SESSION_KEY] = pin
         answer = estimate(pin, await queries.select_zone(conn, pin), product["from_price_paise"], now)
     return {
         "delivery_pin_value": typed if error else (pin or ""),
