@@ -4,16 +4,30 @@ switch without script; and axe on the product page with the new regions showing.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import aiomysql
 import pytest
 from playwright.async_api import expect
 
 from mooncart.delivery.rules import delivery_date, short_date, today_in_india
 from tests.browser.conftest import in_stock_product
-from tests.browser.test_accessibility import AXE, audit
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+async def audit(page, name: str, viewport: str) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{name}/{viewport}: {v['id']} ({v['impact']}) {json.dumps([n['target'] for n in v['nodes']][:3])}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 async def clothes_with_a_chart(shop) -> dict:
