@@ -50,6 +50,8 @@ CREATE TABLE IF NOT EXISTS products (
     name             VARCHAR(160) NOT NULL,
     description      TEXT         NOT NULL,
     fabric           VARCHAR(80)  NOT NULL DEFAULT '',
+    -- a line on fit near the size picker: "Regular fit; the model is 5'6\" and wears S"
+    fit_note         VARCHAR(200) NOT NULL DEFAULT '',
     -- The lowest variant price. A deliberate, documented denormalisation: listings sort and
     -- filter by it on a million products, which needs an index; catalog.queries keeps it
     -- in step whenever a variant price is written.
@@ -736,3 +738,44 @@ INSERT IGNORE INTO search_synonyms (term, canonical) VALUES
     ('jutti', 'jutti'), ('juttis', 'jutti'), ('jooti', 'jutti'), ('mojari', 'jutti'), ('mojaris', 'jutti'),
     ('salwar', 'salwar'), ('shalwar', 'salwar'), ('salvar', 'salwar'),
     ('jhumka', 'jhumka'), ('jhumkas', 'jhumka'), ('jhumki', 'jhumka');
+-- Where we deliver (issue 13.5): a row per PIN code prefix; a PIN's row is the one with the
+-- LONGEST prefix it starts with ('560' Bengaluru beats '5' rest of India), so an exception is one
+-- more row. delivery_days NULL: not delivered there. cod_limit_paise NULL: no limit. Staff replace
+-- the whole table from a CSV (delivery/import_csv.py).
+CREATE TABLE IF NOT EXISTS pin_serviceability (
+    pin_prefix       VARCHAR(6)       NOT NULL PRIMARY KEY,
+    zone             VARCHAR(60)      NOT NULL,
+    delivery_days    TINYINT UNSIGNED NULL,
+    cod_allowed      TINYINT(1)       NOT NULL DEFAULT 0,
+    cod_limit_paise  INT UNSIGNED     NULL,
+    CONSTRAINT ck_pin_serviceability_prefix CHECK (pin_prefix REGEXP '^[1-9][0-9]{0,5}$'),
+    CONSTRAINT ck_pin_serviceability_days CHECK (delivery_days IS NULL OR delivery_days BETWEEN 1 AND 30),
+    CONSTRAINT ck_pin_serviceability_cod CHECK (cod_allowed = 0 OR delivery_days IS NOT NULL)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+INSERT IGNORE INTO pin_serviceability (pin_prefix, zone, delivery_days, cod_allowed, cod_limit_paise) VALUES
+    ('11', 'Delhi NCR', 2, 1, 5000000), ('12', 'Delhi NCR', 3, 1, 5000000), ('400', 'Mumbai', 2, 1, 5000000),
+    ('401', 'Mumbai', 3, 1, 5000000), ('411', 'Pune', 3, 1, 5000000), ('560', 'Bengaluru', 1, 1, 5000000),
+    ('600', 'Chennai', 2, 1, 5000000), ('700', 'Kolkata', 3, 1, 5000000), ('500', 'Hyderabad', 2, 1, 5000000),
+    ('380', 'Ahmedabad', 3, 1, 3000000), ('302', 'Jaipur', 4, 1, 3000000), ('737', 'Sikkim', 8, 0, NULL),
+    ('194', 'Ladakh', 9, 0, NULL), ('78', 'Assam', 7, 1, 500000), ('1', 'Rest of India', 6, 1, 2000000),
+    ('2', 'Rest of India', 6, 1, 2000000), ('3', 'Rest of India', 6, 1, 2000000), ('4', 'Rest of India', 6, 1, 2000000),
+    ('5', 'Rest of India', 6, 1, 2000000), ('6', 'Rest of India', 6, 1, 2000000), ('7', 'Rest of India', 6, 1, 2000000),
+    ('8', 'Rest of India', 6, 1, 2000000), ('9', 'Rest of India', 6, 1, 2000000), ('744', 'Andaman and Nicobar Islands', NULL, 0, NULL),
+    ('790', 'Arunachal Pradesh', NULL, 0, NULL), ('791', 'Arunachal Pradesh', NULL, 0, NULL), ('792', 'Arunachal Pradesh', NULL, 0, NULL),
+    ('795', 'Manipur', NULL, 0, NULL), ('796', 'Mizoram', NULL, 0, NULL), ('797', 'Nagaland', NULL, 0, NULL),
+    ('798', 'Nagaland', NULL, 0, NULL), ('799', 'Tripura', NULL, 0, NULL), ('682559', 'Lakshadweep', NULL, 0, NULL);
+
+-- Size charts (issue 13.7): body measurements in cm per category and size; a category without
+-- rows shows its parent's chart. Inches are worked out when shown.
+CREATE TABLE IF NOT EXISTS size_chart_rows (
+    category_id  INT UNSIGNED      NOT NULL,
+    size_id      SMALLINT UNSIGNED NOT NULL,
+    measure      ENUM('bust','waist','hip','length','inseam','foot_length') NOT NULL,
+    cm           DECIMAL(5,1)      NOT NULL,
+    PRIMARY KEY (category_id, size_id, measure),
+    KEY ix_size_chart_rows_size (size_id),
+    CONSTRAINT fk_size_chart_rows_category FOREIGN KEY (category_id) REFERENCES categories (id) ON DELETE CASCADE,
+    CONSTRAINT fk_size_chart_rows_size FOREIGN KEY (size_id) REFERENCES sizes (id) ON DELETE CASCADE,
+    CONSTRAINT ck_size_chart_rows_cm CHECK (cm > 0 AND cm < 300)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -50,6 +50,17 @@ async def size_id(conn, label: str) -> int:
     return await fetch_val(conn, "SELECT id FROM sizes WHERE label = %s", (label,))
 
 
+async def make_size_chart(conn, category_id: int, chart: dict[str, dict[str, float]]) -> None:
+    """A category's own size chart: {size label: {measure: cm}}."""
+    for label, measures in chart.items():
+        for measure, cm in measures.items():
+            await execute(
+                conn,
+                "INSERT INTO size_chart_rows (category_id, size_id, measure, cm) VALUES (%s, %s, %s, %s)",
+                (category_id, await size_id(conn, label), measure, cm),
+            )
+
+
 async def make_product(
     conn,
     *,

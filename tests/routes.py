@@ -24,6 +24,7 @@ MATRIX = {
     "reviews.index": "public",
     "reviews.helpful": "shopper",
     "reviews.loved": "public",
+    "delivery.estimate": "public",
     "catalog.category_with_slash": "moved",
     "catalog.product_with_slash": "moved",
     "catalog.my_sizes": "public",

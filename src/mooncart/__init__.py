@@ -81,6 +81,7 @@ def create_app(test_config: dict | None = None) -> Quart:
     from .catalog.media import bp as media_bp
     from .catalog.routes import bp as catalog_bp
     from .checkout.routes import bp as checkout_bp
+    from .delivery.routes import bp as delivery_bp
     from .holds import routes as holds
     from .inventory import events
     from .looks.routes import bp as looks_bp
@@ -102,6 +103,7 @@ def create_app(test_config: dict | None = None) -> Quart:
     app.register_blueprint(holds.bp)
     app.register_blueprint(looks_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(delivery_bp)
 
     register_error_pages(app)
     # Quart would run each plain context processor (quart-auth's current_user, Flask's per-blueprint

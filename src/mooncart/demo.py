@@ -14,6 +14,7 @@ import sys
 
 from tqdm import tqdm
 
+from .catalog.size_guide import KURTI_LENGTH, STANDARD
 from .db import execute, execute_many, fetch_all, fetch_val, transaction
 from .formatting import discount_percent
 from .search.queries import refresh_search_text_range
@@ -236,7 +237,38 @@ async def ensure_reference_data(conn) -> tuple[list[dict], dict[str, int], dict[
             )
     colour_ids = {r["name"]: r["id"] for r in await fetch_all(conn, "SELECT id, name FROM colours")}
     size_ids = {r["label"]: r["id"] for r in await fetch_all(conn, "SELECT id, label FROM sizes")}
+    await seed_size_charts(conn, category_ids, size_ids)
     return leaves, colour_ids, size_ids
+
+
+# Size charts (issue 13.7): the two clothing sections carry the standard chart, which their
+# kurtis, lehengas, dresses and tops inherit; kurtis have their own with lengths, jeans and
+# footwear their own sizes. Sarees, dupattas, bags and jewellery are free size: no chart.
+CHARTS = {
+    "ethnic-wear": ("XS", "S", "M", "L", "XL", "XXL"),
+    "western-wear": ("XS", "S", "M", "L", "XL", "XXL"),
+    "kurtis": ("XS", "S", "M", "L", "XL", "XXL"),
+    "jeans": ("26", "28", "30", "32", "34", "36"),
+    "footwear": ("UK 3", "UK 4", "UK 5", "UK 6", "UK 7", "UK 8"),
+}
+FIT_NOTES = (
+    "Regular fit; the model is 5'6\" and wears S.",
+    "Relaxed fit: if you are between sizes, take the smaller one.",
+    "Fitted at the bust and waist; the model is 5'4\" and wears XS.",
+    "True to size; the model is 5'7\" and wears M.",
+)
+
+
+async def seed_size_charts(conn, category_ids: dict[str, int], size_ids: dict[str, int]) -> None:
+    """The demo's size charts in cm, from the standard measurements (idempotent)."""
+    rows: list[tuple[int, int, str, float]] = []
+    for slug, labels in CHARTS.items():
+        for label in labels:
+            measures = dict(STANDARD[label], **({"length": KURTI_LENGTH[label]} if slug == "kurtis" else {}))
+            rows.extend((category_ids[slug], size_ids[label], measure, cm) for measure, cm in measures.items())
+    await execute_many(
+        conn, "INSERT IGNORE INTO size_chart_rows (category_id, size_id, measure, cm) VALUES (%s, %s, %s, %s)", rows
+    )
 
 
 def make_stock(rng: random.Random) -> int:
@@ -365,6 +397,13 @@ async def seed_demo(conn, products: int = 200, seed: int = 7, batch_size: int = 
                     "INSERT INTO product_images (product_id, colour_id, position, path, alt) "
                     "VALUES (%s, %s, %s, %s, %s)",
                     image_rows,
+                )
+                await execute(  # a fit note on clothes (issue 13.7), one of a few by the product's id
+                    conn,
+                    "UPDATE products p JOIN categories c ON c.id = p.category_id "
+                    "SET p.fit_note = ELT(1 + MOD(p.id, %s), %s, %s, %s, %s) "
+                    "WHERE p.id BETWEEN %s AND %s AND c.size_group IN ('apparel', 'waist')",
+                    (len(FIT_NOTES), *FIT_NOTES, next_id, next_id + count - 1),
                 )
                 await execute(
                     conn,

@@ -194,6 +194,7 @@ async def test_no_get_route_answers_5xx_to_any_query_string_or_path_value(app, c
         "report": "funnel",
         "voucher_id": await make_voucher(conn, "SWEEP10"),
         "synonym_id": await fetch_val(conn, "SELECT MIN(id) FROM search_synonyms"),
+        "category_id": kurtis["id"],  # a category's size chart (admin/size_charts.py)
     }
     look = await make_look(conn, [product, await make_product(conn)])
     real.update(look_id=look["id"], look_slug=look["slug"])

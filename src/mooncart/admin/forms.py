@@ -23,6 +23,7 @@ def product(form, category_ids: set[int]) -> tuple[dict, dict]:
         "name": clean_text(form.get("name"), 160),
         "description": clean_text(form.get("description"), 5000),
         "fabric": clean_text(form.get("fabric"), 80),
+        "fit_note": clean_text(form.get("fit_note"), 200),
         "category_id": parse_whole_number(form.get("category_id"), 1, 2**32),
     }
     errors = {}

@@ -37,8 +37,8 @@ async def select_product(conn, product_id: int) -> dict | None:
     """One product's editable fields, or None (the view answers 404)."""
     return await fetch_one(
         conn,
-        "SELECT id, category_id, slug, name, description, fabric, from_price_paise, from_mrp_paise FROM products "
-        "WHERE id = %s",
+        "SELECT id, category_id, slug, name, description, fabric, fit_note, from_price_paise, from_mrp_paise "
+        "FROM products WHERE id = %s",
         (product_id,),
     )
 
@@ -48,14 +48,15 @@ async def insert_product(conn, values: dict, slug: str) -> int:
     price, mrp = values["price_paise"], values.get("mrp_paise") or values["price_paise"]
     _, product_id = await execute(
         conn,
-        "INSERT INTO products (category_id, slug, name, description, fabric, from_price_paise, from_mrp_paise, "
-        "discount_percent) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        "INSERT INTO products (category_id, slug, name, description, fabric, fit_note, from_price_paise, "
+        "from_mrp_paise, discount_percent) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (
             values["category_id"],
             slug,
             values["name"],
             values["description"],
             values["fabric"],
+            values.get("fit_note", ""),
             price,
             mrp,
             discount_percent(price, mrp),
@@ -68,8 +69,15 @@ async def update_product(conn, product_id: int, values: dict) -> None:
     """The product's words and category; prices live on variants."""
     await execute(
         conn,
-        "UPDATE products SET category_id = %s, name = %s, description = %s, fabric = %s WHERE id = %s",
-        (values["category_id"], values["name"], values["description"], values["fabric"], product_id),
+        "UPDATE products SET category_id = %s, name = %s, description = %s, fabric = %s, fit_note = %s WHERE id = %s",
+        (
+            values["category_id"],
+            values["name"],
+            values["description"],
+            values["fabric"],
+            values["fit_note"],
+            product_id,
+        ),
     )
 
 

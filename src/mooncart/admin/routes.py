@@ -17,6 +17,8 @@ from . import (  # noqa: F401 # importing registers the views
     stock,
     vouchers,
 )
+from . import delivery as delivery_views  # noqa: F401 # issue 13.5: the delivery table
+from . import size_charts as size_chart_views  # noqa: F401 # issue 13.7: size charts
 from .blueprint import bp
 
 __all__ = ["bp"]

@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import cache
 from . import queries
-from .size_guide import size_guide
+from .size_guide import size_chart
 
 # The colour and size picker shows what this shopper's bag holds and allows, which is the bag's
 # business; the bag imports the catalogue, so it registers its picker here (bag/picker.py) rather
@@ -55,9 +55,10 @@ async def product_data(conn, slug: str) -> dict | None:
 
 async def product_page_context(conn, slug: str) -> dict | None:
     """Everything the product page shows; None when there is no such product. One statement for
-    the product with its variants and images (none while the cache holds them: see cache.py),
-    one for what a bag holds of it (only when there is a bag), and the registered extras' own
-    (reviews and recommendations: four for a visitor, none of them while cached)."""
+    the product with its variants, images, fit note and size chart (none while the cache holds
+    them: see cache.py), one for what a bag holds of it (only when there is a bag), and the
+    registered extras' own (reviews and recommendations: four for a visitor, none of them while
+    cached; the delivery check: one when the shopper has given a PIN)."""
     page = await product_data(conn, slug)
     if page is None:
         return None
@@ -70,7 +71,11 @@ async def product_page_context(conn, slug: str) -> dict | None:
         colours.setdefault(variant["colour"], []).append(variant)
     sizes = [v["size"] for v in sorted(picker.variants, key=lambda v: v["size_position"])]
     context = dict(
-        product=product, picker=picker, variants_by_colour=colours, images=images, size_guide=size_guide(sizes)
+        product=product,
+        picker=picker,
+        variants_by_colour=colours,
+        images=images,
+        size_chart=size_chart(page["size_chart"], sizes),
     )
     for extra in _extras:
         context.update(await extra(conn, product))

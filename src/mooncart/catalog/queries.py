@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from ..db import execute, execute_many, fetch_all, fetch_one, in_list, transaction
 from ..inventory.queries import held_by_anyone_sql
@@ -318,10 +319,16 @@ async def select_product(conn, slug: str) -> dict | None:
     )
 
 
+# Which category's size chart a category shows (issue 13.7): its own when it has rows, else its
+# parent's. SQL text about a category row `c` (only column names: no value is formatted in).
+CHART_CATEGORY = "IF(EXISTS (SELECT 1 FROM size_chart_rows own WHERE own.category_id = c.id), c.id, c.parent_id)"
+
+
 async def select_product_page(conn, slug: str) -> dict | None:
-    """{product, variants, images}: a product with its variants (size, colour, price, stock: read
-    fresh, never cached) and its
-    images, in ONE statement: the product row plus a JSON array for each (each statement costs
+    """{product, variants, images, size_chart}: a product (with its fit note) with its variants
+    (size, colour, price, stock: read fresh, never cached), its images and its category's size
+    chart rows (the parent's when the category has none), in ONE statement: the product row
+    plus a JSON array for each (each statement costs
     the worker about 0.1 ms in aiomysql plus a round trip). Neither MySQL 8 nor MariaDB 10.11
     orders inside JSON_ARRAYAGG portably, so the arrays carry their sort keys and are sorted here:
     variants by colour name then size, exactly as `ORDER BY co.name, s.position` would (the
@@ -338,7 +345,10 @@ async def select_product_page(conn, slug: str) -> dict | None:
         "FROM variants v JOIN sizes s ON s.id = v.size_id JOIN colours co ON co.id = v.colour_id "
         "WHERE v.product_id = p.id) AS variants_json, "
         "(SELECT JSON_ARRAYAGG(JSON_OBJECT('id', pi.id, 'path', pi.path, 'alt', pi.alt, "
-        "'position', pi.position)) FROM product_images pi WHERE pi.product_id = p.id) AS images_json "
+        "'position', pi.position)) FROM product_images pi WHERE pi.product_id = p.id) AS images_json, "
+        "p.fit_note, (SELECT JSON_ARRAYAGG(JSON_OBJECT('size', s.label, 'position', s.position, "
+        "'measure', r.measure, 'cm', r.cm)) FROM size_chart_rows r JOIN sizes s ON s.id = r.size_id "
+        "WHERE r.category_id = " + CHART_CATEGORY + ") AS size_chart_json "
         "FROM products p JOIN categories c ON c.id = p.category_id WHERE p.slug = %s",
         (slug,),
     )
@@ -348,11 +358,12 @@ async def select_product_page(conn, slug: str) -> dict | None:
         json.loads(product.pop("variants_json") or "[]"), key=lambda v: (v["colour_rank"], v["size_position"])
     )
     images = sorted(json.loads(product.pop("images_json") or "[]"), key=lambda i: (i["position"], i["id"]))
+    size_chart = json.loads(product.pop("size_chart_json") or "[]")
     for variant in variants:
         del variant["colour_rank"]
     for image in images:
         del image["position"]
-    return dict(product=product, variants=variants, images=images)
+    return dict(product=product, variants=variants, images=images, size_chart=size_chart)
 
 
 async def select_images(conn, product_id: int) -> list[dict]:
@@ -559,3 +570,36 @@ async def update_only_my_sizes(conn, user_id: int, only_mine: bool, at: datetime
         "UPDATE my_size_settings SET only_mine = %s, updated_at = %s WHERE user_id = %s",
         (only_mine, at, user_id),
     )
+
+
+async def select_category_for_chart(conn, category_id: int) -> dict | None:
+    """A category with its size family and parent, for the back office's size chart page."""
+    return await fetch_one(
+        conn,
+        "SELECT c.id, c.name, c.size_group, c.parent_id, p.name AS parent_name "
+        "FROM categories c LEFT JOIN categories p ON p.id = c.parent_id WHERE c.id = %s",
+        (category_id,),
+    )
+
+
+async def select_chart_rows(conn, category_id: int) -> list[dict]:
+    """A category's own size chart rows ({size_id, size, measure, cm}); none when it inherits."""
+    return await fetch_all(
+        conn,
+        "SELECT r.size_id, s.label AS size, r.measure, r.cm FROM size_chart_rows r "
+        "JOIN sizes s ON s.id = r.size_id WHERE r.category_id = %s ORDER BY s.position, r.measure",
+        (category_id,),
+    )
+
+
+async def replace_chart(conn, category_id: int, rows: list[tuple[int, str, Any]]) -> None:
+    """Replace a category's chart with rows of (size id, measure, cm), in one transaction; no
+    rows removes it, and the category shows its parent's again."""
+    async with transaction(conn):
+        await execute(conn, "DELETE FROM size_chart_rows WHERE category_id = %s", (category_id,))
+        if rows:
+            await execute_many(
+                conn,
+                "INSERT INTO size_chart_rows (category_id, size_id, measure, cm) VALUES (%s, %s, %s, %s)",
+                [(category_id, size, measure, cm) for size, measure, cm in rows],
+            )

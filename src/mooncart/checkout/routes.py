@@ -19,6 +19,7 @@ from ..accounts.india import STATES
 from ..bag.summary import bag_summary
 from ..bag.token import read_bag_cookie
 from ..db import get_conn
+from ..delivery.check import cod_note, order_refusal
 from ..holds import holding
 from ..htmx import fragment, is_htmx, see_other
 from ..inventory.events import publish
@@ -96,6 +97,13 @@ async def checkout_context(conn, shopper: dict, form=None, **extra) -> dict:
         short={},
         changes=[],
     )
+    # why cash on delivery is not offered to the chosen address (its PIN and this total), if it is not
+    chosen_pin = (
+        form.get("pin_code")
+        if chosen_address == "new"
+        else next((a["pin_code"] for a in addresses if str(a["id"]) == chosen_address), None)
+    )
+    context["cod_unavailable"] = await cod_note(conn, chosen_pin, money["totals"].total_paise)
     context.update(extra)
     return context
 
@@ -186,6 +194,10 @@ async def place():
         except PaymentDetailsError as bad:
             problems.append(str(bad))
             errors["card"] = str(bad)
+    if not problems and address is not None and provider is not None:  # where we deliver and take cash (issue 13.5)
+        refusal = await order_refusal(conn, address["pin_code"], provider.code == "cod", confirmed["t"])
+        if refusal is not None:
+            problems.append(refusal)
     if problems:
         return await refuse(conn, shopper, form, " ".join(problems), errors=errors)
 
