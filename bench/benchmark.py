@@ -479,7 +479,7 @@ def machine() -> str:
     )
 
 
-ENDPOINTS = ("home", "listing", "product", "add", "change", "order")
+ENDPOINTS = ("home", "listing", "product", "search", "add", "change", "order")
 
 
 def main() -> None:
@@ -557,6 +557,19 @@ def main() -> None:
                 ("product page", shop, product_path, None),
                 ("bare: product page", bare, product_path, None),
                 ("product page (Redis cache)", cached, product_path, None),
+            ]
+        )
+    # what shoppers type into the header's box, a few letters in, as the type-ahead asks (htmx)
+    suggest_lines = workdir / "suggest.txt"
+    suggest_lines.write_text(
+        "".join(f"GET\t/search/suggest?q={q}\t\t\t\n" for q in ("kurt", "lehn", "sare", "red+ku", "dupat", "jutt"))
+    )
+    if "search" in only:  # issue 13: the header's type-ahead (htmx) and the results page
+        groups.append(
+            [
+                ("search suggestions (htmx)", shop, "", suggest_lines),
+                ("search suggestions (Redis cache)", cached, "", suggest_lines),
+                ("search results", shop, "/search?q=red+kurti", None),
             ]
         )
     if "add" in only:
