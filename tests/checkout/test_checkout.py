@@ -56,9 +56,11 @@ async def test_placing_a_three_line_order_statement_count(app, conn, capsys):
     used = await statements_run(conn) - before - 1
     assert response.status_code == 303
     # session check, address, cart, then the order's own transaction (11 statements whatever the
-    # number of lines) and the flash; printed for the closing note
+    # number of lines) and the flash; since issue 14 also the hold turned into the sale (one
+    # DELETE) and the confirmation e-mail queued (one INSERT ... SELECT), and since issue 13 the
+    # delivery check of the address's PIN (one look-up); printed for the closing note
     print(f"placing a 3-line order over HTTP took {used} SQL statements")
-    assert used <= 16
+    assert used <= 18
 
 
 async def test_short_lines_write_nothing_and_say_how_many_are_left(app, conn):

@@ -127,10 +127,11 @@ async def test_the_product_page_costs_one_statement_more_only_with_a_pin(app, co
     async with app.app.test_request_context(product["url"]):
         before = await statements_run(conn)
         context = await product_page_context(conn, product["slug"])
-        assert await statements_run(conn) - before - 1 == 5  # unchanged: size chart and fit note join in
+        # 5 before issue 13, plus "complete the look" (issue 14): size chart and fit note join in
+        assert await statements_run(conn) - before - 1 == 6
         assert context["delivery"] is None
     async with app.app.test_request_context(product["url"] + "?pin=560001"):
         before = await statements_run(conn)
         context = await product_page_context(conn, product["slug"])
-        assert await statements_run(conn) - before - 1 == 6
+        assert await statements_run(conn) - before - 1 == 7  # one more: the PIN's zone
         assert context["delivery"].zone.zone == "Bengaluru"
