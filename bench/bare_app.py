@@ -30,7 +30,9 @@ from mooncart import assets, create_app, formatting
 from mooncart.bag.queries import add_to_line, select_bag_count, select_variant_in_bag
 from mooncart.bag.token import read_bag_cookie
 from mooncart.catalog import queries
+from mooncart.catalog.facets import listing_facets, size_facet_filters
 from mooncart.catalog.listing import DISCOUNT_CHOICES, SORT_LABELS, make_cursor, parse_listing_args
+from mooncart.catalog.my_sizes import MySizes, my_sizes_in_listing
 from mooncart.catalog.product_page import product_page_context
 from mooncart.catalog.reference import reference_data
 from mooncart.config import DEFAULT_DATABASE_URL, DatabaseSettings
@@ -144,6 +146,20 @@ async def category(slug: str):
         rows = await queries.select_listing(
             conn, [c.id for c in categories], listing.filters, listing.sort, listing.after, page_size
         )
+        size_groups = {child.size_group for child in current.children} or {current.size_group}
+        filter_sizes = [size for size in sizes if size["size_group"] in size_groups]
+        # the listing's facet counts: the same statement and the same partial as the shop's
+        facets = await listing_facets(
+            conn,
+            category_ids=[c.id for c in [current] + current.children],
+            filters=listing.filters,
+            chosen=listing.filters,
+            sizes=filter_sizes if len(filter_sizes) > 1 else [],
+            colours=colours,
+            link=lambda link_args: url_for("catalog.category", slug=current.slug, **link_args),
+            link_args=listing.query_args(),
+            size_filters=size_facet_filters(listing.filters, listing.filters),
+        )
         context = await layout(conn, reference.categories)
     products, has_more = rows[:page_size], len(rows) > page_size
     next_url = None
@@ -151,8 +167,6 @@ async def category(slug: str):
         args = MultiDict(request.args)
         args["after"] = make_cursor(products[-1], listing.sort)
         next_url = url_for("catalog.category", slug=slug, **args.to_dict(flat=False))
-    size_groups = {child.size_group for child in current.children} or {current.size_group}
-    filter_sizes = [size for size in sizes if size["size_group"] in size_groups]
     return await page(
         "catalog/listing.html",
         category=current,
@@ -163,6 +177,8 @@ async def category(slug: str):
         colours=colours,
         sort_labels=SORT_LABELS,
         discount_choices=DISCOUNT_CHOICES,
+        facets=facets,
+        my_sizes=my_sizes_in_listing(MySizes(), filter_sizes, listing.filters),  # a visitor with none set
         **context,
     )
 

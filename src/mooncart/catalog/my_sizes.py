@@ -83,7 +83,8 @@ async def current_my_sizes(conn) -> MySizes:
             row = await queries.select_my_sizes(conn, shopper["id"])
             g.my_sizes = MySizes() if row is None else MySizes(row["size_ids"], row["only_mine"], row["updated_at"])
         else:
-            g.my_sizes = parse_cookie(request.cookies.get(COOKIE_NAME), await _known_size_ids(conn)) or MySizes()
+            raw = request.cookies.get(COOKIE_NAME)  # most visitors have none: nothing to check it against
+            g.my_sizes = (parse_cookie(raw, await _known_size_ids(conn)) if raw else None) or MySizes()
     return g.my_sizes
 
 

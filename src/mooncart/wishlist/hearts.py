@@ -6,7 +6,7 @@ heart read `wished_ids` from the template context; a page without it shows empty
 
 from __future__ import annotations
 
-from quart import current_app, g, request
+from quart import current_app, g, has_request_context, request
 
 from ..accounts.auth import auth_manager_key, current_shopper
 from ..db import get_conn
@@ -41,6 +41,6 @@ async def hearts_in_catalog_fragments() -> dict:
     """The catalogue's htmx fragments (filtered results, the next page of cards) are rendered
     without the layout: their hearts need the same ids. Only those: a POST's reply (add to bag)
     renders no cards and should not pay for the statement."""
-    if request.blueprint != "catalog" or not is_htmx():
+    if not has_request_context() or request.blueprint != "catalog" or not is_htmx():  # e-mails render outside requests
         return {}
     return {"wished_ids": await wished_ids(await get_conn())}
