@@ -3,7 +3,9 @@ the tests' own with a small demo catalogue, driven by Playwright through Debian'
 
 from __future__ import annotations
 
+import json
 import shutil
+from pathlib import Path
 
 import aiomysql
 import pytest
@@ -75,3 +77,25 @@ async def in_stock_product(shop, minimum: int = 3, maximum: int = 9) -> dict:
 
 # Note: page.wait_for_function() evaluates its predicate with eval(), which the shop's CSP
 # (rightly) forbids; the tests wait with Playwright's expect() instead.
+
+
+# axe-core (from npm, installed by scripts/test) and the two screens every audit looks at
+AXE_ROOT = Path(__file__).resolve().parents[2]
+AXE = AXE_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SHOTS = AXE_ROOT / "artifacts" / "screenshots"
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+
+
+async def audit(page, name: str, viewport: str) -> list[str]:
+    """Serious and critical violations on the current page, as readable lines; and a screenshot."""
+    await page.wait_for_load_state("load")  # not "networkidle": product and bag pages keep a live stream open
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SHOTS / f"{name}-{viewport}.png"), full_page=True)
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    problems = []
+    for violation in result["violations"]:
+        if violation["impact"] in ("serious", "critical"):
+            targets = [node["target"] for node in violation["nodes"]][:3]
+            problems.append(f"{name}/{viewport}: {violation['id']} ({violation['impact']}) {json.dumps(targets)}")
+    return problems

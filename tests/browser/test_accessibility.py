@@ -3,24 +3,17 @@ pages, on a phone and on a desktop; screenshots of each are kept under artifacts
 
 from __future__ import annotations
 
-import json
 import secrets
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import aiomysql
 import pytest
 from playwright.async_api import expect
 
-from tests.browser.conftest import in_stock_product
+from tests.browser.conftest import AXE, VIEWPORTS, audit, in_stock_product
 from tests.factories import make_user, next_code
 
 pytestmark = pytest.mark.browser
-
-ROOT = Path(__file__).resolve().parents[2]
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-SHOTS = ROOT / "artifacts" / "screenshots"
-VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 
 
 async def on_page(page, path: str, heading: str) -> None:
@@ -47,21 +40,6 @@ async def log_in(page, base, user, viewport: str) -> list[str]:
         await page.wait_for_load_state("load")
     assert urlsplit(page.url).path == "/", f"the log-in did not go through: {page.url}"
     await expect(page.get_by_text(f"Welcome back, {user['name'].split()[0]}!")).to_be_visible()
-    return problems
-
-
-async def audit(page, name: str, viewport: str) -> list[str]:
-    """Serious and critical violations on the current page, as readable lines; and a screenshot."""
-    await page.wait_for_load_state("load")  # not "networkidle": product and bag pages keep a live stream open
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SHOTS / f"{name}-{viewport}.png"), full_page=True)
-    await page.add_script_tag(path=str(AXE))
-    result = await page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    problems = []
-    for violation in result["violations"]:
-        if violation["impact"] in ("serious", "critical"):
-            targets = [node["target"] for node in violation["nodes"]][:3]
-            problems.append(f"{name}/{viewport}: {violation['id']} ({violation['impact']}) {json.dumps(targets)}")
     return problems
 
 

@@ -11,7 +11,7 @@ import aiomysql
 import pytest
 from playwright.async_api import expect
 
-from tests.browser.test_accessibility import AXE, VIEWPORTS, audit
+from tests.browser.conftest import AXE, VIEWPORTS, audit
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}

@@ -12,7 +12,7 @@ import aiomysql
 import pytest
 from playwright.async_api import expect
 
-from tests.browser.test_accessibility import AXE, VIEWPORTS, audit
+from tests.browser.conftest import AXE, VIEWPORTS, audit
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser

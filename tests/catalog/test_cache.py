@@ -17,6 +17,7 @@ from mooncart import cache, create_app
 from mooncart.catalog import queries
 from mooncart.catalog.product_page import product_data
 from mooncart.db import execute
+from mooncart.formatting import discount_percent
 from mooncart.inventory import events
 from tests.conftest import soup
 from tests.factories import make_product
@@ -110,7 +111,11 @@ async def test_a_staff_price_edit_shows_at_once(cached_app):
     for _ in range(3):
         assert "1,499" in soup(await (await client.get(product["url"])).get_data()).get_text()
     await execute(conn, "UPDATE variants SET price_paise = 129900 WHERE product_id = %s", (product["id"],))
-    await execute(conn, "UPDATE products SET from_price_paise = 129900 WHERE id = %s", (product["id"],))
+    await execute(
+        conn,
+        "UPDATE products SET from_price_paise = 129900, discount_percent = %s WHERE id = %s",
+        (discount_percent(129900, 149900), product["id"]),
+    )
     # what the back office's after_request does for every staff POST that went through
     await app.app.extensions["cache"].bump([cache.CATALOG])
     text = soup(await (await client.get(product["url"])).get_data()).get_text()

@@ -27,6 +27,13 @@ def sender(database, smtp_server, **options) -> OutboxSender:
 
 
 @pytest.fixture
+async def only_these(conn):
+    """Inside the test's transaction (rolled back after), the outbox holds only what the test
+    queues: other tests that commit orders leave their e-mails in the shared database."""
+    await execute(conn, "DELETE FROM outbox_messages")
+
+
+@pytest.fixture
 async def outbox(database):
     """A committed outbox for tests whose senders use connections of their own: the keys made
     here, under a prefix of this test's, deleted afterwards."""
@@ -43,7 +50,7 @@ async def row(conn, key: str) -> dict:
     return await fetch_one(conn, "SELECT * FROM outbox_messages WHERE message_key = %s", (key,))
 
 
-async def test_the_sender_retries_when_the_server_refuses_and_delivers_later(app, conn, smtp_server):
+async def test_the_sender_retries_when_the_server_refuses_and_delivers_later(app, conn, smtp_server, only_these):
     await queue(conn, "busy-server")
     smtp_server.refuse = 2  # 451 twice, then accept
     mail = sender(app.app.extensions["db"], smtp_server, max_attempts=5)
@@ -63,7 +70,7 @@ async def test_the_sender_retries_when_the_server_refuses_and_delivers_later(app
     assert message["Message-ID"] == message_id_for("busy-server")
 
 
-async def test_after_its_last_attempt_a_message_is_marked_failed_and_kept(app, conn, smtp_server):
+async def test_after_its_last_attempt_a_message_is_marked_failed_and_kept(app, conn, smtp_server, only_these):
     await queue(conn, "never-accepted")
     smtp_server.refuse = 100
     mail = sender(app.app.extensions["db"], smtp_server, max_attempts=2, retry_seconds=0.05)
@@ -77,7 +84,7 @@ async def test_after_its_last_attempt_a_message_is_marked_failed_and_kept(app, c
     assert smtp_server.to("asha@example.in") == []
 
 
-async def test_a_server_that_is_down_counts_as_a_failed_attempt(app, conn):
+async def test_a_server_that_is_down_counts_as_a_failed_attempt(app, conn, only_these):
     await queue(conn, "no-server")
     down = OutboxSender(app.app.extensions["db"], SmtpSettings.from_url("smtp://127.0.0.1:9?timeout=2"))
     assert await down.drain() == (0, 1)

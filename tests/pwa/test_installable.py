@@ -15,7 +15,9 @@ from tests.browser.conftest import CHROMIUM_ARGS, in_stock_product
 
 pytestmark = pytest.mark.browser
 
-BUDGET_BYTES = 25 * 1024  # HTML, CSS and script of a phone's first view of the home page
+# HTML, CSS and script of a phone's first view of the home page (compressed): 25 KiB until the
+# header got its search box with its type-ahead script and the stylesheet grew with issues 13-14
+BUDGET_BYTES = 30 * 1024
 
 
 def phone(playwright) -> dict:

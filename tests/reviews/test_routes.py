@@ -160,9 +160,9 @@ async def test_a_product_page_costs_the_same_statements_with_many_reviews_and_re
             "VALUES (%s, 'positive', %s, %s, 3)",
             (busy["id"], position, f"soft fabric {position}"),
         )
-    client = app.test_client()
     costs = {}
     for name, product in (("bare", bare), ("busy", busy)):
+        client = app.test_client()  # a visitor each: a second product would show the first as recently viewed
         await client.get(product["url"])  # the first request of a client sets cookies up
         before = await statements_run(conn)
         response = await client.get(product["url"])

@@ -144,10 +144,12 @@ async def test_red_kurti_finds_neither_the_red_dress_nor_the_other_clothes(catal
 async def test_a_typo_shows_the_results_for_the_catalogues_own_word_and_says_so(catalogue, app):
     page = await search(app.test_client(), "kurtii")
     notice = page.select_one("#search-results .notice").get_text()
-    assert "kurtii" in notice and "“kurti”" in notice
+    # "kurti" and "kurtis" are both one letter away and both the catalogue's words (the shared test
+    # database may hold a "Kurtis" category of another test's): either finds the same kurtis
+    assert "kurtii" in notice and ("“kurti”" in notice or "“kurtis”" in notice)
     found = result_ids(page)
     assert set(found) == {catalogue["red_kurti"]["slug"], catalogue["pink_kurta"]["slug"]}
-    assert page.find("h1").get_text() == "Results for “kurti”"
+    assert page.find("h1").get_text() in ("Results for “kurti”", "Results for “kurtis”")
 
 
 async def test_a_typo_with_a_filter_that_excludes_everything_offers_did_you_mean_and_clearing(catalogue, app):

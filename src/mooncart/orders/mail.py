@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..outbox import enqueue_email, enqueue_email_to_user
 from ..outbox.render import render_email
+from ..payments.settlement import when_paid
 from . import queries
 
 SUBJECTS = {
@@ -69,3 +70,9 @@ async def queue_placed_email(conn, user_id: int, number: str, lines, totals, add
         html=html,
         message_key=f"order-placed:{number}",
     )
+
+
+@when_paid
+async def queue_paid_email(conn, order_id: int) -> None:
+    """A card or UPI order is placed when its payment is confirmed: its confirmation e-mail then."""
+    await queue_order_email(conn, order_id, "placed")

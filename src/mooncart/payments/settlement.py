@@ -27,11 +27,22 @@ from typing import Any
 
 from ..db import retrying, transaction
 from ..ops import metrics
-from ..orders.mail import queue_order_email
 from . import queries
 from .gateway import GatewayRefused, GatewayUnavailable
 from .providers import Charge, PaymentProvider, redirecting
 from .refunds import request_refund, send_refunds
+
+# What happens when a card or UPI payment places its order, registered by the areas that care
+# (orders/mail.py queues the confirmation e-mail): orders import payments, not the reverse.
+_when_paid: list[Callable[[Any, int], Awaitable[None]]] = []
+
+
+def when_paid(hook: Callable[[Any, int], Awaitable[None]]) -> Callable[[Any, int], Awaitable[None]]:
+    """Register `async hook(conn, order_id)`, run inside the transaction that marks an order paid."""
+    if hook not in _when_paid:
+        _when_paid.append(hook)
+    return hook
+
 
 log = logging.getLogger("mooncart.payments")
 
@@ -252,7 +263,8 @@ async def confirm(conn, provider, order_id: int, payment_id: str) -> Outcome:
             if order["status"] == "awaiting_payment":
                 await queries.update_payment(conn, payment["id"], "captured", payment_id)
                 await queries.update_order_paid(conn, order_id, payment_id)
-                await queue_order_email(conn, order_id, "placed")  # in the transaction that places it
+                for tell in _when_paid:  # the order's e-mail (orders/mail.py), in the transaction that places it
+                    await tell(conn, order_id)
                 return "placed", payment["amount_paise"]
             if payment["status"] == "captured":
                 return "paid"
