@@ -12,10 +12,11 @@ from datetime import date, datetime, timedelta
 import aiomysql
 
 from mooncart import create_app
+from mooncart.admin.analytics import step_columns
 from mooncart.analytics import queries
 from mooncart.analytics.recorder import Event, EventRecorder
 from mooncart.analytics.tracking import VISITOR_COOKIE, device_of
-from mooncart.db import execute_many, fetch_all, fetch_val
+from mooncart.db import execute, execute_many, fetch_all, fetch_val
 from tests.conftest import database_url, log_in, post, soup, statements_run
 from tests.factories import make_category, make_product, make_user, make_voucher, shopper_with_bag
 
@@ -107,16 +108,21 @@ def test_devices_are_told_apart_by_user_agent():
 
 
 def brute_force_funnel(events: list[dict], dimension: str) -> dict:
-    """The funnel by the definition, counted one visitor at a time."""
+    """The funnel by the definition, counted one visitor at a time: (viewed, added, checkout,
+    ordered) and, for each checkout step, the visitors counted in `checkout` who recorded it."""
     per: dict[tuple, set] = defaultdict(set)
-    checkout_days = {(e["occurred_at"].date(), e["visitor_id"]) for e in events if e["kind"] == "checkout"}
+    steps_of: dict[tuple, set] = defaultdict(set)
+    for e in events:
+        if e["kind"] == "checkout":
+            steps_of[(e["occurred_at"].date(), e["visitor_id"])].add(e["step"] or "")
     for e in events:
         if e["kind"] in ("view", "add", "order"):
             dim = {"day": "all", "category": e["category_id"], "device": e["device"]}[dimension]
             per[(e["occurred_at"].date(), e["visitor_id"], dim)].add(e["kind"])
     counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    steps: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for (day, visitor, dim), kinds in per.items():
-        stages = ["view" in kinds, "add" in kinds, (day, visitor) in checkout_days, "order" in kinds]
+        stages = ["view" in kinds, "add" in kinds, (day, visitor) in steps_of, "order" in kinds]
         reached = 0
         for stage in stages:
             if not stage:
@@ -124,7 +130,13 @@ def brute_force_funnel(events: list[dict], dimension: str) -> dict:
             reached += 1
         for i in range(reached):
             counts[(day, str(dim))][i] += 1
-    return {key: tuple(value) for key, value in counts.items() if value[0] > 0}
+        if reached >= 3:
+            for step in steps_of[(day, visitor)]:
+                steps[(day, str(dim))][step] += 1
+    return {key: (*value, dict(steps[key])) for key, value in counts.items() if value[0] > 0}
+
+
+STEPS = ["show", "show", "place-post", "placed", "gift-wrap-post", None]
 
 
 async def test_the_funnel_equals_a_brute_force_count_over_the_events(conn):
@@ -134,14 +146,14 @@ async def test_the_funnel_equals_a_brute_force_count_over_the_events(conn):
     start = date.today() - timedelta(days=3)
     async with conn.cursor() as cur:
         await cur.execute("DELETE FROM events")
-    for visitor_n in range(120):
+    for visitor_n in range(240):
         visitor = f"visitor{visitor_n:015d}"
         device = rng.choice(["mobile", "desktop", "tablet"])
         for _ in range(rng.randint(1, 8)):
             when = datetime.combine(start + timedelta(days=rng.randint(0, 3)), datetime.min.time()) + timedelta(
                 minutes=rng.randint(0, 1439)
             )
-            kind = rng.choice(["view", "view", "view", "add", "add", "checkout", "order", "search"])
+            kind = rng.choice(["view", "view", "view", "add", "add", "checkout", "checkout", "order", "search"])
             category = rng.choice(categories) if kind in ("view", "add", "order") else None
             recorder.record(
                 Event(
@@ -153,6 +165,8 @@ async def test_the_funnel_equals_a_brute_force_count_over_the_events(conn):
                     category_id=category,
                     query="palazzo" if kind == "search" else None,
                     results=0 if kind == "search" else None,
+                    # the steps the shop records, one it may record one day, and none at all
+                    step=rng.choice(STEPS) if kind == "checkout" else None,
                 )
             )
     # written as they are, without the writer's lookups (these orders are not real orders)
@@ -187,10 +201,14 @@ async def test_the_funnel_equals_a_brute_force_count_over_the_events(conn):
                 int(row["added"]),
                 int(row["checkout"]),
                 int(row["ordered"]),
+                row["steps"],
             )
             for row in rows
         }
         assert from_sql == brute_force_funnel(stored, dimension), dimension
+        assert all(set(row["steps"]) <= set(STEPS) - {None} | {""} for row in rows)
+        assert all(max(row["steps"].values(), default=0) <= int(row["checkout"]) for row in rows)
+    assert {step for row in rows for step in row["steps"]} == {"", "show", "place-post", "placed", "gift-wrap-post"}
     searches = await queries.select_searches_without_results(conn, start, date.today())
     assert searches[0]["query"] == "palazzo"
     assert searches[0]["searches"] == sum(1 for e in stored if e["kind"] == "search")
@@ -209,15 +227,89 @@ async def test_the_dashboard_shows_the_funnel_and_exports_csv(app, conn):
     response = await staff.get("/admin/analytics/funnel.csv?by=device")
     assert response.status_code == 200 and response.content_type.startswith("text/csv")
     lines = (await response.get_data(as_text=True)).splitlines()
-    assert lines[0].startswith("day,dim,category_name,viewed,added,checkout,ordered")
+    assert lines[0].startswith("day,dim,category_name,viewed,added,checkout,")
+    assert lines[0].endswith(",ordered,view_to_order")
     assert len(lines) >= 2
     assert (await staff.get("/admin/analytics/passwords.csv")).status_code == 404
     assert (await staff.get("/admin/analytics?from=2026-02-30&to=yesterday&by=%27")).status_code == 200
 
 
-async def test_old_events_are_deleted_after_the_retention_period(conn):
-    from mooncart.db import execute
+async def test_the_funnel_shows_each_checkout_step_between_added_and_ordered_in_the_page_and_the_csv(app, conn):
+    # one shopper views, adds, opens checkout, applies a voucher (the page shows the new total)
+    # and places the order; the funnel has a column per step she recorded, in her order
+    client, _user, variants, form = await shopper_with_bag(app, conn, 1)
+    await make_voucher(conn, "STEPS10")
+    category_id = await fetch_val(
+        conn,
+        "SELECT p.category_id FROM variants v JOIN products p ON p.id = v.product_id WHERE v.id = %s",
+        (variants[0]["id"],),
+    )
+    slug = await fetch_val(
+        conn,
+        "SELECT p.slug FROM variants v JOIN products p ON p.id = v.product_id WHERE v.id = %s",
+        (variants[0]["id"],),
+    )
+    await written(app)
+    await execute(conn, "DELETE FROM events")
+    assert (await client.get(f"/products/{slug}")).status_code == 200
+    await post(client, "/bag/add", form={"variant_id": str(variants[0]["id"]), "quantity": "1"})
+    assert (await client.get("/checkout")).status_code == 200
+    assert (await post(client, "/checkout/voucher", form={"code": "STEPS10"})).status_code == 303
+    checkout = soup(await (await client.get("/checkout")).get_data())
+    form["confirmation"] = checkout.find("input", attrs={"name": "confirmation"})["value"]
+    assert (await post(client, "/checkout", form=form)).status_code == 303
+    await written(app)
 
+    staff = app.test_client()
+    await log_in(staff, await make_user(conn, is_staff=True))
+    for by, dim in (("day", None), ("category", str(category_id)), ("device", "desktop")):
+        page = soup(await (await staff.get(f"/admin/analytics?by={by}")).get_data())
+        table = page.find(id="funnel")
+        labels = [th.get_text() for th in table.select("thead tr")[1].find_all("th")]
+        assert labels == ["Any step", "Opened checkout", "Applied a voucher", "Order placed"]
+        assert [th["data-step"] for th in table.select("thead th[data-step]")] == [
+            "show",
+            "apply_voucher-post",
+            "placed",
+        ]
+        header = [th.get_text() for th in table.select("thead tr")[0].find_all("th")]
+        assert header.index("Checkout") == header.index("Added") + 1 and header[-2:] == ["Ordered", "View to order"]
+        cells = [td.get_text() for td in table.select_one("tbody tr").find_all("td")]
+        numbers = cells[1:] if by == "day" else cells[2:]
+        # viewed, added, checkout (any step), show, apply_voucher-post, placed, ordered, view to order
+        assert numbers == ["1", "1", "1", "1", "1", "1", "1", "100.0%"], by
+
+        csv_text = await (await staff.get(f"/admin/analytics/funnel.csv?by={by}")).get_data(as_text=True)
+        head, row = csv_text.splitlines()
+        assert head == (
+            "day,dim,category_name,viewed,added,checkout,checkout:show,checkout:apply_voucher-post,checkout:placed,"
+            "ordered,view_to_order"
+        )
+        assert row.split(",")[1] == (dim or "all") and row.split(",")[3:] == [
+            "1",
+            "1",
+            "1",
+            "1",
+            "1",
+            "1",
+            "1",
+            "1.0000",
+        ]
+
+
+def test_steps_are_shown_in_the_order_a_shopper_meets_them_and_unknown_ones_after():
+    rows = [{"steps": {"placed": 1, "zz-new-page": 1, "show": 2}}, {"steps": {"": 1, "apply_voucher-post": 1}}]
+    assert step_columns(rows) == [
+        ("show", "Opened checkout"),
+        ("apply_voucher-post", "Applied a voucher"),
+        ("placed", "Order placed"),
+        ("", "(no step)"),
+        ("zz-new-page", "zz-new-page"),
+    ]
+    assert step_columns([]) == []
+
+
+async def test_old_events_are_deleted_after_the_retention_period(conn):
     await execute(conn, "DELETE FROM events")
     for days_ago in (120, 91, 10, 0):
         await execute(

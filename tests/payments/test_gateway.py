@@ -320,3 +320,31 @@ async def test_a_webhook_body_that_is_not_an_event_is_refused_without_a_500(app,
             },
         )
         assert response.status_code in (200, 400), body
+
+
+async def test_a_upi_order_is_recorded_as_placed_when_she_comes_back_paid(app, conn, gateway):
+    # the form's answer goes to the gateway's page, so the order is seen placed on the way back
+    # (the analytics' funnel counted UPI buyers as never ordering before)
+    await app.app.extensions["events"].flush()
+    await execute(conn, "DELETE FROM events")
+    client, user, variants, page_url = await upi_checkout(app, conn, gateway)
+    back = await press(page_url, "Pay")
+    assert (await client.get(path_of(back))).status_code == 303
+    await app.app.extensions["events"].flush()
+    order = await order_of(conn, user)
+    steps = await fetch_all(conn, "SELECT step FROM events WHERE kind = 'checkout' ORDER BY id")
+    assert [row["step"] for row in steps][-2:] == ["place-post", "placed"]
+    orders = await fetch_all(conn, "SELECT order_id, variant_id FROM events WHERE kind = 'order'")
+    assert orders == [{"order_id": order["id"], "variant_id": variants[0]["id"]}]
+
+
+async def test_a_failed_upi_payment_records_no_order(app, conn, gateway):
+    await app.app.extensions["events"].flush()
+    await execute(conn, "DELETE FROM events")
+    client, _user, _variants, page_url = await upi_checkout(app, conn, gateway)
+    back = await press(page_url, "Fail")
+    assert (await client.get(path_of(back))).headers["Location"] == "/checkout"
+    await app.app.extensions["events"].flush()
+    steps = await fetch_all(conn, "SELECT step FROM events WHERE kind = 'checkout' ORDER BY id")
+    assert [row["step"] for row in steps][-2:] == ["place-post", "payment_return"]
+    assert await fetch_val(conn, "SELECT COUNT(*) FROM events WHERE kind = 'order'") == 0

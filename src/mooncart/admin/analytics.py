@@ -20,6 +20,19 @@ from .charts import days_of_cover, sell_through
 MAX_DAYS = 366
 REPORTS = ("funnel", "searches", "products", "events")
 
+# The checkout steps as analytics/tracking.py records them (the checkout endpoint's name, with
+# "-post" for a form sent; "placed" when the answer moves to the new order), in the order a
+# shopper meets them, with the back office's words for them. A step not named here (a new
+# checkout page) still gets its own column, after these, under its recorded name.
+CHECKOUT_STEPS = {
+    "show": "Opened checkout",
+    "apply_voucher-post": "Applied a voucher",
+    "remove_voucher-post": "Removed a voucher",
+    "place-post": "Sent the order form",
+    "payment_return": "Back from the payment page",
+    "placed": "Order placed",
+}
+
 
 def parse_range(args) -> tuple[date, date, str]:
     """From/to dates (the last 14 days unless asked), at most a year apart, and the dimension."""
@@ -48,12 +61,24 @@ def rate(part, whole) -> float | None:
     return int(part) / int(whole) if whole else None
 
 
+def step_columns(funnel: list[dict]) -> list[tuple[str, str]]:
+    """(step, label) for every checkout step recorded in these rows: the known steps in the order
+    a shopper meets them, then any other in name order; a step-less event shows as "(no step)"."""
+    recorded = {step for row in funnel for step in row["steps"]}
+    known = [(step, label) for step, label in CHECKOUT_STEPS.items() if step in recorded]
+    other = [(step, step or "(no step)") for step in sorted(recorded - CHECKOUT_STEPS.keys())]
+    return known + other
+
+
 async def gather(conn, start: date, end: date, dimension: str) -> dict:
     """Everything the analytics page shows for one date range and dimension, in one dict for the template."""
     funnel = [
         dict(row, view_to_order=rate(row["ordered"], row["viewed"]))
         for row in await queries.select_funnel(conn, start, end, dimension)
     ]
+    steps = step_columns(funnel)
+    for row in funnel:  # the CSV's cells, by column name; a step no visitor of this row recorded is 0
+        row.update({f"checkout:{step}": row["steps"].get(step, 0) for step, _label in steps})
     days = (end - start).days + 1
     products = []
     for row in await queries.select_product_conversion(conn, start, end):
@@ -67,7 +92,10 @@ async def gather(conn, start: date, end: date, dimension: str) -> dict:
             )
         )
     return dict(
-        funnel=funnel, searches=await queries.select_searches_without_results(conn, start, end), products=products
+        funnel=funnel,
+        steps=steps,
+        searches=await queries.select_searches_without_results(conn, start, end),
+        products=products,
     )
 
 
@@ -110,9 +138,12 @@ async def analytics_csv(report: str):
             "step",
         ]
     else:
-        rows = (await gather(conn, start, end, dimension))[report]
+        data = await gather(conn, start, end, dimension)
+        rows = data[report]
         columns = {
-            "funnel": ["day", "dim", "category_name", "viewed", "added", "checkout", "ordered", "view_to_order"],
+            "funnel": ["day", "dim", "category_name", "viewed", "added", "checkout"]
+            + [f"checkout:{step}" for step, _label in data["steps"]]
+            + ["ordered", "view_to_order"],
             "searches": ["query", "searches", "visitors"],
             "products": [
                 "id",
@@ -128,7 +159,7 @@ async def analytics_csv(report: str):
         }[report]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(columns)
+    writer.writerow([_cell(c) for c in columns])
     for row in rows:
         writer.writerow([_cell(row.get(c)) for c in columns])
     filename = f"mooncart-{report}-{start.isoformat()}-{end.isoformat()}.csv"

@@ -67,7 +67,10 @@ async def events_for(response: Response) -> list[dict]:
     if endpoint.startswith("checkout.") and (request.path == "/checkout" or request.path.startswith("/checkout/")):
         step = endpoint.split(".", 1)[1] + ("-post" if request.method == "POST" else "")
         location = response.headers.get("HX-Redirect") or response.headers.get("Location") or ""
-        placed = _ORDER_PATH.search(location.split("?")[0]) if request.method == "POST" else None
+        # an order is placed when the form's answer, or the way back from a UPI gateway's page
+        # (the form's answer went to the gateway), moves to the new order's page
+        moved = request.method == "POST" or endpoint == "checkout.payment_return"
+        placed = _ORDER_PATH.search(location.split("?")[0]) if moved else None
         found.append(dict(kind="checkout", step="placed" if placed else step))
         if placed:
             found.append(dict(kind="order", order_number=placed.group(1)))
