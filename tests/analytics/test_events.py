@@ -323,6 +323,90 @@ async def test_old_events_are_deleted_after_the_retention_period(conn):
     assert await fetch_val(conn, "SELECT COUNT(*) FROM events") == 2
 
 
+def test_the_retention_period_comes_from_the_environment(monkeypatch):
+    from mooncart.config import load_config
+
+    monkeypatch.delenv("MOONCART_EVENTS_RETENTION_DAYS", raising=False)
+    assert load_config({"SECRET_KEY": "t"})["EVENTS_RETENTION_DAYS"] == 90
+    monkeypatch.setenv("MOONCART_EVENTS_RETENTION_DAYS", "30")
+    assert load_config({"SECRET_KEY": "t"})["EVENTS_RETENTION_DAYS"] == 30
+
+
+async def test_a_serving_shop_deletes_events_past_the_retention_period_without_waiting_an_hour(database):
+    """The background writer purges on its first pass, then hourly: a shop started on a machine
+    up for less than an hour (the loop's clock starts near its uptime) purged nothing at first."""
+    old = await _committed(
+        database,
+        "INSERT INTO events (occurred_at, visitor_id, kind, device) "
+        "VALUES (NOW(6) - INTERVAL 31 DAY, 'retention-serve-visit0', 'view', 'desktop')",
+    )
+    recent = await _committed(
+        database,
+        "INSERT INTO events (occurred_at, visitor_id, kind, device) "
+        "VALUES (NOW(6) - INTERVAL 29 DAY, 'retention-serve-visit0', 'view', 'desktop')",
+    )
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "DATABASE_URL": database_url(database),
+            "EVENTS_FLUSH_SECONDS": 0.05,
+            "EVENTS_RETENTION_DAYS": 30,
+        }
+    )
+    try:
+        async with app.test_app():
+            for _ in range(200):
+                left = await _count(database, "SELECT COUNT(*) FROM events WHERE id IN (%s, %s)", (old, recent))
+                if left == 1:
+                    break
+                await asyncio.sleep(0.05)
+        assert await _count(database, "SELECT COUNT(*) FROM events WHERE id = %s", (old,)) == 0
+        assert await _count(database, "SELECT COUNT(*) FROM events WHERE id = %s", (recent,)) == 1
+    finally:
+        await _committed(database, "DELETE FROM events WHERE visitor_id = 'retention-serve-visit0'")
+
+
+def test_purge_events_deletes_past_the_retention_period_from_the_environment(database):
+    import os
+    import subprocess  # nosec B404
+    import sys
+
+    import pymysql
+
+    def run(sql, params=()):
+        conn = pymysql.connect(**database.connect_kwargs())
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql, params)
+                return cur.fetchall()
+        finally:
+            conn.close()
+
+    for days_ago in (45, 20):
+        run(
+            "INSERT INTO events (occurred_at, visitor_id, kind, device) "
+            "VALUES (NOW(6) - INTERVAL %s DAY, 'purge-cli-visitor00000', 'view', 'desktop')",
+            (days_ago,),
+        )
+    env = dict(
+        os.environ,
+        MOONCART_DATABASE_URL=database_url(database),
+        MOONCART_SECRET_KEY="cli-test",
+        MOONCART_EVENTS_RETENTION_DAYS="30",
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "mooncart", "purge-events"], env=env, capture_output=True, text=True, timeout=120
+        )  # nosec B603
+        assert done.returncode == 0, done.stderr
+        assert "older than 30 days" in done.stdout
+        left = run("SELECT DATEDIFF(NOW(), occurred_at) FROM events WHERE visitor_id = 'purge-cli-visitor00000'")
+        assert [row[0] for row in left] == [20]
+    finally:
+        run("DELETE FROM events WHERE visitor_id = 'purge-cli-visitor00000'")
+
+
 class _SharedDatabase:
     """The recorder's database interface over one test connection."""
 

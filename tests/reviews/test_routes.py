@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from mooncart.db import execute, fetch_one, fetch_val
 from tests.conftest import HTMX, log_in, post, soup, statements_run
-from tests.factories import make_delivered_order, make_product, make_review, make_user
+from tests.factories import make_category, make_delivered_order, make_product, make_review, make_user
 
 REVIEW = {"rating": "4", "title": "Pretty", "body": "Soft fabric, colour is exactly same as shown.", "fit": "small"}
 
@@ -173,3 +173,20 @@ async def test_a_product_page_costs_the_same_statements_with_many_reviews_and_re
     assert page.select_one("#recommend-bought-together") and page.select_one("#recommend-viewed-together")
     assert costs["bare"] == costs["busy"], costs
     print(f"\nproduct page: {costs['busy']} statements")
+
+
+async def test_product_cards_show_the_average_rating_and_count_and_nothing_when_unreviewed(app, conn):
+    category = await make_category(conn)
+    reviewed = await make_product(conn, category=category, name="Reviewed kurti")
+    quiet = await make_product(conn, category=category, name="Quiet kurti")
+    for rating in (5, 4, 4):
+        await make_review(conn, await make_user(conn), reviewed, rating=rating)
+    page = soup(await (await app.test_client().get(f"/c/{category['slug']}")).get_data())
+    cards = {card.get_text(" ", strip=True): card for card in page.select(".product-card")}
+    card = next(c for text, c in cards.items() if "Reviewed kurti" in text)
+    rating = card.select_one(".card-rating")
+    assert rating.get_text(" ", strip=True) == "★ 4.3 (3)"
+    assert rating["aria-label"] == "Rated 4.3 out of 5 by 3 buyers"
+    other = next(c for text, c in cards.items() if "Quiet kurti" in text)
+    assert other.select_one(".card-rating") is None
+    assert quiet["id"] != reviewed["id"]

@@ -53,7 +53,7 @@ class EventRecorder:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._lock = asyncio.Lock()
-        self._last_purge = 0.0
+        self._last_purge: float | None = None  # the first pass purges: loop.time() may start near 0 (uptime)
         self._stopping = False
 
     def record(self, event: Event) -> None:
@@ -112,7 +112,7 @@ class EventRecorder:
                 break
             try:
                 await self.flush()
-                if loop.time() - self._last_purge >= self.purge_every_seconds:
+                if self._last_purge is None or loop.time() - self._last_purge >= self.purge_every_seconds:
                     self._last_purge = loop.time()
                     await self.purge()
             except Exception:
