@@ -235,8 +235,9 @@ async def test_the_dashboard_shows_the_funnel_and_exports_csv(app, conn):
 
 
 async def test_the_funnel_shows_each_checkout_step_between_added_and_ordered_in_the_page_and_the_csv(app, conn):
-    # one shopper views, adds, opens checkout, applies a voucher (the page shows the new total)
-    # and places the order; the funnel has a column per step she recorded, in her order
+    # one shopper views, adds, opens checkout, applies a voucher (the page shows the new total),
+    # sends the form without an address (sent back) and places the order; the funnel has a
+    # column per step she recorded, in her order
     client, _user, variants, form = await shopper_with_bag(app, conn, 1)
     await make_voucher(conn, "STEPS10")
     category_id = await fetch_val(
@@ -257,6 +258,7 @@ async def test_the_funnel_shows_each_checkout_step_between_added_and_ordered_in_
     assert (await post(client, "/checkout/voucher", form={"code": "STEPS10"})).status_code == 303
     checkout = soup(await (await client.get("/checkout")).get_data())
     form["confirmation"] = checkout.find("input", attrs={"name": "confirmation"})["value"]
+    assert (await post(client, "/checkout", form=dict(form, address_id="new"))).status_code == 422  # no address
     assert (await post(client, "/checkout", form=form)).status_code == 303
     await written(app)
 
@@ -266,35 +268,24 @@ async def test_the_funnel_shows_each_checkout_step_between_added_and_ordered_in_
         page = soup(await (await staff.get(f"/admin/analytics?by={by}")).get_data())
         table = page.find(id="funnel")
         labels = [th.get_text() for th in table.select("thead tr")[1].find_all("th")]
-        assert labels == ["Any step", "Opened checkout", "Applied a voucher", "Order placed"]
-        assert [th["data-step"] for th in table.select("thead th[data-step]")] == [
-            "show",
-            "apply_voucher-post",
-            "placed",
-        ]
+        assert labels == ["Any step", "Opened checkout", "Applied a voucher", "Order form sent back", "Order placed"]
+        steps = [th["data-step"] for th in table.select("thead th[data-step]")]
+        assert steps == ["show", "apply_voucher-post", "place-refused", "placed"]
         header = [th.get_text() for th in table.select("thead tr")[0].find_all("th")]
         assert header.index("Checkout") == header.index("Added") + 1 and header[-2:] == ["Ordered", "View to order"]
         cells = [td.get_text() for td in table.select_one("tbody tr").find_all("td")]
         numbers = cells[1:] if by == "day" else cells[2:]
-        # viewed, added, checkout (any step), show, apply_voucher-post, placed, ordered, view to order
-        assert numbers == ["1", "1", "1", "1", "1", "1", "1", "100.0%"], by
+        # viewed, added, checkout (any step), its four steps, ordered, view to order
+        assert numbers == ["1", "1", "1", "1", "1", "1", "1", "1", "100.0%"], by
 
         csv_text = await (await staff.get(f"/admin/analytics/funnel.csv?by={by}")).get_data(as_text=True)
         head, row = csv_text.splitlines()
         assert head == (
-            "day,dim,category_name,viewed,added,checkout,checkout:show,checkout:apply_voucher-post,checkout:placed,"
+            "day,dim,category_name,viewed,added,checkout,checkout:show,checkout:apply_voucher-post,"
+            "checkout:place-refused,checkout:placed,"
             "ordered,view_to_order"
         )
-        assert row.split(",")[1] == (dim or "all") and row.split(",")[3:] == [
-            "1",
-            "1",
-            "1",
-            "1",
-            "1",
-            "1",
-            "1",
-            "1.0000",
-        ]
+        assert row.split(",")[1] == (dim or "all") and row.split(",")[3:] == ["1"] * 8 + ["1.0000"]
 
 
 def test_steps_are_shown_in_the_order_a_shopper_meets_them_and_unknown_ones_after():

@@ -20,16 +20,20 @@ from .charts import days_of_cover, sell_through
 MAX_DAYS = 366
 REPORTS = ("funnel", "searches", "products", "events")
 
-# The checkout steps as analytics/tracking.py records them (the checkout endpoint's name, with
-# "-post" for a form sent; "placed" when the answer moves to the new order), in the order a
-# shopper meets them, with the back office's words for them. A step not named here (a new
-# checkout page) still gets its own column, after these, under its recorded name.
+# The checkout steps as analytics/tracking.py records them, in the order a shopper meets them,
+# with the back office's words for them: the checkout endpoint's name with "-post" for a form
+# accepted and "-refused" for one sent back with what was wrong; "placed" when the answer moves
+# to the new order (so a place-post is a UPI order sent to the gateway's page, and a
+# payment_return one that came back unpaid). A step not named here (a new checkout page) still
+# gets its own column, after these, under its recorded name.
 CHECKOUT_STEPS = {
     "show": "Opened checkout",
     "apply_voucher-post": "Applied a voucher",
     "remove_voucher-post": "Removed a voucher",
-    "place-post": "Sent the order form",
-    "payment_return": "Back from the payment page",
+    "apply_voucher-refused": "Voucher refused",
+    "place-refused": "Order form sent back",
+    "place-post": "Sent to the payment page",
+    "payment_return": "Back unpaid from the payment page",
     "placed": "Order placed",
 }
 

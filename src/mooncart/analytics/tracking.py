@@ -49,6 +49,13 @@ async def events_for(response: Response) -> list[dict]:
     endpoint = request.endpoint or ""
     ok = response.status_code in (200, 303)
     found: list[dict] = []
+    on_checkout = endpoint.startswith("checkout.") and (
+        request.path == "/checkout" or request.path.startswith("/checkout/")
+    )
+    if on_checkout and request.method == "POST" and response.status_code == 422:
+        # a checkout form sent back with what was wrong (an address, a PIN not served, a price
+        # changed, a voucher that does not apply) is a step too: where shoppers get stuck
+        found.append(dict(kind="checkout", step=endpoint.split(".", 1)[1] + "-refused"))
     if not ok:
         return found
     if "analytics_product" in g and endpoint.startswith("catalog.") and request.method == "GET":
@@ -64,7 +71,7 @@ async def events_for(response: Response) -> list[dict]:
             found.append(dict(kind="add", variant_id=variant_id, quantity=_small_int(form.get("quantity"), 60000) or 1))
     # the checkout pages only: the bag page's voucher box is served by checkout's blueprint too
     # (/bag/voucher), but a shopper using it has not reached checkout
-    if endpoint.startswith("checkout.") and (request.path == "/checkout" or request.path.startswith("/checkout/")):
+    if on_checkout:
         step = endpoint.split(".", 1)[1] + ("-post" if request.method == "POST" else "")
         location = response.headers.get("HX-Redirect") or response.headers.get("Location") or ""
         # an order is placed when the form's answer, or the way back from a UPI gateway's page
