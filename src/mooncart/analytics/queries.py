@@ -111,7 +111,10 @@ async def select_funnel(conn, start: date, end: date, dimension: str = "day") ->
         (*window, *window, dimension),
     )
     # the same visitors as `checkout` above (viewed and added that day, in that dimension's
-    # value), counted once per step they recorded that day; a step-less event counts as ""
+    # value), counted once per step they recorded that day; a step-less event counts as "".
+    # It reads the window's views and adds again (the page reads 1.7-1.9x the rows it did without
+    # steps); led instead by the checkout events into each visitor's day through
+    # ix_events_visitor it was 2-5x slower on the demo shop's 47,570 events (same rows out)
     steps = await fetch_all(
         conn,
         "SELECT per.day, per.dim, ch.step, COUNT(*) AS visitors "
