@@ -138,7 +138,13 @@ def register_error_pages(app: Quart) -> None:
         body = await render_template(
             template, status=status, title=title, message=message, bag_count=None, nav_categories=[]
         )
-        return vary_on_htmx(Response(body, status=status, content_type="text/html; charset=utf-8"))
+        response = vary_on_htmx(Response(body, status=status, content_type="text/html; charset=utf-8"))
+        if is_htmx():
+            # the message goes just before the region the request would have replaced, which stays: swapped
+            # in place of it (htmx swaps every status), a 429 or an expired form took the voucher box or the
+            # whole checkout form away, and the shopper could not send it again without reloading the page
+            response.headers["HX-Reswap"] = "beforebegin"
+        return response
 
     @app.errorhandler(HTTPException)
     async def http_error(error: HTTPException):

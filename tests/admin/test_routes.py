@@ -189,6 +189,31 @@ async def test_stock_adjustments_write_the_ledger_and_refuse_nonsense(conn, staf
     assert "weekly count" in history.get_text() and "Riya Staff" in history.get_text()
 
 
+@pytest.mark.parametrize("htmx", [True, False])
+async def test_a_stock_change_typed_with_a_plus_sign_as_the_box_suggests_is_taken(conn, staff, htmx):
+    """The box's placeholder reads "+12 or -2": staff who type "+12" add twelve, and a number beyond
+    the limit is told the limit instead of being asked for a number."""
+    product = await make_product(conn, stock=3)
+    variant_id = product["variants"][0]["id"]
+    response = await post(
+        staff,
+        f"/admin/variants/{variant_id}/stock",
+        headers=HTMX if htmx else None,
+        form={"change": "+12", "reason": "received", "note": ""},
+    )
+    assert response.status_code == (200 if htmx else 303)
+    assert await fetch_val(conn, "SELECT stock FROM variants WHERE id = %s", (variant_id,)) == 15
+    for change, message in [("+9999999", "up to 100,000"), ("+-2", "how many units"), ("++2", "how many units")]:
+        response = await post(
+            staff,
+            f"/admin/variants/{variant_id}/stock",
+            headers=HTMX if htmx else None,
+            form={"change": change, "reason": "received", "note": ""},
+        )
+        assert response.status_code == 422 and message in soup(await response.get_data()).get_text()
+    assert await fetch_val(conn, "SELECT stock FROM variants WHERE id = %s", (variant_id,)) == 15
+
+
 def image_bytes(fmt="PNG", size=(600, 800), colour=(233, 30, 99)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, fmt)

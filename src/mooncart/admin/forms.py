@@ -86,12 +86,17 @@ def stock_adjustment(form) -> tuple[dict, str | None]:
     """A stock change: a non-zero whole number, a reason from the ledger's list and a note;
     returns (values, None), or ({}, the message for staff) when one of them is wrong."""
     reason = form.get("reason", "")
-    change = parse_whole_number(form.get("change"), -100_000, 100_000)
+    typed = (form.get("change") or "").strip()
+    # the box's placeholder reads "+12 or -2", so a leading plus before the digits is what staff type
+    unsigned = typed[1:] if typed[:1] == "+" and typed[1:2].isdigit() else typed
+    change = parse_whole_number(unsigned, -100_000, 100_000)
     note = clean_text(form.get("note"), 200)
     if reason not in STOCK_REASONS:
         return {}, "Choose why the stock is changing."
+    if change is None and parse_whole_number(unsigned, -(10**9), 10**9) is not None:
+        return {}, "A stock change can add or take away up to 100,000 units at a time."
     if not change:
-        return {}, "Enter how many units to add (like 12) or take away (like -2)."
+        return {}, "Enter how many units to add (like 12 or +12) or take away (like -2)."
     if reason == "received" and change < 0:
         return {}, "Received stock adds units: enter a positive number."
     if reason == "damaged" and change > 0:
