@@ -17,6 +17,7 @@ from tqdm import tqdm
 from .catalog.size_guide import KURTI_LENGTH, STANDARD
 from .db import execute, execute_many, fetch_all, fetch_val, transaction
 from .formatting import discount_percent
+from .inventory.queries import refresh_facet_range
 from .search.queries import refresh_search_text_range
 from .text import slugify
 
@@ -413,6 +414,7 @@ async def seed_demo(conn, products: int = 200, seed: int = 7, batch_size: int = 
                     (next_id, next_id + count - 1),
                 )
                 await refresh_search_text_range(conn, next_id, next_id + count - 1)
+                await refresh_facet_range(conn, next_id, next_id + count - 1)  # facet rows (0509)
             next_id += count
             written += count
             bar.update(count)

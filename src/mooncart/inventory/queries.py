@@ -98,3 +98,65 @@ def own_hold_sql(variant_id_sql: str, column: str) -> str:
         + variant_id_sql
         + " AND sh.expires_at > UTC_TIMESTAMP(6))"
     )
+
+
+# ---- facet rows (issue 13, part 2; migration 0509 says what they are) ---------------------------
+# Written here, beside the stock they follow, so that every writer of stock, variants or prices
+# can keep them in step inside its own transaction (catalog reads them; inventory may not import
+# catalog). Each refresh is two statements: the product's rows deleted, then written again from
+# products and variants. The INSERT ... SELECT reads its source rows with shared locks (InnoDB
+# does, for an INSERT ... SELECT under REPEATABLE READ), so it sees the latest committed stock,
+# never an older snapshot, and the DELETE's row locks queue two refreshes of the same product.
+
+FACET_ROWS_INSERT = (
+    "INSERT INTO product_facets "
+    "(category_id, product_id, colour_id, sizes_any, sizes_in_stock, price_paise, discount_percent) "
+    "SELECT p.category_id, p.id, COALESCE(v.colour_id, 0), BIT_OR(1 << v.size_id), BIT_OR(IF(v.stock > 0, 1 << v.size_id, 0)), "
+    "p.from_price_paise, p.discount_percent FROM products p LEFT JOIN variants v ON v.product_id = p.id "
+)
+
+
+async def refresh_product_facets(conn, product_ids) -> None:
+    """Write the facet rows of these products again (a product with no variants has none). No
+    ids: no statement."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return
+    placeholders, params = in_list(ids)
+    await execute(conn, "DELETE FROM product_facets WHERE product_id IN (" + placeholders + ")", params)  # nosec B608 # only in_list()'s %s placeholders are joined in
+    await execute(
+        conn,
+        FACET_ROWS_INSERT + "WHERE p.id IN (" + placeholders + ") GROUP BY p.id, v.colour_id",  # nosec B608 # only in_list()'s %s placeholders are joined in
+        params,
+    )
+
+
+async def refresh_variant_facets(conn, variant_ids) -> None:
+    """The same for the products of these variants (a stock change knows only its variants)."""
+    ids = sorted(set(variant_ids))
+    if not ids:
+        return
+    placeholders, params = in_list(ids)
+    products = "(SELECT sv.product_id FROM variants sv WHERE sv.id IN (" + placeholders + "))"
+    # a join, not `IN (subquery)`: MariaDB 10.11 runs a single-table DELETE's subquery per row
+    await execute(
+        conn,
+        "DELETE f FROM product_facets f JOIN variants sv ON sv.product_id = f.product_id "  # nosec B608 # only in_list()'s %s placeholders are joined in
+        "WHERE sv.id IN (" + placeholders + ")",
+        params,
+    )
+    await execute(
+        conn,
+        FACET_ROWS_INSERT + "WHERE p.id IN " + products + " GROUP BY p.id, v.colour_id",  # nosec B608 # only in_list()'s %s placeholders are joined in
+        params,
+    )
+
+
+async def refresh_facet_range(conn, first_id: int, last_id: int) -> None:
+    """The facet rows of products first_id..last_id (the demo catalogue's batches)."""
+    await execute(conn, "DELETE FROM product_facets WHERE product_id BETWEEN %s AND %s", (first_id, last_id))
+    await execute(
+        conn,
+        FACET_ROWS_INSERT + "WHERE p.id BETWEEN %s AND %s GROUP BY p.id, v.colour_id",
+        (first_id, last_id),
+    )
