@@ -806,3 +806,19 @@ CREATE TABLE IF NOT EXISTS product_facets (
     KEY ix_product_facets_product (product_id),
     CONSTRAINT fk_product_facets_product FOREIGN KEY (product_id) REFERENCES products (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Facet counts of a category with nothing chosen (the listing's most common request), with and
+-- without "in stock only": per size and colour, the products that come in it (in stock), and per
+-- price in paise the products at that price (with stock), which the price bands add up. Moved by
+-- the same writers as the facet rows, in the same transaction, by the difference each change
+-- makes (inventory.queries.refresh_product_facets), so reading them is a few hundred rows however
+-- big the category.
+CREATE TABLE IF NOT EXISTS category_facet_counts (
+    category_id    INT UNSIGNED NOT NULL,
+    in_stock_only  BOOLEAN      NOT NULL,
+    facet          ENUM('size','colour','price') NOT NULL,
+    -- a size id, a colour id or a price in paise
+    facet_value    INT UNSIGNED NOT NULL,
+    product_count  INT          NOT NULL,
+    PRIMARY KEY (category_id, in_stock_only, facet, facet_value)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -7,7 +7,7 @@ from typing import Any
 from ..catalog.queries import FIRST_IMAGE_SQL
 from ..db import execute, fetch_all, fetch_one, fetch_val, transaction
 from ..formatting import discount_percent
-from ..inventory.queries import refresh_product_facets
+from ..inventory.queries import forget_product_facets, refresh_product_facets
 from ..orders.queries import ORDER_COLUMNS
 
 # ---- catalogue ---------------------------------------------------------------------------
@@ -96,7 +96,9 @@ async def update_product(conn, product_id: int, values: dict) -> None:
 async def delete_product(conn, product_id: int) -> bool:
     """Delete the product; its variants, photos and bag lines go with it (foreign keys),
     while order lines keep their own copy. False when there was no such product."""
-    affected, _ = await execute(conn, "DELETE FROM products WHERE id = %s", (product_id,))
+    async with transaction(conn):
+        await forget_product_facets(conn, product_id)  # out of the categories' facet counts (0509)
+        affected, _ = await execute(conn, "DELETE FROM products WHERE id = %s", (product_id,))
     return affected > 0
 
 

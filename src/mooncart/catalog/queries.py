@@ -470,6 +470,10 @@ async def select_facet_counts(
       added to each of its sizes here;
     - price bands: the products with a row that matches the other filters, per band of their
       price (the same inclusive >= / <= pair the filter boxes apply)."""
+    sizes = size_filters or filters
+    unfiltered = ListingFilters(in_stock_only=filters.in_stock_only)
+    if category_ids and extra is None and filters == unfiltered and replace(sizes, size_ids=()) == unfiltered:
+        return await _select_category_counts(conn, category_ids, filters.in_stock_only, price_bands)
     params: dict = {}
     source = "product_facets f"
     scope: list[str] = []
@@ -487,7 +491,6 @@ async def select_facet_counts(
         found = scope + conditions
         return "WHERE " + " AND ".join(found) + " " if found else ""
 
-    sizes = size_filters or filters
     size_mask_column = "f.sizes_in_stock" if sizes.in_stock_only else "f.sizes_any"
     size_branch = (
         "SELECT 'size' AS facet, masks.m AS value, COUNT(*) AS n FROM ("  # nosec B608 # fixed names; values are %s parameters
@@ -537,6 +540,34 @@ async def select_facet_counts(
                     counts["size"][bit] = counts["size"].get(bit, 0) + n
         else:
             counts[row["facet"]][value] = n
+    return FacetCounts(counts["size"], counts["colour"], counts["price"])
+
+
+async def _select_category_counts(
+    conn, category_ids: list[int], in_stock_only: bool, price_bands: list[tuple[int | None, int | None]]
+) -> FacetCounts:
+    """The facets of categories with nothing chosen but perhaps "in stock only": the counts kept
+    per category (migration 0509), added up over the categories (a product is in one), and the
+    prices into the bands here. One statement of a few hundred rows, whatever the catalogue's size."""
+    placeholders, params = in_list(category_ids, "fcat")
+    params["in_stock"] = in_stock_only
+    rows = await fetch_all(
+        conn,
+        "SELECT facet, facet_value, SUM(product_count) AS n FROM category_facet_counts "  # nosec B608 # values are %s parameters
+        "WHERE category_id IN (" + placeholders + ") AND in_stock_only = %(in_stock)s AND product_count > 0 "
+        "GROUP BY facet, facet_value",
+        params,
+    )
+    counts: dict[str, dict[int, int]] = {"size": {}, "colour": {}, "price": {}}
+    for row in rows:
+        value, n = int(row["facet_value"]), int(row["n"])
+        if row["facet"] != "price":
+            counts[row["facet"]][value] = n
+            continue
+        for i, (low, high) in enumerate(price_bands):  # a price in no band counts in none
+            if (low is None or value >= low) and (high is None or value <= high):
+                counts["price"][i] = counts["price"].get(i, 0) + n
+                break
     return FacetCounts(counts["size"], counts["colour"], counts["price"])
 
 

@@ -26,6 +26,22 @@ CREATE TABLE IF NOT EXISTS product_facets (
     CONSTRAINT fk_product_facets_product FOREIGN KEY (product_id) REFERENCES products (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- Facet counts of a category with nothing chosen (the listing's most common request), with and
+-- without "in stock only": per size and colour, the products that come in it (in stock), and per
+-- price in paise the products at that price (with stock), which the price bands add up. Moved by
+-- the same writers as the facet rows, in the same transaction, by the difference each change
+-- makes (inventory.queries.refresh_product_facets), so reading them is a few hundred rows however
+-- big the category.
+CREATE TABLE IF NOT EXISTS category_facet_counts (
+    category_id    INT UNSIGNED NOT NULL,
+    in_stock_only  BOOLEAN      NOT NULL,
+    facet          ENUM('size','colour','price') NOT NULL,
+    -- a size id, a colour id or a price in paise
+    facet_value    INT UNSIGNED NOT NULL,
+    product_count  INT          NOT NULL,
+    PRIMARY KEY (category_id, in_stock_only, facet, facet_value)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 -- the rows of the products already there
 INSERT IGNORE INTO product_facets
     (category_id, product_id, colour_id, sizes_any, sizes_in_stock, price_paise, discount_percent)
@@ -33,3 +49,28 @@ SELECT p.category_id, p.id, COALESCE(v.colour_id, 0), BIT_OR(1 << v.size_id), BI
        p.from_price_paise, p.discount_percent
 FROM products p LEFT JOIN variants v ON v.product_id = p.id
 GROUP BY p.id, v.colour_id;
+
+-- the counts of the products already there
+INSERT INTO category_facet_counts (category_id, in_stock_only, facet, facet_value, product_count)
+SELECT f.category_id, 0, 'size', s.id, COUNT(DISTINCT f.product_id)
+FROM product_facets f JOIN sizes s ON (f.sizes_any & (1 << s.id)) <> 0 GROUP BY f.category_id, s.id;
+
+INSERT INTO category_facet_counts (category_id, in_stock_only, facet, facet_value, product_count)
+SELECT f.category_id, 1, 'size', s.id, COUNT(DISTINCT f.product_id)
+FROM product_facets f JOIN sizes s ON (f.sizes_in_stock & (1 << s.id)) <> 0 GROUP BY f.category_id, s.id;
+
+INSERT INTO category_facet_counts (category_id, in_stock_only, facet, facet_value, product_count)
+SELECT f.category_id, 0, 'colour', f.colour_id, COUNT(*)
+FROM product_facets f WHERE f.sizes_any <> 0 GROUP BY f.category_id, f.colour_id;
+
+INSERT INTO category_facet_counts (category_id, in_stock_only, facet, facet_value, product_count)
+SELECT f.category_id, 1, 'colour', f.colour_id, COUNT(*)
+FROM product_facets f WHERE f.sizes_in_stock <> 0 GROUP BY f.category_id, f.colour_id;
+
+INSERT INTO category_facet_counts (category_id, in_stock_only, facet, facet_value, product_count)
+SELECT f.category_id, 0, 'price', f.price_paise, COUNT(DISTINCT f.product_id)
+FROM product_facets f GROUP BY f.category_id, f.price_paise;
+
+INSERT INTO category_facet_counts (category_id, in_stock_only, facet, facet_value, product_count)
+SELECT f.category_id, 1, 'price', f.price_paise, COUNT(DISTINCT f.product_id)
+FROM product_facets f WHERE f.sizes_in_stock <> 0 GROUP BY f.category_id, f.price_paise;
