@@ -19,6 +19,7 @@ from mooncart.checkout.placement import new_order_number
 from mooncart.checkout.pricing import order_totals
 from mooncart.db import execute, fetch_val
 from mooncart.formatting import discount_percent
+from mooncart.inventory.queries import refresh_product_facets
 from mooncart.orders import queries as order_queries
 from tests.conftest import HTMX, log_in, post, soup
 
@@ -120,6 +121,7 @@ async def make_product(
         "INSERT INTO product_images (product_id, position, path, alt) VALUES (%s, 0, %s, %s)",
         (product_id, "art/kurti/e91e63.svg", name),
     )
+    await refresh_product_facets(conn, [product_id])  # as the shop's writers do (migration 0509)
     return {
         "id": product_id,
         "slug": slug,

@@ -17,6 +17,7 @@ from tqdm import tqdm
 from .catalog.size_guide import KURTI_LENGTH, STANDARD
 from .db import execute, execute_many, fetch_all, fetch_val, transaction
 from .formatting import discount_percent
+from .inventory.queries import refresh_facet_range
 from .search.queries import refresh_search_text_range
 from .text import slugify
 
@@ -400,9 +401,12 @@ async def seed_demo(conn, products: int = 200, seed: int = 7, batch_size: int = 
                 )
                 await execute(  # a fit note on clothes (issue 13.7), one of a few by the product's id
                     conn,
-                    "UPDATE products p JOIN categories c ON c.id = p.category_id "
-                    "SET p.fit_note = ELT(1 + MOD(p.id, %s), %s, %s, %s, %s) "
-                    "WHERE p.id BETWEEN %s AND %s AND c.size_group IN ('apparel', 'waist')",
+                    # the batch's id range alone, the categories as a list: with a join MariaDB
+                    # read every product of the batch's categories, so each batch took longer than
+                    # the one before (a million products: from 1,400 down to 170 products a second)
+                    "UPDATE products p SET p.fit_note = ELT(1 + MOD(p.id, %s), %s, %s, %s, %s) "
+                    "WHERE p.id BETWEEN %s AND %s AND p.category_id IN "
+                    "(SELECT c.id FROM categories c WHERE c.size_group IN ('apparel', 'waist'))",
                     (len(FIT_NOTES), *FIT_NOTES, next_id, next_id + count - 1),
                 )
                 await execute(
@@ -413,6 +417,7 @@ async def seed_demo(conn, products: int = 200, seed: int = 7, batch_size: int = 
                     (next_id, next_id + count - 1),
                 )
                 await refresh_search_text_range(conn, next_id, next_id + count - 1)
+                await refresh_facet_range(conn, next_id, next_id + count - 1)  # facet rows (0509)
             next_id += count
             written += count
             bar.update(count)

@@ -8,9 +8,13 @@ import random
 import re
 from dataclasses import replace
 
+from mooncart.admin import queries as admin_queries
 from mooncart.catalog import queries
 from mooncart.catalog.facets import PRICE_BANDS
 from mooncart.catalog.queries import ListingFilters, ProductCondition
+from mooncart.db import transaction
+from mooncart.formatting import discount_percent
+from mooncart.inventory.stock import lock_variants, move_stock
 from tests.conftest import HTMX, soup, statements_run
 from tests.factories import make_category, make_colour, make_product, size_id
 
@@ -32,8 +36,11 @@ async def random_catalogue(conn, rng: random.Random, products: int = 45):
         variants = [(s, c, rng.choice([0, 0, 3, 10])) for c in colours for s in sizes if rng.random() < 0.8]
         variants = variants or [(sizes[0], colours[0], 0)]
         price = rng.choice(PRICES)
-        product = await make_product(conn, category=rng.choice(children), price_paise=price, variants=variants)
-        made.append(product | {"price": price})
+        mrp = rng.choice([None, price, price * 5 // 4, price * 2, price * 4])  # 0%, 20%, 50%, 75% off
+        product = await make_product(
+            conn, category=rng.choice(children), price_paise=price, variants=variants, mrp_paise=mrp
+        )
+        made.append(product | {"price": price, "discount": discount_percent(price, mrp)})
     return parent, children, made
 
 
@@ -46,6 +53,8 @@ def shown(products, filters: ListingFilters, ids: dict) -> int:
         if filters.min_paise is not None and price < filters.min_paise:
             continue
         if filters.max_paise is not None and price > filters.max_paise:
+            continue
+        if filters.min_discount and product["discount"] < filters.min_discount:
             continue
         if any(
             (not filters.size_ids or ids[v["size"]] in filters.size_ids)
@@ -68,6 +77,7 @@ def random_filters(rng: random.Random, ids: dict) -> ListingFilters:
         min_paise=low,
         max_paise=high,
         in_stock_only=rng.random() < 0.5,
+        min_discount=rng.choice([None, None, 10, 50, 70]),
     )
 
 
@@ -77,8 +87,9 @@ async def test_every_facet_count_equals_a_brute_force_count_over_random_filters(
     ids = {s: await size_id(conn, s) for s in SIZES} | {c: await make_colour(conn, c) for c in COLOURS}
     bands = [band.paise() for band in PRICE_BANDS]
     category_ids = [parent["id"]] + [c["id"] for c in children]
-    for _ in range(40):
-        filters = random_filters(rng, ids)
+    for filters in [ListingFilters(), ListingFilters(in_stock_only=True)] + [
+        random_filters(rng, ids) for _ in range(40)
+    ]:
         counts = await queries.select_facet_counts(conn, category_ids, filters, bands)
         # the brute force agrees with the listing itself on what the filters show
         listing = await queries.select_listing(conn, category_ids[1:], filters, "new", None, 1000)
@@ -92,6 +103,95 @@ async def test_every_facet_count_equals_a_brute_force_count_over_random_filters(
         for i, (low, high) in enumerate(bands):
             expected = shown(made, replace(filters, min_paise=low, max_paise=high), ids)
             assert counts.bands.get(i, 0) == expected, (filters, PRICE_BANDS[i])
+
+
+async def assert_counts_match(conn, rng, made, ids, category_ids, rounds: int) -> None:
+    """The facets of `rounds` random filter sets equal the brute force over `made` (and the listing)."""
+    bands = [band.paise() for band in PRICE_BANDS]
+    # nothing chosen, with and without "in stock only" (read from the counts kept per category), and random sets
+    for filters in [ListingFilters(), ListingFilters(in_stock_only=True)] + [
+        random_filters(rng, ids) for _ in range(rounds)
+    ]:
+        counts = await queries.select_facet_counts(conn, category_ids, filters, bands)
+        listing = await queries.select_listing(conn, category_ids[1:], filters, "new", None, 1000)
+        assert len(listing) == shown(made, filters, ids), filters
+        for size in SIZES:
+            assert counts.sizes.get(ids[size], 0) == shown(made, replace(filters, size_ids=(ids[size],)), ids)
+        for colour in COLOURS:
+            assert counts.colours.get(ids[colour], 0) == shown(made, replace(filters, colour_ids=(ids[colour],)), ids)
+        for i, (low, high) in enumerate(bands):
+            assert counts.bands.get(i, 0) == shown(made, replace(filters, min_paise=low, max_paise=high), ids)
+
+
+async def test_counts_follow_stock_prices_new_variants_and_categories_through_the_shops_writers(conn):
+    """The facet rows (migration 0509) are kept in step by the shop's own writers: stock that sells
+    out or comes back (move_stock: orders, cancellations, returns, restocks, staff adjustments), a
+    variant's new price and MRP, a new variant, a product moved to another category, a deleted one."""
+    rng = random.Random(909)
+    parent, children, made = await random_catalogue(conn, rng, products=30)
+    ids = {s: await size_id(conn, s) for s in SIZES} | {c: await make_colour(conn, c) for c in COLOURS}
+    category_ids = [parent["id"]] + [c["id"] for c in children]
+    await assert_counts_match(conn, rng, made, ids, category_ids, 5)
+    for round_ in range(4):
+        # stock: some variants sell out, some come back, some merely move (20 -> 19)
+        for product in rng.sample(made, 8):
+            variant = rng.choice(product["variants"])
+            change = rng.choice([-variant["stock"], 5, 1]) or 2
+            async with transaction(conn):
+                locked = await lock_variants(conn, [variant["id"]])
+                await move_stock(conn, {variant["id"]: change}, locked, "correction")
+            variant["stock"] += change
+        # a price and MRP edit, as the back office saves it
+        product = rng.choice(made)
+        price = rng.choice(PRICES)
+        mrp = price * rng.choice([1, 2])
+        async with transaction(conn):
+            for variant in product["variants"]:
+                await admin_queries.update_variant(
+                    conn,
+                    variant["id"],
+                    {"sku": variant["sku"], "price_paise": price, "mrp_paise": mrp, "low_stock_threshold": 5},
+                )
+            await admin_queries.refresh_from_price(conn, product["id"])
+        product.update(price=price, discount=discount_percent(price, mrp))
+        # a new size in a new colour, with no stock yet
+        product = rng.choice(made)
+        taken = {(v["size"], v["colour"]) for v in product["variants"]}
+        free = [(s, c) for s in SIZES for c in COLOURS if (s, c) not in taken]
+        if free:
+            size, colour = rng.choice(free)
+            sku = f"F{product['id']}-{round_}-{size}"
+            async with transaction(conn):
+                variant_id = await admin_queries.insert_variant(
+                    conn,
+                    product["id"],
+                    dict(
+                        size_id=ids[size],
+                        colour_id=ids[colour],
+                        sku=sku,
+                        price_paise=product["price"],
+                        mrp_paise=product["price"] * 100 // (100 - product["discount"])
+                        if product["discount"]
+                        else product["price"],
+                        low_stock_threshold=5,
+                    ),
+                )
+                await admin_queries.refresh_from_price(conn, product["id"])
+            product["variants"].append({"id": variant_id, "size": size, "colour": colour, "stock": 0, "sku": sku})
+        await assert_counts_match(conn, rng, made, ids, category_ids, 5)
+    # a product moved out of these categories, and one deleted, count nowhere here any more
+    elsewhere = await make_category(conn)
+    moved, deleted = made[0], made[1]
+    await admin_queries.update_product(
+        conn,
+        moved["id"],
+        dict(category_id=elsewhere["id"], name=moved["name"], description="Moved.", fabric="Cotton", fit_note=""),
+    )
+    assert await admin_queries.delete_product(conn, deleted["id"])
+    made = made[2:]
+    await assert_counts_match(conn, rng, made, ids, category_ids, 10)
+    moved_counts = await queries.select_facet_counts(conn, [elsewhere["id"]], ListingFilters(), [(None, None)])
+    assert moved_counts.bands == {0: 1}
 
 
 async def test_all_facets_cost_one_statement_and_take_an_extra_product_condition(conn):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..catalog.queries import FIRST_IMAGE_SQL
-from ..db import execute, fetch_all, fetch_one, fetch_val
+from ..db import execute, fetch_all, fetch_one, fetch_val, transaction
 from ..formatting import discount_percent
+from ..inventory.queries import forget_product_facets, refresh_product_facets
 from ..orders.queries import ORDER_COLUMNS
 
 # ---- catalogue ---------------------------------------------------------------------------
@@ -46,45 +47,58 @@ async def select_product(conn, product_id: int) -> dict | None:
 async def insert_product(conn, values: dict, slug: str) -> int:
     """A new product without variants yet; its from-price and MRP are the typed ones until it has some."""
     price, mrp = values["price_paise"], values.get("mrp_paise") or values["price_paise"]
-    _, product_id = await execute(
-        conn,
-        "INSERT INTO products (category_id, slug, name, description, fabric, fit_note, from_price_paise, "
-        "from_mrp_paise, discount_percent) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        (
-            values["category_id"],
-            slug,
-            values["name"],
-            values["description"],
-            values["fabric"],
-            values.get("fit_note", ""),
-            price,
-            mrp,
-            discount_percent(price, mrp),
-        ),
-    )
+    async with transaction(conn):
+        _, product_id = await execute(
+            conn,
+            "INSERT INTO products (category_id, slug, name, description, fabric, fit_note, from_price_paise, "
+            "from_mrp_paise, discount_percent) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                values["category_id"],
+                slug,
+                values["name"],
+                values["description"],
+                values["fabric"],
+                values.get("fit_note", ""),
+                price,
+                mrp,
+                discount_percent(price, mrp),
+            ),
+        )
+        await refresh_product_facets(conn, [product_id])  # its facet row (0509): a price, no sizes yet
     return product_id
 
 
 async def update_product(conn, product_id: int, values: dict) -> None:
-    """The product's words and category; prices live on variants."""
-    await execute(
-        conn,
-        "UPDATE products SET category_id = %s, name = %s, description = %s, fabric = %s, fit_note = %s WHERE id = %s",
-        (
-            values["category_id"],
-            values["name"],
-            values["description"],
-            values["fabric"],
-            values["fit_note"],
-            product_id,
-        ),
-    )
+    """The product's words and category; prices live on variants. A new category moves its facet
+    rows (migration 0509) in the same transaction."""
+    async with transaction(conn):
+        moved, _ = await execute(
+            conn,
+            "UPDATE products SET category_id = %s, name = %s, description = %s, fabric = %s, fit_note = %s "
+            "WHERE id = %s",
+            (
+                values["category_id"],
+                values["name"],
+                values["description"],
+                values["fabric"],
+                values["fit_note"],
+                product_id,
+            ),
+        )
+        if moved and await fetch_val(
+            conn,
+            "SELECT 1 FROM product_facets WHERE product_id = %s AND category_id <> %s LIMIT 1",
+            (product_id, values["category_id"]),
+        ):
+            await refresh_product_facets(conn, [product_id])
 
 
 async def delete_product(conn, product_id: int) -> bool:
     """Delete the product; its variants, photos and bag lines go with it (foreign keys),
     while order lines keep their own copy. False when there was no such product."""
-    affected, _ = await execute(conn, "DELETE FROM products WHERE id = %s", (product_id,))
+    async with transaction(conn):
+        await forget_product_facets(conn, product_id)  # out of the categories' facet counts (0509)
+        affected, _ = await execute(conn, "DELETE FROM products WHERE id = %s", (product_id,))
     return affected > 0
 
 
@@ -102,6 +116,8 @@ async def refresh_from_price(conn, product_id: int) -> None:
         "WHERE p.id = %(id)s",
         {"id": product_id},
     )
+    # the facet rows carry the price and discount, and its sizes and colours (a new variant)
+    await refresh_product_facets(conn, [product_id])
 
 
 async def select_variants(conn, product_id: int) -> list[dict]:

@@ -6,10 +6,17 @@ the others, so ticking a second size adds to the results by exactly its count, a
 already honours the sizes ticked. All counts come from one statement (queries.select_facet_counts:
 one GROUP BY per facet, joined by UNION ALL), never a query per option.
 
+Fast on a million products (migration 0509): the counts read narrow facet rows (a product in a
+colour, with bitmasks of its sizes and of those in stock, its price and discount) in the category's
+primary-key range, never variants; a category with nothing chosen (or only "in stock only") reads
+the counts kept per category instead, a few hundred rows whatever its size. Both are kept in step
+by the writers of stock, prices, variants and categories, in their own transactions
+(inventory.queries.refresh_product_facets).
+
 Pages other than a category listing use the same function: search passes its match as `extra` (a
 ProductCondition on the products alias `p`), `category_ids=None` for the whole shop, and its own
 `link` for the price bands' URLs. A further band facet (a discount band, once products carry an
-MRP) is another `_band_facet_branch` over its column in select_facet_counts plus a tuple here, as
+MRP) is another band branch over its facet-row column in select_facet_counts plus a tuple here, as
 long as its filter lives in ListingFilters so that the facet can drop its own selection."""
 
 from __future__ import annotations
@@ -106,7 +113,7 @@ async def listing_facets(
         )
         return asdict(found)
 
-    # counting reads every variant of the listing's categories: kept in the shared cache (when
+    # counting reads the facet rows of the listing's categories: kept in the shared cache (when
     # there is one) until stock or the catalogue changes, like the listing itself (cache.py)
     counts = FacetCounts(
         **await cache.current().get_or_load(

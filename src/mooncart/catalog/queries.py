@@ -393,71 +393,58 @@ class FacetCounts:
     bands: dict[int, int]  # index into the bands passed in -> products
 
 
-def _product_conditions(filters: ListingFilters, params: dict) -> list[str]:
-    """The listing's conditions on the product row alone (its price, and whatever product-level
-    filter _listing_conditions learns later), without the variant ones, which a facet branch
-    applies to the variant it groups by."""
-    return _listing_conditions(replace(filters, size_ids=(), colour_ids=(), in_stock_only=False), None, params)
+def size_mask(size_ids) -> int:
+    """The facet rows' bits for these sizes (bit n: the size with id n; migration 0509)."""
+    mask = 0
+    for size_id in size_ids:
+        if not 0 < size_id < 64:
+            raise ValueError(f"size id {size_id} has no bit in the facet rows' masks")
+        mask |= 1 << size_id
+    return mask
 
 
-def _variant_facet_branch(facet: str, column: str, filters: ListingFilters, scope: list[str], params: dict) -> str:
-    """Products per value of a variant column (size or colour): one variant must match every other
-    variant condition, the same rule as the listing's filter (a pink M in stock, not pink in L and
-    M in blue), so the count is exactly what choosing that value shows. COUNT(DISTINCT): a product
-    with M in two colours is one product."""
-    where = scope + _product_conditions(filters, params)
-    if filters.size_ids and column != "size_id":
-        placeholders, named = in_list(filters.size_ids, "size")
+def _facet_conditions(
+    filters: ListingFilters, params: dict, prefix: str, *, sizes: bool = True, colours: bool = True
+) -> list[str]:
+    """The listing's filters as conditions on ONE facet row `f` (a product in one colour; migration
+    0509), so that size, colour and stock hold for the same variant as the listing's filter asks
+    (a pink M in stock, not pink in L and M in blue): the row's colour is chosen and one of the
+    chosen sizes is among its sizes (its sizes in stock, for "in stock only"). `sizes`/`colours`
+    False leave that facet's own choice out. `prefix` keeps each branch's parameter names apart."""
+    stock_mask = "f.sizes_in_stock" if filters.in_stock_only else "f.sizes_any"
+    where = []
+    if sizes and filters.size_ids:
+        params[f"{prefix}_sizes"] = size_mask(filters.size_ids)
+        where.append(f"({stock_mask} & %({prefix}_sizes)s) <> 0")
+    elif filters.in_stock_only:
+        where.append("f.sizes_in_stock <> 0")
+    if colours and filters.colour_ids:
+        placeholders, named = in_list(filters.colour_ids, f"{prefix}_colour")
         params.update(named)
-        where.append("v.size_id IN (" + placeholders + ")")
-    if filters.colour_ids and column != "colour_id":
-        placeholders, named = in_list(filters.colour_ids, "colour")
-        params.update(named)
-        where.append("v.colour_id IN (" + placeholders + ")")
-    if filters.in_stock_only:
-        where.append("v.stock > 0")
-    return (
-        "SELECT '" + facet + "' AS facet, v." + column + " AS value, COUNT(DISTINCT v.product_id) AS n "  # nosec B608 # fixed names; values are %s parameters
-        # From the category's products to their variants, on the covering index, always in that
-        # order: given a colour, MariaDB would start from the colour's variants in every category
-        # and read each one's product row (measured: 112 s against 14 s on the million catalogue).
-        "FROM products p STRAIGHT_JOIN variants v FORCE INDEX (ix_variants_product_facets) ON v.product_id = p.id "
-        + ("WHERE " + " AND ".join(where) + " " if where else "")
-        + "GROUP BY v."
-        + column
-    )
+        where.append("f.colour_id IN (" + placeholders + ")")
+    where += _facet_product_conditions(filters, params, prefix)
+    return where
 
 
-def _band_facet_branch(
-    facet: str,
-    column: str,
-    bands: list[tuple[int | None, int | None]],
-    filters: ListingFilters,
-    scope: list[str],
-    params: dict,
-) -> str:
-    """Products per band of a product column (price): each band is the same inclusive >= / <= pair
-    the filter boxes apply, so a band's count is exactly what choosing it shows, even for a price
-    that falls between two bands."""
-    cases = []
-    for i, (low, high) in enumerate(bands):
-        tests = []
-        if low is not None:
-            params[f"{facet}_low{i}"] = low
-            tests.append(f"p.{column} >= %({facet}_low{i})s")
-        if high is not None:
-            params[f"{facet}_high{i}"] = high
-            tests.append(f"p.{column} <= %({facet}_high{i})s")
-        cases.append(f"WHEN {' AND '.join(tests) or 'TRUE'} THEN {i}")
-    where = scope + _listing_conditions(filters, None, params)
-    return (
-        "SELECT '" + facet + "' AS facet, band.value, COUNT(*) AS n FROM ("  # nosec B608 # fixed names; values are %s parameters
-        "SELECT CASE "
-        + " ".join(cases)
-        + " END AS value FROM products p "
-        + ("WHERE " + " AND ".join(where) + " " if where else "")
-        + ") band WHERE band.value IS NOT NULL GROUP BY band.value"
-    )
+def _facet_product_conditions(filters: ListingFilters, params: dict, prefix: str, *, prices: bool = True) -> list[str]:
+    """The product-level filters (price, discount, a search's words) on a facet row `f`."""
+    where = []
+    if prices and filters.min_paise is not None:
+        where.append(f"f.price_paise >= %({prefix}_min)s")
+        params[f"{prefix}_min"] = filters.min_paise
+    if prices and filters.max_paise is not None:
+        where.append(f"f.price_paise <= %({prefix}_max)s")
+        params[f"{prefix}_max"] = filters.max_paise
+    if filters.min_discount:
+        where.append(f"f.discount_percent >= %({prefix}_discount)s")
+        params[f"{prefix}_discount"] = filters.min_discount
+    if filters.matching is not None:
+        where.append(
+            "f.product_id IN (SELECT ps.product_id FROM product_search ps "
+            f"WHERE MATCH (ps.title, ps.body) AGAINST (%({prefix}_matching)s IN BOOLEAN MODE))"
+        )
+        params[f"{prefix}_matching"] = filters.matching
+    return where
 
 
 async def select_facet_counts(
@@ -472,36 +459,115 @@ async def select_facet_counts(
     """Every facet's counts in ONE statement (a UNION ALL of one GROUP BY per facet; never a query
     per option). Disjunctive: each facet ignores its own selection and applies all the others, so
     "M (42)" is what ticking M would show. `size_filters` replaces `filters` for the size facet
-    (a listing showing "your sizes" counts sizes without them); `extra` narrows every branch."""
+    (a listing showing "your sizes" counts sizes without them); `extra` narrows every branch.
+
+    It reads the facet rows (migration 0509), never variants: one narrow row per product and
+    colour, in (category, product, colour) order, so a category is one range of its primary key.
+    - colours: a product has one row per colour, so a colour's count is its rows that match the
+      other filters (COUNT(*), no DISTINCT);
+    - sizes: per product, the OR of the size masks of its rows that match the other filters; the
+      products are then counted per distinct mask (a few dozen at most), and each mask's count
+      added to each of its sizes here;
+    - price bands: the products with a row that matches the other filters, per band of their
+      price (the same inclusive >= / <= pair the filter boxes apply)."""
+    sizes = size_filters or filters
+    unfiltered = ListingFilters(in_stock_only=filters.in_stock_only)
+    if category_ids and extra is None and filters == unfiltered and replace(sizes, size_ids=()) == unfiltered:
+        return await _select_category_counts(conn, category_ids, filters.in_stock_only, price_bands)
     params: dict = {}
+    source = "product_facets f"
     scope: list[str] = []
     if category_ids:
         placeholders, named = in_list(category_ids, "fcat")
         params.update(named)
-        scope.append("p.category_id IN (" + placeholders + ")")
+        scope.append("f.category_id IN (" + placeholders + ")")
     if extra is not None:
+        # a search's condition is written on products `p`
+        source = "product_facets f JOIN products p ON p.id = f.product_id"
         params.update(extra.params)
         scope.append("(" + extra.sql + ")")
-    sizes = replace(size_filters or filters, size_ids=())
-    sql = " UNION ALL ".join(
-        (
-            "(" + _variant_facet_branch("size", "size_id", sizes, scope, params) + ")",
-            "(" + _variant_facet_branch("colour", "colour_id", replace(filters, colour_ids=()), scope, params) + ")",
-            "("
-            + _band_facet_branch(
-                "price",
-                "from_price_paise",
-                price_bands,
-                replace(filters, min_paise=None, max_paise=None),
-                scope,
-                params,
-            )
-            + ")",
-        )
+
+    def where(conditions: list[str]) -> str:
+        found = scope + conditions
+        return "WHERE " + " AND ".join(found) + " " if found else ""
+
+    size_mask_column = "f.sizes_in_stock" if sizes.in_stock_only else "f.sizes_any"
+    size_branch = (
+        "SELECT 'size' AS facet, masks.m AS value, COUNT(*) AS n FROM ("  # nosec B608 # fixed names; values are %s parameters
+        "SELECT BIT_OR("
+        + size_mask_column
+        + ") AS m FROM "
+        + source
+        + " "
+        + where(_facet_conditions(sizes, params, "fs", sizes=False))
+        + "GROUP BY f.category_id, f.product_id) masks WHERE masks.m <> 0 GROUP BY masks.m"
     )
+    colour_branch = (
+        "SELECT 'colour' AS facet, f.colour_id AS value, COUNT(*) AS n FROM "
+        + source
+        + " "  # nosec B608 # fixed names; values are %s parameters
+        + where(_facet_conditions(filters, params, "fc", colours=False))
+        + "GROUP BY f.colour_id"
+    )
+    cases = []
+    for i, (low, high) in enumerate(price_bands):
+        tests = []
+        if low is not None:
+            params[f"band_low{i}"] = low
+            tests.append(f"f.price_paise >= %(band_low{i})s")
+        if high is not None:
+            params[f"band_high{i}"] = high
+            tests.append(f"f.price_paise <= %(band_high{i})s")
+        cases.append(f"WHEN {' AND '.join(tests) or 'TRUE'} THEN {i}")
+    unpriced = replace(filters, min_paise=None, max_paise=None)
+    price_branch = (
+        "SELECT 'price' AS facet, CASE " + " ".join(cases) + " END AS value, "  # nosec B608 # fixed names; values are %s parameters
+        "COUNT(DISTINCT f.product_id) AS n FROM "
+        + source
+        + " "
+        + where(_facet_conditions(unpriced, params, "fp"))
+        + "GROUP BY value"
+    )
+    sql = " UNION ALL ".join("(" + branch + ")" for branch in (size_branch, colour_branch, price_branch))
     counts: dict[str, dict[int, int]] = {"size": {}, "colour": {}, "price": {}}
     for row in await fetch_all(conn, sql, params):
-        counts[row["facet"]][int(row["value"])] = int(row["n"])
+        if row["value"] is None:  # a price in no band
+            continue
+        value, n = int(row["value"]), int(row["n"])
+        if row["facet"] == "size":
+            for bit in range(64):
+                if value >> bit & 1:
+                    counts["size"][bit] = counts["size"].get(bit, 0) + n
+        else:
+            counts[row["facet"]][value] = n
+    return FacetCounts(counts["size"], counts["colour"], counts["price"])
+
+
+async def _select_category_counts(
+    conn, category_ids: list[int], in_stock_only: bool, price_bands: list[tuple[int | None, int | None]]
+) -> FacetCounts:
+    """The facets of categories with nothing chosen but perhaps "in stock only": the counts kept
+    per category (migration 0509), added up over the categories (a product is in one), and the
+    prices into the bands here. One statement of a few hundred rows, whatever the catalogue's size."""
+    placeholders, params = in_list(category_ids, "fcat")
+    params["in_stock"] = in_stock_only
+    rows = await fetch_all(
+        conn,
+        "SELECT facet, facet_value, SUM(product_count) AS n FROM category_facet_counts "  # nosec B608 # values are %s parameters
+        "WHERE category_id IN (" + placeholders + ") AND in_stock_only = %(in_stock)s AND product_count > 0 "
+        "GROUP BY facet, facet_value",
+        params,
+    )
+    counts: dict[str, dict[int, int]] = {"size": {}, "colour": {}, "price": {}}
+    for row in rows:
+        value, n = int(row["facet_value"]), int(row["n"])
+        if row["facet"] != "price":
+            counts[row["facet"]][value] = n
+            continue
+        for i, (low, high) in enumerate(price_bands):  # a price in no band counts in none
+            if (low is None or value >= low) and (high is None or value <= high):
+                counts["price"][i] = counts["price"].get(i, 0) + n
+                break
     return FacetCounts(counts["size"], counts["colour"], counts["price"])
 
 

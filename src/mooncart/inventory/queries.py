@@ -3,6 +3,7 @@ Only inventory/stock.py calls these; it holds the rules and the caller holds the
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from ..db import execute, execute_many, fetch_all, in_list
@@ -98,3 +99,116 @@ def own_hold_sql(variant_id_sql: str, column: str) -> str:
         + variant_id_sql
         + " AND sh.expires_at > UTC_TIMESTAMP(6))"
     )
+
+
+# ---- facet rows (issue 13, part 2; migration 0509 says what they are) ---------------------------
+# Written here, beside the stock they follow, so that every writer of stock, variants or prices
+# can keep them in step inside its own transaction (catalog reads them; inventory may not import
+# catalog). A refresh reads the products' rows as they were (locking them, so two refreshes of a
+# product queue), deletes them, writes them again from products and variants, reads the new ones
+# and moves the categories' counts by the difference. The INSERT ... SELECT reads its source rows
+# with shared locks (InnoDB does, for an INSERT ... SELECT under REPEATABLE READ), so it sees the
+# latest committed stock, never an older snapshot.
+
+FACET_COLUMNS = "category_id, product_id, colour_id, sizes_any, sizes_in_stock, price_paise"
+FACET_ROWS_INSERT = (
+    "INSERT INTO product_facets "
+    "(category_id, product_id, colour_id, sizes_any, sizes_in_stock, price_paise, discount_percent) "
+    "SELECT p.category_id, p.id, COALESCE(v.colour_id, 0), BIT_OR(1 << v.size_id), "
+    "BIT_OR(IF(v.stock > 0, 1 << v.size_id, 0)), p.from_price_paise, p.discount_percent "
+    "FROM products p LEFT JOIN variants v ON v.product_id = p.id "
+)
+
+
+def facet_count_keys(rows) -> Counter:
+    """What facet rows add to category_facet_counts: per product, (category, in stock only, facet,
+    value) for each size and colour it comes in (in stock), and its price (it has stock)."""
+    products: dict[int, list[dict]] = {}
+    for row in rows:
+        products.setdefault(row["product_id"], []).append(row)
+    keys: Counter = Counter()
+    for product_rows in products.values():
+        category, price = product_rows[0]["category_id"], product_rows[0]["price_paise"]
+        sizes_any = sizes_in_stock = 0
+        for row in product_rows:
+            sizes_any |= row["sizes_any"]
+            sizes_in_stock |= row["sizes_in_stock"]
+            if row["sizes_any"]:
+                keys[(category, 0, "colour", row["colour_id"])] += 1
+            if row["sizes_in_stock"]:
+                keys[(category, 1, "colour", row["colour_id"])] += 1
+        for in_stock, mask in ((0, sizes_any), (1, sizes_in_stock)):
+            keys.update((category, in_stock, "size", bit) for bit in range(64) if mask >> bit & 1)
+        keys[(category, 0, "price", price)] += 1
+        if sizes_in_stock:
+            keys[(category, 1, "price", price)] += 1
+    return keys
+
+
+async def _move_facet_counts(conn, old: list[dict], new: list[dict]) -> None:
+    """Add the difference between the products' old and new facet rows to the categories' counts:
+    one statement, rows in key order (so two writers never take them in opposite orders), and
+    none when nothing a count sees has changed (a sold-out M in a colour whose other M is left)."""
+    change = facet_count_keys(new)
+    change.subtract(facet_count_keys(old))
+    rows = [(*key, n) for key, n in sorted(change.items()) if n]
+    if rows:
+        await execute_many(
+            conn,
+            "INSERT INTO category_facet_counts (category_id, in_stock_only, facet, facet_value, product_count) "
+            "VALUES (%s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE product_count = product_count + VALUES(product_count)",
+            rows,
+        )
+
+
+async def refresh_product_facets(conn, product_ids) -> None:
+    """Write the facet rows of these products again (a product without variants has one, colour 0,
+    no sizes: its price still counts) and move the counts. No ids: no statement."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return
+    placeholders, params = in_list(ids)
+    where = "WHERE product_id IN (" + placeholders + ")"
+    old = await fetch_all(conn, "SELECT " + FACET_COLUMNS + " FROM product_facets " + where + " FOR UPDATE", params)  # nosec B608 # only in_list()'s %s placeholders are joined in
+    await execute(conn, "DELETE FROM product_facets " + where, params)  # nosec B608 # only in_list()'s %s placeholders are joined in
+    await execute(
+        conn,
+        FACET_ROWS_INSERT + "WHERE p.id IN (" + placeholders + ") GROUP BY p.id, v.colour_id",  # nosec B608 # only in_list()'s %s placeholders are joined in
+        params,
+    )
+    new = await fetch_all(conn, "SELECT " + FACET_COLUMNS + " FROM product_facets " + where, params)  # nosec B608 # only in_list()'s %s placeholders are joined in
+    await _move_facet_counts(conn, old, new)
+
+
+async def forget_product_facets(conn, product_id: int) -> None:
+    """Before a product is deleted: its rows go (the foreign key would take them anyway) and the
+    categories' counts no longer count it."""
+    old = await fetch_all(
+        conn, "SELECT " + FACET_COLUMNS + " FROM product_facets WHERE product_id = %s FOR UPDATE", (product_id,)
+    )
+    await execute(conn, "DELETE FROM product_facets WHERE product_id = %s", (product_id,))
+    await _move_facet_counts(conn, old, [])
+
+
+async def refresh_variant_facets(conn, variant_ids) -> None:
+    """The same for the products of these variants (a stock change knows only its variants)."""
+    ids = sorted(set(variant_ids))
+    if not ids:
+        return
+    placeholders, params = in_list(ids)
+    rows = await fetch_all(
+        conn,
+        "SELECT DISTINCT product_id FROM variants WHERE id IN (" + placeholders + ")",  # nosec B608 # only in_list()'s %s placeholders are joined in
+        params,
+    )
+    await refresh_product_facets(conn, [row["product_id"] for row in rows])
+
+
+async def refresh_facet_range(conn, first_id: int, last_id: int) -> None:
+    """The facet rows of products first_id..last_id (the demo catalogue's batches)."""
+    where, params = "WHERE product_id BETWEEN %s AND %s", (first_id, last_id)
+    old = await fetch_all(conn, "SELECT " + FACET_COLUMNS + " FROM product_facets " + where + " FOR UPDATE", params)  # nosec B608 # fixed text only
+    await execute(conn, "DELETE FROM product_facets " + where, params)  # nosec B608 # fixed text only
+    await execute(conn, FACET_ROWS_INSERT + "WHERE p.id BETWEEN %s AND %s GROUP BY p.id, v.colour_id", params)
+    new = await fetch_all(conn, "SELECT " + FACET_COLUMNS + " FROM product_facets " + where, params)  # nosec B608 # fixed text only
+    await _move_facet_counts(conn, old, new)

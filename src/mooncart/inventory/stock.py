@@ -38,7 +38,8 @@ async def move_stock(
     note: str = "",
 ) -> dict[int, int]:
     """Apply {variant_id: delta} to variants already locked by lock_variants(); returns the new
-    stock levels. One UPDATE and one ledger INSERT, whatever the number of variants."""
+    stock levels. One UPDATE and one ledger INSERT, whatever the number of variants (and two
+    statements more when a variant sells out or comes back in stock: its product's facet rows)."""
     deltas = {variant_id: delta for variant_id, delta in sorted(deltas.items()) if delta}
     if not deltas:
         return {}
@@ -52,6 +53,9 @@ async def move_stock(
     await queries.insert_movements(
         conn, [Movement(v, d, after[v], reason, order_id, staff_id, note) for v, d in deltas.items()]
     )
+    # the facet rows (migration 0509) change only when a variant sells out or comes back, so most
+    # changes (20 left -> 19 left) cost nothing more
+    await queries.refresh_variant_facets(conn, [v for v in deltas if (locked[v] > 0) != (after[v] > 0)])
     return after
 
 
