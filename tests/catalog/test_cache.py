@@ -80,8 +80,8 @@ async def test_the_product_page_is_read_once_then_served_from_the_cache(cached_a
     assert shared.hits >= 1
     async with app.app.app_context():
         direct = await queries.select_product_page(conn, product["slug"])
-    raw = await shared.redis.get(shared.prefix + cache.key("product", product["slug"]))
-    assert cache.loads(raw)["value"] == direct
+    entry = await shared.entry(cache.key("product", product["slug"]))
+    assert entry is not None and entry["value"] == direct
 
 
 async def test_a_sale_shows_at_once_on_the_product_page_and_the_listing(cached_app):
