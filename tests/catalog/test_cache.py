@@ -21,7 +21,7 @@ from mooncart.db import execute
 from mooncart.formatting import discount_percent
 from mooncart.inventory import events
 from mooncart.security import unmasked
-from tests.conftest import log_in, soup
+from tests.conftest import log_in, soup, statements_run
 from tests.factories import make_look, make_product, make_user
 
 REDIS_URL = f"redis://127.0.0.1:{os.environ.get('MOONCART_TEST_REDIS_PORT', '6379')}/6"
@@ -378,3 +378,22 @@ async def test_two_shop_instances_on_one_database_and_redis_agree_at_once(cached
         await set_stock_and_announce(app_a, conn, product["variants"][0]["id"], 0)  # through A
         assert "Sold out" in soup(await _page(client_b, product["url"])).find(id="add-button").get_text()
         assert product["name"] not in soup(await _page(client_b, listing)).get_text()
+
+
+async def test_a_cached_product_page_costs_a_new_visitor_no_statement(app, conn):
+    """Uncached, six statements (test_product_page.py); with the product's data, the look, the
+    reviews, the recommendation rows and the page's HTML in the cache, none at all."""
+    shared = cache.Cache(redis.from_url(REDIS_URL), namespace=f"statements{random.getrandbits(48)}")
+    app.app.extensions["cache"] = shared
+    try:
+        product = await make_product(conn, variants=[("S", "Teal", 2), ("M", "Teal", 0)])
+        for _ in range(3):
+            await _page(app.test_client(), product["url"])
+        app.app.config["REFERENCE_CACHE_SECONDS"] = 60  # as in the shop (the test app reads them each time)
+        await _page(app.test_client(), product["url"])
+        before = await statements_run(conn)
+        page = soup(await _page(app.test_client(), product["url"]))
+        assert await statements_run(conn) - before - 1 == 0
+        assert product["name"] in page.find("h1").get_text()
+    finally:
+        await shared.redis.aclose()
