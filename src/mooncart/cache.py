@@ -84,7 +84,7 @@ def _decode(obj: dict) -> Any:
     if len(obj) == 1:
         ((tag, data),) = obj.items()
         if tag == "$map":
-            return {(tuple(k) if isinstance(k, list) else k): v for k, v in data}
+            return dict(data)  # a tuple key was decoded already, from its own {"$tuple": ...}
         if tag == "$tuple":
             return tuple(data)
         if tag == "$dec":
@@ -113,6 +113,37 @@ def key(kind: str, *parts: Any) -> str:
     return kind + ":" + hashlib.sha256(dumps(plain).encode()).hexdigest()[:32]
 
 
+# One round trip for a lookup: the entry, and the generations of the fixed names (ARGV[2..],
+# ARGV[1] being the prefix of generation keys) followed by those the entry's first line lists.
+# The names are read inside Redis, so the entry and its generations come from one instant.
+_READ_SCRIPT = """
+local raw = redis.call('GET', KEYS[1])
+local names = {}
+for i = 2, #ARGV do names[#names + 1] = ARGV[1] .. ARGV[i] end
+if raw then
+  local line_end = string.find(raw, '\\n', 1, true)
+  if line_end then
+    for name in string.gmatch(string.sub(raw, 1, line_end - 1), '%S+') do names[#names + 1] = ARGV[1] .. name end
+  end
+end
+local gens = {}
+if #names > 0 then gens = redis.call('MGET', unpack(names)) end
+return {raw, gens}
+"""
+
+
+def _parse_entry(raw: bytes | str | None) -> tuple[dict | None, list[str]]:
+    """An entry's JSON and the extra generation names on its first line; (None, []) for no entry
+    or one in an older format (which is then read again and overwritten)."""
+    if not raw:
+        return None, []
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    header, newline, body = text.partition("\n")
+    if not newline:
+        return None, []
+    return loads(body), header.split()
+
+
 class Cache:
     """The cache of one process; `redis` is None when no Redis is configured (then nothing is cached)."""
 
@@ -122,16 +153,21 @@ class Cache:
         self.prefix = f"{PREFIX}{namespace}:"
         self.hits = 0
         self.misses = 0
+        self._read_script: Any = None
 
     @property
     def enabled(self) -> bool:
         """Whether there is a Redis to cache in."""
         return self.redis is not None
 
-    async def _generations(self, names: list[str]) -> list[int]:
+    async def _read(self, full_key: str, fixed: list[str]) -> tuple[bytes | None, list[int]]:
+        """The entry under full_key (its raw text) and the current generations of `fixed` then
+        of the names its first line lists, in ONE round trip (a Lua script: GET, then MGET)."""
         assert self.redis is not None
-        values = await self.redis.mget([self.prefix + "gen:" + name for name in names])
-        return [int(v) if v is not None else 0 for v in values]
+        if self._read_script is None:
+            self._read_script = self.redis.register_script(_READ_SCRIPT)
+        raw, values = await self._read_script(keys=[full_key], args=[self.prefix + "gen:", *fixed])
+        return raw, [int(v) if v is not None else 0 for v in values]
 
     async def get_or_load(
         self,
@@ -144,16 +180,19 @@ class Cache:
         counters the value depends on, known in advance; `generations_of(value)` adds those that
         only the value itself tells (a product page's variants). Those are learned from the entry
         a key had before: on a key's first load they are not known yet, so that value is not
-        stored, only the names, and the next request reads and stores it safely."""
+        stored, only the names, and the next request reads and stores it safely.
+
+        An entry is its extra generation names on a first line, then JSON: a hit is one round
+        trip (the entry and every generation it names, read together by a script)."""
         if self.redis is None:
             return await load()
         full_key = self.prefix + key
         fixed = list(generations)
         try:
-            raw = await self.redis.get(full_key)
-            entry = loads(raw) if raw else None
-            names = fixed + (entry["extra"] if entry else [])
-            current = await self._generations(names)
+            raw, current = await self._read(full_key, fixed)
+            entry, extra = _parse_entry(raw)
+            names = fixed + extra
+            current = current[: len(names)]
             if entry is not None and entry.get("gens") == current and entry.get("names") == names:
                 self.hits += 1
                 return entry["value"]
@@ -164,16 +203,21 @@ class Cache:
         value = await load()
         if value is None:
             return None  # a 404 is not worth keeping: a new product may take the name at any time
-        extra = sorted(set(generations_of(value))) if generations_of else []
+        new_extra = sorted(set(generations_of(value))) if generations_of else []
         known = entry is not None or generations_of is None
-        stored = {"names": names, "extra": extra}
-        if known and (fixed + extra) == names:
+        stored: dict[str, Any] = {"names": fixed + new_extra}
+        if known and new_extra == extra:
             stored.update(gens=current, value=value)  # read under these generations: safe to keep
         try:
-            await self.redis.set(full_key, dumps(stored), ex=ENTRY_SECONDS)
+            await self.redis.set(full_key, " ".join(new_extra) + "\n" + dumps(stored), ex=ENTRY_SECONDS)
         except Exception:
             log.warning("cache write failed for %s", key, exc_info=True)
         return value
+
+    async def entry(self, key: str) -> dict | None:
+        """The stored entry under key ({names, gens, value}), for tests and a look from a shell."""
+        assert self.redis is not None
+        return _parse_entry(await self.redis.get(self.prefix + key))[0]
 
     async def bump(self, names: Iterable[str]) -> None:
         """Announce that what these generations cover has changed (after the commit)."""

@@ -32,6 +32,11 @@ def _sync_templates(app) -> Environment:
     return env
 
 
+def template_environment(app) -> Environment:
+    """The environment `render` uses (for code that renders part of a page itself: page_cache.py)."""
+    return _sync_templates(app)
+
+
 async def _context_processors(app, context: dict) -> dict:
     """What Quart's update_template_context adds (g, request, session, quart-auth's current_user),
     the view's own values winning, except that a plain function is called here: Quart would run

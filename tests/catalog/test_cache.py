@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import os
 import random
+import re
 from decimal import Decimal
 
 import aiomysql
@@ -19,8 +20,9 @@ from mooncart.catalog.product_page import product_data
 from mooncart.db import execute
 from mooncart.formatting import discount_percent
 from mooncart.inventory import events
-from tests.conftest import soup
-from tests.factories import make_product
+from mooncart.security import unmasked
+from tests.conftest import log_in, soup, statements_run
+from tests.factories import make_look, make_product, make_user
 
 REDIS_URL = f"redis://127.0.0.1:{os.environ.get('MOONCART_TEST_REDIS_PORT', '6379')}/6"
 
@@ -80,8 +82,8 @@ async def test_the_product_page_is_read_once_then_served_from_the_cache(cached_a
     assert shared.hits >= 1
     async with app.app.app_context():
         direct = await queries.select_product_page(conn, product["slug"])
-    raw = await shared.redis.get(shared.prefix + cache.key("product", product["slug"]))
-    assert cache.loads(raw)["value"] == direct
+    entry = await shared.entry(cache.key("product", product["slug"]))
+    assert entry is not None and entry["value"] == direct
 
 
 async def test_a_sale_shows_at_once_on_the_product_page_and_the_listing(cached_app):
@@ -190,3 +192,208 @@ async def test_two_shops_on_one_redis_do_not_share_entries(cached_app):
 
 async def _value(v):
     return v
+
+
+# ---- the product page's HTML in the cache (catalog/page_cache.py) ------------------------------
+
+
+def _same_page(html: str) -> str:
+    """A page with what differs on every response made alike: masked CSRF tokens, the nonce."""
+    html = re.sub(r'name="csrf_token" value="[^"]+"', 'name="csrf_token" value="T"', html)
+    html = re.sub(r'<meta name="csrf-token" content="[^"]+">', '<meta name="csrf-token" content="T">', html)
+    html = re.sub(r'"X-CSRF-Token": "[^"]+"', '"X-CSRF-Token": "T"', html)
+    return re.sub(r'nonce="[^"]+"', 'nonce="N"', html)
+
+
+async def _page(client, url: str) -> str:
+    response = await client.get(url)
+    assert response.status_code == 200
+    return await response.get_data(as_text=True)
+
+
+async def test_the_cached_product_page_is_the_page_rendered_whole(cached_app):
+    """The same visitor gets the same page, byte for byte but for tokens and nonce, from the cached
+    HTML as from a whole render without the cache: a product in a look, with reviews' region."""
+    app, conn, made = cached_app
+    product = await committed_product(conn, made, variants=[("S", "Rani Pink", 3), ("M", "Rani Pink", 0)])
+    other = await committed_product(conn, made, stock=2)
+    look = await make_look(conn, [product, other])
+    shared = app.app.extensions["cache"]
+    client = app.test_client()
+    try:
+        for _ in range(3):
+            cached = await _page(client, product["url"] + "?utm_source=x")
+        hits = shared.hits
+        assert _same_page(cached) == _same_page(await _page(client, product["url"] + "?utm_source=x"))
+        assert shared.hits > hits
+        app.app.extensions["cache"] = cache.Cache(None)  # the same request, rendered whole
+        whole = await _page(client, product["url"] + "?utm_source=x")
+    finally:
+        app.app.extensions["cache"] = shared
+        await execute(conn, "DELETE FROM looks WHERE id = %s", (look["id"],))
+    assert _same_page(cached) == _same_page(whole)
+    page = soup(cached)
+    assert page.find(id=f"look-{look['id']}") is not None
+    assert page.find(id="reviews") is not None and page.find(id="delivery-check") is not None
+    # the heart comes back to this very address, query and all, as a whole render says
+    assert page.find("form", class_="heart").find("input", attrs={"name": "next"})["value"] == (
+        product["url"] + "?utm_source=x"
+    )
+
+
+async def test_each_visitor_gets_her_own_csrf_token_and_nonce_from_the_cached_page(cached_app):
+    app, conn, made = cached_app
+    product = await committed_product(conn, made, stock=0)  # sold out: the waitlist's form too
+    shared = app.app.extensions["cache"]
+    await _page(app.test_client(), product["url"])  # the entry is made
+    hits = shared.hits
+    secrets_seen = set()
+    for _ in range(2):
+        client = app.test_client()  # a new visitor, her own session
+        response = await client.get(product["url"])
+        page = soup(await response.get_data())
+        secret = unmasked(page.find("meta", attrs={"name": "csrf-token"})["content"])
+        fields = page.find_all("input", attrs={"name": "csrf_token"})
+        assert len(fields) >= 3  # add to bag, the heart, the waitlist
+        assert {unmasked(field["value"]) for field in fields} == {secret}
+        nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+        assert {script["nonce"] for script in page.find_all("script")} == {nonce}
+        assert "\ue000" not in await response.get_data(as_text=True)  # no mark left behind
+        # and the token works: the page's own add-to-bag form goes through
+        form = page.find("form", id="add-to-bag")
+        assert form is not None
+        secrets_seen.add(secret)
+    assert len(secrets_seen) == 2
+    assert shared.hits >= hits + 2  # both were served from the cached HTML
+
+
+async def test_a_price_and_a_stock_change_show_at_once_in_the_cached_html(cached_app):
+    app, conn, made = cached_app
+    product = await committed_product(conn, made, variants=[("S", "Teal", 5), ("M", "Teal", 5)], price_paise=149900)
+    client = app.test_client()
+    for _ in range(3):
+        await _page(client, product["url"])
+    variant_id = product["variants"][0]["id"]
+    await set_stock_and_announce(app, conn, variant_id, 0)
+    page = soup(await _page(client, product["url"]))
+    assert page.find("input", attrs={"name": "variant_id", "value": str(variant_id)}).has_attr("disabled")
+    await execute(conn, "UPDATE variants SET price_paise = 99900 WHERE product_id = %s", (product["id"],))
+    await execute(
+        conn,
+        "UPDATE products SET from_price_paise = 99900, discount_percent = %s WHERE id = %s",
+        (discount_percent(99900, 149900), product["id"]),
+    )
+    await app.app.extensions["cache"].bump([cache.CATALOG])
+    assert "999" in soup(await _page(client, product["url"])).find(class_="price").get_text()
+
+
+async def test_a_piece_of_the_look_sold_out_shows_at_once_on_the_other_pieces_page(cached_app):
+    app, conn, made = cached_app
+    kurti = await committed_product(conn, made, stock=4)
+    dupatta = await committed_product(conn, made, stock=1)
+    look = await make_look(conn, [kurti, dupatta])
+    client = app.test_client()
+    try:
+        for _ in range(3):
+            assert "sold out, so the look cannot" not in await _page(client, kurti["url"])
+        await set_stock_and_announce(app, conn, dupatta["variants"][0]["id"], 0)
+        assert "sold out, so the look cannot" in await _page(client, kurti["url"])
+    finally:
+        await execute(conn, "DELETE FROM looks WHERE id = %s", (look["id"],))
+
+
+async def test_a_shoppers_hearts_and_reviews_stay_hers(cached_app):
+    """The HTML has one copy per set of filled hearts, and a signed-in shopper's reviews region is
+    rendered for her on each request: a guest after her sees neither."""
+    app, conn, made = cached_app
+    product = await committed_product(conn, made, stock=3)
+    user = await make_user(conn)
+    try:
+        await execute(
+            conn, "INSERT INTO wishlist_items (user_id, product_id) VALUES (%s, %s)", (user["id"], product["id"])
+        )
+        guest = app.test_client()
+        for _ in range(2):
+            assert "wished" not in soup(await _page(guest, product["url"])).find("form", class_="heart")["class"]
+        her = app.test_client()
+        await log_in(her, user)
+        for _ in range(3):
+            page = soup(await _page(her, product["url"]))
+            assert "wished" in page.find("form", class_="heart")["class"]
+            assert "Once your order of it is delivered" in page.find(id="reviews").get_text()
+        page = soup(await _page(guest, product["url"]))
+        assert "wished" not in page.find("form", class_="heart")["class"]
+        assert "Once your order of it is delivered" not in page.find(id="reviews").get_text()
+    finally:
+        await execute(conn, "DELETE FROM users WHERE id = %s", (user["id"],))
+
+
+async def test_a_size_the_waitlist_holds_for_her_is_hers_to_buy_without_a_bag(cached_app):
+    """Issue 14: the last unit is held for her by the waitlist. Signed in, with no bag cookie, she
+    sees it available; a guest sees it sold out, before and after her (nothing of hers is shared)."""
+    app, conn, made = cached_app
+    product = await committed_product(conn, made, stock=1)
+    variant_id = product["variants"][0]["id"]
+    user = await make_user(conn)
+    try:
+        await execute(
+            conn,
+            "INSERT INTO stock_holds (user_id, variant_id, quantity, kind, expires_at) "
+            "VALUES (%s, %s, 1, 'waitlist', UTC_TIMESTAMP(6) + INTERVAL 1 DAY)",
+            (user["id"], variant_id),
+        )
+        guest = app.test_client()
+        for _ in range(2):
+            button = soup(await _page(guest, product["url"])).find(id="add-button")
+            assert "Sold out" in button.get_text() and button.has_attr("disabled")
+        her = app.test_client()
+        await log_in(her, user)
+        assert not any(cookie.name.endswith("mooncart_bag") for cookie in her.cookie_jar or [])  # no bag
+        for _ in range(2):
+            page = soup(await _page(her, product["url"]))
+            assert "Add to bag" in page.find(id="add-button").get_text()
+            assert not page.find("input", attrs={"name": "variant_id"}).has_attr("disabled")
+        button = soup(await _page(guest, product["url"])).find(id="add-button")
+        assert "Sold out" in button.get_text()
+    finally:
+        await execute(conn, "DELETE FROM stock_holds WHERE user_id = %s", (user["id"],))
+        await execute(conn, "DELETE FROM users WHERE id = %s", (user["id"],))
+
+
+async def test_two_shop_instances_on_one_database_and_redis_agree_at_once(cached_app, database):
+    """Two app processes (here two apps) share MariaDB and Redis: a sale through one shows on
+    the other's product page and listing on its very next request."""
+    app_a, conn, made = cached_app
+    other = create_app({"SECRET_KEY": "live", "DATABASE_URL": database.url, "REDIS_URL": REDIS_URL})
+    product = await committed_product(conn, made, stock=2)
+    listing = f"/c/{product['category']['slug']}?in_stock=1"
+    async with other.test_app() as app_b:
+        client_b = app_b.test_client()
+        for _ in range(3):  # B's entries are warm
+            page = soup(await _page(client_b, product["url"]))
+            assert product["name"] in soup(await _page(client_b, listing)).get_text()
+        assert "Sold out" not in page.find(id="add-button").get_text()
+        hits = app_b.app.extensions["cache"].hits
+        assert hits > 0
+        await set_stock_and_announce(app_a, conn, product["variants"][0]["id"], 0)  # through A
+        assert "Sold out" in soup(await _page(client_b, product["url"])).find(id="add-button").get_text()
+        assert product["name"] not in soup(await _page(client_b, listing)).get_text()
+
+
+async def test_a_cached_product_page_costs_a_new_visitor_no_statement(app, conn):
+    """Uncached, six statements (test_product_page.py); with the product's data, the look, the
+    reviews, the recommendation rows and the page's HTML in the cache, none at all."""
+    shared = cache.Cache(redis.from_url(REDIS_URL), namespace=f"statements{random.getrandbits(48)}")
+    app.app.extensions["cache"] = shared
+    try:
+        product = await make_product(conn, variants=[("S", "Teal", 2), ("M", "Teal", 0)])
+        for _ in range(3):
+            await _page(app.test_client(), product["url"])
+        app.app.config["REFERENCE_CACHE_SECONDS"] = 60  # as in the shop (the test app reads them each time)
+        await _page(app.test_client(), product["url"])
+        before = await statements_run(conn)
+        page = soup(await _page(app.test_client(), product["url"]))
+        assert await statements_run(conn) - before - 1 == 0
+        assert product["name"] in page.find("h1").get_text()
+    finally:
+        await shared.redis.aclose()

@@ -53,13 +53,15 @@ async def picker(conn, product_id: int, token: str | None, user_id: int | None) 
 @picker_source
 async def product_page_picker(conn, product_id: int, variants: list[dict]) -> Picker:
     """The picker for this request's bag, for the catalogue's product page, from the variants the
-    catalogue read with the product: a visitor without a bag costs no statement here, and one with
-    a bag one small read of its lines for this product. Same rows as `picker()` (a test keeps them so)."""
+    catalogue read with the product: a guest without a bag costs no statement here, and one with
+    a bag, or a signed-in shopper (whose own holds, the waitlist's, count as hers with or without
+    a bag), one small read of its lines and holds for this product. Same rows as `picker()` (a test keeps them so)."""
     token = read_bag_cookie().token
+    user_id = await shopper_id()
     in_bag: dict[int, int] = {}
     own: dict[int, int] = {}
-    if token:
-        in_bag, own = await queries.select_bag_quantities_and_holds(conn, token, await shopper_id(), product_id)
+    if token or user_id is not None:  # a signed-in shopper may have a hold without a bag (the waitlist's)
+        in_bag, own = await queries.select_bag_quantities_and_holds(conn, token, user_id, product_id)
     return Picker(
         [
             # the catalogue took every live hold off; her own holds are hers to buy (issue 14)

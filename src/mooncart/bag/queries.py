@@ -224,7 +224,7 @@ async def select_bag_quantities(conn, token: str, user_id: int | None, product_i
 
 
 async def select_bag_quantities_and_holds(
-    conn, token: str, user_id: int | None, product_id: int
+    conn, token: str | None, user_id: int | None, product_id: int
 ) -> tuple[dict[int, int], dict[int, int]]:
     """How many of each of a product's variants the bag `token` holds, and how many the shopper's
     own live holds keep for her ({variant id: quantity} each), for the product page, whose variants

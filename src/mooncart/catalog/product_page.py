@@ -23,15 +23,46 @@ _picker_source: PickerSource | None = None
 
 # Regions other areas add to the product page (reviews and recommendations: reviews/extras.py),
 # registered the same way and for the same reason: they import the catalogue, not the reverse.
-# Each is `async extra(conn, product) -> dict` and its dict joins the page's context.
-_extras: list[Callable[[Any, dict], Awaitable[dict]]] = []
+# Each is `async extra(conn, product) -> dict` and its dict joins the page's context. Two kinds:
+# - a *region* (product_page_region) shows every visitor the same (the look, the recommendation
+#   rows, a guest's reviews): with the shared cache on, it is rendered into the page's cached HTML
+#   (page_cache.py) and not even called while that HTML is fresh;
+# - an *extra* (product_page_extra) is this visitor's own (the delivery check, recently viewed, a
+#   signed-in shopper's reviews) or must happen on every view (counting it): called every time.
+Extra = Callable[[Any, dict], Awaitable[dict]]
+_extras: list[Extra] = []
+_regions: list[Extra] = []
 
 
 def product_page_extra(extra):
-    """Register a region's context function for every product page."""
+    """Register a visitor's own region's context function (or a per-view step) for every product page."""
     if extra not in _extras:
         _extras.append(extra)
     return extra
+
+
+def product_page_region(region):
+    """Register the context function of a region every visitor sees alike (cached as HTML)."""
+    if region not in _regions:
+        _regions.append(region)
+    return region
+
+
+# What of the visitor the shared regions still show (the hearts of the signed-in shopper's wished
+# products, in the recommendation rows): `async part(conn) -> value`, registered by its owner
+# (wishlist/hearts.py) under the context name the templates read. The value joins the key of the
+# cached HTML, so each distinct value has its own entry and nobody is shown another's.
+_visitor_parts: dict[str, Callable[[Any], Awaitable[Any]]] = {}
+
+
+def product_page_varies_with(name: str):
+    """Register `async part(conn)`, whose value the templates read as `name` in shared regions."""
+
+    def register(part):
+        _visitor_parts[name] = part
+        return part
+
+    return register
 
 
 def picker_source(source: PickerSource) -> PickerSource:
@@ -40,6 +71,11 @@ def picker_source(source: PickerSource) -> PickerSource:
     global _picker_source
     _picker_source = source
     return source
+
+
+def visitor_part_names() -> list[str]:
+    """The context names of the registered visitor parts."""
+    return sorted(_visitor_parts)
 
 
 async def product_data(conn, slug: str) -> dict | None:
@@ -53,30 +89,59 @@ async def product_data(conn, slug: str) -> dict | None:
     )
 
 
-async def product_page_context(conn, slug: str) -> dict | None:
-    """Everything the product page shows; None when there is no such product. One statement for
-    the product with its variants, images, fit note and size chart (none while the cache holds
-    them: see cache.py), one for what a bag holds of it (only when there is a bag), and the
-    registered extras' own (reviews and recommendations: four for a visitor, none of them while
-    cached; the delivery check: one when the shopper has given a PIN)."""
-    page = await product_data(conn, slug)
-    if page is None:
-        return None
-    product, images = page["product"], page["images"]
+async def picker_for(conn, page: dict):
+    """This request's picker for a product page's data (the bag's picker_source)."""
     if _picker_source is None:
         raise RuntimeError("no picker registered: the bag area registers it when it is imported")
-    picker = await _picker_source(conn, product["id"], page["variants"])
+    return await _picker_source(conn, page["product"]["id"], page["variants"])
+
+
+def page_context(page: dict, picker) -> dict:
+    """The catalogue's own part of the page's context: the product, its picker and photos."""
+    product = page["product"]
     colours: dict[str, list[dict]] = {}
     for variant in picker.variants:
         colours.setdefault(variant["colour"], []).append(variant)
     sizes = [v["size"] for v in sorted(picker.variants, key=lambda v: v["size_position"])]
-    context = dict(
+    return dict(
         product=product,
         picker=picker,
         variants_by_colour=colours,
-        images=images,
+        images=page["images"],
         size_chart=size_chart(page["size_chart"], sizes),
     )
+
+
+async def region_context(conn, product: dict) -> dict:
+    """What the regions every visitor sees alike need (the look, recommendations, reviews)."""
+    context: dict = {}
+    for region in _regions:
+        context.update(await region(conn, product))
+    return context
+
+
+async def visitor_context(conn, product: dict) -> dict:
+    """What only this visitor sees (and the per-view steps): the extras, then the visitor parts."""
+    context: dict = {}
     for extra in _extras:
         context.update(await extra(conn, product))
+    for name, part in _visitor_parts.items():
+        if name not in context:
+            context[name] = await part(conn)
+    return context
+
+
+async def product_page_context(conn, slug: str) -> dict | None:
+    """Everything the product page shows; None when there is no such product. One statement for
+    the product with its variants, images, fit note and size chart (none while the cache holds
+    them: see cache.py), one for what a bag holds of it or the shopper's own holds (only when
+    there is a bag or a signed-in shopper), and the registered regions' and extras' own (reviews,
+    recommendations and the look: five for a visitor, none of them while cached; the delivery
+    check: one when the shopper has given a PIN; recently viewed: one when there is its cookie)."""
+    page = await product_data(conn, slug)
+    if page is None:
+        return None
+    context = page_context(page, await picker_for(conn, page))
+    context.update(await region_context(conn, context["product"]))
+    context.update(await visitor_context(conn, context["product"]))
     return context

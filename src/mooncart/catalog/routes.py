@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from quart import Blueprint, abort, current_app, flash, redirect, request, url_for
 
+from .. import cache
 from ..db import get_conn
 from ..htmx import fragment, is_htmx, see_other
 from ..pages import render_page
@@ -14,6 +15,7 @@ from ..redirects import safe_next
 from . import queries
 from .listing import listing_context
 from .my_sizes import choosable_sizes, current_my_sizes, save_my_sizes, switch_only_mine
+from .page_cache import product_page_context as cached_product_page_context
 from .product_page import product_page_context
 from .reference import reference_data
 
@@ -77,7 +79,10 @@ async def category(slug: str):
 async def product(slug: str):
     """A product page: photos, the size and colour picker, stock, reviews; a 404 for no such product."""
     conn = await get_conn()
-    context = await product_page_context(conn, slug)
+    if cache.current().enabled:  # the part everyone sees alike as cached HTML (page_cache.py)
+        context = await cached_product_page_context(conn, slug)
+    else:
+        context = await product_page_context(conn, slug)
     if context is None:
         abort(404)
     if context["product"]["slug"] != slug:  # the collation matched /products/KURTA-...: one address per page

@@ -9,12 +9,14 @@ from __future__ import annotations
 from quart import current_app, g, has_request_context, request
 
 from ..accounts.auth import auth_manager_key, current_shopper
+from ..catalog.product_page import product_page_varies_with
 from ..db import get_conn
 from ..htmx import is_htmx
 from ..pages import layout_part
 from . import queries
 
 
+@product_page_varies_with("wished_ids")  # the product page's cached HTML has one copy per set of hearts
 async def wished_ids(conn) -> frozenset[int]:
     """This request's shopper's wished product ids (empty for a guest, without a statement)."""
     if "wished_ids" not in g:

@@ -1,0 +1,146 @@
+"""The product page's HTML from the shared cache (only when there is one: cache.py). Rendering
+the 25 KB page was most of what a cached product page cost, so the part every visitor sees alike
+is kept rendered: the photos, the picker with its stock badges, the size chart, the details, the
+look, a guest's reviews and the recommendation rows (the page's `content` block).
+
+What belongs to one request is never in that HTML:
+- the CSRF token and the CSP nonce are marks in it, replaced on every response by the request's
+  own (so no visitor is ever sent another's token);
+- the page's own address (where a heart comes back to without JavaScript) likewise;
+- the regions that are the visitor's own (the delivery check, recently viewed, and a signed-in
+  shopper's reviews) are marks where their template would be included, each rendered on every
+  request with the whole page's context, as an include would be;
+- the layout around it (header, bag count, who is signed in, flashed messages) is rendered as
+  always.
+
+What the shared part shows of the visitor is part of the entry's key: the picker as her bag and
+holds make it (stock, quantity in bag), whether she is signed in, and the registered visitor
+parts (the hearts she filled): each distinct value has its own entry.
+
+Freshness: the key also holds the product's data as this request read it (from its own cache
+entry, itself fresh: cache.py), so a request after a stock or price change computes a new key
+and never meets HTML rendered before it. The regions read inside the render (look, reviews,
+recommendations) are read under the entry's generations (catalog, reviews, stock), taken before
+them, as every cache entry is."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from jinja2 import ChoiceLoader, DictLoader, Environment, pass_context
+from markupsafe import Markup, escape
+from quart import current_app, request
+
+from .. import cache
+from ..accounts.auth import auth_manager_key, current_shopper
+from ..htmx import template_environment
+from . import product_page
+
+TEMPLATE = "catalog/product.html"
+# The visitor's own regions: marks in the cached HTML, rendered on every request
+OWN_REGIONS = ("delivery/_delivery_check.html", "wishlist/_recently_viewed.html")
+SHOPPER_REGIONS = (*OWN_REGIONS, "reviews/_reviews.html")  # her votes, whether she may review
+GENERATIONS = (cache.CATALOG, cache.REVIEWS, cache.STOCK)
+
+
+def _mark(name: str) -> str:
+    """A mark in cached HTML: private-use characters that escaping leaves alone."""
+    return f"\ue000{name}\ue001"
+
+
+CSRF_TOKEN, CSRF_FIELD, NONCE, PATH = _mark("csrf-token"), _mark("csrf-field"), _mark("nonce"), _mark("path")
+
+
+def _environment(app, regions: tuple[str, ...]) -> Environment:
+    """The app's (synchronous) templates, except that each of `regions` renders as its mark."""
+    name = "mooncart_product_html:" + ",".join(regions)
+    env = app.extensions.get(name)
+    if env is None:
+        base = template_environment(app)
+        marks = DictLoader({region: _mark("region:" + region) for region in regions})
+        assert base.loader is not None  # Quart's, from the app's template folders
+        env = app.extensions[name] = base.overlay(loader=ChoiceLoader([marks, base.loader]))
+    return env
+
+
+def render_shared(app, regions: tuple[str, ...], context: dict) -> str:
+    """The page's content block with the request's own bits as marks. Only `context` is seen (no
+    request, session or layout values): what the shared HTML shows is what was given here."""
+    template = _environment(app, regions).get_template(TEMPLATE)
+    values = dict(
+        context,
+        csrf_token=lambda: CSRF_TOKEN,
+        csrf_field=lambda: Markup(CSRF_FIELD),
+        csp_nonce=lambda: NONCE,
+        heart_next=PATH,
+    )
+    return "".join(template.blocks["content"](template.new_context(values)))
+
+
+def filler(html: str, regions: tuple[str, ...]):
+    """What the product template calls in place of its content: the cached HTML with this
+    request's token, nonce, address and own regions (rendered with the page's whole context)."""
+
+    @pass_context
+    def fill(ctx) -> Markup:
+        env = ctx.environment
+        page = html
+        for region in regions:
+            template = env.get_template(region)
+            own = "".join(template.root_render_func(template.new_context(ctx.get_all(), shared=True)))
+            page = page.replace(_mark("region:" + region), own)
+        page = page.replace(CSRF_FIELD, str(env.globals["csrf_field"]()))
+        page = page.replace(CSRF_TOKEN, str(escape(env.globals["csrf_token"]())))
+        page = page.replace(NONCE, str(escape(env.globals["csp_nonce"]())))
+        page = page.replace(PATH, str(escape(request.full_path.rstrip("?"))))
+        return Markup(page)  # noqa: S704 # rendered by our autoescaping templates, marks replaced by escaped values
+
+    return fill
+
+
+def _key_value(value: Any) -> Any:
+    """A visitor part as key data (a set of ids in order)."""
+    return sorted(value) if isinstance(value, (set, frozenset)) else value
+
+
+def _key(slug: str, signed_in: bool, *data: Any) -> str:
+    """The entry's key: the slug, then a digest of everything the shared HTML was made from that
+    is not read inside the render. json's C encoder (str for a decimal or a date) is several
+    times cheaper than cache.key's exact encoding, and a digest needs no decoding back."""
+    plain = [_key_value(v) if not isinstance(v, dict) else {k: _key_value(x) for k, x in v.items()} for v in data]
+    digest = hashlib.sha256(json.dumps(plain, default=str, separators=(",", ":")).encode()).hexdigest()[:32]
+    return f"product-html:{'shopper' if signed_in else 'guest'}:{slug}:{digest}"
+
+
+async def product_page_context(conn, slug: str) -> dict | None:
+    """The product page's context with the shared part as cached HTML (`product_html`, called by
+    the template), or None for no such product. A visitor without a bag, PIN, recently-viewed
+    cookie or log-in costs no statement while the product's entry and the HTML are fresh."""
+    page = await product_page.product_data(conn, slug)
+    if page is None:
+        return None
+    product = page["product"]
+    if product["slug"] != slug:
+        return {"product": product}  # the route answers with the page's one address
+    picker = await product_page.picker_for(conn, page)
+    visitor = await product_page.visitor_context(conn, product)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a werkzeug LocalProxy
+    signed_in = auth_manager_key in app.extensions and await current_shopper() is not None
+    regions = SHOPPER_REGIONS if signed_in else OWN_REGIONS
+    parts = {name: visitor[name] for name in product_page.visitor_part_names()}
+    picker_rows = [(v["id"], v["stock"], v["in_bag"]) for v in picker.variants]
+
+    async def render() -> dict:
+        context = product_page.page_context(page, picker)
+        context.update(await product_page.region_context(conn, product))
+        context.update(parts)
+        return {"html": render_shared(app, regions, context)}
+
+    entry = await cache.current().get_or_load(
+        _key(slug, signed_in, page, picker_rows, picker.max_quantity, parts),
+        render,
+        generations=GENERATIONS,
+    )
+    return dict(visitor, product=product, product_html=filler(entry["html"], regions))
