@@ -14,8 +14,8 @@ import pytest
 from mooncart.analytics import queries as analytics_queries
 from mooncart.catalog.queries import ListingFilters, select_listing
 from mooncart.db import fetch_all, fetch_val
-from mooncart.search import queries
-from mooncart.search.rules import Synonyms, expression, normalise, understand
+from mooncart.search import lexicon, queries
+from mooncart.search.rules import Synonyms, expression, normalise, title_patterns, understand
 from tests.conftest import HTMX, log_in, post, soup, statements_run
 from tests.factories import make_category, make_searchable_products, make_user
 
@@ -471,3 +471,60 @@ async def test_a_results_page_costs_one_statement_for_its_cards_once_the_worker_
     before = await statements_run(conn)
     await search(client, "spacesuit")
     assert await statements_run(conn) - before - 1 == 1
+
+
+async def test_the_title_scan_finds_words_as_word_beginnings_in_titles_only(catalogue, conn):
+    # what the type-ahead asks of a big catalogue's newest titles (issue 13 on a million products)
+    groups = Synonyms.from_rows(await queries.select_synonyms(conn))
+    floor = min(p["id"] for p in catalogue.values()) - 1
+    slug_key = {p["slug"]: key for key, p in catalogue.items()}
+
+    async def scan(query: str) -> list[str]:
+        patterns = title_patterns(understand(normalise(query), groups))
+        rows = await queries.select_newest_title_matches(conn, patterns, floor, 6)
+        return [slug_key[r["slug"]] for r in rows if r["slug"] in slug_key]
+
+    assert set(await scan("lehnga")) == {"lehenga", "lehenga_set"}
+    assert set(await scan("lehnga choli")) == {"lehenga", "lehenga_set"}  # a synonym of lehenga, as the search
+    # "red" begins no word of "Embroidered Juttis"; the pink kurta has red in its words only
+    assert await scan("red") == ["red_dress", "red_kurti"]  # newest first
+    assert await scan("red kurti") == ["red_kurti"]
+    assert await scan("maroon") == ["lehenga", "saree"]  # a colour, from the variants
+    assert await scan("spacesuit") == [] and await scan("the") == []
+    newest = await queries.select_newest_title_matches(
+        conn, title_patterns(understand("red", groups)), catalogue["red_kurti"]["id"], 6
+    )
+    assert [r["slug"] for r in newest] == [catalogue["red_dress"]["slug"]]  # only after the floor
+
+
+async def test_on_a_catalogue_bigger_than_the_window_the_box_suggests_the_newest_titles_in_one_statement(
+    committed, app, conn, monkeypatch
+):
+    connection, made = committed
+    specs = [
+        dict(
+            key=f"k{i}",
+            category="Kurtis",
+            name=f"Ikat Kurti {i}",
+            description="Pairs with palazzo pants." if i == 0 else "Straight cut.",
+            variants=[("M", "Teal", 1)],
+        )
+        for i in range(9)
+    ]
+    products = await make_searchable_products(connection, made, specs)
+    monkeypatch.setattr(lexicon, "SUGGESTION_WINDOW", 7)
+    app.app.config["REFERENCE_CACHE_SECONDS"] = 60
+    client = app.test_client()
+    await client.get("/search/suggest", query_string={"q": "sari"}, headers=HTMX)  # caches warm
+    before = await statements_run(conn)
+    response = await client.get("/search/suggest", query_string={"q": "kurta"}, headers=HTMX)
+    assert await statements_run(conn) - before - 1 == 1
+    hrefs = [o["data-href"] for o in soup(await response.get_data()).select('[role="option"]')]
+    newest_six = [products[f"k{i}"]["url"] for i in range(8, 2, -1)]
+    assert [h for h in hrefs if h.startswith("/products/")] == newest_six
+    # words no title in the window has: FULLTEXT over everything answers (two statements)
+    before = await statements_run(conn)
+    response = await client.get("/search/suggest", query_string={"q": "palazzo"}, headers=HTMX)
+    assert await statements_run(conn) - before - 1 == 2
+    hrefs = [o["data-href"] for o in soup(await response.get_data()).select('[role="option"]')]
+    assert products["k0"]["url"] in hrefs

@@ -18,6 +18,10 @@ from .rules import Synonyms, Vocabulary
 DEFAULT_TTL = 300.0
 VOCABULARY_PRODUCTS = 20_000  # the newest products' names and fabrics
 POPULAR_DAYS = 30
+# The type-ahead looks for a query's words in the titles of the newest SUGGESTION_WINDOW products
+# first (queries.select_newest_title_matches): on a shop with more products than that, a common
+# word costs a few rows read instead of ranking every product that has it.
+SUGGESTION_WINDOW = 5_000
 
 
 async def _cached(name: str, load: Callable[[], Awaitable[Any]]) -> Any:
@@ -57,6 +61,19 @@ async def popular_category_ids(conn) -> list[int]:
         return await queries.select_popular_category_ids(conn, POPULAR_DAYS, 8)
 
     return await _cached("popular", load)
+
+
+async def newest_window_floor(conn) -> int | None:
+    """The product id after which the type-ahead's window of newest titles starts, or None when
+    the catalogue is no bigger than the window (FULLTEXT is then as quick, and ranks better).
+    Products added since this worker read the ids are newer, so they are inside the window too."""
+
+    async def load() -> tuple[int, int]:
+        return await queries.select_search_id_range(conn)
+
+    low, high = await _cached("id_range", load)
+    floor = high - SUGGESTION_WINDOW
+    return floor if floor > low else None
 
 
 def forget_search_cache() -> None:

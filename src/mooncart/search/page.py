@@ -17,7 +17,7 @@ from ..catalog.listing import SORT_LABELS as LISTING_SORT_LABELS
 from ..catalog.listing import ListingRequest, make_cursor, parse_cursor, parse_listing_args
 from ..catalog.reference import Reference
 from . import lexicon, queries
-from .rules import MAX_QUERY_LENGTH, Unit, did_you_mean, expression, normalise, stem, understand
+from .rules import MAX_QUERY_LENGTH, Unit, did_you_mean, expression, normalise, stem, title_patterns, understand
 
 RELEVANCE = "relevance"
 SORT_LABELS = {RELEVANCE: "Best match", **LISTING_SORT_LABELS}
@@ -159,9 +159,22 @@ async def search_context(conn, reference: Reference, args, page_size: int) -> di
     )
 
 
+async def suggested_products(conn, units: list[Unit], match: str, floor: int | None) -> list[dict]:
+    """The type-ahead's few products. On a catalogue bigger than the window of newest titles
+    (`floor` is the id the window starts after, lexicon.newest_window_floor), the newest products
+    with the words in their titles, when the window holds enough of them; otherwise (a rare
+    word, a small shop) the best matches by FULLTEXT score."""
+    if floor is not None:
+        rows = await queries.select_newest_title_matches(conn, title_patterns(units), floor, SUGGESTIONS)
+        if len(rows) == SUGGESTIONS:
+            return rows
+    return await queries.select_suggestions(conn, match, SUGGESTIONS)
+
+
 async def suggestion_context(conn, reference: Reference, args) -> dict:
-    """The type-ahead: the categories the words name and the best few products (one statement
-    once this worker has the synonyms), or a "Did you mean" when nothing matches."""
+    """The type-ahead: the categories the words name and a few products (one statement once this
+    worker has the synonyms, two for a rare word on a big catalogue), or a "Did you mean" when
+    nothing matches."""
     query = normalise(args.get("q"))
     products: list[dict] = []
     categories: list = []
@@ -171,10 +184,11 @@ async def suggestion_context(conn, reference: Reference, args) -> dict:
         match = expression(units)
         categories = matching_categories(units, reference, SUGGESTED_CATEGORIES)
         if match:
+            floor = await lexicon.newest_window_floor(conn)
             # names and prices only: kept in the shared cache until staff change the catalogue
             products = await cache.current().get_or_load(
                 cache.key("suggestions", match, SUGGESTIONS),
-                lambda: queries.select_suggestions(conn, match, SUGGESTIONS),
+                lambda: suggested_products(conn, units, match, floor),
                 generations=[cache.CATALOG],
             )
         if not products and not categories:

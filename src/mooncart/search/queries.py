@@ -53,55 +53,154 @@ async def refresh_category_search_text(conn, category_id: int) -> None:
     )
 
 
+# The best-match page ranks a bounded set of candidates: the CANDIDATES best matches by score
+# alone, read from product_search without touching any other table, and only then are the
+# listing's filters checked on those and the cards built for the one page. Measured on 1,000,000
+# demo products (bench/search_scale.py): ranking every match of "kurti" (100,000 of them) with
+# the filters, the picture and the in-stock flag per match took seconds; InnoDB's FULLTEXT search
+# itself is the part that remains. The answer is exact whenever enough candidates pass the
+# filters to fill the page (anything outside the candidates scores lower than all of them); when
+# they do not, the page is ranked over every match (select_relevance_page's fallback).
+CANDIDATES = 1000
+
+
+def _keyset(after: tuple[int, int] | None, params: dict) -> str:
+    """After the (score, id) of the last card shown, in product_search's own terms (the score is
+    computed, so it is written out: a WHERE cannot name the select's alias)."""
+    if after is None:
+        return ""
+    params["after_score"], params["after_id"] = after
+    return (
+        " AND (" + _SCORE_SQL + " < %(after_score)s OR (" + _SCORE_SQL + " = %(after_score)s "
+        "AND ps.product_id < %(after_id)s))"
+    )
+
+
 async def select_relevance_page(
     conn, match: str, filters: ListingFilters, after: tuple[int, int] | None, limit: int
 ) -> list[dict]:
     """One page of product cards, best match first (then newest), with the listing's filters.
     `after` is the (score, id) of the last card shown: keyset pagination, as the listings. The
     columns are select_listing's, plus the score for the next page's cursor (a test checks that
-    the two stay alike). Returns up to limit + 1 rows, so the caller knows of a next page."""
+    the two stay alike). Returns up to limit + 1 rows, so the caller knows of a next page.
+
+    With filters, the page is first looked for among the CANDIDATES best matches; only when
+    fewer than a page of those pass is it ranked over every match, so the answer is the same."""
     params: dict = {"match": match, "limit": limit + 1}
-    keyset = None
-    if after is not None:
-        params["after_score"], params["after_id"] = after
-        keyset = "(m.score < %(after_score)s OR (m.score = %(after_score)s AND p.id < %(after_id)s))"
-    conditions = _listing_conditions(filters, keyset, params)
-    sql = (
-        "SELECT " + CARD_COLUMNS + ", m.score "  # nosec B608 # values are %s parameters
-        "FROM (SELECT ps.product_id, " + _SCORE_SQL + " AS score FROM product_search ps "
-        "WHERE " + _MATCHES_SQL + ") m "
-        "JOIN products p ON p.id = m.product_id "
-        "LEFT JOIN product_review_scores rs ON rs.product_id = p.id "
-        + ("WHERE " + " AND ".join(conditions) + " " if conditions else "")
-        + "ORDER BY m.score DESC, p.id DESC LIMIT %(limit)s"
+    keyset = _keyset(after, params)
+    conditions = _listing_conditions(filters, None, params)
+    if not conditions:
+        return await fetch_all(conn, _relevance_sql(keyset, conditions, bounded=False), params)
+    params["candidates"] = CANDIDATES
+    rows = await fetch_all(conn, _relevance_sql(keyset, conditions, bounded=True), params)
+    if len(rows) > limit:
+        return rows
+    return await fetch_all(conn, _relevance_sql(keyset, conditions, bounded=False), params)
+
+
+def _relevance_sql(keyset: str, conditions: list[str], bounded: bool) -> str:
+    """The page's ids by score from product_search alone (all of them or the best CANDIDATES),
+    filtered on products when there are filters, then the cards of that page only: the picture,
+    the in-stock flag and the reviews are looked up for 25 products, not for every match."""
+    matches = (
+        "SELECT ps.product_id, " + _SCORE_SQL + " AS score FROM product_search ps "  # nosec B608 # fixed text
+        "WHERE " + _MATCHES_SQL + keyset
     )
-    return await fetch_all(conn, sql, params)
+    if not conditions:
+        page = matches + " ORDER BY score DESC, ps.product_id DESC LIMIT %(limit)s"
+    else:
+        source = (
+            "(" + matches + " ORDER BY score DESC, ps.product_id DESC LIMIT %(candidates)s)"
+            if bounded
+            else "(" + matches + ")"
+        )
+        page = (
+            "SELECT c.product_id, c.score FROM " + source + " c "  # nosec B608 # values are %s parameters
+            "JOIN products p ON p.id = c.product_id WHERE " + " AND ".join(conditions) + " "
+            "ORDER BY c.score DESC, c.product_id DESC LIMIT %(limit)s"
+        )
+    return (
+        "SELECT " + CARD_COLUMNS + ", page.score "  # nosec B608 # values are %s parameters
+        "FROM (" + page + ") page JOIN products p ON p.id = page.product_id "
+        "LEFT JOIN product_review_scores rs ON rs.product_id = p.id "
+        "ORDER BY page.score DESC, p.id DESC"
+    )
 
 
 async def count_matches(conn, match: str, filters: ListingFilters, cap: int) -> int:
     """How many products match, counted up to `cap` (the page says "1,000+" beyond): a search for
-    one common word on a million products must not count them all."""
+    one common word on a million products must not count them all. Without filters the count
+    needs product_search alone."""
     params: dict = {"match": match, "cap": cap}
     conditions = _listing_conditions(filters, None, params)
+    join = " JOIN products p ON p.id = ps.product_id" if conditions else ""
     sql = (
-        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM product_search ps JOIN products p ON p.id = ps.product_id "  # nosec B608 # values are %s parameters
-        "WHERE " + " AND ".join([_MATCHES_SQL, *conditions]) + " LIMIT %(cap)s) capped"
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM product_search ps"  # nosec B608 # values are %s parameters
+        + join
+        + " WHERE "
+        + " AND ".join([_MATCHES_SQL, *conditions])
+        + " LIMIT %(cap)s) capped"
     )
     rows = await fetch_all(conn, sql, params)
     return int(rows[0]["n"])
 
 
 async def select_suggestions(conn, match: str, limit: int) -> list[dict]:
-    """The type-ahead's products: the best few matches by name, in one statement."""
+    """The type-ahead's products: the best few matches by name, in one statement (ranked on
+    product_search alone, then only those few products read)."""
     return await fetch_all(
         conn,
         "SELECT p.slug, p.name, p.from_price_paise FROM (SELECT ps.product_id, "
         + _SCORE_SQL  # nosec B608 # fixed text; values are %s parameters
         + " AS score FROM product_search ps WHERE "
         + _MATCHES_SQL
-        + ") m JOIN products p ON p.id = m.product_id ORDER BY m.score DESC, p.id DESC LIMIT %(limit)s",
+        + " ORDER BY score DESC, ps.product_id DESC LIMIT %(limit)s) m "
+        "JOIN products p ON p.id = m.product_id ORDER BY m.score DESC, m.product_id DESC",
         {"match": match, "limit": limit},
     )
+
+
+async def select_newest_title_matches(conn, patterns: list[list[list[str]]], newer_than: int, limit: int) -> list[dict]:
+    """The type-ahead's products on a big catalogue: the newest few whose title (name, category,
+    fabric, colours) has every unit's words as word beginnings (rules.title_patterns), looked for
+    among the products after id `newer_than` only, newest first, reading product_search's primary
+    key backwards until `limit` are found. A word that 10% of a million products carry is found
+    in the first hundred rows read, where FULLTEXT would rank all 100,000 of them; a word that
+    no recent title has costs one pass over the window (the caller then asks FULLTEXT, which is
+    quick for a rare word). The patterns are parameters; their words are letters and digits
+    only (rules.normalise: no LIKE wildcard either), and "(^|[^[:alnum:]])" is a word's start
+    on MariaDB's PCRE and MySQL 8's ICU alike."""
+    params: dict = {"newer_than": newer_than, "limit": limit}
+    required = []
+    for alternatives in patterns:
+        options = []
+        for words in alternatives:
+            needs = []
+            for word in words:
+                like, regexp = f"l{len(params)}", f"r{len(params)}"
+                params[like], params[regexp] = "%" + word + "%", "(^|[^[:alnum:]])" + word
+                # LIKE first: a cheap test that most rows fail, so few rows pay for the REGEXP
+                needs.append("ps.title LIKE %(" + like + ")s AND ps.title REGEXP %(" + regexp + ")s")
+            options.append("(" + " AND ".join(needs) + ")")
+        required.append("(" + " OR ".join(options) + ")")
+    if not required:
+        return []
+    return await fetch_all(
+        conn,
+        "SELECT p.slug, p.name, p.from_price_paise FROM (SELECT ps.product_id FROM product_search ps "  # nosec B608 # values are %s parameters
+        "WHERE ps.product_id > %(newer_than)s AND "
+        + " AND ".join(required)
+        + " ORDER BY ps.product_id DESC LIMIT %(limit)s) m JOIN products p ON p.id = m.product_id ORDER BY p.id DESC",
+        params,
+    )
+
+
+async def select_search_id_range(conn) -> tuple[int, int]:
+    """The lowest and highest product ids that search holds (0, 0 when none)."""
+    rows = await fetch_all(
+        conn, "SELECT COALESCE(MIN(product_id), 0) AS low, COALESCE(MAX(product_id), 0) AS high FROM product_search"
+    )
+    return int(rows[0]["low"]), int(rows[0]["high"])
 
 
 async def select_synonyms(conn) -> list[dict]:

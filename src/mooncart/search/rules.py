@@ -172,6 +172,23 @@ def expression(units: list[Unit]) -> str:
     return " ".join(required)
 
 
+def title_patterns(units: list[Unit]) -> list[list[list[str]]]:
+    """What the type-ahead's scan of the newest titles looks for: per unit, its alternatives, each
+    the words it needs (as word beginnings, the same words and singulars as the expression's).
+    Units with no word the index holds are left out, as the expression leaves them out."""
+    found = []
+    for unit in units:
+        alternatives = []
+        for term in unit.alternatives:
+            words = [stem(w) for w in term.split() if searchable(w)]
+            words = [w for w in words if len(w) >= MIN_WORD_LENGTH]
+            if words and words not in alternatives:
+                alternatives.append(words)
+        if alternatives:
+            found.append(alternatives)
+    return found
+
+
 def edit_distance(a: str, b: str, limit: int) -> int:
     """Optimal string alignment distance (a swap of two neighbours counts 1), or limit + 1 as
     soon as it must exceed `limit`: cheap enough to run over a few thousand words per search."""

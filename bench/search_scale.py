@@ -1,0 +1,178 @@
+"""Time search's statements (issue 13) on a big catalogue against a small one: the results page's
+cards (best match, and newest first), its capped count, the type-ahead's products and "Did you
+mean", for a fixed set of queries. Each is run once to warm the buffer pool, then REPEAT times in
+isolation (one connection, nothing else of ours running); the median and the fastest are
+printed (on a loaded machine the fastest is the better guess at the work itself), with the rows
+EXPLAIN ANALYZE (MariaDB: ANALYZE FORMAT=JSON) says were read.
+
+    .venv/bin/python bench/search_scale.py <database> [<database> ...] [--repeat 7] [--explain]
+
+Build the databases as bench/benchmark.py does (ensure_catalogue: seed_demo, seed 42), e.g.
+`mooncart init-db && mooncart seed-demo --products 1000000` in a database of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import aiomysql
+
+ROOT = Path(__file__).resolve().parents[1]
+# before/after: MOONCART_BENCH_SRC=<another worktree>/src times that code on the same databases
+sys.path.insert(0, os.environ.get("MOONCART_BENCH_SRC", str(ROOT / "src")))
+
+from mooncart.catalog.listing import ListingRequest  # noqa: E402
+from mooncart.catalog.queries import ListingFilters  # noqa: E402
+from mooncart.config import DatabaseSettings  # noqa: E402
+from mooncart.search import page, queries  # noqa: E402
+from mooncart.search.rules import Synonyms, Vocabulary, did_you_mean, expression, normalise, understand  # noqa: E402
+
+QUERIES = {
+    "kurti": "common",
+    "red kurti": "common",  # no red in the demo catalogue: found by the words only
+    "maroon kurti": "common",
+    "saree": "common",
+    "lehnga": "common",
+    "mint kaftan": "rare",
+    "kurtii": "typo",
+    "phulkary": "typo",
+    "spacesuit": "no result",
+}
+PAGE = 24
+SUGGESTIONS = 6
+COUNT_CAP = 1000
+
+
+def listing(sort: str, filters: ListingFilters | None = None) -> ListingRequest:
+    """A first page in this order (with no filters unless given)."""
+    return ListingRequest(filters or ListingFilters(), sort, None)
+
+
+async def suggest(conn, units, match):
+    """The type-ahead's products as search.page finds them (before this branch: FULLTEXT only)."""
+    if not hasattr(page, "suggested_products"):
+        return await queries.select_suggestions(conn, match, SUGGESTIONS)
+    from mooncart.search.lexicon import SUGGESTION_WINDOW
+
+    low, high = await queries.select_search_id_range(conn)
+    floor = high - SUGGESTION_WINDOW if high - SUGGESTION_WINDOW > low else None
+    return await page.suggested_products(conn, units, match, floor)
+
+
+class Recorder:
+    """The statements the cursors ran (for EXPLAIN)."""
+
+    def __init__(self):
+        self.sql: list[str] = []
+        original = aiomysql.Cursor.execute
+
+        async def execute(cursor, query, args=None):
+            result = await original(cursor, query, args)
+            self.sql.append(cursor._executed)
+            return result
+
+        aiomysql.Cursor.execute = execute  # type: ignore[method-assign]
+
+
+async def timed(repeat: int, work) -> tuple[float, object]:
+    result = await work()  # warm
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = await work()
+        times.append((time.perf_counter() - start) * 1000)
+    return (statistics.median(times), min(times)), result
+
+
+async def rows_read(conn, sql: str) -> str:
+    """MariaDB's ANALYZE: the rows each table access read (r_rows), in order."""
+    async with conn.cursor() as cur:
+        await cur.execute("ANALYZE FORMAT=JSON " + sql)
+        (plan,) = await cur.fetchone()
+    found: list[str] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "table_name" in node and "r_rows" in node:
+                rows, loops = node["r_rows"] or 0, node.get("r_loops", 1)
+                found.append(f"{node['table_name']}:{node.get('access_type')}:{rows:.0f}x{loops}")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(plan))
+    return " ".join(found)
+
+
+async def measure(database: str, repeat: int, explain: bool, recorder: Recorder) -> list[dict]:
+    server = os.environ.get("MOONCART_BENCH_SERVER_URL", "mysql://root@127.0.0.1:3306/")
+    settings = DatabaseSettings.from_url(server, allow_no_database=True).with_database(database)
+    conn = await aiomysql.connect(**settings.connect_kwargs())
+    synonyms = Synonyms.from_rows(await queries.select_synonyms(conn))
+    async with conn.cursor() as cur:
+        await cur.execute("SELECT id FROM sizes WHERE label = 'M'")
+        (size_m,) = await cur.fetchone()
+    size_m_in_stock = ListingFilters(size_ids=(size_m,), in_stock_only=True)
+    ms, texts = await timed(repeat, lambda: queries.select_vocabulary_texts(conn, 20_000))
+    vocabulary = Vocabulary.from_texts([*texts, *synonyms.group_of])
+    out = [dict(db=database, query="(vocabulary load)", kind="", op="vocabulary", ms=ms, rows=len(texts), read="")]
+    for query, kind in QUERIES.items():
+        units = understand(normalise(query), synonyms)
+        match = expression(units)
+        ops = {
+            # the results page's statements, as search.page runs them
+            "best match": lambda m=match: page._page(conn, m, listing(page.RELEVANCE), PAGE),
+            "newest": lambda m=match: page._page(conn, m, listing("new"), PAGE),
+            "count": lambda m=match: queries.count_matches(conn, m, ListingFilters(), COUNT_CAP),
+            "best, M+stk": lambda m=match: page._page(conn, m, listing(page.RELEVANCE, size_m_in_stock), PAGE),
+            "count M+stk": lambda m=match: queries.count_matches(conn, m, size_m_in_stock, COUNT_CAP),
+            "suggest": lambda m=match, u=units: suggest(conn, u, m),
+        }
+        for op, work in ops.items():
+            ms, result = await timed(repeat, work)
+            read = ""
+            if explain:
+                recorder.sql.clear()
+                await work()
+                read = " | ".join([await rows_read(conn, sql) for sql in list(recorder.sql)])
+            rows = result if isinstance(result, int) else len(result)
+            out.append(dict(db=database, query=query, kind=kind, op=op, ms=ms, rows=rows, read=read))
+
+        async def correct(q=query):
+            return did_you_mean(normalise(q), vocabulary)
+
+        ms, result = await timed(repeat, correct)
+        out.append(dict(db=database, query=query, kind=kind, op="did you mean", ms=ms, rows=result, read=""))
+    conn.close()
+    return out
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("databases", nargs="+")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--explain", action="store_true")
+    args = parser.parse_args()
+    recorder = Recorder()
+    print("load average", os.getloadavg())
+    for database in args.databases:
+        for row in await measure(database, args.repeat, args.explain, recorder):
+            print(
+                f"{row['db']:<24} {row['query']:<18} {row['kind']:<9} {row['op']:<12} "
+                f"{row['ms'][0]:9.2f} ms (min {row['ms'][1]:8.2f})  rows={row['rows']}  {row['read']}",
+                flush=True,
+            )
+    print("load average", os.getloadavg())
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
