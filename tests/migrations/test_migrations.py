@@ -59,7 +59,7 @@ async def describe(conn) -> dict:
     """Everything information_schema says about the shop's tables (not the migration record):
     columns, indexes, constraints (keys, foreign keys with their rules, checks) and table options."""
     skip = migrations.RECORD_TABLE
-    return {
+    shape = {
         "tables": await fetch_all(
             conn,
             "SELECT table_name, engine, table_collation, create_options "
@@ -114,6 +114,9 @@ async def describe(conn) -> dict:
             "ORDER BY t.table_name, c.constraint_name",
         ),
     }
+    # MySQL 8 labels information_schema's columns in capitals (TABLE_NAME) whatever the select
+    # list says; MariaDB as written. Lower-case the labels so both describe alike.
+    return {part: [{key.lower(): value for key, value in row.items()} for row in rows] for part, rows in shape.items()}
 
 
 async def reference_shape(new_database) -> dict:
