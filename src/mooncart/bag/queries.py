@@ -226,7 +226,8 @@ async def select_bag_quantities(conn, token: str, user_id: int | None, product_i
 async def select_bag_quantities_and_holds(
     conn, token: str | None, user_id: int | None, product_id: int
 ) -> tuple[dict[int, int], dict[int, int]]:
-    """How many of each of a product's variants the bag `token` holds, and how many the shopper's
+    """How many of each of a product's variants the bag `token` holds (none when token is None: a
+    signed-in shopper without a bag still has her holds), and how many the shopper's
     own live holds keep for her ({variant id: quantity} each), for the product page, whose variants
     the catalogue reads with the product (with every hold taken off: the page is the same for
     everyone; the picker gives her own back). The stream and the add reply use

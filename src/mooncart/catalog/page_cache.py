@@ -4,7 +4,8 @@ is kept rendered: the photos, the picker with its stock badges, the size chart, 
 look, a guest's reviews and the recommendation rows (the page's `content` block).
 
 What belongs to one request is never in that HTML:
-- the CSRF token and the CSP nonce are marks in it, replaced on every response by the request's
+- the CSRF token and the CSP nonce are marks in it (salted, so that no review's text can pass
+  for one), replaced on every response by the request's
   own (so no visitor is ever sent another's token);
 - the page's own address (where a heart comes back to without JavaScript) likewise;
 - the regions that are the visitor's own (the delivery check, recently viewed, and a signed-in
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from typing import Any
 
 from jinja2 import ChoiceLoader, DictLoader, Environment, pass_context
@@ -45,56 +47,63 @@ SHOPPER_REGIONS = (*OWN_REGIONS, "reviews/_reviews.html")  # her votes, whether 
 GENERATIONS = (cache.CATALOG, cache.REVIEWS, cache.STOCK)
 
 
-def _mark(name: str) -> str:
-    """A mark in cached HTML: private-use characters that escaping leaves alone."""
-    return f"\ue000{name}\ue001"
+def _mark(name: str, salt: str) -> str:
+    """A mark in cached HTML: private-use characters that escaping leaves alone, and a random salt
+    kept with the entry, so that no text a shopper wrote (a review) can pass for one."""
+    return f"\ue000{salt}:{name}\ue001"
 
 
-CSRF_TOKEN, CSRF_FIELD, NONCE, PATH = _mark("csrf-token"), _mark("csrf-field"), _mark("nonce"), _mark("path")
-
-
-def _environment(app, regions: tuple[str, ...]) -> Environment:
-    """The app's (synchronous) templates, except that each of `regions` renders as its mark."""
-    name = "mooncart_product_html:" + ",".join(regions)
+def _environment(app, regions: tuple[str, ...], salt: str) -> Environment:
+    """The app's (synchronous) templates, except that each of `regions` renders as its mark
+    (one environment per salt: a worker makes one salt and uses it for every entry it renders)."""
+    name = f"mooncart_product_html:{salt}:" + ",".join(regions)
     env = app.extensions.get(name)
     if env is None:
         base = template_environment(app)
-        marks = DictLoader({region: _mark("region:" + region) for region in regions})
+        marks = DictLoader({region: _mark("region:" + region, salt) for region in regions})
         assert base.loader is not None  # Quart's, from the app's template folders
         env = app.extensions[name] = base.overlay(loader=ChoiceLoader([marks, base.loader]))
     return env
 
 
-def render_shared(app, regions: tuple[str, ...], context: dict) -> str:
-    """The page's content block with the request's own bits as marks. Only `context` is seen (no
-    request, session or layout values): what the shared HTML shows is what was given here."""
-    template = _environment(app, regions).get_template(TEMPLATE)
+def _salt(app) -> str:
+    """This worker's salt for the marks of the entries it renders (stored with each entry)."""
+    return app.extensions.setdefault("mooncart_product_html_salt", secrets.token_hex(8))
+
+
+def render_shared(app, regions: tuple[str, ...], context: dict) -> dict:
+    """The page's content block with the request's own bits as marks, and the marks' salt. Only
+    `context` is seen (no request, session or layout values): what the shared HTML shows is what
+    was given here."""
+    salt = _salt(app)
+    template = _environment(app, regions, salt).get_template(TEMPLATE)
     values = dict(
         context,
-        csrf_token=lambda: CSRF_TOKEN,
-        csrf_field=lambda: Markup(CSRF_FIELD),
-        csp_nonce=lambda: NONCE,
-        heart_next=PATH,
+        csrf_token=lambda: _mark("csrf-token", salt),
+        csrf_field=lambda: Markup(_mark("csrf-field", salt)),  # noqa: S704 # a fixed mark, no input
+        csp_nonce=lambda: _mark("nonce", salt),
+        heart_next=_mark("path", salt),
     )
-    return "".join(template.blocks["content"](template.new_context(values)))
+    return {"html": "".join(template.blocks["content"](template.new_context(values))), "salt": salt}
 
 
-def filler(html: str, regions: tuple[str, ...]):
+def filler(entry: dict, regions: tuple[str, ...]):
     """What the product template calls in place of its content: the cached HTML with this
     request's token, nonce, address and own regions (rendered with the page's whole context)."""
+    salt = entry["salt"]
 
     @pass_context
     def fill(ctx) -> Markup:
         env = ctx.environment
-        page = html
+        page = entry["html"]
         for region in regions:
             template = env.get_template(region)
             own = "".join(template.root_render_func(template.new_context(ctx.get_all(), shared=True)))
-            page = page.replace(_mark("region:" + region), own)
-        page = page.replace(CSRF_FIELD, str(env.globals["csrf_field"]()))
-        page = page.replace(CSRF_TOKEN, str(escape(env.globals["csrf_token"]())))
-        page = page.replace(NONCE, str(escape(env.globals["csp_nonce"]())))
-        page = page.replace(PATH, str(escape(request.full_path.rstrip("?"))))
+            page = page.replace(_mark("region:" + region, salt), own)
+        page = page.replace(_mark("csrf-field", salt), str(env.globals["csrf_field"]()))
+        page = page.replace(_mark("csrf-token", salt), str(escape(env.globals["csrf_token"]())))
+        page = page.replace(_mark("nonce", salt), str(escape(env.globals["csp_nonce"]())))
+        page = page.replace(_mark("path", salt), str(escape(request.full_path.rstrip("?"))))
         return Markup(page)  # noqa: S704 # rendered by our autoescaping templates, marks replaced by escaped values
 
     return fill
@@ -136,11 +145,11 @@ async def product_page_context(conn, slug: str) -> dict | None:
         context = product_page.page_context(page, picker)
         context.update(await product_page.region_context(conn, product))
         context.update(parts)
-        return {"html": render_shared(app, regions, context)}
+        return render_shared(app, regions, context)
 
     entry = await cache.current().get_or_load(
         _key(slug, signed_in, page, picker_rows, picker.max_quantity, parts),
         render,
         generations=GENERATIONS,
     )
-    return dict(visitor, product=product, product_html=filler(entry["html"], regions))
+    return dict(visitor, product=product, product_html=filler(entry, regions))
