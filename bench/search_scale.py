@@ -66,6 +66,16 @@ async def suggest(conn, units, match):
     return await page.suggested_products(conn, units, match, floor)
 
 
+def show(row: dict) -> dict:
+    """Print one measurement as soon as it is made."""
+    print(
+        f"{row['db']:<24} {row['query']:<18} {row['kind']:<9} {row['op']:<12} "
+        f"{row['ms'][0]:9.2f} ms (min {row['ms'][1]:8.2f})  rows={row['rows']}  {row['read']}",
+        flush=True,
+    )
+    return row
+
+
 class Recorder:
     """The statements the cursors ran (for EXPLAIN)."""
 
@@ -113,7 +123,7 @@ async def rows_read(conn, sql: str) -> str:
     return " ".join(found)
 
 
-async def measure(database: str, repeat: int, explain: bool, recorder: Recorder) -> list[dict]:
+async def measure(database: str, repeat: int, explain: bool, recorder: Recorder, only: set[str]) -> list[dict]:
     server = os.environ.get("MOONCART_BENCH_SERVER_URL", "mysql://root@127.0.0.1:3306/")
     settings = DatabaseSettings.from_url(server, allow_no_database=True).with_database(database)
     conn = await aiomysql.connect(**settings.connect_kwargs())
@@ -124,7 +134,9 @@ async def measure(database: str, repeat: int, explain: bool, recorder: Recorder)
     size_m_in_stock = ListingFilters(size_ids=(size_m,), in_stock_only=True)
     ms, texts = await timed(repeat, lambda: queries.select_vocabulary_texts(conn, 20_000))
     vocabulary = Vocabulary.from_texts([*texts, *synonyms.group_of])
-    out = [dict(db=database, query="(vocabulary load)", kind="", op="vocabulary", ms=ms, rows=len(texts), read="")]
+    out = [
+        show(dict(db=database, query="(vocabulary load)", kind="", op="vocabulary", ms=ms, rows=len(texts), read=""))
+    ]
     for query, kind in QUERIES.items():
         units = understand(normalise(query), synonyms)
         match = expression(units)
@@ -138,6 +150,8 @@ async def measure(database: str, repeat: int, explain: bool, recorder: Recorder)
             "suggest": lambda m=match, u=units: suggest(conn, u, m),
         }
         for op, work in ops.items():
+            if only and op not in only:
+                continue
             ms, result = await timed(repeat, work)
             read = ""
             if explain:
@@ -145,13 +159,13 @@ async def measure(database: str, repeat: int, explain: bool, recorder: Recorder)
                 await work()
                 read = " | ".join([await rows_read(conn, sql) for sql in list(recorder.sql)])
             rows = result if isinstance(result, int) else len(result)
-            out.append(dict(db=database, query=query, kind=kind, op=op, ms=ms, rows=rows, read=read))
+            out.append(show(dict(db=database, query=query, kind=kind, op=op, ms=ms, rows=rows, read=read)))
 
         async def correct(q=query):
             return did_you_mean(normalise(q), vocabulary)
 
         ms, result = await timed(repeat, correct)
-        out.append(dict(db=database, query=query, kind=kind, op="did you mean", ms=ms, rows=result, read=""))
+        out.append(show(dict(db=database, query=query, kind=kind, op="did you mean", ms=ms, rows=result, read="")))
     conn.close()
     return out
 
@@ -161,16 +175,12 @@ async def main() -> None:
     parser.add_argument("databases", nargs="+")
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--ops", default="", help="only these, e.g. 'best match,suggest'")
     args = parser.parse_args()
     recorder = Recorder()
     print("load average", os.getloadavg())
     for database in args.databases:
-        for row in await measure(database, args.repeat, args.explain, recorder):
-            print(
-                f"{row['db']:<24} {row['query']:<18} {row['kind']:<9} {row['op']:<12} "
-                f"{row['ms'][0]:9.2f} ms (min {row['ms'][1]:8.2f})  rows={row['rows']}  {row['read']}",
-                flush=True,
-            )
+        await measure(database, args.repeat, args.explain, recorder, set(args.ops.split(",")) if args.ops else set())
     print("load average", os.getloadavg())
 
 
