@@ -55,14 +55,17 @@ def listing(sort: str, filters: ListingFilters | None = None) -> ListingRequest:
     return ListingRequest(filters or ListingFilters(), sort, None)
 
 
-async def suggest(conn, units, match):
+async def suggest(conn, units, match, vocabulary):
     """The type-ahead's products as search.page finds them (before this branch: FULLTEXT only)."""
     if not hasattr(page, "suggested_products"):
         return await queries.select_suggestions(conn, match, SUGGESTIONS)
     from mooncart.search.lexicon import SUGGESTION_WINDOW
+    from mooncart.search.rules import title_patterns, titles_may_match
 
     low, high = await queries.select_search_id_range(conn)
     floor = high - SUGGESTION_WINDOW if high - SUGGESTION_WINDOW > low else None
+    if floor is not None and not titles_may_match(title_patterns(units), vocabulary):
+        floor = None
     return await page.suggested_products(conn, units, match, floor)
 
 
@@ -147,7 +150,7 @@ async def measure(database: str, repeat: int, explain: bool, recorder: Recorder,
             "count": lambda m=match: queries.count_matches(conn, m, ListingFilters(), COUNT_CAP),
             "best, M+stk": lambda m=match: page._page(conn, m, listing(page.RELEVANCE, size_m_in_stock), PAGE),
             "count M+stk": lambda m=match: queries.count_matches(conn, m, size_m_in_stock, COUNT_CAP),
-            "suggest": lambda m=match, u=units: suggest(conn, u, m),
+            "suggest": lambda m=match, u=units: suggest(conn, u, m, vocabulary),
         }
         for op, work in ops.items():
             if only and op not in only:
