@@ -55,15 +55,28 @@ def listing(sort: str, filters: ListingFilters | None = None) -> ListingRequest:
     return ListingRequest(filters or ListingFilters(), sort, None)
 
 
-async def suggest(conn, units, match):
+async def suggest(conn, units, match, vocabulary):
     """The type-ahead's products as search.page finds them (before this branch: FULLTEXT only)."""
     if not hasattr(page, "suggested_products"):
         return await queries.select_suggestions(conn, match, SUGGESTIONS)
     from mooncart.search.lexicon import SUGGESTION_WINDOW
+    from mooncart.search.rules import title_patterns, titles_may_match
 
     low, high = await queries.select_search_id_range(conn)
     floor = high - SUGGESTION_WINDOW if high - SUGGESTION_WINDOW > low else None
+    if floor is not None and not titles_may_match(title_patterns(units), vocabulary):
+        floor = None
     return await page.suggested_products(conn, units, match, floor)
+
+
+def show(row: dict) -> dict:
+    """Print one measurement as soon as it is made."""
+    print(
+        f"{row['db']:<24} {row['query']:<18} {row['kind']:<9} {row['op']:<12} "
+        f"{row['ms'][0]:9.2f} ms (min {row['ms'][1]:8.2f})  rows={row['rows']}  {row['read']}",
+        flush=True,
+    )
+    return row
 
 
 class Recorder:
@@ -113,7 +126,7 @@ async def rows_read(conn, sql: str) -> str:
     return " ".join(found)
 
 
-async def measure(database: str, repeat: int, explain: bool, recorder: Recorder) -> list[dict]:
+async def measure(database: str, repeat: int, explain: bool, recorder: Recorder, only: set[str]) -> list[dict]:
     server = os.environ.get("MOONCART_BENCH_SERVER_URL", "mysql://root@127.0.0.1:3306/")
     settings = DatabaseSettings.from_url(server, allow_no_database=True).with_database(database)
     conn = await aiomysql.connect(**settings.connect_kwargs())
@@ -124,7 +137,9 @@ async def measure(database: str, repeat: int, explain: bool, recorder: Recorder)
     size_m_in_stock = ListingFilters(size_ids=(size_m,), in_stock_only=True)
     ms, texts = await timed(repeat, lambda: queries.select_vocabulary_texts(conn, 20_000))
     vocabulary = Vocabulary.from_texts([*texts, *synonyms.group_of])
-    out = [dict(db=database, query="(vocabulary load)", kind="", op="vocabulary", ms=ms, rows=len(texts), read="")]
+    out = [
+        show(dict(db=database, query="(vocabulary load)", kind="", op="vocabulary", ms=ms, rows=len(texts), read=""))
+    ]
     for query, kind in QUERIES.items():
         units = understand(normalise(query), synonyms)
         match = expression(units)
@@ -135,9 +150,11 @@ async def measure(database: str, repeat: int, explain: bool, recorder: Recorder)
             "count": lambda m=match: queries.count_matches(conn, m, ListingFilters(), COUNT_CAP),
             "best, M+stk": lambda m=match: page._page(conn, m, listing(page.RELEVANCE, size_m_in_stock), PAGE),
             "count M+stk": lambda m=match: queries.count_matches(conn, m, size_m_in_stock, COUNT_CAP),
-            "suggest": lambda m=match, u=units: suggest(conn, u, m),
+            "suggest": lambda m=match, u=units: suggest(conn, u, m, vocabulary),
         }
         for op, work in ops.items():
+            if only and op not in only:
+                continue
             ms, result = await timed(repeat, work)
             read = ""
             if explain:
@@ -145,13 +162,13 @@ async def measure(database: str, repeat: int, explain: bool, recorder: Recorder)
                 await work()
                 read = " | ".join([await rows_read(conn, sql) for sql in list(recorder.sql)])
             rows = result if isinstance(result, int) else len(result)
-            out.append(dict(db=database, query=query, kind=kind, op=op, ms=ms, rows=rows, read=read))
+            out.append(show(dict(db=database, query=query, kind=kind, op=op, ms=ms, rows=rows, read=read)))
 
         async def correct(q=query):
             return did_you_mean(normalise(q), vocabulary)
 
         ms, result = await timed(repeat, correct)
-        out.append(dict(db=database, query=query, kind=kind, op="did you mean", ms=ms, rows=result, read=""))
+        out.append(show(dict(db=database, query=query, kind=kind, op="did you mean", ms=ms, rows=result, read="")))
     conn.close()
     return out
 
@@ -161,16 +178,12 @@ async def main() -> None:
     parser.add_argument("databases", nargs="+")
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--ops", default="", help="only these, e.g. 'best match,suggest'")
     args = parser.parse_args()
     recorder = Recorder()
     print("load average", os.getloadavg())
     for database in args.databases:
-        for row in await measure(database, args.repeat, args.explain, recorder):
-            print(
-                f"{row['db']:<24} {row['query']:<18} {row['kind']:<9} {row['op']:<12} "
-                f"{row['ms'][0]:9.2f} ms (min {row['ms'][1]:8.2f})  rows={row['rows']}  {row['read']}",
-                flush=True,
-            )
+        await measure(database, args.repeat, args.explain, recorder, set(args.ops.split(",")) if args.ops else set())
     print("load average", os.getloadavg())
 
 

@@ -16,7 +16,7 @@ from . import queries
 from .rules import Synonyms, Vocabulary
 
 DEFAULT_TTL = 300.0
-VOCABULARY_PRODUCTS = 20_000  # the newest products' names and fabrics
+VOCABULARY_PRODUCTS = 20_000  # the newest products' names and fabrics (more than SUGGESTION_WINDOW)
 POPULAR_DAYS = 30
 # The type-ahead looks for a query's words in the titles of the newest SUGGESTION_WINDOW products
 # first (queries.select_newest_title_matches): on a shop with more products than that, a common

@@ -17,7 +17,17 @@ from ..catalog.listing import SORT_LABELS as LISTING_SORT_LABELS
 from ..catalog.listing import ListingRequest, make_cursor, parse_cursor, parse_listing_args
 from ..catalog.reference import Reference
 from . import lexicon, queries
-from .rules import MAX_QUERY_LENGTH, Unit, did_you_mean, expression, normalise, stem, title_patterns, understand
+from .rules import (
+    MAX_QUERY_LENGTH,
+    Unit,
+    did_you_mean,
+    expression,
+    normalise,
+    stem,
+    title_patterns,
+    titles_may_match,
+    understand,
+)
 
 RELEVANCE = "relevance"
 SORT_LABELS = {RELEVANCE: "Best match", **LISTING_SORT_LABELS}
@@ -185,6 +195,8 @@ async def suggestion_context(conn, reference: Reference, args) -> dict:
         categories = matching_categories(units, reference, SUGGESTED_CATEGORIES)
         if match:
             floor = await lexicon.newest_window_floor(conn)
+            if floor is not None and not titles_may_match(title_patterns(units), await lexicon.vocabulary(conn)):
+                floor = None  # a typo or a word of no title: the window cannot have it, FULLTEXT says so at once
             # names and prices only: kept in the shared cache until staff change the catalogue
             products = await cache.current().get_or_load(
                 cache.key("suggestions", match, SUGGESTIONS),

@@ -189,6 +189,16 @@ def title_patterns(units: list[Unit]) -> list[list[list[str]]]:
     return found
 
 
+def titles_may_match(patterns: list[list[list[str]]], vocabulary: Vocabulary) -> bool:
+    """Whether the newest titles can hold these words at all: each unit has an alternative whose
+    words the vocabulary knows (a title is a name, categories, a fabric and colours, and the
+    vocabulary holds the newest products' names and fabrics and every category and colour). A
+    typo fails here, so the type-ahead does not read the window of titles to find nothing."""
+    return bool(patterns) and all(
+        any(all(vocabulary.knows(word) for word in words) for words in alternatives) for alternatives in patterns
+    )
+
+
 def edit_distance(a: str, b: str, limit: int) -> int:
     """Optimal string alignment distance (a swap of two neighbours counts 1), or limit + 1 as
     soon as it must exceed `limit`: cheap enough to run over a few thousand words per search."""
