@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from mooncart.admin.charts import bar_chart, days_of_cover, sell_through
-from mooncart.db import fetch_all, fetch_one, fetch_val
+from mooncart.db import execute, fetch_all, fetch_one, fetch_val
 from tests.conftest import HTMX, csrf, log_in, post, soup
 from tests.factories import make_product, make_user, shopper_with_bag
 
@@ -54,9 +54,8 @@ async def test_every_back_office_route_is_staff_only(app, conn, staff):
 
 
 async def test_staff_create_a_product_with_sizes_and_opening_stock(conn, staff):
-    category = await fetch_val(
-        conn, "INSERT INTO categories (slug, name) VALUES ('test-kurtis-admin', 'Kurtis') RETURNING id"
-    )
+    # the insert id, not INSERT ... RETURNING: MySQL has no RETURNING (MariaDB only)
+    _, category = await execute(conn, "INSERT INTO categories (slug, name) VALUES ('test-kurtis-admin', 'Kurtis')")
     response = await post(
         staff,
         "/admin/products/new",
@@ -71,7 +70,7 @@ async def test_staff_create_a_product_with_sizes_and_opening_stock(conn, staff):
     assert response.status_code == 303
     product_id = int(response.headers["Location"].rsplit("/", 1)[1])
     sizes = {r["label"]: r["id"] for r in await fetch_all(conn, "SELECT id, label FROM sizes")}
-    colour = await fetch_val(conn, "INSERT INTO colours (name, hex) VALUES ('Test Ivory', '#f5f0e1') RETURNING id")
+    _, colour = await execute(conn, "INSERT INTO colours (name, hex) VALUES ('Test Ivory', '#f5f0e1')")
     for size in ("S", "M", "L"):
         added = await post(
             staff,
