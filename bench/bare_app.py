@@ -85,7 +85,7 @@ async def open_pool() -> None:
 
 
 @app.before_request
-def anonymous() -> None:
+async def anonymous() -> None:  # async: Quart runs a plain hook in a worker thread, which the shop does not
     """Every visitor here is anonymous (no quart-auth): the shop's picker asks who is signed in."""
     g.shopper = None
 

@@ -53,6 +53,8 @@ SECRET = "mooncart-bench-secret"
 SERVER = DatabaseSettings.from_url(
     os.environ.get("MOONCART_BENCH_SERVER_URL", "mysql://root@127.0.0.1:3306/"), allow_no_database=True
 )
+# the 10,000-product database; another name lets two people measure at once without resetting each other's bags
+SMALL_DATABASE = os.environ.get("MOONCART_BENCH_DATABASE", "mooncart_bench_10k")
 
 
 def log(message: str) -> None:
@@ -119,12 +121,18 @@ class Signers:
         priced = SimpleNamespace(totals=order_totals([line]), code="")
         return URLSafeSerializer(SECRET, salt=confirmation.SALT).dumps(confirmation.shown([line], priced))
 
-    def cookies(self, csrf: str, bag_token: str | None = None, auth_token: str | None = None) -> str:
+    def cookies(
+        self, csrf: str, bag_token: str | None = None, auth_token: str | None = None, visitor: str | None = None
+    ) -> str:
         parts = [f"mooncart={self.session.dumps({'csrf_token': csrf})}"]
         if bag_token:
             parts.append(f"mooncart_bag={self.bag.sign(bag_token).decode()}")
         if auth_token:
             parts.append(f"mooncart_session={self.auth.dump_token(auth_token, app=self.app)}")
+        if visitor:
+            # the analytics visitor cookie (mooncart.analytics.tracking), which a shopper's first
+            # page gave her: without it every add would be a first visit and be sent a new one
+            parts.append(f"mooncart_visitor={visitor}")
         return "; ".join(parts)
 
 
@@ -139,25 +147,25 @@ def prepare_bag_requests(settings, signers, workdir: Path) -> tuple[dict[str, Pa
         variants = [row["id"] for row in cur.fetchall()]
         guests = []
         for _ in range(500):
-            token, csrf = secrets.token_hex(16), secrets.token_urlsafe(32)
+            token, csrf, visitor = secrets.token_hex(16), secrets.token_urlsafe(32), secrets.token_urlsafe(16)
             cur.execute("INSERT INTO carts (token) VALUES (%s)", (token,))
             cart_id = cur.lastrowid
             lines = random.sample(variants, 3)
-            guests.append((token, csrf, lines, cart_id))
+            guests.append((token, csrf, lines, cart_id, visitor))
     conn.commit()
     conn.close()
     reset_bags(settings, guests)
     files = {name: workdir / f"{name}.txt" for name in ("add", "change", "bare")}
     with files["add"].open("w") as add, files["bare"].open("w") as bare, files["change"].open("w") as change:
         for i, variant_id in enumerate(variants):
-            token, csrf, lines, _ = guests[i % len(guests)]
+            token, csrf, lines, _, visitor = guests[i % len(guests)]
             body = f"variant_id={variant_id}&quantity=1"
-            add.write(f"POST\t/bag/add\t{signers.cookies(csrf, token)}\t{csrf}\t{body}\n")
+            add.write(f"POST\t/bag/add\t{signers.cookies(csrf, token, visitor=visitor)}\t{csrf}\t{body}\n")
             bare.write(f"POST\t/bag/add\tbare_bag={token}\t-\t{body}\n")
-        for i, (token, csrf, lines, _) in enumerate(guests):
+        for i, (token, csrf, lines, _, visitor) in enumerate(guests):
             for n, variant_id in enumerate(lines):
                 change.write(
-                    f"POST\t/bag/items/{variant_id}\t{signers.cookies(csrf, token)}\t{csrf}\t"
+                    f"POST\t/bag/items/{variant_id}\t{signers.cookies(csrf, token, visitor=visitor)}\t{csrf}\t"
                     f"quantity={1 + (i + n) % 2}\n"
                 )
     return files, guests
@@ -175,7 +183,7 @@ def reset_bags(settings, guests) -> None:
             # line between the DELETE and this INSERT, so the line is set, not added
             "INSERT INTO cart_items (cart_id, variant_id, quantity) VALUES (%s, %s, 1) "
             "ON DUPLICATE KEY UPDATE quantity = 1",
-            [(cart_id, v) for _, _, lines, cart_id in guests for v in lines],
+            [(cart_id, v) for _, _, lines, cart_id, _ in guests for v in lines],
         )
     conn.commit()
     conn.close()
@@ -512,7 +520,7 @@ def main() -> None:
     if only - set(ENDPOINTS):
         parser.error(f"--only takes {','.join(ENDPOINTS)}")
 
-    small = asyncio.run(ensure_catalogue("mooncart_bench_10k", 10_000))
+    small = asyncio.run(ensure_catalogue(SMALL_DATABASE, 10_000))
     big = None if args.skip_million else asyncio.run(ensure_catalogue("mooncart_bench_1m", 1_000_000))
     signers = Signers(small)
     workdir = Path(tempfile.mkdtemp(prefix="mooncart-bench-"))

@@ -34,6 +34,9 @@ HOOKS = {
     "rate limiter": ("_before_request", "_after_request"),
     "quart-auth cookie refresh": ("after_request",),
     "security headers and CSP nonce": ("security_headers",),
+    "analytics event and visitor cookie": ("record_events",),
+    "metrics (timer, counters)": ("start_timer", "record"),
+    "compression, draining, cache's staff check": ("compress", "close_when_draining", "staff_changed_the_catalogue"),
 }
 
 
@@ -58,7 +61,7 @@ def measure(endpoints: list[str], requests: int, sides: list[str], profile: bool
     import benchmark
     import uvloop
 
-    settings = asyncio.run(benchmark.ensure_catalogue("mooncart_bench_10k", 10_000))
+    settings = asyncio.run(benchmark.ensure_catalogue(benchmark.SMALL_DATABASE, 10_000))
     os.environ.update(MOONCART_DATABASE_URL=settings.url, MOONCART_SECRET_KEY=benchmark.SECRET)
     import bare_app
 

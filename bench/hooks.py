@@ -37,7 +37,7 @@ async def main() -> None:
     from quart import Response, g, render_template
     from quart.sessions import SecureCookieSession
 
-    settings = await benchmark.ensure_catalogue("mooncart_bench_10k", 10_000)
+    settings = await benchmark.ensure_catalogue(benchmark.SMALL_DATABASE, 10_000)
     os.environ.update(MOONCART_DATABASE_URL=settings.url, MOONCART_SECRET_KEY=benchmark.SECRET)
     from mooncart import create_app, htmx
     from mooncart.bag.token import read_bag_cookie
@@ -78,10 +78,23 @@ async def main() -> None:
                 "save a new session cookie (encode, sign, Set-Cookie)",
                 lambda: interface.save_session(app, session, Response("")),
             )
-            for name in ("assign_request_id", "check_request", "_before_request"):
-                await timed(f"before_request: {name}", hooks[name])
-            for name in ("echo_request_id", "after_request", "_after_request", "security_headers"):
-                await timed(f"after_request: {name}", lambda name=name: hooks[name](Response("")))
+            for name in ("start_timer", "assign_request_id", "check_request", "_before_request"):
+                if name in hooks:
+                    await timed(f"before_request: {name}", hooks[name])
+            after = (
+                "record",
+                "compress",
+                "close_when_draining",
+                "echo_request_id",
+                "staff_changed_the_catalogue",
+                "after_request",
+                "_after_request",
+                "record_events",
+                "security_headers",
+            )
+            for name in after:
+                if name in hooks:
+                    await timed(f"after_request: {name}", lambda name=name: hooks[name](Response("")))
 
             def bag_cookie():
                 g.pop("bag_cookie", None)
@@ -110,7 +123,7 @@ async def pages(app, htmx) -> None:
     from mooncart.catalog.reference import reference_data
     from mooncart.db import get_conn
 
-    conn = benchmark.sync_connect(benchmark.SERVER.with_database("mooncart_bench_10k"))
+    conn = benchmark.sync_connect(benchmark.SERVER.with_database(benchmark.SMALL_DATABASE))
     with conn.cursor() as cur:
         cur.execute("SELECT slug FROM products WHERE id = 5000")
         slug = cur.fetchone()["slug"]

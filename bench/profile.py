@@ -221,7 +221,7 @@ def main() -> None:
     parser.add_argument("--html", type=Path, help="also write pyinstrument's HTML reports into this folder")
     args = parser.parse_args()
 
-    settings = asyncio.run(benchmark.ensure_catalogue("mooncart_bench_10k", 10_000))
+    settings = asyncio.run(benchmark.ensure_catalogue(benchmark.SMALL_DATABASE, 10_000))
     os.environ.update(MOONCART_DATABASE_URL=settings.url, MOONCART_SECRET_KEY=benchmark.SECRET)
     signers = benchmark.Signers(settings)
     workdir = Path(tempfile.mkdtemp(prefix="mooncart-profile-"))

@@ -12,6 +12,7 @@ from quart import after_this_request, current_app, g, request
 COOKIE_NAME = "mooncart_bag"
 SECURE_COOKIE_NAME = "__Host-" + COOKIE_NAME  # over https: Secure, Path=/, no Domain, so no subdomain can plant one
 COOKIE_MAX_AGE = 60 * 60 * 24 * 30  # a bag is kept for a month
+HEX_DIGITS = frozenset("0123456789abcdef")  # a token is 32 of these: new_token()'s token_hex(16)
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def read_bag_cookie() -> BagCookie:
             except (BadSignature, UnicodeDecodeError):
                 g.bag_cookie = BagCookie(None, tampered=True)
             else:
-                valid = len(token) == 32 and all(c in "0123456789abcdef" for c in token)
+                valid = len(token) == 32 and HEX_DIGITS.issuperset(token)
                 g.bag_cookie = BagCookie(token if valid else None, tampered=not valid)
     return g.bag_cookie
 

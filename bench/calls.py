@@ -1,0 +1,137 @@
+"""Python function calls per request, shop against its bare reference (cProfile, in-process,
+Quart's test client): a count, so unlike CPU time it does not move with the machine's load. Each
+call costs the interpreter roughly the same few hundred nanoseconds, so fewer calls is less CPU,
+and the calls grouped by package show where the shop's extra work is.
+
+    .venv/bin/python bench/calls.py add            # add to bag, shop and bare
+    .venv/bin/python bench/calls.py --top 40 add   # and the 40 functions with the most extra calls
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# bench/profile.py would hide the standard library's profile module, which cProfile imports
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+import cProfile  # noqa: E402
+import pstats  # noqa: E402
+
+sys.path[:0] = [os.environ.get("MOONCART_BENCH_SRC", str(ROOT / "src")), str(ROOT / "bench")]
+
+
+def group(filename: str) -> str:
+    """The package a function belongs to (site-packages/<name>, mooncart/<module>, the stdlib's module)."""
+    if "site-packages/" in filename:
+        return filename.split("site-packages/", 1)[1].split("/", 1)[0]
+    if "/mooncart/" in filename:
+        return "mooncart/" + filename.split("/mooncart/", 1)[1]
+    if filename.endswith("bare_app.py"):
+        return "bare_app.py"
+    if filename == "~":
+        return "builtins"
+    match = re.search(r"python3\.\d+/(.+)$", filename)
+    return match.group(1).split("/", 1)[0] if match else filename
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("endpoints", nargs="+", choices=("add", "product", "listing"))
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--top", type=int, default=0)
+    args = parser.parse_args()
+
+    import benchmark
+    import uvloop
+
+    settings = asyncio.run(benchmark.ensure_catalogue(benchmark.SMALL_DATABASE, 10_000))
+    os.environ.update(MOONCART_DATABASE_URL=settings.url, MOONCART_SECRET_KEY=benchmark.SECRET)
+    import bare_app
+
+    from mooncart import create_app
+
+    shop = create_app({"SECRET_KEY": benchmark.SECRET, "DATABASE_URL": settings.url})
+    signers = benchmark.Signers(settings)
+    files, guests = benchmark.prepare_bag_requests(settings, signers, Path(tempfile.mkdtemp(prefix="mooncart-calls-")))
+    conn = benchmark.sync_connect(settings)
+    with conn.cursor() as cur:
+        cur.execute("SELECT slug FROM products WHERE id = 5000")
+        slug = cur.fetchone()["slug"]
+    conn.close()
+
+    def posts(path: Path):
+        for line in path.read_text().splitlines():
+            _method, url, cookie, token, body = line.split("\t", 4)
+            headers = {"Cookie": cookie, "HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded"}
+            if token != "-":
+                headers["X-CSRF-Token"] = token
+            yield url, headers, body.encode()
+
+    async def run() -> dict:
+        results = {}
+        for endpoint in args.endpoints:
+            for side, app in (("shop", shop), ("bare", bare_app.app)):
+                async with app.test_app() as test_app:
+                    client = test_app.test_client()
+                    if endpoint == "add":
+                        benchmark.reset_bags(settings, guests)
+                        lines = list(posts(files["add" if side == "shop" else "bare"]))[: args.requests + 20]
+
+                        async def one(i, client=client, lines=lines):
+                            url, headers, body = lines[i]
+                            return await client.post(url, headers=headers, data=body)
+                    else:
+                        path = {"product": f"/products/{slug}", "listing": "/c/kurtis"}[endpoint]
+
+                        async def one(i, client=client, path=path):
+                            client.cookie_jar = None
+                            return await client.get(path)
+
+                    for i in range(20):
+                        response = await one(i)
+                        assert response.status_code == 200, (endpoint, side, response.status_code)
+                    profiler = cProfile.Profile()
+                    profiler.enable()
+                    for i in range(20, 20 + args.requests):
+                        await one(i)
+                    profiler.disable()
+                    stats = pstats.Stats(profiler)
+                    by_group: Counter = Counter()
+                    by_function: Counter = Counter()
+                    for (filename, _line, name), (_cc, calls, _tt, _ct, _callers) in stats.stats.items():
+                        by_group[group(filename)] += calls
+                        by_function[f"{group(filename)}:{name}"] += calls
+                    results[(endpoint, side)] = (by_group, by_function)
+            benchmark.reset_bags(settings, guests)
+        return results
+
+    results = uvloop.run(run())
+    n = args.requests
+    for endpoint in args.endpoints:
+        shop_groups, shop_functions = results[(endpoint, "shop")]
+        bare_groups, bare_functions = results[(endpoint, "bare")]
+        shop_total, bare_total = sum(shop_groups.values()) / n, sum(bare_groups.values()) / n
+        print(f"\n### {endpoint}: {shop_total:.0f} calls a request in the shop, {bare_total:.0f} in the bare app\n")
+        print("| package or module | shop | bare | extra |\n| --- | ---: | ---: | ---: |")
+        for name in sorted(set(shop_groups) | set(bare_groups), key=lambda k: bare_groups[k] - shop_groups[k]):
+            shop_calls, bare_calls = shop_groups[name] / n, bare_groups[name] / n
+            if abs(shop_calls - bare_calls) >= 1 or shop_calls >= 20:
+                print(f"| {name} | {shop_calls:.0f} | {bare_calls:.0f} | {shop_calls - bare_calls:+.0f} |")
+        if args.top:
+            print("\n| function | shop | bare | extra |\n| --- | ---: | ---: | ---: |")
+            names = set(shop_functions) | set(bare_functions)
+            extra = Counter({k: shop_functions[k] - bare_functions[k] for k in names})
+            for name, count in extra.most_common(args.top):
+                shop_calls, bare_calls = shop_functions[name] / n, bare_functions[name] / n
+                print(f"| {name} | {shop_calls:.1f} | {bare_calls:.1f} | {count / n:+.1f} |")
+
+
+if __name__ == "__main__":
+    main()
