@@ -148,7 +148,7 @@ async def measure(database: str, repeat: int, explain: bool, recorder: Recorder,
             "best match": lambda m=match: page._page(conn, m, listing(page.RELEVANCE), PAGE),
             "newest": lambda m=match: page._page(conn, m, listing("new"), PAGE),
             "count": lambda m=match: queries.count_matches(conn, m, ListingFilters(), COUNT_CAP),
-            "best, M+stk": lambda m=match: page._page(conn, m, listing(page.RELEVANCE, size_m_in_stock), PAGE),
+            "best M+stk": lambda m=match: page._page(conn, m, listing(page.RELEVANCE, size_m_in_stock), PAGE),
             "count M+stk": lambda m=match: queries.count_matches(conn, m, size_m_in_stock, COUNT_CAP),
             "suggest": lambda m=match, u=units: suggest(conn, u, m, vocabulary),
         }
