@@ -147,7 +147,7 @@ COLOURS = [
     ("Emerald", "#2e7d32"),
     ("Navy", "#1f2a56"),
     ("Lavender", "#b39ddb"),
-    ("Coral", "#ff6f61"),
+    ("Red", "#c62828"),
     ("Denim Blue", "#4a6fa5"),
     ("Gold", "#c9a227"),
 ]

@@ -112,6 +112,32 @@ async def test_with_javascript_off_the_header_box_is_a_form_to_the_results(shop,
     await context.close()
 
 
+async def test_a_colour_and_a_misspelt_category_find_the_red_lehenga_first(shop, browser):
+    """ "red lehnga" from the header on a phone: the demo catalogue's red lehenga set leads the
+    results (the demo has a red since "red kurti" found nothing in it)."""
+    conn = await aiomysql.connect(**shop["db"].connect_kwargs())
+    try:
+        async with conn.cursor() as cur:
+            await cur.execute(
+                "SELECT DISTINCT p.slug FROM products p JOIN categories c ON c.id = p.category_id "
+                "JOIN variants v ON v.product_id = p.id JOIN colours co ON co.id = v.colour_id "
+                "WHERE c.slug = 'lehengas' AND co.name = 'Red'"
+            )
+            red_lehengas = {row[0] for row in await cur.fetchall()}
+    finally:
+        conn.close()
+    assert red_lehengas, "the demo catalogue (seed 3, 40 products) has a red lehenga"
+    context = await browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = await context.new_page()
+    await page.goto(f"{shop['url']}/")
+    await page.fill("#site-search", "red lehnga")
+    await page.press("#site-search", "Enter")
+    await page.wait_for_url("**/search?q=red+lehnga")
+    first = await page.locator("#search-grid .product-card a").first.get_attribute("href")
+    assert first.rsplit("/", 1)[1] in red_lehengas
+    await context.close()
+
+
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 async def test_the_search_pages_have_no_serious_accessibility_violations(shop, browser, viewport):
     assert AXE.exists(), "scripts/test installs axe-core from npm"
