@@ -27,6 +27,20 @@ async def test_staff_tables_that_scroll_on_a_phone_can_be_scrolled_from_the_keyb
     await enqueue_email(
         conn, to="asha@example.in", subject="Your order", text="Thank you", html="<p>Thank you</p>", message_key=key
     )
+    # a view and a search that found nothing, so the analytics page shows its funnel and its searches
+    visitor = secrets.token_hex(11)
+    async with conn.cursor() as cur:
+        await cur.execute(
+            "INSERT INTO events (occurred_at, visitor_id, kind, device, product_id, category_id, query, results) "
+            "SELECT NOW(6), %s, 'view', 'mobile', p.id, p.category_id, NULL, NULL FROM products p LIMIT 1",
+            (visitor,),
+        )
+        await cur.execute(
+            "INSERT INTO events (occurred_at, visitor_id, kind, device, query, results) "
+            "VALUES (NOW(6), %s, 'search', 'mobile', 'kaftan', 0)",
+            (visitor,),
+        )
+    await conn.commit()
     conn.close()
     context = await browser.new_context(viewport=VIEWPORTS["phone"], bypass_csp=True)
     page = await context.new_page()
@@ -42,5 +56,9 @@ async def test_staff_tables_that_scroll_on_a_phone_can_be_scrolled_from_the_keyb
     await page.goto(f"{base}/admin/mail?show=queued")
     await expect(page.locator("#outbox")).to_be_visible()
     problems += await audit(page, "admin-mail", "phone")
+    await page.goto(f"{base}/admin/analytics")
+    await expect(page.locator("#funnel")).to_be_visible()
+    await expect(page.locator("section[aria-labelledby='searches-heading'] table")).to_be_visible()
+    problems += await audit(page, "admin-analytics", "phone")
     await context.close()
     assert problems == []
