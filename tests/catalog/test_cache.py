@@ -21,8 +21,8 @@ from mooncart.db import execute
 from mooncart.formatting import discount_percent
 from mooncart.inventory import events
 from mooncart.security import unmasked
-from tests.conftest import log_in, soup, statements_run
-from tests.factories import make_look, make_product, make_user
+from tests.conftest import log_in, post, soup, statements_run
+from tests.factories import make_delivered_order, make_look, make_product, make_review, make_user
 
 REDIS_URL = f"redis://127.0.0.1:{os.environ.get('MOONCART_TEST_REDIS_PORT', '6379')}/6"
 
@@ -397,3 +397,113 @@ async def test_a_cached_product_page_costs_a_new_visitor_no_statement(app, conn)
         assert product["name"] in page.find("h1").get_text()
     finally:
         await shared.redis.aclose()
+
+
+async def _cached_and_whole(app, url: str, *, warm_as=None, visit_as=None, headers=None) -> tuple[str, str]:
+    """One visitor's page from HTML another visitor's request cached, and the same request
+    rendered whole without the cache (tokens and nonce made alike; any flash shown beforehand)."""
+    shared = app.app.extensions["cache"]
+    warm = app.test_client()
+    if warm_as is not None:
+        await warm_as(warm)
+    await warm.get("/")
+    for _ in range(2):
+        await _page(warm, url)
+    client = app.test_client()
+    if visit_as is not None:
+        await visit_as(client)
+    await client.get("/")  # a flash from her setup is shown (and spent) here
+    hits = shared.hits
+    cached = await client.get(url, headers=headers or {})
+    assert shared.hits > hits
+    app.app.extensions["cache"] = cache.Cache(None)
+    try:
+        whole = await client.get(url, headers=headers or {})
+    finally:
+        app.app.extensions["cache"] = shared
+    assert cached.status_code == whole.status_code == 200
+    return _same_page(await cached.get_data(as_text=True)), _same_page(await whole.get_data(as_text=True))
+
+
+def _signed_in(user):
+    async def sign_in(client):
+        if user is not None:
+            await log_in(client, user)
+
+    return sign_in
+
+
+@pytest.mark.parametrize(
+    "headers", [{"HX-Request": "true"}, {"HX-Request": "true", "HX-History-Restore-Request": "true"}]
+)
+async def test_an_htmx_request_for_the_product_page_gets_the_page_a_whole_render_gives(cached_app, headers):
+    """Review (session 5): htmx asking for the page (a boosted link, a history restore) with an
+    awkward query string gets the same shape from the cached HTML as from a whole render."""
+    app, conn, made = cached_app
+    product = await committed_product(conn, made, stock=2)
+    cached, whole = await _cached_and_whole(app, product["url"] + '?a=1&b="x"<y>', headers=headers)
+    assert cached == whole
+
+
+async def test_a_product_with_no_variants_or_photos_is_the_same_from_the_cached_html(cached_app):
+    app, conn, made = cached_app
+    product = await committed_product(conn, made, variants=[])
+    cached, whole = await _cached_and_whole(app, product["url"])
+    assert cached == whole
+    assert "not available in any size" in cached
+
+
+async def test_her_bag_pin_and_recently_viewed_are_hers_on_the_cached_html(cached_app):
+    """A guest with a bag holding one of its sizes, a checked PIN and a recently viewed product,
+    after another guest cached the page: what a whole render would show her, nothing less."""
+    app, conn, made = cached_app
+    product = await committed_product(conn, made, variants=[("S", "Teal", 3), ("M", "Teal", 1)])
+    other = await committed_product(conn, made, stock=3)
+
+    async def her(client):
+        await _page(client, other["url"])
+        await _page(client, product["url"] + "?pin=560001")
+        await post(client, "/bag/add", form={"variant_id": str(product["variants"][1]["id"]), "quantity": "1"})
+
+    cached, whole = await _cached_and_whole(app, product["url"], visit_as=her)
+    assert cached == whole
+    assert "1 in bag" in cached and other["name"] in cached
+
+
+async def test_shoppers_staff_and_guests_each_see_their_own_reviews_from_shared_html(cached_app):
+    """Review (session 5): every pair of (who cached the page, who reads it) among a review's
+    author, a shopper who voted on it, one who may review, a staff user and a guest: the page
+    is what a whole render gives the reader (votes, the form, log-in link), never the cacher's."""
+    app, conn, made = cached_app
+    product = await committed_product(conn, made, variants=[("S", "Teal", 0), ("M", "Teal", 2)])
+    other = await committed_product(conn, made, stock=2)
+    look = await make_look(conn, [product, other])
+    author, voter, buyer = await make_user(conn), await make_user(conn), await make_user(conn)
+    staff = await make_user(conn, is_staff=True)
+    users = [author, voter, buyer, staff]
+    try:
+        review_id = await make_review(conn, author, product)
+        await make_delivered_order(conn, buyer, product)
+        await execute(conn, "INSERT INTO review_votes (review_id, user_id) VALUES (%s, %s)", (review_id, voter["id"]))
+        for cacher in (*users, None):
+            for reader in (*users, None):
+                if cacher is reader:
+                    continue
+                cached, whole = await _cached_and_whole(
+                    app, product["url"] + "?x=1&y=2", warm_as=_signed_in(cacher), visit_as=_signed_in(reader)
+                )
+                assert cached == whole
+                assert ("Thanks for your vote" in cached) == (reader is voter)
+                assert ("Was this helpful? Yes" in cached) == (reader not in (voter, author))
+                assert ("Log in</a> to review" in cached) == (reader is None)
+    finally:
+        await execute(conn, "DELETE FROM looks WHERE id = %s", (look["id"],))
+        for user in users:
+            await execute(conn, "DELETE FROM reviews WHERE user_id = %s", (user["id"],))
+            await execute(
+                conn,
+                "DELETE oi FROM order_items oi JOIN orders o ON o.id = oi.order_id WHERE o.user_id = %s",
+                (user["id"],),
+            )
+            await execute(conn, "DELETE FROM orders WHERE user_id = %s", (user["id"],))
+            await execute(conn, "DELETE FROM users WHERE id = %s", (user["id"],))
