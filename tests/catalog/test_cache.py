@@ -507,3 +507,33 @@ async def test_shoppers_staff_and_guests_each_see_their_own_reviews_from_shared_
             )
             await execute(conn, "DELETE FROM orders WHERE user_id = %s", (user["id"],))
             await execute(conn, "DELETE FROM users WHERE id = %s", (user["id"],))
+
+
+async def test_a_product_page_cached_by_the_previous_release_is_not_served_as_this_ones(cached_app):
+    """Review (session 5): during a rolling deploy (or a deploy without a migrate, which is what
+    bumps the generations) workers of the release before salted marks wrote entries under the
+    same key as {"html"} without a salt: this release read them and answered 500 (KeyError),
+    and that release read this one's and sent pages with marks left in (no CSRF token). The
+    key carries the entry's format, so neither reads the other's."""
+    app, conn, made = cached_app
+    product = await committed_product(conn, made, stock=2)
+    client = app.test_client()
+    await _page(client, product["url"])
+    await _page(client, product["url"])  # the entry is stored
+    shared = app.app.extensions["cache"]
+    r = redis.from_url(REDIS_URL)
+    try:
+        keys = [key.decode() async for key in r.scan_iter(match=f"{shared.prefix}product-html:*:{product['slug']}:*")]
+        assert keys
+        for full_key in keys:
+            header, _, body = (await r.get(full_key)).decode().partition("\n")
+            stored = cache.loads(body)
+            stored["value"] = {"html": stored["value"]["html"]}  # as the release before wrote it
+            kind, _, rest = full_key[len(shared.prefix) :].partition(":")
+            old_key = shared.prefix + kind + ":" + rest.split(":", 1)[1] if rest.startswith("v") else full_key
+            await r.set(old_key, header + "\n" + cache.dumps(stored), ex=cache.ENTRY_SECONDS)
+        response = await client.get(product["url"])
+        assert response.status_code == 200
+        assert "\ue000" not in await response.get_data(as_text=True)
+    finally:
+        await r.aclose()

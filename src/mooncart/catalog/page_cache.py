@@ -45,6 +45,10 @@ TEMPLATE = "catalog/product.html"
 OWN_REGIONS = ("delivery/_delivery_check.html", "wishlist/_recently_viewed.html")
 SHOPPER_REGIONS = (*OWN_REGIONS, "reviews/_reviews.html")  # her votes, whether she may review
 GENERATIONS = (cache.CATALOG, cache.REVIEWS, cache.STOCK)
+# The entry's format (its fields and its marks), in its key: a worker of another release (a rolling
+# deploy, or a deploy without a migrate, which is what bumps the generations) never reads an entry
+# it cannot fill. Raise it whenever what render_shared stores or filler replaces changes.
+FORMAT = "v2"  # v1 (unversioned key): {"html"} with unsalted marks; v2: {"html", "salt"}
 
 
 def _mark(name: str, salt: str) -> str:
@@ -120,7 +124,7 @@ def _key(slug: str, signed_in: bool, *data: Any) -> str:
     times cheaper than cache.key's exact encoding, and a digest needs no decoding back."""
     plain = [_key_value(v) if not isinstance(v, dict) else {k: _key_value(x) for k, x in v.items()} for v in data]
     digest = hashlib.sha256(json.dumps(plain, default=str, separators=(",", ":")).encode()).hexdigest()[:32]
-    return f"product-html:{'shopper' if signed_in else 'guest'}:{slug}:{digest}"
+    return f"product-html:{FORMAT}:{'shopper' if signed_in else 'guest'}:{slug}:{digest}"
 
 
 async def product_page_context(conn, slug: str) -> dict | None:
