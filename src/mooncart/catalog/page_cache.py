@@ -48,7 +48,7 @@ GENERATIONS = (cache.CATALOG, cache.REVIEWS, cache.STOCK)
 # The entry's format (its fields and its marks), in its key: a worker of another release (a rolling
 # deploy, or a deploy without a migrate, which is what bumps the generations) never reads an entry
 # it cannot fill. Raise it whenever what render_shared stores or filler replaces changes.
-FORMAT = "v2"  # v1 (unversioned key): {"html"} with unsalted marks; v2: {"html", "salt"}
+FORMAT = "v2"  # {"html", "salt"}; a draft of this module stored {"html"} with unsalted marks
 
 
 def _mark(name: str, salt: str) -> str:
