@@ -161,21 +161,28 @@ def gauge(name: str) -> float:
 
 
 async def test_the_pool_gauges_show_connections_lent_and_requests_waiting(database):
+    # The app is not served (no test_app()): its background tasks (the event writer's purge, the
+    # outbox sender, the holds tidy) would queue on the pool's one connection too and move the
+    # process-wide waiting gauge under the test. The first acquire opens the pool, as the first
+    # request after an outage does.
     app = create_app({"SECRET_KEY": "t", "DATABASE_URL": database.url, "DB_POOL_MIN": 1, "DB_POOL_MAX": 1})
     base_max = gauge("mooncart_db_pool_connections_max")
-    async with app.test_app():
-        db = app.extensions["db"]
+    db = app.extensions["db"]
+    in_use, waiting = gauge("mooncart_db_pool_connections_in_use"), gauge("mooncart_db_pool_waiting")
+    first = await db.acquire()
+    try:
         assert gauge("mooncart_db_pool_connections_max") == base_max + 1
-        in_use, waiting = gauge("mooncart_db_pool_connections_in_use"), gauge("mooncart_db_pool_waiting")
-        first = await db.acquire()
         assert gauge("mooncart_db_pool_connections_in_use") == in_use + 1
         second = asyncio.create_task(db.acquire())  # the pool's one connection is lent: this one waits
-        while gauge("mooncart_db_pool_waiting") != waiting + 1:
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(10):
+            while gauge("mooncart_db_pool_waiting") != waiting + 1:
+                await asyncio.sleep(0.01)
+    finally:
         db.release(first)
-        db.release(await second)
-        assert gauge("mooncart_db_pool_waiting") == waiting
-        assert gauge("mooncart_db_pool_connections_in_use") == in_use
+    db.release(await second)
+    assert gauge("mooncart_db_pool_waiting") == waiting
+    assert gauge("mooncart_db_pool_connections_in_use") == in_use
+    await db.close()
     assert gauge("mooncart_db_pool_connections_max") == base_max
 
 
