@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from ..catalog import changes
 from ..db import execute, execute_many, fetch_all, in_list
 
 
@@ -178,6 +179,7 @@ async def refresh_product_facets(conn, product_ids) -> None:
     )
     new = await fetch_all(conn, "SELECT " + FACET_COLUMNS + " FROM product_facets " + where, params)  # nosec B608 # only in_list()'s %s placeholders are joined in
     await _move_facet_counts(conn, old, new)
+    await changes.record(conn, ids)  # the facet index in memory re-reads them
 
 
 async def forget_product_facets(conn, product_id: int) -> None:
@@ -188,6 +190,7 @@ async def forget_product_facets(conn, product_id: int) -> None:
     )
     await execute(conn, "DELETE FROM product_facets WHERE product_id = %s", (product_id,))
     await _move_facet_counts(conn, old, [])
+    await changes.record(conn, [product_id])
 
 
 async def refresh_variant_facets(conn, variant_ids) -> None:
@@ -212,3 +215,4 @@ async def refresh_facet_range(conn, first_id: int, last_id: int) -> None:
     await execute(conn, FACET_ROWS_INSERT + "WHERE p.id BETWEEN %s AND %s GROUP BY p.id, v.colour_id", params)
     new = await fetch_all(conn, "SELECT " + FACET_COLUMNS + " FROM product_facets " + where, params)  # nosec B608 # fixed text only
     await _move_facet_counts(conn, old, new)
+    await changes.record_range(conn, first_id, last_id)

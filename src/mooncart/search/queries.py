@@ -6,6 +6,7 @@ found once that transaction commits (tests that search commit their products).""
 
 from __future__ import annotations
 
+from ..catalog import changes
 from ..catalog.queries import CARD_COLUMNS, ListingFilters, _listing_conditions
 from ..db import execute, fetch_all, in_list
 
@@ -37,11 +38,13 @@ async def refresh_search_text(conn, product_ids: list[int]) -> None:
         return
     placeholders, params = in_list(product_ids)
     await execute(conn, _REFRESH_SQL.format(where="p.id IN (" + placeholders + ")"), params)
+    await changes.record(conn, product_ids)  # the search index in memory re-reads them
 
 
 async def refresh_search_text_range(conn, first_id: int, last_id: int) -> None:
     """The same for a range of ids (the demo catalogue writes products in batches of ids)."""
     await execute(conn, _REFRESH_SQL.format(where="p.id BETWEEN %s AND %s"), (first_id, last_id))
+    await changes.record_range(conn, first_id, last_id)
 
 
 async def refresh_category_search_text(conn, category_id: int) -> None:
@@ -51,6 +54,7 @@ async def refresh_category_search_text(conn, category_id: int) -> None:
         _REFRESH_SQL.format(where="(c.id = %s OR c.parent_id = %s)"),
         (category_id, category_id),
     )
+    await changes.record_everything(conn)  # rare, and possibly most of the shop: indexes rebuild
 
 
 # The best-match page ranks a bounded set of candidates: the CANDIDATES best matches by score

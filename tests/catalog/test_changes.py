@@ -1,0 +1,126 @@
+"""The catalogue's change feed (catalog/changes.py): a change is seen exactly when it commits, in
+commit order or not, and a feed that starts late or loses track asks for a rebuild."""
+
+from __future__ import annotations
+
+import aiomysql
+import pytest
+
+from mooncart.catalog import changes
+from mooncart.catalog.changes import CatalogFeed, Changes, product_ranges
+from mooncart.db import execute, fetch_val
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def connect(database):
+    conn = await aiomysql.connect(**database.connect_kwargs())
+    await conn.autocommit(True)
+    return conn
+
+
+def test_ranges_join_consecutive_ids():
+    assert product_ranges([5, 3, 4, 9, 9, 11, 10, 1]) == [(1, 1), (3, 5), (9, 11)]
+    assert product_ranges([]) == []
+
+
+async def test_a_change_is_seen_when_it_commits_whatever_the_order(database):
+    reader, first, second = await connect(database), await connect(database), await connect(database)
+    feed = CatalogFeed(clock=Clock())
+    try:
+        assert await feed.catch_up(reader) == Changes(everything=True)  # a new feed: build from scratch
+        assert not await feed.catch_up(reader)
+
+        await first.begin()
+        await changes.record(first, [101])  # takes the lower number, commits last
+        first_seq = await fetch_val(first, "SELECT LAST_INSERT_ID()")
+        await second.begin()
+        await changes.record(second, [202, 203])
+        assert not await feed.catch_up(reader), "nothing is visible before a commit"
+        await second.commit()
+        assert (await feed.catch_up(reader)).product_ids() == {202, 203}
+        assert first_seq in feed.gaps, "the open transaction's number is a gap"
+        await first.commit()
+        assert (await feed.catch_up(reader)).product_ids() == {101}, "a late commit below the top is still seen"
+        assert first_seq not in feed.gaps
+        assert not await feed.catch_up(reader), "each change is handed over once"
+    finally:
+        for conn in (reader, first, second):
+            conn.close()
+
+
+async def test_a_rolled_back_number_is_given_up_after_a_while(database):
+    reader, writer = await connect(database), await connect(database)
+    clock = Clock()
+    feed = CatalogFeed(clock=clock)
+    try:
+        await feed.catch_up(reader)
+        await writer.begin()
+        await changes.record(writer, [7])
+        lost = await fetch_val(writer, "SELECT LAST_INSERT_ID()")
+        await writer.rollback()
+        await changes.record(writer, [8])
+        assert (await feed.catch_up(reader)).product_ids() == {8}
+        assert lost in feed.gaps
+        clock.now += changes.GAP_SECONDS + 1
+        await feed.catch_up(reader)
+        assert not feed.gaps
+    finally:
+        reader.close()
+        writer.close()
+
+
+async def test_everything_and_staleness_ask_for_a_rebuild(database):
+    reader, writer = await connect(database), await connect(database)
+    clock = Clock()
+    feed = CatalogFeed(clock=clock)
+    seen: list[Changes] = []
+
+    async def index(conn, found: Changes) -> None:
+        seen.append(found)
+
+    feed.subscribe(index)
+    try:
+        await feed.catch_up(reader)
+        await changes.record_everything(writer)
+        assert (await feed.catch_up(reader)).everything
+        clock.now += changes.STALE_SECONDS + 1
+        assert (await feed.catch_up(reader)).everything, "a feed that stopped looking may have missed purged rows"
+        assert [found.everything for found in seen] == [True, True, True]
+    finally:
+        reader.close()
+        writer.close()
+
+
+async def test_purge_keeps_the_newest_row(database):
+    conn = await connect(database)
+    try:
+        await changes.record(conn, [1])
+        await changes.record(conn, [2])
+        await execute(conn, "UPDATE catalog_changes SET changed_at = NOW() - INTERVAL 2 DAY")
+        newest = await fetch_val(conn, "SELECT MAX(seq) FROM catalog_changes")
+        assert await changes.purge(conn) >= 1
+        assert await fetch_val(conn, "SELECT COUNT(*) FROM catalog_changes") == 1
+        assert await fetch_val(conn, "SELECT MAX(seq) FROM catalog_changes") == newest
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("ids", [[3], [10, 11, 12]])
+async def test_facet_writers_record_their_products(conn, ids):
+    from mooncart.inventory.queries import refresh_product_facets
+
+    before = await fetch_val(conn, "SELECT COALESCE(MAX(seq), 0) FROM catalog_changes")
+    await refresh_product_facets(conn, ids)
+    rows = await fetch_val(
+        conn,
+        "SELECT GROUP_CONCAT(CONCAT(first_product_id, '-', last_product_id)) FROM catalog_changes WHERE seq > %s",
+        (before,),
+    )
+    assert rows == f"{ids[0]}-{ids[-1]}"
