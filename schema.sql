@@ -827,8 +827,8 @@ CREATE TABLE IF NOT EXISTS category_facet_counts (
 -- facet rows: stock sold out or back, prices, variants, category, deletion; its search text): the
 -- range of product ids it touched. Written in the writer's own transaction, so a row is visible
 -- exactly when the change is. Processes that keep an index of the catalogue in memory (the facet
--- and search indexes) read the rows after the last one they applied (catalog.changes.CatalogFeed)
--- and re-read those products; rows are deleted after a day (catalog.changes.purge). No foreign
+-- and search indexes) read the rows after the last one they applied (changes.CatalogFeed)
+-- and re-read those products; rows are deleted after a day (changes.purge). No foreign
 -- key: a deleted product's row must stay, to say it is gone.
 CREATE TABLE IF NOT EXISTS catalog_changes (
     seq              BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from ..catalog import changes
+from .. import changes
 from ..db import execute, execute_many, fetch_all, in_list
 
 

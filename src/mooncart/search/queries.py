@@ -6,7 +6,7 @@ found once that transaction commits (tests that search commit their products).""
 
 from __future__ import annotations
 
-from ..catalog import changes
+from .. import changes
 from ..catalog.queries import CARD_COLUMNS, ListingFilters, _listing_conditions
 from ..db import execute, fetch_all, in_list
 

@@ -23,7 +23,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
-from ..db import execute, execute_many, fetch_all, fetch_val
+from .db import execute, execute_many, fetch_all, fetch_val
 
 GAP_SECONDS = 60.0  # how long a missing sequence number may still turn up (a writer's open transaction)
 STALE_SECONDS = 3600.0  # a feed that has not looked for this long starts over (the rows may be purged)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import aiomysql
 import pytest
 
-from mooncart.catalog import changes
-from mooncart.catalog.changes import CatalogFeed, Changes, product_ranges
+from mooncart import changes
+from mooncart.changes import CatalogFeed, Changes, product_ranges
 from mooncart.db import execute, fetch_val
 
 
