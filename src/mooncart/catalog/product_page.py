@@ -78,6 +78,12 @@ def visitor_part_names() -> list[str]:
     return sorted(_visitor_parts)
 
 
+async def visitor_parts(conn) -> dict:
+    """This request's value of every registered visitor part, by its context name (the listing's
+    cached HTML shows the same hearts: listing_cache.py)."""
+    return {name: await part(conn) for name, part in sorted(_visitor_parts.items())}
+
+
 async def product_data(conn, slug: str) -> dict | None:
     """The product with its variants (their stock) and images: from the shared cache while no
     stock event for one of its variants and no staff edit came since it was read (cache.py)."""
