@@ -18,12 +18,9 @@ from mooncart.db import execute
 from mooncart.formatting import discount_percent
 from mooncart.inventory.queries import refresh_product_facets
 from mooncart.security import unmasked
-from tests.catalog import test_cache
-from tests.catalog.test_cache import REDIS_URL, _page, _same_page, committed_product, set_stock_and_announce
+from tests.catalog.conftest import REDIS_URL, committed_product, page_html, same_page, set_stock_and_announce
 from tests.conftest import HTMX, csrf, log_in, soup, statements_run
 from tests.factories import make_category, make_product, make_user, size_id
-
-cached_app = test_cache.cached_app  # the app with its pool and the shared cache on, on committed data
 
 
 @pytest.fixture
@@ -96,7 +93,7 @@ async def _cached_then_whole(app, client, url: str, headers: dict | None = None)
     assert cached.headers.get("Vary") == whole.headers.get("Vary")
     cached_html = await cached.get_data(as_text=True)
     assert "\ue000" not in cached_html  # no mark left behind
-    return _same_page(cached_html), _same_page(await whole.get_data(as_text=True))
+    return same_page(cached_html), same_page(await whole.get_data(as_text=True))
 
 
 VISITORS = ("guest", "guest with sizes", "shopper with hearts", "shopper with sizes", "staff")
@@ -109,7 +106,7 @@ async def test_the_cached_listing_is_the_listing_rendered_whole_for_every_visito
     app, conn, category, products, users = shop
     become = await _visitor(kind, conn, products, users)
     base = f"/c/{category['slug']}"
-    first = soup(await _page(app.test_client(), base + "?sort=price_asc"))
+    first = soup(await page_html(app.test_client(), base + "?sort=price_asc"))
     more = first.find(id="load-more").find("a")["href"]  # the keyset "More" page
     assert "after=" in more
     other = app.test_client()  # another visitor (a guest) caches everything first
@@ -128,7 +125,7 @@ async def test_the_cached_listing_is_the_listing_rendered_whole_for_every_visito
         await other.get(url, headers=headers or {})
         cached, whole = await _cached_then_whole(app, client, url, headers)
         assert cached == whole, (kind, url, headers)
-    page = soup(await _page(client, base))
+    page = soup(await page_html(client, base))
     cards = {card.select_one(".product-name").get_text(): card for card in page.select(".product-card")}
     wished = {name for name, card in cards.items() if "wished" in card.find("form", class_="heart")["class"]}
     hearts = {"Anokhi Kurta", "Bandhani Kurta"} & set(cards) if kind == "shopper with hearts" else set()
@@ -148,7 +145,7 @@ async def test_each_visitor_gets_her_own_csrf_token_nonce_and_address_from_the_c
     app, conn, category, products, users = shop
     shared = app.app.extensions["cache"]
     url = f"/c/{category['slug']}"
-    await _page(app.test_client(), url + "?utm_source=mail")  # the entry is made
+    await page_html(app.test_client(), url + "?utm_source=mail")  # the entry is made
     secrets_seen = set()
     for campaign in ("a", "b"):
         client = app.test_client()  # a new visitor, her own session
@@ -191,24 +188,24 @@ async def test_a_sell_out_and_a_price_change_show_at_once_on_the_cached_listing(
         return {card.get_text() for card in soup(html).select(".product-name")}
 
     for _ in range(2):
-        assert "Anokhi Kurta" in names(await _page(client, page_url))
+        assert "Anokhi Kurta" in names(await page_html(client, page_url))
         filtered = await (await client.get(filter_url, headers=HTMX)).get_data(as_text=True)
         assert "Anokhi Kurta" in names(filtered)
     assert "M (2" in soup(filtered).find(id="facets").get_text()  # Anokhi and Chanderi in M, in stock
     await execute(conn, "UPDATE variants SET stock = 0 WHERE id = %s", (anokhi["variants"][0]["id"],))
     await refresh_product_facets(conn, [anokhi["id"]])  # as the shop's stock writers do, then announce
     await set_stock_and_announce(app, conn, anokhi["variants"][0]["id"], 0)
-    assert "Anokhi Kurta" not in names(await _page(client, page_url))
+    assert "Anokhi Kurta" not in names(await page_html(client, page_url))
     filtered = await (await client.get(filter_url, headers=HTMX)).get_data(as_text=True)
     assert "Anokhi Kurta" not in names(filtered)
     assert "M (1" in soup(filtered).find(id="facets").get_text()  # the count follows at once
-    sold_out = soup(await _page(client, f"/c/{category['slug']}?sort=price_asc"))
+    sold_out = soup(await page_html(client, f"/c/{category['slug']}?sort=price_asc"))
     card = next(c for c in sold_out.select(".product-card") if "Anokhi" in c.get_text())
     assert "Sold out" in card.get_text()
 
     chanderi = products[2]
     for _ in range(2):
-        assert "₹1,499" in await _page(client, f"/c/{category['slug']}")
+        assert "₹1,499" in await page_html(client, f"/c/{category['slug']}")
     await execute(conn, "UPDATE variants SET price_paise = 99900 WHERE product_id = %s", (chanderi["id"],))
     await execute(
         conn,
@@ -216,10 +213,10 @@ async def test_a_sell_out_and_a_price_change_show_at_once_on_the_cached_listing(
         (discount_percent(99900, 299900), chanderi["id"]),
     )
     await app.app.extensions["cache"].bump([cache.CATALOG])
-    page = soup(await _page(client, f"/c/{category['slug']}"))
+    page = soup(await page_html(client, f"/c/{category['slug']}"))
     card = next(c for c in page.select(".product-card") if "Chanderi" in c.get_text())
     assert "₹999" in card.get_text() and "₹1,499" not in card.get_text()
-    cheapest = soup(await _page(client, f"/c/{category['slug']}?sort=price_asc")).select_one(".product-name")
+    cheapest = soup(await page_html(client, f"/c/{category['slug']}?sort=price_asc")).select_one(".product-name")
     assert cheapest.get_text() == "Chanderi Kurta"  # and the sort follows it
 
 
@@ -233,16 +230,16 @@ async def test_two_shop_instances_share_the_listing_html_and_agree_at_once(shop,
     async with other.test_app() as app_b:
         client_b = app_b.test_client()
         for _ in range(2):
-            assert "Anokhi Kurta" in await _page(client_b, url)
+            assert "Anokhi Kurta" in await page_html(client_b, url)
         shared_a = app_a.app.extensions["cache"]
         hits, misses = shared_a.hits, shared_a.misses
-        from_a = await _page(app_a.test_client(), url)
+        from_a = await page_html(app_a.test_client(), url)
         assert (shared_a.hits, shared_a.misses) == (hits + 1, misses)  # B's HTML, served by A
         assert "Anokhi Kurta" in from_a and "\ue000" not in from_a
         await set_stock_and_announce(app_a, conn, products[0]["variants"][0]["id"], 0)  # through A
-        assert "Anokhi Kurta" not in await _page(client_b, url)
+        assert "Anokhi Kurta" not in await page_html(client_b, url)
         await set_stock_and_announce(app_b, conn, products[0]["variants"][0]["id"], 4)  # back, through B
-        assert "Anokhi Kurta" in await _page(app_a.test_client(), url)
+        assert "Anokhi Kurta" in await page_html(app_a.test_client(), url)
 
 
 async def test_what_she_sees_of_herself_is_never_shown_to_another(shop):
@@ -260,7 +257,7 @@ async def test_what_she_sees_of_herself_is_never_shown_to_another(shop):
             (guest, set(), {"Chanderi Kurta", "Bandhani Kurta"}),  # the newest two
             (her, {"Bandhani Kurta"}, {"Bandhani Kurta"}),  # only L in stock, by her switch
         ):
-            page = soup(await _page(client, url))
+            page = soup(await page_html(client, url))
             cards = page.select(".product-card")
             assert {card.select_one(".product-name").get_text() for card in cards} == names
             assert {
@@ -282,11 +279,11 @@ async def test_a_cached_listing_costs_a_guest_no_statement(app, conn):
             await make_product(conn, category=category, name=name)
         url = f"/c/{category['slug']}"
         for _ in range(2):
-            await _page(app.test_client(), url)
+            await page_html(app.test_client(), url)
         app.app.config["REFERENCE_CACHE_SECONDS"] = 60  # as in the shop (the test app reads them each time)
-        await _page(app.test_client(), url)
+        await page_html(app.test_client(), url)
         before = await statements_run(conn)
-        page = soup(await _page(app.test_client(), url))
+        page = soup(await page_html(app.test_client(), url))
         assert await statements_run(conn) - before - 1 == 0
         assert len(page.select(".product-card")) == 2
     finally:
