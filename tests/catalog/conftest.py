@@ -9,9 +9,11 @@ import re
 import aiomysql
 import pytest
 
-from mooncart import create_app
+from mooncart import cache, create_app
 from mooncart.db import execute
+from mooncart.formatting import discount_percent
 from mooncart.inventory import events
+from tests.conftest import statements_run
 from tests.factories import make_product
 
 REDIS_URL = f"redis://127.0.0.1:{os.environ.get('MOONCART_TEST_REDIS_PORT', '6379')}/6"
@@ -36,6 +38,18 @@ async def committed_product(conn, made, **kwargs) -> dict:
     return product
 
 
+async def set_price_and_announce(app, conn, product_id: int, price_paise: int, mrp_paise: int) -> None:
+    """What a staff price edit does: every variant's price and the product's, then (as the back
+    office's after_request does for every staff POST that went through) the catalogue bump."""
+    await execute(conn, "UPDATE variants SET price_paise = %s WHERE product_id = %s", (price_paise, product_id))
+    await execute(
+        conn,
+        "UPDATE products SET from_price_paise = %s, discount_percent = %s WHERE id = %s",
+        (price_paise, discount_percent(price_paise, mrp_paise), product_id),
+    )
+    await app.app.extensions["cache"].bump([cache.CATALOG])
+
+
 async def set_stock_and_announce(app, conn, variant_id: int, stock: int) -> None:
     """What every stock change in the shop does: commit, then publish (which tells the cache)."""
     await execute(conn, "UPDATE variants SET stock = %s WHERE id = %s", (stock, variant_id))
@@ -55,3 +69,25 @@ async def page_html(client, url: str) -> str:
     response = await client.get(url)
     assert response.status_code == 200
     return await response.get_data(as_text=True)
+
+
+async def statements_on_a_warm_visit(app, conn, url: str) -> tuple[int, str]:
+    """What a new visitor's request for url costs in statements once the cache is warm, and the
+    page she got (for an app that shares the test's connection, so that its statements count)."""
+    for _ in range(2):
+        await page_html(app.test_client(), url)
+    app.app.config["REFERENCE_CACHE_SECONDS"] = 60  # as in the shop (the test app reads them each time)
+    await page_html(app.test_client(), url)
+    before = await statements_run(conn)
+    html = await page_html(app.test_client(), url)
+    return await statements_run(conn) - before - 1, html
+
+
+async def without_the_cache(app, client, url: str, headers: dict | None = None):
+    """The same request rendered whole: the app's cache off for it alone."""
+    shared = app.app.extensions["cache"]
+    app.app.extensions["cache"] = cache.Cache(None)
+    try:
+        return await client.get(url, headers=headers or {})
+    finally:
+        app.app.extensions["cache"] = shared

@@ -17,10 +17,18 @@ from mooncart import cache, create_app
 from mooncart.catalog import queries
 from mooncart.catalog.product_page import product_data
 from mooncart.db import execute
-from mooncart.formatting import discount_percent
 from mooncart.security import unmasked
-from tests.catalog.conftest import REDIS_URL, committed_product, page_html, same_page, set_stock_and_announce
-from tests.conftest import log_in, post, soup, statements_run
+from tests.catalog.conftest import (
+    REDIS_URL,
+    committed_product,
+    page_html,
+    same_page,
+    set_price_and_announce,
+    set_stock_and_announce,
+    statements_on_a_warm_visit,
+    without_the_cache,
+)
+from tests.conftest import log_in, post, soup
 from tests.factories import make_delivered_order, make_look, make_product, make_review, make_user
 
 
@@ -83,14 +91,7 @@ async def test_a_staff_price_edit_shows_at_once(cached_app):
     client = app.test_client()
     for _ in range(3):
         assert "1,499" in soup(await (await client.get(product["url"])).get_data()).get_text()
-    await execute(conn, "UPDATE variants SET price_paise = 129900 WHERE product_id = %s", (product["id"],))
-    await execute(
-        conn,
-        "UPDATE products SET from_price_paise = 129900, discount_percent = %s WHERE id = %s",
-        (discount_percent(129900, 149900), product["id"]),
-    )
-    # what the back office's after_request does for every staff POST that went through
-    await app.app.extensions["cache"].bump([cache.CATALOG])
+    await set_price_and_announce(app, conn, product["id"], 129900, 149900)
     text = soup(await (await client.get(product["url"])).get_data()).get_text()
     assert "1,299" in text and "13% OFF" in text  # the new price, below the MRP of ₹1,499
 
@@ -234,13 +235,7 @@ async def test_a_price_and_a_stock_change_show_at_once_in_the_cached_html(cached
     await set_stock_and_announce(app, conn, variant_id, 0)
     page = soup(await page_html(client, product["url"]))
     assert page.find("input", attrs={"name": "variant_id", "value": str(variant_id)}).has_attr("disabled")
-    await execute(conn, "UPDATE variants SET price_paise = 99900 WHERE product_id = %s", (product["id"],))
-    await execute(
-        conn,
-        "UPDATE products SET from_price_paise = 99900, discount_percent = %s WHERE id = %s",
-        (discount_percent(99900, 149900), product["id"]),
-    )
-    await app.app.extensions["cache"].bump([cache.CATALOG])
+    await set_price_and_announce(app, conn, product["id"], 99900, 149900)
     assert "999" in soup(await page_html(client, product["url"])).find(class_="price").get_text()
 
 
@@ -344,13 +339,9 @@ async def test_a_cached_product_page_costs_a_new_visitor_no_statement(app, conn)
     app.app.extensions["cache"] = shared
     try:
         product = await make_product(conn, variants=[("S", "Teal", 2), ("M", "Teal", 0)])
-        for _ in range(3):
-            await page_html(app.test_client(), product["url"])
-        app.app.config["REFERENCE_CACHE_SECONDS"] = 60  # as in the shop (the test app reads them each time)
-        await page_html(app.test_client(), product["url"])
-        before = await statements_run(conn)
-        page = soup(await page_html(app.test_client(), product["url"]))
-        assert await statements_run(conn) - before - 1 == 0
+        statements, html = await statements_on_a_warm_visit(app, conn, product["url"])
+        assert statements == 0
+        page = soup(html)
         assert product["name"] in page.find("h1").get_text()
     finally:
         await shared.redis.aclose()
@@ -373,11 +364,7 @@ async def _cached_and_whole(app, url: str, *, warm_as=None, visit_as=None, heade
     hits = shared.hits
     cached = await client.get(url, headers=headers or {})
     assert shared.hits > hits
-    app.app.extensions["cache"] = cache.Cache(None)
-    try:
-        whole = await client.get(url, headers=headers or {})
-    finally:
-        app.app.extensions["cache"] = shared
+    whole = await without_the_cache(app, client, url, headers)
     assert cached.status_code == whole.status_code == 200
     return same_page(await cached.get_data(as_text=True)), same_page(await whole.get_data(as_text=True))
 

@@ -15,11 +15,19 @@ from mooncart import cache, create_app
 from mooncart.catalog import queries
 from mooncart.catalog.my_sizes import now
 from mooncart.db import execute
-from mooncart.formatting import discount_percent
 from mooncart.inventory.queries import refresh_product_facets
 from mooncart.security import unmasked
-from tests.catalog.conftest import REDIS_URL, committed_product, page_html, same_page, set_stock_and_announce
-from tests.conftest import HTMX, csrf, log_in, soup, statements_run
+from tests.catalog.conftest import (
+    REDIS_URL,
+    committed_product,
+    page_html,
+    same_page,
+    set_price_and_announce,
+    set_stock_and_announce,
+    statements_on_a_warm_visit,
+    without_the_cache,
+)
+from tests.conftest import HTMX, csrf, log_in, soup
 from tests.factories import make_category, make_product, make_user, size_id
 
 
@@ -84,11 +92,7 @@ async def _cached_then_whole(app, client, url: str, headers: dict | None = None)
     hits, misses = shared.hits, shared.misses
     cached = await client.get(url, headers=headers or {})
     assert (shared.hits, shared.misses) == (hits + 1, misses)  # the HTML's entry, nothing else
-    app.app.extensions["cache"] = cache.Cache(None)
-    try:
-        whole = await client.get(url, headers=headers or {})
-    finally:
-        app.app.extensions["cache"] = shared
+    whole = await without_the_cache(app, client, url, headers)
     assert cached.status_code == whole.status_code == 200
     assert cached.headers.get("Vary") == whole.headers.get("Vary")
     cached_html = await cached.get_data(as_text=True)
@@ -206,13 +210,7 @@ async def test_a_sell_out_and_a_price_change_show_at_once_on_the_cached_listing(
     chanderi = products[2]
     for _ in range(2):
         assert "₹1,499" in await page_html(client, f"/c/{category['slug']}")
-    await execute(conn, "UPDATE variants SET price_paise = 99900 WHERE product_id = %s", (chanderi["id"],))
-    await execute(
-        conn,
-        "UPDATE products SET from_price_paise = 99900, discount_percent = %s WHERE id = %s",
-        (discount_percent(99900, 299900), chanderi["id"]),
-    )
-    await app.app.extensions["cache"].bump([cache.CATALOG])
+    await set_price_and_announce(app, conn, chanderi["id"], 99900, 299900)
     page = soup(await page_html(client, f"/c/{category['slug']}"))
     card = next(c for c in page.select(".product-card") if "Chanderi" in c.get_text())
     assert "₹999" in card.get_text() and "₹1,499" not in card.get_text()
@@ -277,14 +275,9 @@ async def test_a_cached_listing_costs_a_guest_no_statement(app, conn):
         category = await make_category(conn)
         for name in ("Anokhi Kurta", "Bandhani Kurta"):
             await make_product(conn, category=category, name=name)
-        url = f"/c/{category['slug']}"
-        for _ in range(2):
-            await page_html(app.test_client(), url)
-        app.app.config["REFERENCE_CACHE_SECONDS"] = 60  # as in the shop (the test app reads them each time)
-        await page_html(app.test_client(), url)
-        before = await statements_run(conn)
-        page = soup(await page_html(app.test_client(), url))
-        assert await statements_run(conn) - before - 1 == 0
+        statements, html = await statements_on_a_warm_visit(app, conn, f"/c/{category['slug']}")
+        assert statements == 0
+        page = soup(html)
         assert len(page.select(".product-card")) == 2
     finally:
         await shared.redis.aclose()
