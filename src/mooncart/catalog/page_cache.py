@@ -1,13 +1,20 @@
-"""The product page's HTML from the shared cache (only when there is one: cache.py). Rendering
-the 25 KB page was most of what a cached product page cost, so the part every visitor sees alike
-is kept rendered: the photos, the picker with its stock badges, the size chart, the details, the
-look, a guest's reviews and the recommendation rows (the page's `content` block).
+"""Shared HTML: the part of a page every visitor sees alike kept rendered in the shared cache
+(only when there is one: cache.py), with what belongs to one request filled in on each response.
+The machinery (render_shared, fill, filler, digest) serves the product page, here, and the
+category listing (listing_cache.py).
+
+The product page: rendering the 25 KB page was most of what a cached product page cost, so the
+part every visitor sees alike is kept rendered: the photos, the picker with its stock badges, the
+size chart, the details, the look, a guest's reviews and the recommendation rows (the page's
+`content` block).
 
 What belongs to one request is never in that HTML:
 - the CSRF token and the CSP nonce are marks in it (salted, so that no review's text can pass
-  for one), replaced on every response by the request's
-  own (so no visitor is ever sent another's token);
-- the page's own address (where a heart comes back to without JavaScript) likewise;
+  for one), replaced on every response by the request's own (so no visitor is ever sent
+  another's token), and only where the HTML has them (a reply without a form starts no session);
+- the request's own values (the page's own address, where a heart comes back to without
+  JavaScript) likewise: named context values, given as marks to the render and filled from the
+  page's context, escaped;
 - the regions that are the visitor's own (the delivery check, recently viewed, and a signed-in
   shopper's reviews) are marks where their template would be included, each rendered on every
   request with the whole page's context, as an include would be;
