@@ -4,6 +4,7 @@ catalogue change is ever served stale. Real MariaDB and Redis, committed data.""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 from urllib.parse import parse_qs, urlsplit
@@ -281,3 +282,49 @@ async def test_a_cached_listing_costs_a_guest_no_statement(app, conn):
         assert len(page.select(".product-card")) == 2
     finally:
         await shared.redis.aclose()
+
+
+async def test_a_listing_reader_never_sees_stock_or_a_price_older_than_an_announced_change(cached_app):
+    """A writer sells out one product after another and raises another's price, announcing each
+    change as the shop does; readers (shoppers' requests to the same app) note what had been
+    announced when they start, and the cached listing must show at least that: never fewer
+    sell-outs, never a lower price. 4 readers, 20 sell-outs and 20 price rises."""
+    app, conn, made = cached_app
+    app.app.config["PAGE_SIZE"] = 30
+    category = await make_category(conn)
+    sold = [await committed_product(conn, made, category=category, stock=1) for _ in range(20)]
+    priced = await committed_product(conn, made, category=category, stock=5, price_paise=100000, mrp_paise=999900)
+    url = f"/c/{category['slug']}?in_stock=1"
+    announced = {"sold": 0, "price": 100000}
+    done = False
+    checked = 0
+
+    async def writer():
+        nonlocal done
+        for step, product in enumerate(sold, start=1):
+            await set_stock_and_announce(app, conn, product["variants"][0]["id"], 0)
+            announced["sold"] = step
+            await set_price_and_announce(app, conn, priced["id"], 100000 + step * 100, 999900)
+            announced["price"] = 100000 + step * 100
+            await asyncio.sleep(random.uniform(0, 0.02))
+        done = True
+
+    async def reader():
+        nonlocal checked
+        client = app.test_client()
+        while not done:
+            floor = dict(announced)
+            page = soup(await page_html(client, url))
+            cards = {card.select_one(".product-name").get_text(): card for card in page.select(".product-card")}
+            assert len(cards) <= 21 - floor["sold"], f"{len(cards)} in stock after {floor['sold']} sell-outs"
+            paise = int(re.sub(r"\D", "", cards[priced["name"]].select_one(".product-price").get_text())) * 100
+            assert paise >= floor["price"], f"price {paise} after {floor['price']} had been announced"
+            checked += 1
+
+    try:
+        await asyncio.wait_for(asyncio.gather(writer(), *(reader() for _ in range(4))), timeout=120)
+    finally:
+        await execute(conn, "DELETE FROM products WHERE category_id = %s", (category["id"],))
+        await execute(conn, "DELETE FROM categories WHERE id = %s", (category["id"],))
+    assert checked > 20
+    assert app.app.extensions["cache"].hits > 0  # the cache was really in the way, and still right
