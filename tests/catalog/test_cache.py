@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import random
 import re
 from decimal import Decimal
@@ -18,39 +17,19 @@ from mooncart import cache, create_app
 from mooncart.catalog import queries
 from mooncart.catalog.product_page import product_data
 from mooncart.db import execute
-from mooncart.formatting import discount_percent
-from mooncart.inventory import events
 from mooncart.security import unmasked
-from tests.conftest import log_in, post, soup, statements_run
+from tests.catalog.conftest import (
+    REDIS_URL,
+    committed_product,
+    page_html,
+    same_page,
+    set_price_and_announce,
+    set_stock_and_announce,
+    statements_on_a_warm_visit,
+    without_the_cache,
+)
+from tests.conftest import log_in, post, soup
 from tests.factories import make_delivered_order, make_look, make_product, make_review, make_user
-
-REDIS_URL = f"redis://127.0.0.1:{os.environ.get('MOONCART_TEST_REDIS_PORT', '6379')}/6"
-
-
-@pytest.fixture
-async def cached_app(database):
-    """The app with its real pool and the shared cache on, on committed data."""
-    conn = await aiomysql.connect(**database.connect_kwargs())
-    app = create_app({"SECRET_KEY": "live", "DATABASE_URL": database.url, "REDIS_URL": REDIS_URL})
-    made: list[int] = []
-    async with app.test_app() as test_app:
-        yield test_app, conn, made
-    for product_id in made:
-        await execute(conn, "DELETE FROM products WHERE id = %s", (product_id,))
-    conn.close()
-
-
-async def committed_product(conn, made, **kwargs) -> dict:
-    product = await make_product(conn, **kwargs)
-    made.append(product["id"])
-    return product
-
-
-async def set_stock_and_announce(app, conn, variant_id: int, stock: int) -> None:
-    """What every stock change in the shop does: commit, then publish (which tells the cache)."""
-    await execute(conn, "UPDATE variants SET stock = %s WHERE id = %s", (stock, variant_id))
-    async with app.app.app_context():
-        await events.publish({variant_id: stock})
 
 
 def test_values_come_back_equal():
@@ -112,14 +91,7 @@ async def test_a_staff_price_edit_shows_at_once(cached_app):
     client = app.test_client()
     for _ in range(3):
         assert "1,499" in soup(await (await client.get(product["url"])).get_data()).get_text()
-    await execute(conn, "UPDATE variants SET price_paise = 129900 WHERE product_id = %s", (product["id"],))
-    await execute(
-        conn,
-        "UPDATE products SET from_price_paise = 129900, discount_percent = %s WHERE id = %s",
-        (discount_percent(129900, 149900), product["id"]),
-    )
-    # what the back office's after_request does for every staff POST that went through
-    await app.app.extensions["cache"].bump([cache.CATALOG])
+    await set_price_and_announce(app, conn, product["id"], 129900, 149900)
     text = soup(await (await client.get(product["url"])).get_data()).get_text()
     assert "1,299" in text and "13% OFF" in text  # the new price, below the MRP of ₹1,499
 
@@ -197,20 +169,6 @@ async def _value(v):
 # ---- the product page's HTML in the cache (catalog/page_cache.py) ------------------------------
 
 
-def _same_page(html: str) -> str:
-    """A page with what differs on every response made alike: masked CSRF tokens, the nonce."""
-    html = re.sub(r'name="csrf_token" value="[^"]+"', 'name="csrf_token" value="T"', html)
-    html = re.sub(r'<meta name="csrf-token" content="[^"]+">', '<meta name="csrf-token" content="T">', html)
-    html = re.sub(r'"X-CSRF-Token": "[^"]+"', '"X-CSRF-Token": "T"', html)
-    return re.sub(r'nonce="[^"]+"', 'nonce="N"', html)
-
-
-async def _page(client, url: str) -> str:
-    response = await client.get(url)
-    assert response.status_code == 200
-    return await response.get_data(as_text=True)
-
-
 async def test_the_cached_product_page_is_the_page_rendered_whole(cached_app):
     """The same visitor gets the same page, byte for byte but for tokens and nonce, from the cached
     HTML as from a whole render without the cache: a product in a look, with reviews' region."""
@@ -222,16 +180,16 @@ async def test_the_cached_product_page_is_the_page_rendered_whole(cached_app):
     client = app.test_client()
     try:
         for _ in range(3):
-            cached = await _page(client, product["url"] + "?utm_source=x")
+            cached = await page_html(client, product["url"] + "?utm_source=x")
         hits = shared.hits
-        assert _same_page(cached) == _same_page(await _page(client, product["url"] + "?utm_source=x"))
+        assert same_page(cached) == same_page(await page_html(client, product["url"] + "?utm_source=x"))
         assert shared.hits > hits
         app.app.extensions["cache"] = cache.Cache(None)  # the same request, rendered whole
-        whole = await _page(client, product["url"] + "?utm_source=x")
+        whole = await page_html(client, product["url"] + "?utm_source=x")
     finally:
         app.app.extensions["cache"] = shared
         await execute(conn, "DELETE FROM looks WHERE id = %s", (look["id"],))
-    assert _same_page(cached) == _same_page(whole)
+    assert same_page(cached) == same_page(whole)
     page = soup(cached)
     assert page.find(id=f"look-{look['id']}") is not None
     assert page.find(id="reviews") is not None and page.find(id="delivery-check") is not None
@@ -245,7 +203,7 @@ async def test_each_visitor_gets_her_own_csrf_token_and_nonce_from_the_cached_pa
     app, conn, made = cached_app
     product = await committed_product(conn, made, stock=0)  # sold out: the waitlist's form too
     shared = app.app.extensions["cache"]
-    await _page(app.test_client(), product["url"])  # the entry is made
+    await page_html(app.test_client(), product["url"])  # the entry is made
     hits = shared.hits
     secrets_seen = set()
     for _ in range(2):
@@ -272,19 +230,13 @@ async def test_a_price_and_a_stock_change_show_at_once_in_the_cached_html(cached
     product = await committed_product(conn, made, variants=[("S", "Teal", 5), ("M", "Teal", 5)], price_paise=149900)
     client = app.test_client()
     for _ in range(3):
-        await _page(client, product["url"])
+        await page_html(client, product["url"])
     variant_id = product["variants"][0]["id"]
     await set_stock_and_announce(app, conn, variant_id, 0)
-    page = soup(await _page(client, product["url"]))
+    page = soup(await page_html(client, product["url"]))
     assert page.find("input", attrs={"name": "variant_id", "value": str(variant_id)}).has_attr("disabled")
-    await execute(conn, "UPDATE variants SET price_paise = 99900 WHERE product_id = %s", (product["id"],))
-    await execute(
-        conn,
-        "UPDATE products SET from_price_paise = 99900, discount_percent = %s WHERE id = %s",
-        (discount_percent(99900, 149900), product["id"]),
-    )
-    await app.app.extensions["cache"].bump([cache.CATALOG])
-    assert "999" in soup(await _page(client, product["url"])).find(class_="price").get_text()
+    await set_price_and_announce(app, conn, product["id"], 99900, 149900)
+    assert "999" in soup(await page_html(client, product["url"])).find(class_="price").get_text()
 
 
 async def test_a_piece_of_the_look_sold_out_shows_at_once_on_the_other_pieces_page(cached_app):
@@ -295,9 +247,9 @@ async def test_a_piece_of_the_look_sold_out_shows_at_once_on_the_other_pieces_pa
     client = app.test_client()
     try:
         for _ in range(3):
-            assert "sold out, so the look cannot" not in await _page(client, kurti["url"])
+            assert "sold out, so the look cannot" not in await page_html(client, kurti["url"])
         await set_stock_and_announce(app, conn, dupatta["variants"][0]["id"], 0)
-        assert "sold out, so the look cannot" in await _page(client, kurti["url"])
+        assert "sold out, so the look cannot" in await page_html(client, kurti["url"])
     finally:
         await execute(conn, "DELETE FROM looks WHERE id = %s", (look["id"],))
 
@@ -314,14 +266,14 @@ async def test_a_shoppers_hearts_and_reviews_stay_hers(cached_app):
         )
         guest = app.test_client()
         for _ in range(2):
-            assert "wished" not in soup(await _page(guest, product["url"])).find("form", class_="heart")["class"]
+            assert "wished" not in soup(await page_html(guest, product["url"])).find("form", class_="heart")["class"]
         her = app.test_client()
         await log_in(her, user)
         for _ in range(3):
-            page = soup(await _page(her, product["url"]))
+            page = soup(await page_html(her, product["url"]))
             assert "wished" in page.find("form", class_="heart")["class"]
             assert "Once your order of it is delivered" in page.find(id="reviews").get_text()
-        page = soup(await _page(guest, product["url"]))
+        page = soup(await page_html(guest, product["url"]))
         assert "wished" not in page.find("form", class_="heart")["class"]
         assert "Once your order of it is delivered" not in page.find(id="reviews").get_text()
     finally:
@@ -344,16 +296,16 @@ async def test_a_size_the_waitlist_holds_for_her_is_hers_to_buy_without_a_bag(ca
         )
         guest = app.test_client()
         for _ in range(2):
-            button = soup(await _page(guest, product["url"])).find(id="add-button")
+            button = soup(await page_html(guest, product["url"])).find(id="add-button")
             assert "Sold out" in button.get_text() and button.has_attr("disabled")
         her = app.test_client()
         await log_in(her, user)
         assert not any(cookie.name.endswith("mooncart_bag") for cookie in her.cookie_jar or [])  # no bag
         for _ in range(2):
-            page = soup(await _page(her, product["url"]))
+            page = soup(await page_html(her, product["url"]))
             assert "Add to bag" in page.find(id="add-button").get_text()
             assert not page.find("input", attrs={"name": "variant_id"}).has_attr("disabled")
-        button = soup(await _page(guest, product["url"])).find(id="add-button")
+        button = soup(await page_html(guest, product["url"])).find(id="add-button")
         assert "Sold out" in button.get_text()
     finally:
         await execute(conn, "DELETE FROM stock_holds WHERE user_id = %s", (user["id"],))
@@ -370,14 +322,14 @@ async def test_two_shop_instances_on_one_database_and_redis_agree_at_once(cached
     async with other.test_app() as app_b:
         client_b = app_b.test_client()
         for _ in range(3):  # B's entries are warm
-            page = soup(await _page(client_b, product["url"]))
-            assert product["name"] in soup(await _page(client_b, listing)).get_text()
+            page = soup(await page_html(client_b, product["url"]))
+            assert product["name"] in soup(await page_html(client_b, listing)).get_text()
         assert "Sold out" not in page.find(id="add-button").get_text()
         hits = app_b.app.extensions["cache"].hits
         assert hits > 0
         await set_stock_and_announce(app_a, conn, product["variants"][0]["id"], 0)  # through A
-        assert "Sold out" in soup(await _page(client_b, product["url"])).find(id="add-button").get_text()
-        assert product["name"] not in soup(await _page(client_b, listing)).get_text()
+        assert "Sold out" in soup(await page_html(client_b, product["url"])).find(id="add-button").get_text()
+        assert product["name"] not in soup(await page_html(client_b, listing)).get_text()
 
 
 async def test_a_cached_product_page_costs_a_new_visitor_no_statement(app, conn):
@@ -387,13 +339,9 @@ async def test_a_cached_product_page_costs_a_new_visitor_no_statement(app, conn)
     app.app.extensions["cache"] = shared
     try:
         product = await make_product(conn, variants=[("S", "Teal", 2), ("M", "Teal", 0)])
-        for _ in range(3):
-            await _page(app.test_client(), product["url"])
-        app.app.config["REFERENCE_CACHE_SECONDS"] = 60  # as in the shop (the test app reads them each time)
-        await _page(app.test_client(), product["url"])
-        before = await statements_run(conn)
-        page = soup(await _page(app.test_client(), product["url"]))
-        assert await statements_run(conn) - before - 1 == 0
+        statements, html = await statements_on_a_warm_visit(app, conn, product["url"])
+        assert statements == 0
+        page = soup(html)
         assert product["name"] in page.find("h1").get_text()
     finally:
         await shared.redis.aclose()
@@ -408,7 +356,7 @@ async def _cached_and_whole(app, url: str, *, warm_as=None, visit_as=None, heade
         await warm_as(warm)
     await warm.get("/")
     for _ in range(2):
-        await _page(warm, url)
+        await page_html(warm, url)
     client = app.test_client()
     if visit_as is not None:
         await visit_as(client)
@@ -416,13 +364,9 @@ async def _cached_and_whole(app, url: str, *, warm_as=None, visit_as=None, heade
     hits = shared.hits
     cached = await client.get(url, headers=headers or {})
     assert shared.hits > hits
-    app.app.extensions["cache"] = cache.Cache(None)
-    try:
-        whole = await client.get(url, headers=headers or {})
-    finally:
-        app.app.extensions["cache"] = shared
+    whole = await without_the_cache(app, client, url, headers)
     assert cached.status_code == whole.status_code == 200
-    return _same_page(await cached.get_data(as_text=True)), _same_page(await whole.get_data(as_text=True))
+    return same_page(await cached.get_data(as_text=True)), same_page(await whole.get_data(as_text=True))
 
 
 def _signed_in(user):
@@ -461,8 +405,8 @@ async def test_her_bag_pin_and_recently_viewed_are_hers_on_the_cached_html(cache
     other = await committed_product(conn, made, stock=3)
 
     async def her(client):
-        await _page(client, other["url"])
-        await _page(client, product["url"] + "?pin=560001")
+        await page_html(client, other["url"])
+        await page_html(client, product["url"] + "?pin=560001")
         await post(client, "/bag/add", form={"variant_id": str(product["variants"][1]["id"]), "quantity": "1"})
 
     cached, whole = await _cached_and_whole(app, product["url"], visit_as=her)
@@ -518,8 +462,8 @@ async def test_a_product_page_cached_by_the_previous_release_is_not_served_as_th
     app, conn, made = cached_app
     product = await committed_product(conn, made, stock=2)
     client = app.test_client()
-    await _page(client, product["url"])
-    await _page(client, product["url"])  # the entry is stored
+    await page_html(client, product["url"])
+    await page_html(client, product["url"])  # the entry is stored
     shared = app.app.extensions["cache"]
     r = redis.from_url(REDIS_URL)
     try:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from quart import url_for
+from quart import request, url_for
 
 from .. import cache
 from ..htmx import is_htmx
 from ..parsing import MAX_NUMBER_LENGTH, parse_rupees, typed_rupees
 from . import queries
 from .facets import listing_facets, size_facet_filters
-from .my_sizes import current_my_sizes, my_sizes_in_listing
+from .my_sizes import MySizesInListing, current_my_sizes, my_sizes_in_listing
 from .queries import SORT_KEYS, SORTS, Category, ListingFilters
 from .reference import Reference
 
@@ -145,16 +145,51 @@ def parse_listing_args(args, sizes: list[dict], colours: list[dict]) -> ListingR
     )
 
 
-async def listing_context(conn, reference: Reference, current: Category, args, page_size: int) -> dict:
-    """Everything a category listing shows (one page of cards, the link to the next, the filters
-    with the shopper's choices), in one place, so the full page, the filter reply and the "More"
-    reply cannot disagree about which products a query string means."""
+@dataclass
+class ListingAsked:
+    """What a request asks of a listing, known before any product is read: the query string's
+    choices, the sizes the filters offer, and her sizes as this listing sees them."""
+
+    listing: ListingRequest
+    filter_sizes: list[dict]
+    mine: MySizesInListing
+
+
+async def listing_asked(conn, reference: Reference, current: Category, args) -> ListingAsked:
+    """Read a listing's query string and her sizes (a statement only for a signed-in shopper)."""
     listing = parse_listing_args(args, reference.sizes, reference.colours)
     # offer only the sizes this category's clothes come in (no shoe sizes among the kurtis)
     size_groups = {child.size_group for child in current.children} or {current.size_group}
     filter_sizes = [size for size in reference.sizes if size["size_group"] in size_groups]
     # her sizes (issue 13): when she has some here and has not ticked sizes, the listing shows them
     mine = my_sizes_in_listing(await current_my_sizes(conn), filter_sizes, listing.filters)
+    return ListingAsked(listing, filter_sizes, mine)
+
+
+def listing_template(listing: ListingRequest) -> str:
+    """What answers a listing request: the page, or over htmx the filter reply (results and
+    facets) or the "More" reply (the next cards)."""
+    if not is_htmx():
+        return "catalog/listing.html"
+    return "catalog/replies/more_products.html" if listing.after is not None else "catalog/replies/filter.html"
+
+
+def own_addresses() -> dict[str, str]:
+    """This request's own address, where the forms on a listing come back to without JavaScript
+    (a heart, the my-sizes switch) and the my-sizes link returns to."""
+    here = request.full_path.rstrip("?")
+    return {"heart_next": here, "here": here, "my_sizes_url": url_for("catalog.my_sizes", next=here)}
+
+
+async def listing_context(
+    conn, reference: Reference, current: Category, args, page_size: int, asked: ListingAsked | None = None
+) -> dict:
+    """Everything a category listing shows (one page of cards, the link to the next, the filters
+    with the shopper's choices), in one place, so the full page, the filter reply and the "More"
+    reply cannot disagree about which products a query string means."""
+    if asked is None:
+        asked = await listing_asked(conn, reference, current, args)
+    listing, filter_sizes, mine = asked.listing, asked.filter_sizes, asked.mine
     filters = mine.filters(listing.filters)
     categories = [current] + current.children
     if filters.size_ids:
@@ -199,4 +234,5 @@ async def listing_context(conn, reference: Reference, current: Category, args, p
         facets=facets,
         my_sizes=mine,
         discount_choices=DISCOUNT_CHOICES,
+        **own_addresses(),
     )

@@ -49,9 +49,10 @@ def product_page_region(region):
 
 
 # What of the visitor the shared regions still show (the hearts of the signed-in shopper's wished
-# products, in the recommendation rows): `async part(conn) -> value`, registered by its owner
-# (wishlist/hearts.py) under the context name the templates read. The value joins the key of the
-# cached HTML, so each distinct value has its own entry and nobody is shown another's.
+# products, in the recommendation rows and on a listing's cards): `async part(conn) -> value`,
+# registered by its owner (wishlist/hearts.py) under the context name the templates read. The
+# value joins the key of the cached HTML (page_cache.py, listing_cache.py), so each distinct value
+# has its own entry and nobody is shown another's.
 _visitor_parts: dict[str, Callable[[Any], Awaitable[Any]]] = {}
 
 
@@ -76,6 +77,12 @@ def picker_source(source: PickerSource) -> PickerSource:
 def visitor_part_names() -> list[str]:
     """The context names of the registered visitor parts."""
     return sorted(_visitor_parts)
+
+
+async def visitor_parts(conn) -> dict:
+    """This request's value of every registered visitor part, by its context name (the listing's
+    cached HTML shows the same hearts: listing_cache.py)."""
+    return {name: await part(conn) for name, part in sorted(_visitor_parts.items())}
 
 
 async def product_data(conn, slug: str) -> dict | None:

@@ -13,7 +13,8 @@ from ..pages import render_page
 from ..recommendations.page import home_picks
 from ..redirects import safe_next
 from . import queries
-from .listing import listing_context
+from .listing import listing_context, listing_template
+from .listing_cache import cached_listing
 from .my_sizes import choosable_sizes, current_my_sizes, save_my_sizes, switch_only_mine
 from .page_cache import product_page_context as cached_product_page_context
 from .product_page import product_page_context
@@ -67,12 +68,14 @@ async def category(slug: str):
         if slug != slug.lower() and queries.find_category(reference.categories, slug.lower()) is not None:
             return moved_to("catalog.category", slug.lower())  # /c/KURTIS, typed by hand
         abort(404)
-    context = await listing_context(conn, reference, current, request.args, current_app.config["PAGE_SIZE"])
+    page_size = current_app.config["PAGE_SIZE"]
+    if cache.current().enabled:  # the part everyone asking the same sees alike as cached HTML (listing_cache.py)
+        return await cached_listing(conn, reference, current, request.args, page_size)
+    context = await listing_context(conn, reference, current, request.args, page_size)
+    template = listing_template(context["listing"])
     if is_htmx():
-        if context["listing"].after is not None:
-            return await fragment("catalog/replies/more_products.html", **context)
-        return await fragment("catalog/replies/filter.html", **context)
-    return await render_page("catalog/listing.html", nav_categories=reference.categories, **context)
+        return await fragment(template, **context)
+    return await render_page(template, nav_categories=reference.categories, **context)
 
 
 @bp.get("/products/<slug>")
