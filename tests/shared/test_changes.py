@@ -8,7 +8,24 @@ import pytest
 
 from mooncart import changes
 from mooncart.changes import CatalogFeed, Changes, product_ranges
-from mooncart.db import execute, fetch_val
+from mooncart.db import execute, fetch_val, split_sql
+from mooncart.migrations import MIGRATIONS_DIR
+from tests.conftest import create_test_database, drop_test_database
+
+
+@pytest.fixture(scope="module")
+async def feed_database():
+    """A database of the feed's table alone: the session's database has rows (and holes, and
+    transactions other tests leave open) that would make the numbers here anyone's guess."""
+    settings = create_test_database("mooncart_test_feed")
+    conn = await aiomysql.connect(**settings.connect_kwargs())
+    try:
+        for statement in split_sql((MIGRATIONS_DIR / "0510_catalog_changes.sql").read_text()):
+            await execute(conn, statement)
+    finally:
+        conn.close()
+    yield settings
+    drop_test_database(settings)
 
 
 class Clock:
@@ -30,8 +47,8 @@ def test_ranges_join_consecutive_ids():
     assert product_ranges([]) == []
 
 
-async def test_a_change_is_seen_when_it_commits_whatever_the_order(database):
-    reader, first, second = await connect(database), await connect(database), await connect(database)
+async def test_a_change_is_seen_when_it_commits_whatever_the_order(feed_database):
+    reader, first, second = await connect(feed_database), await connect(feed_database), await connect(feed_database)
     feed = CatalogFeed(clock=Clock())
     try:
         assert await feed.catch_up(reader) == Changes(everything=True)  # a new feed: build from scratch
@@ -55,8 +72,8 @@ async def test_a_change_is_seen_when_it_commits_whatever_the_order(database):
             conn.close()
 
 
-async def test_a_rolled_back_number_is_given_up_after_a_while(database):
-    reader, writer = await connect(database), await connect(database)
+async def test_a_rolled_back_number_is_given_up_after_a_while(feed_database):
+    reader, writer = await connect(feed_database), await connect(feed_database)
     clock = Clock()
     feed = CatalogFeed(clock=clock)
     try:
@@ -76,8 +93,8 @@ async def test_a_rolled_back_number_is_given_up_after_a_while(database):
         writer.close()
 
 
-async def test_everything_and_staleness_ask_for_a_rebuild(database):
-    reader, writer = await connect(database), await connect(database)
+async def test_everything_and_staleness_ask_for_a_rebuild(feed_database):
+    reader, writer = await connect(feed_database), await connect(feed_database)
     clock = Clock()
     feed = CatalogFeed(clock=clock)
     seen: list[Changes] = []
@@ -98,8 +115,8 @@ async def test_everything_and_staleness_ask_for_a_rebuild(database):
         writer.close()
 
 
-async def test_purge_keeps_the_newest_row(database):
-    conn = await connect(database)
+async def test_purge_keeps_the_newest_row(feed_database):
+    conn = await connect(feed_database)
     try:
         await changes.record(conn, [1])
         await changes.record(conn, [2])
