@@ -12,9 +12,10 @@ So a request that starts after a change was committed never gets an answer older
 on any instance of the shop, with or without Redis.
 
 Sequence numbers come from AUTO_INCREMENT, which hands them out in insert order, not commit order:
-a transaction that took seq 7 may commit after the one that took seq 8. A number below the highest
-seen that is not visible yet is kept as a gap and looked for again on each catch-up for GAP_SECONDS
-(a rolled-back transaction never shows, and a bulk insert may skip numbers, so gaps expire)."""
+a transaction that took seq 7 may commit after the one that took seq 8. Numbers below the highest
+seen that are not visible yet are kept as gaps (runs of numbers: a burst of rolled-back
+transactions leaves thousands) and looked for again on each catch-up for GAP_SECONDS (a
+rolled-back transaction never shows, and a bulk insert may skip numbers, so gaps expire)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from .db import execute, execute_many, fetch_all, fetch_val
 GAP_SECONDS = 60.0  # how long a missing sequence number may still turn up (a writer's open transaction)
 STALE_SECONDS = 3600.0  # a feed that has not looked for this long starts over (the rows may be purged)
 KEEP_SECONDS = 86_400  # purge() deletes rows older than this
-MAX_GAPS = 1000  # more open gaps than this: start over rather than re-read a long tail each time
+MAX_GAPS = 1000  # more runs of missing numbers than this: start over rather than re-read a long tail
 EVERY_PRODUCT = (0, 4_294_967_295)  # the row record_everything() writes
 START_WINDOW = 200  # on start, missing numbers among the last this many may be open transactions
 
@@ -112,7 +113,8 @@ class CatalogFeed:
     consumers: list[Consumer] = field(default_factory=list)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     high: int | None = None  # the highest sequence number applied
-    gaps: dict[int, float] = field(default_factory=dict)  # missing numbers below high -> when first missed
+    # runs of numbers below high not seen yet, as (first, last, when first missed)
+    gaps: list[tuple[int, int, float]] = field(default_factory=list)
     last_poll: float = 0.0
 
     def subscribe(self, consumer: Consumer) -> None:
@@ -127,33 +129,34 @@ class CatalogFeed:
                 await consumer(conn, changes)
         return changes
 
+    def waiting_for(self, seq: int) -> bool:
+        """Whether `seq` is a number below the top not seen yet (a transaction maybe still open)."""
+        return any(first <= seq <= last for first, last, _ in self.gaps)
+
     async def _poll(self, conn) -> Changes:
         now = self.clock()
         if self.high is None or now - self.last_poll > STALE_SECONDS:
             await self._start(conn, now)
             return Changes(everything=True)
         self.last_poll = now
-        low = min(self.gaps, default=self.high + 1)
+        low = min((first for first, _, _ in self.gaps), default=self.high + 1)
         rows = await fetch_all(
             conn,
             "SELECT seq, first_product_id, last_product_id FROM catalog_changes WHERE seq >= %s ORDER BY seq",
             (low,),
         )
         found = []
-        present = set()
-        for row in rows:
-            seq = int(row["seq"])
-            present.add(seq)
-            if seq > self.high or self.gaps.pop(seq, None) is not None:
+        present = [int(row["seq"]) for row in rows]
+        for seq, row in zip(present, rows, strict=True):
+            if seq > self.high or self.waiting_for(seq):
                 found.append((int(row["first_product_id"]), int(row["last_product_id"])))
         everything = EVERY_PRODUCT in found
+        gaps = [hole for first, last, since in self.gaps for hole in _holes(first, last, present, since)]
         top = max(present, default=self.high)
         if top > self.high:
-            self.gaps.update((seq, now) for seq in range(self.high + 1, top) if seq not in present)
+            gaps += _holes(self.high + 1, top - 1, present, now)
             self.high = top
-        for seq, since in list(self.gaps.items()):
-            if now - since > GAP_SECONDS:
-                del self.gaps[seq]
+        self.gaps = [gap for gap in gaps if now - gap[2] <= GAP_SECONDS]
         if len(self.gaps) > MAX_GAPS:
             await self._start(conn, now)
             return Changes(everything=True)
@@ -163,10 +166,25 @@ class CatalogFeed:
         """Take the current position; the numbers missing just below it may be transactions still
         open, so they are gaps from the start."""
         high = int(await fetch_val(conn, "SELECT COALESCE(MAX(seq), 0) FROM catalog_changes"))
-        rows = await fetch_all(conn, "SELECT seq FROM catalog_changes WHERE seq > %s", (max(0, high - START_WINDOW),))
-        present = {int(row["seq"]) for row in rows}
-        self.gaps = {seq: now for seq in range(max(1, high - START_WINDOW + 1), high) if seq not in present}
+        first = max(1, high - START_WINDOW + 1)
+        rows = await fetch_all(conn, "SELECT seq FROM catalog_changes WHERE seq >= %s ORDER BY seq", (first,))
+        self.gaps = _holes(first, high - 1, [int(row["seq"]) for row in rows], now)
         self.high, self.last_poll = high, now
+
+
+def _holes(first: int, last: int, present: list[int], since: float) -> list[tuple[int, int, float]]:
+    """The runs of numbers first..last not in `present` (sorted), each as (first, last, since)."""
+    holes, start = [], first
+    for seq in present:
+        if seq > last:
+            break
+        if seq >= start:
+            if seq > start:
+                holes.append((start, seq - 1, since))
+            start = seq + 1
+    if start <= last:
+        holes.append((start, last, since))
+    return holes
 
 
 def feed_of(app) -> CatalogFeed:
