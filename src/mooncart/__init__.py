@@ -6,7 +6,7 @@ import logging
 from contextlib import suppress
 
 from pymysql.err import MySQLError
-from quart import Quart, Response, g, has_request_context, render_template, request
+from quart import Quart, Response, g, has_request_context, redirect, render_template, request
 from quart.sessions import SecureCookieSessionInterface
 from quart_rate_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
@@ -16,6 +16,7 @@ from .config import load_config
 from .htmx import call_context_processors_inline, is_htmx, vary_on_htmx
 from .ops import health, metrics
 from .proxy import ForwardedHeaders
+from .redirects import without_trailing_slash
 from .security import CONTENT_SECURITY_POLICY, csp_nonce
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,8 @@ def register_error_pages(app: Quart) -> None:
         """A 4xx or 5xx raised by a view gets the shop's page and words, not Quart's bare one."""
         if error.code is not None and error.code < 400:
             return error
+        if error.code == 404 and (page := without_trailing_slash()) is not None:
+            return redirect(page, 301)  # /bag/ typed by hand: the page, as /c/<slug>/ does
         messages = {
             404: ("Page not found", "We couldn't find that page. It may have sold out and left the shop."),
             405: ("Not allowed", "That page can't be used this way."),
