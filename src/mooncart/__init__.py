@@ -9,7 +9,7 @@ from pymysql.err import MySQLError
 from quart import Quart, Response, g, has_request_context, redirect, render_template, request
 from quart.sessions import SecureCookieSessionInterface
 from quart_rate_limiter import RateLimitExceeded
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from . import assets, cache, compression, db, draining, formatting, limits, logs, security
 from .config import load_config
@@ -187,7 +187,10 @@ def register_error_pages(app: Quart) -> None:
             413: ("Too large", "What you sent is larger than we accept."),
         }
         title, message = messages.get(error.code or 400, (error.name, "Something about that request wasn't right."))
-        return await error_response(error.code or 400, title, message)
+        response = await error_response(error.code or 400, title, message)
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:  # RFC 9110: a 405 names what is allowed
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
 
     @app.errorhandler(RateLimitExceeded)
     async def rate_limited(error: RateLimitExceeded):

@@ -3,7 +3,7 @@ for categories and products), while an address that is no page stays a 404."""
 
 from __future__ import annotations
 
-from tests.conftest import log_in
+from tests.conftest import log_in, soup
 from tests.factories import make_user
 
 
@@ -29,3 +29,11 @@ async def test_a_trailing_slash_on_no_page_or_a_form_address_is_still_not_found(
     for typed in ("/no-such-page/", "/bag/add/", "/checkout/voucher/", "/bag//"):
         response = await client.get(typed)
         assert response.status_code == 404, typed
+
+
+async def test_a_get_of_a_form_address_is_a_405_that_says_which_methods_it_takes(client):
+    """RFC 9110: a 405 names the methods the address does take (the shop's page dropped Allow)."""
+    response = await client.get("/bag/add")
+    assert response.status_code == 405
+    assert {m.strip() for m in response.headers["Allow"].split(",")} >= {"POST"}
+    assert "That page can't be used this way" in soup(await response.get_data()).get_text()
