@@ -27,6 +27,7 @@ from werkzeug.datastructures import MultiDict
 
 import mooncart
 from mooncart import assets, create_app, formatting
+from mooncart.accounts.auth import log_in_link
 from mooncart.bag.queries import add_to_line, select_bag_count, select_variant_in_bag
 from mooncart.bag.token import read_bag_cookie
 from mooncart.catalog import queries
@@ -74,6 +75,7 @@ app.jinja_env.globals.update(
     csrf_token=per_request_token,
     csp_nonce=csp_nonce,
     csrf_field=lambda: Markup('<input type="hidden" name="csrf_token" value="%s">') % escape(per_request_token()),
+    log_in_link=log_in_link,  # the header's "Log in", back to this page (as the shop's own)
 )
 
 

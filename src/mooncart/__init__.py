@@ -6,16 +6,17 @@ import logging
 from contextlib import suppress
 
 from pymysql.err import MySQLError
-from quart import Quart, Response, g, has_request_context, render_template, request
+from quart import Quart, Response, g, has_request_context, redirect, render_template, request
 from quart.sessions import SecureCookieSessionInterface
 from quart_rate_limiter import RateLimitExceeded
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from . import assets, cache, compression, db, draining, formatting, limits, logs, security
 from .config import load_config
 from .htmx import call_context_processors_inline, is_htmx, vary_on_htmx
 from .ops import health, metrics
 from .proxy import ForwardedHeaders
+from .redirects import without_trailing_slash
 from .security import CONTENT_SECURITY_POLICY, csp_nonce
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,8 @@ def register_error_pages(app: Quart) -> None:
         """A 4xx or 5xx raised by a view gets the shop's page and words, not Quart's bare one."""
         if error.code is not None and error.code < 400:
             return error
+        if error.code == 404 and (page := without_trailing_slash()) is not None:
+            return redirect(page, 301)  # /bag/ typed by hand: the page, as /c/<slug>/ does
         messages = {
             404: ("Page not found", "We couldn't find that page. It may have sold out and left the shop."),
             405: ("Not allowed", "That page can't be used this way."),
@@ -184,7 +187,10 @@ def register_error_pages(app: Quart) -> None:
             413: ("Too large", "What you sent is larger than we accept."),
         }
         title, message = messages.get(error.code or 400, (error.name, "Something about that request wasn't right."))
-        return await error_response(error.code or 400, title, message)
+        response = await error_response(error.code or 400, title, message)
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:  # RFC 9110: a 405 names what is allowed
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
 
     @app.errorhandler(RateLimitExceeded)
     async def rate_limited(error: RateLimitExceeded):

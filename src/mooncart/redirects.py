@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
-from quart import url_for
+from quart import current_app, request, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RoutingException
 
 MAX_LENGTH = 2048
 _ENCODED_SLASH = re.compile(r"%(2f|5c)", re.IGNORECASE)
@@ -63,3 +65,23 @@ def safe_next(target: str | None, default: str | None = None) -> str:
     if isinstance(target, str) and is_local_path(target):
         return target
     return default if default is not None else url_for("catalog.home")
+
+
+def without_trailing_slash() -> str | None:
+    """For a GET of `/page/` that found nothing, `/page` (with its query) when that is a page
+    one can GET: a hand-typed slash (mooncart.in/bag/) found "Page not found", though the
+    category and product pages already moved such links to their one address. None otherwise
+    (no such page, a form's address, a doubled slash)."""
+    path = request.path
+    if request.method not in ("GET", "HEAD") or len(path) < 2 or not path.endswith("/") or path.endswith("//"):
+        return None
+    target = path[:-1]
+    adapter = current_app.create_url_adapter(request)
+    try:
+        assert adapter is not None  # a request is being served
+        adapter.match(target, method="GET")
+    except (HTTPException, RoutingException):  # not found, not a GET page, or itself moved
+        return None
+    query = request.query_string.decode("latin-1")
+    target = target + (f"?{query}" if query else "")
+    return target if is_local_path(target) else None

@@ -80,3 +80,21 @@ async def test_an_htmx_request_after_the_session_ended_navigates_to_the_log_in_p
         headers=dict(HTMX, **{"HX-Current-URL": "https://evil.example/checkout"}),
     )
     assert response.headers["HX-Redirect"] == "/account/login"
+
+
+async def test_the_headers_log_in_link_returns_a_guest_to_the_page_she_was_on(app, conn):
+    """A guest on a product page presses the header's "Log in" and comes back to that product
+    (with its colour), not to the home page; on the log-in and sign-up pages the link adds nothing."""
+    from tests.conftest import soup
+
+    product = await make_product(conn, stock=5)
+    user = await make_user(conn)
+    client = app.test_client()
+    page = f"/products/{product['slug']}?colour=red"
+    link = soup(await (await client.get(page)).get_data()).select_one("a.account-link")["href"]
+    assert link == f"/account/login?next=/products/{product['slug']}?colour%3Dred"
+    back = await post(client, link, form={"email": user["email"], "password": user["password"]})
+    assert back.status_code == 303 and back.headers["Location"] == page
+    guest = app.test_client()
+    for own in ("/account/login", "/account/register"):
+        assert soup(await (await guest.get(own)).get_data()).select_one("a.account-link")["href"] == "/account/login"

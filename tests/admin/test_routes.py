@@ -331,6 +331,19 @@ async def test_deleting_a_product_empties_bags_but_not_orders(app, conn, staff):
     assert order_page.find("table") is not None
 
 
+async def test_a_second_staff_tab_marking_the_same_status_is_told_it_is_already_done(app, conn, staff):
+    """Two tabs of one order: the first marks it packed; the second, still showing "Mark packed",
+    was told "An order that is packed cannot become packed", as if she had done something wrong."""
+    client, user, variants, form = await shopper_with_bag(app, conn, 1)
+    number = (await post(client, "/checkout", form=form)).headers["Location"].rsplit("/", 1)[1]
+    assert (await post(staff, f"/admin/orders/{number}/status", form={"status": "packed"})).status_code == 303
+    again = await post(staff, f"/admin/orders/{number}/status", form={"status": "packed"}, headers=HTMX)
+    assert again.status_code == 422
+    text = soup(await again.get_data()).get_text(" ")
+    assert "already packed" in text and "another tab" in text and "cannot become packed" not in text
+    assert await fetch_val(conn, "SELECT status FROM orders WHERE number = %s", (number,)) == "packed"
+
+
 async def test_orders_move_through_the_state_machine(app, conn, staff):
     client, user, variants, form = await shopper_with_bag(app, conn, 2)
     number = (await post(client, "/checkout", form=form)).headers["Location"].rsplit("/", 1)[1]

@@ -89,6 +89,42 @@ async def test_the_same_form_sent_twice_places_one_order(app, conn):
     assert await stock_of(conn, variants[0]["id"]) == 9
 
 
+async def test_place_order_in_a_second_tab_after_the_first_placed_it_says_where_the_order_is(app, conn):
+    """Two checkout pages of one bag (two tabs): the first places the order; the second, sent
+    after, places nothing and says so, naming what left the bag and pointing to her orders (it
+    said only "Your bag is empty, so there is nothing to order", and she could not tell whether
+    her order had gone through)."""
+    client, user, variants, form = await shopper_with_bag(app, conn, 1)
+    second_tab = soup(await (await client.get("/checkout")).get_data())
+    second_form = dict(
+        form,
+        idempotency_key=second_tab.find("input", attrs={"name": "idempotency_key"})["value"],
+        confirmation=second_tab.find("input", attrs={"name": "confirmation"})["value"],
+    )
+    assert (await post(client, "/checkout", form=form)).status_code == 303
+    response = await post(client, "/checkout", form=second_form)
+    assert response.status_code == 422
+    page = soup(await response.get_data())
+    alert = page.find(role="alert").get_text(" ")
+    assert "nothing was ordered from this page" in alert and "another tab" in alert
+    assert "is no longer in your bag" in page.find(id="checkout-changes").get_text()
+    assert page.select_one("#checkout-form a[href='/orders']") is not None
+    assert await fetch_val(conn, "SELECT COUNT(*) FROM orders WHERE user_id = %s", (user["id"],)) == 1
+    assert await stock_of(conn, variants[0]["id"]) == 9
+
+
+async def test_a_product_deleted_by_staff_while_she_checks_out_is_named_as_gone(app, conn):
+    client, user, variants, form = await shopper_with_bag(app, conn, 1)
+    await execute(
+        conn, "DELETE FROM products WHERE id = (SELECT product_id FROM variants WHERE id = %s)", (variants[0]["id"],)
+    )
+    response = await post(client, "/checkout", form=form)
+    assert response.status_code == 422
+    changes = soup(await response.get_data()).find(id="checkout-changes").get_text(" ")
+    assert "An item that has left the shop is no longer in your bag" in changes
+    assert await fetch_val(conn, "SELECT COUNT(*) FROM orders WHERE user_id = %s", (user["id"],)) == 0
+
+
 async def test_htmx_checkout_redirects_with_hx_redirect_and_errors_swap_the_form(app, conn):
     client, user, _, form = await shopper_with_bag(app, conn, 1)
     bad = await post(client, "/checkout", form=dict(form, address_id="new", pin_code="1"), headers=HTMX)

@@ -481,3 +481,20 @@ async def test_guessing_codes_is_rate_limited(database, conn):
             (await post(client, "/bag/voucher", form={"code": f"GUESS{i}"}, headers=HTMX)).status_code for i in range(4)
         ]
         assert statuses == [422, 422, 422, 429]
+
+
+async def test_the_voucher_boxes_show_that_they_are_working_and_are_not_sent_twice(app, conn):
+    """On a slow phone connection "Apply" and "Remove voucher" gave no sign of working (no
+    spinner, the button still live): each voucher form disables its button while it is sent and
+    shows the spinner the other htmx buttons show."""
+    client, user, variants, form = await shopper_with_bag(app, conn, 1)
+    await make_voucher(conn, code="WORKING10")
+    for page, box in (("/bag", "#bag-voucher"), ("/checkout", "#checkout-voucher")):
+        for step in ("apply", "remove"):
+            html = soup(await (await client.get(page)).get_data())
+            voucher_form = html.select_one(f"{box} form")
+            assert voucher_form.get("hx-disable") == "find button", (page, step)
+            assert voucher_form.select_one("button[type=submit] .htmx-indicator.spinner") is not None, (page, step)
+            if step == "apply":
+                await post(client, f"{page}/voucher", form={"code": "WORKING10"})
+        await post(client, f"{page}/voucher/remove")

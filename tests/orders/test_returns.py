@@ -242,3 +242,17 @@ async def test_a_cash_on_delivery_return_is_refunded_by_the_shops_team(app, conn
     assert refund == {"amount_paise": 129900, "status": "requested"}
     text = soup(await (await client.get(f"/orders/{number}")).get_data()).find(id="refunds").get_text()
     assert "bank transfer" in text
+
+
+async def test_a_piece_whose_product_staff_deleted_is_named_not_said_to_be_on_its_way_back(app, conn):
+    """Both products of a delivered order were deleted by staff: the return page said "Everything
+    in this order is already on its way back", which was untrue (nothing had been sent back)."""
+    client, user, number, order_id, variants, lines = await delivered_order(app, conn, quantities=(1, 1))
+    await execute(
+        conn,
+        "DELETE FROM products WHERE id IN (SELECT product_id FROM variants WHERE id IN (%s, %s))",
+        (variants["medium"]["id"], variants["other"]["id"]),
+    )
+    page = soup(await (await client.get(f"/orders/{number}/return")).get_data()).find("main").get_text(" ")
+    assert "on its way back" not in page
+    assert "no longer sold in our shop" in page

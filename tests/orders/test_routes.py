@@ -77,3 +77,16 @@ async def test_another_shoppers_order_is_always_404(app, conn):
     assert await fetch_val(conn, "SELECT status FROM orders WHERE number = %s", (number,)) == "placed"
     listing = soup(await (await client.get("/orders")).get_data())
     assert number not in listing.get_text()
+
+
+async def test_order_pages_show_when_it_was_placed_in_india_time(app, conn):
+    """An order placed at 00:30 in India on 29 Nov (19:00 UTC on the 28th) was placed on the 29th
+    for the shopper: her list and the order's page say so, in India's time, not the server's UTC."""
+    client, user, variants, number = await placed_order(app, conn, 1)
+    await execute(conn, "UPDATE orders SET placed_at = '2026-11-28 19:00:00' WHERE number = %s", (number,))
+    listing = soup(await (await client.get("/orders")).get_data())
+    row = listing.find("a", string=number).find_parent("tr")
+    assert "29 Nov 2026" in row.get_text()
+    detail = soup(await (await client.get(f"/orders/{number}")).get_data()).get_text(" ")
+    assert "29 Nov 2026, 00:30 IST" in detail
+    assert "UTC" not in detail

@@ -53,6 +53,15 @@ async def test_a_sold_out_size_offers_notify_me_and_an_in_stock_one_does_not(app
     assert forms[0].find("input", attrs={"name": "csrf_token"}) is not None
 
 
+async def test_notify_me_shows_that_it_is_working_and_is_not_sent_twice(app, client, conn):
+    """On a slow phone connection "Notify me" gave no sign that the tap was taken: like "Add to
+    bag", it disables itself while it is sent and shows the spinner."""
+    product, medium = await sold_out_product(conn)
+    form = soup(await (await client.get(product["url"])).get_data()).find(id="waitlist").find("form")
+    assert form.get("hx-disable") == "find button"
+    assert form.select_one("button[type=submit] .htmx-indicator.spinner") is not None
+
+
 async def test_joining_puts_her_on_the_list_and_twice_changes_nothing(app, conn):
     product, medium = await sold_out_product(conn)
     client, user = await signed_in(app, conn)

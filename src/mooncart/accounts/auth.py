@@ -178,6 +178,15 @@ def _come_back_to() -> str | None:
     return _same_origin_page(request.referrer)
 
 
+def log_in_link() -> str:
+    """The header's "Log in": back to this page afterwards (a guest on a product page returns to
+    it, not to the home page), except from the log-in and sign-up pages themselves."""
+    if request.path.startswith("/account/"):
+        return url_for("accounts.login")
+    back = _come_back_to()
+    return url_for("accounts.login", next=back) if back else url_for("accounts.login")
+
+
 def login_required(view):
     """Anonymous visitors go to the log-in page and come back afterwards. An htmx request gets
     HX-Redirect, which htmx follows with a full navigation: a 303 would be followed by fetch and
@@ -206,3 +215,4 @@ def init_app(app) -> None:
         app, cookie_samesite="Lax", cookie_http_only=True, duration=app.config["SESSION_ABSOLUTE_HOURS"] * 3600
     )
     app.extensions[auth_manager_key] = manager
+    app.jinja_env.globals["log_in_link"] = log_in_link

@@ -71,6 +71,12 @@ class PlacedOrder:
 
 # Crockford's base 32: no I, L, O or U, so a number read over the phone cannot be misheard as another
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# a second tab's "Place order" after the first placed the bag meets an empty bag: she must be
+# able to tell that her order did go through (once), and where to find it
+EMPTY_BAG = (
+    "Your bag is empty now, so nothing was ordered from this page and you have not been charged. "
+    "If you placed this order in another tab or window, it is in your orders."
+)
 
 
 def new_order_number(now: datetime | None = None) -> str:
@@ -186,8 +192,13 @@ async def _reserve_once(conn, user_id, cart_id, address, provider, idempotency_k
                     "Please check your bag and place the new order from a fresh checkout page."
                 )
             return PlacedOrder(existing["id"], existing["number"], replayed=True, status=existing["status"])
-        if not lines:
-            raise CheckoutProblem("Your bag is empty, so there is nothing to order.")
+        if not lines:  # ordered from another tab, emptied there, or its products deleted by staff
+            gone = (
+                await confirmation.compare(conn, confirmed, [], await vouchers.price_bag(conn, [], None, user_id))
+                if confirmed is not None and confirmed["l"]
+                else []
+            )
+            raise CheckoutProblem(EMPTY_BAG, changes=gone)
         # -- the price the shopper confirmed is the price charged; the voucher's discount (issue 12: 2, 6)
         # (a voucher put on the bag after hot_voucher was read is not seen: the confirmed record
         # then differs, so nothing is placed at a price the shopper did not see)

@@ -33,7 +33,7 @@ from ..payments.refunds import send_refunds
 from ..payments.settlement import settle
 from ..security import CONTENT_SECURITY_POLICY, csp_nonce, signed_by_sender
 from . import confirmation, queries
-from .placement import CheckoutProblem, place_order
+from .placement import EMPTY_BAG, CheckoutProblem, place_order
 
 bp = Blueprint("checkout", __name__)
 log = logging.getLogger("mooncart.checkout")
@@ -203,7 +203,7 @@ async def place():
 
     cart_id = await queries.select_shoppers_cart_id(conn, read_bag_cookie().token, shopper["id"])
     if cart_id is None:
-        return await refuse(conn, shopper, form, "Your bag is empty, so there is nothing to order.")
+        return await refuse(conn, shopper, form, EMPTY_BAG)
     try:
         order = await place_order(
             conn,

@@ -155,7 +155,17 @@ async def return_form(number: str):
             else "This order has been returned."
         )
     elif not context["lines"]:
-        context["closed"] = "Everything in this order is already on its way back."
+        # a line left is one whose product staff deleted since (it cannot be taken back into stock)
+        gone = [
+            item["product_name"]
+            for item in await queries.select_returnable_items(await get_conn(), order["id"])
+            if item["variant_id"] is None and item["quantity"] > int(item["in_returns"])
+        ]
+        context["closed"] = (
+            f"{', '.join(gone)}: no longer sold in our shop, so it can't be returned or exchanged here."
+            if gone
+            else "Everything in this order is already on its way back."
+        )
     return await render_page("orders/return.html", **context)
 
 

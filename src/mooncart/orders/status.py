@@ -33,8 +33,13 @@ def check_transition(current: str, new: str) -> None:
     """Raise IllegalTransition, with a message for staff, unless current -> new is allowed."""
     if new not in TRANSITIONS:
         raise IllegalTransition(f"'{new}' is not an order status.")
+    allowed = ", ".join(LABELS[s].lower() for s in TRANSITIONS.get(current, ())) or "nothing: it is final"
+    if new == current:  # a second tab, or a colleague, got there first: nothing is wrong
+        raise IllegalTransition(
+            f"This order is already {LABELS[new].lower()} (changed a moment ago, perhaps in another tab "
+            f"or by a colleague). From here it can become {allowed}."
+        )
     if new not in TRANSITIONS.get(current, ()):
-        allowed = ", ".join(LABELS[s].lower() for s in TRANSITIONS.get(current, ())) or "nothing: it is final"
         raise IllegalTransition(
             f"An order that is {LABELS.get(current, current).lower()} cannot become "
             f"{LABELS[new].lower()}. From here it can become {allowed}."
