@@ -173,13 +173,84 @@ async def measure(database: str, repeat: int, explain: bool, recorder: Recorder,
     return out
 
 
+async def build_index_database(source: str, target: str, batch: int = 20_000) -> None:
+    """A database of our own for timing search's index on a shared bench database that must stay
+    read-only: every table of `source` as a view (MariaDB merges a plain view into the statement,
+    so the same indexes are used), and a search_terms table of its own, filled from source's
+    product_search by the same rules the writers use, sorted in the primary key's order and bulk
+    loaded (mysql --local-infile)."""
+    import subprocess
+    import tempfile
+
+    from mooncart.search.rules import product_terms
+
+    server = os.environ.get("MOONCART_BENCH_SERVER_URL", "mysql://root@127.0.0.1:3306/")
+    settings = DatabaseSettings.from_url(server, allow_no_database=True).with_database(source)
+    conn = await aiomysql.connect(**settings.connect_kwargs())
+    await conn.autocommit(True)
+    started = time.perf_counter()
+    async with conn.cursor() as cur:
+        await cur.execute(f"CREATE DATABASE IF NOT EXISTS `{target}`")
+        await cur.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_type = 'BASE TABLE'",
+            (source,),
+        )
+        tables = [row[0] for row in await cur.fetchall()]
+        for table in tables:
+            if table != "search_terms":
+                await cur.execute(f"CREATE OR REPLACE VIEW `{target}`.`{table}` AS SELECT * FROM `{source}`.`{table}`")
+        await cur.execute(f"DROP TABLE IF EXISTS `{target}`.search_terms")
+        await cur.execute(
+            f"CREATE TABLE `{target}`.search_terms (term VARCHAR(40) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin "
+            "NOT NULL, product_id INT UNSIGNED NOT NULL, weight SMALLINT UNSIGNED NOT NULL, "
+            "PRIMARY KEY (term, product_id), KEY ix_search_terms_product (product_id)) ENGINE=InnoDB"
+        )
+        await cur.execute("SELECT COALESCE(MAX(product_id), 0) FROM product_search")
+        (high,) = await cur.fetchone()
+        rows = 0
+        with tempfile.TemporaryDirectory() as folder:
+            raw, ordered = Path(folder) / "raw.tsv", Path(folder) / "sorted.tsv"
+            with raw.open("w", encoding="utf-8") as out:
+                for first in range(0, int(high) + 1, batch):
+                    await cur.execute(
+                        "SELECT product_id, title, body FROM product_search WHERE product_id BETWEEN %s AND %s",
+                        (first, first + batch - 1),
+                    )
+                    for product_id, title, body in await cur.fetchall():
+                        for term, weight in product_terms(title, body).items():
+                            out.write(f"{term}\t{product_id}\t{weight}\n")
+                            rows += 1
+            print(f"{rows} terms written in {time.perf_counter() - started:.1f} s", flush=True)
+            env = dict(os.environ, LC_ALL="C")
+            subprocess.run(["sort", "-t", "\t", "-k1,1", "-k2,2n", "-o", str(ordered), str(raw)], check=True, env=env)
+            print(f"sorted in {time.perf_counter() - started:.1f} s", flush=True)
+            subprocess.run(
+                [
+                    "mysql",
+                    "--local-infile=1",
+                    target,
+                    "-e",
+                    f"LOAD DATA LOCAL INFILE '{ordered}' INTO TABLE search_terms CHARACTER SET utf8mb4 (term, product_id, weight)",
+                ],
+                check=True,
+            )
+    print(f"{target}: search_terms of {source} ({rows} rows) in {time.perf_counter() - started:.1f} s", flush=True)
+    conn.close()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("databases", nargs="+")
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--ops", default="", help="only these, e.g. 'best match,suggest'")
+    parser.add_argument(
+        "--build-index", metavar="TARGET", help="make TARGET: views of the (one) database and its search_terms"
+    )
     args = parser.parse_args()
+    if args.build_index:
+        await build_index_database(args.databases[0], args.build_index)
+        return
     recorder = Recorder()
     print("load average", os.getloadavg())
     for database in args.databases:

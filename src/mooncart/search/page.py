@@ -8,15 +8,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from quart import url_for
+from quart import current_app, url_for
 from werkzeug.datastructures import MultiDict
 
 from .. import cache
 from ..catalog import queries as catalog_queries
 from ..catalog.listing import SORT_LABELS as LISTING_SORT_LABELS
 from ..catalog.listing import ListingRequest, make_cursor, parse_cursor, parse_listing_args
+from ..catalog.queries import ListingFilters
 from ..catalog.reference import Reference
-from . import lexicon, queries
+from . import index, lexicon, queries
+from .index import Matches
 from .rules import (
     MAX_QUERY_LENGTH,
     Unit,
@@ -114,10 +116,92 @@ async def popular_categories(conn, reference: Reference) -> list:
     return (ranked + [c for c in leaves if c not in ranked])[:8]
 
 
-async def _page(conn, match: str, listing: ListingRequest, page_size: int) -> list[dict]:
+# With filters, the best-ranked matches are checked against them a chunk at a time, each chunk
+# this many times bigger than the last, until a page of them passes: a filter most matches pass
+# costs one statement, a narrow one a few, and the page is exact either way.
+FIRST_CHUNK = 200
+CHUNK_GROWTH = 4
+# Other orders than best match and newest: the matches' ids go to the database as a list, up to
+# this many; beyond, the FULLTEXT statement (the listing's `matching` condition) does it.
+MAX_LISTED_IDS = 200_000
+
+
+async def find_matches(conn, units: list[Unit]) -> Matches:
+    """What the units match, from this app's search index (search.index), caught up with the
+    catalogue's changes."""
+    return await index.app_matches(conn, current_app, title_patterns(units))
+
+
+async def matching_bitset(conn, query: str) -> int:
+    """The products a search's words (as typed or normalised) match, as a Python int: bit i set
+    when product i matches. For the facet index, which counts a search's facets from it."""
+    units = understand(normalise(query), await lexicon.synonyms(conn))
+    return (await find_matches(conn, units)).bitset()
+
+
+def _filtered(filters: ListingFilters) -> bool:
+    return replace(filters, matching=None) != ListingFilters()
+
+
+async def relevance_page(
+    conn, found: Matches, filters: ListingFilters, after: tuple[int, int] | None, limit: int
+) -> list[dict]:
+    """Best match first (then newest): the next limit + 1 cards after the (score, id) cursor."""
+    need = limit + 1
+    if not _filtered(filters):
+        return await queries.select_cards(conn, found.ranked(after, need))
+    passing: list[tuple[int, int]] = []
+    size = max(FIRST_CHUNK, CHUNK_GROWTH * need)
+    while len(passing) < need:
+        chunk = found.ranked(after, size)
+        if not chunk:
+            break
+        ok = await queries.select_passing_ids(conn, [product_id for product_id, _ in chunk], filters)
+        passing += [pair for pair in chunk if pair[0] in ok]
+        after, size = (chunk[-1][1], chunk[-1][0]), size * CHUNK_GROWTH
+    return await queries.select_cards(conn, passing[:need])
+
+
+async def newest_page(
+    conn, found: Matches, filters: ListingFilters, after: tuple[int, int] | None, limit: int
+) -> list[dict]:
+    """Newest first: the matches' ids below the cursor, highest first, a chunk at a time."""
+    rows: list[dict] = []
+    below = None if after is None else after[1]
+    size = limit + 1 if not _filtered(filters) else max(FIRST_CHUNK, CHUNK_GROWTH * (limit + 1))
+    while len(rows) < limit + 1:
+        chunk = found.newest(below, size)
+        if not chunk:
+            break
+        rows += await queries.select_sorted_page(conn, chunk, filters, "new", None, limit - len(rows))
+        below, size = chunk[-1], size * CHUNK_GROWTH
+    return rows
+
+
+async def count_matches(conn, found: Matches, filters: ListingFilters, cap: int) -> int:
+    """How many products match, counted up to `cap`: the index's count, or with filters the
+    matches checked against them a chunk at a time until `cap` pass."""
+    if not _filtered(filters):
+        return min(len(found), cap)
+    counted, below, size = 0, None, max(FIRST_CHUNK, cap)
+    while counted < cap:
+        chunk = found.newest(below, size)
+        if not chunk:
+            break
+        counted += len(await queries.select_passing_ids(conn, chunk, filters))
+        below, size = chunk[-1], size * CHUNK_GROWTH
+    return min(counted, cap)
+
+
+async def _page(conn, units: list[Unit], found: Matches, listing: ListingRequest, page_size: int) -> list[dict]:
     if listing.sort == RELEVANCE:
-        return await queries.select_relevance_page(conn, match, listing.filters, listing.after, page_size)
-    filters = replace(listing.filters, matching=match)
+        return await relevance_page(conn, found, listing.filters, listing.after, page_size)
+    if listing.sort == "new":
+        return await newest_page(conn, found, listing.filters, listing.after, page_size)
+    if len(found) <= MAX_LISTED_IDS:
+        ids = [int(i) for i in found.ids]
+        return await queries.select_sorted_page(conn, ids, listing.filters, listing.sort, listing.after, page_size)
+    filters = replace(listing.filters, matching=expression(units))
     return await catalog_queries.select_listing(conn, None, filters, listing.sort, listing.after, page_size)
 
 
@@ -133,21 +217,22 @@ async def search_context(conn, reference: Reference, args, page_size: int) -> di
     listing = search.listing
     groups = await lexicon.synonyms(conn)
     units = understand(search.query, groups)
-    match = expression(units)
-    rows = await _page(conn, match, listing, page_size) if match else []
+    found = await find_matches(conn, units)
+    rows = await _page(conn, units, found, listing, page_size) if found else []
     suggestion = None
     if search.query and not rows and listing.after is None:
         suggestion = did_you_mean(search.query, await lexicon.vocabulary(conn))
-        corrected_match = expression(understand(suggestion, groups)) if suggestion else ""
-        if corrected_match:
-            corrected_rows = await _page(conn, corrected_match, listing, page_size)
+        if suggestion:
+            corrected_units = understand(suggestion, groups)
+            corrected = await find_matches(conn, corrected_units)
+            corrected_rows = await _page(conn, corrected_units, corrected, listing, page_size) if corrected else []
             if corrected_rows:  # show what they meant at once, and say so
-                search.corrected_from, search.query, search.typed = search.query, suggestion or "", suggestion or ""
-                units, match, rows, suggestion = understand(search.query, groups), corrected_match, corrected_rows, None
+                search.corrected_from, search.query, search.typed = search.query, suggestion, suggestion
+                units, found, rows, suggestion = corrected_units, corrected, corrected_rows, None
     products, has_more = rows[:page_size], len(rows) > page_size
     total = None
     if listing.after is None:
-        total = len(products) if not has_more else await queries.count_matches(conn, match, listing.filters, COUNT_CAP)
+        total = len(products) if not has_more else await count_matches(conn, found, listing.filters, COUNT_CAP)
     next_url = None
     if has_more:
         next_url = url_for("search.results", **search.query_args(after=_cursor(products[-1], listing.sort)))

@@ -7,8 +7,9 @@ found once that transaction commits (tests that search commit their products).""
 from __future__ import annotations
 
 from .. import changes
-from ..catalog.queries import CARD_COLUMNS, ListingFilters, _listing_conditions
-from ..db import execute, fetch_all, in_list
+from ..catalog.queries import CARD_COLUMNS, SORT_KEYS, SORTS, ListingFilters, _listing_conditions, _order_by
+from ..db import execute, execute_many, fetch_all, in_list
+from .rules import product_terms
 
 # The words a product is found by: its name, its category and that category's parent, its
 # fabric and the colours it comes in ("title", ranked higher), and its description ("body").
@@ -38,12 +39,14 @@ async def refresh_search_text(conn, product_ids: list[int]) -> None:
         return
     placeholders, params = in_list(product_ids)
     await execute(conn, _REFRESH_SQL.format(where="p.id IN (" + placeholders + ")"), params)
+    await refresh_search_terms(conn, product_ids)
     await changes.record(conn, product_ids)  # the search index in memory re-reads them
 
 
 async def refresh_search_text_range(conn, first_id: int, last_id: int) -> None:
     """The same for a range of ids (the demo catalogue writes products in batches of ids)."""
     await execute(conn, _REFRESH_SQL.format(where="p.id BETWEEN %s AND %s"), (first_id, last_id))
+    await refresh_search_terms_range(conn, first_id, last_id)
     await changes.record_range(conn, first_id, last_id)
 
 
@@ -54,7 +57,165 @@ async def refresh_category_search_text(conn, category_id: int) -> None:
         _REFRESH_SQL.format(where="(c.id = %s OR c.parent_id = %s)"),
         (category_id, category_id),
     )
+    rows = await fetch_all(
+        conn,
+        "SELECT p.id FROM products p JOIN categories c ON c.id = p.category_id "
+        "WHERE c.id = %s OR c.parent_id = %s ORDER BY p.id",
+        (category_id, category_id),
+    )
+    ids = [int(row["id"]) for row in rows]
+    for start in range(0, len(ids), TERMS_BATCH):
+        await refresh_search_terms(conn, ids[start : start + TERMS_BATCH])
     await changes.record_everything(conn)  # rare, and possibly most of the shop: indexes rebuild
+
+
+# ---- search_terms (migration 0512): search's own index, word by word (search.index reads it) ----
+
+TERMS_BATCH = 1000  # products whose terms one statement rewrites
+# a word's postings come back in chunks of this many product ids, so that no one row of hex passes
+# max_allowed_packet (16 MB on MariaDB; a word every product has is 12 bytes of hex a product)
+POSTING_CHUNK_IDS = 1 << 18
+GROUP_CONCAT_MAX = 1 << 26
+
+
+async def _write_terms(conn, where: str, params) -> None:
+    """Rewrite search_terms of the products product_search's rows `where` selects, from those rows
+    (the writers above have just written them), split and weighed by search.rules.product_terms."""
+    rows = await fetch_all(conn, "SELECT product_id, title, body FROM product_search ps WHERE " + where, params)  # nosec B608 # fixed text; values are %s parameters
+    await execute(conn, "DELETE FROM search_terms WHERE " + where.replace("ps.product_id", "product_id"), params)  # nosec B608 # fixed text; values are %s parameters
+    terms = [
+        (term, int(row["product_id"]), weight)
+        for row in rows
+        for term, weight in product_terms(row["title"], row["body"]).items()
+    ]
+    for start in range(0, len(terms), 5000):
+        await execute_many(
+            conn, "INSERT INTO search_terms (term, product_id, weight) VALUES (%s, %s, %s)", terms[start : start + 5000]
+        )
+
+
+async def refresh_search_terms(conn, product_ids: list[int]) -> None:
+    """These products' rows of search_terms, from their product_search rows (a deleted product's
+    go with it, by the foreign key)."""
+    for start in range(0, len(product_ids), TERMS_BATCH):
+        placeholders, params = in_list(product_ids[start : start + TERMS_BATCH])
+        await _write_terms(conn, "ps.product_id IN (" + placeholders + ")", params)
+
+
+async def refresh_search_terms_range(conn, first_id: int, last_id: int) -> None:
+    """The same for a range of ids (the demo catalogue's batches; `mooncart build-search-terms`)."""
+    await _write_terms(conn, "ps.product_id BETWEEN %s AND %s", (first_id, last_id))
+
+
+async def select_term_postings(conn, prefixes: list[str]) -> list[tuple[str, str]]:
+    """(term, postings) for every term that begins with one of these prefixes, each prefix one
+    range of the primary key, in one statement: each row a chunk of a term's products as hex (8
+    digits of id, 4 of weight, ids ascending), so a word on 100,000 products is a few rows, not
+    100,000 (search.index.parse_postings reads them). Prefixes hold letters and digits only
+    (search.rules), escaped all the same."""
+    if not prefixes:
+        return []
+    params: dict = {"chunk": POSTING_CHUNK_IDS}
+    ranges = []
+    for i, prefix in enumerate(prefixes):
+        params[f"p{i}"] = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        ranges.append(f"term LIKE %(p{i})s")
+    # GROUP_CONCAT stops at group_concat_max_len (1 MB on MariaDB, 1 KB on MySQL 8 by default)
+    await execute(conn, "SET SESSION group_concat_max_len = %s", (GROUP_CONCAT_MAX,))
+    rows = await fetch_all(
+        conn,
+        "SELECT term, GROUP_CONCAT(LPAD(HEX(product_id), 8, '0'), LPAD(HEX(weight), 4, '0') "  # nosec B608 # fixed text; values are %s parameters
+        "ORDER BY product_id SEPARATOR '') AS postings FROM search_terms WHERE " + " OR ".join(ranges) + " "
+        "GROUP BY term, product_id DIV %(chunk)s ORDER BY term, product_id DIV %(chunk)s",
+        params,
+    )
+    return [(row["term"], row["postings"]) for row in rows]
+
+
+async def select_terms_of(conn, product_ids: list[int]) -> list[tuple[str, int, int]]:
+    """(term, product id, weight) of these products (the index re-reads changed products)."""
+    found: list[tuple[str, int, int]] = []
+    for start in range(0, len(product_ids), TERMS_BATCH):
+        placeholders, params = in_list(product_ids[start : start + TERMS_BATCH])
+        rows = await fetch_all(
+            conn,
+            "SELECT term, product_id, weight FROM search_terms WHERE product_id IN (" + placeholders + ")",  # nosec B608 # values are %s parameters
+            params,
+        )
+        found += [(row["term"], int(row["product_id"]), int(row["weight"])) for row in rows]
+    return found
+
+
+async def select_passing_ids(conn, product_ids: list[int], filters: ListingFilters) -> set[int]:
+    """Which of these products pass the listing's filters (sizes, colours, prices, stock,
+    discount), checked on their own rows: the index knows the words, the database the rest."""
+    if not product_ids:
+        return set()
+    params: dict = {}
+    conditions = _listing_conditions(filters, None, params)
+    placeholders, named = in_list(product_ids, "pid")
+    params.update(named)
+    rows = await fetch_all(
+        conn,
+        "SELECT p.id FROM products p WHERE p.id IN ("
+        + placeholders
+        + ")"  # nosec B608 # values are %s parameters
+        + "".join(" AND " + condition for condition in conditions),
+        params,
+    )
+    return {int(row["id"]) for row in rows}
+
+
+async def select_cards(conn, ranked: list[tuple[int, int]]) -> list[dict]:
+    """The cards of these (id, score) in this order, with the score (the next page's cursor): the
+    listing's card columns, one statement for the page."""
+    if not ranked:
+        return []
+    placeholders, params = in_list([product_id for product_id, _ in ranked])
+    rows = await fetch_all(
+        conn,
+        "SELECT " + CARD_COLUMNS + " FROM products p "  # nosec B608 # values are %s parameters
+        "LEFT JOIN product_review_scores rs ON rs.product_id = p.id WHERE p.id IN (" + placeholders + ")",
+        params,
+    )
+    by_id = {int(row["id"]): row for row in rows}
+    cards = []
+    for product_id, score in ranked:
+        row = by_id.get(product_id)
+        if row is not None:  # deleted since the index read it
+            row["score"] = score
+            cards.append(row)
+    return cards
+
+
+async def select_sorted_page(
+    conn, product_ids: list[int], filters: ListingFilters, sort: str, after: tuple[int, int] | None, limit: int
+) -> list[dict]:
+    """One page of cards among these products in a listing's order (SORTS), with its filters and
+    keyset cursor: select_listing's statement over a list of ids instead of a category. Up to
+    limit + 1 rows."""
+    if not product_ids:
+        return []
+    order_columns, keyset = SORTS[sort]
+    params: dict = {"limit": limit + 1}
+    if after is not None:
+        params["after_price"], params["after_id"] = after
+        params["after_key"] = params["after_price"]
+    conditions = _listing_conditions(filters, keyset if after is not None else None, params)
+    placeholders, named = in_list(product_ids, "pid")
+    params.update(named)
+    key = SORT_KEYS.get(sort)
+    page = (
+        "SELECT p.id" + (f", p.{key}" if key else "") + " FROM products p "  # nosec B608 # fixed names; values are %s parameters
+        "WHERE p.id IN (" + placeholders + ")" + "".join(" AND " + condition for condition in conditions) + " "
+        "ORDER BY " + _order_by(order_columns, "p") + " LIMIT %(limit)s"
+    )
+    return await fetch_all(
+        conn,
+        "SELECT " + CARD_COLUMNS + " FROM (" + page + ") page JOIN products p ON p.id = page.id "  # nosec B608 # values are %s parameters
+        "LEFT JOIN product_review_scores rs ON rs.product_id = p.id ORDER BY " + _order_by(order_columns, "p"),
+        params,
+    )
 
 
 # The best-match page ranks a bounded set of candidates: the CANDIDATES best matches by score

@@ -1,0 +1,199 @@
+"""Search's own index in memory (search.index): the same ranking and keyset pages as a brute-force
+ranking over the same weights, kept exact across app instances by the catalogue's change feed when
+the shop's own writers rename, add or delete products on another connection."""
+
+from __future__ import annotations
+
+import aiomysql
+import numpy as np
+import pytest
+
+from mooncart import create_app
+from mooncart.admin.queries import delete_product
+from mooncart.catalog.queries import ListingFilters
+from mooncart.db import execute, fetch_all
+from mooncart.search import index, page, queries
+from mooncart.search.index import Matches, Postings, SearchIndex, add_up, best_of, both, parse_postings
+from mooncart.search.rules import Synonyms, normalise, product_terms, title_patterns, understand
+from tests.conftest import soup
+from tests.factories import make_searchable_products
+from tests.search.brute_force import brute_force_ranking
+
+SPECS = [
+    dict(
+        key=f"p{i}",
+        category=["Kurtis", "Lehengas", "Sarees"][i % 3],
+        name=["Red Kurti", "Kurta Set Kurti", "Bridal Lehenga Choli", "Lehnga", "Silk Saree", "Cotton Sari"][i % 6]
+        + f" {'zardozi ' * (i % 4)}{i}",
+        description=["Pairs with a red dupatta.", "Kurti kurti.", "Zardozi work.", ""][i % 4],
+        variants=[("M", ["Red", "Teal", "Maroon"][i % 3], i % 2)],
+    )
+    for i in range(40)
+]
+
+
+async def own_app(database):
+    """An app instance on a connection of its own (autocommit: it sees what others commit, as a
+    pooled worker does)."""
+    connection = await aiomysql.connect(**database.connect_kwargs(), cursorclass=aiomysql.DictCursor)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": database.url,
+            "DB_CONNECTION": connection,
+            "REFERENCE_CACHE_SECONDS": 0,
+        }
+    )
+    return app, connection
+
+
+async def found_slugs(client, query: str, **args) -> list[str]:
+    response = await client.get("/search", query_string={"q": query, **args})
+    assert response.status_code == 200
+    page_ = soup(await response.get_data())
+    return [a["href"].rsplit("/", 1)[1] for a in page_.select("#search-grid .product-card a")]
+
+
+def test_postings_combine_as_the_expression_means():
+    a = Postings(np.array([1, 3, 5, 9], dtype=np.uint32), np.array([4, 1, 2, 8]))
+    b = Postings(np.array([3, 4, 9], dtype=np.uint32), np.array([5, 1, 1]))
+    summed = add_up([a, b])
+    assert summed.ids.tolist() == [1, 3, 4, 5, 9] and summed.weights.tolist() == [4, 6, 1, 2, 9]
+    best = best_of([a, b])
+    assert best.ids.tolist() == [1, 3, 4, 5, 9] and best.weights.tolist() == [4, 5, 1, 2, 8]
+    common = both(a, b)
+    assert common.ids.tolist() == [3, 9] and common.weights.tolist() == [6, 9]
+    hex_rows = ["0000000300050000000a0001", "000100000002"]  # chunks of one term, ids ascending
+    parsed = parse_postings(hex_rows)
+    assert parsed.ids.tolist() == [3, 10, 65536] and parsed.weights.tolist() == [5, 1, 2]
+
+
+def test_matches_rank_by_score_then_newest_and_page_by_cursor():
+    found = Matches(np.array([2, 5, 7, 11, 12], dtype=np.uint32), np.array([3, 9, 3, 1, 9]))
+    assert found.ranked(None, 10) == [(12, 9), (5, 9), (7, 3), (2, 3), (11, 1)]
+    assert found.ranked(None, 2) == [(12, 9), (5, 9)]
+    assert found.ranked((9, 5), 2) == [(7, 3), (2, 3)]  # after the (score, id) of the last card
+    assert found.ranked((3, 2), 5) == [(11, 1)]
+    assert found.ranked((99999999999, 10**12), 1) == [(12, 9)]  # a cursor beyond any is the start
+    assert found.newest(None, 2) == [12, 11] and found.newest(11, 3) == [7, 5, 2]
+    assert found.bitset() == sum(1 << i for i in (2, 5, 7, 11, 12))
+    assert Matches(np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)).bitset() == 0
+
+
+def test_a_products_weights_count_its_title_four_times_and_only_words_a_query_can_ask_for():
+    assert product_terms("Red Kurti Kurtis", "A red kurti, the best.") == {
+        "red": 5,
+        "kurti": 5,
+        "kurtis": 4,
+        "best": 1,
+    }
+    assert product_terms("ｋｕｒｔｉ", None) == {"kurti": 4}  # folded as queries are
+
+
+@pytest.fixture
+async def small_catalogue(committed):
+    connection, made = committed
+    return await make_searchable_products(connection, made, SPECS)
+
+
+@pytest.mark.parametrize(
+    "query", ["kurti", "kurta", "red kurti", "lehnga choli", "sari", "zardozi", "zar", "spacesuit"]
+)
+async def test_ranking_and_keyset_pages_equal_a_brute_force_ranking(small_catalogue, database, query):
+    app, connection = await own_app(database)
+    try:
+        async with app.test_app():
+            async with app.app_context():
+                groups = Synonyms.from_rows(await queries.select_synonyms(connection))
+                units = understand(normalise(query), groups)
+                found = await index.app_matches(connection, app, title_patterns(units))
+                expected = await brute_force_ranking(connection, query)
+                assert found.ranked(None, 10_000) == expected
+                # pages of 7 following the cursor, as the "More" link does, are the same list
+                pages, after = [], None
+                while True:
+                    rows = await page.relevance_page(connection, found, ListingFilters(), after, 7)
+                    pages += [(row["id"], row["score"]) for row in rows[:7]]
+                    if len(rows) <= 7:
+                        break
+                    after = (rows[6]["score"], rows[6]["id"])
+                assert pages == expected
+                # with a filter: the same order, only those in stock (checked a chunk at a time)
+                in_stock = {
+                    row["product_id"]
+                    for row in await fetch_all(connection, "SELECT DISTINCT product_id FROM variants WHERE stock > 0")
+                }
+                monkey_chunk = page.FIRST_CHUNK
+                page.FIRST_CHUNK = 3  # several chunks even on a small catalogue
+                try:
+                    rows = await page.relevance_page(connection, found, ListingFilters(in_stock_only=True), None, 5)
+                finally:
+                    page.FIRST_CHUNK = monkey_chunk
+                assert [(r["id"], r["score"]) for r in rows] == [p for p in expected if p[0] in in_stock][:6]
+                assert await page.matching_bitset(connection, query) == sum(1 << i for i, _ in expected)
+    finally:
+        connection.close()
+
+
+async def test_a_terms_postings_read_in_several_chunks_are_the_same(small_catalogue, database, monkeypatch):
+    app, connection = await own_app(database)
+    try:
+        whole = SearchIndex()
+        await whole.load(connection, ["kurti", "zardozi"])
+        monkeypatch.setattr(queries, "POSTING_CHUNK_IDS", 2)
+        chunked = SearchIndex()
+        await chunked.load(connection, ["kurti", "zardozi"])
+        for prefix in ("kurti", "zardozi"):
+            assert whole.prefixes[prefix].ids.tolist() == chunked.prefixes[prefix].ids.tolist()
+            assert whole.prefixes[prefix].weights.tolist() == chunked.prefixes[prefix].weights.tolist()
+            assert len(whole.prefixes[prefix]) > 5
+    finally:
+        connection.close()
+
+
+async def test_writers_on_another_connection_are_seen_by_every_instance_without_reloading_the_word(committed, database):
+    writer, made = committed
+    products = await make_searchable_products(
+        writer,
+        made,
+        [dict(key="old", category="Kaftans", name="Qwertzu Kaftan", variants=[("M", "Teal", 1)])],
+    )
+    first, first_conn = await own_app(database)
+    second, second_conn = await own_app(database)
+    try:
+        async with first.test_app(), second.test_app():
+            clients = [first.test_client(), second.test_client()]
+            for client in clients:  # each instance loads the words
+                assert await found_slugs(client, "qwertzu") == [products["old"]["slug"]]
+                assert await found_slugs(client, "qwertz", sort="new") == [products["old"]["slug"]]
+            loads = [index.index_of(app).loads for app in (first, second)]
+
+            # renamed by the shop's writer on another connection: no longer found, everywhere
+            await execute(writer, "UPDATE products SET name = 'Plain Kaftan' WHERE id = %s", (products["old"]["id"],))
+            await queries.refresh_search_text(writer, [products["old"]["id"]])
+            for client in clients:
+                assert await found_slugs(client, "qwertzu") == []
+                assert await found_slugs(client, "qwertz", sort="new") == []
+            # a new product with the word: found at once, best first
+            added = await make_searchable_products(
+                writer,
+                made,
+                [dict(key="new", category="Kaftans", name="Qwertzu Qwertzu Kaftan", variants=[("M", "Teal", 1)])],
+            )
+            for client in clients:
+                assert await found_slugs(client, "qwertzu") == [added["new"]["slug"]]
+            # renamed back: found again, below the new one (its title has the word once)
+            await execute(writer, "UPDATE products SET name = 'Qwertzu Kaftan' WHERE id = %s", (products["old"]["id"],))
+            await queries.refresh_search_text(writer, [products["old"]["id"]])
+            for client in clients:
+                assert await found_slugs(client, "qwertzu") == [added["new"]["slug"], products["old"]["slug"]]
+            # deleted by the staff's delete: gone everywhere
+            assert await delete_product(writer, added["new"]["id"])
+            for client in clients:
+                assert await found_slugs(client, "qwertzu") == [products["old"]["slug"]]
+            # every answer came from the words each instance had loaded, patched, not read again
+            assert [index.index_of(app).loads for app in (first, second)] == loads
+    finally:
+        first_conn.close()
+        second_conn.close()
