@@ -173,6 +173,129 @@ async def measure(database: str, repeat: int, explain: bool, recorder: Recorder,
     return out
 
 
+async def measure_index(database: str, repeat: int) -> list[dict]:
+    """Search's own index (search.index) on a database that has search_terms (--build-index makes
+    one beside a read-only bench database): per query, the first search of a fresh index (its
+    words read from the database: "cold"), the same with the words loaded and the query's result
+    dropped ("eval": the arrays combined again), and the results page's statements with everything
+    loaded ("warm" best match, newest, count, with size M in stock)."""
+    import resource
+
+    from mooncart.catalog.changes import CatalogFeed
+    from mooncart.search import index
+    from mooncart.search.rules import title_patterns
+
+    server = os.environ.get("MOONCART_BENCH_SERVER_URL", "mysql://root@127.0.0.1:3306/")
+    settings = DatabaseSettings.from_url(server, allow_no_database=True).with_database(database)
+    conn = await aiomysql.connect(**settings.connect_kwargs(), cursorclass=aiomysql.DictCursor)
+    synonyms = Synonyms.from_rows(await queries.select_synonyms(conn))
+    async with conn.cursor() as cur:
+        await cur.execute("SELECT id FROM sizes WHERE label = 'M'")
+        size_m = (await cur.fetchone())["id"]
+    size_m_in_stock = ListingFilters(size_ids=(size_m,), in_stock_only=True)
+    feed = CatalogFeed()
+    shared = index.SearchIndex()
+    feed.subscribe(shared.apply)
+    out = []
+    for query, kind in QUERIES.items():
+        patterns = title_patterns(understand(normalise(query), synonyms))
+
+        async def cold(p=patterns):
+            fresh = index.SearchIndex()
+            found = await index.find(conn, fresh, feed, p)
+            return await page.relevance_page(conn, found, ListingFilters(), None, PAGE)
+
+        async def evaluate(p=patterns):
+            shared.results.clear()
+            return await index.find(conn, shared, feed, p)
+
+        found = await index.find(conn, shared, feed, patterns)
+        ops = {
+            "idx cold": cold,
+            "idx eval": evaluate,
+            "idx best": lambda f=found: page.relevance_page(conn, f, ListingFilters(), None, PAGE),
+            "idx newest": lambda f=found: page.newest_page(conn, f, ListingFilters(), None, PAGE),
+            "idx count": lambda f=found: page.count_matches(conn, f, ListingFilters(), COUNT_CAP),
+            "idx best M+stk": lambda f=found: page.relevance_page(conn, f, size_m_in_stock, None, PAGE),
+            "idx count M+stk": lambda f=found: page.count_matches(conn, f, size_m_in_stock, COUNT_CAP),
+        }
+        for op, work in ops.items():
+            if op == "idx cold":  # each run a fresh index: no warm-up run that would load the words
+                times = []
+                for _ in range(repeat):
+                    start = time.perf_counter()
+                    result = await work()
+                    times.append((time.perf_counter() - start) * 1000)
+                ms = (statistics.median(times), min(times))
+            else:
+                ms, result = await timed(repeat, work)
+            rows = result if isinstance(result, int) else len(result)
+            out.append(
+                show(dict(db=database, query=query, kind=kind, op=op, ms=ms, rows=rows, read=f"matches={len(found)}"))
+            )
+    everything = index.SearchIndex()
+    start = time.perf_counter()
+    terms = [row["term"] for row in await fetch_terms(conn)]
+    await everything.load(conn, terms)
+    ms = (time.perf_counter() - start) * 1000
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out.append(
+        show(
+            dict(
+                db=database,
+                query="(every word)",
+                kind="",
+                op="idx load all",
+                ms=(ms, ms),
+                rows=everything.loaded,
+                read=f"{len(terms)} terms, {everything.loaded * 8 / 1e6:.0f} MB of arrays, max RSS {rss:.0f} MB",
+            )
+        )
+    )
+    conn.close()
+    return out
+
+
+async def fetch_terms(conn) -> list[dict]:
+    async with conn.cursor() as cur:
+        await cur.execute("SELECT DISTINCT term FROM search_terms")
+        return list(await cur.fetchall())
+
+
+async def measure_requests(database: str, repeat: int) -> None:
+    """The whole GET /search (the app's own request path, test client, its connection of its own):
+    the first request for a query in a fresh app (cold), then the fastest and median of `repeat`."""
+    from mooncart import create_app
+
+    server = os.environ.get("MOONCART_BENCH_SERVER_URL", "mysql://root@127.0.0.1:3306/")
+    settings = DatabaseSettings.from_url(server, allow_no_database=True).with_database(database)
+    conn = await aiomysql.connect(**settings.connect_kwargs(), cursorclass=aiomysql.DictCursor)
+    app = create_app(
+        {"SECRET_KEY": "bench", "DATABASE_URL": settings.url, "DB_CONNECTION": conn, "REFERENCE_CACHE_SECONDS": 300}
+    )
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        await client.get("/search", query_string={"q": "zzzz"})  # reference data, synonyms, the feed
+        for query, kind in QUERIES.items():
+            for args in ({"q": query}, {"q": query, "size": "M", "in_stock": "1"}, {"q": query, "sort": "new"}):
+                start = time.perf_counter()
+                response = await client.get("/search", query_string=args)
+                cold = (time.perf_counter() - start) * 1000
+                assert response.status_code == 200
+                times = []
+                for _ in range(repeat):
+                    start = time.perf_counter()
+                    await client.get("/search", query_string=args)
+                    times.append((time.perf_counter() - start) * 1000)
+                label = "&".join(f"{k}={v}" for k, v in args.items() if k != "q") or "best match"
+                print(
+                    f"{database:<24} {query:<18} {kind:<9} GET /search {label:<20} first {cold:9.2f} ms  "
+                    f"then {statistics.median(times):8.2f} ms (min {min(times):8.2f})",
+                    flush=True,
+                )
+    conn.close()
+
+
 async def build_index_database(source: str, target: str, batch: int = 20_000) -> None:
     """A database of our own for timing search's index on a shared bench database that must stay
     read-only: every table of `source` as a view (MariaDB merges a plain view into the statement,
@@ -230,7 +353,8 @@ async def build_index_database(source: str, target: str, batch: int = 20_000) ->
                     "--local-infile=1",
                     target,
                     "-e",
-                    f"LOAD DATA LOCAL INFILE '{ordered}' INTO TABLE search_terms CHARACTER SET utf8mb4 (term, product_id, weight)",
+                    f"LOAD DATA LOCAL INFILE '{ordered}' INTO TABLE search_terms CHARACTER SET utf8mb4 "
+                    "(term, product_id, weight)",
                 ],
                 check=True,
             )
@@ -247,7 +371,18 @@ async def main() -> None:
     parser.add_argument(
         "--build-index", metavar="TARGET", help="make TARGET: views of the (one) database and its search_terms"
     )
+    parser.add_argument("--index", action="store_true", help="time search.index (a database with search_terms)")
+    parser.add_argument("--requests", action="store_true", help="time the whole GET /search")
     args = parser.parse_args()
+    if args.index or args.requests:
+        print("load average", os.getloadavg())
+        for database in args.databases:
+            if args.index:
+                await measure_index(database, args.repeat)
+            if args.requests:
+                await measure_requests(database, args.repeat)
+        print("load average", os.getloadavg())
+        return
     if args.build_index:
         await build_index_database(args.databases[0], args.build_index)
         return

@@ -103,35 +103,34 @@ async def small_catalogue(committed):
 async def test_ranking_and_keyset_pages_equal_a_brute_force_ranking(small_catalogue, database, query):
     app, connection = await own_app(database)
     try:
-        async with app.test_app():
-            async with app.app_context():
-                groups = Synonyms.from_rows(await queries.select_synonyms(connection))
-                units = understand(normalise(query), groups)
-                found = await index.app_matches(connection, app, title_patterns(units))
-                expected = await brute_force_ranking(connection, query)
-                assert found.ranked(None, 10_000) == expected
-                # pages of 7 following the cursor, as the "More" link does, are the same list
-                pages, after = [], None
-                while True:
-                    rows = await page.relevance_page(connection, found, ListingFilters(), after, 7)
-                    pages += [(row["id"], row["score"]) for row in rows[:7]]
-                    if len(rows) <= 7:
-                        break
-                    after = (rows[6]["score"], rows[6]["id"])
-                assert pages == expected
-                # with a filter: the same order, only those in stock (checked a chunk at a time)
-                in_stock = {
-                    row["product_id"]
-                    for row in await fetch_all(connection, "SELECT DISTINCT product_id FROM variants WHERE stock > 0")
-                }
-                monkey_chunk = page.FIRST_CHUNK
-                page.FIRST_CHUNK = 3  # several chunks even on a small catalogue
-                try:
-                    rows = await page.relevance_page(connection, found, ListingFilters(in_stock_only=True), None, 5)
-                finally:
-                    page.FIRST_CHUNK = monkey_chunk
-                assert [(r["id"], r["score"]) for r in rows] == [p for p in expected if p[0] in in_stock][:6]
-                assert await page.matching_bitset(connection, query) == sum(1 << i for i, _ in expected)
+        async with app.test_app(), app.app_context():
+            groups = Synonyms.from_rows(await queries.select_synonyms(connection))
+            units = understand(normalise(query), groups)
+            found = await index.app_matches(connection, app, title_patterns(units))
+            expected = await brute_force_ranking(connection, query)
+            assert found.ranked(None, 10_000) == expected
+            # pages of 7 following the cursor, as the "More" link does, are the same list
+            pages, after = [], None
+            while True:
+                rows = await page.relevance_page(connection, found, ListingFilters(), after, 7)
+                pages += [(row["id"], row["score"]) for row in rows[:7]]
+                if len(rows) <= 7:
+                    break
+                after = (rows[6]["score"], rows[6]["id"])
+            assert pages == expected
+            # with a filter: the same order, only those in stock (checked a chunk at a time)
+            in_stock = {
+                row["product_id"]
+                for row in await fetch_all(connection, "SELECT DISTINCT product_id FROM variants WHERE stock > 0")
+            }
+            monkey_chunk = page.FIRST_CHUNK
+            page.FIRST_CHUNK = 3  # several chunks even on a small catalogue
+            try:
+                rows = await page.relevance_page(connection, found, ListingFilters(in_stock_only=True), None, 5)
+            finally:
+                page.FIRST_CHUNK = monkey_chunk
+            assert [(r["id"], r["score"]) for r in rows] == [p for p in expected if p[0] in in_stock][:6]
+            assert await page.matching_bitset(connection, query) == sum(1 << i for i, _ in expected)
     finally:
         connection.close()
 
@@ -197,3 +196,14 @@ async def test_writers_on_another_connection_are_seen_by_every_instance_without_
     finally:
         first_conn.close()
         second_conn.close()
+
+
+async def test_rebuilding_the_terms_writes_what_the_writers_write(small_catalogue, committed):
+    connection, _ = committed
+    ids = [p["id"] for p in small_catalogue.values()]
+    placeholders = ", ".join(["%s"] * len(ids))
+    mine = "SELECT term, product_id, weight FROM search_terms WHERE product_id IN (" + placeholders + ") ORDER BY 1, 2"
+    written = await fetch_all(connection, mine, ids)
+    await execute(connection, "DELETE FROM search_terms WHERE product_id IN (" + placeholders + ")", ids)
+    assert await queries.rebuild_search_terms(connection, batch=7) >= len(ids)
+    assert await fetch_all(connection, mine, ids) == written and written

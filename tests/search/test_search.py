@@ -25,8 +25,8 @@ from mooncart.search.rules import (
     understand,
 )
 from tests.conftest import HTMX, log_in, post, soup, statements_run
-from tests.search.brute_force import brute_force_ranking
 from tests.factories import make_category, make_searchable_products, make_user
+from tests.search.brute_force import brute_force_ranking
 
 CATALOGUE = [
     dict(

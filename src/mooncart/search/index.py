@@ -29,13 +29,13 @@ import numpy as np
 from ..changes import CatalogFeed, Changes, feed_of
 from . import queries
 
-MAX_POSTINGS = 40_000_000  # products x words kept loaded (about 8 bytes each); least recently used go first
+MAX_POSTINGS = 40_000_000  # products x words kept loaded (8 bytes each: id and weight); least recently used go first
 PATCH_LIMIT = 20_000  # more products changed at once than this: drop what was loaded, read again when asked
 RESULTS_KEPT = 256  # evaluated queries kept (any change of the catalogue drops them)
 SCORE_SHIFT = 32  # the ranking key: score << 32 | product id (ids are INT UNSIGNED)
 
 _EMPTY_IDS = np.zeros(0, dtype=np.uint32)
-_EMPTY_WEIGHTS = np.zeros(0, dtype=np.int64)
+_EMPTY_WEIGHTS = np.zeros(0, dtype=np.int32)
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def parse_postings(chunks: list[str]) -> Postings:
     if not chunks:
         return EMPTY
     raw = np.frombuffer(bytes.fromhex("".join(chunks)), dtype=np.dtype([("id", ">u4"), ("w", ">u2")]))
-    return Postings(raw["id"].astype(np.uint32), raw["w"].astype(np.int64))
+    return Postings(raw["id"].astype(np.uint32), raw["w"].astype(np.int32))
 
 
 def add_up(parts: list[Postings]) -> Postings:
@@ -198,7 +198,7 @@ class SearchIndex:
                     added[product_id] = added.get(product_id, 0) + weight
             if added:
                 new_ids = np.array(sorted(added), dtype=np.uint32)
-                new_weights = np.array([added[i] for i in sorted(added)], dtype=np.int64)
+                new_weights = np.array([added[i] for i in sorted(added)], dtype=np.int32)
                 where = np.searchsorted(ids, new_ids)
                 ids, weights = np.insert(ids, where, new_ids), np.insert(weights, where, new_weights)
             self.loaded += len(ids) - len(postings)

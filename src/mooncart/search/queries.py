@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .. import changes
 from ..catalog.queries import CARD_COLUMNS, SORT_KEYS, SORTS, ListingFilters, _listing_conditions, _order_by
-from ..db import execute, execute_many, fetch_all, in_list
+from ..db import execute, execute_many, fetch_all, in_list, transaction
 from .rules import product_terms
 
 # The words a product is found by: its name, its category and that category's parent, its
@@ -105,6 +105,19 @@ async def refresh_search_terms(conn, product_ids: list[int]) -> None:
 async def refresh_search_terms_range(conn, first_id: int, last_id: int) -> None:
     """The same for a range of ids (the demo catalogue's batches; `mooncart build-search-terms`)."""
     await _write_terms(conn, "ps.product_id BETWEEN %s AND %s", (first_id, last_id))
+
+
+async def rebuild_search_terms(conn, batch: int = 2000) -> int:
+    """Fill search_terms from product_search for every product (`mooncart build-search-terms`,
+    once after migration 0512 on a shop that has products; safe to run again): a transaction per
+    batch of ids, each recorded in the change feed, so running instances re-read those products.
+    Returns how many product ids the batches covered."""
+    low, high = await select_search_id_range(conn)
+    for first in range(low, high + 1, batch):
+        async with transaction(conn):
+            await refresh_search_terms_range(conn, first, first + batch - 1)
+            await changes.record_range(conn, first, first + batch - 1)
+    return 0 if high == 0 else high - low + 1
 
 
 async def select_term_postings(conn, prefixes: list[str]) -> list[tuple[str, str]]:
