@@ -64,7 +64,7 @@ def test_postings_combine_as_the_expression_means():
     assert best.ids.tolist() == [1, 3, 4, 5, 9] and best.weights.tolist() == [4, 5, 1, 2, 8]
     common = both(a, b)
     assert common.ids.tolist() == [3, 9] and common.weights.tolist() == [6, 9]
-    hex_rows = ["0000000300050000000a0001", "000100000002"]  # chunks of one term, ids ascending
+    hex_rows = ["000100000002", "0000000a00010000000300050"[:-1]]  # rows of one term, in any order
     parsed = parse_postings(hex_rows)
     assert parsed.ids.tolist() == [3, 10, 65536] and parsed.weights.tolist() == [5, 1, 2]
 
@@ -78,6 +78,9 @@ def test_matches_rank_by_score_then_newest_and_page_by_cursor():
     assert found.ranked((99999999999, 10**12), 1) == [(12, 9)]  # a cursor beyond any is the start
     assert found.newest(None, 2) == [12, 11] and found.newest(11, 3) == [7, 5, 2]
     assert found.bitset() == sum(1 << i for i in (2, 5, 7, 11, 12))
+    narrowed = found.within((1 << 5) | (1 << 11) | (1 << 300))  # a bit beyond the matches is no matter
+    assert narrowed.ids.tolist() == [5, 11] and narrowed.ranked(None, 5) == [(5, 9), (11, 1)]
+    assert len(found.within(0)) == 0
     assert Matches(np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)).bitset() == 0
 
 
@@ -126,20 +129,27 @@ async def test_ranking_and_keyset_pages_equal_a_brute_force_ranking(small_catalo
             monkey_chunk = page.FIRST_CHUNK
             page.FIRST_CHUNK = 3  # several chunks even on a small catalogue
             try:
-                rows = await page.relevance_page(connection, found, ListingFilters(in_stock_only=True), None, 5)
+                stocked = ListingFilters(in_stock_only=True)
+                rows = await page.relevance_page(connection, found, stocked, None, 5)
+                newest = await page.newest_page(connection, found, stocked, None, 5)
+                counts = [await page.count_matches(connection, found, stocked, cap) for cap in (2, 1000)]
             finally:
                 page.FIRST_CHUNK = monkey_chunk
-            assert [(r["id"], r["score"]) for r in rows] == [p for p in expected if p[0] in in_stock][:6]
+            passing = [p for p in expected if p[0] in in_stock]
+            assert [(r["id"], r["score"]) for r in rows] == passing[:6]
+            assert [r["id"] for r in newest] == sorted((i for i, _ in passing), reverse=True)[:6]
+            assert counts == [min(2, len(passing)), len(passing)]
             assert await page.matching_bitset(connection, query) == sum(1 << i for i, _ in expected)
     finally:
         connection.close()
 
 
-async def test_a_terms_postings_read_in_several_chunks_are_the_same(small_catalogue, database, monkeypatch):
+async def test_a_term_too_long_for_one_row_is_read_in_ranges_of_ids(small_catalogue, database, monkeypatch):
     app, connection = await own_app(database)
     try:
         whole = SearchIndex()
         await whole.load(connection, ["kurti", "zardozi"])
+        monkeypatch.setattr(queries, "GROUP_CONCAT_MAX", 30)  # every term's row cut short
         monkeypatch.setattr(queries, "POSTING_CHUNK_IDS", 2)
         chunked = SearchIndex()
         await chunked.load(connection, ["kurti", "zardozi"])

@@ -223,7 +223,9 @@ async def test_more_pages_follow_the_relevance_order_without_repeats(committed, 
 
 async def test_the_relevance_query_gives_the_same_card_columns_as_the_listing(catalogue, conn):
     match = expression(understand("kurti", Synonyms()))
-    ranked = await queries.select_relevance_page(conn, match, ListingFilters(), None, 5)
+    ranked = await queries.select_cards(
+        conn, [(row["id"], 1) for row in await fetch_all(conn, "SELECT id FROM products")]
+    )
     listed = await select_listing(conn, None, ListingFilters(matching=match), "new", None, 5)
     assert ranked and listed
     assert set(ranked[0]) - {"score"} == set(listed[0])

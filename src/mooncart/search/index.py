@@ -54,11 +54,15 @@ EMPTY = Postings(_EMPTY_IDS, _EMPTY_WEIGHTS)
 
 def parse_postings(chunks: list[str]) -> Postings:
     """A term's rows as search.queries.select_term_postings sends them: hex, 8 digits of product id
-    and 4 of weight per product, ascending ids within a chunk and chunks in id order."""
+    and 4 of weight per product, in no particular order (sorted here; each id once per term)."""
     if not chunks:
         return EMPTY
     raw = np.frombuffer(bytes.fromhex("".join(chunks)), dtype=np.dtype([("id", ">u4"), ("w", ">u2")]))
-    return Postings(raw["id"].astype(np.uint32), raw["w"].astype(np.int32))
+    ids, weights = raw["id"].astype(np.uint32), raw["w"].astype(np.int32)
+    if len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1])):
+        order = np.argsort(ids)
+        ids, weights = ids[order], weights[order]
+    return Postings(ids, weights)
 
 
 def add_up(parts: list[Postings]) -> Postings:
@@ -138,6 +142,19 @@ class Matches:
         """The next `limit` ids below `below`, newest (highest) first."""
         end = len(self.ids) if below is None else int(np.searchsorted(self.ids, below, side="left"))
         return [int(i) for i in self.ids[max(0, end - limit) : end][::-1]]
+
+    def within(self, bitset: int) -> Matches:
+        """Only the matches whose bit is set (products another index says pass the listing's
+        filters: the facet index's bitset of a size, a colour, in stock...)."""
+        if not len(self.ids) or not bitset:
+            return NO_MATCHES
+        size = (int(self.ids[-1]) >> 3) + 1
+        bits = np.unpackbits(
+            np.frombuffer((bitset & ((1 << (size * 8)) - 1)).to_bytes(size, "little"), dtype=np.uint8),
+            bitorder="little",
+        )
+        keep = bits[self.ids].astype(bool)
+        return Matches(self.ids[keep], self.scores[keep])
 
     def bitset(self) -> int:
         """The matches as a Python int: bit i set when product i matches (for the facet index)."""

@@ -180,15 +180,16 @@ async def newest_page(
 
 async def count_matches(conn, found: Matches, filters: ListingFilters, cap: int) -> int:
     """How many products match, counted up to `cap`: the index's count, or with filters the
-    matches checked against them a chunk at a time until `cap` pass."""
+    matches checked against them a chunk at a time (each statement stopping at what is still
+    needed) until `cap` pass."""
     if not _filtered(filters):
         return min(len(found), cap)
-    counted, below, size = 0, None, max(FIRST_CHUNK, cap)
+    counted, below, size = 0, None, max(FIRST_CHUNK, 2 * cap)
     while counted < cap:
         chunk = found.newest(below, size)
         if not chunk:
             break
-        counted += len(await queries.select_passing_ids(conn, chunk, filters))
+        counted += await queries.count_passing(conn, chunk, filters, cap - counted)
         below, size = chunk[-1], size * CHUNK_GROWTH
     return min(counted, cap)
 

@@ -72,8 +72,9 @@ async def refresh_category_search_text(conn, category_id: int) -> None:
 # ---- search_terms (migration 0512): search's own index, word by word (search.index reads it) ----
 
 TERMS_BATCH = 1000  # products whose terms one statement rewrites
-# a word's postings come back in chunks of this many product ids, so that no one row of hex passes
-# max_allowed_packet (16 MB on MariaDB; a word every product has is 12 bytes of hex a product)
+# A word's postings come back as one row of hex per term (12 digits a product). GROUP_CONCAT stops at
+# group_concat_max_len and the row at max_allowed_packet (16 MB on MariaDB: 1.4 million products); a
+# term cut short is read again in ranges of this many product ids.
 POSTING_CHUNK_IDS = 1 << 18
 GROUP_CONCAT_MAX = 1 << 26
 
@@ -120,29 +121,52 @@ async def rebuild_search_terms(conn, batch: int = 2000) -> int:
     return 0 if high == 0 else high - low + 1
 
 
+_POSTINGS_SQL = (
+    # product id and weight in one number, as 12 hex digits: 8 of id, 4 of weight. Not ordered in
+    # the GROUP_CONCAT, nor grouped by an expression: either made MariaDB sort every row (1.0-1.4 s
+    # for kurti and kurta on 1,000,000 products against 0.3-0.5 s); search.index sorts the ids.
+    "SELECT term, COUNT(*) AS n, GROUP_CONCAT(LPAD(HEX(product_id << 16 | weight), 12, '0') SEPARATOR '') "
+    "AS postings FROM search_terms WHERE "
+)
+
+
 async def select_term_postings(conn, prefixes: list[str]) -> list[tuple[str, str]]:
     """(term, postings) for every term that begins with one of these prefixes, each prefix one
-    range of the primary key, in one statement: each row a chunk of a term's products as hex (8
-    digits of id, 4 of weight, ids ascending), so a word on 100,000 products is a few rows, not
-    100,000 (search.index.parse_postings reads them). Prefixes hold letters and digits only
-    (search.rules), escaped all the same."""
+    range of the primary key, in one statement: a row of hex a term (search.index.parse_postings
+    reads them), so a word on 100,000 products is one row, not 100,000. A term too long for one
+    row is read again in ranges of ids (then several rows of that term). Prefixes hold letters
+    and digits only (search.rules), escaped all the same."""
     if not prefixes:
         return []
-    params: dict = {"chunk": POSTING_CHUNK_IDS}
+    params: dict = {}
     ranges = []
     for i, prefix in enumerate(prefixes):
         params[f"p{i}"] = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         ranges.append(f"term LIKE %(p{i})s")
     # GROUP_CONCAT stops at group_concat_max_len (1 MB on MariaDB, 1 KB on MySQL 8 by default)
     await execute(conn, "SET SESSION group_concat_max_len = %s", (GROUP_CONCAT_MAX,))
+    rows = await fetch_all(conn, _POSTINGS_SQL + " OR ".join(ranges) + " GROUP BY term", params)  # nosec B608 # fixed text; values are %s parameters
+    found = []
+    for row in rows:
+        if len(row["postings"] or "") == 12 * int(row["n"]):
+            found.append((row["term"], row["postings"]))
+            continue
+        low, high = await _term_id_range(conn, row["term"])
+        for first in range(low, high + 1, POSTING_CHUNK_IDS):
+            part = await fetch_all(
+                conn,
+                _POSTINGS_SQL + "term = %s AND product_id BETWEEN %s AND %s GROUP BY term",
+                (row["term"], first, first + POSTING_CHUNK_IDS - 1),
+            )
+            found += [(r["term"], r["postings"]) for r in part]
+    return found
+
+
+async def _term_id_range(conn, term: str) -> tuple[int, int]:
     rows = await fetch_all(
-        conn,
-        "SELECT term, GROUP_CONCAT(LPAD(HEX(product_id), 8, '0'), LPAD(HEX(weight), 4, '0') "  # nosec B608 # fixed text; values are %s parameters
-        "ORDER BY product_id SEPARATOR '') AS postings FROM search_terms WHERE " + " OR ".join(ranges) + " "
-        "GROUP BY term, product_id DIV %(chunk)s ORDER BY term, product_id DIV %(chunk)s",
-        params,
+        conn, "SELECT MIN(product_id) AS low, MAX(product_id) AS high FROM search_terms WHERE term = %s", (term,)
     )
-    return [(row["term"], row["postings"]) for row in rows]
+    return int(rows[0]["low"] or 0), int(rows[0]["high"] or 0)
 
 
 async def select_terms_of(conn, product_ids: list[int]) -> list[tuple[str, int, int]]:
@@ -177,6 +201,27 @@ async def select_passing_ids(conn, product_ids: list[int], filters: ListingFilte
         params,
     )
     return {int(row["id"]) for row in rows}
+
+
+async def count_passing(conn, product_ids: list[int], filters: ListingFilters, limit: int) -> int:
+    """How many of these products pass the listing's filters, counted up to `limit` (the database
+    stops reading at the limit)."""
+    if not product_ids:
+        return 0
+    params: dict = {"limit": limit}
+    conditions = _listing_conditions(filters, None, params)
+    placeholders, named = in_list(product_ids, "pid")
+    params.update(named)
+    rows = await fetch_all(
+        conn,
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM products p WHERE p.id IN ("
+        + placeholders
+        + ")"  # nosec B608 # values are %s parameters
+        + "".join(" AND " + condition for condition in conditions)
+        + " LIMIT %(limit)s) passing",
+        params,
+    )
+    return int(rows[0]["n"])
 
 
 async def select_cards(conn, ranked: list[tuple[int, int]]) -> list[dict]:
@@ -229,98 +274,6 @@ async def select_sorted_page(
         "LEFT JOIN product_review_scores rs ON rs.product_id = p.id ORDER BY " + _order_by(order_columns, "p"),
         params,
     )
-
-
-# The best-match page ranks a bounded set of candidates: the CANDIDATES best matches by score
-# alone, read from product_search without touching any other table, and only then are the
-# listing's filters checked on those and the cards built for the one page. Measured on 1,000,000
-# demo products (bench/search_scale.py): ranking every match of "kurti" (100,000 of them) with
-# the filters, the picture and the in-stock flag per match took seconds; InnoDB's FULLTEXT search
-# itself is the part that remains. The answer is exact whenever enough candidates pass the
-# filters to fill the page (anything outside the candidates scores lower than all of them); when
-# they do not, the page is ranked over every match (select_relevance_page's fallback).
-CANDIDATES = 1000
-
-
-def _keyset(after: tuple[int, int] | None, params: dict) -> str:
-    """After the (score, id) of the last card shown, in product_search's own terms (the score is
-    computed, so it is written out: a WHERE cannot name the select's alias)."""
-    if after is None:
-        return ""
-    params["after_score"], params["after_id"] = after
-    return (
-        " AND (" + _SCORE_SQL + " < %(after_score)s OR (" + _SCORE_SQL + " = %(after_score)s "
-        "AND ps.product_id < %(after_id)s))"
-    )
-
-
-async def select_relevance_page(
-    conn, match: str, filters: ListingFilters, after: tuple[int, int] | None, limit: int
-) -> list[dict]:
-    """One page of product cards, best match first (then newest), with the listing's filters.
-    `after` is the (score, id) of the last card shown: keyset pagination, as the listings. The
-    columns are select_listing's, plus the score for the next page's cursor (a test checks that
-    the two stay alike). Returns up to limit + 1 rows, so the caller knows of a next page.
-
-    With filters, the page is first looked for among the CANDIDATES best matches; only when
-    fewer than a page of those pass is it ranked over every match, so the answer is the same."""
-    params: dict = {"match": match, "limit": limit + 1}
-    keyset = _keyset(after, params)
-    conditions = _listing_conditions(filters, None, params)
-    if not conditions:
-        return await fetch_all(conn, _relevance_sql(keyset, conditions, bounded=False), params)
-    params["candidates"] = CANDIDATES
-    rows = await fetch_all(conn, _relevance_sql(keyset, conditions, bounded=True), params)
-    if len(rows) > limit:
-        return rows
-    return await fetch_all(conn, _relevance_sql(keyset, conditions, bounded=False), params)
-
-
-def _relevance_sql(keyset: str, conditions: list[str], bounded: bool) -> str:
-    """The page's ids by score from product_search alone (all of them or the best CANDIDATES),
-    filtered on products when there are filters, then the cards of that page only: the picture,
-    the in-stock flag and the reviews are looked up for 25 products, not for every match."""
-    matches = (
-        "SELECT ps.product_id, " + _SCORE_SQL + " AS score FROM product_search ps "  # nosec B608 # fixed text
-        "WHERE " + _MATCHES_SQL + keyset
-    )
-    if not conditions:
-        page = matches + " ORDER BY score DESC, ps.product_id DESC LIMIT %(limit)s"
-    else:
-        source = (
-            "(" + matches + " ORDER BY score DESC, ps.product_id DESC LIMIT %(candidates)s)"
-            if bounded
-            else "(" + matches + ")"
-        )
-        page = (
-            "SELECT c.product_id, c.score FROM " + source + " c "  # nosec B608 # values are %s parameters
-            "JOIN products p ON p.id = c.product_id WHERE " + " AND ".join(conditions) + " "
-            "ORDER BY c.score DESC, c.product_id DESC LIMIT %(limit)s"
-        )
-    return (
-        "SELECT " + CARD_COLUMNS + ", page.score "  # nosec B608 # values are %s parameters
-        "FROM (" + page + ") page JOIN products p ON p.id = page.product_id "
-        "LEFT JOIN product_review_scores rs ON rs.product_id = p.id "
-        "ORDER BY page.score DESC, p.id DESC"
-    )
-
-
-async def count_matches(conn, match: str, filters: ListingFilters, cap: int) -> int:
-    """How many products match, counted up to `cap` (the page says "1,000+" beyond): a search for
-    one common word on a million products must not count them all. Without filters the count
-    needs product_search alone."""
-    params: dict = {"match": match, "cap": cap}
-    conditions = _listing_conditions(filters, None, params)
-    join = " JOIN products p ON p.id = ps.product_id" if conditions else ""
-    sql = (
-        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM product_search ps"  # nosec B608 # values are %s parameters
-        + join
-        + " WHERE "
-        + " AND ".join([_MATCHES_SQL, *conditions])
-        + " LIMIT %(cap)s) capped"
-    )
-    rows = await fetch_all(conn, sql, params)
-    return int(rows[0]["n"])
 
 
 async def select_suggestions(conn, match: str, limit: int) -> list[dict]:
