@@ -175,7 +175,7 @@ async def measure(database: str, repeat: int, explain: bool, recorder: Recorder,
     return out
 
 
-async def measure_index(database: str, repeat: int) -> list[dict]:
+async def measure_index(database: str, repeat: int, load_all: bool) -> list[dict]:
     """Search's own index (search.index) on a database that has search_terms (--build-index makes
     one beside a read-only bench database): per query, the first search of a fresh index (its
     words read from the database: "cold"), the same with the words loaded and the query's result
@@ -235,6 +235,9 @@ async def measure_index(database: str, repeat: int) -> list[dict]:
             out.append(
                 show(dict(db=database, query=query, kind=kind, op=op, ms=ms, rows=rows, read=f"matches={len(found)}"))
             )
+    if not load_all:
+        conn.close()
+        return out
     everything = index.SearchIndex()
     start = time.perf_counter()
     terms = [row["term"] for row in await fetch_terms(conn)]
@@ -375,12 +378,13 @@ async def main() -> None:
     )
     parser.add_argument("--index", action="store_true", help="time search.index (a database with search_terms)")
     parser.add_argument("--requests", action="store_true", help="time the whole GET /search")
+    parser.add_argument("--load-all", action="store_true", help="with --index: also load every word, for memory")
     args = parser.parse_args()
     if args.index or args.requests:
         print("load average", os.getloadavg())
         for database in args.databases:
             if args.index:
-                await measure_index(database, args.repeat)
+                await measure_index(database, args.repeat, args.load_all)
             if args.requests:
                 await measure_requests(database, args.repeat)
         print("load average", os.getloadavg())

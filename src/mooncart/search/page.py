@@ -165,17 +165,22 @@ async def relevance_page(
 async def newest_page(
     conn, found: Matches, filters: ListingFilters, after: tuple[int, int] | None, limit: int
 ) -> list[dict]:
-    """Newest first: the matches' ids below the cursor, highest first, a chunk at a time."""
-    rows: list[dict] = []
+    """Newest first: the matches' ids below the cursor, highest first; with filters, checked a
+    chunk at a time as relevance_page does."""
+    need = limit + 1
     below = None if after is None else after[1]
-    size = limit + 1 if not _filtered(filters) else max(FIRST_CHUNK, CHUNK_GROWTH * (limit + 1))
-    while len(rows) < limit + 1:
+    if not _filtered(filters):
+        return await queries.select_cards(conn, [(product_id, 0) for product_id in found.newest(below, need)])
+    passing: list[int] = []
+    size = max(FIRST_CHUNK, CHUNK_GROWTH * need)
+    while len(passing) < need:
         chunk = found.newest(below, size)
         if not chunk:
             break
-        rows += await queries.select_sorted_page(conn, chunk, filters, "new", None, limit - len(rows))
+        ok = await queries.select_passing_ids(conn, chunk, filters)
+        passing += [product_id for product_id in chunk if product_id in ok]
         below, size = chunk[-1], size * CHUNK_GROWTH
-    return rows
+    return await queries.select_cards(conn, [(product_id, 0) for product_id in passing[:need]])
 
 
 async def count_matches(conn, found: Matches, filters: ListingFilters, cap: int) -> int:

