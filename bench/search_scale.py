@@ -183,7 +183,7 @@ async def measure_index(database: str, repeat: int, load_all: bool) -> list[dict
     loaded ("warm" best match, newest, count, with size M in stock)."""
     import resource
 
-    from mooncart.catalog.changes import CatalogFeed
+    from mooncart.changes import CatalogFeed
     from mooncart.search import index
     from mooncart.search.rules import title_patterns
 
