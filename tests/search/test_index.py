@@ -217,3 +217,26 @@ async def test_rebuilding_the_terms_writes_what_the_writers_write(small_catalogu
     await execute(connection, "DELETE FROM search_terms WHERE product_id IN (" + placeholders + ")", ids)
     assert await queries.rebuild_search_terms(connection, batch=7) >= len(ids)
     assert await fetch_all(connection, mine, ids) == written and written
+
+
+async def test_a_filtered_search_that_checked_every_match_still_sees_the_next_stock_change(
+    small_catalogue, committed, database
+):
+    from mooncart.inventory.queries import refresh_product_facets
+
+    writer, _ = committed
+    app, connection = await own_app(database)
+    sold_out = next(p for key, p in small_catalogue.items() if int(key[1:]) % 4 == 2)  # zardozi, no stock
+    try:
+        async with app.test_app():
+            client = app.test_client()
+            shown = await found_slugs(client, "zardozi", in_stock="1")
+            assert shown and sold_out["slug"] not in shown
+            found = next(iter(index.index_of(app).results.values()))
+            assert found.narrowed, "every match was checked, so the passing ones are kept"
+            await execute(writer, "UPDATE variants SET stock = 4 WHERE product_id = %s", (sold_out["id"],))
+            await refresh_product_facets(writer, [sold_out["id"]])  # the stock writers' own step
+            assert sold_out["slug"] in await found_slugs(client, "zardozi", in_stock="1")
+            assert sold_out["slug"] in await found_slugs(client, "zardozi", in_stock="1", sort="new")
+    finally:
+        connection.close()

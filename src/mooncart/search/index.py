@@ -110,6 +110,11 @@ class Matches:
     ids: np.ndarray
     scores: np.ndarray
     _keys: np.ndarray | None = field(default=None, repr=False)
+    # filters (catalog.queries.ListingFilters) -> the matches that pass them, when a page had to
+    # check every match to find out (a filter that passes few or none of them). Exact for as long
+    # as this object is the index's answer: any change of the catalogue (the facet rows' writers
+    # record theirs in the same feed) makes the index evaluate the query anew.
+    narrowed: dict = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -142,6 +147,11 @@ class Matches:
         """The next `limit` ids below `below`, newest (highest) first."""
         end = len(self.ids) if below is None else int(np.searchsorted(self.ids, below, side="left"))
         return [int(i) for i in self.ids[max(0, end - limit) : end][::-1]]
+
+    def only(self, product_ids: list[int]) -> Matches:
+        """These of the matches (ids among self.ids), with their scores."""
+        keep = np.isin(self.ids, np.array(product_ids, dtype=np.uint32), assume_unique=True)
+        return Matches(self.ids[keep], self.scores[keep])
 
     def within(self, bitset: int) -> Matches:
         """Only the matches whose bit is set (products another index says pass the listing's

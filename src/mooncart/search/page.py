@@ -148,17 +148,21 @@ async def relevance_page(
 ) -> list[dict]:
     """Best match first (then newest): the next limit + 1 cards after the (score, id) cursor."""
     need = limit + 1
-    if not _filtered(filters):
-        return await queries.select_cards(conn, found.ranked(after, need))
+    known = found.narrowed.get(filters, None if _filtered(filters) else found)
+    if known is not None:
+        return await queries.select_cards(conn, known.ranked(after, need))
     passing: list[tuple[int, int]] = []
-    size = max(FIRST_CHUNK, CHUNK_GROWTH * need)
+    cursor, size = after, max(FIRST_CHUNK, CHUNK_GROWTH * need)
     while len(passing) < need:
-        chunk = found.ranked(after, size)
-        if not chunk:
+        chunk = found.ranked(cursor, size)
+        if chunk:
+            ok = await queries.select_passing_ids(conn, [product_id for product_id, _ in chunk], filters)
+            passing += [pair for pair in chunk if pair[0] in ok]
+        if len(chunk) < size:  # every match checked
+            if after is None:
+                found.narrowed[filters] = found.only([product_id for product_id, _ in passing])
             break
-        ok = await queries.select_passing_ids(conn, [product_id for product_id, _ in chunk], filters)
-        passing += [pair for pair in chunk if pair[0] in ok]
-        after, size = (chunk[-1][1], chunk[-1][0]), size * CHUNK_GROWTH
+        cursor, size = (chunk[-1][1], chunk[-1][0]), size * CHUNK_GROWTH
     return await queries.select_cards(conn, passing[:need])
 
 
@@ -169,16 +173,20 @@ async def newest_page(
     chunk at a time as relevance_page does."""
     need = limit + 1
     below = None if after is None else after[1]
-    if not _filtered(filters):
-        return await queries.select_cards(conn, [(product_id, 0) for product_id in found.newest(below, need)])
+    known = found.narrowed.get(filters, None if _filtered(filters) else found)
+    if known is not None:
+        return await queries.select_cards(conn, [(product_id, 0) for product_id in known.newest(below, need)])
     passing: list[int] = []
     size = max(FIRST_CHUNK, CHUNK_GROWTH * need)
     while len(passing) < need:
         chunk = found.newest(below, size)
-        if not chunk:
+        if chunk:
+            ok = await queries.select_passing_ids(conn, chunk, filters)
+            passing += [product_id for product_id in chunk if product_id in ok]
+        if len(chunk) < size:  # every match checked
+            if after is None:
+                found.narrowed[filters] = found.only(passing)
             break
-        ok = await queries.select_passing_ids(conn, chunk, filters)
-        passing += [product_id for product_id in chunk if product_id in ok]
         below, size = chunk[-1], size * CHUNK_GROWTH
     return await queries.select_cards(conn, [(product_id, 0) for product_id in passing[:need]])
 
@@ -187,8 +195,9 @@ async def count_matches(conn, found: Matches, filters: ListingFilters, cap: int)
     """How many products match, counted up to `cap`: the index's count, or with filters the
     matches checked against them a chunk at a time (each statement stopping at what is still
     needed) until `cap` pass."""
-    if not _filtered(filters):
-        return min(len(found), cap)
+    known = found.narrowed.get(filters, None if _filtered(filters) else found)
+    if known is not None:
+        return min(len(known), cap)
     counted, below, size = 0, None, max(FIRST_CHUNK, 2 * cap)
     while counted < cap:
         chunk = found.newest(below, size)
