@@ -240,3 +240,49 @@ async def test_a_filtered_search_that_checked_every_match_still_sees_the_next_st
             assert sold_out["slug"] in await found_slugs(client, "zardozi", in_stock="1", sort="new")
     finally:
         connection.close()
+
+
+@pytest.mark.parametrize("sort", ["price_asc", "price_desc", "discount", "popular", "loved"])
+async def test_a_common_words_pages_in_a_listing_order_walk_that_order_and_equal_sorting_the_matches(
+    small_catalogue, committed, database, monkeypatch, sort
+):
+    from mooncart.catalog.listing import ListingRequest, make_cursor
+    from mooncart.catalog.reference import reference_data
+
+    writer, _ = committed
+    for i, product in enumerate(small_catalogue.values()):  # ties and spread in every order's column
+        await execute(
+            writer,
+            "UPDATE products SET from_price_paise = %s, from_mrp_paise = %s, discount_percent = 0, "
+            "units_sold_30d = %s, loved_points = %s WHERE id = %s",
+            (100000 + (i % 5) * 1000, 100000 + (i % 5) * 1000, i % 3, i % 4, product["id"]),
+        )
+    app, connection = await own_app(database)
+    try:
+        async with app.test_app(), app.app_context():
+            groups = Synonyms.from_rows(await queries.select_synonyms(connection))
+            units = understand("kurti", groups)
+            found = await index.app_matches(connection, app, title_patterns(units))
+            reference = await reference_data(connection)
+            stocked = ListingFilters(in_stock_only=True)
+            for filters in (ListingFilters(), stocked):  # with a filter: the list of ids
+                everything = await queries.select_sorted_page(
+                    connection, [int(i) for i in found.ids], filters, sort, None, 10_000
+                )
+                monkeypatch.setattr(page, "MAX_LISTED_IDS", 0)  # walk the order, a few rows a statement
+                monkeypatch.setattr(page, "FIRST_CHUNK", 2)
+                monkeypatch.setattr(page, "MAX_WALK_CHUNK", 3)
+                walked, after = [], None
+                while True:
+                    rows = await page._page(
+                        connection, units, found, ListingRequest(filters, sort, after), 4, reference
+                    )
+                    walked += [row["id"] for row in rows[:4]]
+                    if len(rows) <= 4:
+                        break
+                    cursor = make_cursor(rows[3], sort).split(".")
+                    after = (int(cursor[0]), int(cursor[1]))
+                monkeypatch.undo()
+                assert walked == [row["id"] for row in everything] and len(walked) > 4
+    finally:
+        connection.close()
