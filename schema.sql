@@ -717,6 +717,18 @@ CREATE TABLE IF NOT EXISTS product_search (
     CONSTRAINT fk_product_search_product FOREIGN KEY (product_id) REFERENCES products (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- search's own index (migration 0512): one row per word of a product's search text with its weight
+-- (4 a time in the title, 1 a time in the description; search.rules.product_terms), kept in step by
+-- product_search's writers; processes read a word's rows into memory once (search.index)
+CREATE TABLE IF NOT EXISTS search_terms (
+    term        VARCHAR(40) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+    product_id  INT UNSIGNED      NOT NULL,
+    weight      SMALLINT UNSIGNED NOT NULL,
+    PRIMARY KEY (term, product_id),
+    KEY ix_search_terms_product (product_id),
+    CONSTRAINT fk_search_terms_product FOREIGN KEY (product_id) REFERENCES products (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 -- what shoppers type (term, lower case, one or more words) and the group it belongs to (canonical):
 -- every term of a group finds what any of them finds
 CREATE TABLE IF NOT EXISTS search_synonyms (

@@ -140,6 +140,8 @@ async def measure(database: str, repeat: int, explain: bool, recorder: Recorder,
     out = [
         show(dict(db=database, query="(vocabulary load)", kind="", op="vocabulary", ms=ms, rows=len(texts), read=""))
     ]
+    # this branch's results page is search.index's (--index times it); before it, FULLTEXT's
+    legacy = not hasattr(page, "find_matches")
     for query, kind in QUERIES.items():
         units = understand(normalise(query), synonyms)
         match = expression(units)
@@ -153,7 +155,7 @@ async def measure(database: str, repeat: int, explain: bool, recorder: Recorder,
             "suggest": lambda m=match, u=units: suggest(conn, u, m, vocabulary),
         }
         for op, work in ops.items():
-            if only and op not in only:
+            if (only and op not in only) or (not legacy and op != "suggest"):
                 continue
             ms, result = await timed(repeat, work)
             read = ""
@@ -173,13 +175,223 @@ async def measure(database: str, repeat: int, explain: bool, recorder: Recorder,
     return out
 
 
+async def measure_index(database: str, repeat: int, load_all: bool) -> list[dict]:
+    """Search's own index (search.index) on a database that has search_terms (--build-index makes
+    one beside a read-only bench database): per query, the first search of a fresh index (its
+    words read from the database: "cold"), the same with the words loaded and the query's result
+    dropped ("eval": the arrays combined again), and the results page's statements with everything
+    loaded ("warm" best match, newest, count, with size M in stock)."""
+    import resource
+
+    from mooncart.changes import CatalogFeed
+    from mooncart.search import index
+    from mooncart.search.rules import title_patterns
+
+    server = os.environ.get("MOONCART_BENCH_SERVER_URL", "mysql://root@127.0.0.1:3306/")
+    settings = DatabaseSettings.from_url(server, allow_no_database=True).with_database(database)
+    conn = await aiomysql.connect(**settings.connect_kwargs(), cursorclass=aiomysql.DictCursor)
+    synonyms = Synonyms.from_rows(await queries.select_synonyms(conn))
+    async with conn.cursor() as cur:
+        await cur.execute("SELECT id FROM sizes WHERE label = 'M'")
+        size_m = (await cur.fetchone())["id"]
+    size_m_in_stock = ListingFilters(size_ids=(size_m,), in_stock_only=True)
+    feed = CatalogFeed()
+    shared = index.SearchIndex()
+    feed.subscribe(shared.apply)
+    out = []
+    for query, kind in QUERIES.items():
+        patterns = title_patterns(understand(normalise(query), synonyms))
+
+        async def cold(p=patterns):
+            fresh = index.SearchIndex()
+            found = await index.find(conn, fresh, feed, p)
+            return await page.relevance_page(conn, found, ListingFilters(), None, PAGE)
+
+        async def evaluate(p=patterns):
+            shared.results.clear()
+            return await index.find(conn, shared, feed, p)
+
+        found = await index.find(conn, shared, feed, patterns)
+        ops = {
+            "idx cold": cold,
+            "idx eval": evaluate,
+            "idx best": lambda f=found: page.relevance_page(conn, f, ListingFilters(), None, PAGE),
+            "idx newest": lambda f=found: page.newest_page(conn, f, ListingFilters(), None, PAGE),
+            "idx count": lambda f=found: page.count_matches(conn, f, ListingFilters(), COUNT_CAP),
+            "idx best M+stk": lambda f=found: page.relevance_page(conn, f, size_m_in_stock, None, PAGE),
+            "idx count M+stk": lambda f=found: page.count_matches(conn, f, size_m_in_stock, COUNT_CAP),
+        }
+        for op, work in ops.items():
+            if op == "idx cold":  # each run a fresh index: no warm-up run that would load the words
+                times = []
+                for _ in range(repeat):
+                    start = time.perf_counter()
+                    result = await work()
+                    times.append((time.perf_counter() - start) * 1000)
+                ms = (statistics.median(times), min(times))
+            else:
+                ms, result = await timed(repeat, work)
+            rows = result if isinstance(result, int) else len(result)
+            out.append(
+                show(dict(db=database, query=query, kind=kind, op=op, ms=ms, rows=rows, read=f"matches={len(found)}"))
+            )
+    if not load_all:
+        conn.close()
+        return out
+    everything = index.SearchIndex()
+    start = time.perf_counter()
+    terms = [row["term"] for row in await fetch_terms(conn)]
+    await everything.load(conn, terms)
+    ms = (time.perf_counter() - start) * 1000
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out.append(
+        show(
+            dict(
+                db=database,
+                query="(every word)",
+                kind="",
+                op="idx load all",
+                ms=(ms, ms),
+                rows=everything.loaded,
+                read=f"{len(terms)} terms, {everything.loaded * 8 / 1e6:.0f} MB of arrays, max RSS {rss:.0f} MB",
+            )
+        )
+    )
+    conn.close()
+    return out
+
+
+async def fetch_terms(conn) -> list[dict]:
+    async with conn.cursor() as cur:
+        await cur.execute("SELECT DISTINCT term FROM search_terms")
+        return list(await cur.fetchall())
+
+
+async def measure_requests(database: str, repeat: int) -> None:
+    """The whole GET /search (the app's own request path, test client, its connection of its own):
+    the first request for a query in a fresh app (cold), then the fastest and median of `repeat`."""
+    from mooncart import create_app
+
+    server = os.environ.get("MOONCART_BENCH_SERVER_URL", "mysql://root@127.0.0.1:3306/")
+    settings = DatabaseSettings.from_url(server, allow_no_database=True).with_database(database)
+    conn = await aiomysql.connect(**settings.connect_kwargs(), cursorclass=aiomysql.DictCursor)
+    app = create_app(
+        {"SECRET_KEY": "bench", "DATABASE_URL": settings.url, "DB_CONNECTION": conn, "REFERENCE_CACHE_SECONDS": 300}
+    )
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        await client.get("/search", query_string={"q": "zzzz"})  # reference data, synonyms, the feed
+        for query, kind in QUERIES.items():
+            for args in ({"q": query}, {"q": query, "size": "M", "in_stock": "1"}, {"q": query, "sort": "new"}):
+                start = time.perf_counter()
+                response = await client.get("/search", query_string=args)
+                cold = (time.perf_counter() - start) * 1000
+                assert response.status_code == 200
+                times = []
+                for _ in range(repeat):
+                    start = time.perf_counter()
+                    await client.get("/search", query_string=args)
+                    times.append((time.perf_counter() - start) * 1000)
+                label = "&".join(f"{k}={v}" for k, v in args.items() if k != "q") or "best match"
+                print(
+                    f"{database:<24} {query:<18} {kind:<9} GET /search {label:<20} first {cold:9.2f} ms  "
+                    f"then {statistics.median(times):8.2f} ms (min {min(times):8.2f})",
+                    flush=True,
+                )
+    conn.close()
+
+
+async def build_index_database(source: str, target: str, batch: int = 20_000) -> None:
+    """A database of our own for timing search's index on a shared bench database that must stay
+    read-only: every table of `source` as a view (MariaDB merges a plain view into the statement,
+    so the same indexes are used), and a search_terms table of its own, filled from source's
+    product_search by the same rules the writers use, sorted in the primary key's order and bulk
+    loaded (mysql --local-infile)."""
+    import subprocess
+    import tempfile
+
+    from mooncart.search.rules import product_terms
+
+    server = os.environ.get("MOONCART_BENCH_SERVER_URL", "mysql://root@127.0.0.1:3306/")
+    settings = DatabaseSettings.from_url(server, allow_no_database=True).with_database(source)
+    conn = await aiomysql.connect(**settings.connect_kwargs())
+    await conn.autocommit(True)
+    started = time.perf_counter()
+    async with conn.cursor() as cur:
+        await cur.execute(f"CREATE DATABASE IF NOT EXISTS `{target}`")
+        await cur.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s AND table_type = 'BASE TABLE'",
+            (source,),
+        )
+        tables = [row[0] for row in await cur.fetchall()]
+        for table in tables:
+            if table != "search_terms":
+                await cur.execute(f"CREATE OR REPLACE VIEW `{target}`.`{table}` AS SELECT * FROM `{source}`.`{table}`")
+        await cur.execute(f"DROP TABLE IF EXISTS `{target}`.search_terms")
+        await cur.execute(
+            f"CREATE TABLE `{target}`.search_terms (term VARCHAR(40) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin "
+            "NOT NULL, product_id INT UNSIGNED NOT NULL, weight SMALLINT UNSIGNED NOT NULL, "
+            "PRIMARY KEY (term, product_id), KEY ix_search_terms_product (product_id)) ENGINE=InnoDB"
+        )
+        await cur.execute("SELECT COALESCE(MAX(product_id), 0) FROM product_search")
+        (high,) = await cur.fetchone()
+        rows = 0
+        with tempfile.TemporaryDirectory() as folder:
+            raw, ordered = Path(folder) / "raw.tsv", Path(folder) / "sorted.tsv"
+            with raw.open("w", encoding="utf-8") as out:
+                for first in range(0, int(high) + 1, batch):
+                    await cur.execute(
+                        "SELECT product_id, title, body FROM product_search WHERE product_id BETWEEN %s AND %s",
+                        (first, first + batch - 1),
+                    )
+                    for product_id, title, body in await cur.fetchall():
+                        for term, weight in product_terms(title, body).items():
+                            out.write(f"{term}\t{product_id}\t{weight}\n")
+                            rows += 1
+            print(f"{rows} terms written in {time.perf_counter() - started:.1f} s", flush=True)
+            env = dict(os.environ, LC_ALL="C")
+            subprocess.run(["sort", "-t", "\t", "-k1,1", "-k2,2n", "-o", str(ordered), str(raw)], check=True, env=env)
+            print(f"sorted in {time.perf_counter() - started:.1f} s", flush=True)
+            subprocess.run(
+                [
+                    "mysql",
+                    "--local-infile=1",
+                    target,
+                    "-e",
+                    f"LOAD DATA LOCAL INFILE '{ordered}' INTO TABLE search_terms CHARACTER SET utf8mb4 "
+                    "(term, product_id, weight)",
+                ],
+                check=True,
+            )
+    print(f"{target}: search_terms of {source} ({rows} rows) in {time.perf_counter() - started:.1f} s", flush=True)
+    conn.close()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("databases", nargs="+")
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--ops", default="", help="only these, e.g. 'best match,suggest'")
+    parser.add_argument(
+        "--build-index", metavar="TARGET", help="make TARGET: views of the (one) database and its search_terms"
+    )
+    parser.add_argument("--index", action="store_true", help="time search.index (a database with search_terms)")
+    parser.add_argument("--requests", action="store_true", help="time the whole GET /search")
+    parser.add_argument("--load-all", action="store_true", help="with --index: also load every word, for memory")
     args = parser.parse_args()
+    if args.index or args.requests:
+        print("load average", os.getloadavg())
+        for database in args.databases:
+            if args.index:
+                await measure_index(database, args.repeat, args.load_all)
+            if args.requests:
+                await measure_requests(database, args.repeat)
+        print("load average", os.getloadavg())
+        return
+    if args.build_index:
+        await build_index_database(args.databases[0], args.build_index)
+        return
     recorder = Recorder()
     print("load average", os.getloadavg())
     for database in args.databases:

@@ -1,5 +1,5 @@
 """`mooncart` commands: init-db, migrate, seed-demo, serve, check-db, create-admin, reconcile-payments,
-analyse-reviews, classify-review, build-recommendations, purge-events, send-mail."""
+analyse-reviews, classify-review, build-recommendations, build-search-terms, purge-events, send-mail."""
 
 from __future__ import annotations
 
@@ -157,6 +157,18 @@ async def build_recommendations(evaluate: bool, min_support: int) -> None:
         print(f"Popular: units sold in the last 30 days rebuilt ({changed:,} products changed).")
         if evaluate:
             print(evaluation_markdown(done["evaluation"]))
+    finally:
+        conn.close()
+
+
+async def build_search_terms() -> None:
+    """`mooncart build-search-terms`: fill search's own index (migration 0512) from product_search,
+    once after migrating a shop that has products (the writers keep it in step from then on)."""
+    from .search.queries import rebuild_search_terms
+
+    conn = await _connect(database_settings())
+    try:
+        print(f"Search terms written for product ids across {await rebuild_search_terms(conn):,} ids.")
     finally:
         conn.close()
 
@@ -384,6 +396,7 @@ def main(argv: list[str] | None = None) -> None:
     recommend_parser.add_argument(
         "--min-support", type=int, default=2, help="orders or visits a pair needs (default 2)"
     )
+    commands.add_parser("build-search-terms", help="fill search's index of words from product_search (after 0512)")
     purge_parser = commands.add_parser("purge-events", help="delete clickstream events past the retention period")
     purge_parser.add_argument("--days", type=int, default=None)
     commands.add_parser("send-mail", help="send the e-mail due in the outbox once (MOONCART_SMTP_URL)")
@@ -414,6 +427,8 @@ def main(argv: list[str] | None = None) -> None:
             classify_reviews(sys.stdin, sys.stdout, with_phrases=not args.no_phrases)
         elif args.command == "build-recommendations":
             asyncio.run(build_recommendations(args.evaluate, max(1, args.min_support)))
+        elif args.command == "build-search-terms":
+            asyncio.run(build_search_terms())
         elif args.command == "purge-events":
             asyncio.run(purge_events(args.days))
         elif args.command == "send-mail":

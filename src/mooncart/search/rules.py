@@ -285,3 +285,30 @@ def clean_term(raw: str | None) -> tuple[str, str | None]:
     if not any(searchable(word) for word in term.split()):
         return term, "Search cannot find words shorter than 3 letters or words like 'the': add a longer word."
     return term, None
+
+
+# ---- The search index's terms (search.index): what a product is found by, word by word ----------
+
+TITLE_WEIGHT = 4  # a word in the title counts four times one in the description (FULLTEXT's 3 * title + all)
+MAX_WEIGHT = 65_535  # the weight column's SMALLINT UNSIGNED
+
+
+def text_words(text: str | None) -> list[str]:
+    """A product text's words as the index holds them: folded and split as queries are
+    (normalise), only words a query can ask for (searchable), cut to MAX_WORD_LENGTH as a
+    query's words are, so a word and its prefix match the same way on both sides."""
+    folded = unicodedata.normalize("NFKC", text or "").lower()
+    return [w[:MAX_WORD_LENGTH] for w in _NOT_WORD.sub(" ", folded).split() if searchable(w)]
+
+
+def product_terms(title: str | None, body: str | None) -> dict[str, int]:
+    """term -> weight for one product: TITLE_WEIGHT for each time the word is in the title, 1 for
+    each time in the description. A product's weights depend on its own text only, so its score
+    (the sum over a query's words) does not move when other products change: a keyset cursor of
+    (score, id) stays exact between one page and the next."""
+    weights: Counter = Counter()
+    for word in text_words(title):
+        weights[word] += TITLE_WEIGHT
+    for word in text_words(body):
+        weights[word] += 1
+    return {term: min(weight, MAX_WEIGHT) for term, weight in weights.items()}
