@@ -24,9 +24,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 
+from quart import current_app
+
 from .. import cache
 from ..formatting import inr
 from . import queries
+from .facet_index import indexed_counts
 from .queries import FacetCounts, ListingFilters, ProductCondition
 
 
@@ -84,6 +87,9 @@ class Facets:
     sizes: list[FacetOption]
     colours: list[FacetOption]
     prices: list[FacetOption]
+    # how many products the filters show, when the facet index counted them (None: counted in SQL);
+    # 0 lets the listing skip its own statement and show its empty state
+    shown: int | None = None
 
 
 async def listing_facets(
@@ -98,13 +104,42 @@ async def listing_facets(
     link_args: dict,
     size_filters: ListingFilters | None = None,
     extra: ProductCondition | None = None,
+    matched: int | None = None,
 ) -> Facets:
     """The listing's facets. `filters` are what the listing applies; `chosen` what the shopper
     ticked (they differ when the listing shows her sizes: her sizes are applied but not ticked);
     `size_filters` what the size facet counts with (see select_facet_counts); `sizes` the sizes
     this listing offers (an empty list: no size facet); `link(args)` the listing's URL for query
-    arguments `args`, and `link_args` the listing's own (ListingRequest.query_args())."""
+    arguments `args`, and `link_args` the listing's own (ListingRequest.query_args()).
+
+    Counted by the facet index (facet_index.py) whenever it can: always for a category listing
+    once the index is built. A search passes the products it matched twice: as `matched` (a
+    bitset, bit i = product id i), which the index applies, and as `extra` (SQL on `p`), which
+    the SQL path applies while the index is being built. With `extra` alone (SQL the index cannot
+    run) or a FULLTEXT expression in the filters, the counts come from SQL."""
     bands = [band.paise() for band in PRICE_BANDS]
+    shown = None
+    indexed = None
+    if extra is None or matched is not None:
+        indexed = await indexed_counts(
+            current_app, conn, category_ids, filters, bands, size_filters=size_filters, matched=matched
+        )
+    if indexed is not None:
+        counts, shown = indexed
+    else:
+        counts = await _sql_counts(conn, category_ids, filters, bands, size_filters, extra)
+    return _facets(counts, shown, chosen, sizes, colours, link, link_args)
+
+
+async def _sql_counts(
+    conn,
+    category_ids: list[int] | None,
+    filters: ListingFilters,
+    bands: list[tuple[int | None, int | None]],
+    size_filters: ListingFilters | None,
+    extra: ProductCondition | None,
+) -> FacetCounts:
+    """The counts from one statement (queries.select_facet_counts), through the shared cache."""
 
     async def count() -> dict:
         """The counts as plain data, which the shared cache can keep."""
@@ -122,6 +157,19 @@ async def listing_facets(
             generations=[cache.CATALOG, cache.STOCK],
         )
     )
+    return counts
+
+
+def _facets(
+    counts: FacetCounts,
+    shown: int | None,
+    chosen: ListingFilters,
+    sizes: list[dict],
+    colours: list[dict],
+    link: Callable[[dict], str],
+    link_args: dict,
+) -> Facets:
+    """The options of every facet, from the counts."""
     size_options = [
         FacetOption(size["label"], size["label"], counts.sizes.get(size["id"], 0), size["id"] in chosen.size_ids)
         for size in sizes
@@ -148,7 +196,7 @@ async def listing_facets(
                 f"{i}", band.label, counts.bands.get(i, 0), is_chosen, url=link({k: v for k, v in args.items() if v})
             )
         )
-    return Facets(size_options, colour_options, price_options)
+    return Facets(size_options, colour_options, price_options, shown)
 
 
 def size_facet_filters(filters: ListingFilters, chosen: ListingFilters) -> ListingFilters:

@@ -162,19 +162,6 @@ async def listing_context(conn, reference: Reference, current: Category, args, p
         wanted_groups = {s["size_group"] for s in reference.sizes if s["id"] in filters.size_ids}
         categories = [c for c in categories if c.size_group in wanted_groups] or categories[:1]
     category_ids = [c.id for c in categories]
-    rows = await cache.current().get_or_load(
-        cache.key("listing", category_ids, filters, listing.sort, listing.after, page_size),
-        lambda: queries.select_listing(conn, category_ids, filters, listing.sort, listing.after, page_size),
-        # cards show "sold out" and the rating; filters may ask for stock
-        generations=[cache.CATALOG, cache.STOCK, cache.REVIEWS],
-    )
-    products, has_more = rows[:page_size], len(rows) > page_size
-    await mine.read_cards(conn, [product["id"] for product in products])
-    next_url = None
-    if has_more:
-        next_url = url_for(
-            "catalog.category", slug=current.slug, **listing.query_args(after=make_cursor(products[-1], listing.sort))
-        )
     facets = None
     if listing.after is None or not is_htmx():  # "More" over htmx appends cards only: the facets stay
         facets = await listing_facets(
@@ -187,6 +174,24 @@ async def listing_context(conn, reference: Reference, current: Category, args, p
             link=lambda link_args: url_for("catalog.category", slug=current.slug, **link_args),
             link_args=listing.query_args(),
             size_filters=size_facet_filters(filters, listing.filters),
+        )
+    if facets is not None and facets.shown == 0:
+        # the facet index counted nothing for these filters (in all of the listing's categories):
+        # no statement, which would walk the whole category in its keyset order to find no row
+        rows = []
+    else:
+        rows = await cache.current().get_or_load(
+            cache.key("listing", category_ids, filters, listing.sort, listing.after, page_size),
+            lambda: queries.select_listing(conn, category_ids, filters, listing.sort, listing.after, page_size),
+            # cards show "sold out" and the rating; filters may ask for stock
+            generations=[cache.CATALOG, cache.STOCK, cache.REVIEWS],
+        )
+    products, has_more = rows[:page_size], len(rows) > page_size
+    await mine.read_cards(conn, [product["id"] for product in products])
+    next_url = None
+    if has_more:
+        next_url = url_for(
+            "catalog.category", slug=current.slug, **listing.query_args(after=make_cursor(products[-1], listing.sort))
         )
     return dict(
         category=current,
