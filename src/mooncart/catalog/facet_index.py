@@ -36,6 +36,7 @@ from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
 
+import aiomysql
 import numpy as np
 
 from ..db import fetch_all
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 20_000  # facet rows read per statement while building
 PATCH_IDS = 2_000  # product ids re-read per statement while patching
+RETRY_SECONDS = 60.0  # after a failed build, requests count in SQL this long before the next try
 PURGE_SECONDS = 3600.0  # how often a serving app deletes the change feed's old rows
 Bands = tuple[tuple[int | None, int | None], ...]
 _COLUMNS = "product_id, colour_id, sizes_any, sizes_in_stock, price_paise, discount_percent"
@@ -232,6 +234,7 @@ class FacetIndex:
         self.building: asyncio.Task | None = None
         self.pending: set[int] | None = None  # while building: the products changed since it began
         self.build_seconds = 0.0
+        self.failed_at: float | None = None  # the loop's time of the last failed build
 
     # ---- keeping it exact -----------------------------------------------------------------------
 
@@ -314,7 +317,7 @@ class FacetIndex:
             rows: list[tuple] = []
             after = -1
             while True:
-                async with conn.cursor() as cursor:  # plain tuples: a million dicts cost seconds
+                async with conn.cursor(aiomysql.Cursor) as cursor:  # tuples: a million dicts cost seconds
                     await cursor.execute(
                         "SELECT " + _COLUMNS + " FROM product_facets "  # nosec B608 # fixed text
                         "WHERE category_id = %s AND product_id > %s ORDER BY product_id, colour_id LIMIT %s",
@@ -372,16 +375,17 @@ class FacetIndex:
         *,
         size_filters: ListingFilters | None = None,
         matched: int | None = None,
-    ) -> tuple[FacetCounts, int]:
+    ) -> tuple[FacetCounts, dict[int, int]]:
         """The facets as select_facet_counts counts them (colour 0, a product without variants, is
-        not a colour: it is never counted as one), and how many products the listing shows with
-        `filters` (0: the listing may skip its own statement). `matched`: only these products (a
-        search's matches; bit i = product id i). Call after catching the feed up, with its lock held."""
+        not a colour: it is never counted as one), and per category how many products the listing
+        shows with `filters` (a category with 0 need not be read). `matched`: only these products
+        (a search's matches; bit i = product id i). Call after catching the feed up, with its lock
+        held (nothing here awaits)."""
         if filters.matching is not None or (size_filters is not None and size_filters.matching is not None):
             raise ValueError("the index cannot apply a FULLTEXT expression: pass the matched ids instead")
         sizes_filters = size_filters or filters
         bands = tuple(price_bands)
-        wanted = self.categories if category_ids is None else {i: self.categories.get(i) for i in category_ids}
+        wanted = list(self.categories) if category_ids is None else list(dict.fromkeys(category_ids))
         matched_flags = None
         if matched is not None:
             length = max(len(self.where), matched.bit_length())
@@ -390,52 +394,29 @@ class FacetIndex:
         sizes: dict[int, int] = {}
         colours: dict[int, int] = {}
         band_counts = np.zeros(len(bands), np.int64)
-        total = 0
-        for category in wanted.values():
+        shown_in: dict[int, int] = {}
+        for category_id in wanted:
+            category = self.categories.get(category_id)
             if category is None or not category.used:
+                shown_in[category_id] = 0
                 continue
-            searched = None if matched_flags is None else _pack(matched_flags[category.ids].astype(bool))
-            for size, n in self._size_counts(category, sizes_filters, searched):
+            masks = _Masks(category, None if matched_flags is None else _pack(matched_flags[category.ids].astype(bool)))
+            for size, n in self._size_counts(category, sizes_filters, masks):
                 sizes[size] = sizes.get(size, 0) + n
-            for colour, n in self._colour_counts(category, filters, searched):
+            for colour, n in self._colour_counts(category, filters, masks):
                 colours[colour] = colours.get(colour, 0) + n
-            shown = self._shown(category, filters, searched, prices=False)
+            shown = self._shown(category, filters, masks, prices=False)
             if bands:
                 band_counts += _count(category.bands(bands) & shown)
-            total += int(_count((shown & self._prices(category, filters))[None])[0])
+            shown_in[category_id] = int(_count((shown & masks.prices(filters))[None])[0])
         return (
             FacetCounts(
                 {k: v for k, v in sizes.items() if v},
                 {k: v for k, v in colours.items() if v},
                 {i: int(n) for i, n in enumerate(band_counts) if n},
             ),
-            total,
+            shown_in,
         )
-
-    @staticmethod
-    def _prices(category: _Category, filters: ListingFilters) -> np.ndarray:
-        """The words of the products whose price is within the filter's (all ones: no filter)."""
-        if filters.min_paise is None and filters.max_paise is None:
-            return np.full(category.bits.shape[1], np.uint64(0xFFFFFFFFFFFFFFFF))
-        inside = np.ones(category.capacity, bool)
-        if filters.min_paise is not None:
-            inside &= category.price >= filters.min_paise
-        if filters.max_paise is not None:
-            inside &= category.price <= filters.max_paise
-        return _pack(inside)
-
-    def _products(
-        self, category: _Category, filters: ListingFilters, searched: np.ndarray | None, *, prices: bool = True
-    ) -> np.ndarray:
-        """The product-level filters (here, price, discount, a search's matches) as words."""
-        base = category.bits[category.row(("C", False))].copy()
-        if prices:
-            base &= self._prices(category, filters)
-        if filters.min_discount:
-            base &= _pack(category.discount >= filters.min_discount)
-        if searched is not None:
-            base &= searched
-        return base
 
     @staticmethod
     def _size_rows(category: _Category, filters: ListingFilters, colour: int | None) -> list[int]:
@@ -449,14 +430,12 @@ class FacetIndex:
             return [category.row(("s", stock, colour, size)) for size in filters.size_ids]
         return [category.row(("C", stock) if colour is None else ("c", stock, colour))]
 
-    def _size_counts(
-        self, category: _Category, filters: ListingFilters, searched: np.ndarray | None
-    ) -> list[tuple[int, int]]:
+    def _size_counts(self, category: _Category, filters: ListingFilters, masks: _Masks) -> list[tuple[int, int]]:
         sizes = category.sizes
         if not sizes:
             return []
         stock = filters.in_stock_only
-        base = self._products(category, filters, searched)
+        base = masks.products(filters)
         if filters.colour_ids:
             rows = np.array([[category.row(("s", stock, c, s)) for s in sizes] for c in filters.colour_ids])
             matrix = np.bitwise_or.reduce(category.bits[rows], axis=0)
@@ -464,27 +443,72 @@ class FacetIndex:
             matrix = category.bits[[category.row(("S", stock, s)) for s in sizes]]
         return list(zip(sizes, _count(matrix & base).tolist(), strict=True))
 
-    def _colour_counts(
-        self, category: _Category, filters: ListingFilters, searched: np.ndarray | None
-    ) -> list[tuple[int, int]]:
+    def _colour_counts(self, category: _Category, filters: ListingFilters, masks: _Masks) -> list[tuple[int, int]]:
         colours = category.colours
         if not colours:
             return []
-        base = self._products(category, filters, searched)
+        base = masks.products(filters)
         rows = np.array([self._size_rows(category, filters, c) for c in colours])
         matrix = np.bitwise_or.reduce(category.bits[rows], axis=1)
         return list(zip(colours, _count(matrix & base).tolist(), strict=True))
 
-    def _shown(
-        self, category: _Category, filters: ListingFilters, searched: np.ndarray | None, *, prices: bool
-    ) -> np.ndarray:
+    def _shown(self, category: _Category, filters: ListingFilters, masks: _Masks, *, prices: bool) -> np.ndarray:
         """The products the listing shows with `filters` (without its price filter: `prices` False)."""
-        base = self._products(category, filters, searched, prices=prices)
+        base = masks.products(filters, prices=prices)
         if filters.colour_ids:
             rows = [row for c in filters.colour_ids for row in self._size_rows(category, filters, c)]
         else:
             rows = self._size_rows(category, filters, None)
         return base & np.bitwise_or.reduce(category.bits[rows], axis=0)
+
+
+class _Masks:
+    """One category's product-level filters as words, each worked out once per count."""
+
+    def __init__(self, category: _Category, searched: np.ndarray | None) -> None:
+        self.category = category
+        self.searched = searched
+        self._prices: dict[tuple[int | None, int | None], np.ndarray] = {}
+        self._products: dict[tuple, np.ndarray] = {}
+
+    def prices(self, filters: ListingFilters) -> np.ndarray:
+        """The products whose price is within the filter's (all ones: no price filter)."""
+        key = (filters.min_paise, filters.max_paise)
+        found = self._prices.get(key)
+        if found is None:
+            category = self.category
+            if key == (None, None):
+                found = np.full(category.bits.shape[1], np.uint64(0xFFFFFFFFFFFFFFFF))
+            else:
+                inside = np.ones(category.capacity, bool)
+                if filters.min_paise is not None:
+                    inside &= category.price >= filters.min_paise
+                if filters.max_paise is not None:
+                    inside &= category.price <= filters.max_paise
+                found = _pack(inside)
+            self._prices[key] = found
+        return found
+
+    def products(self, filters: ListingFilters, *, prices: bool = True) -> np.ndarray:
+        """The product-level filters (here, price, discount, a search's matches) as words."""
+        key = (
+            prices,
+            filters.min_paise if prices else None,
+            filters.max_paise if prices else None,
+            filters.min_discount,
+        )
+        found = self._products.get(key)
+        if found is None:
+            category = self.category
+            found = category.bits[category.row(("C", False))].copy()
+            if prices:
+                found &= self.prices(filters)
+            if filters.min_discount:
+                found &= _pack(category.discount >= filters.min_discount)
+            if self.searched is not None:
+                found &= self.searched
+            self._products[key] = found
+        return found
 
 
 # ---- the app's index ------------------------------------------------------------------------------
@@ -508,7 +532,7 @@ async def indexed_counts(
     *,
     size_filters: ListingFilters | None = None,
     matched: int | None = None,
-) -> tuple[FacetCounts, int] | None:
+) -> tuple[FacetCounts, dict[int, int]] | None:
     """FacetIndex.counts on the app's index, caught up with every change committed before now; None
     when the index cannot answer (turned off, still being built, or a FULLTEXT expression in the
     filters): count in SQL then.
@@ -541,6 +565,9 @@ def start_building(app) -> None:
     db = app.extensions["db"]
     if db.shared_connection is not None or (index.building is not None and not index.building.done()):
         return
+    loop = asyncio.get_running_loop()
+    if index.failed_at is not None and loop.time() - index.failed_at < RETRY_SECONDS:
+        return
 
     async def run() -> None:
         conn = await db.acquire()
@@ -548,7 +575,8 @@ def start_building(app) -> None:
             await index.build_until_done(conn, feed_of(app))
         except asyncio.CancelledError:
             raise
-        except Exception:  # requests go on counting in SQL; the next one starts another build
+        except Exception:  # requests go on counting in SQL; one after RETRY_SECONDS tries again
+            index.failed_at = loop.time()
             log.exception("facet index build failed")
         finally:
             db.release(conn)

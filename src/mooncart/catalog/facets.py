@@ -87,9 +87,9 @@ class Facets:
     sizes: list[FacetOption]
     colours: list[FacetOption]
     prices: list[FacetOption]
-    # how many products the filters show, when the facet index counted them (None: counted in SQL);
-    # 0 lets the listing skip its own statement and show its empty state
-    shown: int | None = None
+    # category id -> how many of its products the filters show, when the facet index counted them
+    # (None: counted in SQL); the listing reads only the categories with some (none: its empty state)
+    shown_in: dict[int, int] | None = None
 
 
 async def listing_facets(
@@ -118,17 +118,24 @@ async def listing_facets(
     the SQL path applies while the index is being built. With `extra` alone (SQL the index cannot
     run) or a FULLTEXT expression in the filters, the counts come from SQL."""
     bands = [band.paise() for band in PRICE_BANDS]
-    shown = None
+    shown_in = None
     indexed = None
     if extra is None or matched is not None:
         indexed = await indexed_counts(
             current_app, conn, category_ids, filters, bands, size_filters=size_filters, matched=matched
         )
     if indexed is not None:
-        counts, shown = indexed
+        counts, shown_in = indexed
     else:
         counts = await _sql_counts(conn, category_ids, filters, bands, size_filters, extra)
-    return _facets(counts, shown, chosen, sizes, colours, link, link_args)
+    return _facets(counts, shown_in, chosen, sizes, colours, link, link_args)
+
+
+async def shown_by_category(conn, category_ids: list[int], filters: ListingFilters) -> dict[int, int] | None:
+    """category id -> how many of its products `filters` show, from the facet index (None while it
+    is being built): for a listing's "More" page, which counts no facets."""
+    indexed = await indexed_counts(current_app, conn, category_ids, filters, [])
+    return None if indexed is None else indexed[1]
 
 
 async def _sql_counts(
@@ -162,7 +169,7 @@ async def _sql_counts(
 
 def _facets(
     counts: FacetCounts,
-    shown: int | None,
+    shown_in: dict[int, int] | None,
     chosen: ListingFilters,
     sizes: list[dict],
     colours: list[dict],
@@ -196,7 +203,7 @@ def _facets(
                 f"{i}", band.label, counts.bands.get(i, 0), is_chosen, url=link({k: v for k, v in args.items() if v})
             )
         )
-    return Facets(size_options, colour_options, price_options, shown)
+    return Facets(size_options, colour_options, price_options, shown_in)
 
 
 def size_facet_filters(filters: ListingFilters, chosen: ListingFilters) -> ListingFilters:

@@ -11,7 +11,7 @@ from .. import cache
 from ..htmx import is_htmx
 from ..parsing import MAX_NUMBER_LENGTH, parse_rupees, typed_rupees
 from . import queries
-from .facets import listing_facets, size_facet_filters
+from .facets import listing_facets, shown_by_category, size_facet_filters
 from .my_sizes import current_my_sizes, my_sizes_in_listing
 from .queries import SORT_KEYS, SORTS, Category, ListingFilters
 from .reference import Reference
@@ -175,11 +175,15 @@ async def listing_context(conn, reference: Reference, current: Category, args, p
             link_args=listing.query_args(),
             size_filters=size_facet_filters(filters, listing.filters),
         )
-    if facets is not None and facets.shown == 0:
-        # the facet index counted nothing for these filters (in all of the listing's categories):
-        # no statement, which would walk the whole category in its keyset order to find no row
-        rows = []
-    else:
+    # the facet index counts what the filters show in each category: the listing's statement reads
+    # only the categories with some (a branch for one with none would walk it all in its keyset
+    # order and find nothing: seconds on a million products), and none at all when none has any
+    facet_category_ids = [c.id for c in [current] + current.children]
+    shown_in = facets.shown_in if facets is not None else await shown_by_category(conn, facet_category_ids, filters)
+    if shown_in is not None:
+        category_ids = [i for i in category_ids if shown_in.get(i, 0)]
+    rows: list[dict] = []
+    if category_ids:
         rows = await cache.current().get_or_load(
             cache.key("listing", category_ids, filters, listing.sort, listing.after, page_size),
             lambda: queries.select_listing(conn, category_ids, filters, listing.sort, listing.after, page_size),
