@@ -167,7 +167,8 @@ async def main():
             if args.only not in name:
                 continue
             by_index = partial(index.counts, ids, filters, bands, size_filters=size_filters)
-            counted, shown = by_index()
+            counted, shown_in = by_index()
+            shown = sum(shown_in.values())
             indexed = fastest(args.repeat, by_index)
             with_feed = await timed(
                 args.repeat, partial(caught_up_counts, ids, filters, bands, size_filters=size_filters)

@@ -4,12 +4,14 @@ back never shows; a listing whose filters match nothing skips its statement."""
 
 from __future__ import annotations
 
+import asyncio
+
 import aiomysql
 import pytest
 
 from mooncart import create_app
 from mooncart.admin import queries as admin_queries
-from mooncart.catalog import queries
+from mooncart.catalog import changes, facet_index, queries
 from mooncart.catalog.facet_index import index_of, indexed_counts
 from mooncart.catalog.facets import PRICE_BANDS
 from mooncart.catalog.queries import FacetCounts, ListingFilters
@@ -204,3 +206,18 @@ async def test_a_parent_listing_reads_only_the_children_with_products_to_show(cl
     assert read == [[sarees["id"]]], "neither the parent nor the kurtis, which have nothing over Rs 2,000"
     page = soup(await (await client.get(f"/c/{parent['slug']}?colour=Facet+Teal")).get_data())
     assert read[-1] == [kurtis["id"]]
+
+
+async def test_a_serving_app_purges_the_change_feed_now_and_then(database, monkeypatch):
+    purged = asyncio.Event()
+
+    async def purge(conn, keep_seconds=changes.KEEP_SECONDS):
+        assert keep_seconds == changes.KEEP_SECONDS  # a day's rows stay for feeds that look late
+        purged.set()
+        return 0
+
+    monkeypatch.setattr(changes, "purge", purge)
+    monkeypatch.setattr(facet_index, "PURGE_SECONDS", 0.01)
+    app = create_app({"SECRET_KEY": "live", "DATABASE_URL": database.url, "FACET_INDEX": False})
+    async with app.test_app():
+        await asyncio.wait_for(purged.wait(), 5)

@@ -23,10 +23,15 @@ the index re-reads the products that changed (a product that moved category gets
 new one; one that is gone is cleared). A feed that starts over asks for a rebuild.
 
 Building reads every facet row (about 1.1 million at a million products), a category at a time in
-chunks, with the bitsets made in a worker thread (numpy lets go of the GIL), so requests go on: until
-the index is ready they are counted by the SQL path. Memory: one bit per product for each fact its
-category has, about (2 x colours x sizes + 2 x (colours + sizes) + 2) bits a product; the demo
-catalogue (16 colours, 6 sizes a category) about 29 bytes a product, 35 MB at a million."""
+chunks of CHUNK_ROWS, with the bitsets made in a worker thread (numpy lets go of the GIL), so
+requests go on: until the index is ready they are counted by the SQL path (24-33 s at a million on
+the shared bench machine, the event loop held up at most ~60-90 ms at a time). Memory: one bit per
+product for each fact its category has, about 2 x colours x sizes + 2 x (colours + sizes) + 2 bits
+(the demo catalogue: 16 colours and 6 sizes a category, 238), plus 18 bytes a product for its price,
+discount and place: 49.5 MB at a million products (bench/facets.py), about 50 bytes a product.
+
+A search narrows the counts with the products it matched, as a Python int bitset (bit i = product
+id i): `matched` of FacetIndex.counts and indexed_counts."""
 
 from __future__ import annotations
 

@@ -3,19 +3,26 @@ show ("M (42)"), and the choices that would show nothing, kept visible but disab
 
 The rule is disjunctive faceting: a facet's counts ignore that facet's own selection and apply all
 the others, so ticking a second size adds to the results by exactly its count, and a colour's count
-already honours the sizes ticked. All counts come from one statement (queries.select_facet_counts:
-one GROUP BY per facet, joined by UNION ALL), never a query per option.
+already honours the sizes ticked.
 
-Fast on a million products (migration 0509): the counts read narrow facet rows (a product in a
+The counts come from the facet index (facet_index.py): bitsets kept in the process's memory and
+kept exact by the catalogue's change feed, in well under a millisecond a category whatever its
+size, which also tells the listing how many products each category shows (so the listing skips the
+categories, or the whole statement, with none). While the index is being built, or for a page that
+narrows the listing with SQL only (`extra` without `matched`), they come from one statement
+(queries.select_facet_counts: one GROUP BY per facet, joined by UNION ALL), never a query per option.
+
+That statement on a million products (migration 0509) reads narrow facet rows (a product in a
 colour, with bitmasks of its sizes and of those in stock, its price and discount) in the category's
 primary-key range, never variants; a category with nothing chosen (or only "in stock only") reads
 the counts kept per category instead, a few hundred rows whatever its size. Both are kept in step
 by the writers of stock, prices, variants and categories, in their own transactions
 (inventory.queries.refresh_product_facets).
 
-Pages other than a category listing use the same function: search passes its match as `extra` (a
-ProductCondition on the products alias `p`), `category_ids=None` for the whole shop, and its own
-`link` for the price bands' URLs. A further band facet (a discount band, once products carry an
+Pages other than a category listing use the same function: search passes its match as `matched` (a
+bitset of product ids, for the index) and as `extra` (a ProductCondition on the products alias `p`,
+for the statement), `category_ids=None` for the whole shop, and its own `link` for the price bands'
+URLs. A further band facet (a discount band, once products carry an
 MRP) is another band branch over its facet-row column in select_facet_counts plus a tuple here, as
 long as its filter lives in ListingFilters so that the facet can drop its own selection."""
 
