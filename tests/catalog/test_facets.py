@@ -124,6 +124,15 @@ async def test_every_facet_count_equals_a_brute_force_count_over_random_filters(
         # the brute force agrees with the listing itself on what the filters show
         listing = await queries.select_listing(conn, category_ids[1:], filters, "new", None, 1000)
         assert len(listing) == shown(made, filters, ids) == sum(index_shown.values())
+        # a search's matches: as a bitset for the index, as SQL for the statement
+        found = rng.sample(made, rng.randint(0, len(made)))
+        matched = sum(1 << product["id"] for product in found)
+        extra = ProductCondition(
+            "p.id IN (" + ",".join(str(product["id"]) for product in found) + ")" if found else "FALSE"
+        )
+        searched, searched_shown = await indexed.counts(conn, category_ids, filters, bands, matched=matched)
+        assert searched == coloured(await queries.select_facet_counts(conn, category_ids, filters, bands, extra=extra))
+        assert sum(searched_shown.values()) == shown(found, filters, ids)
         for child in children:  # and per category, which the listing reads only where there are some
             mine = [product for product in made if product["category"]["id"] == child["id"]]
             assert index_shown[child["id"]] == shown(mine, filters, ids)

@@ -56,6 +56,7 @@ PATCH_IDS = 2_000  # product ids re-read per statement while patching
 RETRY_SECONDS = 60.0  # after a failed build, requests count in SQL this long before the next try
 PURGE_SECONDS = 3600.0  # how often a serving app deletes the change feed's old rows
 Bands = tuple[tuple[int | None, int | None], ...]
+_NO_SLOTS = np.zeros(0, np.int64)  # (an empty tuple as an index would be every slot)
 _COLUMNS = "product_id, colour_id, sizes_any, sizes_in_stock, price_paise, discount_percent"
 
 
@@ -393,11 +394,7 @@ class FacetIndex:
         sizes_filters = size_filters or filters
         bands = tuple(price_bands)
         wanted = list(self.categories) if category_ids is None else list(dict.fromkeys(category_ids))
-        matched_flags = None
-        if matched is not None:
-            length = max(len(self.where), matched.bit_length())
-            raw = np.frombuffer(matched.to_bytes((length + 7) // 8, "little"), np.uint8)
-            matched_flags = np.unpackbits(raw, bitorder="little")
+        searched = None if matched is None else self._slots_of(matched)
         sizes: dict[int, int] = {}
         colours: dict[int, int] = {}
         band_counts = np.zeros(len(bands), np.int64)
@@ -407,7 +404,12 @@ class FacetIndex:
             if category is None or not category.used:
                 shown_in[category_id] = 0
                 continue
-            masks = _Masks(category, None if matched_flags is None else _pack(matched_flags[category.ids].astype(bool)))
+            in_search = None
+            if searched is not None:
+                flags = np.zeros(category.capacity, bool)
+                flags[searched.get(category_id, _NO_SLOTS)] = True
+                in_search = _pack(flags)
+            masks = _Masks(category, in_search)
             for size, n in self._size_counts(category, sizes_filters, masks):
                 sizes[size] = sizes.get(size, 0) + n
             for colour, n in self._colour_counts(category, filters, masks):
@@ -424,6 +426,19 @@ class FacetIndex:
             ),
             shown_in,
         )
+
+    def _slots_of(self, matched: int) -> dict[int, np.ndarray]:
+        """category id -> the slots of the products in the bitset `matched` (bit i = product id
+        i): read from its non-zero bytes only, so a search's few thousand matches cost little
+        whatever the catalogue's size."""
+        raw = np.frombuffer(matched.to_bytes((matched.bit_length() + 7) // 8, "little"), np.uint8)
+        full = np.flatnonzero(raw)
+        rows, bits = np.nonzero(np.unpackbits(raw[full][:, None], axis=1, bitorder="little"))
+        ids = full[rows] * 8 + bits
+        places = self.where[ids[ids < len(self.where)]]
+        places = places[places != 0]
+        categories, slots = places >> 32, places & 0xFFFFFFFF
+        return {int(c): slots[categories == c] for c in np.unique(categories)}
 
     @staticmethod
     def _size_rows(category: _Category, filters: ListingFilters, colour: int | None) -> list[int]:
