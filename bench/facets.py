@@ -31,10 +31,10 @@ from functools import partial
 import aiomysql
 
 from mooncart.catalog import queries
-from mooncart.catalog.changes import CatalogFeed
 from mooncart.catalog.facet_index import FacetIndex
 from mooncart.catalog.facets import PRICE_BANDS
 from mooncart.catalog.queries import ListingFilters
+from mooncart.changes import CatalogFeed
 from mooncart.cli import database_settings
 
 

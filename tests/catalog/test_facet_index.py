@@ -9,9 +9,9 @@ import asyncio
 import aiomysql
 import pytest
 
-from mooncart import create_app
+from mooncart import changes, create_app
 from mooncart.admin import queries as admin_queries
-from mooncart.catalog import changes, facet_index, queries
+from mooncart.catalog import facet_index, queries
 from mooncart.catalog.facet_index import index_of, indexed_counts
 from mooncart.catalog.facets import PRICE_BANDS
 from mooncart.catalog.queries import FacetCounts, ListingFilters

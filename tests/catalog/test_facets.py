@@ -10,10 +10,10 @@ from dataclasses import replace
 
 from mooncart.admin import queries as admin_queries
 from mooncart.catalog import queries
-from mooncart.catalog.changes import CatalogFeed
 from mooncart.catalog.facet_index import FacetIndex
 from mooncart.catalog.facets import PRICE_BANDS
 from mooncart.catalog.queries import ListingFilters, ProductCondition
+from mooncart.changes import CatalogFeed
 from mooncart.db import transaction
 from mooncart.formatting import discount_percent
 from mooncart.inventory.stock import lock_variants, move_stock

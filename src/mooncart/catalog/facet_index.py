@@ -17,10 +17,10 @@ category's words: 100,000 products are 1,563 words a row. Disjunctive faceting e
 queries.select_facet_counts: a size, colour and stock hold for the same facet row (one colour of a
 product), because every bitset that involves a size is per colour.
 
-Exact across processes and instances through the catalogue's change feed (changes.py): the index
-subscribes to the app's feed; before counting, the caller catches the feed up under its lock, and
-the index re-reads the products that changed (a product that moved category gets a new slot in the
-new one; one that is gone is cleared). A feed that starts over asks for a rebuild.
+Exact across processes and instances through the catalogue's change feed (mooncart/changes.py):
+the index subscribes to the app's feed; before counting, the caller catches the feed up under its
+lock, and the index re-reads the products that changed (a product that moved category gets a new
+slot in the new one; one that is gone is cleared). A feed that starts over asks for a rebuild.
 
 Building reads every facet row (about 1.1 million at a million products), a category at a time in
 chunks of CHUNK_ROWS, with the bitsets made in a worker thread (numpy lets go of the GIL), so
@@ -44,9 +44,9 @@ from dataclasses import dataclass, field
 import aiomysql
 import numpy as np
 
+from .. import changes
+from ..changes import Changes, feed_of
 from ..db import fetch_all
-from . import changes
-from .changes import Changes, feed_of
 from .queries import FacetCounts, ListingFilters, size_mask
 
 log = logging.getLogger(__name__)
@@ -243,14 +243,14 @@ class FacetIndex:
 
     # ---- keeping it exact -----------------------------------------------------------------------
 
-    async def consume(self, conn, changes: Changes) -> None:
+    async def consume(self, conn, found: Changes) -> None:
         """The feed's consumer (called under the feed's lock)."""
-        if changes.everything:
+        if found.everything:
             self.ready = False
             self.generation += 1
             self.pending = None
             return
-        ids = changes.product_ids()
+        ids = found.product_ids()
         if self.pending is not None:
             self.pending |= ids
         if self.ready:
