@@ -105,6 +105,7 @@ def create_app(test_config: dict | None = None) -> Quart:
     from .analytics import tracking
     from .bag.live import bp as live_bp
     from .bag.routes import bp as bag_bp
+    from .catalog import facet_index
     from .catalog.media import bp as media_bp
     from .catalog.routes import bp as catalog_bp
     from .checkout.routes import bp as checkout_bp
@@ -124,6 +125,7 @@ def create_app(test_config: dict | None = None) -> Quart:
     tracking.init_app(app)
     outbox_sender.init_app(app)  # drains the e-mail outbox while serving, when MOONCART_SMTP_URL is set
     holds.init_app(app)
+    facet_index.init_app(app)  # builds the facet index while serving; purges the change feed
     for blueprint in (catalog_bp, bag_bp, accounts_bp, checkout_bp, orders_bp, admin_bp, live_bp, media_bp, reviews_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(wishlist_bp)

@@ -88,6 +88,8 @@ def load_config(test_config: dict | None = None) -> dict:
         "DB_POOL_MAX": int(os.environ.get("MOONCART_DB_POOL_MAX", "20")),
         "MEDIA_ROOT": os.environ.get("MOONCART_MEDIA_ROOT", os.path.abspath("var/media")),
         "PAGE_SIZE": 24,
+        # facet counts from bitsets kept in memory (catalog/facet_index.py); 0: counted in SQL
+        "FACET_INDEX": os.environ.get("MOONCART_FACET_INDEX", "1") != "0",
         # categories, sizes and colours are cached this long in each worker (0: not at all)
         "REFERENCE_CACHE_SECONDS": float(os.environ.get("MOONCART_REFERENCE_CACHE_SECONDS", "30")),
         # the largest body anything accepts (a photo upload); ordinary forms are held to 64 KiB

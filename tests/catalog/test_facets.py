@@ -10,8 +10,10 @@ from dataclasses import replace
 
 from mooncart.admin import queries as admin_queries
 from mooncart.catalog import queries
+from mooncart.catalog.facet_index import FacetIndex
 from mooncart.catalog.facets import PRICE_BANDS
 from mooncart.catalog.queries import ListingFilters, ProductCondition
+from mooncart.changes import CatalogFeed
 from mooncart.db import transaction
 from mooncart.formatting import discount_percent
 from mooncart.inventory.stock import lock_variants, move_stock
@@ -42,6 +44,30 @@ async def random_catalogue(conn, rng: random.Random, products: int = 45):
         )
         made.append(product | {"price": price, "discount": discount_percent(price, mrp)})
     return parent, children, made
+
+
+class Indexed:
+    """A facet index (facet_index.py) on the test's connection, kept up to date by its own feed,
+    as an app's is: built at first use, caught up before each count."""
+
+    def __init__(self) -> None:
+        self.index = FacetIndex()
+        self.feed = CatalogFeed()
+        self.feed.subscribe(self.index.consume)
+
+    async def counts(self, conn, category_ids, filters, bands, **kwargs):
+        if not self.index.ready:
+            await self.index.build_until_done(conn, self.feed)
+        async with self.feed.lock:
+            await self.feed.catch_up(conn)
+            assert self.index.ready
+            return self.index.counts(category_ids, filters, bands, **kwargs)
+
+
+def coloured(counts):
+    """The counts without colour 0 (a product without variants), which is no colour to choose: the
+    index never counts it, the SQL counts it only when no size or stock is chosen."""
+    return replace(counts, colours={k: v for k, v in counts.colours.items() if k})
 
 
 def shown(products, filters: ListingFilters, ids: dict) -> int:
@@ -87,13 +113,34 @@ async def test_every_facet_count_equals_a_brute_force_count_over_random_filters(
     ids = {s: await size_id(conn, s) for s in SIZES} | {c: await make_colour(conn, c) for c in COLOURS}
     bands = [band.paise() for band in PRICE_BANDS]
     category_ids = [parent["id"]] + [c["id"] for c in children]
+    indexed = Indexed()
     for filters in [ListingFilters(), ListingFilters(in_stock_only=True)] + [
         random_filters(rng, ids) for _ in range(40)
     ]:
         counts = await queries.select_facet_counts(conn, category_ids, filters, bands)
+        # the facet index counts exactly what the SQL counts, and what the listing shows
+        index_counts, index_shown = await indexed.counts(conn, category_ids, filters, bands)
+        assert index_counts == coloured(counts), filters
         # the brute force agrees with the listing itself on what the filters show
         listing = await queries.select_listing(conn, category_ids[1:], filters, "new", None, 1000)
-        assert len(listing) == shown(made, filters, ids)
+        assert len(listing) == shown(made, filters, ids) == sum(index_shown.values())
+        # a search's matches: as a bitset for the index, as SQL for the statement
+        found = rng.sample(made, rng.randint(0, len(made)))
+        matched = sum(1 << product["id"] for product in found)
+        extra = ProductCondition(
+            "p.id IN (" + ",".join(str(product["id"]) for product in found) + ")" if found else "FALSE"
+        )
+        searched, searched_shown = await indexed.counts(conn, category_ids, filters, bands, matched=matched)
+        assert searched == coloured(await queries.select_facet_counts(conn, category_ids, filters, bands, extra=extra))
+        assert sum(searched_shown.values()) == shown(found, filters, ids)
+        for child in children:  # and per category, which the listing reads only where there are some
+            mine = [product for product in made if product["category"]["id"] == child["id"]]
+            assert index_shown[child["id"]] == shown(mine, filters, ids)
+        # with a size facet that counts without the listing's sizes, as "my sizes" does
+        size_filters = replace(filters, size_ids=(), in_stock_only=not filters.in_stock_only)
+        assert (await indexed.counts(conn, category_ids, filters, bands, size_filters=size_filters))[0] == coloured(
+            await queries.select_facet_counts(conn, category_ids, filters, bands, size_filters=size_filters)
+        )
         for size in SIZES:  # each size as if it alone were ticked, the other filters kept
             expected = shown(made, replace(filters, size_ids=(ids[size],)), ids)
             assert counts.sizes.get(ids[size], 0) == expected, (filters, size)
@@ -105,16 +152,19 @@ async def test_every_facet_count_equals_a_brute_force_count_over_random_filters(
             assert counts.bands.get(i, 0) == expected, (filters, PRICE_BANDS[i])
 
 
-async def assert_counts_match(conn, rng, made, ids, category_ids, rounds: int) -> None:
-    """The facets of `rounds` random filter sets equal the brute force over `made` (and the listing)."""
+async def assert_counts_match(conn, rng, made, ids, category_ids, rounds: int, indexed: Indexed) -> None:
+    """The facets of `rounds` random filter sets equal the brute force over `made` (and the listing),
+    counted in SQL and by the facet index, which catches up with the writers' changes."""
     bands = [band.paise() for band in PRICE_BANDS]
     # nothing chosen, with and without "in stock only" (read from the counts kept per category), and random sets
     for filters in [ListingFilters(), ListingFilters(in_stock_only=True)] + [
         random_filters(rng, ids) for _ in range(rounds)
     ]:
         counts = await queries.select_facet_counts(conn, category_ids, filters, bands)
+        index_counts, index_shown = await indexed.counts(conn, category_ids, filters, bands)
+        assert index_counts == coloured(counts), filters
         listing = await queries.select_listing(conn, category_ids[1:], filters, "new", None, 1000)
-        assert len(listing) == shown(made, filters, ids), filters
+        assert len(listing) == shown(made, filters, ids) == sum(index_shown.values()), filters
         for size in SIZES:
             assert counts.sizes.get(ids[size], 0) == shown(made, replace(filters, size_ids=(ids[size],)), ids)
         for colour in COLOURS:
@@ -131,7 +181,8 @@ async def test_counts_follow_stock_prices_new_variants_and_categories_through_th
     parent, children, made = await random_catalogue(conn, rng, products=30)
     ids = {s: await size_id(conn, s) for s in SIZES} | {c: await make_colour(conn, c) for c in COLOURS}
     category_ids = [parent["id"]] + [c["id"] for c in children]
-    await assert_counts_match(conn, rng, made, ids, category_ids, 5)
+    indexed = Indexed()  # built now, then patched by every change below
+    await assert_counts_match(conn, rng, made, ids, category_ids, 5, indexed)
     for round_ in range(4):
         # stock: some variants sell out, some come back, some merely move (20 -> 19)
         for product in rng.sample(made, 8):
@@ -178,7 +229,7 @@ async def test_counts_follow_stock_prices_new_variants_and_categories_through_th
                 )
                 await admin_queries.refresh_from_price(conn, product["id"])
             product["variants"].append({"id": variant_id, "size": size, "colour": colour, "stock": 0, "sku": sku})
-        await assert_counts_match(conn, rng, made, ids, category_ids, 5)
+        await assert_counts_match(conn, rng, made, ids, category_ids, 5, indexed)
     # a product moved out of these categories, and one deleted, count nowhere here any more
     elsewhere = await make_category(conn)
     moved, deleted = made[0], made[1]
@@ -189,9 +240,10 @@ async def test_counts_follow_stock_prices_new_variants_and_categories_through_th
     )
     assert await admin_queries.delete_product(conn, deleted["id"])
     made = made[2:]
-    await assert_counts_match(conn, rng, made, ids, category_ids, 10)
+    await assert_counts_match(conn, rng, made, ids, category_ids, 10, indexed)
     moved_counts = await queries.select_facet_counts(conn, [elsewhere["id"]], ListingFilters(), [(None, None)])
     assert moved_counts.bands == {0: 1}
+    assert (await indexed.counts(conn, [elsewhere["id"]], ListingFilters(), [(None, None)]))[0].bands == {0: 1}
 
 
 async def test_all_facets_cost_one_statement_and_take_an_extra_product_condition(conn):

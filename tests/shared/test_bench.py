@@ -45,6 +45,8 @@ def bare(conn):
     bare_app.app.pool = OneConnection(conn)
     bare_app.app.config["REFERENCE_CACHE_SECONDS"] = 0  # as the shop's test app: categories are read each time
     bare_app.app.extensions.pop("reference_cache", None)
+    for name in ("facet_index", "catalog_feed"):  # built afresh on this test's rows, as the shop's test app's
+        bare_app.app.extensions.pop(name, None)
     yield bare_app.app.test_client()
     del bare_app.app.pool
 

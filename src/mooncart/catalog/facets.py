@@ -3,19 +3,26 @@ show ("M (42)"), and the choices that would show nothing, kept visible but disab
 
 The rule is disjunctive faceting: a facet's counts ignore that facet's own selection and apply all
 the others, so ticking a second size adds to the results by exactly its count, and a colour's count
-already honours the sizes ticked. All counts come from one statement (queries.select_facet_counts:
-one GROUP BY per facet, joined by UNION ALL), never a query per option.
+already honours the sizes ticked.
 
-Fast on a million products (migration 0509): the counts read narrow facet rows (a product in a
+The counts come from the facet index (facet_index.py): bitsets kept in the process's memory and
+kept exact by the catalogue's change feed, in well under a millisecond a category whatever its
+size, which also tells the listing how many products each category shows (so the listing skips the
+categories, or the whole statement, with none). While the index is being built, or for a page that
+narrows the listing with SQL only (`extra` without `matched`), they come from one statement
+(queries.select_facet_counts: one GROUP BY per facet, joined by UNION ALL), never a query per option.
+
+That statement on a million products (migration 0509) reads narrow facet rows (a product in a
 colour, with bitmasks of its sizes and of those in stock, its price and discount) in the category's
 primary-key range, never variants; a category with nothing chosen (or only "in stock only") reads
 the counts kept per category instead, a few hundred rows whatever its size. Both are kept in step
 by the writers of stock, prices, variants and categories, in their own transactions
 (inventory.queries.refresh_product_facets).
 
-Pages other than a category listing use the same function: search passes its match as `extra` (a
-ProductCondition on the products alias `p`), `category_ids=None` for the whole shop, and its own
-`link` for the price bands' URLs. A further band facet (a discount band, once products carry an
+Pages other than a category listing use the same function: search passes its match as `matched` (a
+bitset of product ids, for the index) and as `extra` (a ProductCondition on the products alias `p`,
+for the statement), `category_ids=None` for the whole shop, and its own `link` for the price bands'
+URLs. A further band facet (a discount band, once products carry an
 MRP) is another band branch over its facet-row column in select_facet_counts plus a tuple here, as
 long as its filter lives in ListingFilters so that the facet can drop its own selection."""
 
@@ -24,9 +31,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 
+from quart import current_app
+
 from .. import cache
 from ..formatting import inr
 from . import queries
+from .facet_index import indexed_counts
 from .queries import FacetCounts, ListingFilters, ProductCondition
 
 
@@ -84,6 +94,9 @@ class Facets:
     sizes: list[FacetOption]
     colours: list[FacetOption]
     prices: list[FacetOption]
+    # category id -> how many of its products the filters show, when the facet index counted them
+    # (None: counted in SQL); the listing reads only the categories with some (none: its empty state)
+    shown_in: dict[int, int] | None = None
 
 
 async def listing_facets(
@@ -98,13 +111,49 @@ async def listing_facets(
     link_args: dict,
     size_filters: ListingFilters | None = None,
     extra: ProductCondition | None = None,
+    matched: int | None = None,
 ) -> Facets:
     """The listing's facets. `filters` are what the listing applies; `chosen` what the shopper
     ticked (they differ when the listing shows her sizes: her sizes are applied but not ticked);
     `size_filters` what the size facet counts with (see select_facet_counts); `sizes` the sizes
     this listing offers (an empty list: no size facet); `link(args)` the listing's URL for query
-    arguments `args`, and `link_args` the listing's own (ListingRequest.query_args())."""
+    arguments `args`, and `link_args` the listing's own (ListingRequest.query_args()).
+
+    Counted by the facet index (facet_index.py) whenever it can: always for a category listing
+    once the index is built. A search passes the products it matched twice: as `matched` (a
+    bitset, bit i = product id i), which the index applies, and as `extra` (SQL on `p`), which
+    the SQL path applies while the index is being built. With `extra` alone (SQL the index cannot
+    run) or a FULLTEXT expression in the filters, the counts come from SQL."""
     bands = [band.paise() for band in PRICE_BANDS]
+    shown_in = None
+    indexed = None
+    if extra is None or matched is not None:
+        indexed = await indexed_counts(
+            current_app, conn, category_ids, filters, bands, size_filters=size_filters, matched=matched
+        )
+    if indexed is not None:
+        counts, shown_in = indexed
+    else:
+        counts = await _sql_counts(conn, category_ids, filters, bands, size_filters, extra)
+    return _facets(counts, shown_in, chosen, sizes, colours, link, link_args)
+
+
+async def shown_by_category(conn, category_ids: list[int], filters: ListingFilters) -> dict[int, int] | None:
+    """category id -> how many of its products `filters` show, from the facet index (None while it
+    is being built): for a listing's "More" page, which counts no facets."""
+    indexed = await indexed_counts(current_app, conn, category_ids, filters, [])
+    return None if indexed is None else indexed[1]
+
+
+async def _sql_counts(
+    conn,
+    category_ids: list[int] | None,
+    filters: ListingFilters,
+    bands: list[tuple[int | None, int | None]],
+    size_filters: ListingFilters | None,
+    extra: ProductCondition | None,
+) -> FacetCounts:
+    """The counts from one statement (queries.select_facet_counts), through the shared cache."""
 
     async def count() -> dict:
         """The counts as plain data, which the shared cache can keep."""
@@ -122,6 +171,19 @@ async def listing_facets(
             generations=[cache.CATALOG, cache.STOCK],
         )
     )
+    return counts
+
+
+def _facets(
+    counts: FacetCounts,
+    shown_in: dict[int, int] | None,
+    chosen: ListingFilters,
+    sizes: list[dict],
+    colours: list[dict],
+    link: Callable[[dict], str],
+    link_args: dict,
+) -> Facets:
+    """The options of every facet, from the counts."""
     size_options = [
         FacetOption(size["label"], size["label"], counts.sizes.get(size["id"], 0), size["id"] in chosen.size_ids)
         for size in sizes
@@ -148,7 +210,7 @@ async def listing_facets(
                 f"{i}", band.label, counts.bands.get(i, 0), is_chosen, url=link({k: v for k, v in args.items() if v})
             )
         )
-    return Facets(size_options, colour_options, price_options)
+    return Facets(size_options, colour_options, price_options, shown_in)
 
 
 def size_facet_filters(filters: ListingFilters, chosen: ListingFilters) -> ListingFilters:

@@ -11,7 +11,7 @@ from .. import cache
 from ..htmx import is_htmx
 from ..parsing import MAX_NUMBER_LENGTH, parse_rupees, typed_rupees
 from . import queries
-from .facets import listing_facets, size_facet_filters
+from .facets import listing_facets, shown_by_category, size_facet_filters
 from .my_sizes import MySizesInListing, current_my_sizes, my_sizes_in_listing
 from .queries import SORT_KEYS, SORTS, Category, ListingFilters
 from .reference import Reference
@@ -197,19 +197,6 @@ async def listing_context(
         wanted_groups = {s["size_group"] for s in reference.sizes if s["id"] in filters.size_ids}
         categories = [c for c in categories if c.size_group in wanted_groups] or categories[:1]
     category_ids = [c.id for c in categories]
-    rows = await cache.current().get_or_load(
-        cache.key("listing", category_ids, filters, listing.sort, listing.after, page_size),
-        lambda: queries.select_listing(conn, category_ids, filters, listing.sort, listing.after, page_size),
-        # cards show "sold out" and the rating; filters may ask for stock
-        generations=[cache.CATALOG, cache.STOCK, cache.REVIEWS],
-    )
-    products, has_more = rows[:page_size], len(rows) > page_size
-    await mine.read_cards(conn, [product["id"] for product in products])
-    next_url = None
-    if has_more:
-        next_url = url_for(
-            "catalog.category", slug=current.slug, **listing.query_args(after=make_cursor(products[-1], listing.sort))
-        )
     facets = None
     if listing.after is None or not is_htmx():  # "More" over htmx appends cards only: the facets stay
         facets = await listing_facets(
@@ -222,6 +209,28 @@ async def listing_context(
             link=lambda link_args: url_for("catalog.category", slug=current.slug, **link_args),
             link_args=listing.query_args(),
             size_filters=size_facet_filters(filters, listing.filters),
+        )
+    # the facet index counts what the filters show in each category: the listing's statement reads
+    # only the categories with some (a branch for one with none would walk it all in its keyset
+    # order and find nothing: seconds on a million products), and none at all when none has any
+    facet_category_ids = [c.id for c in [current] + current.children]
+    shown_in = facets.shown_in if facets is not None else await shown_by_category(conn, facet_category_ids, filters)
+    if shown_in is not None:
+        category_ids = [i for i in category_ids if shown_in.get(i, 0)]
+    rows: list[dict] = []
+    if category_ids:
+        rows = await cache.current().get_or_load(
+            cache.key("listing", category_ids, filters, listing.sort, listing.after, page_size),
+            lambda: queries.select_listing(conn, category_ids, filters, listing.sort, listing.after, page_size),
+            # cards show "sold out" and the rating; filters may ask for stock
+            generations=[cache.CATALOG, cache.STOCK, cache.REVIEWS],
+        )
+    products, has_more = rows[:page_size], len(rows) > page_size
+    await mine.read_cards(conn, [product["id"] for product in products])
+    next_url = None
+    if has_more:
+        next_url = url_for(
+            "catalog.category", slug=current.slug, **listing.query_args(after=make_cursor(products[-1], listing.sort))
         )
     return dict(
         category=current,
