@@ -164,11 +164,17 @@ async def build_recommendations(evaluate: bool, min_support: int) -> None:
 async def build_search_terms() -> None:
     """`mooncart build-search-terms`: fill search's own index (migration 0512) from product_search,
     once after migrating a shop that has products (the writers keep it in step from then on)."""
-    from .search.queries import rebuild_search_terms
+    from tqdm import tqdm
+
+    from .search.queries import rebuild_search_terms, select_search_id_range
 
     conn = await _connect(database_settings())
     try:
-        print(f"Search terms written for product ids across {await rebuild_search_terms(conn):,} ids.")
+        low, high = await select_search_id_range(conn)
+        # a million products take minutes: show how far it has got
+        with tqdm(total=0 if high == 0 else high - low + 1, unit="id", desc="Search terms", file=sys.stderr) as bar:
+            covered = await rebuild_search_terms(conn, progress=bar.update)
+        print(f"Search terms written for product ids across {covered:,} ids.")
     finally:
         conn.close()
 

@@ -6,6 +6,7 @@ found once that transaction commits (tests that search commit their products).""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from .. import changes
@@ -119,16 +120,18 @@ async def refresh_search_terms_range(conn, first_id: int, last_id: int) -> None:
     await _write_terms(conn, "ps.product_id BETWEEN %s AND %s", (first_id, last_id))
 
 
-async def rebuild_search_terms(conn, batch: int = 2000) -> int:
+async def rebuild_search_terms(conn, batch: int = 2000, progress: Callable[[int], object] | None = None) -> int:
     """Fill search_terms from product_search for every product (`mooncart build-search-terms`,
     once after migration 0512 on a shop that has products; safe to run again): a transaction per
     batch of ids, each recorded in the change feed, so running instances re-read those products.
-    Returns how many product ids the batches covered."""
+    Returns how many product ids the batches covered; `progress(ids)` is told each batch's."""
     low, high = await select_search_id_range(conn)
     for first in range(low, high + 1, batch):
         async with transaction(conn):
             await refresh_search_terms_range(conn, first, first + batch - 1)
             await changes.record_range(conn, first, first + batch - 1)
+        if progress is not None:
+            progress(min(batch, high + 1 - first))
     return 0 if high == 0 else high - low + 1
 
 
