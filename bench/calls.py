@@ -5,16 +5,15 @@ and the calls grouped by package show where the shop's extra work is.
 
     .venv/bin/python bench/calls.py add            # add to bag, shop and bare
     .venv/bin/python bench/calls.py --top 40 add   # and the 40 functions with the most extra calls
+    .venv/bin/python bench/calls.py --dump /tmp/add add  # and save the profiles, for pstats' callers
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import re
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -46,54 +45,20 @@ def main() -> None:
     parser.add_argument("endpoints", nargs="+", choices=("add", "product", "listing"))
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--top", type=int, default=0)
+    parser.add_argument("--dump", metavar="PREFIX", help="also save each profile (pstats) as PREFIX.<endpoint>.<side>")
     args = parser.parse_args()
 
-    import benchmark
+    import inprocess
     import uvloop
 
-    settings = asyncio.run(benchmark.ensure_catalogue(benchmark.SMALL_DATABASE, 10_000))
-    os.environ.update(MOONCART_DATABASE_URL=settings.url, MOONCART_SECRET_KEY=benchmark.SECRET)
-    import bare_app
-
-    from mooncart import create_app
-
-    shop = create_app({"SECRET_KEY": benchmark.SECRET, "DATABASE_URL": settings.url})
-    signers = benchmark.Signers(settings)
-    files, guests = benchmark.prepare_bag_requests(settings, signers, Path(tempfile.mkdtemp(prefix="mooncart-calls-")))
-    conn = benchmark.sync_connect(settings)
-    with conn.cursor() as cur:
-        cur.execute("SELECT slug FROM products WHERE id = 5000")
-        slug = cur.fetchone()["slug"]
-    conn.close()
-
-    def posts(path: Path):
-        for line in path.read_text().splitlines():
-            _method, url, cookie, token, body = line.split("\t", 4)
-            headers = {"Cookie": cookie, "HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded"}
-            if token != "-":
-                headers["X-CSRF-Token"] = token
-            yield url, headers, body.encode()
+    bench = inprocess.set_up("mooncart-calls-")
 
     async def run() -> dict:
         results = {}
         for endpoint in args.endpoints:
-            for side, app in (("shop", shop), ("bare", bare_app.app)):
-                async with app.test_app() as test_app:
-                    client = test_app.test_client()
-                    if endpoint == "add":
-                        benchmark.reset_bags(settings, guests)
-                        lines = list(posts(files["add" if side == "shop" else "bare"]))[: args.requests + 20]
-
-                        async def one(i, client=client, lines=lines):
-                            url, headers, body = lines[i]
-                            return await client.post(url, headers=headers, data=body)
-                    else:
-                        path = {"product": f"/products/{slug}", "listing": "/c/kurtis"}[endpoint]
-
-                        async def one(i, client=client, path=path):
-                            client.cookie_jar = None
-                            return await client.get(path)
-
+            for side in ("shop", "bare"):
+                async with bench.apps[side].test_app() as test_app:
+                    one = bench.sender(endpoint, side, test_app.test_client(), args.requests + 20)
                     for i in range(20):
                         response = await one(i)
                         assert response.status_code == 200, (endpoint, side, response.status_code)
@@ -103,13 +68,15 @@ def main() -> None:
                         await one(i)
                     profiler.disable()
                     stats = pstats.Stats(profiler)
+                    if args.dump:
+                        stats.dump_stats(f"{args.dump}.{endpoint}.{side}")
                     by_group: Counter = Counter()
                     by_function: Counter = Counter()
                     for (filename, _line, name), (_cc, calls, _tt, _ct, _callers) in stats.stats.items():
                         by_group[group(filename)] += calls
                         by_function[f"{group(filename)}:{name}"] += calls
                     results[(endpoint, side)] = (by_group, by_function)
-            benchmark.reset_bags(settings, guests)
+            bench.reset_bags()
         return results
 
     results = uvloop.run(run())
