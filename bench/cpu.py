@@ -39,12 +39,15 @@ HOOKS = {
 
 
 def without(app, names: tuple[str, ...]):
-    """Take the named before/after-request hooks off the app; returns a function to put them back."""
+    """Take the named before/after-request hooks off the app (inside its fused hooks too, hooks.py);
+    returns a function to put them back."""
     saved = {}
     for registry in (app.before_request_funcs, app.after_request_funcs):
         for funcs in registry.values():
-            saved[id(funcs)] = (funcs, list(funcs))
-            funcs[:] = [f for f in funcs if getattr(f, "__name__", "") not in names]
+            for hooks in [funcs, *(getattr(f, "hooks", None) for f in funcs)]:
+                if hooks is not None:
+                    saved[id(hooks)] = (hooks, list(hooks))
+                    hooks[:] = [f for f in hooks if getattr(f, "__name__", "") not in names]
 
     def restore():
         for funcs, original in saved.values():

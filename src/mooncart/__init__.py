@@ -11,7 +11,7 @@ from quart.sessions import SecureCookieSessionInterface
 from quart_rate_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
-from . import assets, cache, compression, db, draining, formatting, limits, logs, security
+from . import assets, cache, compression, db, draining, formatting, hooks, limits, logs, security
 from .config import load_config
 from .htmx import call_context_processors_inline, is_htmx, vary_on_htmx
 from .ops import health, metrics
@@ -136,22 +136,31 @@ def create_app(test_config: dict | None = None) -> Quart:
     # default) in a worker thread on every render: call them inline instead (docs/BENCHMARKS.md)
     call_context_processors_inline(app)
 
+    hardening = {
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "X-Frame-Options": "DENY",
+    }
+
     @app.after_request
-    async def security_headers(response: Response) -> Response:
+    @hooks.takes_request
+    async def security_headers(req, response: Response) -> Response:
         """Every answer carries the CSP (with this request's nonce) and the other hardening headers;
         a shopper's own pages are never stored by any cache."""
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(nonce=csp_nonce()))
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-        response.headers["X-Frame-Options"] = "DENY"
-        if request.path.startswith(PRIVATE_PREFIXES) or g.get("shopper"):
-            response.headers["Cache-Control"] = "no-store"  # bags, accounts and orders are nobody else's
-        if request.is_secure:
-            response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        values = {}
+        if "Content-Security-Policy" not in response.headers:  # the checkout's gateway page sets its own
+            values["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(nonce=csp_nonce())
+        values.update(hardening)
+        if req.path.startswith(PRIVATE_PREFIXES) or g.get("shopper"):
+            values["Cache-Control"] = "no-store"  # bags, accounts and orders are nobody else's
+        if req.is_secure:
+            values["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
         if app.config["INSTANCE_NAME"]:
-            response.headers["X-Mooncart-Instance"] = app.config["INSTANCE_NAME"]
+            values["X-Mooncart-Instance"] = app.config["INSTANCE_NAME"]
+        security.set_headers(response, values)
         return response
 
+    hooks.fuse(app)  # last: one before and one after hook in place of every module's own
     return app
 
 
