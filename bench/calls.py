@@ -6,6 +6,7 @@ and the calls grouped by package show where the shop's extra work is.
     .venv/bin/python bench/calls.py add            # add to bag, shop and bare
     .venv/bin/python bench/calls.py --top 40 add   # and the 40 functions with the most extra calls
     .venv/bin/python bench/calls.py --dump /tmp/add add  # and save the profiles, for pstats' callers
+    .venv/bin/python bench/calls.py --ablate add   # and what each group of hooks costs (bench/cpu.py HOOKS)
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--top", type=int, default=0)
     parser.add_argument("--dump", metavar="PREFIX", help="also save each profile (pstats) as PREFIX.<endpoint>.<side>")
+    parser.add_argument(
+        "--ablate",
+        action="store_true",
+        help="also count the shop's calls with each of bench/cpu.py's HOOKS taken off in turn (measuring only)",
+    )
     args = parser.parse_args()
 
     import inprocess
@@ -76,8 +82,30 @@ def main() -> None:
                         by_group[group(filename)] += calls
                         by_function[f"{group(filename)}:{name}"] += calls
                     results[(endpoint, side)] = (by_group, by_function)
+                    if side == "shop" and args.ablate:
+                        results[(endpoint, "ablated")] = await ablation(one)
             bench.reset_bags()
         return results
+
+    async def ablation(one) -> dict[str, float]:
+        """Calls a request of the whole shop, then with each group of hooks taken off."""
+        import cpu
+
+        counts = {}
+        for label, names in [("whole shop", ())] + list(cpu.HOOKS.items()):
+            bench.reset_bags()
+            restore = cpu.without(bench.apps["shop"], names)
+            try:
+                await one(20)
+                profiler = cProfile.Profile()
+                profiler.enable()
+                for i in range(20, 20 + args.requests):
+                    await one(i)
+                profiler.disable()
+            finally:
+                restore()
+            counts[label] = sum(calls for _cc, calls, *_rest in pstats.Stats(profiler).stats.values()) / args.requests
+        return counts
 
     results = uvloop.run(run())
     n = args.requests
@@ -91,6 +119,12 @@ def main() -> None:
             shop_calls, bare_calls = shop_groups[name] / n, bare_groups[name] / n
             if abs(shop_calls - bare_calls) >= 1 or shop_calls >= 20:
                 print(f"| {name} | {shop_calls:.0f} | {bare_calls:.0f} | {shop_calls - bare_calls:+.0f} |")
+        if args.ablate:
+            counts = results[(endpoint, "ablated")]
+            whole = counts["whole shop"]
+            print(f"\n| {endpoint}: the shop without | calls a request | its cost |\n| --- | ---: | ---: |")
+            for label, calls in counts.items():
+                print(f"| {label} | {calls:.0f} | {whole - calls:+.0f} |")
         if args.top:
             print("\n| function | shop | bare | extra |\n| --- | ---: | ---: | ---: |")
             names = set(shop_functions) | set(bare_functions)

@@ -147,8 +147,9 @@ def create_app(test_config: dict | None = None) -> Quart:
     async def security_headers(req, response: Response) -> Response:
         """Every answer carries the CSP (with this request's nonce) and the other hardening headers;
         a shopper's own pages are never stored by any cache."""
+        present = security.header_names(response)
         values = {}
-        if "Content-Security-Policy" not in response.headers:  # the checkout's gateway page sets its own
+        if "content-security-policy" not in present:  # the checkout's gateway page sets its own
             values["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(nonce=csp_nonce())
         values.update(hardening)
         if req.path.startswith(PRIVATE_PREFIXES) or g.get("shopper"):
@@ -157,7 +158,7 @@ def create_app(test_config: dict | None = None) -> Quart:
             values["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
         if app.config["INSTANCE_NAME"]:
             values["X-Mooncart-Instance"] = app.config["INSTANCE_NAME"]
-        security.set_headers(response, values)
+        security.set_headers(response, values, present)
         return response
 
     hooks.fuse(app)  # last: one before and one after hook in place of every module's own

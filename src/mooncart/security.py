@@ -34,11 +34,16 @@ def csp_nonce() -> str:
     return nonce
 
 
-def set_headers(response: Response, values: dict[str, str]) -> None:
-    """response.headers[name] = value for each, with one pass over the headers already there:
-    Werkzeug's set() lower-cases every existing name on every call to find one to replace."""
+def header_names(response: Response) -> set[str]:
+    """The lower-cased names of the headers a response has so far (one pass over them)."""
+    return {name.lower() for name, _value in response.headers}
+
+
+def set_headers(response: Response, values: dict[str, str], present: set[str]) -> None:
+    """response.headers[name] = value for each, given the headers' names already there
+    (header_names): Werkzeug's set() lower-cases every existing name on every call to find
+    one to replace, and only a name already there needs that."""
     headers = response.headers
-    present = {name.lower() for name, _value in headers}
     for name, value in values.items():
         if name.lower() in present:
             headers[name] = value

@@ -23,11 +23,15 @@ def tracking_refused(req) -> bool:
     return headers.get("sec-gpc", "").strip() == "1" or headers.get("dnt", "").strip() == "1"
 
 
+_TABLET = re.compile(r"iPad|Tablet|Kindle|Silk/|Android(?!.*Mobile)")
+_MOBILE = re.compile(r"Mobi|iPhone|iPod|Android|Opera Mini|IEMobile")
+
+
 def device_of(user_agent: str) -> str:
     """mobile, tablet or desktop from the User-Agent, for the analytics by device."""
-    if re.search(r"iPad|Tablet|Kindle|Silk/|Android(?!.*Mobile)", user_agent):
+    if _TABLET.search(user_agent):
         return "tablet"
-    if re.search(r"Mobi|iPhone|iPod|Android|Opera Mini|IEMobile", user_agent):
+    if _MOBILE.search(user_agent):
         return "mobile"
     return "desktop"
 
