@@ -6,7 +6,7 @@ import logging
 from contextlib import suppress
 
 from pymysql.err import MySQLError
-from quart import Quart, Response, g, has_request_context, render_template, request
+from quart import Quart, Response, g, render_template, request
 from quart.sessions import SecureCookieSessionInterface
 from quart_rate_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
@@ -38,12 +38,22 @@ class SessionCookies(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app) -> bool:
         """Secure only over https, so the cookie still works on a plain-http development server."""
-        return has_request_context() and request.is_secure
+        return over_https()
 
     def get_cookie_name(self, app) -> str:
         """`__Host-` over https: the browser then refuses a copy set by a subdomain or over http."""
         name = super().get_cookie_name(app)
-        return "__Host-" + name if has_request_context() and request.is_secure else name
+        return "__Host-" + name if over_https() else name
+
+
+def over_https() -> bool:
+    """Whether the request being answered came over https; False outside a request. Asked on
+    every request when the session cookie is opened, so with one look-up of the request."""
+    try:
+        req = request._get_current_object()  # type: ignore[attr-defined]  # a werkzeug LocalProxy
+    except RuntimeError:  # no request being answered
+        return False
+    return req.is_secure
 
 
 PRIVATE_PREFIXES = ("/bag", "/account", "/checkout", "/orders", "/admin")
