@@ -126,3 +126,18 @@ def test_set_headers_replaces_like_werkzeug_set_and_adds_what_is_missing():
     assert response.headers.getlist("X-Frame-Options") == ["DENY"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Vary"] == "A"
+
+
+async def test_a_well_formed_request_id_is_echoed_and_a_forged_one_replaced(client):
+    kept = await client.get("/", headers={"X-Request-ID": "proxy-id-12345678"})
+    assert kept.headers["X-Request-ID"] == "proxy-id-12345678"
+    replaced = await client.get("/", headers={"x-request-id": "bad id\twith tab"})
+    assert replaced.headers["X-Request-ID"] != "bad id\twith tab"
+    assert len(replaced.headers["X-Request-ID"]) == 32  # 16 random bytes, hex
+
+
+async def test_headers_are_read_whatever_their_case(client):
+    """header_map is keyed by lower-cased name: an htmx header sent in any case still counts."""
+    for name in ("HX-Request", "hx-request", "Hx-ReQuest"):
+        response = await client.get("/no-such-page", headers={name: "true"})
+        assert response.headers.get("HX-Reswap") == "beforebegin"  # the htmx form of the error
