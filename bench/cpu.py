@@ -13,13 +13,11 @@ drift in the machine's load falls on both alike; the median round is reported.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -41,12 +39,15 @@ HOOKS = {
 
 
 def without(app, names: tuple[str, ...]):
-    """Take the named before/after-request hooks off the app; returns a function to put them back."""
+    """Take the named before/after-request hooks off the app (inside its fused hooks too, hooks.py);
+    returns a function to put them back."""
     saved = {}
     for registry in (app.before_request_funcs, app.after_request_funcs):
         for funcs in registry.values():
-            saved[id(funcs)] = (funcs, list(funcs))
-            funcs[:] = [f for f in funcs if getattr(f, "__name__", "") not in names]
+            for hooks in [funcs, *(getattr(f, "hooks", None) for f in funcs)]:
+                if hooks is not None:
+                    saved[id(hooks)] = (hooks, list(hooks))
+                    hooks[:] = [f for f in hooks if getattr(f, "__name__", "") not in names]
 
     def restore():
         for funcs, original in saved.values():
@@ -58,38 +59,18 @@ def without(app, names: tuple[str, ...]):
 def measure(endpoints: list[str], requests: int, sides: list[str], profile: bool = False, ablate: int = 0) -> dict:
     """In this process: CPU ms per request for each (endpoint, side); with ablate=N rounds, the
     shop with each of HOOKS taken off, alternating with the whole shop."""
-    import benchmark
+    import inprocess
     import uvloop
 
-    settings = asyncio.run(benchmark.ensure_catalogue(benchmark.SMALL_DATABASE, 10_000))
-    os.environ.update(MOONCART_DATABASE_URL=settings.url, MOONCART_SECRET_KEY=benchmark.SECRET)
-    import bare_app
-
-    from mooncart import create_app
-
-    shop = create_app({"SECRET_KEY": benchmark.SECRET, "DATABASE_URL": settings.url})
-    signers = benchmark.Signers(settings)
-    files, guests = benchmark.prepare_bag_requests(settings, signers, Path(tempfile.mkdtemp(prefix="mooncart-cpu-")))
-    conn = benchmark.sync_connect(settings)
-    with conn.cursor() as cur:
-        cur.execute("SELECT slug FROM products WHERE id = 5000")
-        slug = cur.fetchone()["slug"]
-    conn.close()
-
-    def posts(path: Path):
-        for line in path.read_text().splitlines():
-            method, url, cookie, token, body = line.split("\t", 4)
-            headers = {"Cookie": cookie, "HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded"}
-            if token != "-":
-                headers["X-CSRF-Token"] = token
-            yield url, headers, body.encode()
+    bench = inprocess.set_up("mooncart-cpu-")
+    shop = bench.apps["shop"]
 
     async def ablation(endpoint, one, results) -> None:
         variants = [("whole shop", ())] + list(HOOKS.items())
         for _ in range(ablate):
             for label, names in variants:
                 if endpoint == "add":
-                    benchmark.reset_bags(settings, guests)
+                    bench.reset_bags()
                 restore = without(shop, names)
                 try:
                     await one(20)
@@ -103,31 +84,16 @@ def measure(endpoints: list[str], requests: int, sides: list[str], profile: bool
                     restore()
 
     async def run() -> dict:
-        apps = {"shop": shop, "bare": bare_app.app}
-        contexts = {name: apps[name].test_app() for name in sides}
+        contexts = {name: bench.apps[name].test_app() for name in sides}
         for context in contexts.values():
             await context.__aenter__()
         results = {}
         try:
             for endpoint in endpoints:
                 for side in sides:
-                    client = contexts[side].test_client()
-                    if endpoint == "add":
-                        benchmark.reset_bags(settings, guests)
-                        lines = list(posts(files["add" if side == "shop" else "bare"]))[: requests + 20]
-
-                        async def one(i, client=client, lines=lines):
-                            url, headers, body = lines[i]
-                            return await client.post(url, headers=headers, data=body)
-                    else:
-                        path = {"product": f"/products/{slug}", "listing": "/c/kurtis", "home": "/"}[endpoint]
-                        if side == "bare" and endpoint == "home":
-                            continue
-
-                        async def one(i, client=client, path=path):
-                            client.cookie_jar = None  # a new visitor every time, as with wrk
-                            return await client.get(path)
-
+                    if side == "bare" and endpoint == "home":
+                        continue
+                    one = bench.sender(endpoint, side, contexts[side].test_client(), requests + 20)
                     for i in range(20):  # warm up: pool, caches, compiled templates
                         response = await one(i)
                         assert response.status_code == 200, (endpoint, side, response.status_code)
@@ -147,7 +113,7 @@ def measure(endpoints: list[str], requests: int, sides: list[str], profile: bool
                     if profile:
                         print(f"\n### {endpoint}, {side} (in-process, Quart's test client)\n", file=sys.stderr)
                         print(shares.analyse(profiler.stop(), requests), file=sys.stderr)
-            benchmark.reset_bags(settings, guests)
+            bench.reset_bags()
         finally:
             for context in contexts.values():
                 await context.__aexit__(None, None, None)

@@ -6,12 +6,12 @@ import logging
 from contextlib import suppress
 
 from pymysql.err import MySQLError
-from quart import Quart, Response, g, has_request_context, redirect, render_template, request
+from quart import Quart, Response, g, redirect, render_template, request
 from quart.sessions import SecureCookieSessionInterface
 from quart_rate_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from . import assets, cache, compression, db, draining, formatting, limits, logs, security
+from . import assets, cache, compression, db, draining, formatting, hooks, limits, logs, security
 from .config import load_config
 from .htmx import call_context_processors_inline, is_htmx, vary_on_htmx
 from .ops import health, metrics
@@ -39,12 +39,22 @@ class SessionCookies(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app) -> bool:
         """Secure only over https, so the cookie still works on a plain-http development server."""
-        return has_request_context() and request.is_secure
+        return over_https()
 
     def get_cookie_name(self, app) -> str:
         """`__Host-` over https: the browser then refuses a copy set by a subdomain or over http."""
         name = super().get_cookie_name(app)
-        return "__Host-" + name if has_request_context() and request.is_secure else name
+        return "__Host-" + name if over_https() else name
+
+
+def over_https() -> bool:
+    """Whether the request being answered came over https; False outside a request. Asked on
+    every request when the session cookie is opened, so with one look-up of the request."""
+    try:
+        req = request._get_current_object()  # type: ignore[attr-defined]  # a werkzeug LocalProxy
+    except RuntimeError:  # no request being answered
+        return False
+    return req.is_secure
 
 
 PRIVATE_PREFIXES = ("/bag", "/account", "/checkout", "/orders", "/admin")
@@ -139,22 +149,32 @@ def create_app(test_config: dict | None = None) -> Quart:
     # default) in a worker thread on every render: call them inline instead (docs/BENCHMARKS.md)
     call_context_processors_inline(app)
 
+    hardening = {
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "X-Frame-Options": "DENY",
+    }
+
     @app.after_request
-    async def security_headers(response: Response) -> Response:
+    @hooks.takes_request
+    async def security_headers(req, response: Response) -> Response:
         """Every answer carries the CSP (with this request's nonce) and the other hardening headers;
         a shopper's own pages are never stored by any cache."""
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY.format(nonce=csp_nonce()))
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-        response.headers["X-Frame-Options"] = "DENY"
-        if request.path.startswith(PRIVATE_PREFIXES) or g.get("shopper"):
-            response.headers["Cache-Control"] = "no-store"  # bags, accounts and orders are nobody else's
-        if request.is_secure:
-            response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        present = security.header_names(response)
+        values = {}
+        if "content-security-policy" not in present:  # the checkout's gateway page sets its own
+            values["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(nonce=csp_nonce())
+        values.update(hardening)
+        if req.path.startswith(PRIVATE_PREFIXES) or g.get("shopper"):
+            values["Cache-Control"] = "no-store"  # bags, accounts and orders are nobody else's
+        if req.is_secure:
+            values["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
         if app.config["INSTANCE_NAME"]:
-            response.headers["X-Mooncart-Instance"] = app.config["INSTANCE_NAME"]
+            values["X-Mooncart-Instance"] = app.config["INSTANCE_NAME"]
+        security.set_headers(response, values, present)
         return response
 
+    hooks.fuse(app)  # last: one before and one after hook in place of every module's own
     return app
 
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import gzip
 
-from quart import Quart, Response, request
+from quart import Quart, Request, Response
 from quart.wrappers.response import DataBody
+
+from .hooks import takes_request
 
 MIN_BYTES = 1400  # about one TCP segment's payload
 LEVEL = 6  # zlib's default: within a few per cent of 9 on HTML, at half the time
@@ -34,15 +36,17 @@ TYPES = {
 NEVER = {"text/event-stream"}
 
 
-def compressible(response: Response, private_prefixes: tuple[str, ...]) -> bool:
+def compressible(response: Response, private_prefixes: tuple[str, ...], req: Request) -> bool:
     """Whether this response's body could be gzipped for some browser (then it varies on Accept-Encoding)."""
+    # the cheapest tests first: a private page (every bag reply) is settled without parsing a header
+    if req.path.startswith(private_prefixes) or not isinstance(response.response, DataBody):
+        return False
+    mimetype = response.mimetype
     return (
-        response.mimetype in TYPES
-        and response.mimetype not in NEVER
+        mimetype in TYPES
+        and mimetype not in NEVER
         and response.status_code not in (204, 206, 304)
         and "Content-Encoding" not in response.headers
-        and isinstance(response.response, DataBody)
-        and not request.path.startswith(private_prefixes)
     )
 
 
@@ -51,15 +55,16 @@ def init_app(app: Quart, private_prefixes: tuple[str, ...]) -> None:
     this one runs after every other hook has had the uncompressed body."""
 
     @app.after_request
-    async def compress(response: Response) -> Response:
+    @takes_request
+    async def compress(req, response: Response) -> Response:
         """Gzip a response when it is big enough to be worth it and compressible() allows it."""
-        if request.method == "HEAD" or not compressible(response, private_prefixes):
+        if req.method == "HEAD" or not compressible(response, private_prefixes, req):
             return response
         body = await response.get_data()
         if len(body) < MIN_BYTES:
             return response
         response.vary.add("Accept-Encoding")
-        if request.accept_encodings["gzip"] > 0:
+        if req.accept_encodings["gzip"] > 0:
             raw = body.encode() if isinstance(body, str) else body
             response.set_data(gzip.compress(raw, compresslevel=LEVEL, mtime=0))
             response.headers["Content-Encoding"] = "gzip"

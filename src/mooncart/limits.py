@@ -11,6 +11,8 @@ from datetime import timedelta
 from quart import Quart, request
 from quart_rate_limiter import QUART_RATE_LIMITER_LIMITS_ATTRIBUTE, RateLimit, RateLimiter
 
+from .hooks import takes_request
+
 HOUR = timedelta(hours=1)
 
 
@@ -76,12 +78,14 @@ class ShopRateLimiter(RateLimiter):
             if getattr(view, QUART_RATE_LIMITER_LIMITS_ATTRIBUTE, None)
         )
 
-    async def _before_request(self) -> None:
-        if self.limited is None or request.endpoint in self.limited:
+    @takes_request  # the app's fused hooks hand it the request object (hooks.py)
+    async def _before_request(self, req) -> None:
+        if self.limited is None or req.endpoint in self.limited:
             await super()._before_request()
 
-    async def _after_request(self, response):
-        if self.limited is None or request.endpoint in self.limited:
+    @takes_request
+    async def _after_request(self, req, response):
+        if self.limited is None or req.endpoint in self.limited:
             return await super()._after_request(response)
         return response
 

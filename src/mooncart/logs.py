@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 
 from quart import Quart, g, has_request_context, request
 
+from .hooks import takes_request
+
 FIELDS = (
     "request_id",
     "ip",
@@ -55,10 +57,11 @@ class RequestContext(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         """Add the request's id, address, method, path and user to every record logged during it."""
         if has_request_context():
-            record.request_id = getattr(record, "request_id", None) or g.get("request_id")
-            record.ip = getattr(record, "ip", None) or request.remote_addr
-            record.method = getattr(record, "method", None) or request.method
-            record.path = getattr(record, "path", None) or request.path
+            req = request._get_current_object()  # type: ignore[attr-defined]  # a werkzeug LocalProxy
+            record.request_id = getattr(record, "request_id", None) or getattr(req, "mooncart_request_id", None)
+            record.ip = getattr(record, "ip", None) or req.remote_addr
+            record.method = getattr(record, "method", None) or req.method
+            record.path = getattr(record, "path", None) or req.path
             shopper = g.get("shopper")
             if getattr(record, "user", None) is None and shopper:
                 record.user = shopper["id"]
@@ -81,21 +84,24 @@ def configure(stream=None) -> logging.Handler:
 
 def init_app(app: Quart) -> None:
     """A request id for every request, on its log lines and its response. This runs on every
-    request, so it is kept to a header look-up and 16 random bytes (bench/hooks.py times it);
-    nothing is formatted unless a line is actually logged."""
+    request, so it is kept to a header look-up and 16 random bytes (bench/hooks.py times it),
+    kept on the request object itself (g would cost a proxy look-up each way); nothing is
+    formatted unless a line is actually logged."""
     configure()
     valid = REQUEST_ID.fullmatch
 
     @app.before_request
-    async def assign_request_id() -> None:
+    @takes_request
+    async def assign_request_id(req) -> None:
         """Take the proxy's X-Request-ID when it is well formed, else make one, so log lines tie to a request."""
-        sent = request.headers.get("X-Request-ID")
-        g.request_id = sent if sent and valid(sent) else secrets.token_hex(16)
+        sent = req.header_map.get("x-request-id")
+        req.mooncart_request_id = sent if sent and valid(sent) else secrets.token_hex(16)
 
     @app.after_request
-    async def echo_request_id(response):
+    @takes_request
+    async def echo_request_id(req, response):
         """Send the request id back, so a report from a shopper can be found in the log."""
-        request_id = g.get("request_id")
+        request_id = getattr(req, "mooncart_request_id", None)
         if request_id:
             response.headers["X-Request-ID"] = request_id
         return response

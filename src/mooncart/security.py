@@ -8,12 +8,15 @@ import binascii
 import hmac
 import logging
 import secrets
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
-from quart import Quart, Request, current_app, g, request, session
+from quart import Quart, Request, Response, g, session
 from quart.wrappers.request import Body
 from werkzeug.exceptions import RequestEntityTooLarge
+
+from .hooks import takes_request
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
@@ -24,9 +27,28 @@ CONTENT_SECURITY_POLICY = (
 
 def csp_nonce() -> str:
     """This response's script nonce: our own script tags carry it, anything injected cannot."""
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(16)
-    return g.csp_nonce
+    app_globals = g._get_current_object()  # one proxy look-up, not three
+    nonce = getattr(app_globals, "csp_nonce", None)
+    if nonce is None:
+        nonce = app_globals.csp_nonce = secrets.token_urlsafe(16)
+    return nonce
+
+
+def header_names(response: Response) -> set[str]:
+    """The lower-cased names of the headers a response has so far (one pass over them)."""
+    return {name.lower() for name, _value in response.headers}
+
+
+def set_headers(response: Response, values: dict[str, str], present: set[str]) -> None:
+    """response.headers[name] = value for each, given the headers' names already there
+    (header_names): Werkzeug's set() lower-cases every existing name on every call to find
+    one to replace, and only a name already there needs that."""
+    headers = response.headers
+    for name, value in values.items():
+        if name.lower() in present:
+            headers[name] = value
+        else:
+            headers.add(name, value)
 
 
 log = logging.getLogger("mooncart.security")
@@ -80,9 +102,9 @@ class CrossSiteRequest(Exception):
     """A state-changing request without a valid token, or from another site."""
 
 
-def _same_origin(origin: str) -> bool:
+def _same_origin(origin: str, req: Request) -> bool:
     parts = urlsplit(origin)
-    return parts.netloc == request.host and parts.scheme == request.scheme
+    return parts.netloc == req.host and parts.scheme == req.scheme
 
 
 SMALL_BODY_BYTES = 64 * 1024  # every form but photo uploads
@@ -125,34 +147,45 @@ class LimitedBody(Body):
 class ShopRequest(Request):
     body_class = LimitedBody
 
+    @cached_property
+    def header_map(self) -> dict[str, str]:
+        """The request's headers by lower-cased name (the first of a repeated one, as
+        headers.get() answers), built once: every headers.get() lower-cases every header's name
+        to find one, and the hooks read a dozen (bench/calls.py)."""
+        pairs = list(self.headers.items())
+        return {name.lower(): value for name, value in reversed(pairs)}
 
-async def check_request() -> None:
+
+async def check(req: ShopRequest, view_functions: dict) -> None:
     """Before any view: the body's limit, then where the request came from, then its CSRF
     token. The token is taken from the X-CSRF-Token header (htmx sends it) without touching
     the body; only a plain form's token needs the body, which is read whole (within the view's
     limit, else 413) before the form parser sees a byte of it."""
-    if request.method in SAFE_METHODS:
+    if req.method in SAFE_METHODS:
         return
-    view = current_app.view_functions.get(request.endpoint or "")
+    view = view_functions.get(req.endpoint or "")
     limit = getattr(view, "max_body_bytes", SMALL_BODY_BYTES)
-    if request.content_length is not None and request.content_length > limit:
+    content_length = req.content_length
+    if content_length is not None and content_length > limit:
         raise RequestEntityTooLarge()
-    if isinstance(request.body, LimitedBody):  # chunked, or a Content-Length that undersold it
-        request.body.limit_to(limit)
+    body = req.body
+    if isinstance(body, LimitedBody):  # chunked, or a Content-Length that undersold it
+        body.limit_to(limit)
 
     if getattr(view, "signed_by_sender", False):
         return
-    fetch_site = request.headers.get("Sec-Fetch-Site")
+    headers = req.header_map
+    fetch_site = headers.get("sec-fetch-site")
     if fetch_site is not None and fetch_site not in ("same-origin", "none"):
         raise CrossSiteRequest(f"Sec-Fetch-Site {fetch_site}")
-    origin = request.headers.get("Origin")
-    if origin is not None and origin != "null" and not _same_origin(origin):
+    origin = headers.get("origin")
+    if origin is not None and origin != "null" and not _same_origin(origin, req):
         raise CrossSiteRequest(f"Origin {origin}")
     expected = session.get(FIELD)
-    sent = request.headers.get(HEADER)
+    sent = headers.get(HEADER.lower())
     if sent is None:
-        await request.get_data(parse_form_data=False)  # the whole body within the limit, or 413
-        sent = (await request.form).get(FIELD)
+        await req.get_data(parse_form_data=False)  # the whole body within the limit, or 413
+        sent = (await req.form).get(FIELD)
     sent = unmasked(sent) if isinstance(sent, str) else sent
     # compared as bytes: compare_digest refuses non-ASCII str, and a hostile token may be anything
     if not expected or not sent or not hmac.compare_digest(str(sent).encode(), str(expected).encode()):
@@ -164,4 +197,10 @@ def init_app(app: Quart) -> None:
     app.request_class = ShopRequest
     app.jinja_env.globals["csrf_token"] = masked_csrf_token
     app.jinja_env.globals["csrf_field"] = csrf_field
-    app.before_request(check_request)
+    views = app.view_functions  # the app's own dict: blueprints registered later are in it too
+
+    @app.before_request
+    @takes_request
+    async def check_request(req: ShopRequest) -> None:
+        """Refuse a state-changing request that is too large, from another site or without its token."""
+        await check(req, views)

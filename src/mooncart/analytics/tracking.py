@@ -7,8 +7,9 @@ import re
 import secrets
 from datetime import datetime
 
-from quart import Quart, Response, current_app, g, request
+from quart import Quart, Response, g
 
+from ..hooks import takes_request
 from .recorder import Event, EventRecorder
 
 VISITOR_COOKIE = "mooncart_visitor"
@@ -16,16 +17,21 @@ _VISITOR = re.compile(r"[A-Za-z0-9_-]{22}")
 _ORDER_PATH = re.compile(r"/orders/([A-Za-z0-9-]{1,20})$")
 
 
-def tracking_refused() -> bool:
-    """Global Privacy Control or Do Not Track: no event and no cookie."""
-    return request.headers.get("Sec-GPC", "").strip() == "1" or request.headers.get("DNT", "").strip() == "1"
+def tracking_refused(req) -> bool:
+    """Global Privacy Control or Do Not Track (on req, the request object): no event and no cookie."""
+    headers = req.header_map
+    return headers.get("sec-gpc", "").strip() == "1" or headers.get("dnt", "").strip() == "1"
+
+
+_TABLET = re.compile(r"iPad|Tablet|Kindle|Silk/|Android(?!.*Mobile)")
+_MOBILE = re.compile(r"Mobi|iPhone|iPod|Android|Opera Mini|IEMobile")
 
 
 def device_of(user_agent: str) -> str:
     """mobile, tablet or desktop from the User-Agent, for the analytics by device."""
-    if re.search(r"iPad|Tablet|Kindle|Silk/|Android(?!.*Mobile)", user_agent):
+    if _TABLET.search(user_agent):
         return "tablet"
-    if re.search(r"Mobi|iPhone|iPod|Android|Opera Mini|IEMobile", user_agent):
+    if _MOBILE.search(user_agent):
         return "mobile"
     return "desktop"
 
@@ -44,39 +50,41 @@ def _small_int(raw: str | None, limit: int) -> int | None:
     return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 10 and int(raw) <= limit else None
 
 
-async def events_for(response: Response) -> list[dict]:
-    """The events this answered request stands for (often none)."""
-    endpoint = request.endpoint or ""
+async def events_for(response: Response, req) -> list[dict]:
+    """The events this answered request (req, the request object) stands for (often none)."""
+    endpoint = req.endpoint or ""
+    method = req.method
     ok = response.status_code in (200, 303)
     found: list[dict] = []
-    on_checkout = endpoint.startswith("checkout.") and (
-        request.path == "/checkout" or request.path.startswith("/checkout/")
-    )
-    if on_checkout and request.method == "POST" and response.status_code == 422:
+    on_checkout = endpoint.startswith("checkout.") and (req.path == "/checkout" or req.path.startswith("/checkout/"))
+    if on_checkout and method == "POST" and response.status_code == 422:
         # a checkout form sent back with what was wrong (an address, a PIN not served, a price
         # changed, a voucher that does not apply) is a step too: where shoppers get stuck
         found.append(dict(kind="checkout", step=endpoint.split(".", 1)[1] + "-refused"))
     if not ok:
         return found
-    if "analytics_product" in g and endpoint.startswith("catalog.") and request.method == "GET":
-        product_id, category_id = g.analytics_product
+    app_globals = g._get_current_object()  # one proxy look-up
+    product = getattr(app_globals, "analytics_product", None)
+    if product is not None and endpoint.startswith("catalog.") and method == "GET":
+        product_id, category_id = product
         found.append(dict(kind="view", product_id=product_id, category_id=category_id))
-    if "analytics_search" in g:
-        query, results = g.analytics_search
+    search = getattr(app_globals, "analytics_search", None)
+    if search is not None:
+        query, results = search
         found.append(dict(kind="search", query=query, results=results))
-    if endpoint == "bag.add" and request.method == "POST":
-        form = await request.form
+    if endpoint == "bag.add" and method == "POST":
+        form = await req.form
         variant_id = _small_int(form.get("variant_id"), 4294967295)
         if variant_id is not None:
             found.append(dict(kind="add", variant_id=variant_id, quantity=_small_int(form.get("quantity"), 60000) or 1))
     # the checkout pages only: the bag page's voucher box is served by checkout's blueprint too
     # (/bag/voucher), but a shopper using it has not reached checkout
     if on_checkout:
-        step = endpoint.split(".", 1)[1] + ("-post" if request.method == "POST" else "")
+        step = endpoint.split(".", 1)[1] + ("-post" if method == "POST" else "")
         location = response.headers.get("HX-Redirect") or response.headers.get("Location") or ""
         # an order is placed when the form's answer, or the way back from a UPI gateway's page
         # (the form's answer went to the gateway), moves to the new order's page
-        moved = request.method == "POST" or endpoint == "checkout.payment_return"
+        moved = method == "POST" or endpoint == "checkout.payment_return"
         placed = _ORDER_PATH.search(location.split("?")[0]) if moved else None
         found.append(dict(kind="checkout", step="placed" if placed else step))
         if placed:
@@ -105,15 +113,16 @@ def init_app(app: Quart) -> None:
         await recorder.stop()
 
     @app.after_request
-    async def record_events(response: Response) -> Response:
+    @takes_request
+    async def record_events(req, response: Response) -> Response:
         """Note the events this response stands for (unless the visitor refused tracking); written later in a batch."""
-        recorder: EventRecorder | None = current_app.extensions.get("events")
-        if recorder is None or tracking_refused():
+        recorder: EventRecorder | None = app.extensions.get("events")
+        if recorder is None or tracking_refused(req):
             return response
-        found = await events_for(response)
+        found = await events_for(response, req)
         if not found:
             return response
-        visitor = request.cookies.get(VISITOR_COOKIE, "")
+        visitor = req.cookies.get(VISITOR_COOKIE, "")
         if not _VISITOR.fullmatch(visitor):
             visitor = secrets.token_urlsafe(16)
             response.set_cookie(
@@ -122,10 +131,10 @@ def init_app(app: Quart) -> None:
                 max_age=365 * 24 * 3600,
                 httponly=True,
                 samesite="Lax",
-                secure=request.is_secure,
+                secure=req.is_secure,
             )
         now = datetime.now()
-        device = device_of(request.headers.get("User-Agent", ""))
+        device = device_of(req.header_map.get("user-agent", ""))
         for fields in found:
             recorder.record(Event(occurred_at=now, visitor_id=visitor, device=device, **fields))
         return response

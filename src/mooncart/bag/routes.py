@@ -8,7 +8,7 @@ from quart import Blueprint, Response, flash, request, url_for
 from ..accounts.auth import shopper_id
 from ..catalog.product_page import product_page_context
 from ..db import get_conn
-from ..htmx import fragment, is_htmx, see_other
+from ..htmx import fragment, fragment_given, is_htmx, see_other
 from ..pages import render_page
 from ..parsing import BadQuantity, parse_id, parse_quantity
 from . import queries
@@ -50,7 +50,7 @@ async def refuse_add(message: str, *, variant: dict | None = None, clear_cookie:
     """Bad input on add-to-bag: change nothing, say why (422). htmx gets the status message and
     the variant's badge; without JavaScript the product page comes back with the message."""
     if is_htmx():
-        response = await fragment(
+        response = fragment_given(
             "bag/replies/add.html", status=422, add_error=message, variant=variant_stock(variant) if variant else None
         )
     else:
@@ -97,7 +97,8 @@ async def add():
         return await refuse_add("Your bag changed in another tab; please check it and try again.", variant=variant)
 
     if is_htmx():
-        response = await fragment("bag/replies/add.html", variant=after_adding(variant, quantity), added=quantity)
+        # the hot reply: its templates use none of the context processors' values (htmx.render_given)
+        response = fragment_given("bag/replies/add.html", variant=after_adding(variant, quantity), added=quantity)
     else:
         await flash(f"Added {quantity} to your bag.")
         response = see_other(url_for("catalog.product", slug=variant["product_slug"]))

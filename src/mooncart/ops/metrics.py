@@ -33,6 +33,8 @@ from prometheus_client import (
 )
 from quart import Blueprint, Quart, Response, abort, current_app, request
 
+from ..hooks import takes_request
+
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 DEFAULT_ALLOW = "127.0.0.0/8,::1"
 
@@ -99,15 +101,16 @@ def allowed(address: str | None, networks: tuple) -> bool:
     return any(ip in network for network in networks)
 
 
-async def start_timer() -> None:
+@takes_request
+async def start_timer(req) -> None:
     """Note when the request started, for its duration."""
     # on the request object itself: g and repeated proxy look-ups cost several times more
-    request._get_current_object().mooncart_started = time.perf_counter()  # type: ignore[attr-defined]
+    req.mooncart_started = time.perf_counter()
 
 
-async def record(response: Response) -> Response:
+@takes_request
+async def record(req, response: Response) -> Response:
     """Count the request and its duration by route, method and status."""
-    req = request._get_current_object()  # type: ignore[attr-defined]  # a werkzeug LocalProxy
     started = getattr(req, "mooncart_started", None)
     if started is not None:
         rule, method = req.url_rule, req.method
