@@ -602,8 +602,9 @@ def start_building(app) -> None:
         return
 
     async def run() -> None:
-        conn = await db.acquire()
+        conn = None
         try:
+            conn = await db.acquire()  # inside the try: with the database down, this is what fails
             await index.build_until_done(conn, feed_of(app))
         except asyncio.CancelledError:
             raise
@@ -611,7 +612,8 @@ def start_building(app) -> None:
             index.failed_at = loop.time()
             log.exception("facet index build failed")
         finally:
-            db.release(conn)
+            if conn is not None:
+                db.release(conn)
 
     index.building = asyncio.create_task(run())
 
