@@ -162,13 +162,14 @@ def test_classify_review_prints_one_json_object_per_line():
 
 
 def test_the_shop_runs_without_the_ml_extra():
-    """Creating the app and importing every area loads none of the ml extra's packages."""
+    """Creating the app and importing every area loads none of the ml extra's packages (numpy is
+    one of the shop's own dependencies since the facet and search indexes, so it may load)."""
     code = (
         "import sys, mooncart\n"
         "app = mooncart.create_app({'SECRET_KEY': 'x'})\n"
         "import mooncart.reviews.routes, mooncart.admin.routes, mooncart.reviews.extras, "
         "mooncart.recommendations.jobs\n"
-        "loaded = [m for m in ('numpy', 'vaderSentiment', 'tokenizers', 'safetensors') if m in sys.modules]\n"
+        "loaded = [m for m in ('vaderSentiment', 'tokenizers', 'safetensors') if m in sys.modules]\n"
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)  # nosec B603
