@@ -312,3 +312,23 @@ async def test_junk_query_strings_never_break_the_page_or_the_reply(catalogue, a
     for headers in ({}, HTMX):
         response = await client.get("/search", query_string=[("q", WORD), *args], headers=headers)
         assert response.status_code == 200, (args, headers)
+
+
+async def test_while_the_facet_index_builds_many_matches_get_the_filters_without_counts(catalogue, app, monkeypatch):
+    """Counting a common word's facets in SQL over a million products takes seconds: until the
+    index answers, the page offers the same choices without counts (and filters all the same)."""
+    from mooncart.search import page as search_page
+
+    app.app.config["FACET_INDEX"] = False  # as a serving worker before its index is built
+    monkeypatch.setattr(search_page, "SQL_FACETS_MAX_MATCHES", 2)
+    client = app.test_client()
+    page = await get_page(client, [("size", "S")])
+    assert page.select_one("#facets") is None
+    form = page.select_one("form#filters")
+    assert form.select_one("input[name=size][value=S]").has_attr("checked")
+    assert form.select_one("input[name=colour][value=Coral]") is not None and form.select_one("input[name=min]")
+    assert shown_slugs(page) == {catalogue["lehenga"]["slug"]}
+    response = await client.get("/search", query_string=[("q", WORD), ("size", "S")], headers=HTMX)
+    reply = soup(await response.get_data())
+    assert response.status_code == 200 and reply.find("hx-partial") is None
+    assert shown_slugs(reply) == {catalogue["lehenga"]["slug"]}
