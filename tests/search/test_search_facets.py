@@ -18,8 +18,9 @@ from mooncart.catalog.facets import PRICE_BANDS
 from mooncart.catalog.my_sizes import COOKIE_NAME, MySizes, cookie_value
 from mooncart.catalog.queries import ListingFilters, select_listing
 from mooncart.db import fetch_all
-from tests.conftest import HTMX, soup
-from tests.factories import make_searchable_products
+from tests.catalog.test_my_sizes import choose
+from tests.conftest import HTMX, log_in, soup
+from tests.factories import make_searchable_products, make_user
 from tests.search.brute_force import brute_force_ranking
 
 WORD = "zardozi"  # a word of these products only
@@ -332,3 +333,19 @@ async def test_while_the_facet_index_builds_many_matches_get_the_filters_without
     reply = soup(await response.get_data())
     assert response.status_code == 200 and reply.find("hx-partial") is None
     assert shown_slugs(reply) == {catalogue["lehenga"]["slug"]}
+
+
+async def test_a_signed_in_shopper_s_sizes_from_her_account_narrow_search_and_the_htmx_reply(catalogue, app, conn):
+    keys = {p["slug"]: k for k, p in catalogue.items()}
+    user = await make_user(conn)
+    client = app.test_client()
+    await log_in(client, user)
+    await choose(client, "S")
+    other = app.test_client()  # another browser: no cookie, the account has them
+    await log_in(other, user)
+    page = await get_page(other, [])
+    assert {keys[s] for s in shown_slugs(page) if s in keys} == {"lehenga"}
+    reply = await get_page(other, [("colour", "Coral")], headers=HTMX)
+    assert {keys[s] for s in shown_slugs(reply) if s in keys} == {"lehenga"}
+    assert " ".join(reply.select_one(".my-sizes-bar").get_text().split()).startswith("Showing your sizes in stock: S")
+    assert reply.select_one(".product-card .my-size").get_text() == "Your size S: in stock"

@@ -331,7 +331,7 @@ async def search_facets(
             )
             if counted is None:
                 return None
-        extra = words_condition(units)  # exact, if slow: only should the index stop answering just now
+        extra = words_condition(units)  # the words in SQL, should the index stop answering just now
     return await listing_facets(
         conn,
         category_ids=None,
