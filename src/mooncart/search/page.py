@@ -13,11 +13,23 @@ from quart import current_app, url_for
 from werkzeug.datastructures import MultiDict
 
 from .. import cache
+from ..catalog import facet_index
 from ..catalog import queries as catalog_queries
+from ..catalog.facets import PRICE_BANDS, Facets, listing_facets, size_facet_filters
+from ..catalog.listing import (
+    DISCOUNT_CHOICES,
+    ListingRequest,
+    make_cursor,
+    own_addresses,
+    parse_cursor,
+    parse_listing_args,
+)
 from ..catalog.listing import SORT_LABELS as LISTING_SORT_LABELS
-from ..catalog.listing import ListingRequest, make_cursor, parse_cursor, parse_listing_args
-from ..catalog.queries import ListingFilters
+from ..catalog.my_sizes import current_my_sizes, my_sizes_in_listing
+from ..catalog.queries import ListingFilters, ProductCondition
 from ..catalog.reference import Reference
+from ..db import in_list
+from ..htmx import is_htmx
 from . import index, lexicon, queries
 from .index import Matches
 from .rules import (
@@ -57,16 +69,17 @@ class SearchRequest:
             or listing.min_rupees
             or listing.max_rupees
             or listing.filters.in_stock_only
+            or listing.filters.min_discount
         )
 
     def query_args(self, after: str | None = None, **changes: Any) -> dict[str, Any]:
         """The query string of this search (the "More" link, the chips): the listing's own,
         with the words and our sort (relevance, the default, is left out)."""
-        args = self.listing.query_args(after=after)
+        args: dict[str, Any] = {"q": [self.query]}  # the words first: the address reads as the search
+        args.update(self.listing.query_args(after=after))
         args.pop("sort", None)
         if self.listing.sort != RELEVANCE:
             args["sort"] = [self.listing.sort]
-        args["q"] = [self.query]
         args.update(changes)
         return {k: v for k, v in args.items() if v not in (None, [], "")}
 
@@ -240,38 +253,114 @@ async def sorted_walk_page(
 
 
 async def _page(
-    conn, units: list[Unit], found: Matches, listing: ListingRequest, page_size: int, reference: Reference
+    conn,
+    units: list[Unit],
+    found: Matches,
+    listing: ListingRequest,
+    page_size: int,
+    reference: Reference,
+    filters: ListingFilters | None = None,
 ) -> list[dict]:
+    """A page of cards of these matches in the listing's order after its cursor, with `filters`
+    (what the page applies: her sizes, say) or else the listing's own."""
+    if filters is None:
+        filters = listing.filters
     if listing.sort == RELEVANCE:
-        return await relevance_page(conn, found, listing.filters, listing.after, page_size)
+        return await relevance_page(conn, found, filters, listing.after, page_size)
     if listing.sort == "new":
-        return await newest_page(conn, found, listing.filters, listing.after, page_size)
-    if len(found) <= MAX_LISTED_IDS or _filtered(listing.filters):
+        return await newest_page(conn, found, filters, listing.after, page_size)
+    if len(found) <= MAX_LISTED_IDS or _filtered(filters):
         ids = [int(i) for i in found.ids]
-        return await queries.select_sorted_page(conn, ids, listing.filters, listing.sort, listing.after, page_size)
+        return await queries.select_sorted_page(conn, ids, filters, listing.sort, listing.after, page_size)
     categories = []
     stack = list(reference.categories)
     while stack:  # every category, at any depth: a product may be in any of them
         category = stack.pop()
         categories.append(category)
         stack += category.children
-    return await sorted_walk_page(conn, found, listing.filters, listing.sort, listing.after, page_size, categories)
+    return await sorted_walk_page(conn, found, filters, listing.sort, listing.after, page_size, categories)
 
 
 def _cursor(row: dict, sort: str) -> str:
     return f"{row['score']}.{row['id']}" if sort == RELEVANCE else make_cursor(row, sort)
 
 
+# While the facet index is being built (the first half-minute of a worker on a million products),
+# the facets are counted in SQL with the matches listed: 0.03-0.3 s for 1,276 matches on 1,000,000
+# products, 2.3 s for 6,259 and 15 s for 99,747 (the words' FULLTEXT in SQL instead: 0.3-0.6 s,
+# 6.5 s and 50-60 s). So up to this many matches; above it the page shows the filters without
+# counts until the index is ready, rather than keep the shopper waiting.
+SQL_FACETS_MAX_MATCHES = 2000
+
+
+def matches_condition(found: Matches) -> ProductCondition:
+    """The matches as SQL on the products alias `p`, for the facets' statement: exactly the ids the
+    index found, as parameters."""
+    if not len(found):
+        return ProductCondition("FALSE")
+    placeholders, params = in_list([int(product_id) for product_id in found.ids], "matched")
+    return ProductCondition("p.id IN (" + placeholders + ")", params)
+
+
+def words_condition(units: list[Unit]) -> ProductCondition:
+    """The products the words match, as SQL on the products alias `p` (FULLTEXT on product_search)."""
+    return ProductCondition(
+        "p.id IN (SELECT ps.product_id FROM product_search ps WHERE "
+        "MATCH (ps.title, ps.body) AGAINST (%(search_words)s IN BOOLEAN MODE))",
+        {"search_words": expression(units)},
+    )
+
+
+async def search_facets(
+    conn, search: SearchRequest, units: list[Unit], found: Matches, filters: ListingFilters, reference: Reference
+) -> Facets | None:
+    """Every size, colour and price band over the whole shop with how many of the matches choosing
+    it would show (catalog.facets: disjunctive, as on a listing): counted by the facet index from
+    the bitset of the matches; while it is being built, in SQL for a few matches, else not counted
+    (None: the page offers the filters without counts)."""
+    listing = search.listing
+    matched = found.bitset()
+    size_filters = size_facet_filters(filters, listing.filters)
+    if len(found) <= SQL_FACETS_MAX_MATCHES:
+        extra = matches_condition(found)
+    else:
+        if not facet_index.index_of(current_app).ready:  # built now (a test's app), or started in the background
+            bands = [band.paise() for band in PRICE_BANDS]
+            counted = await facet_index.indexed_counts(
+                current_app, conn, None, filters, bands, size_filters=size_filters, matched=matched
+            )
+            if counted is None:
+                return None
+        extra = words_condition(units)  # the words in SQL, should the index stop answering just now
+    return await listing_facets(
+        conn,
+        category_ids=None,
+        filters=filters,
+        chosen=listing.filters,
+        sizes=reference.sizes,
+        colours=reference.colours,
+        link=lambda link_args: url_for("search.results", **link_args),
+        link_args=search.query_args(),
+        size_filters=size_filters,
+        matched=matched,
+        extra=extra,
+    )
+
+
 async def search_context(conn, reference: Reference, args, page_size: int) -> dict:
     """Everything the results page shows: one keyset page of cards, how many there are (on the
-    first page, counted up to COUNT_CAP), the link to the next page, the filters, and for an
-    empty query or no results the next steps: a correction, categories, clearing the filters."""
+    first page, counted up to COUNT_CAP), the link to the next page, the filters with their counts,
+    her sizes (as on a listing: catalog.my_sizes), and for an empty query or no results the next
+    steps: a correction, categories, clearing the filters."""
     search = parse_search_args(args, reference)
     listing = search.listing
+    # her sizes (issue 13): unless she ticked sizes or turned it off, only what is in stock in one
+    mine = my_sizes_in_listing(await current_my_sizes(conn), reference.sizes, listing.filters)
+    filters = mine.filters(listing.filters)
     groups = await lexicon.synonyms(conn)
     units = understand(search.query, groups)
     found = await find_matches(conn, units)
-    rows = await _page(conn, units, found, listing, page_size, reference) if found else []
+    rows = await _page(conn, units, found, listing, page_size, reference, filters) if found else []
     suggestion = None
     if search.query and not rows and listing.after is None:
         suggestion = did_you_mean(search.query, await lexicon.vocabulary(conn))
@@ -279,15 +368,21 @@ async def search_context(conn, reference: Reference, args, page_size: int) -> di
             corrected_units = understand(suggestion, groups)
             corrected = await find_matches(conn, corrected_units)
             corrected_rows = (
-                await _page(conn, corrected_units, corrected, listing, page_size, reference) if corrected else []
+                await _page(conn, corrected_units, corrected, listing, page_size, reference, filters)
+                if corrected
+                else []
             )
             if corrected_rows:  # show what they meant at once, and say so
                 search.corrected_from, search.query, search.typed = search.query, suggestion, suggestion
                 units, found, rows, suggestion = corrected_units, corrected, corrected_rows, None
     products, has_more = rows[:page_size], len(rows) > page_size
+    await mine.read_cards(conn, [product["id"] for product in products])
     total = None
     if listing.after is None:
-        total = len(products) if not has_more else await count_matches(conn, found, listing.filters, COUNT_CAP)
+        total = len(products) if not has_more else await count_matches(conn, found, filters, COUNT_CAP)
+    facets = None
+    if search.query and (listing.after is None or not is_htmx()):  # "More" over htmx appends cards only
+        facets = await search_facets(conn, search, units, found, filters, reference)
     next_url = None
     if has_more:
         next_url = url_for("search.results", **search.query_args(after=_cursor(products[-1], listing.sort)))
@@ -306,6 +401,11 @@ async def search_context(conn, reference: Reference, args, page_size: int) -> di
         sizes=reference.sizes,
         colours=reference.colours,
         sort_labels=SORT_LABELS,
+        facets=facets,
+        my_sizes=mine,
+        discount_choices=DISCOUNT_CHOICES,
+        results_target="#search-results",
+        **own_addresses(),
     )
 
 

@@ -18,7 +18,8 @@ bp = Blueprint("search", __name__)
 @bp.get("/search")
 async def results():
     """Products matching the words, with the listings' filters, sorts and "More" pages. The
-    filter form swaps the results region over htmx; "More" appends cards. A first page of a
+    filter form swaps the results region over htmx and morphs the facets (their counts follow every
+    choice, as on a listing); "More" appends cards. A first page of a
     search is recorded for the back office's analytics (the words normalised, and how many
     products the shopper was shown)."""
     conn = await get_conn()
@@ -30,7 +31,7 @@ async def results():
     if is_htmx():
         if search.listing.after is not None:
             return await fragment("search/replies/more_results.html", **context)
-        return await fragment("search/_results.html", **context)
+        return await fragment("search/replies/filter.html", **context)
     return await render_page("search/results.html", nav_categories=reference.categories, **context)
 
 
