@@ -269,7 +269,8 @@ async def test_a_common_words_pages_in_a_listing_order_walk_that_order_and_equal
                 everything = await queries.select_sorted_page(
                     connection, [int(i) for i in found.ids], filters, sort, None, 10_000
                 )
-                monkeypatch.setattr(page, "MAX_LISTED_IDS", 0)  # walk the order, a few rows a statement
+                monkeypatch.setattr(page, "MAX_LISTED_IDS", 0)
+                monkeypatch.setattr(page, "MAX_LISTED_BESIDE_INDEX", 0)  # walk the order, a few rows a statement
                 monkeypatch.setattr(page, "FIRST_CHUNK", 2)
                 monkeypatch.setattr(page, "MAX_WALK_CHUNK", 3)
                 walked, after = [], None

@@ -186,6 +186,7 @@ async def test_a_walk_of_the_listing_order_keeps_only_the_passing_matches(catalo
     matches are in, a few rows a statement, keeping the (matches AND passing) ones."""
     app, connection = await own_app(database, facet_index=True)
     monkeypatch.setattr(page, "MAX_LISTED_IDS", 0)
+    monkeypatch.setattr(page, "MAX_LISTED_BESIDE_INDEX", 0)
     monkeypatch.setattr(page, "FIRST_CHUNK", 2)
     monkeypatch.setattr(page, "MAX_WALK_CHUNK", 3)
     try:
