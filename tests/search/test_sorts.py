@@ -234,3 +234,42 @@ async def test_a_stock_change_is_seen_by_the_next_search_of_an_app_that_built_bo
             assert first["slug"] in await in_stock()
     finally:
         connection.close()
+
+
+@pytest.mark.parametrize("sort", ["price_asc", "discount", "popular"])
+async def test_a_match_the_facet_index_does_not_hold_is_still_shown_with_no_filter(
+    catalogue, committed, database, monkeypatch, sort
+):
+    """A product without facet rows (none of the shop's writers leaves one so): with no filter the
+    page does not depend on the facet index for it, and sorts in SQL as before."""
+    from mooncart import changes
+
+    writer, _ = committed
+    odd = next(p for p in catalogue.values() if "Kurti" in p["name"])
+    await execute(writer, "DELETE FROM product_facets WHERE product_id = %s", (odd["id"],))
+    await changes.record(writer, [odd["id"]])
+    app, connection = await own_app(database, facet_index=True)
+    monkeypatch.setattr(page, "MAX_LISTED_IDS", 0)
+    monkeypatch.setattr(page, "MAX_LISTED_BESIDE_INDEX", 0)
+    try:
+        async with app.test_app(), app.app_context():
+            reference = await reference_data(connection)
+            units = understand(normalise("kurti"), Synonyms.from_rows(await queries.select_synonyms(connection)))
+            assert await facet_index.with_ready_index(app, connection, lambda ix: ix.products()), "built"
+            found = await index.app_matches(connection, app, title_patterns(units))
+            expected = await brute_force_order(connection, "kurti", ListingFilters(), sort)
+            assert odd["id"] in expected
+            shown: list[int] = []
+            after = None
+            while True:
+                rows = await page._page(
+                    connection, units, found, ListingRequest(ListingFilters(), sort, after), 4, reference
+                )
+                shown += [row["id"] for row in rows[:4]]
+                if len(rows) <= 4:
+                    break
+                key, product_id = make_cursor(rows[3], sort).split(".")
+                after = (int(key), int(product_id))
+            assert shown == expected
+    finally:
+        connection.close()

@@ -530,11 +530,13 @@ class FacetIndex:
             found[mine] = values[slots[mine]]
         return found
 
-    def categories_of(self, product_ids: np.ndarray) -> dict[int, int]:
+    def categories_of(self, product_ids: np.ndarray) -> dict[int, int] | None:
         """category id -> its products' slots handed out (about how many products it holds), for the
-        categories these products are in."""
+        categories these products are in; None when the index does not hold one of them."""
         places = self._places(product_ids)
-        found = np.unique(places[places != 0] >> 32).tolist()
+        if not bool(places.all()):
+            return None
+        found = np.unique(places >> 32).tolist()
         return {category_id: self.categories[category_id].used for category_id in found}
 
 

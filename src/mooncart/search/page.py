@@ -342,6 +342,7 @@ async def _page(
         return await queries.select_sorted_page(conn, ids, sql_filters, sort, after, page_size)
     held = await facet_index.with_ready_index(current_app, conn, lambda index: index.categories_of(members.ids))
     if held is not None:  # only the categories the members are in (a word's few, not the shop's)
+        # (None also when the index does not hold one of them: then every category, as without it)
         return await sorted_walk_page(
             conn, members, sql_filters, sort, after, page_size, sorted(held), sum(held.values())
         )
