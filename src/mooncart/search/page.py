@@ -337,9 +337,8 @@ async def _page(
     members = found if members is None else members
     if not members:
         return []
-    ids = [int(i) for i in members.ids]
     if _filtered(sql_filters) or len(members) <= MAX_LISTED_BESIDE_INDEX:
-        return await queries.select_sorted_page(conn, ids, sql_filters, sort, after, page_size)
+        return await queries.select_sorted_page(conn, members.ids.tolist(), sql_filters, sort, after, page_size)
     held = await facet_index.with_ready_index(current_app, conn, lambda index: index.categories_of(members.ids))
     if held is not None:  # only the categories the members are in (a word's few, not the shop's)
         # (None also when the index does not hold one of them: then every category, as without it)
@@ -347,7 +346,7 @@ async def _page(
             conn, members, sql_filters, sort, after, page_size, sorted(held), sum(held.values())
         )
     if len(members) <= MAX_LISTED_IDS:
-        return await queries.select_sorted_page(conn, ids, sql_filters, sort, after, page_size)
+        return await queries.select_sorted_page(conn, members.ids.tolist(), sql_filters, sort, after, page_size)
     categories = []
     stack = list(reference.categories)
     while stack:  # every category, at any depth: a product may be in any of them
