@@ -6,6 +6,10 @@ printed (on a loaded machine the fastest is the better guess at the work itself)
 EXPLAIN ANALYZE (MariaDB: ANALYZE FORMAT=JSON) says were read.
 
     .venv/bin/python bench/search_scale.py <database> [<database> ...] [--repeat 7] [--explain]
+    .venv/bin/python bench/search_scale.py mooncart_bench_10k mooncart_bench_1m --sorts [--words kurti --orders popular]
+
+--sorts times every order with and without filters as the results page asks for them (read only);
+MOONCART_BENCH_SRC=<a checkout of the code before>/src times that code the same way.
 
 Build the databases as bench/benchmark.py does (ensure_catalogue: seed_demo, seed 42), e.g.
 `mooncart init-db && mooncart seed-demo --products 1000000` in a database of its own.
