@@ -6,6 +6,10 @@ printed (on a loaded machine the fastest is the better guess at the work itself)
 EXPLAIN ANALYZE (MariaDB: ANALYZE FORMAT=JSON) says were read.
 
     .venv/bin/python bench/search_scale.py <database> [<database> ...] [--repeat 7] [--explain]
+    .venv/bin/python bench/search_scale.py mooncart_bench_10k mooncart_bench_1m --sorts [--words kurti --orders popular]
+
+--sorts times every order with and without filters as the results page asks for them (read only);
+MOONCART_BENCH_SRC=<a checkout of the code before>/src times that code the same way.
 
 Build the databases as bench/benchmark.py does (ensure_catalogue: seed_demo, seed 42), e.g.
 `mooncart init-db && mooncart seed-demo --products 1000000` in a database of its own.
@@ -301,6 +305,71 @@ async def measure_requests(database: str, repeat: int) -> None:
     conn.close()
 
 
+SORT_QUERIES = ("kurti", "saree", "lehnga", "maroon kurti", "mint kaftan")
+SORT_ORDERS = ("relevance", "new", "price_asc", "price_desc", "discount", "popular", "loved")
+
+
+async def measure_sorts(
+    database: str, repeat: int, orders: tuple[str, ...], words: tuple[str, ...] = SORT_QUERIES
+) -> None:
+    """The results page's cards in every order, with and without filters, as search.page finds
+    them in an app whose indexes are built (the facet index, the query's words: warm), plus the
+    capped count on a first page; nothing written (the whole GET records the search). The
+    facet index is built first on the app's connection (about 30 s on a million products)."""
+    from quart import current_app
+
+    from mooncart import create_app
+    from mooncart.catalog import facet_index
+    from mooncart.catalog.reference import reference_data
+
+    server = os.environ.get("MOONCART_BENCH_SERVER_URL", "mysql://root@127.0.0.1:3306/")
+    settings = DatabaseSettings.from_url(server, allow_no_database=True).with_database(database)
+    conn = await aiomysql.connect(**settings.connect_kwargs(), cursorclass=aiomysql.DictCursor)
+    app = create_app(
+        {"SECRET_KEY": "bench", "DATABASE_URL": settings.url, "DB_CONNECTION": conn, "REFERENCE_CACHE_SECONDS": 300}
+    )
+    async with app.test_app(), app.app_context():
+        synonyms = Synonyms.from_rows(await queries.select_synonyms(conn))
+        reference = await reference_data(conn)
+        sizes = {row["label"]: row["id"] for row in reference.sizes}
+        cases = {
+            "-": ListingFilters(),
+            "M+stock": ListingFilters(size_ids=(sizes["M"],), in_stock_only=True),
+            "500-1500": ListingFilters(min_paise=50_000, max_paise=150_000),
+            "disc30+stk": ListingFilters(min_discount=30, in_stock_only=True),
+        }
+        if hasattr(facet_index, "with_ready_index"):  # before this branch, search did not use it
+            start = time.perf_counter()
+            built = await facet_index.with_ready_index(current_app, conn, lambda index: index.products())
+            print(f"{database}: facet index of {built} products in {time.perf_counter() - start:.1f} s", flush=True)
+        for query in words:
+            units = understand(normalise(query), synonyms)
+            for name, filters in cases.items():
+                for order in orders:
+
+                    async def work(u=units, f=filters, o=order):
+                        found = await page.find_matches(conn, u)
+                        rows = await page._page(conn, u, found, ListingRequest(f, o, None), PAGE, reference)
+                        total = await page.count_matches(conn, found, f, COUNT_CAP)
+                        return found, rows, total
+
+                    start = time.perf_counter()
+                    found, rows, total = await work()
+                    first = (time.perf_counter() - start) * 1000
+                    times = []
+                    for _ in range(repeat):
+                        start = time.perf_counter()
+                        await work()
+                        times.append((time.perf_counter() - start) * 1000)
+                    print(
+                        f"{database:<20} {query:<13} {name:<10} {order:<10} first {first:8.1f} ms  "
+                        f"then min {min(times):8.1f} median {statistics.median(times):8.1f} ms  "
+                        f"matches={len(found)} shown={len(rows)} count={total}",
+                        flush=True,
+                    )
+    conn.close()
+
+
 async def build_index_database(source: str, target: str, batch: int = 20_000) -> None:
     """A database of our own for timing search's index on a shared bench database that must stay
     read-only: every table of `source` as a view (MariaDB merges a plain view into the statement,
@@ -379,7 +448,16 @@ async def main() -> None:
     parser.add_argument("--index", action="store_true", help="time search.index (a database with search_terms)")
     parser.add_argument("--requests", action="store_true", help="time the whole GET /search")
     parser.add_argument("--load-all", action="store_true", help="with --index: also load every word, for memory")
+    parser.add_argument("--sorts", action="store_true", help="time every order with and without filters, warm")
+    parser.add_argument("--orders", default=",".join(SORT_ORDERS), help="with --sorts: only these orders")
+    parser.add_argument("--words", default=",".join(SORT_QUERIES), help="with --sorts: only these queries")
     args = parser.parse_args()
+    if args.sorts:
+        print("load average", os.getloadavg())
+        for database in args.databases:
+            await measure_sorts(database, args.repeat, tuple(args.orders.split(",")), tuple(args.words.split(",")))
+        print("load average", os.getloadavg())
+        return
     if args.index or args.requests:
         print("load average", os.getloadavg())
         for database in args.databases:

@@ -12,6 +12,7 @@ from mooncart import create_app
 from mooncart.admin.queries import delete_product
 from mooncart.catalog.queries import ListingFilters
 from mooncart.db import execute, fetch_all
+from mooncart.inventory.queries import refresh_product_facets
 from mooncart.search import index, page, queries
 from mooncart.search.index import Matches, Postings, SearchIndex, add_up, best_of, both, parse_postings
 from mooncart.search.rules import Synonyms, normalise, product_terms, title_patterns, understand
@@ -222,8 +223,6 @@ async def test_rebuilding_the_terms_writes_what_the_writers_write(small_catalogu
 async def test_a_filtered_search_that_checked_every_match_still_sees_the_next_stock_change(
     small_catalogue, committed, database
 ):
-    from mooncart.inventory.queries import refresh_product_facets
-
     writer, _ = committed
     app, connection = await own_app(database)
     sold_out = next(p for key, p in small_catalogue.items() if int(key[1:]) % 4 == 2)  # zardozi, no stock
@@ -257,6 +256,7 @@ async def test_a_common_words_pages_in_a_listing_order_walk_that_order_and_equal
             "units_sold_30d = %s, loved_points = %s WHERE id = %s",
             (100000 + (i % 5) * 1000, 100000 + (i % 5) * 1000, i % 3, i % 4, product["id"]),
         )
+    await refresh_product_facets(writer, [p["id"] for p in small_catalogue.values()])  # as the price writers do
     app, connection = await own_app(database)
     try:
         async with app.test_app(), app.app_context():
@@ -269,7 +269,8 @@ async def test_a_common_words_pages_in_a_listing_order_walk_that_order_and_equal
                 everything = await queries.select_sorted_page(
                     connection, [int(i) for i in found.ids], filters, sort, None, 10_000
                 )
-                monkeypatch.setattr(page, "MAX_LISTED_IDS", 0)  # walk the order, a few rows a statement
+                monkeypatch.setattr(page, "MAX_LISTED_IDS", 0)
+                monkeypatch.setattr(page, "MAX_LISTED_BESIDE_INDEX", 0)  # walk the order, a few rows a statement
                 monkeypatch.setattr(page, "FIRST_CHUNK", 2)
                 monkeypatch.setattr(page, "MAX_WALK_CHUNK", 3)
                 walked, after = [], None

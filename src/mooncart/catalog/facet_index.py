@@ -37,9 +37,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import aiomysql
 import numpy as np
@@ -50,6 +51,7 @@ from ..db import fetch_all
 from .queries import FacetCounts, ListingFilters, size_mask
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CHUNK_ROWS = 1_000  # facet rows per statement while building: each is parsed in the event loop (~5 ms)
 PATCH_IDS = 2_000  # product ids re-read per statement while patching
@@ -487,6 +489,56 @@ class FacetIndex:
             rows = self._size_rows(category, filters, None)
         return base & np.bitwise_or.reduce(category.bits[rows], axis=0)
 
+    # ---- what a listing's filters pass, and the facet rows' sort keys (search's pages) ------------
+
+    def passing(self, category_ids: list[int] | None, filters: ListingFilters) -> np.ndarray:
+        """A boolean array by product id (as long as `where`): the products the listing shows with
+        `filters` in these categories (None: the whole shop), exactly as counts() counts them.
+        Search narrows its matches with it (search.page), instead of checking them in SQL. Call
+        with the feed's lock held, caught up (nothing here awaits)."""
+        if filters.matching is not None:
+            raise ValueError("the index cannot apply a FULLTEXT expression")
+        flags = np.zeros(len(self.where), bool)
+        wanted = list(self.categories) if category_ids is None else list(dict.fromkeys(category_ids))
+        for category_id in wanted:
+            category = self.categories.get(category_id)
+            if category is None or not category.used:
+                continue
+            shown = self._shown(category, filters, _Masks(category, None), prices=True)
+            slots = np.flatnonzero(np.unpackbits(shown.view(np.uint8), bitorder="little")[: category.used])
+            flags[category.ids[slots]] = True
+        return flags
+
+    def _places(self, product_ids: np.ndarray) -> np.ndarray:
+        ids = product_ids.astype(np.int64)
+        places = np.zeros(len(ids), np.int64)
+        inside = ids < len(self.where)
+        places[inside] = self.where[ids[inside]]
+        return places
+
+    def sort_keys(self, product_ids: np.ndarray, column: str) -> np.ndarray:
+        """Each product's "price" (price_paise: the listing's from_price_paise) or "discount"
+        (discount_percent) from its facet rows, as int64; -1 for a product the index does not hold."""
+        places = self._places(product_ids)
+        found = np.full(len(places), -1, np.int64)
+        present = places != 0
+        categories, slots = places >> 32, places & 0xFFFFFFFF
+        for category_id in np.unique(categories[present]).tolist():
+            category = self.categories[category_id]
+            mine = present & (categories == category_id)
+            values = category.price if column == "price" else category.discount
+            found[mine] = values[slots[mine]]
+        return found
+
+    def categories_of(self, product_ids: np.ndarray) -> dict[int, int] | None:
+        """category id -> its products' slots handed out (about how many products it holds), for the
+        categories these products are in; None when the index does not hold one of them."""
+        places = self._places(product_ids)
+        if not bool(places.all()):
+            return None
+        found = np.unique(places >> 32).tolist()
+        return {category_id: self.categories[category_id].used for category_id in found}
+
 
 class _Masks:
     """One category's product-level filters as words, each worked out once per count."""
@@ -581,6 +633,26 @@ async def indexed_counts(
             await feed.catch_up(conn)
             if index.ready:
                 return index.counts(category_ids, filters, price_bands, size_filters=size_filters, matched=matched)
+    return None
+
+
+async def with_ready_index(app, conn, use: Callable[[FacetIndex], T]) -> T | None:
+    """use(index) on the app's index caught up with every change committed before now, under the
+    feed's lock; None when the index cannot answer yet (turned off, or still being built: a
+    serving app builds it in the background, a test's app at first use, as indexed_counts)."""
+    if not app.config.get("FACET_INDEX", True):
+        return None
+    index, feed = index_of(app), feed_of(app)
+    for _ in range(2):  # a second time when the feed started over as we caught up: rebuild
+        if not index.ready:
+            if _in_background(app):
+                start_building(app)
+                return None
+            await index.build_until_done(conn, feed)
+        async with feed.lock:
+            await feed.catch_up(conn)
+            if index.ready:
+                return use(index)
     return None
 
 

@@ -115,6 +115,9 @@ class Matches:
     # as this object is the index's answer: any change of the catalogue (the facet rows' writers
     # record theirs in the same feed) makes the index evaluate the query anew.
     narrowed: dict = field(default_factory=dict, repr=False)
+    # a listing's sort (price_asc, price_desc, discount) -> its keys for these matches, key << 32 |
+    # id, from the facet index's rows (search.page.keyed_page); exact for as long as `narrowed` is
+    orders: dict = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -153,9 +156,15 @@ class Matches:
         keep = np.isin(self.ids, np.array(product_ids, dtype=np.uint32), assume_unique=True)
         return Matches(self.ids[keep], self.scores[keep])
 
-    def within(self, bitset: int) -> Matches:
+    def within(self, bitset: int | np.ndarray) -> Matches:
         """Only the matches whose bit is set (products another index says pass the listing's
-        filters: the facet index's bitset of a size, a colour, in stock...)."""
+        filters: the facet index's bitset of a size, a colour, in stock...), as a Python int or
+        a boolean array by product id (catalog.facet_index.FacetIndex.passing)."""
+        if isinstance(bitset, np.ndarray):
+            inside = self.ids < len(bitset)
+            keep = np.zeros(len(self.ids), bool)
+            keep[inside] = bitset[self.ids[inside]]
+            return Matches(self.ids[keep], self.scores[keep])
         if not len(self.ids) or not bitset:
             return NO_MATCHES
         size = (int(self.ids[-1]) >> 3) + 1
