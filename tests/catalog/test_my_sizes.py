@@ -11,6 +11,7 @@ import pytest
 
 from mooncart.catalog import queries
 from mooncart.catalog.my_sizes import COOKIE_NAME, MySizes, cookie_value, parse_cookie
+from mooncart.db import execute
 from tests.conftest import HTMX, csrf, log_in, post, soup, statements_run
 from tests.factories import make_category, make_product, make_user, size_id
 
@@ -202,3 +203,21 @@ async def test_a_listing_with_her_sizes_costs_one_statement_more_than_without(ap
     await listing(client, category)
     with_sizes = await statements_run(conn) - before
     assert with_sizes == without + 1  # the cards' "your size" look-up; the cookie costs nothing
+
+
+async def test_her_sizes_leave_products_of_a_kind_she_set_none_of_showing_when_in_stock(client, conn):
+    """She set M: a parent listing (kurtis beside sarees) still shows the Free-size sarees in stock,
+    without a word about her size on their cards, and hides only what her M rules out."""
+    parent = await make_category(conn, name="Test Ethnic")
+    kurtis = await make_category(conn, parent_id=parent["id"])
+    sarees = await make_category(conn, parent_id=parent["id"], name="Test Sarees")
+    await execute(conn, "UPDATE categories SET size_group = 'free' WHERE id = %s", (sarees["id"],))
+    await make_product(conn, category=kurtis, name="Mirror Kurta", variants=[("M", "Rani Pink", 4)])
+    await make_product(conn, category=kurtis, name="Xenia Kurta", variants=[("XL", "Rani Pink", 7)])
+    await make_product(conn, category=sarees, name="Banarasi Saree", variants=[("Free size", "Rani Pink", 3)])
+    await make_product(conn, category=sarees, name="Gone Saree", variants=[("Free size", "Rani Pink", 0)])
+    await choose(client, "M")
+
+    page = await listing(client, parent)
+    assert cards(page) == {"Mirror Kurta": "Your size M: in stock", "Banarasi Saree": ""}
+    assert bar(page) == "Showing your sizes in stock: M · show all · change"

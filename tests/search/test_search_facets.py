@@ -224,6 +224,12 @@ async def test_the_discount_filter_narrows_the_results_and_the_counts(catalogue,
         assert {keys[s] for s in shown_slugs(page) if s in keys} == {"kurti"}, sort
 
 
+def note(card) -> str:
+    """A card's word on her size ('' when it has none)."""
+    line = card.select_one(".my-size")
+    return line.get_text() if line else ""
+
+
 async def test_her_sizes_narrow_search_unless_she_turns_them_off_and_cards_say_if_her_size_is_there(
     catalogue, app, conn
 ):
@@ -232,15 +238,15 @@ async def test_her_sizes_narrow_search_unless_she_turns_them_off_and_cards_say_i
     client = app.test_client()
     client.set_cookie("localhost", COOKIE_NAME, cookie_value(MySizes((sizes["M"],), True, datetime(2026, 11, 1))))
     page = await get_page(client, [])
-    assert {keys[s] for s in shown_slugs(page) if s in keys} == {"kurti", "kurta"}  # the lehenga's M is sold out
+    # the lehenga's M is sold out; the dupatta (Free size) and the juttis (shoe sizes) are of kinds
+    # she set no size of, so they show while in stock
+    assert {keys[s] for s in shown_slugs(page) if s in keys} == {"kurti", "kurta", "dupatta", "juttis"}
     bar = " ".join(page.select_one(".my-sizes-bar").get_text().split())
     assert bar == "Showing your sizes in stock: M · show all · change"
     assert page.select_one(".my-sizes-bar input[name=next]")["value"] == f"/search?q={WORD}"
-    notes = {
-        card.select_one(".product-name").get_text(): card.select_one(".my-size").get_text()
-        for card in page.select(".product-card")
-    }
+    notes = {card.select_one(".product-name").get_text(): note(card) for card in page.select(".product-card")}
     assert notes["Zardozi Cotton Kurti"] == "Your size M: in stock"
+    assert "" in notes.values(), "a Free-size or shoe card says nothing of her apparel size"
     # the size facet counts without her sizes (ticking S shows S), the others with them
     counts = facet_counts(page)
     assert counts["size"]["S"] >= 1 and counts["colour"]["Coral"] == 0
@@ -254,10 +260,7 @@ async def test_her_sizes_narrow_search_unless_she_turns_them_off_and_cards_say_i
     page = await get_page(client, [])
     assert {keys[s] for s in shown_slugs(page) if s in keys} == {"kurti", "kurta", "dupatta", "lehenga", "juttis"}
     assert "Showing all sizes" in page.select_one(".my-sizes-bar").get_text()
-    notes = {
-        card.select_one(".product-name").get_text(): card.select_one(".my-size").get_text()
-        for card in page.select(".product-card")
-    }
+    notes = {card.select_one(".product-name").get_text(): note(card) for card in page.select(".product-card")}
     assert (
         notes["Zardozi Bridal Lehenga"] == "Not in your size" and notes["Zardozi Silk Kurta"] == "Your size M: in stock"
     )
@@ -344,7 +347,7 @@ async def test_a_signed_in_shopper_s_sizes_from_her_account_narrow_search_and_th
     other = app.test_client()  # another browser: no cookie, the account has them
     await log_in(other, user)
     page = await get_page(other, [])
-    assert {keys[s] for s in shown_slugs(page) if s in keys} == {"lehenga"}
+    assert {keys[s] for s in shown_slugs(page) if s in keys} == {"lehenga", "dupatta", "juttis"}
     reply = await get_page(other, [("colour", "Coral")], headers=HTMX)
     assert {keys[s] for s in shown_slugs(reply) if s in keys} == {"lehenga"}
     assert " ".join(reply.select_one(".my-sizes-bar").get_text().split()).startswith("Showing your sizes in stock: S")

@@ -62,7 +62,7 @@ def _key(app, reference: Reference, current: Category, template: str, asked: Lis
         _reference_print(app, reference),
         current.id,
         repr(asked.listing),  # the parsed query string: filters, sort, cursor, notices, the form's values
-        [mine.ids, mine.labels, mine.only_mine, mine.active],
+        [mine.ids, mine.others, mine.labels, mine.only_mine, mine.active],
         page_size,
         parts,
     )

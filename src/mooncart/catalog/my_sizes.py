@@ -159,37 +159,54 @@ class MySizesInListing:
     only_mine: bool = True  # her switch
     active: bool = False  # this listing shows only products with one of them in stock
     in_stock: dict[int, list[str]] = field(default_factory=dict)
+    # the sizes of kinds she set none of (Free size, shoes...): products in those show when in stock
+    others: tuple[int, ...] = ()
+    other_kind: set[int] = field(default_factory=set)  # cards in one of those kinds: no word on her size
 
     def filters(self, chosen: ListingFilters) -> ListingFilters:
         """What the listing applies: her sizes, in stock, on one variant (ListingFilters' own rule),
         when active; else exactly what she ticked."""
-        return replace(chosen, size_ids=self.ids, in_stock_only=True) if self.active else chosen
+        return replace(chosen, size_ids=self.ids + self.others, in_stock_only=True) if self.active else chosen
 
     def card(self, product_id: int) -> list[str]:
         """Her sizes this product has in stock."""
         return self.in_stock.get(product_id, [])
 
+    def speaks_for(self, product_id: int) -> bool:
+        """Whether the card says anything of her size: not for a Free-size saree when she set S."""
+        return product_id not in self.other_kind
+
     async def read_cards(self, conn, product_ids: list[int]) -> None:
         """Which of her sizes each card has in stock: one statement for the page (none without sizes)."""
         if not self.ids or not product_ids:
             return
-        found = await queries.select_sizes_in_stock(conn, product_ids, self.ids)
+        found = await queries.select_sizes_in_stock(conn, product_ids, self.ids + self.others)
         label_of = dict(zip(self.ids, self.labels, strict=True))
         for product_id, size_ids in found.items():
             self.in_stock[product_id] = [label_of[s] for s in self.ids if s in size_ids]
+            if not self.in_stock[product_id]:  # only sizes of a kind she set none of
+                self.other_kind.add(product_id)
 
 
 def my_sizes_in_listing(mine: MySizes, offered: list[dict], chosen: ListingFilters) -> MySizesInListing:
     """Her sizes among those a listing offers (`offered`, in display order); they filter it when
     her switch is on and she has not ticked sizes of her own in the filters (a ticked size is a
-    choice for this listing, and wins)."""
+    choice for this listing, and wins).
+
+    A listing that offers several kinds of size (a search, ethnic wear's sarees beside its kurtis)
+    applies her sizes to the products that come in a kind she chose sizes of; the others (a
+    saree in Free size, jeans when she set no waist) show as long as they are in stock: she set
+    S and M, so a Free-size saree fits her, and her search for "saree" must not come up empty."""
     if len(offered) < 2:  # sarees and bags come in one size: nothing to choose by
         return MySizesInListing(only_mine=mine.only_mine)
     yours = [size for size in offered if size["id"] in mine.size_ids]
     ids = tuple(size["id"] for size in yours)
+    her_groups = {size["size_group"] for size in yours}
+    others = tuple(size["id"] for size in offered if size["size_group"] not in her_groups)
     return MySizesInListing(
         ids=ids,
         labels=[size["label"] for size in yours],
         only_mine=mine.only_mine,
         active=bool(ids) and mine.only_mine and not chosen.size_ids,
+        others=others,
     )
