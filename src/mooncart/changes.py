@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 
 from .db import execute, execute_many, fetch_all, fetch_val
 
-GAP_SECONDS = 60.0  # how long a missing sequence number may still turn up (a writer's open transaction)
-STALE_SECONDS = 3600.0  # a feed that has not looked for this long starts over (the rows may be purged)
+GAP_SECONDS = 300.0  # how long a missing sequence number may still turn up (a writer's open transaction,
+# waiting on locks: InnoDB alone waits 50 s)
+STALE_SECONDS = 43_200.0  # a feed that has not looked for this long starts over (rows are kept a day)
 KEEP_SECONDS = 86_400  # purge() deletes rows older than this
 MAX_GAPS = 1000  # more runs of missing numbers than this: start over rather than re-read a long tail
 EVERY_PRODUCT = (0, 4_294_967_295)  # the row record_everything() writes
@@ -123,10 +124,18 @@ class CatalogFeed:
     async def catch_up(self, conn) -> Changes:
         """Apply every change committed before now to every subscribed index. Call with `lock`
         held (the caller then reads its index under the same lock, or after)."""
-        changes = await self._poll(conn)
-        if changes:
-            for consumer in self.consumers:
-                await consumer(conn, changes)
+        before = (self.high, list(self.gaps), self.last_poll)
+        try:
+            changes = await self._poll(conn)
+            if changes:
+                for consumer in self.consumers:
+                    await consumer(conn, changes)
+        except BaseException:
+            # an index failed or the request was cancelled while patching: nothing counts as
+            # applied, so the next catch-up hands the same changes over again (indexes re-read
+            # the products, so one that had applied them already is none the worse)
+            self.high, self.gaps, self.last_poll = before
+            raise
         return changes
 
     def waiting_for(self, seq: int) -> bool:

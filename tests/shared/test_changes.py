@@ -162,3 +162,29 @@ async def test_facet_writers_record_their_products(conn, ids):
         (before,),
     )
     assert rows == f"{ids[0]}-{ids[-1]}"
+
+
+async def test_changes_an_index_failed_to_apply_are_handed_over_again(feed_database):
+    """A patch that fails (a dropped connection, a shopper leaving mid-request) must not lose the
+    change: the next catch-up delivers it again, to every index."""
+    reader, writer = await connect(feed_database), await connect(feed_database)
+    feed = CatalogFeed(clock=Clock())
+    delivered: list[set[int]] = []
+    failures = [RuntimeError("connection lost")]
+
+    async def flaky(conn, found: Changes) -> None:
+        if not found.everything and failures:
+            raise failures.pop()
+        delivered.append(found.product_ids())
+
+    feed.subscribe(flaky)
+    try:
+        await feed.catch_up(reader)
+        await changes.record(writer, [5])
+        with pytest.raises(RuntimeError):
+            await feed.catch_up(reader)
+        assert (await feed.catch_up(reader)).product_ids() == {5}
+        assert delivered[-1] == {5}
+    finally:
+        reader.close()
+        writer.close()
