@@ -273,3 +273,19 @@ async def test_a_match_the_facet_index_does_not_hold_is_still_shown_with_no_filt
             assert shown == expected
     finally:
         connection.close()
+
+
+def test_a_search_keeps_a_bounded_number_of_filter_sets():
+    """A crawler walking price links (min=1, 2, 3...) must not grow the worker's memory: a search's
+    words keep the passing matches of at most NARROWED_KEPT filter sets, the newest."""
+    from types import SimpleNamespace
+
+    from mooncart.catalog.queries import ListingFilters
+    from mooncart.search import page
+
+    found = SimpleNamespace(narrowed={})
+    for rupees in range(1, 300):
+        page._remember(found, ListingFilters(min_paise=rupees * 100), SimpleNamespace())
+    assert len(found.narrowed) == page.NARROWED_KEPT
+    assert ListingFilters(min_paise=299 * 100) in found.narrowed
+    assert ListingFilters(min_paise=100) not in found.narrowed

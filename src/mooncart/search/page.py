@@ -167,6 +167,20 @@ async def matching_bitset(conn, query: str) -> int:
     return (await find_matches(conn, units)).bitset()
 
 
+# the filter sets whose passing matches a search's words keep (with their sort keys): a crawler
+# following price and filter links must not grow a worker's memory without bound (300 prices of
+# "kurti" held 240 MB before this bound)
+NARROWED_KEPT = 16
+
+
+def _remember(found: Matches, filters: ListingFilters, narrowed: Matches) -> Matches:
+    """Keep `narrowed` as these filters' matches, forgetting the oldest beyond NARROWED_KEPT."""
+    while len(found.narrowed) >= NARROWED_KEPT:
+        del found.narrowed[next(iter(found.narrowed))]
+    found.narrowed[filters] = narrowed
+    return narrowed
+
+
 def _filtered(filters: ListingFilters) -> bool:
     return replace(filters, matching=None) != ListingFilters()
 
@@ -186,7 +200,7 @@ async def passing_matches(conn, found: Matches, filters: ListingFilters) -> Matc
     passing = await facet_index.with_ready_index(current_app, conn, lambda index: index.passing(None, shop_filters))
     if passing is None:
         return None
-    known = found.narrowed[filters] = found.within(passing)
+    known = _remember(found, filters, found.within(passing))
     return known
 
 
@@ -247,7 +261,7 @@ async def relevance_page(
             passing += [pair for pair in chunk if pair[0] in ok]
         if len(chunk) < size:  # every match checked
             if after is None:
-                found.narrowed[filters] = found.only([product_id for product_id, _ in passing])
+                _remember(found, filters, found.only([product_id for product_id, _ in passing]))
             break
         cursor, size = (chunk[-1][1], chunk[-1][0]), size * CHUNK_GROWTH
     return await queries.select_cards(conn, passing[:need])
@@ -272,7 +286,7 @@ async def newest_page(
             passing += [product_id for product_id in chunk if product_id in ok]
         if len(chunk) < size:  # every match checked
             if after is None:
-                found.narrowed[filters] = found.only(passing)
+                _remember(found, filters, found.only(passing))
             break
         below, size = chunk[-1], size * CHUNK_GROWTH
     return await queries.select_cards(conn, [(product_id, 0) for product_id in passing[:need]])
