@@ -50,9 +50,12 @@ async def refresh_search_text(conn, product_ids: list[int]) -> None:
     if not product_ids:
         return
     placeholders, params = in_list(product_ids)
-    await execute(conn, _REFRESH_SQL.format(where="p.id IN (" + placeholders + ")"), params)
-    await refresh_search_terms(conn, product_ids)
-    await changes.record(conn, product_ids)  # the search index in memory re-reads them
+    # all or nothing: the terms are deleted and written again, and a failure between the two
+    # would leave the product out of search (staff save a product in autocommit)
+    async with transaction(conn):
+        await execute(conn, _REFRESH_SQL.format(where="p.id IN (" + placeholders + ")"), params)
+        await refresh_search_terms(conn, product_ids)
+        await changes.record(conn, product_ids)  # the search index in memory re-reads them
 
 
 async def refresh_search_text_range(conn, first_id: int, last_id: int) -> None:
