@@ -55,6 +55,7 @@ async def init_db() -> None:
     settings = database_settings()
     await create_database(settings)
     print(f"Database {settings.database!r} is ready (every migration applied).")
+    await fill_search_terms_if_missing()
 
 
 async def migrate(lock_timeout: float) -> None:
@@ -67,6 +68,24 @@ async def migrate(lock_timeout: float) -> None:
         f"Database {settings.database!r} is up to date"
         + (f" ({len(applied)} migration{'s' if len(applied) != 1 else ''} applied now)." if applied else ".")
     )
+    await fill_search_terms_if_missing()
+
+
+async def fill_search_terms_if_missing() -> None:
+    """A shop migrated to 0512 with products and no search terms would find nothing until
+    build-search-terms ran: fill them now (the shop's writers keep them in step afterwards)."""
+    from .db import fetch_val
+
+    conn = await _connect(database_settings())
+    try:
+        missing = await fetch_val(
+            conn, "SELECT EXISTS (SELECT 1 FROM products) AND NOT EXISTS (SELECT 1 FROM search_terms)"
+        )
+    finally:
+        conn.close()
+    if missing:
+        print("Filling search's index for the products already in the shop (once, after migration 0512).")
+        await build_search_terms()
 
 
 async def seed(products: int, seed_value: int, if_empty: bool, orders: int = 0) -> None:

@@ -45,6 +45,33 @@ def test_init_db_creates_the_database_and_is_safe_to_repeat():
         drop_test_database(settings)
 
 
+def test_migrate_fills_search_terms_for_a_shop_that_had_products_before_them():
+    """A shop upgraded to migration 0512 (search's own index) with products already in it: migrate
+    fills the index, so its search does not come up empty until someone runs a command."""
+    settings = create_test_database("mooncart_cli")
+    url = database_url(settings)
+    try:
+        assert mooncart("init-db", url=url).returncode == 0
+        assert mooncart("seed-demo", "--products", "20", url=url).returncode == 0
+        conn = pymysql.connect(**settings.connect_kwargs())
+        conn.autocommit(True)
+        with conn.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM search_terms")
+            seeded = cur.fetchone()[0]
+            cur.execute("DELETE FROM search_terms")  # as a shop migrated from before 0512 has it
+        result = mooncart("migrate", url=url)
+        assert result.returncode == 0, result.stderr
+        assert "Filling search's index" in result.stdout and "20/20" in result.stderr  # the progress bar
+        with conn.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM search_terms")
+            assert cur.fetchone()[0] == seeded > 0
+        result = mooncart("migrate", url=url)
+        assert "Filling" not in result.stdout  # once only
+        conn.close()
+    finally:
+        drop_test_database(settings)
+
+
 def test_bad_arguments_and_unreachable_databases_get_clear_messages():
     result = mooncart("seed-demo", "--products", "0", url="mysql://root@127.0.0.1:3306/x")
     assert result.returncode != 0 and "at least 1" in result.stderr
