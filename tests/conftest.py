@@ -8,6 +8,7 @@ import asyncio
 import os
 import secrets
 import time
+from urllib.parse import urlencode
 
 import aiomysql
 import pymysql
@@ -292,3 +293,13 @@ def smtp_server():
         yield catcher
     finally:
         controller.stop()
+
+
+async def choose_sizes(client, *sizes: str, only_mine: str = "1", next_url: str | None = None):
+    """Post the "My sizes" form (catalog/my_sizes.py) as a browser does: one `size` field per ticked box."""
+    fields = [("csrf_token", await csrf(client)), ("only_mine", only_mine)] + [("size", size) for size in sizes]
+    if next_url is not None:
+        fields.append(("next", next_url))
+    return await client.post(
+        "/my-sizes", data=urlencode(fields), headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )

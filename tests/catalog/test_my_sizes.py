@@ -5,14 +5,14 @@ off) and every card says whether her size is there. A bad cookie is ignored, nev
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlencode
 
 import pytest
 
 from mooncart.catalog import queries
 from mooncart.catalog.my_sizes import COOKIE_NAME, MySizes, cookie_value, parse_cookie
 from mooncart.db import execute
-from tests.conftest import HTMX, csrf, log_in, post, soup, statements_run
+from tests.conftest import HTMX, log_in, post, soup, statements_run
+from tests.conftest import choose_sizes as choose
 from tests.factories import make_category, make_product, make_user, size_id
 
 
@@ -39,16 +39,6 @@ def cards(page) -> dict[str, str]:
 def bar(page) -> str:
     found = page.select_one(".my-sizes-bar")
     return " ".join(found.get_text().split()) if found else ""
-
-
-async def choose(client, *sizes: str, only_mine: str = "1", next_url: str | None = None):
-    """Post the "My sizes" form as a browser does: one `size` field per ticked box."""
-    fields = [("csrf_token", await csrf(client)), ("only_mine", only_mine)] + [("size", size) for size in sizes]
-    if next_url is not None:
-        fields.append(("next", next_url))
-    return await client.post(
-        "/my-sizes", data=urlencode(fields), headers={"Content-Type": "application/x-www-form-urlencoded"}
-    )
 
 
 async def listing(client, category, query: str = "", **kwargs):

@@ -18,8 +18,8 @@ from mooncart.catalog.facets import PRICE_BANDS
 from mooncart.catalog.my_sizes import COOKIE_NAME, MySizes, cookie_value
 from mooncart.catalog.queries import ListingFilters, select_listing
 from mooncart.db import fetch_all
-from tests.catalog.test_my_sizes import choose
 from tests.conftest import HTMX, log_in, soup
+from tests.conftest import choose_sizes as choose
 from tests.factories import make_searchable_products, make_user
 from tests.search.brute_force import brute_force_ranking
 
