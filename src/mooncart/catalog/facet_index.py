@@ -622,18 +622,11 @@ async def indexed_counts(
         return None
     if filters.matching is not None or (size_filters is not None and size_filters.matching is not None):
         return None
-    index, feed = index_of(app), feed_of(app)
-    for _ in range(2):  # a second time when the feed started over as we caught up: rebuild
-        if not index.ready:
-            if _in_background(app):
-                start_building(app)
-                return None
-            await index.build_until_done(conn, feed)
-        async with feed.lock:
-            await feed.catch_up(conn)
-            if index.ready:
-                return index.counts(category_ids, filters, price_bands, size_filters=size_filters, matched=matched)
-    return None
+    return await with_ready_index(
+        app,
+        conn,
+        lambda index: index.counts(category_ids, filters, price_bands, size_filters=size_filters, matched=matched),
+    )
 
 
 async def with_ready_index(app, conn, use: Callable[[FacetIndex], T]) -> T | None:

@@ -67,21 +67,16 @@ def parse_postings(chunks: list[str]) -> Postings:
 
 def add_up(parts: list[Postings]) -> Postings:
     """The union of several postings, the weights of a product summed (the terms a prefix begins)."""
-    parts = [part for part in parts if len(part)]
-    if not parts:
-        return EMPTY
-    if len(parts) == 1:
-        return parts[0]
-    ids = np.concatenate([part.ids for part in parts])
-    weights = np.concatenate([part.weights for part in parts])
-    order = np.argsort(ids, kind="stable")
-    ids, weights = ids[order], weights[order]
-    starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
-    return Postings(ids[starts], np.add.reduceat(weights, starts))
+    return _union(parts, np.add)
 
 
 def best_of(parts: list[Postings]) -> Postings:
     """The union, each product with its best weight (a unit's alternatives)."""
+    return _union(parts, np.maximum)
+
+
+def _union(parts: list[Postings], combine: np.ufunc) -> Postings:
+    """The union of postings, the weights of a product in several combined by `combine`."""
     parts = [part for part in parts if len(part)]
     if not parts:
         return EMPTY
@@ -92,7 +87,7 @@ def best_of(parts: list[Postings]) -> Postings:
     order = np.argsort(ids, kind="stable")
     ids, weights = ids[order], weights[order]
     starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
-    return Postings(ids[starts], np.maximum.reduceat(weights, starts))
+    return Postings(ids[starts], combine.reduceat(weights, starts))
 
 
 def both(a: Postings, b: Postings) -> Postings:
