@@ -16,7 +16,11 @@ async def fill_address(page, *, name: str, line1: str, city: str, state: str, pi
 
 
 async def add_first_available(page, javascript: bool) -> None:
-    """On a product page: "Add to bag" with the pre-selected size and colour."""
+    """On a product page: "Add to bag" with the pre-selected size and colour. With JavaScript, once
+    the page has loaded: a click before htmx has started is a plain form post (which works, and
+    answers with a new page, not in the status region: a full run once clicked that early)."""
+    if javascript:
+        await page.wait_for_load_state("load")
     await page.get_by_role("button", name="Add to bag").click()
     if javascript:
         await expect(page.locator("#add-to-bag-status")).to_contain_text("Added 1 to your bag")
