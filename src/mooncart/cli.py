@@ -74,13 +74,11 @@ async def migrate(lock_timeout: float) -> None:
 async def fill_search_terms_if_missing() -> None:
     """A shop migrated to 0512 with products and no search terms would find nothing until
     build-search-terms ran: fill them now (the shop's writers keep them in step afterwards)."""
-    from .db import fetch_val
+    from .search.queries import search_terms_missing
 
     conn = await _connect(database_settings())
     try:
-        missing = await fetch_val(
-            conn, "SELECT EXISTS (SELECT 1 FROM products) AND NOT EXISTS (SELECT 1 FROM search_terms)"
-        )
+        missing = await search_terms_missing(conn)
     finally:
         conn.close()
     if missing:

@@ -42,12 +42,11 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-import aiomysql
 import numpy as np
 
 from .. import changes
 from ..changes import Changes, feed_of
-from ..db import fetch_all
+from . import queries
 from .queries import FacetCounts, ListingFilters, size_mask
 
 log = logging.getLogger(__name__)
@@ -58,7 +57,6 @@ PATCH_IDS = 2_000  # product ids re-read per statement while patching
 RETRY_SECONDS = 60.0  # after a failed build, requests count in SQL this long before the next try
 PURGE_SECONDS = 3600.0  # how often a serving app deletes the change feed's old rows
 Bands = tuple[tuple[int | None, int | None], ...]
-_COLUMNS = "product_id, colour_id, sizes_any, sizes_in_stock, price_paise, discount_percent"
 
 
 def _words(slots: int) -> int:
@@ -265,12 +263,7 @@ class FacetIndex:
             batch = wanted[start : start + PATCH_IDS]
             found: dict[int, list[tuple]] = {}
             categories: dict[int, int] = {}
-            for row in await fetch_all(
-                conn,
-                "SELECT category_id, " + _COLUMNS + " FROM product_facets "  # nosec B608 # fixed text; ids are parameters
-                "WHERE product_id IN (" + ", ".join(["%s"] * len(batch)) + ")",
-                batch,
-            ):
+            for row in await queries.select_facet_rows_of(conn, batch):
                 product_id = int(row["product_id"])
                 categories[product_id] = int(row["category_id"])
                 found.setdefault(product_id, []).append(
@@ -319,18 +312,11 @@ class FacetIndex:
             self.pending = set()
         categories: dict[int, _Category] = {}
         top = 0
-        for row in await fetch_all(conn, "SELECT DISTINCT category_id FROM product_facets"):
-            category_id = int(row["category_id"])
+        for category_id in await queries.select_facet_categories(conn):
             tables: list[np.ndarray] = []
             after = -1
             while True:
-                async with conn.cursor(aiomysql.Cursor) as cursor:  # tuples: a million dicts cost seconds
-                    await cursor.execute(
-                        "SELECT " + _COLUMNS + " FROM product_facets "  # nosec B608 # fixed text
-                        "WHERE category_id = %s AND product_id > %s ORDER BY product_id, colour_id LIMIT %s",
-                        (category_id, after, CHUNK_ROWS),
-                    )
-                    chunk = list(await cursor.fetchall())
+                chunk = await queries.select_facet_chunk(conn, category_id, after, CHUNK_ROWS)
                 if len(chunk) == CHUNK_ROWS:  # the last product may go on: read it whole next time
                     last = chunk[-1][0]
                     chunk = [r for r in chunk if r[0] != last] or chunk

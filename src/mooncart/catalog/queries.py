@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+import aiomysql
+
 from ..db import execute, execute_many, fetch_all, fetch_one, in_list, transaction
 from ..inventory.queries import held_by_anyone_sql
 
@@ -669,3 +671,36 @@ async def replace_chart(conn, category_id: int, rows: list[tuple[int, str, Any]]
                 "INSERT INTO size_chart_rows (category_id, size_id, measure, cm) VALUES (%s, %s, %s, %s)",
                 [(category_id, size, measure, cm) for size, measure, cm in rows],
             )
+
+
+# The facet index's reads (catalog.facet_index): a product's facet rows, in the order its tables
+# keep them
+FACET_INDEX_COLUMNS = "product_id, colour_id, sizes_any, sizes_in_stock, price_paise, discount_percent"
+
+
+async def select_facet_rows_of(conn, product_ids: list[int]) -> list[dict]:
+    """These products' facet rows, with their category (to patch the index after a change)."""
+    placeholders, params = in_list(product_ids)
+    return await fetch_all(
+        conn,
+        "SELECT category_id, " + FACET_INDEX_COLUMNS + " FROM product_facets "  # nosec B608 # fixed text
+        "WHERE product_id IN (" + placeholders + ")",
+        params,
+    )
+
+
+async def select_facet_categories(conn) -> list[int]:
+    """The categories that have facet rows (the index is built one category at a time)."""
+    return [int(row["category_id"]) for row in await fetch_all(conn, "SELECT DISTINCT category_id FROM product_facets")]
+
+
+async def select_facet_chunk(conn, category_id: int, after: int, limit: int) -> list[tuple]:
+    """Up to `limit` facet rows of a category after product `after`, as tuples (a million dicts
+    cost seconds)."""
+    async with conn.cursor(aiomysql.Cursor) as cursor:
+        await cursor.execute(
+            "SELECT " + FACET_INDEX_COLUMNS + " FROM product_facets "  # nosec B608 # fixed text
+            "WHERE category_id = %s AND product_id > %s ORDER BY product_id, colour_id LIMIT %s",
+            (category_id, after, limit),
+        )
+        return list(await cursor.fetchall())

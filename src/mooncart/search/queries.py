@@ -20,7 +20,7 @@ from ..catalog.queries import (
     _listing_conditions,
     _order_by,
 )
-from ..db import execute, execute_many, fetch_all, in_list, transaction
+from ..db import execute, execute_many, fetch_all, fetch_val, in_list, transaction
 from .rules import product_terms
 
 # The words a product is found by: its name, its category and that category's parent, its
@@ -444,3 +444,10 @@ async def select_popular_category_ids(conn, days: int, limit: int) -> list[int]:
         (days, limit),
     )
     return [row["category_id"] for row in rows]
+
+
+async def search_terms_missing(conn) -> bool:
+    """The shop has products and search's index has none (a shop migrated to 0512 with products)."""
+    return bool(
+        await fetch_val(conn, "SELECT EXISTS (SELECT 1 FROM products) AND NOT EXISTS (SELECT 1 FROM search_terms)")
+    )
